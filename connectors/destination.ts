@@ -1,0 +1,62 @@
+/**
+ * The destination contract. The runner hands a destination a change set per
+ * sync; the destination answers one outcome per change. Only a failure of the
+ * whole run (auth, daily limit, out of retries) throws.
+ */
+import type { PropertyMapping, SyncConfig } from '../src/config/schema.ts';
+import type { Value } from './warehouse.ts';
+
+export type ChangeKind =
+  /** A row never delivered before (no record id known). */
+  | 'new'
+  /** A row whose mapped values changed since it was last delivered. */
+  | 'changed'
+  /** A row that left the model and whose properties are to be emptied (on_removed: clear). */
+  | 'clear';
+
+export interface Change {
+  /** The sync's key: a normalised email (contacts) or domain (companies). */
+  key: string;
+  kind: ChangeKind;
+  /** HubSpot record id from sync state, when known. */
+  recordId: string | null;
+  /** Model column → value, for every mapped column (clear: ignored, all properties emptied). */
+  values: Record<string, Value>;
+}
+
+export type Outcome =
+  | { key: string; ok: true; recordId: string }
+  | {
+      key: string;
+      ok: false;
+      /** e.g. INVALID_EMAIL, INVALID_OPTION, INVALID_NUMBER, VALIDATION_ERROR, RETRIES_EXHAUSTED */
+      category: string;
+      /** The property at fault, when known. */
+      property: string | null;
+      message: string;
+    };
+
+export interface DestinationStats {
+  /** HTTP requests made (every attempt counts, search included). */
+  requests: number;
+  /** Records written successfully. */
+  recordsWritten: number;
+}
+
+export interface Destination {
+  /**
+   * Creates or checks the property group and every mapped property. Throws a
+   * DestinationError naming the property when an existing one conflicts in type
+   * or lacks an option, before any row is sent.
+   */
+  ensureProperties(syncs: SyncConfig[]): Promise<void>;
+  /**
+   * Delivers a page of changes (any size; batched internally by 100) and answers
+   * one outcome per change, in any order. Throws only for whole-run failures:
+   * AuthError (401/403), DestinationError (daily limit, retries exhausted on every record).
+   */
+  send(sync: SyncConfig, changes: Change[]): Promise<Outcome[]>;
+  readonly stats: DestinationStats;
+}
+
+export type { PropertyMapping };

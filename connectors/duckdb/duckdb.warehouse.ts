@@ -1,0 +1,204 @@
+import {
+  DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  DuckDBTypeId,
+  JSDuckDBValueConverter,
+  JSToDuckDBValueConverter,
+  type DuckDBResult,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { WarehouseError } from '../../src/errors.ts';
+import type { ColumnInfo, Query, Row, TableName, Value, Warehouse } from '../warehouse.ts';
+import { duckdbDialect } from './duckdb.dialect.ts';
+
+export interface DuckDBSettings {
+  /** A database file, or ':memory:'. */
+  path: string;
+  /** DuckDB's own memory limit (it runs in-process), e.g. '1GB'. */
+  memoryLimit?: string;
+  threads?: number;
+}
+
+/** The embedded default warehouse: DuckDB in this process, through @duckdb/node-api. */
+export class DuckDBWarehouse implements Warehouse {
+  readonly dialect = duckdbDialect;
+  readonly capabilities = { maxParameters: 30_000, transactions: true };
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(settings: DuckDBSettings): Promise<DuckDBWarehouse> {
+    const options: Record<string, string> = {};
+    if (settings.memoryLimit) options.memory_limit = settings.memoryLimit;
+    if (settings.threads) options.threads = String(settings.threads);
+    try {
+      const instance = await DuckDBInstance.create(settings.path, options);
+      const connection = await instance.connect();
+      return new DuckDBWarehouse(instance, connection);
+    } catch (error) {
+      throw new WarehouseError(`Could not open the DuckDB database '${settings.path}': ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  async execute(query: Query): Promise<void> {
+    const { sql, values } = toStatement(query);
+    await this.guard(sql, () => this.connection.run(sql, toDuckValues(values)));
+  }
+
+  async query(query: Query): Promise<Row[]> {
+    const { sql, values } = toStatement(query);
+    const result = await this.guard(sql, () => this.connection.run(sql, toDuckValues(values)));
+    const rows: Row[] = [];
+    for await (const page of readPages(result)) rows.push(...page);
+    return rows;
+  }
+
+  async *stream(query: Query, pageSize = 2048): AsyncIterable<Row[]> {
+    const { sql, values } = toStatement(query);
+    const result = await this.guard(sql, () => this.connection.stream(sql, toDuckValues(values)));
+    let page: Row[] = [];
+    for await (const chunk of readPages(result)) {
+      page.push(...chunk);
+      if (page.length >= pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
+  }
+
+  async describe(table: TableName): Promise<ColumnInfo[] | undefined> {
+    const rows = await this.query({
+      sql: `select column_name, data_type from information_schema.columns
+            where table_schema = ? and table_name = ? order by ordinal_position`,
+      values: [table.schema, table.name],
+    });
+    if (rows.length === 0) return undefined;
+    return rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type).toUpperCase() }));
+  }
+
+  async insertRows(table: TableName, columns: string[], rows: Value[][]): Promise<void> {
+    if (rows.length === 0) return;
+    const name = this.dialect.table(table);
+    // The appender needs every column in table order: take the order and types from the table.
+    const probe = await this.guard(name, () => this.connection.run(`select * from ${name} limit 0`));
+    const tableColumns = probe.columnNames();
+    const types = probe.columnTypes();
+    const positions = tableColumns.map((c) => columns.indexOf(c));
+    const unknown = columns.filter((c) => !tableColumns.includes(c));
+    if (unknown.length > 0) throw new WarehouseError(`Table ${name} has no column(s) ${unknown.join(', ')}`);
+    const appender = await this.connection.createAppender(table.name, table.schema);
+    try {
+      for (let start = 0; start < rows.length; start += 2048) {
+        const slice = rows.slice(start, start + 2048).map((row) => positions.map((p) => (p < 0 ? null : toJs(row[p], types[positions.indexOf(p)]))));
+        const chunk = DuckDBDataChunk.create(types, slice.length);
+        chunk.setRowsConverted(slice as never, JSToDuckDBValueConverter);
+        appender.appendDataChunk(chunk);
+      }
+      appender.closeSync();
+    } catch (error) {
+      throw new WarehouseError(`Could not insert ${rows.length} rows into ${name}: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.execute('begin transaction');
+    try {
+      const result = await fn();
+      await this.execute('commit');
+      return result;
+    } catch (error) {
+      await this.execute('rollback').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async guard<T>(sql: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new WarehouseError(`DuckDB: ${messageOf(error)}\n  in: ${abbreviate(sql)}`, { cause: error });
+    }
+  }
+}
+
+function toStatement(query: Query): { sql: string; values: Value[] } {
+  return typeof query === 'string' ? { sql: query, values: [] } : { sql: query.sql, values: query.values ?? [] };
+}
+
+function toDuckValues(values: Value[]): DuckDBValue[] | undefined {
+  if (values.length === 0) return undefined;
+  // Dates travel as ISO text; DuckDB casts them where a timestamp is expected.
+  return values.map((v) => (v instanceof Date ? v.toISOString() : (v as DuckDBValue)));
+}
+
+/** Converts a JS value for a column of `type` (the appender is strictly typed). */
+function toJs(value: Value, type: DuckDBType): unknown {
+  if (value === null || value === undefined) return null;
+  switch (type.typeId) {
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+    case DuckDBTypeId.DATE:
+      return value instanceof Date ? value : new Date(String(value));
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.HUGEINT:
+      return BigInt(Math.trunc(Number(value)));
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.DOUBLE:
+    case DuckDBTypeId.FLOAT:
+      return Number(value);
+    case DuckDBTypeId.BOOLEAN:
+      return Boolean(value);
+    case DuckDBTypeId.VARCHAR:
+      return value instanceof Date ? value.toISOString() : String(value);
+    default:
+      return value;
+  }
+}
+
+async function* readPages(result: DuckDBResult): AsyncIterable<Row[]> {
+  const names = result.deduplicatedColumnNames();
+  const types = result.columnTypes();
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    const columns = chunk.convertColumns(JSDuckDBValueConverter);
+    const rows: Row[] = new Array(chunk.rowCount);
+    for (let r = 0; r < chunk.rowCount; r++) {
+      const row: Row = {};
+      for (let c = 0; c < names.length; c++) row[names[c]] = fromJs(columns[c][r], types[c]);
+      rows[r] = row;
+    }
+    yield rows;
+  }
+}
+
+function fromJs(value: unknown, type: DuckDBType): Value {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  if (value instanceof Date) {
+    return type.typeId === DuckDBTypeId.DATE ? value.toISOString().slice(0, 10) : value;
+  }
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  return String(value);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function abbreviate(sql: string): string {
+  const flat = sql.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}

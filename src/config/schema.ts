@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/** Identifiers that reach SQL or HubSpot: validated here so they can never inject anything. */
+export const identifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case identifier (letters, digits, underscores; not starting with a digit)');
+
+const hubspotProperty = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'a HubSpot internal property name (lower case letters, digits, underscores)');
+
+export const propertyType = z.enum(['string', 'number', 'bool', 'date', 'datetime', 'enumeration']);
+export type PropertyType = z.infer<typeof propertyType>;
+
+export const propertyMapping = z
+  .object({
+    /** Model column holding the value. */
+    column: identifier,
+    /** HubSpot internal property name. */
+    property: hubspotProperty,
+    type: propertyType,
+    label: z.string().min(1),
+    description: z.string().optional(),
+    /** Allowed values, for type enumeration (option values; labels are derived). */
+    options: z.array(z.string().min(1)).optional(),
+  })
+  .strict()
+  .refine((p) => p.type !== 'enumeration' || (p.options && p.options.length > 0), {
+    message: 'an enumeration needs its options',
+    path: ['options'],
+  });
+export type PropertyMapping = z.infer<typeof propertyMapping>;
+
+export const guardrails = z
+  .object({
+    /** Stop when more than this share of the model's rows would be sent (0..1). */
+    max_changed_share: z.number().min(0).max(1).default(0.3),
+    /** Stop when any tier's share of rows moves by more than this many points (0..1). */
+    max_tier_shift: z.number().min(0).max(1).default(0.2),
+    /** The column holding the tier whose shares are watched. */
+    tier_column: identifier.optional(),
+    /** Below this many rows in state, the guardrails do not apply (first syncs, tiny portals). */
+    min_rows: z.number().int().min(0).default(100),
+  })
+  .strict();
+
+export const syncConfig = z
+  .object({
+    name: identifier,
+    /** The model whose rows are sent. */
+    model: identifier,
+    object: z.enum(['contacts', 'companies']),
+    /** The model column that identifies a row: an email for contacts, a domain for companies. */
+    key: identifier,
+    mode: z.enum(['upsert', 'update']).default('upsert'),
+    /** What happens in HubSpot to rows that leave the model. */
+    on_removed: z.enum(['keep', 'clear']).default('keep'),
+    properties: z.array(propertyMapping).min(1),
+    guardrails: guardrails.default({ max_changed_share: 0.3, max_tier_shift: 0.2, min_rows: 100 }),
+  })
+  .strict();
+export type SyncConfig = z.infer<typeof syncConfig>;
+
+const duckdbWarehouse = z
+  .object({
+    type: z.literal('duckdb'),
+    /** Database file, relative to pqlsync.yml, or ':memory:'. */
+    path: z.string().min(1),
+    memory_limit: z.string().optional(),
+    threads: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** Settings of the other warehouses come from the environment; only non-secret names live here. */
+const postgresWarehouse = z.object({ type: z.literal('postgres') }).strict();
+const bigqueryWarehouse = z
+  .object({ type: z.literal('bigquery'), project: z.string().optional(), location: z.string().optional() })
+  .strict();
+const snowflakeWarehouse = z
+  .object({
+    type: z.literal('snowflake'),
+    account: z.string().optional(),
+    warehouse: z.string().optional(),
+    database: z.string().optional(),
+    role: z.string().optional(),
+  })
+  .strict();
+
+export const warehouseConfig = z.discriminatedUnion('type', [
+  duckdbWarehouse,
+  postgresWarehouse,
+  bigqueryWarehouse,
+  snowflakeWarehouse,
+]);
+export type WarehouseConfig = z.infer<typeof warehouseConfig>;
+
+export const projectConfig = z
+  .object({
+    name: z.string().min(1),
+    warehouse: warehouseConfig,
+    /** Schema (BigQuery: dataset) the models are built in. */
+    schema: identifier.default('pqlsync_models'),
+    /** Schema holding sync state, run history, row errors and the lock. */
+    state_schema: identifier.default('pqlsync'),
+    /** Folder of model files, relative to pqlsync.yml. */
+    models_path: z.string().default('models'),
+    /** Source name → table ("schema.table"). */
+    sources: z.record(identifier, z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, 'schema.table')),
+    destination: z
+      .object({
+        type: z.literal('hubspot'),
+        property_group: z
+          .object({ name: hubspotProperty, label: z.string().min(1) })
+          .strict()
+          .default({ name: 'pqlsync', label: 'pqlsync (product signals)' }),
+        /** Requests per 10 s the portal allows (100 Free/Starter, 190 Professional/Enterprise). */
+        requests_per_10s: z.number().int().positive().default(100),
+        /** Requests per day the portal allows. */
+        requests_per_day: z.number().int().positive().default(250_000),
+      })
+      .strict(),
+    syncs: z.array(syncConfig).min(1),
+  })
+  .strict();
+export type ProjectConfig = z.infer<typeof projectConfig>;
