@@ -1,0 +1,33 @@
+/**
+ * Warehouses, one line each. Adding a warehouse is a folder under connectors/
+ * plus one line here; nothing else in pqlsync switches on the warehouse type.
+ */
+import type { WarehouseConfig } from '../src/config/schema.ts';
+import type { Dialect, DialectName, Warehouse } from './warehouse.ts';
+import { duckdbDialect } from './duckdb/duckdb.dialect.ts';
+
+export interface WarehouseContext {
+  /** Folder of pqlsync.yml, for relative paths. */
+  projectRoot: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface WarehouseEntry {
+  dialect: Dialect;
+  /** Opens a connection from the config and the environment (secrets come only from env). */
+  open(config: WarehouseConfig, context: WarehouseContext): Promise<Warehouse>;
+}
+
+export const warehouses: Record<DialectName, () => Promise<WarehouseEntry>> = {
+  duckdb: async () => (await import('./duckdb/index.ts')).duckdbEntry,
+  postgres: async () => (await import('./postgres/index.ts')).postgresEntry,
+  bigquery: async () => (await import('./bigquery/index.ts')).bigqueryEntry,
+  snowflake: async () => (await import('./snowflake/index.ts')).snowflakeEntry,
+};
+
+export const dialects: Partial<Record<DialectName, Dialect>> = { duckdb: duckdbDialect };
+
+export async function openWarehouse(config: WarehouseConfig, context: WarehouseContext): Promise<Warehouse> {
+  const entry = await warehouses[config.type]();
+  return entry.open(config, context);
+}
