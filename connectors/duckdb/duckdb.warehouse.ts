@@ -59,16 +59,23 @@ export class DuckDBWarehouse implements Warehouse {
 
   async *stream(query: Query, pageSize = 2048): AsyncIterable<Row[]> {
     const { sql, values } = toStatement(query);
-    const result = await this.guard(sql, () => this.connection.stream(sql, toDuckValues(values)));
-    let page: Row[] = [];
-    for await (const chunk of readPages(result)) {
-      page.push(...chunk);
-      if (page.length >= pageSize) {
-        yield page;
-        page = [];
+    // A connection's streaming result is cut off by the next statement on that connection,
+    // and the runner writes checkpoints while it reads: stream on a connection of its own.
+    const reader = await this.instance.connect();
+    try {
+      const result = await this.guard(sql, () => reader.stream(sql, toDuckValues(values)));
+      let page: Row[] = [];
+      for await (const chunk of readPages(result)) {
+        page.push(...chunk);
+        if (page.length >= pageSize) {
+          yield page;
+          page = [];
+        }
       }
+      if (page.length > 0) yield page;
+    } finally {
+      reader.closeSync();
     }
-    if (page.length > 0) yield page;
   }
 
   async describe(table: TableName): Promise<ColumnInfo[] | undefined> {

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { ConfigError } from '../errors.ts';
+import type { TableName } from '../../connectors/warehouse.ts';
+import { projectConfig, type ProjectConfig, type SyncConfig } from './schema.ts';
+import { validate } from './validate.ts';
+
+export const CONFIG_FILE = 'pqlsync.yml';
+
+export interface Project {
+  /** Folder holding pqlsync.yml. */
+  root: string;
+  configFile: string;
+  config: ProjectConfig;
+  modelsDir: string;
+  sources: Record<string, TableName>;
+}
+
+/** Reads and validates pqlsync.yml; every error names the file and the key path. */
+export async function loadProject(configPath: string = CONFIG_FILE): Promise<Project> {
+  const configFile = path.resolve(configPath);
+  let text: string;
+  try {
+    text = await readFile(configFile, 'utf8');
+  } catch {
+    throw new ConfigError(`${configFile} not found: run pqlsync from your project folder or pass --config <path>`);
+  }
+  return parseProject(text, configFile);
+}
+
+export function parseProject(text: string, configFile: string): Project {
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    const first = document.errors[0];
+    const line = first.linePos?.[0]?.line;
+    throw new ConfigError(`${configFile}${line ? `:${line}` : ''} is not valid YAML: ${first.message.split('\n')[0]}`);
+  }
+  const config = validate(projectConfig, document.toJS(), { filePath: configFile });
+  checkSyncs(config, configFile);
+  const root = path.dirname(configFile);
+  const sources = Object.fromEntries(
+    Object.entries(config.sources).map(([name, table]) => {
+      const [schema, tableName] = table.split('.');
+      return [name, { schema, name: tableName }];
+    }),
+  );
+  return { root, configFile, config, modelsDir: path.resolve(root, config.models_path), sources };
+}
+
+/** Cross-field rules zod cannot express per field. */
+function checkSyncs(config: ProjectConfig, file: string): void {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  config.syncs.forEach((sync, i) => {
+    if (names.has(sync.name)) problems.push(`syncs.${i}.name: '${sync.name}' is used by two syncs`);
+    names.add(sync.name);
+    const properties = new Set<string>();
+    sync.properties.forEach((p, j) => {
+      if (properties.has(p.property)) problems.push(`syncs.${i}.properties.${j}.property: '${p.property}' is mapped twice`);
+      properties.add(p.property);
+    });
+    const tier = sync.guardrails.tier_column;
+    if (tier && !sync.properties.some((p) => p.column === tier)) {
+      problems.push(`syncs.${i}.guardrails.tier_column: '${tier}' is not one of the sync's mapped columns`);
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(`${file} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
+export function findSync(project: Project, name: string): SyncConfig {
+  const sync = project.config.syncs.find((s) => s.name === name);
+  if (!sync) {
+    const known = project.config.syncs.map((s) => s.name).join(', ');
+    throw new ConfigError(`No sync named '${name}' in ${project.configFile} (syncs: ${known})`);
+  }
+  return sync;
+}

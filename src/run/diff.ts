@@ -1,0 +1,139 @@
+import type { SyncConfig } from '../config/schema.ts';
+import { ModelError } from '../errors.ts';
+import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
+
+/** Internal columns of the changes table; mapped model columns keep their own names. */
+export const KEY = 'pqlsync__key';
+export const HASH = 'pqlsync__hash';
+export const RECORD_ID = 'pqlsync__record_id';
+export const KIND = 'pqlsync__kind';
+export const TIER = 'pqlsync__tier';
+
+export interface SyncTables {
+  model: TableName;
+  syncState: TableName;
+  rowErrors: TableName;
+  /** This sync's pending changes: new, changed and retried rows, with their values. */
+  changes: TableName;
+  /** Keys in state that left the model. */
+  removed: TableName;
+}
+
+export function syncTables(sync: SyncConfig, schemas: { models: string; state: string }): SyncTables {
+  const state = (name: string) => ({ schema: schemas.state, name });
+  return {
+    model: { schema: schemas.models, name: sync.model },
+    syncState: state('sync_state'),
+    rowErrors: state('row_errors'),
+    changes: state(`changes__${sync.name}`),
+    removed: state(`removed__${sync.name}`),
+  };
+}
+
+export interface DiffSummary {
+  /** Rows in the model with a key. */
+  rows: number;
+  /** Rows never delivered. */
+  new: number;
+  /** Rows whose mapped values changed since they were delivered. */
+  changed: number;
+  /** Unchanged rows re-sent because their last delivery failed. */
+  retrying: number;
+  unchanged: number;
+  /** Keys delivered before that left the model. */
+  removed: number;
+  /** Rows of the model without a key: never sent, reported. */
+  nullKeys: number;
+}
+
+/**
+ * Diffs a sync's model against its state, inside the warehouse: the row hash over the
+ * mapped columns is computed in SQL, and the changed rows land in the changes table.
+ * Nothing here reads rows into the runner but counts.
+ */
+export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: SyncTables): Promise<DiffSummary> {
+  const d = warehouse.dialect;
+  const q = (id: string) => d.quote(id);
+  const model = d.table(tables.model);
+  const columns = sync.properties.map((p) => p.column);
+  const unique = [...new Set(columns)];
+  const key = `${d.macros.to_string(`m.${q(sync.key)}`)}`;
+  const tier = sync.guardrails.tier_column ? d.macros.to_string(`m.${q(sync.guardrails.tier_column)}`) : 'null';
+  // The sync name is a validated identifier, safe as a literal in DDL (where some engines refuse parameters).
+  const syncName = `'${sync.name}'`;
+
+  await checkColumns(warehouse, sync, tables.model);
+  await checkKeys(warehouse, sync, model);
+
+  const current = `select ${key} as ${q(KEY)}, ${unique.map((c) => `m.${q(c)}`).join(', ')},
+      ${d.macros.row_hash(...columns.map((c) => `m.${q(c)}`))} as ${q(HASH)}, ${tier} as ${q(TIER)}
+    from ${model} m where m.${q(sync.key)} is not null`;
+  const changes = `with cur as (${current}),
+    st as (select record_key, row_hash, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName}),
+    err as (select distinct record_key from ${d.table(tables.rowErrors)} where sync_name = ${syncName})
+    select cur.*, st.record_id as ${q(RECORD_ID)},
+      case when st.record_key is null then 'new'
+           when st.row_hash <> cur.${q(HASH)} then 'changed'
+           else 'retry' end as ${q(KIND)}
+    from cur left join st on st.record_key = cur.${q(KEY)}
+    where st.record_key is null or st.row_hash <> cur.${q(HASH)}
+       or cur.${q(KEY)} in (select record_key from err)`;
+  await warehouse.execute(d.createTableAs(tables.changes, changes, 'table'));
+
+  const removed = `select st.record_key as ${q(KEY)}, st.record_id as ${q(RECORD_ID)}
+    from ${d.table(tables.syncState)} st
+    where st.sync_name = ${syncName}
+      and not exists (select 1 from ${model} m where ${key} = st.record_key)`;
+  await warehouse.execute(d.createTableAs(tables.removed, removed, 'table'));
+
+  const [counts] = await warehouse.query(`select
+      (select count(*) from ${model} m where m.${q(sync.key)} is not null) as n_rows,
+      (select count(*) from ${model} m where m.${q(sync.key)} is null) as n_null_keys,
+      (select count(*) from ${d.table(tables.changes)} where ${q(KIND)} = 'new') as n_new,
+      (select count(*) from ${d.table(tables.changes)} where ${q(KIND)} = 'changed') as n_changed,
+      (select count(*) from ${d.table(tables.changes)} where ${q(KIND)} = 'retry') as n_retry,
+      (select count(*) from ${d.table(tables.removed)}) as n_removed`);
+  const n = (k: string) => Number(counts[k] ?? 0);
+  return {
+    rows: n('n_rows'),
+    new: n('n_new'),
+    changed: n('n_changed'),
+    retrying: n('n_retry'),
+    unchanged: n('n_rows') - n('n_new') - n('n_changed') - n('n_retry'),
+    removed: n('n_removed'),
+    nullKeys: n('n_null_keys'),
+  };
+}
+
+/** A key that appears twice would be sent twice in one batch, which HubSpot rejects whole. */
+async function checkKeys(warehouse: Warehouse, sync: SyncConfig, model: string): Promise<void> {
+  const q = warehouse.dialect.quote;
+  const rows = await warehouse.query(
+    `select ${q(sync.key)} as k, count(*) as n from ${model} where ${q(sync.key)} is not null
+     group by ${q(sync.key)} having count(*) > 1 order by count(*) desc, ${q(sync.key)} limit 5`,
+  );
+  if (rows.length > 0) {
+    const sample = rows.map((r) => `${r.k} (${r.n}×)`).join(', ');
+    throw new ModelError(
+      `Model '${sync.model}' has duplicate values in the key column '${sync.key}' of sync '${sync.name}': ${sample}. ` +
+        `Make the key unique in the model (add a unique test to its header).`,
+    );
+  }
+}
+
+/** Every mapped column and the key must exist in the model, named before anything runs. */
+async function checkColumns(warehouse: Warehouse, sync: SyncConfig, model: TableName): Promise<void> {
+  const columns = await warehouse.describe(model);
+  if (!columns) {
+    throw new ModelError(`Sync '${sync.name}' reads model '${sync.model}', which is not built: run pqlsync build first.`);
+  }
+  const have = new Set(columns.map((c) => c.name.toLowerCase()));
+  const wanted = [sync.key, ...sync.properties.map((p) => p.column), ...(sync.guardrails.tier_column ? [sync.guardrails.tier_column] : [])];
+  const missing = [...new Set(wanted.filter((c) => !have.has(c)))];
+  if (missing.length > 0) {
+    throw new ModelError(
+      `Sync '${sync.name}' maps column(s) ${missing.join(', ')} that model '${sync.model}' does not have ` +
+        `(it has: ${[...have].join(', ')}).`,
+    );
+  }
+}

@@ -1,0 +1,232 @@
+import { hostname } from 'node:os';
+import type { Row, Statement, Value, Warehouse } from '../../connectors/warehouse.ts';
+import { LockHeldError } from '../errors.ts';
+import { stateTableDdl } from './state-tables.ts';
+
+/** What one record's delivery came to, as the checkpoint stores it. */
+export interface DeliveryOutcome {
+  key: string;
+  ok: boolean;
+  recordId: string | null;
+  /** Hash of the values delivered (null for a cleared record: it leaves state). */
+  hash: string | null;
+  tier: string | null;
+  kind: 'new' | 'changed' | 'retry' | 'clear';
+  category: string | null;
+  property: string | null;
+  message: string | null;
+}
+
+const OUTCOME_COLUMNS = ['record_key', 'ok', 'record_id', 'row_hash', 'tier', 'kind', 'category', 'property', 'message'];
+
+export interface RunRecord {
+  runId: string;
+  command: string;
+  syncName: string | null;
+  startedAt: Date;
+  finishedAt?: Date;
+  status: 'running' | 'success' | 'partial' | 'failed' | 'stopped';
+  counts?: { rows: number; new: number; changed: number; unchanged: number; removed: number; sent: number; failed: number };
+  requests?: number;
+  message?: string;
+}
+
+/**
+ * Sync state, run history, row errors and the lock, as tables in the warehouse.
+ * State advances only through `checkpoint`, and only for acknowledged records.
+ */
+export class StateStore {
+  constructor(
+    private readonly warehouse: Warehouse,
+    readonly schema: string,
+  ) {}
+
+  private t(name: string): string {
+    return this.warehouse.dialect.table({ schema: this.schema, name });
+  }
+
+  async ensureTables(): Promise<void> {
+    for (const ddl of stateTableDdl(this.warehouse.dialect, this.schema)) await this.warehouse.execute(ddl);
+  }
+
+  /** (Re)creates the sync's outcome staging table, emptying what a crashed run left. */
+  async resetOutcomes(syncName: string): Promise<void> {
+    const { string: s, boolean: b } = this.warehouse.dialect.types;
+    const name = this.t(`outcomes__${syncName}`);
+    const columns = OUTCOME_COLUMNS.map((c) => `${c} ${c === 'ok' ? b : s}`).join(', ');
+    await this.warehouse.execute(`drop table if exists ${name}`);
+    await this.warehouse.execute(`create table ${name} (${columns})`);
+  }
+
+  /**
+   * Commits a checkpoint in one transaction: delivered keys enter (or, when cleared,
+   * leave) sync state and leave row errors; failed keys are recorded in row errors
+   * with their attempt count. Set-based statements, never one per record.
+   */
+  async checkpoint(syncName: string, runId: string, outcomes: DeliveryOutcome[], at: Date = new Date()): Promise<void> {
+    if (outcomes.length === 0) return;
+    const staging = { schema: this.schema, name: `outcomes__${syncName}` };
+    const rows: Value[][] = outcomes.map((o) => [o.key, o.ok, o.recordId, o.hash, o.tier, o.kind, o.category, o.property, o.message]);
+    const o = this.t(staging.name);
+    const state = this.t('sync_state');
+    const errors = this.t('row_errors');
+    const stmt = (sql: string, values: Value[]): Statement => ({ sql, values });
+    await this.warehouse.transaction(async () => {
+      await this.warehouse.execute(`delete from ${o}`);
+      await this.warehouse.insertRows(staging, OUTCOME_COLUMNS, rows);
+      await this.warehouse.execute(
+        stmt(`delete from ${state} where sync_name = ? and record_key in (select record_key from ${o} where ok = true)`, [syncName]),
+      );
+      await this.warehouse.execute(
+        stmt(
+          `insert into ${state} (sync_name, record_key, row_hash, record_id, tier, run_id, synced_at)
+           select ?, record_key, row_hash, record_id, tier, ?, ? from ${o} where ok = true and kind <> 'clear'`,
+          [syncName, runId, at],
+        ),
+      );
+      await this.warehouse.execute(
+        stmt(`delete from ${errors} where sync_name = ? and record_key in (select record_key from ${o} where ok = true)`, [syncName]),
+      );
+      await this.warehouse.execute(
+        stmt(
+          `update ${errors} set run_id = ?, category = f.category, property = f.property, message = f.message,
+             attempts = attempts + 1, last_failed_at = ?
+           from ${o} f where f.ok = false and ${errors}.sync_name = ? and ${errors}.record_key = f.record_key`,
+          [runId, at, syncName],
+        ),
+      );
+      await this.warehouse.execute(
+        stmt(
+          `insert into ${errors} (sync_name, record_key, run_id, category, property, message, attempts, first_failed_at, last_failed_at)
+           select ?, f.record_key, ?, f.category, f.property, f.message, 1, ?, ? from ${o} f
+           where f.ok = false and not exists (select 1 from ${errors} e where e.sync_name = ? and e.record_key = f.record_key)`,
+          [syncName, runId, at, at, syncName],
+        ),
+      );
+    });
+  }
+
+  /** Forgets keys that left the model while their HubSpot values are kept (on_removed: keep). */
+  async forgetRemoved(syncName: string, removedTable: string, keyColumn: string): Promise<void> {
+    await this.warehouse.execute({
+      sql: `delete from ${this.t('sync_state')} where sync_name = ? and record_key in (select ${keyColumn} from ${removedTable})`,
+      values: [syncName],
+    });
+  }
+
+  async startRun(run: RunRecord): Promise<void> {
+    await this.warehouse.execute({
+      sql: `insert into ${this.t('runs')} (run_id, command, sync_name, started_at, status) values (?, ?, ?, ?, ?)`,
+      values: [run.runId, run.command, run.syncName, run.startedAt, run.status],
+    });
+  }
+
+  async finishRun(run: RunRecord): Promise<void> {
+    const c = run.counts;
+    await this.warehouse.execute({
+      sql: `update ${this.t('runs')} set finished_at = ?, status = ?, n_rows = ?, n_new = ?, n_changed = ?, n_unchanged = ?,
+              n_removed = ?, n_sent = ?, n_failed = ?, requests = ?, message = ?
+            where run_id = ? and ${run.syncName === null ? 'sync_name is null' : 'sync_name = ?'}`,
+      values: [
+        run.finishedAt ?? new Date(),
+        run.status,
+        c?.rows ?? null,
+        c?.new ?? null,
+        c?.changed ?? null,
+        c?.unchanged ?? null,
+        c?.removed ?? null,
+        c?.sent ?? null,
+        c?.failed ?? null,
+        run.requests ?? null,
+        run.message ?? null,
+        run.runId,
+        ...(run.syncName === null ? [] : [run.syncName]),
+      ],
+    });
+  }
+
+  async lastRuns(limit = 10): Promise<Row[]> {
+    return this.warehouse.query(`select * from ${this.t('runs')} order by started_at desc, sync_name limit ${Math.trunc(limit)}`);
+  }
+
+  async openErrors(limit = 50): Promise<Row[]> {
+    return this.warehouse.query(
+      `select sync_name, record_key, category, property, message, attempts, first_failed_at, last_failed_at
+       from ${this.t('row_errors')} order by sync_name, record_key limit ${Math.trunc(limit)}`,
+    );
+  }
+
+  async countErrors(syncName: string): Promise<number> {
+    const [row] = await this.warehouse.query({ sql: `select count(*) as n from ${this.t('row_errors')} where sync_name = ?`, values: [syncName] });
+    return Number(row.n);
+  }
+
+  /** Tier shares among delivered rows, for the guardrails. */
+  async tierShares(syncName: string): Promise<{ total: number; shares: Map<string, number> }> {
+    const rows = await this.warehouse.query({
+      sql: `select tier, count(*) as n from ${this.t('sync_state')} where sync_name = ? group by tier`,
+      values: [syncName],
+    });
+    const total = rows.reduce((sum, r) => sum + Number(r.n), 0);
+    return { total, shares: new Map(rows.map((r) => [String(r.tier), total ? Number(r.n) / total : 0])) };
+  }
+
+  /**
+   * Takes the lock of a sync. Insert-then-check: after inserting our row, any other live
+   * row means we lose (and remove ours), so two runs can both lose but never both win.
+   * A row left by a killed process on this host, or past its expiry, is taken over.
+   */
+  async acquireLock(syncName: string, runId: string, ttlMs: number): Promise<void> {
+    const locks = this.t('locks');
+    const now = new Date();
+    await this.warehouse.execute({ sql: `delete from ${locks} where sync_name = ? and expires_at < ?`, values: [syncName, now] });
+    for (const holder of await this.lockHolders(syncName)) {
+      if (holder.host === hostname() && !isAlive(Number(holder.pid))) {
+        await this.releaseLock(syncName, String(holder.run_id));
+      }
+    }
+    await this.warehouse.execute({
+      sql: `insert into ${locks} (sync_name, run_id, host, pid, acquired_at, expires_at) values (?, ?, ?, ?, ?, ?)`,
+      values: [syncName, runId, hostname(), process.pid, now, new Date(now.getTime() + ttlMs)],
+    });
+    const others = (await this.lockHolders(syncName)).filter((h) => h.run_id !== runId);
+    if (others.length > 0) {
+      await this.releaseLock(syncName, runId);
+      const h = others[0];
+      throw new LockHeldError(
+        `Sync '${syncName}' is locked by run ${h.run_id} (host ${h.host}, pid ${h.pid}, since ${toIso(h.acquired_at)}). ` +
+          `Wait for it to finish, or pass --wait to queue behind it.`,
+      );
+    }
+  }
+
+  async renewLock(syncName: string, runId: string, ttlMs: number): Promise<void> {
+    await this.warehouse.execute({
+      sql: `update ${this.t('locks')} set expires_at = ? where sync_name = ? and run_id = ?`,
+      values: [new Date(Date.now() + ttlMs), syncName, runId],
+    });
+  }
+
+  async releaseLock(syncName: string, runId: string): Promise<void> {
+    await this.warehouse.execute({ sql: `delete from ${this.t('locks')} where sync_name = ? and run_id = ?`, values: [syncName, runId] });
+  }
+
+  async lockHolders(syncName?: string): Promise<Row[]> {
+    return syncName
+      ? this.warehouse.query({ sql: `select * from ${this.t('locks')} where sync_name = ?`, values: [syncName] })
+      : this.warehouse.query(`select * from ${this.t('locks')}`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function toIso(v: Value): string {
+  return v instanceof Date ? v.toISOString() : String(v);
+}
