@@ -1,0 +1,145 @@
+/**
+ * One model file: a YAML header in a leading block comment, then the SELECT with
+ * `{{ ref() }}`, `{{ source() }}` and macro calls. Parsing is pure: text in, Model out.
+ */
+import { basename } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { identifier } from '../config/schema.ts';
+import { validate } from '../config/validate.ts';
+import { ConfigError, ModelError } from '../errors.ts';
+import { parseTemplate, walkCalls } from '../compile/template.ts';
+
+export interface ModelHeader {
+  materialized: 'table' | 'view';
+  unique_key?: string;
+  description?: string;
+  tests: {
+    unique?: string[];
+    not_null?: string[];
+    accepted_values?: Record<string, (string | number | boolean)[]>;
+    relationships?: Record<string, { to: string; field: string }>;
+  };
+}
+
+/** A `ref('name')` or `source('name')` and the file line it is written on. */
+export interface ModelReference {
+  name: string;
+  line: number;
+}
+
+export interface Model {
+  name: string;
+  /** Path relative to the project root (forward slashes), for messages. */
+  file: string;
+  header: ModelHeader;
+  /** The SQL after the header, still templated. */
+  body: string;
+  /** File line of the body's first line. */
+  bodyStartLine: number;
+  /** Every ref, in order of appearance (a name may repeat). */
+  refs: ModelReference[];
+  /** Every source, in order of appearance (a name may repeat). */
+  sources: ModelReference[];
+}
+
+const columns = z.array(identifier).min(1);
+
+/**
+ * The header schema. `unique` and `not_null` list columns tested one by one;
+ * `accepted_values` maps a column to its allowed values (NULL always passes, as in dbt);
+ * `relationships` maps a column to a model and column every non-null value must exist in.
+ */
+export const modelHeaderSchema = z
+  .object({
+    materialized: z.enum(['table', 'view']).default('table'),
+    unique_key: identifier.optional(),
+    description: z.string().optional(),
+    tests: z
+      .object({
+        unique: columns.optional(),
+        not_null: columns.optional(),
+        accepted_values: z
+          .record(identifier, z.array(z.union([z.string(), z.number(), z.boolean()])).min(1))
+          .optional(),
+        relationships: z.record(identifier, z.object({ to: identifier, field: identifier }).strict()).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+// The interface above is the published contract; this keeps the schema honest to it.
+const headerMatchesSchema: (h: z.infer<typeof modelHeaderSchema>) => ModelHeader = (h) => h;
+void headerMatchesSchema;
+
+/** A model name: the file's base name, a lower-case identifier. */
+export const MODEL_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Parses one model file.
+ * @param text the file's content
+ * @param file path relative to the project root, used in messages
+ * @param name the model name (defaults to the file's base name without `.sql` and a dialect suffix)
+ */
+export function parseModelFile(text: string, file: string, name = basename(file).split('.')[0]): Model {
+  if (!MODEL_NAME.test(name)) {
+    throw new ModelError(
+      `${file}: '${name}' is not a valid model name: rename the file to a lower-case identifier (letters, digits, underscores), like user_features.sql`,
+      file,
+    );
+  }
+  const source = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const { header, body, bodyStartLine } = splitHeader(source, file);
+  const segments = parseTemplate(body, file, bodyStartLine);
+  const refs: ModelReference[] = [];
+  const sources: ModelReference[] = [];
+  for (const call of walkCalls(segments)) {
+    if (call.name === 'ref') refs.push({ name: call.target!, line: call.line });
+    else if (call.name === 'source') sources.push({ name: call.target!, line: call.line });
+  }
+  if (body.trim() === '') throw new ModelError(`${file}: the model has no SQL after its header`, file);
+  return { name, file, header, body, bodyStartLine, refs, sources };
+}
+
+function splitHeader(source: string, file: string): { header: ModelHeader; body: string; bodyStartLine: number } {
+  const leading = /^\s*/.exec(source)![0];
+  if (!source.startsWith('/*', leading.length)) {
+    // No header: every setting takes its default.
+    return { header: validate(modelHeaderSchema, {}, { filePath: file }), body: source, bodyStartLine: 1 };
+  }
+  const yamlStart = leading.length + 2;
+  const close = source.indexOf('*/', yamlStart);
+  if (close < 0) throw new ModelError(`${file}:${countLines(source, leading.length)}: the header comment '/*' is never closed with '*/'`, file);
+  const yamlText = source.slice(yamlStart, close);
+  const yamlFirstLine = countLines(source, yamlStart);
+
+  let data: unknown;
+  try {
+    data = parseYaml(yamlText, { prettyErrors: false }) ?? {};
+  } catch (error) {
+    const at = error instanceof YAMLParseError && error.linePos ? yamlFirstLine + error.linePos[0].line - 1 : yamlFirstLine;
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ModelError(`${file}:${at}: the header is not valid YAML: ${reason}`, file, { cause: error });
+  }
+  let header: ModelHeader;
+  try {
+    header = validate(modelHeaderSchema, data, { filePath: `${file} (header, lines ${yamlFirstLine}-${countLines(source, close)})` });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ModelError(error.message, file, { cause: error });
+    throw error;
+  }
+
+  // The body starts after '*/'; when the rest of that line is blank it starts on the next line.
+  let bodyStart = close + 2;
+  const restOfLine = /^[ \t]*\n/.exec(source.slice(bodyStart));
+  if (restOfLine) bodyStart += restOfLine[0].length;
+  return { header, body: source.slice(bodyStart), bodyStartLine: countLines(source, bodyStart) };
+}
+
+/** 1-based line of an offset. */
+function countLines(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}

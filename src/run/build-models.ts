@@ -1,0 +1,78 @@
+/**
+ * Builds models inside the warehouse, in the order given (see orderModels):
+ * each becomes a table or view in the models schema.
+ */
+import type { Warehouse } from '../../connectors/warehouse.ts';
+import { compileModelMapped, type CompileContext } from '../compile/compile-model.ts';
+import { ModelError, PqlsyncError } from '../errors.ts';
+import type { Model } from '../project/model-file.ts';
+import { engineErrorLine } from './engine-error-line.ts';
+
+export interface BuiltModel {
+  name: string;
+  file: string;
+  /** Rows in the built table or view. */
+  rows: number;
+  /** Time the build statement took, in milliseconds (the row count excluded). */
+  ms: number;
+}
+
+export interface BuildProgress {
+  model: string;
+  /** 0-based position in `models`. */
+  index: number;
+  total: number;
+  /** Present once the model is built. */
+  done?: BuiltModel;
+}
+
+/**
+ * Creates the models schema if missing, then builds each model with
+ * `dialect.createTableAs`, in the order given, stopping at the first failure
+ * (models already built stay). `onProgress` is called before each model and again
+ * with `done` after it. A warehouse error becomes a ModelError naming the model's
+ * file, and its line when the engine reports one.
+ */
+export async function buildModels(
+  warehouse: Warehouse,
+  models: Model[],
+  ctx: CompileContext,
+  onProgress?: (e: BuildProgress) => void,
+): Promise<BuiltModel[]> {
+  const { dialect } = warehouse;
+  await warehouse.execute(dialect.createSchema(ctx.modelsSchema));
+  const built: BuiltModel[] = [];
+  for (const [index, model] of models.entries()) {
+    onProgress?.({ model: model.name, index, total: models.length });
+    const compiled = compileModelMapped(model, ctx);
+    const table = { schema: ctx.modelsSchema, name: model.name };
+    const statement = dialect.createTableAs(table, compiled.sql, model.header.materialized);
+    const started = performance.now();
+    try {
+      await warehouse.execute(statement);
+    } catch (error) {
+      throw buildError(error, model, statement, compiled.sql, compiled.fileLine);
+    }
+    const ms = Math.round(performance.now() - started);
+    // A count on a view runs the view; models are small next to the events they read.
+    const [row] = await warehouse.query(`select count(*) as row_count from ${dialect.table(table)}`);
+    const done: BuiltModel = { name: model.name, file: model.file, rows: Number(row?.row_count ?? 0), ms };
+    built.push(done);
+    onProgress?.({ model: model.name, index, total: models.length, done });
+  }
+  return built;
+}
+
+function buildError(error: unknown, model: Model, statement: string, sql: string, fileLine: (line: number) => number): ModelError {
+  if (error instanceof ModelError) return error;
+  const statementLine = engineErrorLine(error, statement);
+  const prefixLines = statement.slice(0, Math.max(statement.lastIndexOf(sql), 0)).split('\n').length - 1;
+  const sqlLine = statementLine === undefined ? undefined : statementLine - prefixLines;
+  const where = sqlLine !== undefined && sqlLine >= 1 ? `${model.file}:${fileLine(sqlLine)}` : model.file;
+  const reason = error instanceof PqlsyncError || error instanceof Error ? error.message : String(error);
+  return new ModelError(
+    `${where}: model ${model.name} failed to build:\n${reason.replace(/^/gm, '  ')}\n  Fix the model's SQL and build again.`,
+    model.file,
+    { cause: error },
+  );
+}
