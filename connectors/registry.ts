@@ -2,7 +2,8 @@
  * Warehouses, one line each. Adding a warehouse is a folder under connectors/
  * plus one line here; nothing else in pqlsync switches on the warehouse type.
  */
-import type { WarehouseConfig } from '../src/config/schema.ts';
+import type { ProjectConfig, WarehouseConfig } from '../src/config/schema.ts';
+import type { Destination } from './destination.ts';
 import type { Dialect, DialectName, Warehouse } from './warehouse.ts';
 import { duckdbDialect } from './duckdb/duckdb.dialect.ts';
 
@@ -30,4 +31,23 @@ export const dialects: Partial<Record<DialectName, Dialect>> = { duckdb: duckdbD
 export async function openWarehouse(config: WarehouseConfig, context: WarehouseContext): Promise<Warehouse> {
   const entry = await warehouses[config.type]();
   return entry.open(config, context);
+}
+
+export interface DestinationContext {
+  env: NodeJS.ProcessEnv;
+  log?: (event: { level: 'info' | 'warn' | 'error'; msg: string; [k: string]: unknown }) => void;
+}
+
+/** Destinations, one line each. */
+export const destinations = {
+  hubspot: async () => (await import('./hubspot/index.ts')).hubspotEntry,
+};
+
+export async function openDestination(config: ProjectConfig['destination'], context: DestinationContext): Promise<Destination> {
+  const entry = await destinations[config.type]();
+  return entry.open(config, context);
+}
+
+export interface DestinationEntry {
+  open(config: ProjectConfig['destination'], context: DestinationContext): Promise<Destination>;
 }

@@ -1,0 +1,161 @@
+import type { Destination } from '../../connectors/destination.ts';
+import type { SyncConfig } from '../config/schema.ts';
+import { ConfigError, PqlsyncError } from '../errors.ts';
+import { loadModels, type Model } from '../project/load-models.ts';
+import { orderModels, selectModels } from '../project/graph.ts';
+import type { CompileContext } from '../compile/compile-model.ts';
+import { buildModels, type BuiltModel } from './build-models.ts';
+import { assertModelTestsPass, testModels, type ModelTestResult } from './test-models.ts';
+import type { Session } from './session.ts';
+import { planSync, runSync, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
+
+/** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
+
+export function compileContext(session: Session): CompileContext {
+  return {
+    dialect: session.warehouse.dialect,
+    modelsSchema: session.project.config.schema,
+    sources: session.project.sources,
+    asOf: session.asOf,
+  };
+}
+
+/** Loads every model, orders them, and keeps the selected ones (all when no selector). */
+export async function loadSelectedModels(session: Session, select: string[] = []): Promise<Model[]> {
+  const { project } = session;
+  const models = await loadModels(project.modelsDir, { dialect: session.warehouse.dialect.name, projectRoot: project.root });
+  const ordered = orderModels(models, Object.keys(project.sources));
+  return select.length > 0 ? selectModels(ordered, select) : ordered;
+}
+
+export async function buildStep(session: Session, select: string[] = []): Promise<BuiltModel[]> {
+  const models = await loadSelectedModels(session, select);
+  const built = await buildModels(session.warehouse, models, compileContext(session), (e) => {
+    if (e.done) {
+      session.log.info(`  built ${e.done.name.padEnd(28)} ${String(e.done.rows).padStart(9)} rows  ${e.done.ms} ms`, {
+        event: 'model_built',
+        model: e.done.name,
+        rows: e.done.rows,
+        ms: e.done.ms,
+      });
+    } else {
+      session.log.progress(`building ${e.model} (${e.index + 1}/${e.total})`);
+    }
+  });
+  return built;
+}
+
+export async function testStep(session: Session, select: string[] = []): Promise<ModelTestResult[]> {
+  const models = await loadSelectedModels(session, select);
+  const results = await testModels(session.warehouse, models, compileContext(session));
+  const failed = results.filter((r) => r.failures > 0);
+  session.log.info(`  ${results.length} model tests, ${failed.length} failed`, {
+    event: 'models_tested',
+    tests: results.length,
+    failed: failed.length,
+  });
+  assertModelTestsPass(results);
+  return results;
+}
+
+export function selectSyncs(session: Session, names: string[] = []): SyncConfig[] {
+  const syncs = session.project.config.syncs;
+  if (names.length === 0) return syncs;
+  return names.map((name) => {
+    const sync = syncs.find((s) => s.name === name);
+    if (!sync) throw new ConfigError(`No sync named '${name}' (syncs: ${syncs.map((s) => s.name).join(', ')})`);
+    return sync;
+  });
+}
+
+function syncContext(session: Session) {
+  return {
+    warehouse: session.warehouse,
+    state: session.state,
+    schemas: { models: session.project.config.schema, state: session.project.config.state_schema },
+  };
+}
+
+export async function planStep(session: Session, syncs: SyncConfig[]): Promise<SyncPlan[]> {
+  const plans: SyncPlan[] = [];
+  for (const sync of syncs) plans.push(await planSync(syncContext(session), sync));
+  return plans;
+}
+
+export interface SyncStepOptions {
+  force?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: SyncProgress) => void;
+  lockTtlMs?: number;
+  pageSize?: number;
+  checkpointEvery?: number;
+}
+
+export interface SyncStepResult extends SyncResult {
+  requests: number;
+  ms: number;
+}
+
+/**
+ * Syncs each sync under its lock, recording the run in run history whatever
+ * happens. Throws the first whole-run error after recording it.
+ */
+export async function syncStep(
+  session: Session,
+  destination: Destination,
+  syncs: SyncConfig[],
+  options: SyncStepOptions = {},
+): Promise<SyncStepResult[]> {
+  const results: SyncStepResult[] = [];
+  const ttl = options.lockTtlMs ?? 10 * 60_000;
+  for (const sync of syncs) {
+    const started = new Date();
+    const requestsBefore = destination.stats.requests;
+    await session.state.acquireLock(sync.name, session.runId, ttl);
+    const heartbeat = setInterval(() => {
+      session.state.renewLock(sync.name, session.runId, ttl).catch(() => undefined);
+    }, Math.max(1000, ttl / 3));
+    heartbeat.unref();
+    await session.state.startRun({ runId: session.runId, command: 'sync', syncName: sync.name, startedAt: started, status: 'running' });
+    try {
+      const result = await runSync(syncContext(session), destination, sync, {
+        runId: session.runId,
+        force: options.force,
+        signal: options.signal,
+        onProgress: options.onProgress,
+        pageSize: options.pageSize,
+        checkpointEvery: options.checkpointEvery,
+      });
+      const requests = destination.stats.requests - requestsBefore;
+      const d = result.plan.diff;
+      await session.state.finishRun({
+        runId: session.runId,
+        command: 'sync',
+        syncName: sync.name,
+        startedAt: started,
+        status: result.stopped ? 'stopped' : result.failed > 0 ? 'partial' : 'success',
+        counts: { rows: d.rows, new: d.new, changed: d.changed + d.retrying, unchanged: d.unchanged, removed: d.removed, sent: result.sent, failed: result.failed },
+        requests,
+      });
+      results.push({ ...result, requests, ms: Date.now() - started.getTime() });
+      if (result.stopped) break;
+    } catch (error) {
+      await session.state
+        .finishRun({
+          runId: session.runId,
+          command: 'sync',
+          syncName: sync.name,
+          startedAt: started,
+          status: 'failed',
+          requests: destination.stats.requests - requestsBefore,
+          message: error instanceof PqlsyncError ? `${error.name}: ${error.message}` : String(error),
+        })
+        .catch(() => undefined);
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+      await session.state.releaseLock(sync.name, session.runId).catch(() => undefined);
+    }
+  }
+  return results;
+}
