@@ -1,0 +1,147 @@
+/**
+ * Model tests from the headers (unique, not_null, accepted_values, relationships),
+ * run as SQL in the warehouse on the built tables: a count, then a sample of at most
+ * five offending values when the count is not zero. Portable SQL only: identifiers go
+ * through `dialect.quote` (the header validated them as identifiers), values travel
+ * as parameters.
+ */
+import type { Dialect, Query, Value, Warehouse } from '../../connectors/warehouse.ts';
+import type { CompileContext } from '../compile/compile-model.ts';
+import { ModelError } from '../errors.ts';
+import type { Model } from '../project/model-file.ts';
+
+export interface ModelTestResult {
+  model: string;
+  file: string;
+  /** e.g. 'unique(user_id)', 'not_null(email)', 'accepted_values(pql_tier)', 'relationships(account_id → accounts.account_id)'. */
+  test: string;
+  /**
+   * Offending count: duplicated values for unique; rows for not_null, accepted_values
+   * and relationships. 0 when the test passes.
+   */
+  failures: number;
+  /**
+   * Up to 5 offending values: the duplicated values (unique), the unexpected values
+   * (accepted_values), the missing parents (relationships), the rows' unique key
+   * (not_null, when the model has a key other than the tested column; else empty).
+   */
+  sample: string[];
+}
+
+const SAMPLE_SIZE = 5;
+
+interface TestQuery {
+  test: string;
+  /** Count of offending rows or values, as a single column `failures`. */
+  count: Query;
+  /** Offending values, as a single column `sample_value`; undefined when there is nothing to show. */
+  sample?: Query;
+}
+
+/**
+ * Runs every test of every model, in model order; returns all results (failures > 0
+ * for failing ones). A test that cannot run (e.g. a column that does not exist)
+ * throws ModelError naming the model, the test and the file.
+ */
+export async function testModels(warehouse: Warehouse, models: Model[], ctx: CompileContext): Promise<ModelTestResult[]> {
+  const results: ModelTestResult[] = [];
+  for (const model of models) {
+    for (const q of testQueries(model, warehouse.dialect, ctx.modelsSchema)) {
+      try {
+        const [row] = await warehouse.query(q.count);
+        const failures = Number(row?.failures ?? 0);
+        let sample: string[] = [];
+        if (failures > 0 && q.sample) {
+          sample = (await warehouse.query(q.sample)).map((r) => showValue(r.sample_value));
+        }
+        results.push({ model: model.name, file: model.file, test: q.test, failures, sample });
+      } catch (error) {
+        if (error instanceof ModelError) throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new ModelError(
+          `${model.file}: test ${q.test} of model ${model.name} could not run:\n${reason.replace(/^/gm, '  ')}\n  Check the tests in the header against the model's columns, and that the model is built.`,
+          model.file,
+          { cause: error },
+        );
+      }
+    }
+  }
+  return results;
+}
+
+/** The tests of one model as SQL, in header order: unique, not_null, accepted_values, relationships. */
+export function testQueries(model: Model, dialect: Dialect, modelsSchema: string): TestQuery[] {
+  const q = dialect.quote;
+  const table = dialect.table({ schema: modelsSchema, name: model.name });
+  const tests = model.header.tests;
+  const key = model.header.unique_key ?? tests.unique?.[0];
+  const queries: TestQuery[] = [];
+
+  for (const column of tests.unique ?? []) {
+    const c = q(column);
+    const duplicates = `select ${c} as dup from ${table} where ${c} is not null group by ${c} having count(*) > 1`;
+    queries.push({
+      test: `unique(${column})`,
+      count: `select count(*) as failures from (${duplicates}) as duplicates`,
+      sample: `select dup as sample_value from (${duplicates}) as duplicates order by dup limit ${SAMPLE_SIZE}`,
+    });
+  }
+
+  for (const column of tests.not_null ?? []) {
+    const where = `where ${q(column)} is null`;
+    queries.push({
+      test: `not_null(${column})`,
+      count: `select count(*) as failures from ${table} ${where}`,
+      sample:
+        key && key !== column
+          ? `select ${q(key)} as sample_value from ${table} ${where} order by ${q(key)} limit ${SAMPLE_SIZE}`
+          : undefined,
+    });
+  }
+
+  for (const [column, values] of Object.entries(tests.accepted_values ?? {})) {
+    const c = q(column);
+    const placeholders = values.map(() => '?').join(', ');
+    const where = `where ${c} is not null and ${c} not in (${placeholders})`;
+    queries.push({
+      test: `accepted_values(${column})`,
+      count: { sql: `select count(*) as failures from ${table} ${where}`, values: values as Value[] },
+      sample: {
+        sql: `select distinct ${c} as sample_value from ${table} ${where} order by ${c} limit ${SAMPLE_SIZE}`,
+        values: values as Value[],
+      },
+    });
+  }
+
+  for (const [column, { to, field }] of Object.entries(tests.relationships ?? {})) {
+    const parent = dialect.table({ schema: modelsSchema, name: to });
+    const orphans = `from ${table} t_child where t_child.${q(column)} is not null and not exists (select 1 from ${parent} t_parent where t_parent.${q(field)} = t_child.${q(column)})`;
+    queries.push({
+      test: `relationships(${column} → ${to}.${field})`,
+      count: `select count(*) as failures ${orphans}`,
+      sample: `select distinct t_child.${q(column)} as sample_value ${orphans} order by t_child.${q(column)} limit ${SAMPLE_SIZE}`,
+    });
+  }
+  return queries;
+}
+
+function showValue(value: Value | undefined): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+/** Throws one ModelError listing each failing test with its model, file and sample; returns when all pass. */
+export function assertModelTestsPass(results: ModelTestResult[]): void {
+  const failing = results.filter((r) => r.failures > 0);
+  if (failing.length === 0) return;
+  const lines = failing.map((r) => {
+    const what = r.test.startsWith('unique(') ? 'duplicated value(s)' : 'failing row(s)';
+    const sample = r.sample.length > 0 ? `, e.g. ${r.sample.join(', ')}` : '';
+    return `  - ${r.model} ${r.test} (${r.file}): ${r.failures} ${what}${sample}`;
+  });
+  throw new ModelError(
+    `${failing.length} model test(s) failed:\n${lines.join('\n')}\nFix the models (or their data) so the tests in their headers hold.`,
+    failing[0].file,
+  );
+}
