@@ -118,7 +118,7 @@ function splitHeader(source: string, file: string): { header: ModelHeader; body:
   try {
     data = parseYaml(yamlText, { prettyErrors: false }) ?? {};
   } catch (error) {
-    const at = error instanceof YAMLParseError && error.linePos ? yamlFirstLine + error.linePos[0].line - 1 : yamlFirstLine;
+    const at = error instanceof YAMLParseError ? countLines(source, yamlStart + error.pos[0]) : yamlFirstLine;
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ModelError(`${file}:${at}: the header is not valid YAML: ${reason}`, file, { cause: error });
   }
