@@ -1,0 +1,53 @@
+import yargs, { type CommandModule } from 'yargs';
+import { buildCommand } from './commands/build.command.ts';
+import { demoCommand } from './commands/demo.command.ts';
+import { planCommand } from './commands/plan.command.ts';
+import { propertiesCommand } from './commands/properties.command.ts';
+import { runCommand } from './commands/run.command.ts';
+import { statusCommand } from './commands/status.command.ts';
+import { syncCommand } from './commands/sync.command.ts';
+import { testCommand } from './commands/test.command.ts';
+import type { CliIo, ExitBox } from './context.ts';
+import { EXIT } from './exit-codes.ts';
+
+/**
+ * Runs the CLI on `argv` and answers the exit code, without exiting the process,
+ * so tests call it as a function.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const exit: ExitBox = { code: EXIT.ok };
+  const cli = yargs(argv)
+    .scriptName('pqlsync')
+    .usage('$0 <command> [options]\n\nPQL scores from your warehouse to HubSpot: build models, diff, send only what changed.')
+    .option('config', { type: 'string', default: 'pqlsync.yml', describe: 'Path to pqlsync.yml', global: true })
+    .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines on stdout (for Airflow, Actions, log shippers)', global: true })
+    .option('as-of', { type: 'string', describe: "Pin the models' notion of now (ISO timestamp); default: the current time", global: true })
+    .command(demoCommand(io, exit) as unknown as CommandModule)
+    .command(buildCommand(io, exit) as unknown as CommandModule)
+    .command(testCommand(io, exit) as unknown as CommandModule)
+    .command(planCommand(io, exit) as unknown as CommandModule)
+    .command(syncCommand(io, exit) as unknown as CommandModule)
+    .command(runCommand(io, exit) as unknown as CommandModule)
+    .command(propertiesCommand(io, exit) as unknown as CommandModule)
+    .command(statusCommand(io, exit) as unknown as CommandModule)
+    .demandCommand(1, 'Name a command: pqlsync --help lists them.')
+    .strict()
+    .epilogue(
+      'Exit codes: 0 ok, 1 internal error, 2 config, 3 model or model test, 4 warehouse, 5 HubSpot, 6 HubSpot auth, ' +
+        '7 rows failed (recorded, retried next run), 8 lock held, 9 guardrail stopped the sync.',
+    )
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      io.err.write(`${message}\nRun pqlsync --help for usage.\n`);
+      exit.code = EXIT.config;
+    });
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    io.err.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.internal;
+  }
+  return exit.code;
+}

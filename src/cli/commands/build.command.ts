@@ -1,0 +1,19 @@
+import type { Argv } from 'yargs';
+import { buildStep } from '../../run/steps.ts';
+import { reportBuild } from '../report.ts';
+import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
+
+export function buildCommand(io: CliIo, exit: ExitBox) {
+  return {
+    command: 'build',
+    describe: 'Build the models in the warehouse, in dependency order',
+    builder: (y: Argv) =>
+      y.option('select', { type: 'string', array: true, describe: "Models to build: 'name', '+name' (with upstream), 'name+' (with downstream)" }),
+    handler: (args: GlobalArgs & { select?: string[] }) =>
+      withSession(args, io, exit, async (session) => {
+        const started = Date.now();
+        const built = await buildStep(session, args.select ?? []);
+        reportBuild(session.log, built, Date.now() - started);
+      }),
+  };
+}

@@ -1,0 +1,23 @@
+import type { Argv } from 'yargs';
+import { runDemo } from '../demo-script.ts';
+import { loggerFor, reportError, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
+
+export function demoCommand(io: CliIo, exit: ExitBox) {
+  return {
+    command: 'demo',
+    describe: 'Generate demo product data into DuckDB, start the local HubSpot sandbox, sync twice and show what happened',
+    builder: (y: Argv) =>
+      y
+        .option('users', { type: 'number', default: 2000, describe: 'Users to generate (a few hundred to millions)' })
+        .option('seed', { type: 'number', default: 42, describe: 'Seed of the generated data (same seed, same data)' })
+        .option('tier', { type: 'number', default: 100, describe: 'Sandbox requests per 10 s: 100 (Free/Starter) or 190 (Professional+)' }),
+    handler: async (args: GlobalArgs & { users: number; seed: number; tier: number }) => {
+      const log = loggerFor(args, io);
+      try {
+        exit.code = await runDemo({ config: args.config, users: args.users, seed: args.seed, tier: args.tier, log, signal: io.signal });
+      } catch (error) {
+        exit.code = reportError(log, error, io.env);
+      }
+    },
+  };
+}

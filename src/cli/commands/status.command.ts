@@ -1,0 +1,43 @@
+import type { Argv } from 'yargs';
+import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
+import type { Row } from '../../../connectors/warehouse.ts';
+
+export function statusCommand(io: CliIo, exit: ExitBox) {
+  return {
+    command: 'status',
+    describe: 'Show the last runs, the open row errors and the locks',
+    builder: (y: Argv) => y.option('limit', { type: 'number', default: 10, describe: 'How many runs to show' }),
+    handler: (args: GlobalArgs & { limit: number }) =>
+      withSession(args, io, exit, async (session) => {
+        const runs = await session.state.lastRuns(args.limit);
+        const errors = await session.state.openErrors(50);
+        const locks = await session.state.lockHolders();
+        const log = session.log;
+        if (log.json) {
+          log.info('status', { event: 'status', runs, row_errors: errors, locks });
+          return;
+        }
+        log.info(runs.length ? 'Last runs:' : 'No runs yet.');
+        for (const r of runs) log.info(`  ${describeRun(r)}`);
+        log.info(errors.length ? `Open row errors (${errors.length}${errors.length === 50 ? '+' : ''}):` : 'No open row errors.');
+        for (const e of errors) {
+          log.info(`  ${e.sync_name} ${e.record_key}: ${e.category}${e.property ? ` (${e.property})` : ''} ${e.message} [attempts ${e.attempts}]`);
+        }
+        log.info(locks.length ? 'Locks held:' : 'No locks held.');
+        for (const l of locks) log.info(`  ${l.sync_name} by run ${l.run_id} (host ${l.host}, pid ${l.pid}) until ${iso(l.expires_at)}`);
+      }),
+  };
+}
+
+function describeRun(r: Row): string {
+  const ms = r.finished_at instanceof Date && r.started_at instanceof Date ? r.finished_at.getTime() - r.started_at.getTime() : null;
+  const counts =
+    r.n_rows === null
+      ? ''
+      : ` rows ${r.n_rows}: ${r.n_new} new, ${r.n_changed} changed, ${r.n_unchanged} unchanged, ${r.n_removed} removed; sent ${r.n_sent}, failed ${r.n_failed};`;
+  return `${iso(r.started_at)} ${r.run_id} ${r.command} ${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${ms === null ? '' : `, ${(ms / 1000).toFixed(1)} s`}${r.message ? ` — ${r.message}` : ''}`;
+}
+
+function iso(v: unknown): string {
+  return v instanceof Date ? v.toISOString() : String(v ?? '');
+}

@@ -1,0 +1,72 @@
+import { loadProject, type Project } from '../config/load-project.ts';
+import { ConfigError, PqlsyncError } from '../errors.ts';
+import { closeSession, openSession, type Session } from '../run/session.ts';
+import { createLogger, redact, secretsFrom, type Logger } from '../util/logger.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
+
+export interface GlobalArgs {
+  config: string;
+  json: boolean;
+  asOf?: string;
+}
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  /** Aborted on SIGTERM/SIGINT: long steps finish the current batch, checkpoint and stop. */
+  signal?: AbortSignal;
+}
+
+/** Where a command's exit code lands (yargs handlers cannot return one). */
+export interface ExitBox {
+  code: number;
+}
+
+export function loggerFor(args: GlobalArgs, io: CliIo): Logger {
+  return createLogger({ json: args.json, secrets: secretsFrom(io.env), out: io.out, err: io.err });
+}
+
+export function parseAsOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new ConfigError(`--as-of '${value}' is not a date or timestamp (e.g. 2026-11-01 or 2026-11-01T12:00:00Z)`);
+  return date.toISOString();
+}
+
+/**
+ * Runs a command body with a loaded project and an open session; maps any error to
+ * its exit code with one readable line (and a JSON event with --json).
+ */
+export async function withSession(
+  args: GlobalArgs,
+  io: CliIo,
+  exit: ExitBox,
+  body: (session: Session) => Promise<number | void>,
+  options: { project?: Project; env?: NodeJS.ProcessEnv } = {},
+): Promise<void> {
+  const log = loggerFor(args, io);
+  let session: Session | undefined;
+  try {
+    const project = options.project ?? (await loadProject(args.config));
+    session = await openSession(project, { log, env: options.env ?? io.env, asOf: parseAsOf(args.asOf) });
+    const code = await body(session);
+    exit.code = code ?? EXIT.ok;
+  } catch (error) {
+    exit.code = reportError(log, error, io.env);
+  } finally {
+    if (session) await closeSession(session).catch(() => undefined);
+  }
+}
+
+export function reportError(log: Logger, error: unknown, env: NodeJS.ProcessEnv): number {
+  const code = exitCodeFor(error);
+  const secrets = secretsFrom(env);
+  const kind = error instanceof PqlsyncError ? error.name : 'InternalError';
+  const message = redact(error instanceof Error ? error.message : String(error), secrets);
+  log.error(message, { event: 'error', kind, exit_code: code });
+  if (code === EXIT.internal && error instanceof Error && error.stack && !log.json) {
+    log.error(redact(error.stack, secrets));
+  }
+  return code;
+}

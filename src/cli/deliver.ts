@@ -1,0 +1,50 @@
+import { openDestination } from '../../connectors/registry.ts';
+import type { Destination } from '../../connectors/destination.ts';
+import type { SyncConfig } from '../config/schema.ts';
+import type { Session } from '../run/session.ts';
+import { planStep, syncStep, type SyncStepResult } from '../run/steps.ts';
+import { EXIT } from './exit-codes.ts';
+import { sendProgress } from './progress.ts';
+import { reportPlan, reportSync } from './report.ts';
+
+export interface DeliverOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  /** A destination already open (the demo's sandbox); otherwise one from the environment. */
+  destination?: Destination;
+}
+
+/**
+ * Plans (dry run) or syncs the given syncs and prints what happened; answers the
+ * exit code: rows that failed are a distinct, non-fatal outcome for a scheduler.
+ */
+export async function deliver(session: Session, syncs: SyncConfig[], options: DeliverOptions): Promise<{ code: number; results: SyncStepResult[] }> {
+  if (options.dryRun) {
+    for (const plan of await planStep(session, syncs)) reportPlan(session.log, plan);
+    return { code: EXIT.ok, results: [] };
+  }
+  const destination =
+    options.destination ??
+    (await openDestination(session.project.config.destination, {
+      env: session.env,
+      log: (e) => session.log.log(e),
+    }));
+  await destination.ensureProperties(syncs);
+  const results = await syncStep(session, destination, syncs, {
+    force: options.force,
+    signal: options.signal,
+    onProgress: sendProgress(session.log),
+  });
+  session.log.progressDone();
+  for (const result of results) reportSync(session.log, result);
+  const failed = results.reduce((sum, r) => sum + r.failed, 0);
+  if (failed > 0) {
+    session.log.warn(`${failed} rows were rejected; they are in row errors (pqlsync status) and are retried next run`, {
+      event: 'rows_failed',
+      failed,
+    });
+    return { code: EXIT.rowsFailed, results };
+  }
+  return { code: EXIT.ok, results };
+}
