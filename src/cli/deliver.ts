@@ -30,7 +30,6 @@ export async function deliver(session: Session, syncs: SyncConfig[], options: De
       env: session.env,
       log: (e) => session.log.log(e),
     }));
-  await destination.ensureProperties(syncs);
   const results = await syncStep(session, destination, syncs, {
     force: options.force,
     signal: options.signal,

@@ -91,6 +91,8 @@ export async function runSync(
         `If the model change is intended, run again with --force.`,
     );
   }
+  // Properties are checked only when something is to be sent: a run with no change makes no request.
+  if (plan.toSend > 0) await destination.ensureProperties([sync]);
   const tables = syncTables(sync, ctx.schemas);
   const pageSize = options.pageSize ?? 1000;
   const checkpointEvery = options.checkpointEvery ?? 2000;
