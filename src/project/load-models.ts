@@ -53,14 +53,13 @@ export async function loadModels(modelsDir: string, options: { dialect: DialectN
     else entry.portable = file;
   }
 
+  // Read in parallel, parse in path order: the first error reported is always the same one.
+  const texts = await Promise.all(paths.map((path) => readFile(path, 'utf8')));
   const parsed = new Map<string, Model>();
-  await Promise.all(
-    paths.map(async (path) => {
-      const file = relativeTo(options.projectRoot, path);
-      const text = await readFile(path, 'utf8');
-      parsed.set(file, parseModelFile(text, file, path.slice(path.lastIndexOf(sep) + 1).split('.')[0]));
-    }),
-  );
+  paths.forEach((path, i) => {
+    const file = relativeTo(options.projectRoot, path);
+    parsed.set(file, parseModelFile(texts[i], file, path.slice(path.lastIndexOf(sep) + 1).split('.')[0]));
+  });
 
   const models: Model[] = [];
   for (const [name, files] of [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
