@@ -54,9 +54,16 @@ export async function buildModels(
       throw buildError(error, model, statement, compiled.sql, compiled.fileLine);
     }
     const ms = Math.round(performance.now() - started);
-    // A count on a view runs the view; models are small next to the events they read.
-    const [row] = await warehouse.query(`select count(*) as row_count from ${dialect.table(table)}`);
-    const done: BuiltModel = { name: model.name, file: model.file, rows: Number(row?.row_count ?? 0), ms };
+    let rows: number;
+    try {
+      // A count on a view runs the view; models are small next to the events they read.
+      // Read by position: engines differ in the case of unquoted aliases.
+      const counted = await warehouse.query(`select count(*) as row_count from ${dialect.table(table)}`);
+      rows = Number(Object.values(counted[0] ?? {})[0]);
+    } catch (error) {
+      throw buildError(error, model, '', compiled.sql, compiled.fileLine);
+    }
+    const done: BuiltModel = { name: model.name, file: model.file, rows, ms };
     built.push(done);
     onProgress?.({ model: model.name, index, total: models.length, done });
   }
@@ -65,8 +72,10 @@ export async function buildModels(
 
 function buildError(error: unknown, model: Model, statement: string, sql: string, fileLine: (line: number) => number): ModelError {
   if (error instanceof ModelError) return error;
-  const statementLine = engineErrorLine(error, statement);
-  const prefixLines = statement.slice(0, Math.max(statement.lastIndexOf(sql), 0)).split('\n').length - 1;
+  // The engine counts lines in the whole statement; the SELECT starts after the DDL around it.
+  const at = statement.lastIndexOf(sql);
+  const statementLine = at < 0 ? undefined : engineErrorLine(error, statement);
+  const prefixLines = statement.slice(0, Math.max(at, 0)).split('\n').length - 1;
   const sqlLine = statementLine === undefined ? undefined : statementLine - prefixLines;
   const where = sqlLine !== undefined && sqlLine >= 1 ? `${model.file}:${fileLine(sqlLine)}` : model.file;
   const reason = error instanceof PqlsyncError || error instanceof Error ? error.message : String(error);

@@ -48,11 +48,11 @@ export async function testModels(warehouse: Warehouse, models: Model[], ctx: Com
   for (const model of models) {
     for (const q of testQueries(model, warehouse.dialect, ctx.modelsSchema)) {
       try {
-        const [row] = await warehouse.query(q.count);
-        const failures = Number(row?.failures ?? 0);
+        const failures = Number(firstValue(await warehouse.query(q.count)));
+        if (!Number.isInteger(failures)) throw new Error(`the count query returned no number`);
         let sample: string[] = [];
         if (failures > 0 && q.sample) {
-          sample = (await warehouse.query(q.sample)).map((r) => showValue(r.sample_value));
+          sample = (await warehouse.query(q.sample)).map((r) => showValue(Object.values(r)[0]));
         }
         results.push({ model: model.name, file: model.file, test: q.test, failures, sample });
       } catch (error) {
@@ -123,6 +123,14 @@ export function testQueries(model: Model, dialect: Dialect, modelsSchema: string
     });
   }
   return queries;
+}
+
+/**
+ * The single value of a one-row, one-column result, read by position: engines differ
+ * in the case of unquoted aliases (Snowflake answers FAILURES for failures).
+ */
+function firstValue(rows: Record<string, Value>[]): Value | undefined {
+  return rows.length === 1 ? Object.values(rows[0])[0] : undefined;
 }
 
 function showValue(value: Value | undefined): string {
