@@ -6,6 +6,9 @@ import type { ProjectConfig, WarehouseConfig } from '../src/config/schema.ts';
 import type { Destination } from './destination.ts';
 import type { Dialect, DialectName, Warehouse } from './warehouse.ts';
 import { duckdbDialect } from './duckdb/duckdb.dialect.ts';
+import { postgresDialect } from './postgres/postgres.dialect.ts';
+import { bigqueryDialect } from './bigquery/bigquery.dialect.ts';
+import { snowflakeDialect } from './snowflake/snowflake.dialect.ts';
 
 export interface WarehouseContext {
   /** Folder of pqlsync.yml, for relative paths. */
@@ -26,7 +29,12 @@ export const warehouses: Record<DialectName, () => Promise<WarehouseEntry>> = {
   snowflake: async () => (await import('./snowflake/index.ts')).snowflakeEntry,
 };
 
-export const dialects: Partial<Record<DialectName, Dialect>> = { duckdb: duckdbDialect };
+export const dialects: Partial<Record<DialectName, Dialect>> = {
+  duckdb: duckdbDialect,
+  postgres: postgresDialect,
+  bigquery: bigqueryDialect,
+  snowflake: snowflakeDialect,
+};
 
 export async function openWarehouse(config: WarehouseConfig, context: WarehouseContext): Promise<Warehouse> {
   const entry = await warehouses[config.type]();
