@@ -74,15 +74,30 @@ const duckdbWarehouse = z
 /** Settings of the other warehouses come from the environment; only non-secret names live here. */
 const postgresWarehouse = z.object({ type: z.literal('postgres') }).strict();
 const bigqueryWarehouse = z
-  .object({ type: z.literal('bigquery'), project: z.string().optional(), location: z.string().optional() })
+  .object({
+    type: z.literal('bigquery'),
+    /** Project that runs (and is billed for) the jobs; else GOOGLE_CLOUD_PROJECT. */
+    project: z.string().optional(),
+    /** Location of the jobs and datasets (e.g. US, EU, europe-west1); else BIGQUERY_LOCATION. */
+    location: z.string().optional(),
+    /** Project holding the datasets, when not `project`: names are then written project.dataset.table. */
+    dataset_project: z.string().optional(),
+    /** Another API endpoint (an emulator or a test fake); else BIGQUERY_EMULATOR_HOST. */
+    api_endpoint: z.string().url().optional(),
+  })
   .strict();
 const snowflakeWarehouse = z
   .object({
     type: z.literal('snowflake'),
+    /** Account identifier (orgname-accountname); else SNOWFLAKE_ACCOUNT. */
     account: z.string().optional(),
+    /** User name (not a secret); else SNOWFLAKE_USER. */
+    user: z.string().optional(),
     warehouse: z.string().optional(),
     database: z.string().optional(),
     role: z.string().optional(),
+    /** Another endpoint than https://<account>.snowflakecomputing.com (a test fake); else SNOWFLAKE_ACCESS_URL. */
+    access_url: z.string().url().optional(),
   })
   .strict();
 
