@@ -1,29 +1,30 @@
+/** The HubSpot destination connector. The sandbox lives in ./sandbox and is not exported here. */
+export { createHubSpotDestination, HubSpotDestination, type HubSpotDestinationOptions, type HubSpotDestinationStats } from './hubspot.destination.ts';
+export { DailyLimitError } from './errors.ts';
+export { HUBSPOT_LIMITS } from './limits.ts';
+
 import { ConfigError } from '../../src/errors.ts';
 import type { DestinationEntry } from '../registry.ts';
 import { createHubSpotDestination } from './hubspot.destination.ts';
 
 /**
- * HubSpot from the environment: HUBSPOT_ACCESS_TOKEN (a private app token) and,
- * for the bundled sandbox or a proxy, HUBSPOT_BASE_PATH. Nothing secret in pqlsync.yml.
+ * The registry's entry: settings from pqlsync.yml, secrets from the environment
+ * (HUBSPOT_ACCESS_TOKEN; HUBSPOT_BASE_PATH points at another origin such as the sandbox).
  */
 export const hubspotEntry: DestinationEntry = {
-  async open(config, { env, log }) {
-    const accessToken = env.HUBSPOT_ACCESS_TOKEN;
+  async open(config, context) {
+    const accessToken = context.env.HUBSPOT_ACCESS_TOKEN;
     if (!accessToken) {
-      throw new ConfigError(
-        'HUBSPOT_ACCESS_TOKEN is not set: create a private app in HubSpot (Settings → Integrations → Private apps) ' +
-          'with the crm.objects.contacts/companies read+write and crm.schemas read+write scopes, and export its token. ' +
-          'To try pqlsync without HubSpot, run `pqlsync demo`.',
-      );
+      throw new ConfigError('HUBSPOT_ACCESS_TOKEN is not set: create a HubSpot private app with CRM scopes and export its access token');
     }
     return createHubSpotDestination({
       accessToken,
-      basePath: env.HUBSPOT_BASE_PATH || undefined,
+      basePath: context.env.HUBSPOT_BASE_PATH || undefined,
       groupName: config.property_group.name,
       groupLabel: config.property_group.label,
       requestsPer10s: config.requests_per_10s,
       requestsPerDay: config.requests_per_day,
-      log,
+      log: context.log,
     });
   },
 };

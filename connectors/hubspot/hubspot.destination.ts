@@ -1,0 +1,194 @@
+/**
+ * The HubSpot destination: property schema, value formatting, batching by 100, pacing,
+ * retries and isolating bad records, through the official client (13.5).
+ * `send` answers one outcome per change; it throws only for whole-run failures:
+ * AuthError (401/403), DailyLimitError (a DestinationError, carrying the outcomes already
+ * obtained), or a DestinationError when not a single record could be delivered because
+ * HubSpot stayed unreachable.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Change, Destination, DestinationStats, Outcome } from '../destination.ts';
+import type { SyncConfig } from '../../src/config/schema.ts';
+import { ConfigError, DestinationError } from '../../src/errors.ts';
+import type { ItemResult } from './batch-writer.ts';
+import { sendCompanies } from './companies.ts';
+import { sendContacts } from './contacts.ts';
+import { DailyLimitError } from './errors.ts';
+import { clearedRow, formatRow, normaliseDomain, normaliseEmail } from './format-values.ts';
+import { createHubSpotApis, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
+import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
+import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
+import { ensureHubSpotProperties } from './properties.ts';
+import { RequestExecutor, type Log, type RetryPolicy } from './retry.ts';
+import type { Prepared, SendContext } from './send-context.ts';
+
+export interface HubSpotDestinationOptions {
+  /** A private app token. Never logged nor put in a message. */
+  accessToken: string;
+  /** API origin; default https://api.hubapi.com (the sandbox: http://127.0.0.1:PORT). */
+  basePath?: string;
+  /** Property group pqlsync creates its properties in. */
+  groupName: string;
+  groupLabel: string;
+  /** The portal's requests per 10 s (corrected from the rate-limit headers). */
+  requestsPer10s: number;
+  /** Requests kept in reserve below the window's max; default 2% of it. */
+  requestsPer10sMargin?: number;
+  /** The portal's requests per day (replaced by the daily-remaining header when sent). */
+  requestsPerDay: number;
+  /** Per-request timeout; a slower answer is a network error and retried. Default 30 s. */
+  timeoutMs?: number;
+  /** Attempts per request for transient failures. Default 5. */
+  maxAttempts?: number;
+  log?: Log;
+  /** Search requests per second (HubSpot: about 5; default 4). */
+  searchPerSecond?: number;
+  /** Batches in flight at once (the pacer sets the rate). Default 8. */
+  concurrency?: number;
+  /** Retry tuning, for tests: backoff base and cap, 429s waited out for free. */
+  retry?: Partial<Omit<RetryPolicy, 'maxAttempts'>>;
+  /** For tests: time source and randomness. */
+  clock?: Clock;
+  random?: () => number;
+}
+
+export interface HubSpotDestinationStats extends DestinationStats {
+  /** 429 answers received (each waited out). */
+  rateLimited: number;
+}
+
+export class HubSpotDestination implements Destination {
+  readonly stats: HubSpotDestinationStats = { requests: 0, recordsWritten: 0, rateLimited: 0 };
+  readonly pacer: RollingWindowPacer;
+  private readonly apis: HubSpotApis;
+  private readonly exec: RequestExecutor;
+  private readonly runTag = randomBytes(4).toString('hex');
+  private traceCounter = 0;
+
+  constructor(private readonly options: HubSpotDestinationOptions) {
+    if (!options.accessToken) throw new ConfigError('HubSpot needs an access token (a private app token with CRM scopes)');
+    this.apis = createHubSpotApis({ accessToken: options.accessToken, basePath: options.basePath });
+    this.pacer = new RollingWindowPacer({
+      max: options.requestsPer10s,
+      windowMs: HUBSPOT_LIMITS.windowMs,
+      margin: options.requestsPer10sMargin,
+      clock: options.clock,
+    });
+    const transport = new HubSpotTransport(options.timeoutMs ?? RETRY_DEFAULTS.timeoutMs, () => {
+      this.stats.requests++;
+    });
+    this.exec = new RequestExecutor({
+      transport,
+      pacers: { crm: this.pacer, search: createSearchPacer(options.searchPerSecond, options.clock) },
+      daily: new DailyBudget(options.requestsPerDay),
+      policy: { maxAttempts: options.maxAttempts, ...options.retry },
+      clock: options.clock,
+      random: options.random,
+      log: options.log,
+      secret: options.accessToken,
+      onRateLimited: () => {
+        this.stats.rateLimited++;
+      },
+    });
+  }
+
+  async ensureProperties(syncs: SyncConfig[]): Promise<void> {
+    await ensureHubSpotProperties({ apis: this.apis, exec: this.exec, log: this.options.log }, syncs, {
+      name: this.options.groupName,
+      label: this.options.groupLabel,
+    });
+  }
+
+  async send(sync: SyncConfig, changes: Change[]): Promise<Outcome[]> {
+    const outcomes = new Map<Change, Outcome>();
+    const groups = new Map<string, Change[]>();
+    const prepared: Prepared[] = [];
+
+    for (const change of changes) {
+      const p = this.prepare(sync, change);
+      if ('outcome' in p) {
+        outcomes.set(change, p.outcome);
+        continue;
+      }
+      const group = groups.get(p.key);
+      // HubSpot rejects a whole batch that names a record twice: send each key once.
+      if (group) {
+        group.push(change);
+        prepared[prepared.findIndex((q) => q.key === p.key)] = p;
+      } else {
+        groups.set(p.key, [change]);
+        prepared.push(p);
+      }
+    }
+
+    const ctx: SendContext = {
+      apis: this.apis,
+      exec: this.exec,
+      sync,
+      concurrency: this.options.concurrency ?? RETRY_DEFAULTS.concurrency,
+      log: this.options.log,
+      nextTraceId: () => `pqlsync-${this.runTag}-${++this.traceCounter}`,
+      record: (p: Prepared, result: ItemResult) => {
+        if (result.ok) this.stats.recordsWritten++;
+        for (const change of groups.get(p.key) ?? [p.change]) {
+          outcomes.set(change, result.ok ? { key: change.key, ok: true, recordId: result.recordId } : { key: change.key, ...result });
+        }
+      },
+    };
+
+    try {
+      if (prepared.length > 0) {
+        if (sync.object === 'contacts') await sendContacts(ctx, prepared);
+        else await sendCompanies(ctx, prepared);
+      }
+    } catch (err) {
+      if (err instanceof DailyLimitError) throw new DailyLimitError(err.message, changes.flatMap((c) => outcomes.get(c) ?? []));
+      throw err;
+    }
+
+    const result = changes.map(
+      (c) =>
+        outcomes.get(c) ?? {
+          key: c.key,
+          ok: false as const,
+          category: 'NOT_ACKNOWLEDGED',
+          property: null,
+          message: 'no answer from HubSpot for this record; it is sent again next run',
+        },
+    );
+    const sent = result.filter((o) => !(o.ok === false && isValidationCategory(o.category)));
+    if (sent.length > 0 && sent.every((o) => !o.ok && o.category === 'RETRIES_EXHAUSTED')) {
+      const first = sent[0] as Extract<Outcome, { ok: false }>;
+      throw new DestinationError(`HubSpot could not be reached for any of ${sent.length} records (${first.message}); nothing was delivered, run again later`);
+    }
+    return result;
+  }
+
+  private prepare(sync: SyncConfig, change: Change): Prepared | { outcome: Outcome } {
+    const failure = (category: string, property: string | null, message: string) => ({
+      outcome: { key: change.key, ok: false as const, category, property, message },
+    });
+    let key: string | null;
+    if (sync.object === 'contacts') {
+      key = typeof change.key === 'string' ? normaliseEmail(change.key) : null;
+      if (!key) return failure('INVALID_EMAIL', 'email', `${JSON.stringify(change.key)} is not a valid email address`);
+    } else {
+      key = typeof change.key === 'string' ? normaliseDomain(change.key) : null;
+      if (!key) return failure('INVALID_DOMAIN', 'domain', `${JSON.stringify(change.key)} is not a valid company domain`);
+    }
+    if (change.kind === 'clear') return { change, key, properties: clearedRow(sync.properties), clear: true };
+    const row = formatRow(sync.properties, change.values);
+    if (!row.ok) return failure(row.category, row.property, row.message);
+    return { change, key, properties: row.properties, clear: false };
+  }
+}
+
+/** Categories decided before sending (no request was made for them). */
+const PRE_SEND = new Set(['INVALID_EMAIL', 'INVALID_DOMAIN', 'INVALID_OPTION', 'INVALID_NUMBER', 'INVALID_DATE', 'INVALID_BOOLEAN', 'VALUE_TOO_LONG', 'MISSING_VALUE']);
+function isValidationCategory(category: string): boolean {
+  return PRE_SEND.has(category);
+}
+
+export async function createHubSpotDestination(options: HubSpotDestinationOptions): Promise<HubSpotDestination> {
+  return new HubSpotDestination(options);
+}

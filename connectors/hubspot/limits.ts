@@ -1,0 +1,48 @@
+/**
+ * HubSpot API versions and limits, in one place. Sources: shared/hubspot/API.md.
+ * Everything the connector sizes, paces or validates against reads these.
+ */
+
+/** CRM objects API version the client's generated code calls (`/crm/v3/...`). */
+export const CRM_API_VERSION = 'v3';
+
+export const HUBSPOT_LIMITS = {
+  /** Inputs per batch create / update / upsert / read request. */
+  batchSize: 100,
+  /** Inputs per property batch create request. */
+  propertyBatchSize: 100,
+  /** Default length of the rolling rate-limit window (x-hubspot-ratelimit-interval-milliseconds). */
+  windowMs: 10_000,
+  /**
+   * Search has its own limit, about 5 requests a second per account (older pages say 4),
+   * outside the 10-second window. We stay at 4.
+   */
+  searchPerSecond: 4,
+  searchWindowMs: 1_000,
+  /** Results per search page (max 200) and the most a query can page through. */
+  searchPageSize: 200,
+  searchMaxResults: 10_000,
+  /** Values we put in one `IN` filter. HubSpot documents 5 groups / 6 filters / 18 filters per search, not a value cap: 100 is a safe, common size. */
+  searchMaxInValues: 100,
+  /** Longest string property value. */
+  stringMaxLength: 65_536,
+  /** 423 Locked (heavy upserts): HubSpot asks to wait at least this long. */
+  lockedWaitMs: 2_000,
+} as const;
+
+/** Ask for 98% of the window by default: 100 → 98, 190 → 187; 20 → 20 (the pacer adapts on 429). */
+export function defaultMargin(requestsPerWindow: number): number {
+  return Math.floor(requestsPerWindow * 0.02);
+}
+
+/** Retry defaults: total attempts for transient failures, backoff base and cap (full jitter). */
+export const RETRY_DEFAULTS = {
+  maxAttempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  /** 429s waited out (ten-secondly / secondly) before they start to count as failed attempts. */
+  freeRateLimitWaits: 5,
+  timeoutMs: 30_000,
+  /** Batches in flight at once; the pacer, not this, sets the rate. */
+  concurrency: 8,
+} as const;

@@ -1,0 +1,226 @@
+/**
+ * The property group and the mapped properties. Everything is read first and checked;
+ * a conflict (an existing property of another type, a read-only one, or an enumeration
+ * outside our group that lacks options) is a DestinationError before anything is written
+ * and long before any row is sent. Then the group is created where missing, missing
+ * properties are created with the batch endpoint, and options missing from an enumeration
+ * in our own group are added.
+ */
+import type { PropertyMapping, PropertyType, SyncConfig } from '../../src/config/schema.ts';
+import { ConfigError, DestinationError } from '../../src/errors.ts';
+import { chunk } from './batch-writer.ts';
+import { HUBSPOT_LIMITS } from './limits.ts';
+import type { HubSpotApis } from './hubspot.client.ts';
+import type { CallResult, Log, RequestExecutor } from './retry.ts';
+
+type ObjectType = SyncConfig['object'];
+
+export interface PropertyGroupSpec {
+  name: string;
+  label: string;
+}
+
+export interface OptionDef {
+  label: string;
+  value: string;
+  displayOrder: number;
+}
+
+export interface PropertyDef {
+  name: string;
+  label: string;
+  type: PropertyType;
+  fieldType: string;
+  groupName: string;
+  description?: string;
+  options?: OptionDef[];
+  formField: boolean;
+}
+
+/** What HubSpot answers for an existing property (the fields we read). */
+export interface ExistingProperty {
+  name: string;
+  type: string;
+  fieldType?: string;
+  groupName?: string;
+  options?: Array<{ label?: string; value: string; displayOrder?: number; hidden?: boolean }>;
+  modificationMetadata?: { readOnlyValue?: boolean };
+}
+
+const FIELD_TYPES: Record<PropertyType, string> = {
+  bool: 'booleancheckbox',
+  enumeration: 'select',
+  date: 'date',
+  datetime: 'date',
+  number: 'number',
+  string: 'text',
+};
+
+/** 'sales_ready' → 'Sales ready'. */
+export function optionLabel(value: string): string {
+  const words = value.replace(/[_-]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The HubSpot definition of a mapped property (type / fieldType pairs from API.md). */
+export function propertyDefinition(mapping: PropertyMapping, groupName: string): PropertyDef {
+  const def: PropertyDef = {
+    name: mapping.property,
+    label: mapping.label,
+    type: mapping.type,
+    fieldType: FIELD_TYPES[mapping.type],
+    groupName,
+    formField: false,
+    ...(mapping.description ? { description: mapping.description } : {}),
+  };
+  if (mapping.type === 'bool') {
+    def.options = [
+      { label: 'Yes', value: 'true', displayOrder: 0 },
+      { label: 'No', value: 'false', displayOrder: 1 },
+    ];
+  } else if (mapping.type === 'enumeration') {
+    def.options = (mapping.options ?? []).map((value, displayOrder) => ({ label: optionLabel(value), value, displayOrder }));
+  }
+  return def;
+}
+
+/**
+ * The mapped properties per object, merged across syncs: the same property mapped twice
+ * must agree on its type (enumeration options are united).
+ */
+export function collectMappings(syncs: readonly SyncConfig[]): Map<ObjectType, Map<string, PropertyMapping>> {
+  const out = new Map<ObjectType, Map<string, PropertyMapping>>();
+  for (const sync of syncs) {
+    const props = out.get(sync.object) ?? new Map<string, PropertyMapping>();
+    out.set(sync.object, props);
+    for (const m of sync.properties) {
+      const seen = props.get(m.property);
+      if (!seen) {
+        props.set(m.property, m);
+        continue;
+      }
+      if (seen.type !== m.type) {
+        throw new ConfigError(
+          `${sync.object} property ${m.property} is mapped as ${seen.type} and as ${m.type} (sync ${sync.name}); map it with one type everywhere`,
+        );
+      }
+      if (m.type === 'enumeration') {
+        props.set(m.property, { ...seen, options: [...new Set([...(seen.options ?? []), ...(m.options ?? [])])] });
+      }
+    }
+  }
+  return out;
+}
+
+export interface PropertyPlan {
+  object: ObjectType;
+  createGroup: boolean;
+  create: PropertyDef[];
+  /** Enumerations in our group that lack options: the full option list to PATCH. */
+  addOptions: Array<{ name: string; options: OptionDef[]; missing: string[] }>;
+  conflicts: string[];
+}
+
+/** Compares what exists with what the mappings need. Pure. */
+export function planProperties(
+  object: ObjectType,
+  mappings: Iterable<PropertyMapping>,
+  existing: readonly ExistingProperty[],
+  existingGroups: readonly string[],
+  group: PropertyGroupSpec,
+): PropertyPlan {
+  const byName = new Map(existing.map((p) => [p.name, p]));
+  const plan: PropertyPlan = { object, createGroup: !existingGroups.includes(group.name), create: [], addOptions: [], conflicts: [] };
+  for (const m of mappings) {
+    const ex = byName.get(m.property);
+    const wanted = propertyDefinition(m, group.name);
+    if (!ex) {
+      plan.create.push(wanted);
+      continue;
+    }
+    if (ex.type !== m.type) {
+      plan.conflicts.push(
+        `${object} property ${m.property} exists as type ${ex.type} (${ex.fieldType ?? '?'}) but pqlsync maps it as ${m.type} (${wanted.fieldType}); rename the mapped property or change its type in the sync`,
+      );
+      continue;
+    }
+    if (ex.modificationMetadata?.readOnlyValue) {
+      plan.conflicts.push(`${object} property ${m.property} is read-only in HubSpot; map the column to another property`);
+      continue;
+    }
+    if (m.type === 'enumeration') {
+      const have = new Set((ex.options ?? []).map((o) => o.value));
+      const missing = (m.options ?? []).filter((o) => !have.has(o));
+      if (missing.length === 0) continue;
+      if (ex.groupName === group.name) {
+        const options = [...(ex.options ?? []).map((o, i) => ({ label: o.label ?? optionLabel(o.value), value: o.value, displayOrder: o.displayOrder ?? i }))];
+        for (const value of missing) options.push({ label: optionLabel(value), value, displayOrder: options.length });
+        plan.addOptions.push({ name: m.property, options, missing });
+      } else {
+        plan.conflicts.push(
+          `${object} enumeration ${m.property} (group ${ex.groupName ?? '?'}, not pqlsync's) lacks the options ${missing.join(', ')}; add them in HubSpot or map another property`,
+        );
+      }
+    }
+  }
+  return plan;
+}
+
+interface PropertyContext {
+  apis: HubSpotApis;
+  exec: RequestExecutor;
+  log?: Log;
+}
+
+function unwrap<T>(result: CallResult<T>, what: string): T {
+  if (result.ok) return result.data;
+  const message = result.kind === 'exhausted' ? result.message : result.failure.message;
+  throw new DestinationError(`HubSpot: ${what} failed: ${message}`);
+}
+
+export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: readonly SyncConfig[], group: PropertyGroupSpec): Promise<PropertyPlan[]> {
+  const { properties: api } = ctx.apis;
+  const plans: PropertyPlan[] = [];
+  // Read and check every object before writing anything.
+  for (const [object, mappings] of collectMappings(syncs)) {
+    const groups = unwrap(await ctx.exec.run<{ results?: Array<{ name: string }> }>('crm', `${object} property groups`, (o) => api.groupsApi.getAllWithHttpInfo(object, o)), `reading the ${object} property groups`);
+    const existing = unwrap(await ctx.exec.run<{ results?: ExistingProperty[] }>('crm', `${object} properties`, (o) => api.coreApi.getAllWithHttpInfo(object, false, undefined, o)), `reading the ${object} properties`);
+    plans.push(planProperties(object, mappings.values(), existing.results ?? [], (groups.results ?? []).map((g) => g.name), group));
+  }
+  const conflicts = plans.flatMap((p) => p.conflicts);
+  if (conflicts.length > 0) {
+    throw new DestinationError(`HubSpot properties conflict with the sync configuration; nothing was sent:\n- ${conflicts.join('\n- ')}`);
+  }
+
+  for (const plan of plans) {
+    const { object } = plan;
+    if (plan.createGroup) {
+      const created = await ctx.exec.run('crm', `${object} create property group`, (o) =>
+        api.groupsApi.createWithHttpInfo(object, { name: group.name, label: group.label }, o),
+      );
+      // 409: created meanwhile (another run) — what we wanted.
+      if (!created.ok && !(created.kind === 'rejected' && created.failure.status === 409)) unwrap(created, `creating the ${object} property group ${group.name}`);
+      ctx.log?.({ level: 'info', msg: `created the ${object} property group ${group.name}` });
+    }
+    for (const batch of chunk(plan.create, HUBSPOT_LIMITS.propertyBatchSize)) {
+      const result = unwrap(
+        await ctx.exec.run<{ errors?: Array<{ message?: string }> }>('crm', `${object} create properties (${batch.length})`, (o) => api.batchApi.createWithHttpInfo(object, { inputs: batch as never }, o)),
+        `creating ${object} properties ${batch.map((p) => p.name).join(', ')}`,
+      );
+      if (result.errors && result.errors.length > 0) {
+        throw new DestinationError(`HubSpot refused to create ${object} properties: ${result.errors.map((e) => e.message).join('; ')}`);
+      }
+      ctx.log?.({ level: 'info', msg: `created ${object} properties ${batch.map((p) => p.name).join(', ')}` });
+    }
+    for (const patch of plan.addOptions) {
+      unwrap(
+        await ctx.exec.run('crm', `${object} add options to ${patch.name}`, (o) =>
+          api.coreApi.updateWithHttpInfo(object, patch.name, { options: patch.options } as never, o),
+        ),
+        `adding options ${patch.missing.join(', ')} to ${object} property ${patch.name}`,
+      );
+      ctx.log?.({ level: 'info', msg: `added options ${patch.missing.join(', ')} to ${object} property ${patch.name}` });
+    }
+  }
+  return plans;
+}
