@@ -167,10 +167,12 @@ function toBind(value: Value): snowflake.Bind {
 /** A converter from the SDK's value (numbers as text) to the Row contract, by column type. */
 function converterFor(column: Column): (value: unknown) => Value {
   const type = column.getType().toLowerCase();
+  // fetchAsString writes a NULL number as the text 'NULL'.
+  const isNull = (v: unknown) => v === null || v === undefined || v === 'NULL';
   if (type === 'fixed' || type === 'decfloat') {
-    return (v) => (v === null || v === undefined ? null : column.getScale() > 0 ? Number(v) : decimalValue(String(v)));
+    return (v) => (isNull(v) ? null : column.getScale() > 0 ? Number(v) : decimalValue(String(v)));
   }
-  if (type === 'real') return (v) => (v === null || v === undefined ? null : Number(v));
+  if (type === 'real') return (v) => (isNull(v) ? null : Number(v));
   if (type === 'date') return (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v === null || v === undefined ? null : String(v));
   if (type.startsWith('timestamp')) return (v) => (v instanceof Date ? new Date(v.getTime()) : v === null || v === undefined ? null : String(v));
   if (type === 'boolean') return (v) => (v === null || v === undefined ? null : Boolean(v));
