@@ -1,0 +1,175 @@
+/**
+ * One request, in the order HubSpot's edge would see it: count it, let a fault
+ * rule (the network, a gateway) have it first, then authentication, then the
+ * rate limits, then the route. Unauthenticated requests cannot be attributed
+ * to an app, so they never reach the rate limiter.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, buildErrorBody, createCorrelationId } from './api-error.ts';
+import type { FaultInjector } from './faults.ts';
+import { readBody, sendHtml, sendJson, type Sleeper } from './http-io.ts';
+import { buildRateLimitBody, type RateLimiter } from './rate-limit.ts';
+import { describeRoute, hasPathMatch, matchRoute, type Route, type RouteResult } from './router.ts';
+import type { PortalStore } from './store.ts';
+import type { FaultKind, SandboxStats } from './types.ts';
+
+export interface PipelineDeps {
+  routes: Route[];
+  store: PortalStore;
+  limiter: RateLimiter;
+  stats: SandboxStats;
+  sleeper: Sleeper;
+  /** Read per request, so setFaults() takes effect at once. */
+  currentFaults(): FaultInjector;
+  accessToken?: string;
+  latencyMs: number;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  html?: string;
+}
+
+const MISSING_AUTH_MESSAGE =
+  'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
+
+export function createRequestHandler(deps: PipelineDeps): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    handleRequest(deps, request, response).catch((error: unknown) => {
+      // A bug in the sandbox should read as HubSpot's 500, not hang the client.
+      const message = error instanceof Error ? error.message : String(error);
+      sendJson(response, 500, { status: 'error', message: `Sandbox internal error: ${message}`, correlationId: createCorrelationId(), category: 'INTERNAL_ERROR' });
+    });
+  };
+}
+
+async function handleRequest(deps: PipelineDeps, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const { stats } = deps;
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  const method = request.method ?? 'GET';
+  const match = matchRoute(deps.routes, method, url.pathname);
+  const routeKey = match ? describeRoute(match) : `${method} ${url.pathname}`;
+  stats.requests++;
+  stats.requestsByRoute[routeKey] = (stats.requestsByRoute[routeKey] ?? 0) + 1;
+
+  const fault = url.pathname.startsWith('/crm/') ? deps.currentFaults().pick(url.pathname) : undefined;
+  if (fault) stats.faultsInjected++;
+  if (fault?.type === 'reset') {
+    request.socket.destroy();
+    return;
+  }
+  if (fault?.type === 'daily-exhausted') deps.limiter.exhaustDaily();
+
+  const bodyText = await readBody(request);
+  const reply = answerFault(fault) ?? answerRequest(deps, request, method, url, bodyText);
+
+  if (fault?.type === 'slow') await deps.sleeper.sleep(fault.delayMs);
+  await deps.sleeper.sleep(deps.latencyMs);
+  if (fault?.type === 'lost-response') {
+    // The write above has been applied; the client only ever sees the connection drop.
+    request.socket.destroy();
+    return;
+  }
+  if (reply.html !== undefined) sendHtml(response, reply.status, reply.html, reply.headers);
+  else sendJson(response, reply.status, reply.body, reply.headers);
+}
+
+function answerRequest(deps: PipelineDeps, request: IncomingMessage, method: string, url: URL, bodyText: string): Reply {
+  const authFailure = checkAuthorization(request.headers.authorization, deps.accessToken);
+  if (authFailure) return replyWithError(authFailure);
+
+  const match = matchRoute(deps.routes, method, url.pathname);
+  if (!match) {
+    const status = hasPathMatch(deps.routes, url.pathname) ? 405 : 404;
+    const message = status === 405 ? `Method ${method} is not allowed on ${url.pathname}.` : `No route for ${method} ${url.pathname} in the sandbox.`;
+    return replyWithError(new ApiError(status, status === 405 ? 'VALIDATION_ERROR' : 'OBJECT_NOT_FOUND', message));
+  }
+
+  const decision = deps.limiter.admit(match.route.limit);
+  if (!decision.admitted) {
+    deps.stats.rateLimited++;
+    return { status: 429, body: { ...decision.body, correlationId: createCorrelationId() }, headers: decision.headers };
+  }
+
+  try {
+    const body = parseJsonBody(bodyText);
+    const result: RouteResult = match.route.handle({ params: match.params, query: url.searchParams, body, store: deps.store });
+    deps.stats.recordsWritten += result.recordsWritten ?? 0;
+    return { status: result.status, body: result.body, headers: decision.headers };
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return { ...replyWithError(error), headers: decision.headers };
+  }
+}
+
+function checkAuthorization(header: string | undefined, accessToken: string | undefined): ApiError | undefined {
+  const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+  if (!token) return new ApiError(401, 'INVALID_AUTHENTICATION', MISSING_AUTH_MESSAGE);
+  if (accessToken !== undefined && token !== accessToken) {
+    return new ApiError(401, 'INVALID_AUTHENTICATION', 'Authentication credentials are invalid: the access token was not recognised.');
+  }
+  return undefined;
+}
+
+function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, 'VALIDATION_ERROR', `Invalid input JSON: ${(error as Error).message}`);
+  }
+}
+
+function replyWithError(error: ApiError): Reply {
+  return { status: error.status, body: buildErrorBody(error) };
+}
+
+/** The reply a status or auth fault forces, before anything is applied; undefined for faults that let the request through. */
+function answerFault(fault: FaultKind | undefined): Reply | undefined {
+  if (!fault) return undefined;
+  switch (fault.type) {
+    case 'status':
+      return answerStatusFault(fault);
+    case 'auth':
+      return fault.status === 401
+        ? replyWithError(new ApiError(401, 'EXPIRED_AUTHENTICATION', 'The OAuth token used to make this call expired 1 hour(s) ago.'))
+        : replyWithError(
+            new ApiError(
+              403,
+              'MISSING_SCOPES',
+              "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+              {
+                errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['crm.objects.contacts.write'] } }],
+                fields: { links: { scopes: 'https://developers.hubspot.com/scopes' } },
+              },
+            ),
+          );
+    default:
+      // daily-exhausted has already flipped the limiter; reset, slow and lost-response act around the reply.
+      return undefined;
+  }
+}
+
+const STATUS_FAULTS: Record<number, { category: string; message: string; title: string }> = {
+  423: { category: 'LOCKED', message: 'This resource is temporarily locked while other writes complete; retry in a few seconds.', title: '423 Locked' },
+  500: { category: 'INTERNAL_ERROR', message: 'internal error', title: '500 Internal Server Error' },
+  502: { category: 'BAD_GATEWAY', message: 'Bad Gateway', title: '502 Bad Gateway' },
+  503: { category: 'SERVICE_UNAVAILABLE', message: 'Service Unavailable', title: '503 Service Temporarily Unavailable' },
+  504: { category: 'GATEWAY_TIMEOUT', message: 'Gateway Timeout', title: '504 Gateway Time-out' },
+};
+
+function answerStatusFault(fault: Extract<FaultKind, { type: 'status' }>): Reply {
+  const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
+  if (fault.status === 429) {
+    return { status: 429, body: { ...buildRateLimitBody('TEN_SECONDLY_ROLLING'), correlationId: createCorrelationId() }, headers };
+  }
+  const known = STATUS_FAULTS[fault.status] ?? { category: 'INTERNAL_ERROR', message: 'error', title: String(fault.status) };
+  if (fault.htmlBody) {
+    // What a gateway in front of HubSpot sends: an HTML page the client cannot parse.
+    const html = `<html>\r\n<head><title>${known.title}</title></head>\r\n<body>\r\n<center><h1>${known.title}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n`;
+    return { status: fault.status, html, headers };
+  }
+  return { status: fault.status, body: buildErrorBody(new ApiError(fault.status, known.category, known.message)), headers };
+}

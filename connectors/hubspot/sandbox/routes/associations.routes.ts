@@ -1,0 +1,118 @@
+/**
+ * Associations v4: `POST /crm/v4/associations/{from}/{to}/batch/create` and
+ * `.../batch/associate/default`, and reading a record's associations. These
+ * are exempt from the ten-second window (API.md). HubSpot answers object ids
+ * here as numbers, unlike v3.
+ */
+import { buildStandardError, validationError, type StandardError } from '../api-error.ts';
+import { findDefaultTypeId, type AssociationType } from '../associations.ts';
+import { typeIdOf, type ObjectTypeName } from '../object-types.ts';
+import type { Route } from '../router.ts';
+import type { PortalStore } from '../store.ts';
+import { readId, requireInputs, requireObjectType } from './request-shape.ts';
+
+const ASSOCIATION_CATEGORIES = new Set(['HUBSPOT_DEFINED', 'USER_DEFINED', 'INTEGRATOR_DEFINED']);
+
+export const associationRoutes: Route[] = [
+  {
+    method: 'POST',
+    pattern: '/crm/v4/associations/:fromType/:toType/batch/create',
+    limit: 'exempt',
+    handle: ({ params, body, store }) => {
+      const fromType = requireObjectType(params.fromType);
+      const toType = requireObjectType(params.toType);
+      const startedAt = new Date().toISOString();
+      const results: Record<string, unknown>[] = [];
+      const errors: StandardError[] = [];
+      for (const input of requireInputs(body)) {
+        const { fromId, toId } = readEndpoints(input);
+        const types = readTypes(input.types);
+        const missing = listMissing(store, fromType, fromId, toType, toId);
+        if (missing.length > 0) {
+          errors.push(buildStandardError('VALIDATION_ERROR', `No ${missing.join(' or ')} exists with the given id.`, { fromId: [fromId], toId: [toId] }));
+          continue;
+        }
+        for (const type of types) store.associations.add(fromType, fromId, toType, toId, type);
+        results.push({
+          fromObjectTypeId: typeIdOf(fromType),
+          fromObjectId: Number(fromId),
+          toObjectTypeId: typeIdOf(toType),
+          toObjectId: Number(toId),
+          labels: [],
+        });
+      }
+      const envelope = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
+      if (errors.length === 0) return { status: 201, body: envelope };
+      return { status: 207, body: { ...envelope, numErrors: errors.length, errors } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/crm/v4/associations/:fromType/:toType/batch/associate/default',
+    limit: 'exempt',
+    handle: ({ params, body, store }) => {
+      const fromType = requireObjectType(params.fromType);
+      const toType = requireObjectType(params.toType);
+      const associationTypeId = findDefaultTypeId(fromType, toType);
+      if (associationTypeId === undefined) throw validationError(`There is no default association from ${fromType} to ${toType}.`);
+      const startedAt = new Date().toISOString();
+      const inputs = requireInputs(body).map(readEndpoints);
+      // The client accepts only 200 here, so a missing record fails the whole request.
+      for (const { fromId, toId } of inputs) {
+        const missing = listMissing(store, fromType, fromId, toType, toId);
+        if (missing.length > 0) throw validationError(`No ${missing.join(' or ')} exists with the given id.`, { context: { fromId: [fromId], toId: [toId] } });
+      }
+      const type: AssociationType = { associationCategory: 'HUBSPOT_DEFINED', associationTypeId };
+      const results = inputs.map(({ fromId, toId }) => {
+        store.associations.add(fromType, fromId, toType, toId, type);
+        return { from: { id: fromId }, to: { id: toId }, associationSpec: type };
+      });
+      return { status: 200, body: { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/crm/v4/objects/:type/:id/associations/:toType',
+    limit: 'exempt',
+    handle: ({ params, store }) => {
+      const type = requireObjectType(params.type);
+      const toType = requireObjectType(params.toType);
+      const results = store.associations
+        .list(type, params.id)
+        .filter((association) => association.toObjectType === toType)
+        .map((association) => ({
+          toObjectId: Number(association.toObjectId),
+          associationTypes: association.types.map((entry) => ({
+            category: entry.associationCategory,
+            typeId: entry.associationTypeId,
+            label: null,
+          })),
+        }));
+      return { status: 200, body: { results } };
+    },
+  },
+];
+
+function readEndpoints(input: Record<string, unknown>): { fromId: string; toId: string } {
+  const from = input.from as { id?: unknown } | undefined;
+  const to = input.to as { id?: unknown } | undefined;
+  return { fromId: readId(from?.id, 'from.id'), toId: readId(to?.id, 'to.id') };
+}
+
+function readTypes(raw: unknown): AssociationType[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw validationError('Invalid input JSON: "types" must name at least one association type.');
+  return raw.map((entry: { associationCategory?: unknown; associationTypeId?: unknown }) => {
+    const category = String(entry?.associationCategory);
+    const typeId = Number(entry?.associationTypeId);
+    if (!ASSOCIATION_CATEGORIES.has(category)) throw validationError(`associationCategory ${category} is not one of [${[...ASSOCIATION_CATEGORIES].join(', ')}].`);
+    if (!Number.isInteger(typeId)) throw validationError(`associationTypeId ${String(entry?.associationTypeId)} is not a number.`);
+    return { associationCategory: category, associationTypeId: typeId };
+  });
+}
+
+function listMissing(store: PortalStore, fromType: ObjectTypeName, fromId: string, toType: ObjectTypeName, toId: string): string[] {
+  const missing: string[] = [];
+  if (!store.getRecord(fromType, fromId)) missing.push(`${fromType} ${fromId}`);
+  if (!store.getRecord(toType, toId)) missing.push(`${toType} ${toId}`);
+  return missing;
+}

@@ -1,0 +1,9 @@
+/** Every route the sandbox serves, literal paths before parameterised ones. */
+import type { Route } from '../router.ts';
+import { associationRoutes } from './associations.routes.ts';
+import { objectBasicRoutes } from './objects-basic.routes.ts';
+import { objectBatchRoutes } from './objects-batch.routes.ts';
+import { propertyRoutes } from './properties.routes.ts';
+import { searchRoutes } from './search.routes.ts';
+
+export const ROUTES: Route[] = [...propertyRoutes, ...searchRoutes, ...objectBatchRoutes, ...objectBasicRoutes, ...associationRoutes];

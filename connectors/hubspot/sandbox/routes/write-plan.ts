@@ -1,0 +1,133 @@
+/**
+ * Turns one write input into either a planned write or a failure, without
+ * touching the store, so a batch can be rejected as a whole before anything
+ * lands. Shared by the batch and single-record routes.
+ */
+import { ApiError, validationError, type ErrorDetail } from '../api-error.ts';
+import { SANDBOX_PORTAL_ID, typeIdOf, upperSingularOf, type ObjectTypeName } from '../object-types.ts';
+import type { PortalStore, RecordState } from '../store.ts';
+import { describeIssues, validatePropertyValues } from '../validation.ts';
+
+export interface PlannedWrite {
+  /** The record to update; undefined for a create. */
+  record?: RecordState;
+  values: Record<string, string>;
+  /** Property names as sent, echoed in the result. */
+  sentNames: string[];
+}
+
+export interface WriteFailure {
+  status: number;
+  category: string;
+  message: string;
+  context: Record<string, string[]>;
+  errors: ErrorDetail[];
+}
+
+export type PlanOutcome = { ok: true; write: PlannedWrite } | { ok: false; failure: WriteFailure };
+
+/**
+ * Checks an `idProperty` for update/upsert. Only unique-value properties can
+ * identify a record; hs_object_id is not one (HubSpot's own message says so).
+ */
+export function requireUniqueIdProperty(store: PortalStore, type: ObjectTypeName, idProperty: string): void {
+  const definition = store.table(type).properties.get(idProperty);
+  if (!definition) throw validationError(`Unable to perform update/upsert by unknown ${typeIdOf(type)} property ${idProperty}: it does not exist.`);
+  if (!definition.hasUniqueValue) {
+    throw validationError(
+      `Unable to perform update/upsert by non-unique ${typeIdOf(type)} property ${idProperty} in portal ID ${SANDBOX_PORTAL_ID}`,
+    );
+  }
+}
+
+/**
+ * Rejects a batch whose inputs name the same record twice (same id, or the
+ * same value of a unique property such as email): HubSpot refuses the whole
+ * request, trace ids or not.
+ */
+export function rejectDuplicateIdentities(identities: string[][]): void {
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const keys of identities) {
+    for (const key of new Set(keys)) {
+      if (seen.has(key)) duplicates.add(key);
+      seen.add(key);
+    }
+  }
+  if (duplicates.size > 0) {
+    const listed = [...duplicates].map((key) => key.slice(key.indexOf(':') + 1));
+    throw validationError(`Duplicate IDs found in batch input: [${listed.join(', ')}]. IDs must be unique`, {
+      context: { ids: listed },
+    });
+  }
+}
+
+/** Identity keys of an input's unique property values (email), for rejectDuplicateIdentities. */
+export function listUniqueKeys(store: PortalStore, type: ObjectTypeName, properties: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  for (const property of store.table(type).uniqueIndex.keys()) {
+    const value = properties[property];
+    if (typeof value === 'string' && value !== '') keys.push(`${property}:${property === 'email' ? value.toLowerCase() : value}`);
+  }
+  return keys;
+}
+
+export function planCreate(store: PortalStore, type: ObjectTypeName, properties: Record<string, unknown>): PlanOutcome {
+  return planValues(store, type, undefined, properties);
+}
+
+export function planUpdate(
+  store: PortalStore,
+  type: ObjectTypeName,
+  record: RecordState,
+  properties: Record<string, unknown>,
+): PlanOutcome {
+  return planValues(store, type, record, properties);
+}
+
+export function buildNotFoundFailure(type: ObjectTypeName, id: string): WriteFailure {
+  return {
+    status: 404,
+    category: 'OBJECT_NOT_FOUND',
+    message: `Could not get some ${upperSingularOf(type)} objects, they may be deleted or not exist. Check that ids are valid.`,
+    context: { ids: [id] },
+    errors: [],
+  };
+}
+
+/** A failure as the whole request's error (no trace id, no index: HubSpot does not say which input failed). */
+export function toApiError(failure: WriteFailure): ApiError {
+  const context = Object.keys(failure.context).length > 0 ? failure.context : undefined;
+  return new ApiError(failure.status, failure.category, failure.message, {
+    ...(context ? { context } : {}),
+    ...(failure.errors.length > 0 ? { errors: failure.errors } : {}),
+  });
+}
+
+function planValues(
+  store: PortalStore,
+  type: ObjectTypeName,
+  record: RecordState | undefined,
+  properties: Record<string, unknown>,
+): PlanOutcome {
+  const { values, issues } = validatePropertyValues(store.table(type).properties, properties);
+  if (issues.length > 0) {
+    const { message, errors } = describeIssues(issues);
+    return { ok: false, failure: { status: 400, category: 'VALIDATION_ERROR', message, context: {}, errors } };
+  }
+  const conflict = store.findUniqueConflict(type, values, record?.id);
+  if (conflict) {
+    const what = type === 'contacts' ? 'Contact' : `${upperSingularOf(type).toLowerCase()} with ${conflict.property} ${conflict.value}`;
+    return {
+      ok: false,
+      failure: {
+        status: 409,
+        category: 'CONFLICT',
+        message: `${what.charAt(0).toUpperCase()}${what.slice(1)} already exists. Existing ID: ${conflict.existingId}`,
+        context: { existingId: [conflict.existingId] },
+        errors: [],
+      },
+    };
+  }
+  return { ok: true, write: { record, values, sentNames: Object.keys(properties) } };
+}

@@ -1,0 +1,163 @@
+/**
+ * The portal's data: records, property definitions and groups per object
+ * type, and associations. Synchronous, so a batch applies atomically between
+ * two requests. Routes validate before they write; the store keeps the
+ * invariants HubSpot keeps (record ids, bookkeeping dates, unique values).
+ */
+import { AssociationGraph } from './associations.ts';
+import { buildDefaultGroups, buildDefaultProperties, MODIFIED_DATE_PROPERTY } from './default-schema.ts';
+import { OBJECT_TYPES, type ObjectTypeName } from './object-types.ts';
+import type { PropertyDefinition, PropertyGroupDefinition, StoredRecord } from './types.ts';
+
+export interface RecordState {
+  id: string;
+  properties: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
+export interface ObjectTable {
+  type: ObjectTypeName;
+  records: Map<string, RecordState>;
+  properties: Map<string, PropertyDefinition>;
+  groups: Map<string, PropertyGroupDefinition>;
+  /** property name → unique key → record id, for every property with hasUniqueValue. */
+  uniqueIndex: Map<string, Map<string, string>>;
+}
+
+/** Emails (and only emails) are unique regardless of case, as HubSpot stores them lower case. */
+export function toUniqueKey(property: string, value: string): string {
+  return property === 'email' ? value.toLowerCase() : value;
+}
+
+export class PortalStore {
+  readonly associations = new AssociationGraph();
+  private readonly tables = new Map<ObjectTypeName, ObjectTable>();
+  // One counter for every type, so an id used on the wrong object type is a miss, as it would be in HubSpot.
+  private nextId = 1001;
+  private lastTimestamp = 0;
+
+  constructor() {
+    const now = new Date().toISOString();
+    for (const type of OBJECT_TYPES) {
+      const properties = new Map(buildDefaultProperties(type, now).map((property) => [property.name, property]));
+      const table: ObjectTable = {
+        type,
+        records: new Map(),
+        properties,
+        groups: new Map(buildDefaultGroups(type).map((group) => [group.name, group])),
+        uniqueIndex: new Map(),
+      };
+      for (const property of properties.values()) if (property.hasUniqueValue) table.uniqueIndex.set(property.name, new Map());
+      this.tables.set(type, table);
+    }
+  }
+
+  table(type: ObjectTypeName): ObjectTable {
+    return this.tables.get(type)!;
+  }
+
+  /** A live (not archived) record by id. */
+  getRecord(type: ObjectTypeName, id: string): RecordState | undefined {
+    const record = this.table(type).records.get(id);
+    return record && !record.archived ? record : undefined;
+  }
+
+  findByUniqueValue(type: ObjectTypeName, property: string, value: string): RecordState | undefined {
+    const id = this.table(type).uniqueIndex.get(property)?.get(toUniqueKey(property, value));
+    return id === undefined ? undefined : this.getRecord(type, id);
+  }
+
+  /** The first unique value in `values` already held by another live record. */
+  findUniqueConflict(
+    type: ObjectTypeName,
+    values: Record<string, string>,
+    exceptId?: string,
+  ): { property: string; value: string; existingId: string } | undefined {
+    for (const [property, index] of this.table(type).uniqueIndex) {
+      const value = values[property];
+      if (!value) continue;
+      const existingId = index.get(toUniqueKey(property, value));
+      if (existingId !== undefined && existingId !== exceptId && this.getRecord(type, existingId)) {
+        return { property, value, existingId };
+      }
+    }
+    return undefined;
+  }
+
+  listRecords(type: ObjectTypeName): RecordState[] {
+    return [...this.table(type).records.values()].filter((record) => !record.archived);
+  }
+
+  /** Creates a record from validated values (`""` values are dropped: nothing to clear). */
+  createRecord(type: ObjectTypeName, values: Record<string, string>): RecordState {
+    const id = String(this.nextId++);
+    const now = this.stampTime();
+    const record: RecordState = { id, properties: {}, createdAt: now, updatedAt: now, archived: false };
+    this.applyValues(type, record, values);
+    record.properties.hs_object_id = id;
+    record.properties.createdate = now;
+    record.properties[MODIFIED_DATE_PROPERTY[type]] = now;
+    this.table(type).records.set(id, record);
+    return record;
+  }
+
+  /** Writes validated values onto a record; `""` clears a property. */
+  updateRecord(type: ObjectTypeName, record: RecordState, values: Record<string, string>): RecordState {
+    this.applyValues(type, record, values);
+    const now = this.stampTime();
+    record.updatedAt = now;
+    record.properties[MODIFIED_DATE_PROPERTY[type]] = now;
+    return record;
+  }
+
+  archiveRecord(type: ObjectTypeName, record: RecordState): void {
+    record.archived = true;
+    for (const [property, index] of this.table(type).uniqueIndex) {
+      const value = record.properties[property];
+      if (value !== undefined && index.get(toUniqueKey(property, value)) === record.id) index.delete(toUniqueKey(property, value));
+    }
+  }
+
+  addProperty(type: ObjectTypeName, definition: PropertyDefinition): void {
+    const table = this.table(type);
+    table.properties.set(definition.name, definition);
+    if (definition.hasUniqueValue && !table.uniqueIndex.has(definition.name)) table.uniqueIndex.set(definition.name, new Map());
+  }
+
+  addGroup(type: ObjectTypeName, group: PropertyGroupDefinition): void {
+    this.table(type).groups.set(group.name, group);
+  }
+
+  /**
+   * ISO timestamps that strictly increase, so "updated after" comparisons in
+   * tests never tie within one millisecond.
+   */
+  stampTime(): string {
+    this.lastTimestamp = Math.max(Date.now(), this.lastTimestamp + 1);
+    return new Date(this.lastTimestamp).toISOString();
+  }
+
+  private applyValues(type: ObjectTypeName, record: RecordState, values: Record<string, string>): void {
+    const table = this.table(type);
+    for (const [property, value] of Object.entries(values)) {
+      const index = table.uniqueIndex.get(property);
+      const previous = record.properties[property];
+      if (index && previous !== undefined && index.get(toUniqueKey(property, previous)) === record.id) {
+        index.delete(toUniqueKey(property, previous));
+      }
+      if (value === '') {
+        delete record.properties[property];
+        continue;
+      }
+      record.properties[property] = value;
+      index?.set(toUniqueKey(property, value), record.id);
+    }
+  }
+}
+
+/** A detached copy for callers outside the sandbox. */
+export function toStoredRecord(record: RecordState): StoredRecord {
+  return { id: record.id, properties: { ...record.properties }, createdAt: record.createdAt, updatedAt: record.updatedAt };
+}

@@ -1,0 +1,144 @@
+/**
+ * The sandbox's public contract: what tests, the demo and the benchmarks code
+ * against. Everything HubSpot-shaped on the wire lives in the route modules;
+ * these types describe the sandbox itself.
+ */
+
+export interface SandboxOptions {
+  /** 0 (default) = a random free port on 127.0.0.1. */
+  port?: number;
+  /** Requests admitted per rolling window: 100 (Free/Starter, default) or 190 (Professional/Enterprise). */
+  requestsPer10s?: number;
+  /** Length of the rolling window in ms, default 10_000; tests shorten it. Reported in X-HubSpot-RateLimit-Interval-Milliseconds. */
+  windowMs?: number;
+  /** Requests per day, default 250_000; once used up every call is a 429 DAILY until resetDaily(). */
+  dailyLimit?: number;
+  /** Search's own limit per second, default 5; the second is compressed like the window (windowMs / 10_000). */
+  searchPerSecond?: number;
+  /** When set, any other bearer token (or none) gets HubSpot's 401. When unset, any token is accepted. */
+  accessToken?: string;
+  /** Deterministic fault injection on /crm/ routes. */
+  faults?: FaultConfig;
+  /** Added to every response, default 0. */
+  latencyMs?: number;
+}
+
+export interface SandboxStats {
+  /** Every HTTP request received, whatever its outcome (faults, 401 and 429 included). */
+  requests: number;
+  /** Per route, keyed `METHOD path` with the object type canonical and ids as `{name}`, e.g. `POST /crm/v3/objects/contacts/batch/upsert`. */
+  requestsByRoute: Record<string, number>;
+  /** Records created or updated through the API (seeds not counted). */
+  recordsWritten: number;
+  /** Requests answered 429 by the rate limits (ten-secondly, daily, search); injected 429s count as faults. */
+  rateLimited: number;
+  /** Requests that a fault rule fired on. */
+  faultsInjected: number;
+}
+
+export interface StoredRecord {
+  id: string;
+  properties: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PropertyOption {
+  label: string;
+  value: string;
+  displayOrder: number;
+  hidden: boolean;
+  description?: string;
+}
+
+export interface PropertyDefinition {
+  name: string;
+  label: string;
+  /** bool | enumeration | date | datetime | number | string (phone_number is treated as string). */
+  type: string;
+  fieldType: string;
+  groupName: string;
+  description: string;
+  options: PropertyOption[];
+  displayOrder: number;
+  hasUniqueValue: boolean;
+  hidden: boolean;
+  formField: boolean;
+  /** Set on HubSpot's own properties only. */
+  hubspotDefined: boolean;
+  /** The API refuses values for this property (hs_object_id, createdate, ...). */
+  readOnlyValue: boolean;
+  /** The definition itself cannot be changed or archived. */
+  readOnlyDefinition: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PropertyGroupDefinition {
+  name: string;
+  label: string;
+  displayOrder: number;
+}
+
+export interface StoredAssociation {
+  toObjectType: string;
+  toObjectId: string;
+  types: { associationCategory: string; associationTypeId: number }[];
+}
+
+export type FaultKind =
+  /** An error status; 502/504 with htmlBody answer text/html as gateways do. */
+  | { type: 'status'; status: 429 | 500 | 502 | 503 | 504 | 423; retryAfterSeconds?: number; htmlBody?: boolean }
+  /** Destroy the socket before anything is applied. */
+  | { type: 'reset' }
+  /** Apply the request, then destroy the socket: the client sees a network error for a write that landed. */
+  | { type: 'lost-response' }
+  /** Apply the request, then hold the response for delayMs (past the client's timeout). */
+  | { type: 'slow'; delayMs: number }
+  /** Expired token (401) or missing scopes (403, category MISSING_SCOPES). */
+  | { type: 'auth'; status: 401 | 403 }
+  /** 429 DAILY from this request on, until resetDaily(). */
+  | { type: 'daily-exhausted' };
+
+export interface FaultRule {
+  fault: FaultKind;
+  /** Chance in [0, 1] that the rule fires on a candidate request, drawn from the seeded PRNG. Default 1. */
+  probability?: number;
+  /** 1-based indices among the requests this rule matches; only those are candidates. Default: every match. */
+  onRequests?: number[];
+  /** Only requests whose path contains this string match. */
+  pathIncludes?: string;
+  /** The rule fires at most this many times. */
+  maxTimes?: number;
+}
+
+export interface FaultConfig {
+  /** Seed for the PRNG behind `probability`; the same seed and request sequence give the same faults. Default 1. */
+  seed?: number;
+  /** Checked in order; the first rule that fires wins. */
+  rules: FaultRule[];
+}
+
+export interface Sandbox {
+  /** 'http://127.0.0.1:PORT': pass as basePath to the client. */
+  url: string;
+  port: number;
+  /** Live counters. */
+  stats: SandboxStats;
+  resetStats(): void;
+  /** What the portal holds (archived records left out). objectType: 'contacts' | 'companies' | 'deals' or a type id. */
+  records(objectType: string): StoredRecord[];
+  /** Records whose property equals value; case-insensitive for email and domain. */
+  findByProperty(objectType: string, property: string, value: string): StoredRecord[];
+  /** Property definitions, HubSpot's defaults included. */
+  properties(objectType: string): PropertyDefinition[];
+  propertyGroups(objectType: string): { name: string; label: string }[];
+  /** Associations of one record, in both directions (inverse type ids where HubSpot defines them). */
+  associations(objectType: string, id: string): StoredAssociation[];
+  /** Pre-existing data, as if created by marketing or an import (not counted in stats). Throws on invalid values. */
+  seedRecord(objectType: string, properties: Record<string, string>): StoredRecord;
+  seedProperty(objectType: string, def: Partial<PropertyDefinition> & { name: string; type: string; fieldType: string }): void;
+  setFaults(faults: FaultConfig | undefined): void;
+  resetDaily(): void;
+  stop(): Promise<void>;
+}
