@@ -1,0 +1,1 @@
+COALESCE(LOGICAL_OR(e.event_name = 'paywall_hit'), FALSE)

@@ -1,0 +1,1 @@
+COUNTIF(e.event_name = 'login')

@@ -1,0 +1,1 @@
+UNIX_SECONDS(e.occurred_at)

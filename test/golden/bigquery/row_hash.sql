@@ -1,0 +1,1 @@
+TO_HEX(MD5(coalesce(replace(replace(CAST(u.email AS STRING), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(CAST(u.score AS STRING), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(CAST(u.tier AS STRING), '\\', '\\\\'), '|', '\\|'), '\\N')))

@@ -1,0 +1,1 @@
+SAFE_CAST(CAST(u.seats_text AS STRING) AS FLOAT64)

@@ -1,0 +1,1 @@
+CAST(u.user_id AS STRING)

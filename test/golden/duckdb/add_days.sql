@@ -1,0 +1,1 @@
+(a.as_of + to_days(cast(-14 as integer)))

@@ -1,0 +1,1 @@
+cast(floor(epoch(e.occurred_at)) as bigint)

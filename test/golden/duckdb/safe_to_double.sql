@@ -1,0 +1,1 @@
+try_cast(u.seats_text as double)

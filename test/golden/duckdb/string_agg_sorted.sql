@@ -1,0 +1,1 @@
+string_agg(distinct e.feature, ', ' order by e.feature)

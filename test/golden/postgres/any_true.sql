@@ -1,0 +1,1 @@
+coalesce(bool_or(e.event_name = 'paywall_hit'), false)

@@ -1,0 +1,1 @@
+count(*) filter (where e.event_name = 'login')

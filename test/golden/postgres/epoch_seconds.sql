@@ -1,0 +1,1 @@
+cast(floor(extract(epoch from e.occurred_at)) as bigint)

@@ -1,0 +1,1 @@
+md5(coalesce(replace(replace(cast(u.email as text), '\', '\\'), '|', '\|'), '\N') || '|' || coalesce(replace(replace(cast(u.score as text), '\', '\\'), '|', '\|'), '\N') || '|' || coalesce(replace(replace(cast(u.tier as text), '\', '\\'), '|', '\|'), '\N'))

@@ -1,0 +1,1 @@
+array_to_string(array_agg(distinct e.feature order by e.feature), ', ')

@@ -1,0 +1,1 @@
+cast(u.user_id as text)

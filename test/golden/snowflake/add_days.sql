@@ -1,0 +1,1 @@
+dateadd('day', cast(-14 as integer), a.as_of)

@@ -1,0 +1,1 @@
+coalesce(boolor_agg(e.event_name = 'paywall_hit'), false)

@@ -1,0 +1,1 @@
+count_if(e.event_name = 'login')

@@ -1,0 +1,1 @@
+date_part(epoch_second, e.occurred_at)

@@ -1,0 +1,1 @@
+md5(coalesce(replace(replace(cast(u.email as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(u.score as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(u.tier as varchar), '\\', '\\\\'), '|', '\\|'), '\\N'))

@@ -1,0 +1,1 @@
+try_to_double(cast(u.seats_text as varchar))
