@@ -38,8 +38,10 @@ export const postgresDialect: Dialect = {
     safe_to_double: (expr) =>
       `(case when ${toString(expr)} ~ '${NUMBER_PATTERN}' then cast(${toString(expr)} as double precision) end)`,
     to_string: toString,
-    // array_agg keeps the values' own order (numbers sort as numbers); array_to_string skips NULLs.
-    string_agg_sorted: (expr, separator) => `array_to_string(array_agg(distinct ${expr} order by ${expr}), ${separator})`,
+    // array_agg keeps the values' own order (numbers sort as numbers); the filter leaves NULLs out,
+    // so a group without values gives NULL (not '').
+    string_agg_sorted: (expr, separator) =>
+      `array_to_string(array_agg(distinct ${expr} order by ${expr}) filter (where ${expr} is not null), ${separator})`,
     epoch_seconds: (ts) => `cast(floor(extract(epoch from ${ts})) as bigint)`,
     row_hash: (...exprs) => `md5(${hashInput(exprs, toString, (parts) => parts.join(' || '))})`,
   },
