@@ -79,7 +79,7 @@ function networkMessage(err: unknown): string {
   return `${err.name === 'TimeoutError' ? 'request timed out' : err.message}${detail}${typeof code === 'string' ? ` (${code})` : ''}`;
 }
 
-export function classifyFailure(err: unknown, response?: HttpCapture): Failure {
+export function classifyFailure(err: unknown, response?: HttpCapture, options: { lockedWaitMs?: number } = {}): Failure {
   const api = isApiExceptionShape(err) ? err : null;
   const status = api?.code ?? response?.status ?? null;
   const headers = api?.headers ?? response?.headers ?? {};
@@ -101,7 +101,7 @@ export function classifyFailure(err: unknown, response?: HttpCapture): Failure {
     return { kind: 'rate', retryAfterMs: retryAfterMs(headers), message: describe('rate limited') };
   }
   if (status === 423) {
-    return { kind: 'transient', status, minDelayMs: Math.max(HUBSPOT_LIMITS.lockedWaitMs, retryAfterMs(headers) ?? 0), message: describe('locked') };
+    return { kind: 'transient', status, minDelayMs: Math.max(options.lockedWaitMs ?? HUBSPOT_LIMITS.lockedWaitMs, retryAfterMs(headers) ?? 0), message: describe('locked') };
   }
   if (status >= 500 || status === 477 || status === 408) {
     return { kind: 'transient', status, minDelayMs: retryAfterMs(headers) ?? 0, message: describe('server error') };

@@ -1,16 +1,24 @@
 /**
  * The official client (`@hubspot/api-client` 13.5), set up the way pqlsync needs it.
  *
+ * What 13.5 does, read from its source:
  * - Its retry decorator and Bottleneck limiter live in a process-wide singleton that every
  *   `new Client()` overwrites, and are applied when an API object is first built. We leave
  *   both off (`numberOfApiCallRetries: 0`, no `limiterOptions`) and build our API objects at
  *   once, so that a client created later elsewhere in the process cannot decorate ours.
- * - The generated code sends through `node-fetch` without a timeout or an abort signal. Each
- *   call takes call-time options, `httpApi` among them: we hand it our own transport (global
- *   `fetch` with `AbortSignal.timeout`), which also keeps the raw status, headers and body of
- *   every attempt for the pacer and for classifying failures the client cannot parse.
- *   `middlewareMergeStrategy: 'append'` keeps the client's own middleware (User-Agent).
+ * - The generated code sends through `node-fetch` with no timeout and no abort signal, and a
+ *   call-time `httpApi` option is ignored (the observable API sends through the module's
+ *   configured `httpApi`). What it does honour: the `httpAgent` config option and call-time
+ *   `middleware` (merged with `middlewareMergeStrategy: 'append'`, keeping its User-Agent).
+ * So a per-request timeout is a socket timeout on our own keep-alive agent (a request
+ * silent for `timeoutMs` has its socket destroyed: node-fetch rejects, we retry), backed by
+ * a deadline on the whole call; and call-time middleware counts every attempt and keeps the
+ * status and headers of every response, for the pacer and for failures the client cannot
+ * parse (an HTML 502 becomes a plain Error without a status).
  */
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
 import { Client } from '@hubspot/api-client';
 import type { HttpCapture } from './errors.ts';
 
@@ -33,83 +41,75 @@ export interface HubSpotApis {
   properties: Client['crm']['properties'];
 }
 
-export function createHubSpotApis(options: { accessToken: string; basePath?: string }): HubSpotApis {
+/** A keep-alive agent whose sockets are destroyed after `timeoutMs` without traffic. */
+export function createTimeoutAgent(protocol: 'http:' | 'https:', timeoutMs: number): http.Agent {
+  const Base = protocol === 'https:' ? https.Agent : http.Agent;
+  const agent = new Base({ keepAlive: true, timeout: timeoutMs });
+  const create = (agent as unknown as { createConnection: (...args: unknown[]) => Socket }).createConnection.bind(agent);
+  (agent as unknown as { createConnection: (...args: unknown[]) => Socket }).createConnection = (...args: unknown[]) => {
+    const socket = create(...args);
+    socket.on('timeout', () => {
+      socket.destroy(Object.assign(new Error(`no response within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+    });
+    return socket;
+  };
+  return agent;
+}
+
+export function createHubSpotApis(options: { accessToken: string; basePath?: string; agent?: http.Agent }): HubSpotApis {
   const client = new Client({
     accessToken: options.accessToken,
     ...(options.basePath ? { basePath: options.basePath.replace(/\/+$/, '') } : {}),
+    ...(options.agent ? { httpAgent: options.agent } : {}),
     numberOfApiCallRetries: 0,
   });
   // Built now, while the singleton holds our (empty) decorator list.
   return { contacts: client.crm.contacts, companies: client.crm.companies, properties: client.crm.properties };
 }
 
-/** The subset of the generated RequestContext our transport reads. */
-interface RequestLike {
-  getUrl(): string;
-  getHttpMethod(): string;
-  getHeaders(): Record<string, string>;
-  getBody(): unknown;
-}
-
-/** The generated code's minimal Observable: `toPromise` and `pipe`. */
-class PromiseObservable<T> {
-  constructor(private readonly promise: Promise<T>) {}
-  toPromise(): Promise<T> {
-    return this.promise;
-  }
-  pipe<S>(callback: (value: T) => S | Promise<S>): PromiseObservable<S> {
-    return new PromiseObservable(this.promise.then(callback));
-  }
-}
-
-function responseContext(status: number, headers: Record<string, string>, text: string) {
-  return {
-    httpStatusCode: status,
-    headers,
-    body: { text: async () => text, binary: async () => Buffer.from(text) },
-    getParsedHeader: () => ({}),
-    getBodyAsAny: async () => text,
-    getBodyAsFile: async () => ({ data: Buffer.from(text), name: '' }),
-  };
-}
-
-/** One attempt: the options to pass to the generated method, and what the transport saw. */
+/** One attempt: the options to pass to the generated method, and what came back. */
 export interface Attempt {
   options: CallOptions;
   response?: HttpCapture;
 }
 
+interface ResponseLike {
+  httpStatusCode: number;
+  headers: Record<string, string>;
+}
+
 export class HubSpotTransport {
   constructor(
-    private readonly timeoutMs: number,
-    /** Called once per HTTP attempt, before it is sent. */
+    /** The deadline on a whole call; the agent's socket timeout normally fires first. */
+    readonly deadlineMs: number,
+    /** Called once per HTTP attempt, just before it is sent. */
     private readonly onSend: () => void,
   ) {}
 
   attempt(): Attempt {
     const attempt: Attempt = { options: undefined };
-    const httpApi = {
-      send: (request: RequestLike) => new PromiseObservable(this.send(request, attempt)),
+    const middleware = {
+      pre: async (request: unknown) => {
+        this.onSend();
+        return request;
+      },
+      post: async (response: ResponseLike) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers ?? {})) headers[name.toLowerCase()] = value;
+        attempt.response = { status: response.httpStatusCode, headers, text: '' };
+        return response;
+      },
     };
-    attempt.options = { httpApi, middleware: [], middlewareMergeStrategy: 'append' };
+    attempt.options = { middleware: [middleware], middlewareMergeStrategy: 'append' };
     return attempt;
   }
 
-  private async send(request: RequestLike, attempt: Attempt) {
-    this.onSend();
-    const body = request.getBody();
-    const response = await fetch(request.getUrl(), {
-      method: request.getHttpMethod(),
-      headers: request.getHeaders(),
-      body: body === undefined || body === null || body === '' ? undefined : (body as string),
-      signal: AbortSignal.timeout(this.timeoutMs),
+  /** Runs a call under the deadline; past it, the call counts as a timed-out network error. */
+  withDeadline<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DOMException(`no response within ${this.deadlineMs} ms`, 'TimeoutError')), this.deadlineMs);
     });
-    const text = await response.text();
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      headers[name.toLowerCase()] = value;
-    });
-    attempt.response = { status: response.status, headers, text };
-    return responseContext(response.status, headers, text);
+    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
   }
 }

@@ -15,7 +15,7 @@ import { sendCompanies } from './companies.ts';
 import { sendContacts } from './contacts.ts';
 import { DailyLimitError } from './errors.ts';
 import { clearedRow, formatRow, normaliseDomain, normaliseEmail } from './format-values.ts';
-import { createHubSpotApis, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
+import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
 import { ensureHubSpotProperties } from './properties.ts';
@@ -67,14 +67,21 @@ export class HubSpotDestination implements Destination {
 
   constructor(private readonly options: HubSpotDestinationOptions) {
     if (!options.accessToken) throw new ConfigError('HubSpot needs an access token (a private app token with CRM scopes)');
-    this.apis = createHubSpotApis({ accessToken: options.accessToken, basePath: options.basePath });
+    const timeoutMs = options.timeoutMs ?? RETRY_DEFAULTS.timeoutMs;
+    const protocol = options.basePath?.startsWith('http:') ? 'http:' : 'https:';
+    this.apis = createHubSpotApis({
+      accessToken: options.accessToken,
+      basePath: options.basePath,
+      agent: createTimeoutAgent(protocol, timeoutMs),
+    });
     this.pacer = new RollingWindowPacer({
       max: options.requestsPer10s,
       windowMs: HUBSPOT_LIMITS.windowMs,
       margin: options.requestsPer10sMargin,
       clock: options.clock,
     });
-    const transport = new HubSpotTransport(options.timeoutMs ?? RETRY_DEFAULTS.timeoutMs, () => {
+    // The socket timeout cuts a silent request; the deadline also bounds one that trickles.
+    const transport = new HubSpotTransport(timeoutMs * 2, () => {
       this.stats.requests++;
     });
     this.exec = new RequestExecutor({
@@ -103,6 +110,7 @@ export class HubSpotDestination implements Destination {
     const outcomes = new Map<Change, Outcome>();
     const groups = new Map<string, Change[]>();
     const prepared: Prepared[] = [];
+    const slot = new Map<string, number>();
 
     for (const change of changes) {
       const p = this.prepare(sync, change);
@@ -114,10 +122,10 @@ export class HubSpotDestination implements Destination {
       // HubSpot rejects a whole batch that names a record twice: send each key once.
       if (group) {
         group.push(change);
-        prepared[prepared.findIndex((q) => q.key === p.key)] = p;
+        prepared[slot.get(p.key)!] = p;
       } else {
         groups.set(p.key, [change]);
-        prepared.push(p);
+        slot.set(p.key, prepared.push(p) - 1);
       }
     }
 

@@ -8,7 +8,7 @@
 import { AuthError } from '../../src/errors.ts';
 import { classifyFailure, DailyLimitError, redact, type Failure } from './errors.ts';
 import type { Attempt, CallOptions, HttpInfoLike, HubSpotTransport } from './hubspot.client.ts';
-import { RETRY_DEFAULTS } from './limits.ts';
+import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { systemClock, type Clock, type DailyBudget, type RollingWindowPacer } from './pacer.ts';
 
 export type Lane = 'crm' | 'search';
@@ -27,6 +27,8 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** 429s waited out before each further one counts as a failed attempt. */
   freeRateLimitWaits: number;
+  /** The least wait after a 423 Locked. */
+  lockedWaitMs: number;
 }
 
 export interface ExecutorOptions {
@@ -64,6 +66,7 @@ export class RequestExecutor {
       baseDelayMs: options.policy?.baseDelayMs ?? RETRY_DEFAULTS.baseDelayMs,
       maxDelayMs: options.policy?.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs,
       freeRateLimitWaits: options.policy?.freeRateLimitWaits ?? RETRY_DEFAULTS.freeRateLimitWaits,
+      lockedWaitMs: options.policy?.lockedWaitMs ?? HUBSPOT_LIMITS.lockedWaitMs,
     };
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
@@ -96,12 +99,12 @@ export class RequestExecutor {
         const pending = call(attempt.options);
         if (pending === null) return { ok: true, status: 0, data: null as T };
         this.options.daily.take();
-        const info = await pending;
+        const info = await this.options.transport.withDeadline(pending);
         this.observe(lane, attempt);
         return { ok: true, status: info.httpStatusCode, data: info.data as T };
       } catch (err) {
         this.observe(lane, attempt);
-        failure = classifyFailure(err, attempt.response);
+        failure = classifyFailure(err, attempt.response, { lockedWaitMs: this.policy.lockedWaitMs });
       }
       const message = redact(failure.message, this.options.secret);
       switch (failure.kind) {

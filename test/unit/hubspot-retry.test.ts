@@ -16,7 +16,7 @@ function setup(policy = {}) {
     },
   };
   let requests = 0;
-  const transport = { attempt: () => ({ options: {} }) } as unknown as HubSpotTransport;
+  const transport = { attempt: () => ({ options: {} }), withDeadline: <T>(p: Promise<T>) => p } as unknown as HubSpotTransport;
   const crm = new RollingWindowPacer({ max: 100, windowMs: 10_000, clock });
   const exec = new RequestExecutor({
     transport,
