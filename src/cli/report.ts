@@ -1,5 +1,6 @@
 import type { BuiltModel } from '../run/build-models.ts';
 import type { SyncStepResult } from '../run/steps.ts';
+import type { PreparedBackfill } from '../run/backfill.ts';
 import type { SyncPlan } from '../run/sync.ts';
 import type { Logger } from '../util/logger.ts';
 
@@ -12,18 +13,74 @@ export function reportBuild(log: Logger, built: BuiltModel[], ms: number): void 
 
 export function reportPlan(log: Logger, plan: SyncPlan): void {
   const d = plan.diff;
+  const removed = d.removed > 0 ? ` (${plan.onRemoved === 'clear' ? 'their properties are cleared' : 'kept in HubSpot'})` : '';
   log.info(
     `Plan ${plan.sync} → HubSpot ${plan.object}: ${d.rows} rows; ${d.new} new, ${d.changed} changed, ` +
-      `${d.retrying} retrying, ${d.unchanged} unchanged, ${d.removed} removed; would send ${plan.toSend}`,
-    { event: 'plan', sync: plan.sync, object: plan.object, ...d, to_send: plan.toSend, guardrails: plan.guardrails, sample: plan.sample },
+      `${d.retrying} retrying, ${d.unchanged} unchanged, ${d.removed} removed${removed}; would send ${plan.toSend}`,
+    {
+      event: 'plan',
+      sync: plan.sync,
+      object: plan.object,
+      ...d,
+      to_send: plan.toSend,
+      on_removed: plan.onRemoved,
+      guardrails: plan.guardrails,
+      changed_properties: plan.changedProperties,
+      sample: plan.sample,
+      removed_sample: plan.removedSample,
+    },
   );
+  reportPlanDetails(log, plan);
+}
+
+/** The human part of a plan: warnings, the properties that change most, sample rows before → after. */
+function reportPlanDetails(log: Logger, plan: SyncPlan): void {
+  const d = plan.diff;
   if (d.nullKeys > 0) log.warn(`${plan.sync}: ${d.nullKeys} model rows have no key and are not sent`, { event: 'null_keys', sync: plan.sync, rows: d.nullKeys });
   for (const v of plan.guardrails.violations) log.warn(`${plan.sync}: guardrail: ${v}`, { event: 'guardrail', sync: plan.sync, violation: v });
-  if (!log.json) {
-    for (const s of plan.sample) {
-      log.info(`    ${s.kind.padEnd(8)} ${s.key}  ${Object.entries(s.values).map(([k, v]) => `${k}=${formatValue(v)}`).join(' ')}`);
-    }
+  if (log.json) return;
+  if (plan.changedProperties.length > 0) {
+    log.info(`  changed most: ${plan.changedProperties.slice(0, 5).map((p) => `${p.property} (${p.rows})`).join(', ')}`);
   }
+  for (const s of plan.sample) {
+    // A row HubSpot has had shows only what changes, before → after; a new row shows every value.
+    const values = s.before
+      ? s.changed.map((k) => `${k}: ${formatValue(s.before![k])} → ${formatValue(s.values[k])}`)
+      : Object.entries(s.values).map(([k, v]) => `${k}=${formatValue(v)}`);
+    log.info(`    ${s.kind.padEnd(8)} ${s.key}  ${values.join('  ') || '(same values)'}`);
+  }
+  if (plan.onRemoved === 'clear') for (const key of plan.removedSample) log.info(`    ${'clear'.padEnd(8)} ${key}`);
+}
+
+/** What a backfill will send, before it asks. */
+export function reportBackfillPlan(log: Logger, prepared: PreparedBackfill, plan: SyncPlan): void {
+  const d = plan.diff;
+  log.info(
+    `Backfill ${plan.sync} → HubSpot ${plan.object} (${prepared.selection}): ${prepared.total} rows selected` +
+      (prepared.resumed ? `, ${prepared.sent} sent before` : '') +
+      `; will send ${plan.toSend} (${d.new} new to HubSpot, ${d.changed} already there)`,
+    {
+      event: 'backfill_plan',
+      sync: plan.sync,
+      object: plan.object,
+      selection: prepared.selection,
+      selected: prepared.total,
+      sent_before: prepared.sent,
+      resumed: prepared.resumed,
+      to_send: plan.toSend,
+      new: d.new,
+      changed: d.changed,
+      sample: plan.sample,
+    },
+  );
+  if (prepared.unknownKeys > 0) {
+    log.warn(`${prepared.unknownKeys} listed keys are not in model rows of ${plan.sync} and are not sent`, {
+      event: 'unknown_keys',
+      sync: plan.sync,
+      keys: prepared.unknownKeys,
+    });
+  }
+  reportPlanDetails(log, { ...plan, changedProperties: [] });
 }
 
 export function reportSync(log: Logger, result: SyncStepResult): void {

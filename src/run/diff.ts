@@ -17,6 +17,13 @@ export interface SyncTables {
   changes: TableName;
   /** Keys in state that left the model. */
   removed: TableName;
+  /**
+   * What HubSpot was last sent for each delivered key: the key and every mapped column
+   * as text. Kept at each checkpoint, so `plan` can show before → after values.
+   */
+  delivered: TableName;
+  /** A backfill's selection: the keys to re-send and when each was sent (null: not yet). */
+  backfill: TableName;
 }
 
 export function syncTables(sync: SyncConfig, schemas: { models: string; state: string }): SyncTables {
@@ -27,7 +34,23 @@ export function syncTables(sync: SyncConfig, schemas: { models: string; state: s
     rowErrors: state('row_errors'),
     changes: state(`changes__${sync.name}`),
     removed: state(`removed__${sync.name}`),
+    delivered: state(`delivered__${sync.name}`),
+    backfill: state(`backfill__${sync.name}`),
   };
+}
+
+/** Options of a diff; none for a normal sync. */
+export interface DiffOptions {
+  /**
+   * Re-send rows whatever state says (a backfill): every selected row is a change,
+   * 'new' when HubSpot has never had it, else 'changed'. Nothing counts as removed.
+   */
+  ignoreState?: boolean;
+  /**
+   * Only keys in this table (columns record_key, sent_at) whose sent_at is null take
+   * part: a backfill's selection, materialised once, so a rerun continues with the rest.
+   */
+  selection?: TableName;
 }
 
 export interface DiffSummary {
@@ -51,7 +74,7 @@ export interface DiffSummary {
  * mapped columns is computed in SQL, and the changed rows land in the changes table.
  * Nothing here reads rows into the runner but counts.
  */
-export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: SyncTables): Promise<DiffSummary> {
+export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: SyncTables, options: DiffOptions = {}): Promise<DiffSummary> {
   const d = warehouse.dialect;
   const q = (id: string) => d.quote(id);
   const model = d.table(tables.model);
@@ -68,7 +91,17 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
   const current = `select ${key} as ${q(KEY)}, ${unique.map((c) => `m.${q(c)}`).join(', ')},
       ${d.macros.row_hash(...columns.map((c) => `m.${q(c)}`))} as ${q(HASH)}, ${tier} as ${q(TIER)}
     from ${model} m where m.${q(sync.key)} is not null`;
-  const changes = `with cur as (${current}),
+  const selected = options.selection
+    ? ` and cur.${q(KEY)} in (select record_key from ${d.table(options.selection)} where sent_at is null)`
+    : '';
+  const changes = options.ignoreState
+    ? `with cur as (${current}),
+    st as (select record_key, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName})
+    select cur.*, st.record_id as ${q(RECORD_ID)},
+      case when st.record_key is null then 'new' else 'changed' end as ${q(KIND)}
+    from cur left join st on st.record_key = cur.${q(KEY)}
+    where 1 = 1${selected}`
+    : `with cur as (${current}),
     st as (select record_key, row_hash, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName}),
     err as (select distinct record_key from ${d.table(tables.rowErrors)} where sync_name = ${syncName})
     select cur.*, st.record_id as ${q(RECORD_ID)},
@@ -76,14 +109,15 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
            when st.row_hash <> cur.${q(HASH)} then 'changed'
            else 'retry' end as ${q(KIND)}
     from cur left join st on st.record_key = cur.${q(KEY)}
-    where st.record_key is null or st.row_hash <> cur.${q(HASH)}
-       or cur.${q(KEY)} in (select record_key from err)`;
+    where (st.record_key is null or st.row_hash <> cur.${q(HASH)}
+       or cur.${q(KEY)} in (select record_key from err))${selected}`;
   await warehouse.execute(d.createTableAs(tables.changes, changes, 'table'));
 
+  // A backfill re-sends what it selected and nothing else: no key counts as removed.
   const removed = `select st.record_key as ${q(KEY)}, st.record_id as ${q(RECORD_ID)}
     from ${d.table(tables.syncState)} st
     where st.sync_name = ${syncName}
-      and not exists (select 1 from ${model} m where ${key} = st.record_key)`;
+      and ${options.ignoreState || options.selection ? '1 = 0' : `not exists (select 1 from ${model} m where ${key} = st.record_key)`}`;
   await warehouse.execute(d.createTableAs(tables.removed, removed, 'table'));
 
   const [counts] = await warehouse.query(`select
@@ -136,4 +170,83 @@ async function checkColumns(warehouse: Warehouse, sync: SyncConfig, model: Table
         `(it has: ${[...have].join(', ')}).`,
     );
   }
+}
+
+/** Mapped columns of a sync, each once, in mapping order. */
+export function mappedColumns(sync: SyncConfig): string[] {
+  return [...new Set(sync.properties.map((p) => p.column))];
+}
+
+/**
+ * Creates the delivered snapshot of a sync when missing, and recreates it (empty) when
+ * the mapping changed: before-values of columns that were never sent cannot be known.
+ */
+export async function ensureDeliveredTable(warehouse: Warehouse, sync: SyncConfig, tables: SyncTables): Promise<void> {
+  const d = warehouse.dialect;
+  const wanted = ['record_key', ...mappedColumns(sync)];
+  const have = await warehouse.describe(tables.delivered);
+  if (have && have.map((c) => c.name.toLowerCase()).join(',') === wanted.join(',')) return;
+  if (have) await warehouse.execute(`drop table ${d.table(tables.delivered)}`);
+  await warehouse.execute(`create table ${d.table(tables.delivered)} (${wanted.map((c) => `${d.quote(c)} ${d.types.string}`).join(', ')})`);
+}
+
+/**
+ * Moves the delivered snapshot forward after a checkpoint, set-based: keys the checkpoint
+ * acknowledged take the values of the changes table (cleared keys leave the snapshot).
+ * `outcomes` holds the checkpoint's outcomes (record_key, ok, kind).
+ */
+export async function recordDelivered(warehouse: Warehouse, sync: SyncConfig, tables: SyncTables, outcomes: TableName): Promise<void> {
+  const d = warehouse.dialect;
+  const q = d.quote;
+  const columns = mappedColumns(sync);
+  const snapshot = d.table(tables.delivered);
+  const o = d.table(outcomes);
+  await warehouse.transaction(async () => {
+    await warehouse.execute(`delete from ${snapshot} where record_key in (select record_key from ${o} where ok = true)`);
+    await warehouse.execute(
+      `insert into ${snapshot} (record_key, ${columns.map(q).join(', ')})
+       select c.${q(KEY)}, ${columns.map((c) => d.macros.to_string(`c.${q(c)}`)).join(', ')}
+       from ${d.table(tables.changes)} c
+       where c.${q(KEY)} in (select record_key from ${o} where ok = true and kind <> 'clear')`,
+    );
+  });
+}
+
+/** Drops keys that left the model from the snapshot (on_removed: keep forgets them). */
+export async function forgetDelivered(warehouse: Warehouse, tables: SyncTables): Promise<void> {
+  const d = warehouse.dialect;
+  await warehouse.execute(
+    `delete from ${d.table(tables.delivered)} where record_key in (select ${d.quote(KEY)} from ${d.table(tables.removed)})`,
+  );
+}
+
+export interface PropertyChange {
+  column: string;
+  property: string;
+  /** Changed rows whose value of this column differs from the one last delivered. */
+  rows: number;
+}
+
+/**
+ * Which properties the pending 'changed' rows change, most first: for each mapped column,
+ * the rows whose value differs (NULL-safe) from the delivered snapshot. One query.
+ * Rows delivered before the snapshot existed have no before-value and are not counted.
+ */
+export async function changedProperties(warehouse: Warehouse, sync: SyncConfig, tables: SyncTables): Promise<PropertyChange[]> {
+  const d = warehouse.dialect;
+  const q = d.quote;
+  const columns = mappedColumns(sync);
+  const sums = columns.map(
+    (c, i) => `sum(case when s.${q(c)} is distinct from ${d.macros.to_string(`c.${q(c)}`)} then 1 else 0 end) as ${q(`p${i}`)}`,
+  );
+  const [row] = await warehouse.query(
+    `select ${sums.join(', ')} from ${d.table(tables.changes)} c
+     join ${d.table(tables.delivered)} s on s.record_key = c.${q(KEY)}
+     where c.${q(KIND)} = 'changed'`,
+  );
+  const byColumn = new Map(columns.map((c, i) => [c, Number(row?.[`p${i}`] ?? 0)]));
+  return sync.properties
+    .map((p) => ({ column: p.column, property: p.property, rows: byColumn.get(p.column) ?? 0 }))
+    .filter((p) => p.rows > 0)
+    .sort((a, b) => b.rows - a.rows || a.property.localeCompare(b.property));
 }

@@ -7,7 +7,7 @@ import type { CompileContext } from '../compile/compile-model.ts';
 import { buildModels, type BuiltModel } from './build-models.ts';
 import { assertModelTestsPass, testModels, type ModelTestResult } from './test-models.ts';
 import type { Session } from './session.ts';
-import { planSync, runSync, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
+import { planSync, runSync, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
 /** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
 
@@ -89,6 +89,11 @@ export interface SyncStepOptions {
   lockTtlMs?: number;
   pageSize?: number;
   checkpointEvery?: number;
+  /** A backfill's diff and its follow-up after each checkpoint (see runSync). */
+  diff?: SyncOptions['diff'];
+  afterCheckpoint?: SyncOptions['afterCheckpoint'];
+  /** The command recorded in run history (default 'sync'). */
+  command?: string;
 }
 
 export interface SyncStepResult extends SyncResult {
@@ -116,7 +121,7 @@ export async function syncStep(
       session.state.renewLock(sync.name, session.runId, ttl).catch(() => undefined);
     }, Math.max(1000, ttl / 3));
     heartbeat.unref();
-    await session.state.startRun({ runId: session.runId, command: 'sync', syncName: sync.name, startedAt: started, status: 'running' });
+    await session.state.startRun({ runId: session.runId, command: options.command ?? 'sync', syncName: sync.name, startedAt: started, status: 'running' });
     try {
       const result = await runSync(syncContext(session), destination, sync, {
         runId: session.runId,
@@ -125,12 +130,14 @@ export async function syncStep(
         onProgress: options.onProgress,
         pageSize: options.pageSize,
         checkpointEvery: options.checkpointEvery,
+        diff: options.diff,
+        afterCheckpoint: options.afterCheckpoint,
       });
       const requests = destination.stats.requests - requestsBefore;
       const d = result.plan.diff;
       await session.state.finishRun({
         runId: session.runId,
-        command: 'sync',
+        command: options.command ?? 'sync',
         syncName: sync.name,
         startedAt: started,
         status: result.stopped ? 'stopped' : result.failed > 0 ? 'partial' : 'success',
@@ -143,7 +150,7 @@ export async function syncStep(
       await session.state
         .finishRun({
           runId: session.runId,
-          command: 'sync',
+          command: options.command ?? 'sync',
           syncName: sync.name,
           startedAt: started,
           status: 'failed',

@@ -1,9 +1,26 @@
 import type { Change, Destination, Outcome } from '../../connectors/destination.ts';
-import type { Row, Warehouse } from '../../connectors/warehouse.ts';
+import type { Row, TableName, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import { GuardrailError } from '../errors.ts';
 import type { DeliveryOutcome, StateStore } from '../state/state-store.ts';
-import { diffSync, HASH, KEY, KIND, RECORD_ID, syncTables, TIER, type DiffSummary, type SyncTables } from './diff.ts';
+import {
+  changedProperties,
+  diffSync,
+  ensureDeliveredTable,
+  forgetDelivered,
+  HASH,
+  KEY,
+  KIND,
+  mappedColumns,
+  RECORD_ID,
+  recordDelivered,
+  syncTables,
+  TIER,
+  type DiffOptions,
+  type DiffSummary,
+  type PropertyChange,
+  type SyncTables,
+} from './diff.ts';
 import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
 
 export interface SyncPlan {
@@ -12,9 +29,27 @@ export interface SyncPlan {
   diff: DiffSummary;
   /** Records a sync would send: new + changed + retrying (+ removed when cleared). */
   toSend: number;
+  /** What happens in HubSpot to the removed keys: kept as they are, or their properties emptied. */
+  onRemoved: SyncConfig['on_removed'];
   guardrails: GuardrailVerdict;
-  /** A few rows that would be sent, with their values. */
-  sample: { key: string; kind: string; values: Record<string, unknown> }[];
+  /** The properties the changed rows change, most first (from the delivered snapshot). */
+  changedProperties: PropertyChange[];
+  /**
+   * A few rows that would be sent, with their values and, for a key delivered before,
+   * the values HubSpot was last sent (as text; null when no snapshot exists for the key).
+   */
+  sample: PlanSampleRow[];
+  /** A few keys that left the model (cleared in HubSpot when onRemoved is 'clear'). */
+  removedSample: string[];
+}
+
+export interface PlanSampleRow {
+  key: string;
+  kind: string;
+  values: Record<string, unknown>;
+  before: Record<string, string | null> | null;
+  /** Columns whose value differs from the one last delivered (empty without a before). */
+  changed: string[];
 }
 
 export interface SyncContext {
@@ -23,26 +58,65 @@ export interface SyncContext {
   schemas: { models: string; state: string };
 }
 
+export interface PlanOptions {
+  sampleSize?: number;
+  /** A backfill's diff: ignore state, restrict to a selection. */
+  diff?: DiffOptions;
+}
+
 /** Diffs a sync inside the warehouse and says what a sync would send. Sends nothing. */
-export async function planSync(ctx: SyncContext, sync: SyncConfig, sampleSize = 5): Promise<SyncPlan> {
+export async function planSync(ctx: SyncContext, sync: SyncConfig, options: PlanOptions = {}): Promise<SyncPlan> {
+  const sampleSize = Math.trunc(options.sampleSize ?? 5);
   const tables = syncTables(sync, ctx.schemas);
-  const diff = await diffSync(ctx.warehouse, sync, tables);
+  const diff = await diffSync(ctx.warehouse, sync, tables, options.diff);
+  await ensureDeliveredTable(ctx.warehouse, sync, tables);
   const stateTiers = await ctx.state.tierShares(sync.name);
   const modelTiers = sync.guardrails.tier_column ? await tierShares(ctx.warehouse, tables, sync.guardrails.tier_column) : null;
   const guardrails = checkGuardrails(sync, diff, stateTiers, modelTiers);
-  const q = ctx.warehouse.dialect.quote;
+  const d = ctx.warehouse.dialect;
+  const q = d.quote;
+  const columns = mappedColumns(sync);
   const sampleRows = await ctx.warehouse.query(
-    `select * from ${ctx.warehouse.dialect.table(tables.changes)} order by ${q(KIND)}, ${q(KEY)} limit ${Math.trunc(sampleSize)}`,
+    `select c.*, s.record_key as ${q(BEFORE_KEY)}, ${columns.map((c, i) => `s.${q(c)} as ${q(`${BEFORE}${i}`)}`).join(', ')},
+       ${columns.map((c, i) => `case when s.${q(c)} is distinct from ${d.macros.to_string(`c.${q(c)}`)} then 1 else 0 end as ${q(`${DIFFERS}${i}`)}`).join(', ')}
+     from ${d.table(tables.changes)} c left join ${d.table(tables.delivered)} s on s.record_key = c.${q(KEY)}
+     order by c.${q(KIND)}, c.${q(KEY)} limit ${sampleSize}`,
   );
+  const removedRows =
+    diff.removed > 0 ? await ctx.warehouse.query(`select ${q(KEY)} from ${d.table(tables.removed)} order by ${q(KEY)} limit ${sampleSize}`) : [];
   return {
     sync: sync.name,
     object: sync.object,
     diff,
     toSend: diff.new + diff.changed + diff.retrying + (sync.on_removed === 'clear' ? diff.removed : 0),
+    onRemoved: sync.on_removed,
     guardrails,
-    sample: sampleRows.map((row) => ({ key: String(row[KEY]), kind: String(row[KIND]), values: mappedValues(sync, row) })),
+    changedProperties: diff.changed > 0 ? await changedProperties(ctx.warehouse, sync, tables) : [],
+    sample: sampleRows.map((row) => ({
+      key: String(row[KEY]),
+      kind: String(row[KIND]),
+      values: mappedValues(sync, row),
+      before:
+        row[BEFORE_KEY] === null || row[BEFORE_KEY] === undefined
+          ? null
+          : Object.fromEntries(
+              sync.properties.map((p) => {
+                const v = row[`${BEFORE}${columns.indexOf(p.column)}`];
+                return [p.column, v === null || v === undefined ? null : String(v)];
+              }),
+            ),
+      changed:
+        row[BEFORE_KEY] === null || row[BEFORE_KEY] === undefined
+          ? []
+          : sync.properties.filter((p) => Number(row[`${DIFFERS}${columns.indexOf(p.column)}`]) === 1).map((p) => p.column),
+    })),
+    removedSample: removedRows.map((row) => String(row[KEY])),
   };
 }
+
+const BEFORE_KEY = 'pqlsync__before_key';
+const BEFORE = 'pqlsync__before_';
+const DIFFERS = 'pqlsync__differs_';
 
 export interface SyncProgress {
   sync: string;
@@ -62,6 +136,14 @@ export interface SyncOptions {
   /** Stops between pages (graceful shutdown): the current page finishes and is checkpointed. */
   signal?: AbortSignal;
   onProgress?: (progress: SyncProgress) => void;
+  /** A backfill's diff: ignore state, restrict to a selection. */
+  diff?: DiffOptions;
+  /**
+   * Runs after each checkpoint that committed outcomes, with the table holding them
+   * (record_key, ok, kind, …) until the next checkpoint: set-based follow-ups, such as
+   * marking a backfill's keys as sent.
+   */
+  afterCheckpoint?: (outcomes: TableName) => Promise<void>;
 }
 
 export interface SyncResult {
@@ -84,7 +166,7 @@ export async function runSync(
   sync: SyncConfig,
   options: SyncOptions,
 ): Promise<SyncResult> {
-  const plan = await planSync(ctx, sync);
+  const plan = await planSync(ctx, sync, { diff: options.diff });
   if (plan.guardrails.violations.length > 0 && !options.force) {
     throw new GuardrailError(
       `Sync '${sync.name}' stopped before sending: ${plan.guardrails.violations.join('; ')}. ` +
@@ -105,7 +187,13 @@ export async function runSync(
   const flush = async () => {
     const outcomes = buffer;
     buffer = [];
+    if (outcomes.length === 0) return;
     await state.checkpoint(sync.name, options.runId, outcomes);
+    // The snapshot and the caller's follow-up come after the state transaction: a crash in
+    // between leaves the snapshot one checkpoint behind (plan's before-values only) and a
+    // backfill re-sends that checkpoint's keys (upserts are idempotent).
+    await recordDelivered(warehouse, sync, tables, state.outcomesTable(sync.name));
+    await options.afterCheckpoint?.(state.outcomesTable(sync.name));
   };
   const sendPage = async (rows: Row[], kindOf: (row: Row) => DeliveryOutcome['kind']) => {
     const changes: Change[] = rows.map((row) => {
@@ -151,6 +239,7 @@ export async function runSync(
   }
   if (!result.stopped && sync.on_removed === 'keep' && plan.diff.removed > 0) {
     await state.forgetRemoved(sync.name, warehouse.dialect.table(tables.removed), q(KEY));
+    await forgetDelivered(warehouse, tables);
   }
   return result;
 }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Row, Statement, Value, Warehouse } from '../../connectors/warehouse.ts';
+import type { Row, Statement, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import { LockHeldError } from '../errors.ts';
 import { stateTableDdl } from './state-tables.ts';
 
@@ -215,6 +215,14 @@ export class StateStore {
     return syncName
       ? this.warehouse.query({ sql: `select * from ${this.t('locks')} where sync_name = ?`, values: [syncName] })
       : this.warehouse.query(`select * from ${this.t('locks')}`);
+  }
+
+  /**
+   * The staging table of a sync's checkpoint outcomes (record_key, ok, kind, …). After
+   * `checkpoint` returns, it holds that checkpoint's outcomes until the next one.
+   */
+  outcomesTable(syncName: string): TableName {
+    return { schema: this.schema, name: `outcomes__${syncName}` };
   }
 }
 

@@ -1,5 +1,7 @@
 import type { Argv } from 'yargs';
-import { planStep, selectSyncs } from '../../run/steps.ts';
+import { resolveSelection } from '../../run/select-syncs.ts';
+import { planStep } from '../../run/steps.ts';
+import { renderPlanMarkdown } from '../plan-markdown.ts';
 import { reportPlan } from '../report.ts';
 import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
@@ -7,10 +9,23 @@ export function planCommand(io: CliIo, exit: ExitBox) {
   return {
     command: 'plan',
     describe: 'Dry run: diff the built models against sync state and show what a sync would send. Sends nothing.',
-    builder: (y: Argv) => y.option('sync', { type: 'string', array: true, describe: 'Syncs to plan (default: all)' }),
-    handler: (args: GlobalArgs & { sync?: string[] }) =>
-      withSession(args, io, exit, async (session) => {
-        for (const plan of await planStep(session, selectSyncs(session, args.sync))) reportPlan(session.log, plan);
+    builder: (y: Argv) =>
+      y
+        .option('sync', { type: 'string', array: true, describe: 'Syncs to plan (default: all)' })
+        .option('select', { type: 'string', array: true, describe: "Plan the syncs of these models: 'name', '+name', 'name+' (a sync's name stands for its model)" })
+        .option('format', {
+          choices: ['text', 'json', 'markdown'] as const,
+          describe: 'text (default), json (same as --json), markdown (a report for a pull-request comment, on stdout)',
+        }),
+    handler: (args: GlobalArgs & { sync?: string[]; select?: string[]; format?: 'text' | 'json' | 'markdown' }) =>
+      withSession({ ...args, json: args.json || args.format === 'json' }, io, exit, async (session) => {
+        const { syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
+        const plans = await planStep(session, syncs);
+        if (args.format === 'markdown') {
+          io.out.write(renderPlanMarkdown(plans, { asOf: args.asOf ? session.asOf : undefined }));
+          return;
+        }
+        for (const plan of plans) reportPlan(session.log, plan);
       }),
   };
 }

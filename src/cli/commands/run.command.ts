@@ -1,8 +1,20 @@
 import type { Argv } from 'yargs';
-import { buildStep, selectSyncs, testStep } from '../../run/steps.ts';
+import { resolveSelection } from '../../run/select-syncs.ts';
+import { runEvery } from '../../run/schedule.ts';
+import { buildStep, testStep } from '../../run/steps.ts';
 import { deliver } from '../deliver.ts';
+import { EXIT } from '../exit-codes.ts';
 import { reportBuild } from '../report.ts';
-import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
+import { loggerFor, reportError, withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
+
+interface RunArgs extends GlobalArgs {
+  select?: string[];
+  sync?: string[];
+  force: boolean;
+  dryRun: boolean;
+  every?: string;
+  timezone?: string;
+}
 
 export function runCommand(io: CliIo, exit: ExitBox) {
   return {
@@ -10,18 +22,48 @@ export function runCommand(io: CliIo, exit: ExitBox) {
     describe: 'Build the models, run their tests, then sync: the scheduled job. Nothing is sent if a model or test fails.',
     builder: (y: Argv) =>
       y
-        .option('select', { type: 'string', array: true, describe: 'Models to build and test (default: all)' })
-        .option('sync', { type: 'string', array: true, describe: 'Syncs to run (default: all)' })
+        .option('select', {
+          type: 'string',
+          array: true,
+          describe: "Models to build and test, and the syncs of those models: 'name', '+name' (with upstream), 'name+'; a sync's name stands for its model (default: all)",
+        })
+        .option('sync', { type: 'string', array: true, describe: 'Syncs to run (default: all, or those of the selected models)' })
         .option('force', { type: 'boolean', default: false, describe: 'Send even when the guardrails trip' })
-        .option('dry-run', { type: 'boolean', default: false, describe: 'Build and test, then plan; send nothing' }),
-    handler: (args: GlobalArgs & { select?: string[]; sync?: string[]; force: boolean; dryRun: boolean }) =>
-      withSession(args, io, exit, async (session) => {
-        const started = Date.now();
-        const built = await buildStep(session, args.select ?? []);
-        reportBuild(session.log, built, Date.now() - started);
-        await testStep(session, args.select ?? []);
-        const { code } = await deliver(session, selectSyncs(session, args.sync), { force: args.force, dryRun: args.dryRun, signal: io.signal });
-        return code;
-      }),
+        .option('dry-run', { type: 'boolean', default: false, describe: 'Build and test, then plan; send nothing' })
+        .option('every', {
+          type: 'string',
+          describe: 'Keep running on a cron schedule, e.g. "*/15 * * * *" (6 fields: seconds first); SIGTERM finishes the current batch and exits 0',
+        })
+        .option('timezone', { type: 'string', describe: 'Time zone of the --every schedule (IANA name; default: the local one)' }),
+    handler: async (args: RunArgs) => {
+      if (args.every === undefined) {
+        await withSession(args, io, exit, (session) => runOnce(session, args, io));
+        return;
+      }
+      // One session per run: each has its own run id, and the warehouse is not held open between runs.
+      const log = loggerFor(args, io);
+      try {
+        exit.code = await runEvery(
+          { expression: args.every, timezone: args.timezone, signal: io.signal, log, stopOn: [EXIT.config, EXIT.auth] },
+          async () => {
+            const box: ExitBox = { code: EXIT.ok };
+            await withSession(args, io, box, (session) => runOnce(session, args, io));
+            return box.code;
+          },
+        );
+      } catch (error) {
+        exit.code = reportError(log, error, io.env);
+      }
+    },
   };
+}
+
+async function runOnce(session: Parameters<Parameters<typeof withSession>[3]>[0], args: RunArgs, io: CliIo): Promise<number> {
+  const { modelSelectors, syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
+  const started = Date.now();
+  const built = await buildStep(session, modelSelectors);
+  reportBuild(session.log, built, Date.now() - started);
+  await testStep(session, modelSelectors);
+  const { code } = await deliver(session, syncs, { force: args.force, dryRun: args.dryRun, signal: io.signal });
+  return code;
 }

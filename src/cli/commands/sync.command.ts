@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { selectSyncs } from '../../run/steps.ts';
+import { resolveSelection } from '../../run/select-syncs.ts';
 import { deliver } from '../deliver.ts';
 import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
@@ -10,11 +10,13 @@ export function syncCommand(io: CliIo, exit: ExitBox) {
     builder: (y: Argv) =>
       y
         .option('sync', { type: 'string', array: true, describe: 'Syncs to run (default: all)' })
+        .option('select', { type: 'string', array: true, describe: "Run the syncs of these models: 'name', '+name', 'name+' (a sync's name stands for its model)" })
         .option('force', { type: 'boolean', default: false, describe: 'Send even when the guardrails trip' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be sent (same as plan); send nothing' }),
-    handler: (args: GlobalArgs & { sync?: string[]; force: boolean; dryRun: boolean }) =>
+    handler: (args: GlobalArgs & { sync?: string[]; select?: string[]; force: boolean; dryRun: boolean }) =>
       withSession(args, io, exit, async (session) => {
-        const { code } = await deliver(session, selectSyncs(session, args.sync), { force: args.force, dryRun: args.dryRun, signal: io.signal });
+        const { syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
+        const { code } = await deliver(session, syncs, { force: args.force, dryRun: args.dryRun, signal: io.signal });
         return code;
       }),
   };

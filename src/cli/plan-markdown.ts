@@ -1,0 +1,67 @@
+import type { SyncPlan } from '../run/sync.ts';
+
+/**
+ * A plan as a short Markdown report for a pull-request comment: one table of counts per
+ * sync, the properties that change most, and a few rows before → after. Pure: plans in,
+ * text out. Values are escaped for table cells (pipes, newlines) and cut at 40 characters.
+ */
+export function renderPlanMarkdown(plans: SyncPlan[], options: { title?: string; asOf?: string } = {}): string {
+  const lines: string[] = [];
+  const total = plans.reduce((sum, p) => sum + p.toSend, 0);
+  lines.push(`### ${options.title ?? 'pqlsync plan'}`, '');
+  lines.push(
+    total === 0
+      ? 'No HubSpot record would change.'
+      : `This change would send **${total}** record${total === 1 ? '' : 's'} to HubSpot` +
+          (options.asOf ? ` (models as of ${options.asOf})` : '') +
+          '.',
+  );
+  lines.push('');
+  lines.push('| sync | object | new | changed | retrying | unchanged | removed | would send |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const p of plans) {
+    const d = p.diff;
+    const removed = d.removed > 0 ? `${d.removed} (${p.onRemoved})` : '0';
+    lines.push(`| ${cell(p.sync)} | ${p.object} | ${d.new} | ${d.changed} | ${d.retrying} | ${d.unchanged} | ${removed} | **${p.toSend}** |`);
+  }
+  for (const p of plans) {
+    const details: string[] = [];
+    for (const v of p.guardrails.violations) details.push(`> [!WARNING]\n> Guardrail: ${v}. A scheduled sync would stop; \`--force\` sends anyway.`, '');
+    if (p.changedProperties.length > 0) {
+      details.push(`Properties that change most: ${p.changedProperties.slice(0, 8).map((c) => `\`${c.property}\` (${c.rows})`).join(', ')}`, '');
+    }
+    const changed = p.sample.filter((s) => s.before && s.changed.length > 0);
+    if (changed.length > 0) {
+      details.push('| key | property | before | after |', '| --- | --- | --- | --- |');
+      for (const s of changed) {
+        for (const column of s.changed) {
+          details.push(`| ${cell(s.key)} | ${cell(propertyOf(p, column))} | ${cell(s.before![column])} | ${cell(s.values[column])} |`);
+        }
+      }
+      details.push('');
+    }
+    const fresh = p.sample.filter((s) => !s.before);
+    if (fresh.length > 0) details.push(`New or retried, e.g.: ${fresh.map((s) => `\`${code(s.key)}\``).join(', ')}`, '');
+    if (p.onRemoved === 'clear' && p.removedSample.length > 0) {
+      details.push(`Properties cleared for rows that left the model, e.g.: ${p.removedSample.map((k) => `\`${code(k)}\``).join(', ')}`, '');
+    }
+    if (details.length > 0) lines.push('', `#### ${cell(p.sync)}`, '', ...details);
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The HubSpot property a column goes to (the column's name when the plan does not say). */
+function propertyOf(plan: SyncPlan, column: string): string {
+  return plan.changedProperties.find((c) => c.column === column)?.property ?? column;
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '∅';
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  const short = text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  return short.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function code(value: string): string {
+  return value.replace(/`/g, "'");
+}
