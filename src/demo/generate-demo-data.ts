@@ -148,7 +148,7 @@ export async function generateDemoData(warehouse: DuckDBWarehouse, options: Demo
     create or replace temp table demo_usr1 as
     select *,
       case when k = 0 then created_at
-           else created_at + to_seconds(cast(floor(pow(pqd_r(${seed}, i, 'join'), 1.3) * epoch(${asOf} - created_at) * 0.95) as bigint))
+           else created_at + to_seconds(cast(floor(pow(pqd_r(${seed}, i, 'join'), 2.2) * epoch(${asOf} - created_at) * 0.95) as bigint))
       end as signup_at
     from demo_usr0`);
 
@@ -216,8 +216,8 @@ export async function generateDemoData(warehouse: DuckDBWarehouse, options: Demo
         when 'steady' then cast(pqd_r(${seed}, i, 'integ') < 0.25 as integer)
         when 'staller' then cast(pqd_r(${seed}, i, 'integ') < 0.15 as integer)
         else 0 end as integer) as n_integrations,
-      cast(case when intent > 0.3 then floor(pqd_r(${seed}, i, 'pay') * intent * 5) else 0 end as integer) as n_paywall,
-      cast(case when persona in ('power', 'spreader', 'staller') then floor(pqd_r(${seed}, i, 'lim') * intent * 4) else 0 end as integer) as n_limit,
+      cast(case when pqd_r(${seed}, i, 'pay0') < intent * intent * 0.6 then 1 + floor(pqd_r(${seed}, i, 'pay') * intent * 3) else 0 end as integer) as n_paywall,
+      cast(case when persona in ('power', 'spreader', 'staller') and pqd_r(${seed}, i, 'lim0') < intent * 0.5 then 1 + floor(pqd_r(${seed}, i, 'lim') * intent * 3) else 0 end as integer) as n_limit,
       cast(floor(pqd_r(${seed}, i, 'prem') * intent * 4) as integer) as n_premium,
       cast(case when atype in ('team', 'large') and pqd_r(${seed}, i, 'ent') < intent * 0.25 then 1 + floor(2 * pqd_r(${seed}, i, 'ent2'))
         when pqd_r(${seed}, i, 'ent') < 0.005 then 1 else 0 end as integer) as n_enterprise,
@@ -328,9 +328,12 @@ export async function generateDemoData(warehouse: DuckDBWarehouse, options: Demo
         from demo_usr, unnest(range(n_billing)) as t(j)
       ) x
     )
+    -- the data ends at asOf: the few events a late session would spill past it are dropped
     select event_id, concat('usr_', i) as user_id, account_id, event_name, feature, occurred_at from session_events
+    where occurred_at < ${asOf}
     union all
-    select concat('ev_', i, '_', event_name, '_', j), concat('usr_', i), account_id, event_name, feature, ts from one_offs`);
+    select concat('ev_', i, '_', event_name, '_', j), concat('usr_', i), account_id, event_name, feature, ts from one_offs
+    where ts < ${asOf}`);
 
   // 5. Outcomes: a user converts at convert_time if it falls before asOf; an account when its first user does.
   await warehouse.execute(`

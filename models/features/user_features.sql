@@ -1,0 +1,78 @@
+/*
+materialized: table
+unique_key: user_id
+description: >
+  Product signals per user as of as_of, from stg_events: logins in 7/14/30 days, days active in
+  30 days (distinct 24-hour periods before as_of with any event), distinct core features used
+  and core feature uses in 30 days, the activation milestone (when, and whole days from signup),
+  onboarding, teammates invited (all time and in 7 days), integrations connected, paywall and
+  usage-limit hits (7/30 days), premium and enterprise feature attempts (7/30 days), billing page
+  views (30 days), the last event and whole days since it (never synced: it changes every day).
+tests:
+  unique: [user_id]
+  not_null: [user_id, account_id, logins_7d, logins_14d, logins_30d, days_active_30d, core_features_used, activated, invites_total, days_since_active]
+  relationships:
+    account_id: { to: stg_accounts, field: account_id }
+*/
+with events as (
+  select
+    e.user_id,
+    {{ count_if(e.event_name = 'login' and e.occurred_at > add_days(as_of(), -7)) }} as logins_7d,
+    {{ count_if(e.event_name = 'login' and e.occurred_at > add_days(as_of(), -14)) }} as logins_14d,
+    {{ count_if(e.event_name = 'login' and e.occurred_at > add_days(as_of(), -30)) }} as logins_30d,
+    count(distinct case when e.occurred_at > {{ add_days(as_of(), -30) }} then {{ days_between(e.occurred_at, as_of()) }} end) as days_active_30d,
+    count(distinct case when e.event_name = 'feature_used' then e.feature end) as core_features_used,
+    {{ count_if(e.event_name = 'feature_used' and e.occurred_at > add_days(as_of(), -30)) }} as core_uses_30d,
+    min(case when e.event_name = 'activation_reached' then e.occurred_at end) as activated_at,
+    {{ any_true(e.event_name = 'onboarding_completed') }} as onboarding_completed,
+    {{ count_if(e.event_name = 'teammate_invited') }} as invites_total,
+    {{ count_if(e.event_name = 'teammate_invited' and e.occurred_at > add_days(as_of(), -7)) }} as invites_7d,
+    count(distinct case when e.event_name = 'integration_connected' then coalesce(e.feature, 'unnamed') end) as integrations_connected,
+    {{ count_if(e.event_name = 'paywall_hit' and e.occurred_at > add_days(as_of(), -7)) }} as paywall_hits_7d,
+    {{ count_if(e.event_name = 'paywall_hit' and e.occurred_at > add_days(as_of(), -30)) }} as paywall_hits_30d,
+    {{ count_if(e.event_name = 'usage_limit_hit' and e.occurred_at > add_days(as_of(), -7)) }} as limit_hits_7d,
+    {{ count_if(e.event_name = 'usage_limit_hit' and e.occurred_at > add_days(as_of(), -30)) }} as limit_hits_30d,
+    {{ count_if(e.event_name = 'premium_feature_attempted' and e.occurred_at > add_days(as_of(), -30)) }} as premium_attempts_30d,
+    {{ count_if(e.event_name = 'enterprise_feature_attempted' and e.occurred_at > add_days(as_of(), -7)) }} as enterprise_attempts_7d,
+    {{ count_if(e.event_name = 'enterprise_feature_attempted' and e.occurred_at > add_days(as_of(), -30)) }} as enterprise_attempts_30d,
+    {{ count_if(e.event_name = 'billing_page_viewed' and e.occurred_at > add_days(as_of(), -30)) }} as billing_views_30d,
+    max(e.occurred_at) as last_active_at
+  from {{ ref('stg_events') }} e
+  group by e.user_id
+)
+
+select
+  u.user_id,
+  u.account_id,
+  u.email,
+  u.first_name,
+  u.last_name,
+  u.job_title,
+  u.company_domain,
+  u.is_free_email,
+  u.signup_at,
+  coalesce(e.logins_7d, 0) as logins_7d,
+  coalesce(e.logins_14d, 0) as logins_14d,
+  coalesce(e.logins_30d, 0) as logins_30d,
+  coalesce(e.days_active_30d, 0) as days_active_30d,
+  coalesce(e.core_features_used, 0) as core_features_used,
+  coalesce(e.core_uses_30d, 0) as core_uses_30d,
+  case when e.activated_at is not null then true else false end as activated,
+  e.activated_at,
+  case when e.activated_at is not null then greatest({{ days_between(u.signup_at, e.activated_at) }}, 0) end as days_to_activate,
+  coalesce(e.onboarding_completed, false) as onboarding_completed,
+  coalesce(e.invites_total, 0) as invites_total,
+  coalesce(e.invites_7d, 0) as invites_7d,
+  coalesce(e.integrations_connected, 0) as integrations_connected,
+  coalesce(e.paywall_hits_7d, 0) as paywall_hits_7d,
+  coalesce(e.paywall_hits_30d, 0) as paywall_hits_30d,
+  coalesce(e.limit_hits_7d, 0) as limit_hits_7d,
+  coalesce(e.limit_hits_30d, 0) as limit_hits_30d,
+  coalesce(e.premium_attempts_30d, 0) as premium_attempts_30d,
+  coalesce(e.enterprise_attempts_7d, 0) as enterprise_attempts_7d,
+  coalesce(e.enterprise_attempts_30d, 0) as enterprise_attempts_30d,
+  coalesce(e.billing_views_30d, 0) as billing_views_30d,
+  e.last_active_at,
+  {{ days_between(coalesce(e.last_active_at, u.signup_at), as_of()) }} as days_since_active
+from {{ ref('stg_users') }} u
+left join events e on e.user_id = u.user_id

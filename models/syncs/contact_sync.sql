@@ -1,0 +1,49 @@
+/*
+materialized: table
+unique_key: email
+description: >
+  What the contacts sync sends: one row per valid, normalised email (a person who signed up
+  twice, in two workspaces, is one contact: the row with the highest pql_score, then the latest
+  activity, then the lowest user_id). Only the key and the columns mapped to HubSpot properties
+  in pqlsync.yml. Values are stable while nothing changes: integer scores, reasons in a fixed
+  order, last_active_at as a datetime instead of a "days since" counter.
+tests:
+  unique: [email]
+  not_null: [email, user_id, pql_score, product_score, fit_score, pql_tier, activation_level, activated]
+  accepted_values:
+    pql_tier: [cold, warm, hot, sales_ready]
+    activation_level: [red, yellow, green]
+    account_motion: [self_serve, sales_assisted]
+*/
+select
+  email,
+  user_id,
+  account_id,
+  pql_score,
+  pql_tier,
+  product_score,
+  fit_score,
+  activation_level,
+  hot_trigger,
+  pql_reasons,
+  activated,
+  activated_at,
+  signup_at,
+  last_active_at,
+  logins_14d,
+  days_active_30d,
+  core_features_used,
+  invites_total,
+  paywall_hits_30d,
+  account_motion
+from (
+  select
+    s.*,
+    row_number() over (
+      partition by s.email
+      order by s.pql_score desc, coalesce({{ epoch_seconds(s.last_active_at) }}, 0) desc, s.user_id
+    ) as email_rank
+  from {{ ref('user_scores') }} s
+  where s.email is not null
+) ranked
+where email_rank = 1
