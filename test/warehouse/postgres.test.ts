@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresEntry, postgresUrlFrom } from '../../connectors/postgres/index.ts';
 import { PostgresWarehouse } from '../../connectors/postgres/postgres.warehouse.ts';
 import { ConfigError, WarehouseError } from '../../src/errors.ts';
+import { liveChecks } from './live-checks.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from './postgres-env.ts';
 
 noteSkippedPostgres('PostgreSQL connector');
@@ -159,4 +160,17 @@ describe.skipIf(!postgresUrl)('PostgreSQL connector', () => {
     expect((error as Error).message).toMatch(/PQLSYNC_POSTGRES_URL/);
     expect((error as Error).message).not.toContain('wr0ng-s3cret-pw');
   });
+});
+
+describe.skipIf(!postgresUrl)('the live-account checks, on PostgreSQL', () => {
+  const schema = testSchema('pqlsync_pg_live');
+  let w: PostgresWarehouse;
+  beforeAll(async () => {
+    w = await PostgresWarehouse.open({ connectionString: postgresUrl! });
+  });
+  afterAll(async () => {
+    await w?.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+    await w?.close();
+  });
+  liveChecks(() => w, schema, (values) => `(values ${values.map((v) => `(${v})`).join(', ')}) as t(x)`);
 });
