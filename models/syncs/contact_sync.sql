@@ -28,7 +28,7 @@ select
   pql_reasons,
   activated,
   activated_at,
-  signup_at,
+  cast(signup_at as date) as signup_date,
   last_active_at,
   logins_14d,
   days_active_30d,
