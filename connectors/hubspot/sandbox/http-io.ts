@@ -37,6 +37,13 @@ export function sendHtml(response: ServerResponse, status: number, html: string,
   response.end(html);
 }
 
+/** A status line and headers only: no body, no Content-Type. */
+export function sendBare(response: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  if (response.destroyed || response.headersSent) return;
+  response.writeHead(status, { ...headers, 'Content-Length': '0' });
+  response.end();
+}
+
 /** Timers that stop() can cancel, so a slow fault or latency never holds the process open. */
 export class Sleeper {
   private readonly pending = new Map<NodeJS.Timeout, () => void>();

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, buildErrorBody, createCorrelationId } from './api-error.ts';
 import type { FaultInjector } from './faults.ts';
-import { readBody, sendHtml, sendJson, type Sleeper } from './http-io.ts';
+import { readBody, sendBare, sendHtml, sendJson, type Sleeper } from './http-io.ts';
 import { buildRateLimitBody, type RateLimiter } from './rate-limit.ts';
 import { describeRoute, hasPathMatch, matchRoute, type Route, type RouteResult } from './router.ts';
 import type { PortalStore } from './store.ts';
@@ -30,6 +30,8 @@ interface Reply {
   body?: unknown;
   headers?: Record<string, string>;
   html?: string;
+  /** No body and no Content-Type at all (a bare gateway answer). */
+  empty?: boolean;
 }
 
 const MISSING_AUTH_MESSAGE =
@@ -72,7 +74,8 @@ async function handleRequest(deps: PipelineDeps, request: IncomingMessage, respo
     request.socket.destroy();
     return;
   }
-  if (reply.html !== undefined) sendHtml(response, reply.status, reply.html, reply.headers);
+  if (reply.empty) sendBare(response, reply.status, reply.headers);
+  else if (reply.html !== undefined) sendHtml(response, reply.status, reply.html, reply.headers);
   else sendJson(response, reply.status, reply.body, reply.headers);
 }
 
@@ -166,6 +169,7 @@ function answerStatusFault(fault: Extract<FaultKind, { type: 'status' }>): Reply
     return { status: 429, body: { ...buildRateLimitBody('TEN_SECONDLY_ROLLING'), correlationId: createCorrelationId() }, headers };
   }
   const known = STATUS_FAULTS[fault.status] ?? { category: 'INTERNAL_ERROR', message: 'error', title: String(fault.status) };
+  if (fault.emptyBody) return { status: fault.status, headers, empty: true };
   if (fault.htmlBody) {
     // What a gateway in front of HubSpot sends: an HTML page the client cannot parse.
     const html = `<html>\r\n<head><title>${known.title}</title></head>\r\n<body>\r\n<center><h1>${known.title}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n`;

@@ -87,8 +87,14 @@ export interface StoredAssociation {
 }
 
 export type FaultKind =
-  /** An error status; 502/504 with htmlBody answer text/html as gateways do. */
-  | { type: 'status'; status: 429 | 500 | 502 | 503 | 504 | 423; retryAfterSeconds?: number; htmlBody?: boolean }
+  /**
+   * An error status, with HubSpot's JSON envelope unless:
+   * - htmlBody: a gateway's text/html page. The client still throws an ApiException with that code, but its
+   *   `body` is the HTML string, not an envelope;
+   * - emptyBody: no body and no Content-Type, as some load balancers answer. The client then throws a plain
+   *   Error ("Cannot parse content. No Content-Type defined."), not an ApiException.
+   */
+  | { type: 'status'; status: 429 | 500 | 502 | 503 | 504 | 423; retryAfterSeconds?: number; htmlBody?: boolean; emptyBody?: boolean }
   /** Destroy the socket before anything is applied. */
   | { type: 'reset' }
   /** Apply the request, then destroy the socket: the client sees a network error for a write that landed. */
