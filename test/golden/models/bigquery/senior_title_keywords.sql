@@ -1,0 +1,10 @@
+select 'founder' as keyword
+union all select 'ceo'
+union all select 'cto'
+union all select 'chief'
+union all select 'vp'
+union all select 'vice president'
+union all select 'head of'
+union all select 'director'
+union all select 'manager'
+union all select 'owner'

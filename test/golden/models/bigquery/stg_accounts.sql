@@ -1,0 +1,67 @@
+with accounts as (
+  select
+    account_id,
+    nullif(trim(name), '') as name,
+    nullif(regexp_replace(lower(trim(domain)), '^www[.]', ''), '') as domain,
+    employees,
+    nullif(trim(industry), '') as industry,
+    upper(trim(country)) as country,
+    lower(trim(plan)) as plan,
+    seats,
+    created_at
+  from `raw`.`accounts`
+  where account_id is not null
+    and (created_at is null or created_at <= TIMESTAMP '2026-11-01 00:00:00.000')
+),
+
+subscriptions as (
+  select
+    account_id,
+    COUNTIF(coalesce(ended_at is null or ended_at > TIMESTAMP '2026-11-01 00:00:00.000', false)) as active_subscriptions,
+    COUNTIF(coalesce(ended_at is not null and ended_at <= TIMESTAMP '2026-11-01 00:00:00.000', false)) as ended_subscriptions,
+    max(case when ended_at is null or ended_at > TIMESTAMP '2026-11-01 00:00:00.000' then seats end) as paid_seats,
+    sum(case when ended_at is null or ended_at > TIMESTAMP '2026-11-01 00:00:00.000' then mrr else 0 end) as mrr
+  from `raw`.`subscriptions`
+  where started_at <= TIMESTAMP '2026-11-01 00:00:00.000'
+  group by account_id
+),
+
+trials as (
+  select account_id, status, started_at, ends_at
+  from (
+    select
+      account_id,
+      lower(trim(status)) as status,
+      started_at,
+      ends_at,
+      row_number() over (partition by account_id order by started_at desc, trial_id) as rn
+    from `raw`.`trials`
+    where started_at <= TIMESTAMP '2026-11-01 00:00:00.000'
+  ) latest
+  where rn = 1
+)
+
+select
+  a.account_id,
+  a.name,
+  a.domain,
+  case when a.domain is not null and f.domain is null then true else false end as is_company,
+  a.employees,
+  a.industry,
+  a.country,
+  a.plan,
+  greatest(coalesce(a.seats, 0), coalesce(s.paid_seats, 0)) as seats,
+  s.paid_seats,
+  coalesce(s.mrr, 0) as mrr,
+  case when coalesce(s.active_subscriptions, 0) > 0 then true else false end as has_active_subscription,
+  case when coalesce(s.active_subscriptions, 0) = 0 and coalesce(s.ended_subscriptions, 0) > 0 then true else false end as churned_to_free,
+  case
+    when t.status is null then 'none'
+    when t.status = 'active' and t.ends_at <= TIMESTAMP '2026-11-01 00:00:00.000' then 'expired'
+    else t.status
+  end as trial_status,
+  a.created_at
+from accounts a
+left join `pqlsync_models`.`free_email_domains` f on f.domain = a.domain
+left join subscriptions s on s.account_id = a.account_id
+left join trials t on t.account_id = a.account_id

@@ -1,0 +1,212 @@
+with senior as (
+  select f.user_id
+  from `pqlsync_models`.`user_features` f
+  join `pqlsync_models`.`senior_title_keywords` k on lower(f.job_title) like concat('%', k.keyword, '%')
+  group by f.user_id
+),
+
+base as (
+  select
+    f.*,
+    a.is_company as account_is_company,
+    a.employees,
+    a.industry,
+    a.seats as account_seats,
+    a.churned_to_free,
+    case when i.industry is not null then true else false end as icp_industry,
+    case when s.user_id is not null then true else false end as senior_title,
+    case when f.is_free_email = false and f.company_domain is not null then coalesce(d.recent_activations, 0) else 0 end as domain_recent_activations
+  from `pqlsync_models`.`user_features` f
+  left join `pqlsync_models`.`stg_accounts` a on a.account_id = f.account_id
+  left join `pqlsync_models`.`icp_industries` i on i.industry = lower(a.industry)
+  left join senior s on s.user_id = f.user_id
+  left join `pqlsync_models`.`domain_activity` d on d.company_domain = f.company_domain
+),
+
+layers as (
+  select
+    b.*,
+    least(p.activation_cap,
+      case when b.activated then p.activation_points else 0 end
+      + case when b.activated and b.days_to_activate <= p.fast_activation_days then p.fast_activation_points else 0 end
+      + case when b.onboarding_completed then p.onboarding_points else 0 end
+    ) as activation_layer,
+    least(p.usage_cap,
+      case
+        when b.logins_14d >= p.logins_14d_high_min then p.logins_14d_high_points
+        when b.logins_14d >= p.logins_14d_low_min then p.logins_14d_low_points
+        else 0
+      end
+      + case when b.core_uses_30d >= p.core_uses_30d_min then p.core_uses_30d_points else 0 end
+      + case when b.core_features_used >= p.core_features_min then p.core_features_points else 0 end
+      + case when b.days_active_30d >= p.days_active_30d_min then p.days_active_30d_points else 0 end
+    ) as usage_layer,
+    least(p.fit_cap,
+      case
+        when coalesce(b.employees, 0) >= p.employees_large_min then p.employees_large_points
+        when coalesce(b.employees, 0) >= p.employees_mid_min then p.employees_mid_points
+        else 0
+      end
+      + case when b.icp_industry then p.icp_industry_points else 0 end
+      + case when b.senior_title then p.senior_title_points else 0 end
+    ) as fit_layer,
+    least(p.intent_cap,
+      case when b.paywall_hits_30d + b.limit_hits_30d > 0 then p.paywall_points else 0 end
+      + case when b.enterprise_attempts_30d > 0 then p.enterprise_attempt_points else 0 end
+      + case when b.premium_attempts_30d > 0 then p.premium_attempt_points else 0 end
+      + case when b.invites_total >= p.invites_min then p.invites_points else 0 end
+      + case when b.integrations_connected > 0 then p.integration_points else 0 end
+      + case when b.billing_views_30d > 0 then p.billing_view_points else 0 end
+    ) as intent_layer,
+    case
+      when b.days_since_active >= p.decay_3_days then p.decay_3_points
+      when b.days_since_active >= p.decay_2_days then p.decay_2_points
+      when b.days_since_active >= p.decay_1_days then p.decay_1_points
+      else 0
+    end
+    + case when coalesce(b.churned_to_free, false) then p.churned_account_points else 0 end as decay_points,
+    case when b.paywall_hits_7d + b.limit_hits_7d >= p.paywall_trigger_min then true else false end as trigger_paywall,
+    case when b.enterprise_attempts_7d >= p.enterprise_trigger_min then true else false end as trigger_enterprise,
+    case when b.invites_7d >= p.invites_trigger_min then true else false end as trigger_invites,
+    case
+      when b.domain_recent_activations >= p.domain_activations_min
+        and b.activated_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-p.domain_window_days AS INT64) DAY) then true
+      else false
+    end as trigger_domain
+  from base b
+  cross join `pqlsync_models`.`scoring_points` p
+),
+
+scored as (
+  select
+    l.*,
+    cast(floor(100.0 * greatest(l.activation_layer + l.usage_layer + l.intent_layer - l.decay_points, 0)
+      / (p.activation_cap + p.usage_cap + p.intent_cap) + 0.5) as integer) as product_score,
+    cast(floor(100.0 * l.fit_layer / p.fit_cap + 0.5) as integer) as fit_score,
+    least(greatest(l.activation_layer + l.usage_layer + l.fit_layer + l.intent_layer - l.decay_points, 0), 100) as pql_score,
+    case
+      when l.activated and l.activation_layer + l.usage_layer - l.decay_points >= p.green_min then 'green'
+      when l.activation_layer + l.usage_layer - l.decay_points >= p.yellow_min then 'yellow'
+      else 'red'
+    end as activation_level,
+    nullif(substr(concat(
+      case when l.trigger_paywall then ', paywall hit' else '' end,
+      case when l.trigger_enterprise then ', enterprise feature attempt' else '' end,
+      case when l.trigger_invites then concat(', ', CAST(p.invites_trigger_min AS STRING), '+ invites in a week') else '' end,
+      case when l.trigger_domain then concat(', ', CAST(p.domain_activations_min AS STRING), '+ activations at ', l.company_domain, ' in ', CAST(p.domain_window_days AS STRING), ' days') else '' end
+    ), 3), '') as hot_trigger
+  from layers l
+  cross join `pqlsync_models`.`scoring_points` p
+),
+
+tiered as (
+  select
+    s.*,
+    case
+      when s.pql_score >= p.sales_ready_min then 'sales_ready'
+      when s.pql_score >= p.hot_min then 'hot'
+      when s.hot_trigger is not null then 'hot'
+      when s.pql_score >= p.warm_min then 'warm'
+      else 'cold'
+    end as pql_tier,
+    -- Reasons, strongest first, each only when it scored (or, for decay, cost) points.
+    coalesce(nullif(substr(concat(
+      case
+        when s.paywall_hits_7d > 0 then concat('; hit the paywall ', case s.paywall_hits_7d when 1 then 'once' when 2 then 'twice' else concat(CAST(s.paywall_hits_7d AS STRING), ' times') end, ' this week')
+        when s.paywall_hits_30d > 0 then concat('; hit the paywall ', case s.paywall_hits_30d when 1 then 'once' when 2 then 'twice' else concat(CAST(s.paywall_hits_30d AS STRING), ' times') end, ' in 30 days')
+        else ''
+      end,
+      case
+        when s.limit_hits_7d > 0 then concat('; reached a usage limit ', case s.limit_hits_7d when 1 then 'once' when 2 then 'twice' else concat(CAST(s.limit_hits_7d AS STRING), ' times') end, ' this week')
+        when s.limit_hits_30d > 0 then concat('; reached a usage limit ', case s.limit_hits_30d when 1 then 'once' when 2 then 'twice' else concat(CAST(s.limit_hits_30d AS STRING), ' times') end, ' in 30 days')
+        else ''
+      end,
+      case
+        when s.enterprise_attempts_7d > 0 then '; tried an enterprise feature (SSO, SCIM, audit log) this week'
+        when s.enterprise_attempts_30d > 0 then '; tried an enterprise feature (SSO, SCIM, audit log) in 30 days'
+        else ''
+      end,
+      case
+        when s.invites_total >= p.invites_min or s.invites_7d > 0 then concat('; invited ', CAST(s.invites_total AS STRING),
+          case when s.invites_total = 1 then ' teammate' else ' teammates' end,
+          case when s.invites_7d > 0 and s.invites_7d < s.invites_total then concat(' (', CAST(s.invites_7d AS STRING), ' this week)') else '' end)
+        else ''
+      end,
+      case when s.trigger_domain then concat('; ', CAST(s.domain_recent_activations AS STRING), ' colleagues at ', s.company_domain, ' activated in ', CAST(p.domain_window_days AS STRING), ' days') else '' end,
+      case
+        when s.integrations_connected = 1 then '; connected an integration'
+        when s.integrations_connected > 1 then concat('; connected ', CAST(s.integrations_connected AS STRING), ' integrations')
+        else ''
+      end,
+      case when s.premium_attempts_30d > 0 then concat('; tried premium features ', case s.premium_attempts_30d when 1 then 'once' when 2 then 'twice' else concat(CAST(s.premium_attempts_30d AS STRING), ' times') end) else '' end,
+      case when s.billing_views_30d > 0 then '; looked at billing' else '' end,
+      case
+        when s.activated and s.days_to_activate = 0 then '; activated on day one'
+        when s.activated and s.days_to_activate = 1 then '; activated in 1 day'
+        when s.activated then concat('; activated in ', CAST(s.days_to_activate AS STRING), ' days')
+        else ''
+      end,
+      case when s.logins_14d >= p.logins_14d_low_min then concat('; logged in ', CAST(s.logins_14d AS STRING), ' times in 14 days') else '' end,
+      case when s.days_active_30d >= p.days_active_30d_min then concat('; active ', CAST(s.days_active_30d AS STRING), ' of the last 30 days') else '' end,
+      case when s.core_features_used >= p.core_features_min then concat('; uses ', CAST(s.core_features_used AS STRING), ' core features') else '' end,
+      case when coalesce(s.employees, 0) >= p.employees_mid_min then concat('; ', CAST(s.employees AS STRING), '-person company') else '' end,
+      case when s.icp_industry then concat('; ', lower(s.industry), ' (ICP industry)') else '' end,
+      case when s.senior_title then concat('; ', s.job_title, ' (decision-maker title)') else '' end,
+      case
+        when s.days_since_active >= p.decay_3_days then concat('; inactive ', CAST(p.decay_3_days AS STRING), '+ days')
+        when s.days_since_active >= p.decay_2_days then concat('; inactive ', CAST(p.decay_2_days AS STRING), '+ days')
+        when s.days_since_active >= p.decay_1_days then concat('; inactive ', CAST(p.decay_1_days AS STRING), '+ days')
+        else ''
+      end,
+      case when coalesce(s.churned_to_free, false) then '; account churned back to free' else '' end
+    ), 3), ''), 'no buying signals yet') as pql_reasons
+  from scored s
+  cross join `pqlsync_models`.`scoring_points` p
+)
+
+select
+  t.user_id,
+  t.account_id,
+  case when t.account_is_company then t.account_id end as company_account_id,
+  t.email,
+  t.first_name,
+  t.last_name,
+  t.job_title,
+  t.company_domain,
+  t.is_free_email,
+  t.signup_at,
+  t.activated,
+  t.activated_at,
+  t.last_active_at,
+  t.days_since_active,
+  t.logins_7d,
+  t.logins_14d,
+  t.logins_30d,
+  t.days_active_30d,
+  t.core_features_used,
+  t.invites_total,
+  t.invites_7d,
+  t.integrations_connected,
+  t.paywall_hits_7d,
+  t.paywall_hits_30d,
+  t.limit_hits_30d,
+  t.enterprise_attempts_30d,
+  t.activation_layer,
+  t.usage_layer,
+  t.fit_layer,
+  t.intent_layer,
+  t.decay_points,
+  t.product_score,
+  t.fit_score,
+  t.pql_score,
+  t.pql_tier,
+  t.activation_level,
+  t.hot_trigger,
+  t.pql_reasons,
+  case
+    when t.account_is_company is null then null
+    when coalesce(t.account_seats, 0) >= p.sales_assisted_seats then 'sales_assisted'
+    else 'self_serve'
+  end as account_motion
+from tiered t
+cross join `pqlsync_models`.`scoring_points` p

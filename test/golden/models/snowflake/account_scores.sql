@@ -1,0 +1,64 @@
+with scored as (
+  select
+    f.*,
+    least(greatest(
+      cast(floor(f.best_user_score * p.account_best_user_pct / 100.0 + 0.5) as integer)
+      + case
+          when f.activated_users >= p.account_activated_high_min then p.account_activated_high_points
+          when f.activated_users >= p.account_activated_mid_min then p.account_activated_mid_points
+          when f.activated_users >= p.account_activated_low_min then p.account_activated_low_points
+          else 0
+        end
+      + case
+          when f.active_users_7d >= p.account_active_7d_high_min then p.account_active_7d_high_points
+          when f.active_users_7d >= p.account_active_7d_low_min then p.account_active_7d_low_points
+          else 0
+        end
+      + case when f.triggered_users > 0 then p.account_trigger_points else 0 end,
+    0), 100) as account_score,
+    case when f.seats >= p.sales_assisted_seats then 'sales_assisted' else 'self_serve' end as motion
+  from "PQLSYNC_MODELS"."ACCOUNT_FEATURES" f
+  cross join "PQLSYNC_MODELS"."SCORING_POINTS" p
+)
+
+select
+  s.account_id,
+  s.domain,
+  s.name,
+  s.plan,
+  s.seats,
+  s.users,
+  s.active_users_7d,
+  s.active_users_30d,
+  s.activated_users,
+  s.best_user_score,
+  s.hot_users,
+  s.triggered_users,
+  s.last_active_at,
+  s.account_score,
+  case
+    when s.account_score >= p.sales_ready_min then 'sales_ready'
+    when s.account_score >= p.hot_min then 'hot'
+    when s.triggered_users > 0 then 'hot'
+    when s.account_score >= p.warm_min then 'warm'
+    else 'cold'
+  end as account_tier,
+  s.motion,
+  nullif(substr(concat(
+    case when s.triggered_users > 0 then concat('; ', cast(s.triggered_users as varchar), case when s.triggered_users = 1 then ' user' else ' users' end, ' with a hot trigger') else '' end,
+    case when s.activations_14d >= 2 then concat('; ', cast(s.activations_14d as varchar), ' activations in 14 days') else '' end,
+    case when s.active_users_7d > 0 then concat('; ', cast(s.active_users_7d as varchar), ' active ', case when s.active_users_7d = 1 then 'user' else 'users' end, ' this week') else '' end,
+    case when s.activated_users > 0 then concat('; ', cast(s.activated_users as varchar), ' activated ', case when s.activated_users = 1 then 'user' else 'users' end) else '' end,
+    case when s.hot_users > 0 then concat('; ', cast(s.hot_users as varchar), ' hot or sales-ready ', case when s.hot_users = 1 then 'user' else 'users' end) else '' end,
+    concat('; best user score ', cast(s.best_user_score as varchar)),
+    concat('; ', cast(s.seats as varchar), case when s.seats = 1 then ' seat' else ' seats' end,
+      case when s.motion = 'sales_assisted' then ' (sales-assisted)' else ' (self-serve)' end),
+    case
+      when s.trial_status = 'active' then '; trial running'
+      when s.trial_status = 'expired' and not s.has_active_subscription then '; trial expired'
+      else ''
+    end,
+    case when s.churned_to_free then '; churned back to free' else '' end
+  ), 3), '') as account_reasons
+from scored s
+cross join "PQLSYNC_MODELS"."SCORING_POINTS" p

@@ -1,0 +1,32 @@
+select
+  email,
+  user_id,
+  account_id,
+  pql_score,
+  pql_tier,
+  product_score,
+  fit_score,
+  activation_level,
+  hot_trigger,
+  pql_reasons,
+  activated,
+  activated_at,
+  cast(signup_at as date) as signup_date,
+  last_active_at,
+  logins_14d,
+  days_active_30d,
+  core_features_used,
+  invites_total,
+  paywall_hits_30d,
+  account_motion
+from (
+  select
+    s.*,
+    row_number() over (
+      partition by s.email
+      order by s.pql_score desc, coalesce(date_part(epoch_second, s.last_active_at), 0) desc, s.user_id
+    ) as email_rank
+  from "PQLSYNC_MODELS"."USER_SCORES" s
+  where s.email is not null
+) ranked
+where email_rank = 1

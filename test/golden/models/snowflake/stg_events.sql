@@ -1,0 +1,10 @@
+select
+  event_id,
+  user_id,
+  account_id,
+  lower(trim(event_name)) as event_name,
+  lower(trim(feature)) as feature,
+  occurred_at
+from "RAW"."EVENTS"
+where occurred_at <= cast('2026-11-01 00:00:00.000' as timestamp_ntz)
+  and user_id is not null
