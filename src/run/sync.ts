@@ -217,7 +217,7 @@ export async function runSync(
 
   try {
     const changes = `select * from ${warehouse.dialect.table(tables.changes)} order by ${q(KEY)}`;
-    for await (const page of warehouse.stream(changes, pageSize)) {
+    for await (const page of pages(warehouse.stream(changes, pageSize), pageSize)) {
       if (options.signal?.aborted) {
         result.stopped = true;
         break;
@@ -226,7 +226,7 @@ export async function runSync(
     }
     if (!result.stopped && sync.on_removed === 'clear' && plan.diff.removed > 0) {
       const removed = `select * from ${warehouse.dialect.table(tables.removed)} order by ${q(KEY)}`;
-      for await (const page of warehouse.stream(removed, pageSize)) {
+      for await (const page of pages(warehouse.stream(removed, pageSize), pageSize)) {
         if (options.signal?.aborted) {
           result.stopped = true;
           break;
@@ -242,6 +242,16 @@ export async function runSync(
     await forgetDelivered(warehouse, tables);
   }
   return result;
+}
+
+/**
+ * Pages of at most `size` rows: a warehouse may hand over more at once (DuckDB reads whole
+ * chunks), and a stop request is honoured between these pages.
+ */
+async function* pages(stream: AsyncIterable<Row[]>, size: number): AsyncIterable<Row[]> {
+  for await (const page of stream) {
+    for (let start = 0; start < page.length; start += size) yield page.slice(start, start + size);
+  }
 }
 
 function toDelivery(outcome: Outcome, row: Row | undefined, kindOf: (row: Row) => DeliveryOutcome['kind']): DeliveryOutcome {
