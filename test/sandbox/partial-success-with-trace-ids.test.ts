@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catchFailure, openSandbox } from './sandbox-harness.ts';
 
-const INPUTS = [
+const INPUTS: { id: string; idProperty: string; properties: Record<string, string> }[] = [
   { id: 'good@example.com', idProperty: 'email', properties: { firstname: 'Good' } },
   { id: 'bad@example.com', idProperty: 'email', properties: { no_such_property: 'x' } },
   { id: 'fine@example.com', idProperty: 'email', properties: { lastname: 'Fine' } },
