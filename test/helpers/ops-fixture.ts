@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
-import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { memoryLogger } from './project.ts';
 
@@ -49,6 +49,8 @@ select count(*) as people from {{ source('people') }}`,
 export interface OpsFixtureOptions {
   users?: number;
   onRemoved?: 'keep' | 'clear';
+  /** Sandbox options beyond the token and the short window (latency, faults). */
+  sandbox?: Omit<SandboxOptions, 'accessToken'>;
   /** Edits the config object before it is written. */
   edit?: (config: Record<string, any>) => void;
 }
@@ -123,7 +125,7 @@ export async function opsFixture(options: OpsFixtureOptions = {}): Promise<OpsFi
   const w = await DuckDBWarehouse.open({ path: db });
   await seedPeople(w, users);
   await w.close();
-  const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 100, windowMs: 1000 });
+  const sandbox = await startSandbox({ requestsPer10s: 100, windowMs: 1000, ...options.sandbox, accessToken: TOKEN });
   const env = { HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_PATH: sandbox.url };
   return {
     dir,
