@@ -24,7 +24,6 @@ totals as (
 select
   r.domain,
   r.account_id,
-  r.name,
   r.account_score,
   r.account_tier,
   case when t.seats >= p.sales_assisted_seats then 'sales_assisted' else 'self_serve' end as motion,
