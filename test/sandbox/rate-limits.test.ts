@@ -45,7 +45,7 @@ describe('the ten-secondly rolling window', () => {
   });
 
   it('keeps search out of the window, without rate headers, under its own per-second limit', async () => {
-    const { sandbox, client } = await openSandbox({ requestsPer10s: 2, windowMs: 500, searchPerSecond: 3 });
+    const { sandbox, client } = await openSandbox({ requestsPer10s: 2, windowMs: 4000, searchPerSecond: 3 });
     await client.crm.properties.coreApi.getAll('contacts');
     await client.crm.properties.coreApi.getAll('contacts');
 
@@ -59,8 +59,8 @@ describe('the ten-secondly rolling window', () => {
     expect(limited.code).toBe(429);
     expect(limited.body).toMatchObject({ message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT' });
     expect(limited.headers?.['x-hubspot-ratelimit-max']).toBeUndefined();
-    // Search's second is compressed with the window: 500 ms window → 50 ms second.
-    await sleep(60);
+    // Search's second is compressed with the window: 4,000 ms window → 400 ms second.
+    await sleep(420);
     await client.crm.contacts.searchApi.doSearch({});
   });
 
