@@ -9,7 +9,7 @@ import { ApiError, buildErrorBody, createCorrelationId } from './api-error.ts';
 import type { FaultInjector } from './faults.ts';
 import { readBody, sendBare, sendHtml, sendJson, type Sleeper } from './http-io.ts';
 import { buildRateLimitBody, type RateLimiter } from './rate-limit.ts';
-import { describeRoute, hasPathMatch, matchRoute, type Route, type RouteResult } from './router.ts';
+import { describeRoute, hasPathMatch, matchRoute, type Route, type RouteMatch, type RouteResult } from './router.ts';
 import type { PortalStore } from './store.ts';
 import type { FaultKind, SandboxStats } from './types.ts';
 
@@ -65,7 +65,7 @@ async function handleRequest(deps: PipelineDeps, request: IncomingMessage, respo
   if (fault?.type === 'daily-exhausted') deps.limiter.exhaustDaily();
 
   const bodyText = await readBody(request);
-  const reply = answerFault(fault) ?? answerRequest(deps, request, method, url, bodyText);
+  const reply = answerFault(fault) ?? answerRequest(deps, request, match, method, url, bodyText);
 
   if (fault?.type === 'slow') await deps.sleeper.sleep(fault.delayMs);
   await deps.sleeper.sleep(deps.latencyMs);
@@ -79,11 +79,17 @@ async function handleRequest(deps: PipelineDeps, request: IncomingMessage, respo
   else sendJson(response, reply.status, reply.body, reply.headers);
 }
 
-function answerRequest(deps: PipelineDeps, request: IncomingMessage, method: string, url: URL, bodyText: string): Reply {
+function answerRequest(
+  deps: PipelineDeps,
+  request: IncomingMessage,
+  match: RouteMatch | undefined,
+  method: string,
+  url: URL,
+  bodyText: string,
+): Reply {
   const authFailure = checkAuthorization(request.headers.authorization, deps.accessToken);
   if (authFailure) return replyWithError(authFailure);
 
-  const match = matchRoute(deps.routes, method, url.pathname);
   if (!match) {
     const status = hasPathMatch(deps.routes, url.pathname) ? 405 : 404;
     const message = status === 405 ? `Method ${method} is not allowed on ${url.pathname}.` : `No route for ${method} ${url.pathname} in the sandbox.`;
