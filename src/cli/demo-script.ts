@@ -55,7 +55,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const nextAsOf = new Date(new Date(DEMO_AS_OF).getTime() + DAY_MS).toISOString();
     return await runOnce(project, env, options, sandbox, nextAsOf, 'Run 2: a day later, only what changed', async (session) => {
       const added = await appendDemoDay(session.warehouse as DuckDBWarehouse, { seed: options.seed, day: DEMO_AS_OF });
-      log.info(`Appended a day of product data: ${added.events} events from ${added.users} users`, { event: 'demo_day', ...added });
+      log.info(`Appended a day of product data: ${added.events} events and ${added.users} new signups`, { event: 'demo_day', ...added });
     });
   } finally {
     await sandbox.stop();
