@@ -3,6 +3,10 @@ import { catchFailure, openSandbox, sendRaw, sleep } from './sandbox-harness.ts'
 
 describe('the ten-secondly rolling window', () => {
   it('answers the 11th request in a 10-request window with HubSpot 429, and admits again once the window has passed', async () => {
+    // Warm the client up elsewhere first: its lazy module loading would otherwise eat into the 200 ms window.
+    const warmup = await openSandbox();
+    await Promise.all(Array.from({ length: 10 }, () => warmup.client.crm.properties.coreApi.getAll('contacts')));
+
     const { sandbox, client } = await openSandbox({ requestsPer10s: 10, windowMs: 200 });
     const started = Date.now();
     const calls = Array.from({ length: 10 }, () => client.crm.properties.coreApi.getAll('contacts'));
