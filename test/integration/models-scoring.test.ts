@@ -195,4 +195,14 @@ describe('shipped models on demo data', () => {
     expect(after.hot_trigger).toBe('paywall hit, enterprise feature attempt, 5+ invites in a week');
     expect(after.pql_reasons).toContain('invited');
   });
+
+  it('a past as-of sees only what was known then, and the model tests still pass', async () => {
+    const asOf = '2026-10-01T00:00:00.000Z';
+    await build(asOf);
+    expect(await one(`select count(*) from ${SCHEMA}.user_scores where signup_at > timestamp '2026-10-01 00:00:00'`)).toBe(0);
+    expect(await one(`select count(*) from ${SCHEMA}.user_scores where last_active_at > timestamp '2026-10-01 00:00:00'`)).toBe(0);
+    expect(await one(`select count(*) from raw.users where signup_at > timestamp '2026-10-01 00:00:00'`)).toBeGreaterThan(0);
+    const results = await testModels(warehouse, models, context(asOf));
+    expect(results.filter((r) => r.failures > 0)).toEqual([]);
+  });
 });
