@@ -86,14 +86,17 @@ export class HubSpotTransport {
     private readonly onSend: () => void,
   ) {}
 
-  attempt(): Attempt {
+  /** Options for one attempt; `onDispatch` runs as the request leaves, `onResponse` when its status and headers arrive. */
+  attempt(onDispatch?: () => void, onResponse?: () => void): Attempt {
     const attempt: Attempt = { options: undefined };
     const middleware = {
       pre: async (request: unknown) => {
         this.onSend();
+        onDispatch?.();
         return request;
       },
       post: async (response: ResponseLike) => {
+        onResponse?.();
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(response.headers ?? {})) headers[name.toLowerCase()] = value;
         attempt.response = { status: response.httpStatusCode, headers, text: '' };

@@ -43,7 +43,7 @@ export interface HubSpotDestinationOptions {
   log?: Log;
   /** Search requests per second (HubSpot: about 5; default 4). */
   searchPerSecond?: number;
-  /** Batches in flight at once (the pacer sets the rate). Default 8. */
+  /** Batches in flight at once (the pacer sets the rate). Default 10. */
   concurrency?: number;
   /** Retry tuning, for tests: backoff base and cap, 429s waited out for free. */
   retry?: Partial<Omit<RetryPolicy, 'maxAttempts'>>;

@@ -22,7 +22,7 @@ export interface PacerOptions {
   /** Requests allowed per window. */
   max: number;
   windowMs: number;
-  /** Requests kept in reserve below `max`; default 2% of max, recomputed when the server states another max. */
+  /** Requests kept in reserve below `max`; default 1% of max, recomputed when the server states another max. */
   margin?: number;
   clock?: Clock;
 }
@@ -34,13 +34,27 @@ const header = (headers: Record<string, string> | undefined, name: string): numb
   return Number.isFinite(n) ? n : null;
 };
 
+/**
+ * A slot taken in the window, stamped when taken. `restamp()` moves the stamp to now: the
+ * executor calls it when the request leaves and again when its answer arrives. The server
+ * counts a request when it admits it, somewhere between the two (after reading the body,
+ * behind whatever else it is processing), so the answer's time is the earliest moment we
+ * can be sure the slot's window started: our window never ends before the server's.
+ */
+export interface PacerTicket {
+  restamp(): void;
+}
+
 export class RollingWindowPacer {
+  /** Send times in the current window, ascending. */
   private sent: number[] = [];
   private max: number;
   private windowMs: number;
   private margin: number;
   private readonly explicitMargin: boolean;
   private pausedUntil = 0;
+  /** When the last slot was taken (for spacing). */
+  private lastTaken: number | null = null;
   private queue: Promise<void> = Promise.resolve();
   private readonly clock: Clock;
 
@@ -73,13 +87,26 @@ export class RollingWindowPacer {
     if (drop > 0) this.sent.splice(0, drop);
   }
 
-  /** Milliseconds until the next request may go (0: now). */
+  /**
+   * Milliseconds until the next request may go (0: now). Two rules: at most `limit` stamps
+   * in the window, and consecutive requests at least `windowMs / max` apart. Spreading
+   * requests keeps the server from queueing a burst, which would delay the answers, hence
+   * the stamps, hence the next window.
+   */
   delayUntilSlot(now = this.clock.now()): number {
     if (now < this.pausedUntil) return this.pausedUntil - now;
     this.prune(now);
-    if (this.sent.length < this.limit) return 0;
+    const spacing = this.lastTaken === null ? 0 : this.lastTaken + this.windowMs / this.max / 2 - now;
+    if (this.sent.length < this.limit) return spacing > 0 ? spacing : 0;
     const oldestThatMustLeave = this.sent[this.sent.length - this.limit];
-    return Math.max(1, oldestThatMustLeave + this.windowMs + this.slackMs - now);
+    return Math.max(1, spacing, oldestThatMustLeave + this.windowMs + this.slackMs - now);
+  }
+
+  /** Milliseconds until the oldest request of the current window leaves it (a slot frees). */
+  msUntilSlotFrees(now = this.clock.now()): number {
+    this.prune(now);
+    if (this.sent.length === 0) return 0;
+    return Math.max(0, this.sent[0] + this.windowMs + this.slackMs - now);
   }
 
   /** Milliseconds until every request of the current window has left it. */
@@ -90,19 +117,36 @@ export class RollingWindowPacer {
   }
 
   /** Waits for a slot and takes it. Callers are served first come, first served. */
-  acquire(): Promise<void> {
+  acquire(): Promise<PacerTicket> {
     const turn = this.queue.then(() => this.waitForSlot());
-    this.queue = turn.catch(() => undefined);
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
-  private async waitForSlot(): Promise<void> {
+  private async waitForSlot(): Promise<PacerTicket> {
     for (;;) {
       const now = this.clock.now();
       const wait = this.delayUntilSlot(now);
       if (wait <= 0) {
         this.sent.push(now);
-        return;
+        this.lastTaken = now;
+        let stamp = now;
+        return {
+          restamp: () => {
+            const at = this.clock.now();
+            const index = this.sent.lastIndexOf(stamp);
+            if (index < 0 || at <= stamp) return;
+            this.sent.splice(index, 1);
+            // Keep the list sorted: insert after every stamp not later than `at`.
+            let i = this.sent.length;
+            while (i > 0 && this.sent[i - 1] > at) i--;
+            this.sent.splice(i, 0, at);
+            stamp = at;
+          },
+        };
       }
       await this.clock.sleep(wait);
     }

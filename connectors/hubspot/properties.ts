@@ -181,12 +181,14 @@ function unwrap<T>(result: CallResult<T>, what: string): T {
 export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: readonly SyncConfig[], group: PropertyGroupSpec): Promise<PropertyPlan[]> {
   const { properties: api } = ctx.apis;
   const plans: PropertyPlan[] = [];
-  // Read and check every object before writing anything.
-  for (const [object, mappings] of collectMappings(syncs)) {
+  const all = collectMappings(syncs);
+  const readPlan = async (object: ObjectType): Promise<PropertyPlan> => {
     const groups = unwrap(await ctx.exec.run<{ results?: Array<{ name: string }> }>('crm', `${object} property groups`, (o) => api.groupsApi.getAllWithHttpInfo(object, o)), `reading the ${object} property groups`);
     const existing = unwrap(await ctx.exec.run<{ results?: ExistingProperty[] }>('crm', `${object} properties`, (o) => api.coreApi.getAllWithHttpInfo(object, false, undefined, o)), `reading the ${object} properties`);
-    plans.push(planProperties(object, mappings.values(), existing.results ?? [], (groups.results ?? []).map((g) => g.name), group));
-  }
+    return planProperties(object, all.get(object)!.values(), existing.results ?? [], (groups.results ?? []).map((g) => g.name), group);
+  };
+  // Read and check every object before writing anything.
+  for (const object of all.keys()) plans.push(await readPlan(object));
   const conflicts = plans.flatMap((p) => p.conflicts);
   if (conflicts.length > 0) {
     throw new DestinationError(`HubSpot properties conflict with the sync configuration; nothing was sent:\n- ${conflicts.join('\n- ')}`);
@@ -208,7 +210,15 @@ export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: reado
         `creating ${object} properties ${batch.map((p) => p.name).join(', ')}`,
       );
       if (result.errors && result.errors.length > 0) {
-        throw new DestinationError(`HubSpot refused to create ${object} properties: ${result.errors.map((e) => e.message).join('; ')}`);
+        // "already exists" after a retry whose first answer was lost is what we wanted;
+        // read again and fail only for what is still missing or wrong.
+        const again = await readPlan(object);
+        const missing = again.create.filter((p) => batch.some((b) => b.name === p.name));
+        if (missing.length > 0 || again.conflicts.length > 0) {
+          throw new DestinationError(
+            `HubSpot refused to create ${object} properties: ${result.errors.map((e) => e.message).join('; ')}${again.conflicts.length > 0 ? `\n- ${again.conflicts.join('\n- ')}` : ''}`,
+          );
+        }
       }
       ctx.log?.({ level: 'info', msg: `created ${object} properties ${batch.map((p) => p.name).join(', ')}` });
     }

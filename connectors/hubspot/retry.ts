@@ -91,9 +91,12 @@ export class RequestExecutor {
     let rateWaits = 0;
     for (;;) {
       if (!this.options.daily.available) throw new DailyLimitError(dailyMessage());
-      await pacer.acquire();
+      const ticket = await pacer.acquire();
       if (!this.options.daily.available) throw new DailyLimitError(dailyMessage());
-      const attempt: Attempt = this.options.transport.attempt();
+      const attempt: Attempt = this.options.transport.attempt(
+        () => ticket.restamp(),
+        () => ticket.restamp(),
+      );
       let failure: Failure;
       try {
         const pending = call(attempt.options);
@@ -103,6 +106,8 @@ export class RequestExecutor {
         this.observe(lane, attempt);
         return { ok: true, status: info.httpStatusCode, data: info.data as T };
       } catch (err) {
+        // No answer at all (reset, timeout): the server may have counted it any time until now.
+        if (!attempt.response) ticket.restamp();
         this.observe(lane, attempt);
         failure = classifyFailure(err, attempt.response, { lockedWaitMs: this.policy.lockedWaitMs });
       }
@@ -121,7 +126,9 @@ export class RequestExecutor {
           rateWaits++;
           this.options.onRateLimited?.();
           if (lane === 'crm') pacer.widenMargin();
-          const wait = failure.retryAfterMs ?? Math.max(pacer.msUntilWindowClears(), pacer.window.windowMs / 4);
+          // Without Retry-After: until the oldest request we know of leaves the window. The
+          // 429's headers (remaining 0) have already booked any requests we did not make.
+          const wait = failure.retryAfterMs ?? Math.max(pacer.msUntilSlotFrees(), pacer.window.windowMs / 20);
           pacer.pauseFor(wait);
           this.log({ level: 'warn', msg: `${label}: rate limited, waiting ${Math.round(wait)} ms`, lane, waitMs: wait });
           if (rateWaits <= this.policy.freeRateLimitWaits) continue;
