@@ -16,34 +16,10 @@ import { loadModels, type Model } from '../../src/project/load-models.ts';
 import { buildModels } from '../../src/run/build-models.ts';
 import { assertModelTestsPass, testModels } from '../../src/run/test-models.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from './postgres-env.ts';
+import { copyTable } from '../helpers/copy-tables.ts';
 
 noteSkippedPostgres('shipped models on PostgreSQL');
 const REPO = path.resolve(import.meta.dirname, '../..');
-
-/** DuckDB column type → PostgreSQL column type, for copying the demo's raw tables. */
-function postgresType(duckType: string): string {
-  const t = duckType.toUpperCase();
-  if (t.startsWith('DECIMAL')) return t.replace('DECIMAL', 'numeric');
-  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UINTEGER|UBIGINT|USMALLINT|UTINYINT)$/.test(t)) return 'bigint';
-  if (/^(DOUBLE|FLOAT|REAL)$/.test(t)) return 'double precision';
-  if (t === 'TIMESTAMP WITH TIME ZONE') return 'timestamptz';
-  if (t.startsWith('TIMESTAMP')) return 'timestamp';
-  if (t === 'DATE') return 'date';
-  if (t === 'BOOLEAN') return 'boolean';
-  return 'text';
-}
-
-async function copyTable(from: Warehouse, to: Warehouse, source: TableName, target: TableName): Promise<number> {
-  const columns = (await from.describe(source))!;
-  await to.execute(`create table ${to.dialect.table(target)} (${columns.map((c) => `${to.dialect.quote(c.name)} ${postgresType(c.type)}`).join(', ')})`);
-  const names = columns.map((c) => c.name);
-  let copied = 0;
-  for await (const page of from.stream(`select * from ${from.dialect.table(source)}`, 5000)) {
-    await to.insertRows(target, names, page.map((row) => names.map((n) => row[n])));
-    copied += page.length;
-  }
-  return copied;
-}
 
 /** A table's rows as sorted, comparable lines (floats to 9 significant digits, instants as ISO). */
 async function snapshot(w: Warehouse, table: TableName): Promise<string[]> {
