@@ -49,11 +49,14 @@ export async function testStep(session: Session, select: string[] = []): Promise
   const models = await loadSelectedModels(session, select);
   const results = await testModels(session.warehouse, models, compileContext(session));
   const failed = results.filter((r) => r.failures > 0);
-  session.log.info(`  ${results.length} model tests, ${failed.length} failed`, {
+  const skipped = results.filter((r) => r.skipped);
+  session.log.info(`  ${results.length - skipped.length} model tests, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`, {
     event: 'models_tested',
-    tests: results.length,
+    tests: results.length - skipped.length,
     failed: failed.length,
+    skipped: skipped.length,
   });
+  for (const s of skipped) session.log.warn(`  skipped ${s.model}: ${s.test}: ${s.skipped}`, { event: 'model_test_skipped', model: s.model, test: s.test, reason: s.skipped });
   assertModelTestsPass(results);
   return results;
 }
