@@ -18,7 +18,8 @@ export const duckdbDialect: Dialect = {
     as_of: (iso) => `timestamp '${isoToSql(iso)}'`,
     days_between: (start, end) => `cast(floor((epoch(${end}) - epoch(${start})) / 86400) as bigint)`,
     add_days: (ts, days) => `(${ts} + to_days(cast(${days} as integer)))`,
-    count_if: (condition) => `count_if(${condition})`,
+    // count_if(NULL) is NULL in DuckDB when every condition is NULL; the contract says 0.
+    count_if: (condition) => `count_if(coalesce(${condition}, false))`,
     any_true: (condition) => `coalesce(bool_or(${condition}), false)`,
     safe_to_double: (expr) => `try_cast(${expr} as double)`,
     to_string: toString,

@@ -1,1 +1,1 @@
-count_if(e.event_name = 'login')
+count_if(coalesce(e.event_name = 'login', false))
