@@ -75,9 +75,12 @@ export class RollingWindowPacer {
     return { max: this.max, windowMs: this.windowMs, margin: this.margin };
   }
 
-  /** Send times are compared with the server's arrival times: a little slack absorbs latency jitter. */
+  /**
+   * Stamps are taken when the answer arrives, after the server counted the request, so
+   * little slack is needed: 0.1% of the window against timer and clock granularity.
+   */
   private get slackMs(): number {
-    return Math.min(50, Math.ceil(this.windowMs * 0.01));
+    return Math.ceil(this.windowMs * 0.001);
   }
 
   private prune(now: number): void {
@@ -89,14 +92,14 @@ export class RollingWindowPacer {
 
   /**
    * Milliseconds until the next request may go (0: now). Two rules: at most `limit` stamps
-   * in the window, and consecutive requests at least `windowMs / max` apart. Spreading
-   * requests keeps the server from queueing a burst, which would delay the answers, hence
-   * the stamps, hence the next window.
+   * in the window, and consecutive requests at least a quarter of the fair interval
+   * (`windowMs / max / 4`) apart. Spreading a burst a little keeps the server from queueing
+   * it, which would delay the answers, hence the stamps, hence the next window.
    */
   delayUntilSlot(now = this.clock.now()): number {
     if (now < this.pausedUntil) return this.pausedUntil - now;
     this.prune(now);
-    const spacing = this.lastTaken === null ? 0 : this.lastTaken + this.windowMs / this.max / 2 - now;
+    const spacing = this.lastTaken === null ? 0 : this.lastTaken + this.windowMs / this.max / 4 - now;
     if (this.sent.length < this.limit) return spacing > 0 ? spacing : 0;
     const oldestThatMustLeave = this.sent[this.sent.length - this.limit];
     return Math.max(1, spacing, oldestThatMustLeave + this.windowMs + this.slackMs - now);

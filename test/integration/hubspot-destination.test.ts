@@ -275,7 +275,7 @@ describe('companies', () => {
 });
 
 describe('failures', () => {
-  it('503, 502 with HTML, 423, resets and lost responses are retried: everything lands once, no duplicate company', async () => {
+  it('503, 502 with HTML, 504 without a body, 423, resets and lost responses are retried: everything lands once, no duplicate company', async () => {
     const { sandbox, destination } = await setup({
       faults: {
         seed: 7,
@@ -284,6 +284,7 @@ describe('failures', () => {
           { fault: { type: 'status', status: 503 }, probability: 0.2 },
           { fault: { type: 'status', status: 502, htmlBody: true }, probability: 0.1 },
           { fault: { type: 'status', status: 423 }, probability: 0.05 },
+          { fault: { type: 'status', status: 504, emptyBody: true }, probability: 0.05 },
           { fault: { type: 'reset' }, probability: 0.1 },
           { fault: { type: 'lost-response' }, probability: 0.1 },
         ],
@@ -302,6 +303,30 @@ describe('failures', () => {
     // The ids returned are the ids stored.
     const stored = new Map(sandbox.records('companies').map((r) => [r.properties.domain, r.id]));
     for (const o of okOutcomes(companies)) expect(stored.get(o.key)).toBe(o.recordId);
+  });
+
+  it('an injected 429 (ten-secondly) is waited out, with or without Retry-After, and the batch lands', async () => {
+    const { sandbox, destination } = await setup();
+    await destination.ensureProperties([contactsSync()]);
+    sandbox.setFaults({
+      rules: [
+        { fault: { type: 'status', status: 429 }, pathIncludes: '/contacts/batch/upsert', onRequests: [1] },
+        { fault: { type: 'status', status: 429, retryAfterSeconds: 0 }, pathIncludes: '/contacts/batch/upsert', onRequests: [2] },
+      ],
+    });
+    const outcomes = await destination.send(contactsSync(), [contact(1), contact(2)]);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/contacts/batch/upsert']).toBe(3);
+    expect((destination as HubSpotDestination).stats.rateLimited).toBe(2);
+  });
+
+  it('the daily-remaining header stops sending before HubSpot has to refuse', async () => {
+    const { sandbox, destination } = await setup({ dailyLimit: 6 }, { concurrency: 1 });
+    await destination.ensureProperties([contactsSync()]); // 4 requests (read groups, read properties, create group, create properties)
+    const error = await destination.send(contactsSync(), Array.from({ length: 500 }, (_, i) => contact(i))).catch((e) => e);
+    expect(error).toBeInstanceOf(DailyLimitError);
+    expect(okOutcomes((error as DailyLimitError).outcomes)).toHaveLength(200);
+    expect(sandbox.stats.rateLimited).toBe(0);
   });
 
   it('a response slower than the timeout is retried', async () => {
@@ -390,35 +415,47 @@ describe('pacing', () => {
   /** A destination and a sandbox at 20 requests per 500 ms window (a ceiling of 40 requests a second). */
   async function pacedRun(batches: number) {
     const { sandbox, destination } = await setup({ requestsPer10s: 20, windowMs: 500 }, { requestsPer10s: 20 });
-    await destination.ensureProperties([contactsSync({ properties: [properties[0]] })]);
+    const sync = contactsSync({ properties: [properties[0]] });
+    await destination.ensureProperties([sync]);
     // Let the property calls leave the window so the measured run starts clean.
     await new Promise((r) => setTimeout(r, 600));
     sandbox.resetStats();
+    // When each request was let through.
+    const granted: number[] = [];
+    const acquire = destination.pacer.acquire.bind(destination.pacer);
+    destination.pacer.acquire = async () => {
+      const ticket = await acquire();
+      granted.push(performance.now());
+      return ticket;
+    };
     const changes = Array.from({ length: batches * 100 }, (_, i) => ({ key: `p${i}@example.com`, kind: 'new' as const, recordId: null, values: { score: i } }));
     const started = performance.now();
-    const outcomes = await destination.send(contactsSync({ properties: [properties[0]] }), changes);
+    const outcomes = await destination.send(sync, changes);
     const elapsed = performance.now() - started;
     expect(okOutcomes(outcomes)).toHaveLength(batches * 100);
-    return { elapsed, rateLimited: sandbox.stats.rateLimited, requests: sandbox.stats.requests };
+    return { elapsed, granted, rateLimited: sandbox.stats.rateLimited, requests: sandbox.stats.requests };
   }
 
-  it('30 batches: no 429s to speak of, and no slower than the window allows', async () => {
+  it('30 batches: no 429s to speak of, and little slower than the window allows', async () => {
     const { elapsed, rateLimited, requests } = await pacedRun(30);
-    console.info(`pacing: 30 batches in ${Math.round(elapsed)} ms, ${rateLimited} 429s, ${requests} requests`);
+    console.info(`pacing: 30 batches in ${Math.round(elapsed)} ms (the window allows 20, then 10 more 500 ms later), ${rateLimited} 429s, ${requests} requests`);
     expect(rateLimited).toBeLessThanOrEqual(2);
-    // The window admits 20, then 10 more once the first leave it: a little over 500 ms.
     expect(elapsed).toBeGreaterThanOrEqual(500);
-    expect(elapsed).toBeLessThan(1000);
+    expect(elapsed).toBeLessThan(1200);
   });
 
-  it('a longer sync holds close to the ceiling of 40 requests a second', async () => {
-    const { elapsed, rateLimited, requests } = await pacedRun(100);
-    const share = requests / (elapsed / 1000) / 40;
-    console.info(`pacing: 100 batches in ${Math.round(elapsed)} ms = ${(share * 100).toFixed(1)}% of the ceiling, ${rateLimited} 429s`);
+  it('a longer sync runs at the ceiling: 20 requests per window, window after window', async () => {
+    const { elapsed, granted, rateLimited } = await pacedRun(100);
+    // Steady state: the k-th window's first request should follow the first one's by k windows.
+    const windows = 4;
+    const share = (windows * 500) / (granted[windows * 20] - granted[0]);
+    console.info(
+      `pacing: 100 batches in ${Math.round(elapsed)} ms; steady state ${(share * 100).toFixed(1)}% of the ceiling (20 per 500 ms), ${rateLimited} 429s`,
+    );
     expect(rateLimited).toBeLessThanOrEqual(2);
-    // ≈97% measured on an idle machine; the in-process sandbox shares the CPU with the client
-    // and with other suites, and every slot's window starts at its answer, so allow for load.
-    expect(share).toBeGreaterThan(0.8);
+    // ≈98% on an idle machine: a slot's window starts when its answer arrives, so each
+    // window costs one round trip; the in-process sandbox shares the CPU with the client.
+    expect(share).toBeGreaterThan(0.9);
   });
 });
 
