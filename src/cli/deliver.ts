@@ -34,9 +34,12 @@ export async function deliver(session: Session, syncs: SyncConfig[], options: De
     force: options.force,
     signal: options.signal,
     onProgress: sendProgress(session.log),
+    onSyncDone: (result) => {
+      session.log.progressDone();
+      reportSync(session.log, result);
+    },
   });
   session.log.progressDone();
-  for (const result of results) reportSync(session.log, result);
   const failed = results.reduce((sum, r) => sum + r.failed, 0);
   if (failed > 0) {
     session.log.warn(`${failed} rows were rejected; they are in row errors (pqlsync status) and are retried next run`, {

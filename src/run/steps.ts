@@ -89,6 +89,8 @@ export interface SyncStepOptions {
   force?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: SyncProgress) => void;
+  /** Called as each sync finishes, before the next starts (so a later failure does not hide it). */
+  onSyncDone?: (result: SyncStepResult) => void;
   lockTtlMs?: number;
   pageSize?: number;
   checkpointEvery?: number;
@@ -147,7 +149,9 @@ export async function syncStep(
         counts: { rows: d.rows, new: d.new, changed: d.changed + d.retrying, unchanged: d.unchanged, removed: d.removed, sent: result.sent, failed: result.failed },
         requests,
       });
-      results.push({ ...result, requests, ms: Date.now() - started.getTime() });
+      const done = { ...result, requests, ms: Date.now() - started.getTime() };
+      results.push(done);
+      options.onSyncDone?.(done);
       if (result.stopped) break;
     } catch (error) {
       await session.state
