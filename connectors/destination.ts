@@ -60,3 +60,12 @@ export interface Destination {
 }
 
 export type { PropertyMapping };
+
+/**
+ * Outcomes a `send` obtained before it threw (e.g. the daily limit hit mid-page): a
+ * destination error may carry them as `outcomes`, so the runner commits what landed.
+ */
+export function outcomesBeforeFailure(error: unknown): Outcome[] {
+  const outcomes = (error as { outcomes?: unknown } | null)?.outcomes;
+  return Array.isArray(outcomes) ? (outcomes as Outcome[]) : [];
+}

@@ -1,4 +1,4 @@
-import type { Change, Destination, Outcome } from '../../connectors/destination.ts';
+import { outcomesBeforeFailure, type Change, type Destination, type Outcome } from '../../connectors/destination.ts';
 import type { Row, TableName, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import { GuardrailError } from '../errors.ts';
@@ -205,8 +205,15 @@ export async function runSync(
         values: kind === 'clear' ? {} : mappedValues(sync, row),
       };
     });
-    const outcomes = await destination.send(sync, changes);
     const byKey = new Map(rows.map((row) => [String(row[KEY]), row]));
+    let outcomes: Outcome[];
+    try {
+      outcomes = await destination.send(sync, changes);
+    } catch (error) {
+      // What landed before a whole-run failure still goes into the last checkpoint.
+      for (const outcome of outcomesBeforeFailure(error)) buffer.push(toDelivery(outcome, byKey.get(outcome.key), kindOf));
+      throw error;
+    }
     for (const outcome of outcomes) buffer.push(toDelivery(outcome, byKey.get(outcome.key), kindOf));
     result.sent += changes.length;
     result.delivered += outcomes.filter((o) => o.ok).length;
