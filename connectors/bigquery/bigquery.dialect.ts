@@ -1,6 +1,6 @@
 import type { Dialect, TableName } from '../warehouse.ts';
 import { isoToSql } from '../duckdb/duckdb.dialect.ts';
-import { backslashLiteral, hashInputWith } from '../shared/row-hash.ts';
+import { backslashLiteral, hashInput } from '../../src/compile/hash-input.ts';
 
 /**
  * BigQuery (GoogleSQL). Names are `dataset`.`table`, or `project`.`dataset`.`table` when the
@@ -45,7 +45,7 @@ export function createBigQueryDialect(options: { datasetProject?: string } = {})
       epoch_seconds: (ts) => `UNIX_SECONDS(${ts})`,
       // MD5 returns BYTES on BigQuery: TO_HEX gives the 32 lower-case hex characters.
       row_hash: (...exprs) =>
-        `TO_HEX(MD5(${hashInputWith(exprs, toString, (parts) => parts.join(' || '), backslashLiteral)}))`,
+        `TO_HEX(MD5(${hashInput(exprs, toString, (parts) => parts.join(' || '), backslashLiteral)}))`,
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Dialect, TableName } from '../warehouse.ts';
 import { isoToSql } from '../duckdb/duckdb.dialect.ts';
-import { backslashLiteral, hashInputWith } from '../shared/row-hash.ts';
+import { backslashLiteral, hashInput } from '../../src/compile/hash-input.ts';
 
 /**
  * Snowflake. Unquoted identifiers fold to UPPER case, and source tables are usually written
@@ -42,6 +42,6 @@ export const snowflakeDialect: Dialect = {
       `(case when count(${expr}) = 0 then null else listagg(distinct ${expr}, ${separator}) within group (order by ${expr}) end)`,
     epoch_seconds: (ts) => `date_part(epoch_second, ${ts})`,
     // Snowflake's MD5 returns 32 lower-case hex characters.
-    row_hash: (...exprs) => `md5(${hashInputWith(exprs, toString, (parts) => parts.join(' || '), backslashLiteral)})`,
+    row_hash: (...exprs) => `md5(${hashInput(exprs, toString, (parts) => parts.join(' || '), backslashLiteral)})`,
   },
 };
