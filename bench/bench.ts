@@ -1,0 +1,284 @@
+/**
+ * npm run bench -- [--sizes 10000,100000,1000000,10000000] [--tier 100|190] [--window-ms N]
+ *                  [--memory-limit 128MB] [--baseline-sample N] [--quick] [--out file.json]
+ *
+ * Generates scored users in DuckDB and measures pqlsync's sync step against the local
+ * HubSpot sandbox with its rate limit on (window compressed, stated in the output), side by
+ * side with a hand-written one-request-per-contact sync, and prints a table and writes JSON
+ * and Markdown. Processes: this one generates the data and hosts the sandbox; each size's
+ * sync step runs in a child of its own (so RSS peaks do not mix); the baseline in another.
+ */
+import { fork } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBWarehouse } from '../connectors/duckdb/duckdb.warehouse.ts';
+import { startSandbox, type Sandbox } from '../connectors/hubspot/sandbox/index.ts';
+import { diffSync, HASH, KEY, syncTables, TIER } from '../src/run/diff.ts';
+import { closeSession, openSession } from '../src/run/session.ts';
+import { createLogger } from '../src/util/logger.ts';
+import type { BaselineChildInput } from './baseline-child.ts';
+import { serveRpc, type BaselineResult, type ChildMessage, type SyncPhaseResult } from './ipc.ts';
+import { buildReport, renderMarkdown, renderTerminal, type BenchRun, type SizeRun } from './report.ts';
+import { changeOnePercentSql, changedRows, generateScoredUsers, MODEL, MODELS_SCHEMA, STATE_SCHEMA, SYNC_NAME, writeBenchProject } from './scored-users.ts';
+import type { SyncChildInput } from './sync-child.ts';
+
+const TOKEN = 'pat-bench-token';
+const HERE = import.meta.dirname;
+
+interface Settings {
+  sizes: number[];
+  /** Sizes above this skip the full first sync: state is seeded in SQL (see seedState). */
+  fullSyncMax: number;
+  tier: number;
+  windowMs: number;
+  memoryLimit: string;
+  threads: number;
+  baselineSample: number;
+  quick: boolean;
+  out: string;
+}
+
+function parseSettings(argv: string[]): Settings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string' },
+      tier: { type: 'string' },
+      'window-ms': { type: 'string' },
+      'memory-limit': { type: 'string' },
+      'full-sync-max': { type: 'string' },
+      'baseline-sample': { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const quick = values.quick ?? false;
+  const int = (raw: string | undefined, name: string, fallback: number) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got "${raw}"`);
+    return n;
+  };
+  const sizes = values.sizes
+    ? values.sizes.split(',').map((s) => int(s.trim(), 'sizes', 0))
+    : quick
+      ? [10_000, 100_000]
+      : [10_000, 100_000, 1_000_000, 10_000_000];
+  const tier = int(values.tier, 'tier', 100);
+  if (tier !== 100 && tier !== 190) throw new Error(`--tier must be 100 or 190 (requests per 10 s), got ${tier}`);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return {
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    fullSyncMax: int(values['full-sync-max'], 'full-sync-max', 1_000_000),
+    tier,
+    windowMs: int(values['window-ms'], 'window-ms', 1000),
+    memoryLimit: values['memory-limit'] ?? '128MB',
+    threads: 2,
+    baselineSample: int(values['baseline-sample'], 'baseline-sample', quick ? 500 : 2000),
+    quick,
+    out: values.out ?? path.join(HERE, 'results', `bench-${stamp}${quick ? '-quick' : ''}.json`),
+  };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cpus: cpus.length,
+    cpuMHz: cpus[0]?.speed ?? 0,
+    memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAvgAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+/** Runs a child script with tsx's loader (as bin/pqlsync.js does); collects its messages. */
+function runChild(script: string, input: unknown, sandbox: Sandbox | null, onMessage: (m: ChildMessage) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(HERE, script), [JSON.stringify(input)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    if (sandbox) {
+      serveRpc(
+        child,
+        () => ({ requests: sandbox.stats.requests, requestsByRoute: { ...sandbox.stats.requestsByRoute }, recordsWritten: sandbox.stats.recordsWritten, rateLimited: sandbox.stats.rateLimited }),
+        () => sandbox.resetStats(),
+      );
+    }
+    child.on('message', (m: ChildMessage) => onMessage(m));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with code ${code}`))));
+  });
+}
+
+/**
+ * For sizes whose full first sync would take too long: state as if every row had been
+ * delivered, written in SQL from the diff's own hashes (so the next diff sees only what
+ * changes afterwards). HubSpot does not hold these contacts; the incremental run's upserts
+ * create the changed ones.
+ */
+async function seedState(projectFile: string): Promise<void> {
+  const { loadProject } = await import('../src/config/load-project.ts');
+  const project = await loadProject(projectFile);
+  const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+  const session = await openSession(project, { log: createLogger({ json: true, secrets: [], out: sink, err: sink }), env: {} });
+  try {
+    const sync = project.config.syncs[0];
+    const tables = syncTables(sync, { models: MODELS_SCHEMA, state: STATE_SCHEMA });
+    await diffSync(session.warehouse, sync, tables);
+    const q = session.warehouse.dialect.quote;
+    await session.warehouse.execute(
+      `insert into ${STATE_SCHEMA}.sync_state (sync_name, record_key, row_hash, record_id, tier, run_id, synced_at)
+       select '${SYNC_NAME}', ${q(KEY)}, ${q(HASH)}, null, ${q(TIER)}, 'bench-seed', now() from ${session.warehouse.dialect.table(tables.changes)}`,
+    );
+    await session.warehouse.execute(`drop table ${session.warehouse.dialect.table(tables.changes)}`);
+  } finally {
+    await closeSession(session);
+  }
+}
+
+/** Every model row is in the sandbox, once, with the values of its last sync (score, logins). */
+async function verifyDelivered(sandbox: Sandbox, databaseFile: string, memoryLimit: string, expectedOnlyChanged: boolean) {
+  const held = new Map<string, Record<string, string>>();
+  let duplicates = 0;
+  for (const record of sandbox.records('contacts')) {
+    const email = (record.properties.email ?? '').toLowerCase();
+    if (held.has(email)) duplicates++;
+    held.set(email, record.properties);
+  }
+  const warehouse = await DuckDBWarehouse.open({ path: databaseFile, memoryLimit });
+  let expected = 0;
+  let missing = 0;
+  let wrong = 0;
+  try {
+    const where = expectedOnlyChanged ? `where n % 100 = 42` : '';
+    for await (const page of warehouse.stream(`select email, pql_score, logins_14d from ${MODELS_SCHEMA}.${MODEL} ${where}`, 10_000)) {
+      for (const row of page) {
+        expected++;
+        const properties = held.get(String(row.email));
+        if (!properties) missing++;
+        else if (Number(properties.pqlsync_pql_score) !== Number(row.pql_score) || Number(properties.pqlsync_logins_14d) !== Number(row.logins_14d)) wrong++;
+      }
+    }
+  } finally {
+    await warehouse.close();
+  }
+  return { expected, held: held.size, duplicates, missing, wrongValues: wrong };
+}
+
+async function runSize(settings: Settings, rows: number, withBaseline: boolean): Promise<SizeRun> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `pqlsync-bench-${rows}-`));
+  const full = rows <= settings.fullSyncMax;
+  const log = (msg: string) => console.error(`[bench ${rows.toLocaleString('en-US')}] ${msg}`);
+  try {
+    const project = await writeBenchProject({ dir, tier: settings.tier, memoryLimit: settings.memoryLimit, threads: settings.threads });
+    const databaseFile = path.join(dir, 'bench.duckdb');
+    let t = performance.now();
+    // Generation is not measured against the targets; it gets more memory to go fast.
+    const generator = await DuckDBWarehouse.open({ path: databaseFile, memoryLimit: '2GB', threads: settings.threads });
+    await generateScoredUsers(generator, rows);
+    await generator.close();
+    const generateMs = Math.round(performance.now() - t);
+    log(`generated in ${generateMs} ms`);
+    let seedMs: number | null = null;
+    if (!full) {
+      t = performance.now();
+      await seedState(project.configFile);
+      seedMs = Math.round(performance.now() - t);
+      log(`state seeded in SQL in ${seedMs} ms`);
+    }
+
+    const sandbox = await startSandbox({ requestsPer10s: settings.tier, windowMs: settings.windowMs, dailyLimit: 1_000_000_000, accessToken: TOKEN });
+    try {
+      const phases: SyncPhaseResult[] = [];
+      let baseRssMb = 0;
+      const input: SyncChildInput = {
+        projectFile: project.configFile,
+        sandboxUrl: sandbox.url,
+        token: TOKEN,
+        phases: full ? ['full', 'incremental', 'nochange'] : ['incremental', 'nochange'],
+        sampleEveryMs: 50,
+      };
+      await runChild('sync-child.ts', input, sandbox, (m) => {
+        if (m.type === 'ready') baseRssMb = m.baseRssMb;
+        if (m.type === 'phase') {
+          phases.push(m.result);
+          log(`${m.result.phase}: sent ${m.result.sent}, ${m.result.sandbox.requests} requests, ${m.result.wallMs} ms, peak RSS ${m.result.rssPeakMb} MB`);
+        }
+      });
+      t = performance.now();
+      const verification = await verifyDelivered(sandbox, databaseFile, settings.memoryLimit, !full);
+      log(`verified in ${Math.round(performance.now() - t)} ms: ${JSON.stringify(verification)}`);
+
+      let baseline: BaselineResult | null = null;
+      if (withBaseline) {
+        const sample = Math.min(settings.baselineSample, rows);
+        const binput: BaselineChildInput = {
+          databaseFile,
+          memoryLimit: settings.memoryLimit,
+          sandboxUrl: sandbox.url,
+          token: TOKEN,
+          sample,
+          requestsPerWindow: settings.tier,
+          windowMs: settings.windowMs,
+        };
+        sandbox.resetStats();
+        await runChild('baseline-child.ts', binput, null, (m) => {
+          if (m.type === 'baseline') baseline = m.result;
+        });
+        log(`baseline: ${JSON.stringify(baseline)} (sandbox counted ${sandbox.stats.requests} requests)`);
+      }
+      return { rows, mode: full ? 'full' : 'seeded', changed: changedRows(rows), generateMs, seedMs, baseRssMb, phases, verification, baseline };
+    } finally {
+      await sandbox.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const settings = parseSettings(process.argv.slice(2));
+  const started = new Date();
+  const m = machine();
+  console.error(
+    `pqlsync bench: sizes ${settings.sizes.join(', ')}; tier ${settings.tier} requests per ${settings.windowMs} ms window (HubSpot: per 10,000 ms); DuckDB memory_limit ${settings.memoryLimit}, ${settings.threads} threads`,
+  );
+  const fullSizes = settings.sizes.filter((s) => s <= settings.fullSyncMax);
+  // The baseline needs contacts that exist: it runs once, on the largest fully synced size.
+  const baselineSize = fullSizes.length > 0 ? fullSizes[fullSizes.length - 1] : null;
+  const sizes: SizeRun[] = [];
+  for (const rows of settings.sizes) sizes.push(await runSize(settings, rows, rows === baselineSize));
+  const run: BenchRun = {
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: { ...m, loadAvgAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+    settings: {
+      quick: settings.quick,
+      tier: settings.tier,
+      windowMs: settings.windowMs,
+      compression: 10_000 / settings.windowMs,
+      ceilingRecordsPerSecond: (100 * settings.tier * 1000) / settings.windowMs,
+      memoryLimit: settings.memoryLimit,
+      threads: settings.threads,
+      fullSyncMax: settings.fullSyncMax,
+      baselineSample: settings.baselineSample,
+      changeSql: changeOnePercentSql().replace(/\s+/g, ' '),
+    },
+    sizes,
+  };
+  const report = buildReport(run);
+  console.log(renderTerminal(report));
+  await mkdir(path.dirname(settings.out), { recursive: true });
+  await writeFile(settings.out, `${JSON.stringify(report, null, 2)}\n`);
+  const md = settings.out.replace(/\.json$/, '') + '.md';
+  await writeFile(md, renderMarkdown(report));
+  console.error(`wrote ${settings.out} and ${md}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

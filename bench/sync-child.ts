@@ -1,0 +1,146 @@
+/**
+ * The measured process: opens the bench project (models already built), and runs only
+ * pqlsync's sync step against the sandbox in the parent process, phase by phase, sampling
+ * its own RSS. What this process holds: Node, tsx's loader (as bin/pqlsync.js runs it),
+ * the pqlsync runner, @hubspot/api-client and DuckDB in-process with its memory limit.
+ * The sandbox and the data generation live in other processes.
+ *
+ * Input: one JSON argument (SyncChildInput). Output: messages to the parent (ipc.ts).
+ */
+import { loadProject } from '../src/config/load-project.ts';
+import type { Destination } from '../connectors/destination.ts';
+import { createHubSpotDestination } from '../connectors/hubspot/hubspot.destination.ts';
+import { diffSync, syncTables } from '../src/run/diff.ts';
+import { closeSession, openSession } from '../src/run/session.ts';
+import { syncStep } from '../src/run/steps.ts';
+import { planSync } from '../src/run/sync.ts';
+import { createLogger } from '../src/util/logger.ts';
+import { createRpc, sendToParent, type RssSample, type SyncPhaseResult } from './ipc.ts';
+import { changeOnePercentSql } from './scored-users.ts';
+
+export interface SyncChildInput {
+  projectFile: string;
+  sandboxUrl: string;
+  token: string;
+  phases: Array<SyncPhaseResult['phase']>;
+  sampleEveryMs: number;
+}
+
+const MB = 1024 * 1024;
+const input = JSON.parse(process.argv[2]) as SyncChildInput;
+const rpc = createRpc();
+
+/** Samples RSS every few ms; `take()` returns the phase's samples and peak and starts anew. */
+function rssSampler(everyMs: number) {
+  let started = performance.now();
+  let samples: RssSample[] = [];
+  let peak = 0;
+  const sample = () => {
+    const mb = process.memoryUsage.rss() / MB;
+    peak = Math.max(peak, mb);
+    samples.push([Math.round(performance.now() - started), Math.round(mb * 10) / 10]);
+  };
+  const timer = setInterval(sample, everyMs);
+  return {
+    take() {
+      sample();
+      const out = { samples, peak: Math.round(peak * 10) / 10 };
+      started = performance.now();
+      samples = [];
+      peak = 0;
+      return out;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+async function main(): Promise<void> {
+  const project = await loadProject(input.projectFile);
+  const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+  const log = createLogger({ json: true, secrets: [input.token], out: sink, err: sink });
+  // The memory limit comes from the bench pqlsync.yml (warehouse.memory_limit), not the environment.
+  const session = await openSession(project, { log, env: {} });
+  const sync = session.project.config.syncs[0];
+  const inner = await createHubSpotDestination({
+    accessToken: input.token,
+    basePath: input.sandboxUrl,
+    groupName: project.config.destination.property_group.name,
+    groupLabel: project.config.destination.property_group.label,
+    requestsPer10s: project.config.destination.requests_per_10s,
+    requestsPerDay: project.config.destination.requests_per_day,
+  });
+  let firstSend = 0;
+  let lastAnswer = 0;
+  // The real destination, timed around its send calls.
+  const destination: Destination = {
+    get stats() {
+      return inner.stats;
+    },
+    ensureProperties: (syncs) => inner.ensureProperties(syncs),
+    async send(s, changes) {
+      if (firstSend === 0) firstSend = performance.now();
+      const outcomes = await inner.send(s, changes);
+      lastAnswer = performance.now();
+      return outcomes;
+    },
+  };
+  const ctx = {
+    warehouse: session.warehouse,
+    state: session.state,
+    schemas: { models: project.config.schema, state: project.config.state_schema },
+  };
+  const sampler = rssSampler(input.sampleEveryMs);
+  await sendToParent({ type: 'ready', baseRssMb: Math.round((process.memoryUsage.rss() / MB) * 10) / 10 });
+  sampler.take();
+
+  for (const phase of input.phases) {
+    const extra: Partial<SyncPhaseResult> = {};
+    if (phase === 'incremental') {
+      let t = performance.now();
+      await session.warehouse.execute(changeOnePercentSql());
+      extra.changeSqlMs = Math.round(performance.now() - t);
+      t = performance.now();
+      await diffSync(session.warehouse, sync, syncTables(sync, ctx.schemas));
+      extra.diffMs = Math.round(performance.now() - t);
+      t = performance.now();
+      await planSync(ctx, sync);
+      extra.planMs = Math.round(performance.now() - t);
+    }
+    await rpc('reset');
+    const requestsBefore = inner.stats.requests;
+    firstSend = 0;
+    lastAnswer = 0;
+    const started = performance.now();
+    const [result] = await syncStep(session, destination, [sync]);
+    const wallMs = performance.now() - started;
+    const sandbox = await rpc('stats');
+    const rss = sampler.take();
+    const out: SyncPhaseResult = {
+      phase,
+      rows: result.plan.diff.rows,
+      toSend: result.plan.toSend,
+      sent: result.sent,
+      delivered: result.delivered,
+      failed: result.failed,
+      destinationRequests: inner.stats.requests - requestsBefore,
+      sandbox,
+      wallMs: Math.round(wallMs),
+      sendWindowMs: firstSend === 0 ? 0 : Math.round(lastAnswer - firstSend),
+      ...extra,
+      rssPeakMb: rss.peak,
+      maxRssMb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+      rssSamples: rss.samples,
+    };
+    await sendToParent({ type: 'phase', result: out });
+  }
+  sampler.stop();
+  await closeSession(session);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
