@@ -37,6 +37,8 @@ interface Settings {
   threads: number;
   baselineSample: number;
   quick: boolean;
+  /** What-if: the proposed full-pages fix, applied in the measured process only (see sync-child.ts). */
+  fullPages: boolean;
   out: string;
 }
 
@@ -51,6 +53,7 @@ function parseSettings(argv: string[]): Settings {
       'full-sync-max': { type: 'string' },
       'baseline-sample': { type: 'string' },
       quick: { type: 'boolean', default: false },
+      'what-if-full-pages': { type: 'boolean', default: false },
       out: { type: 'string' },
     },
   });
@@ -78,6 +81,7 @@ function parseSettings(argv: string[]): Settings {
     threads: 2,
     baselineSample: int(values['baseline-sample'], 'baseline-sample', quick ? 500 : 2000),
     quick,
+    fullPages: values['what-if-full-pages'] ?? false,
     out: values.out ?? path.join(HERE, 'results', `bench-${stamp}${quick ? '-quick' : ''}.json`),
   };
 }
@@ -199,6 +203,7 @@ async function runSize(settings: Settings, rows: number, withBaseline: boolean):
         token: TOKEN,
         phases: full ? ['full', 'incremental', 'nochange'] : ['incremental', 'nochange'],
         sampleEveryMs: 50,
+        fullPages: settings.fullPages,
       };
       await runChild('sync-child.ts', input, sandbox, (m) => {
         if (m.type === 'ready') baseRssMb = m.baseRssMb;
@@ -265,6 +270,7 @@ async function main(): Promise<void> {
       threads: settings.threads,
       fullSyncMax: settings.fullSyncMax,
       baselineSample: settings.baselineSample,
+      whatIfFullPages: settings.fullPages,
       changeSql: changeOnePercentSql().replace(/\s+/g, ' '),
     },
     sizes,

@@ -5,6 +5,8 @@
 import type { ChildProcess } from 'node:child_process';
 
 export interface SandboxCounts {
+  /** CPU time of the sandbox's process (the orchestrator) since the last reset, ms. */
+  cpuMs: number;
   requests: number;
   requestsByRoute: Record<string, number>;
   recordsWritten: number;
@@ -45,6 +47,19 @@ export interface SyncPhaseResult {
   /** Incremental only: diffSync alone, then planSync (diff + guardrails + sample), each timed once before the sync step. */
   diffMs?: number;
   planMs?: number;
+  /** Time inside destination.send (the page's batches in flight), summed, ms. */
+  sendBusyMs: number;
+  /** Time between consecutive send calls (stream the next page, checkpoint state), summed, ms. */
+  sendGapsMs: number;
+  /** Of which state.checkpoint (the state transaction; the delivered snapshot follows it), ms. */
+  checkpointMs: number;
+  checkpoints: number;
+  sendCalls: number;
+  /** CPU time of this process during the phase, ms. */
+  cpuMs: number;
+  /** Peak V8 heap used and external memory (DuckDB's buffers are outside both), MB. */
+  heapUsedPeakMb: number;
+  externalPeakMb: number;
   /** Peak of the sampled RSS during the phase, MB. */
   rssPeakMb: number;
   /** process.resourceUsage().maxRSS at the end of the phase (cumulative for the process), MB. */
@@ -91,11 +106,16 @@ export function sendToParent(message: ChildMessage): Promise<void> {
 }
 
 /** Parent side: answers a child's sandbox RPCs. */
-export function serveRpc(child: ChildProcess, counts: () => SandboxCounts, reset: () => void): void {
+export function serveRpc(child: ChildProcess, counts: () => Omit<SandboxCounts, 'cpuMs'>, reset: () => void): void {
+  let cpu = process.cpuUsage();
   child.on('message', (message: ChildMessage) => {
     if (message?.type !== 'rpc') return;
-    if (message.op === 'reset') reset();
-    child.send({ type: 'rpc-reply', id: message.id, stats: counts() } satisfies RpcReply);
+    if (message.op === 'reset') {
+      reset();
+      cpu = process.cpuUsage();
+    }
+    const used = process.cpuUsage(cpu);
+    child.send({ type: 'rpc-reply', id: message.id, stats: { ...counts(), cpuMs: Math.round((used.user + used.system) / 1000) } } satisfies RpcReply);
   });
 }
 

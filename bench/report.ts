@@ -32,6 +32,7 @@ export interface BenchRun {
     threads: number;
     fullSyncMax: number;
     baselineSample: number;
+    whatIfFullPages: boolean;
     changeSql: string;
   };
   sizes: SizeRun[];
@@ -50,6 +51,16 @@ export interface SizeFigures {
     percentOfCeiling: number;
     sendRecordsPerSecond: number;
     sendPercentOfCeiling: number;
+    /** Sync step before the first send: lock, run history, diff, plan, property checks. */
+    beforeFirstSendMs: number;
+    sendBusyMs: number;
+    sendGapsMs: number;
+    checkpointMs: number;
+    /** Batch upserts; N / 100 when every batch is full. */
+    writeRequests: number;
+    /** CPU of the measured process and of the sandbox's, as % of one core over the sync step. */
+    runnerCpuPercent: number;
+    sandboxCpuPercent: number;
     lost: number;
     wrongValues: number;
     duplicates: number;
@@ -69,7 +80,7 @@ export interface SizeFigures {
     lost: number;
   };
   noChange: { requests: number; wallMs: number };
-  rss: { baseMb: number; fullPeakMb: number | null; incrementalPeakMb: number; noChangePeakMb: number; maxRssMb: number };
+  rss: { baseMb: number; fullPeakMb: number | null; incrementalPeakMb: number; noChangePeakMb: number; maxRssMb: number; heapUsedPeakMb: number; externalPeakMb: number };
   vsBaseline: {
     baselineRequests: number;
     pqlsyncRequests: number;
@@ -111,8 +122,9 @@ export function buildReport(run: BenchRun): BenchReport {
     ? {
         sampleRequests: measured.baseline.requests,
         wallMs: measured.baseline.wallMs,
-        requestsPerSecond: round(measured.baseline.requests / (measured.baseline.wallMs / 1000)),
-        percentOfLimit: round((100 * measured.baseline.requests) / (measured.baseline.wallMs / 1000) / limitPerSecond),
+        // Contacts updated per second (a 429's retry is not progress).
+        requestsPerSecond: round(measured.baseline.records / (measured.baseline.wallMs / 1000)),
+        percentOfLimit: round((100 * measured.baseline.records) / (measured.baseline.wallMs / 1000) / limitPerSecond),
         rateLimited: measured.baseline.rateLimited,
         errors: measured.baseline.errors,
         measuredAtRows: measured.rows,
@@ -135,6 +147,13 @@ export function buildReport(run: BenchRun): BenchReport {
           percentOfCeiling: round((100 * full.delivered) / (full.wallMs / 1000) / ceiling),
           sendRecordsPerSecond: Math.round(full.delivered / (full.sendWindowMs / 1000)),
           sendPercentOfCeiling: round((100 * full.delivered) / (full.sendWindowMs / 1000) / ceiling),
+          beforeFirstSendMs: full.wallMs - full.sendWindowMs,
+          sendBusyMs: full.sendBusyMs,
+          sendGapsMs: full.sendGapsMs,
+          checkpointMs: full.checkpointMs,
+          writeRequests: splitRoutes(full.sandbox.requestsByRoute).writes,
+          runnerCpuPercent: round((100 * full.cpuMs) / full.wallMs, 0),
+          sandboxCpuPercent: round((100 * full.sandbox.cpuMs) / full.wallMs, 0),
           lost: size.verification.missing,
           wrongValues: size.verification.wrongValues,
           duplicates: size.verification.duplicates,
@@ -179,6 +198,8 @@ export function buildReport(run: BenchRun): BenchReport {
         incrementalPeakMb: inc.rssPeakMb,
         noChangePeakMb: none.rssPeakMb,
         maxRssMb: Math.max(...size.phases.map((p) => p.maxRssMb)),
+        heapUsedPeakMb: Math.max(...size.phases.map((p) => p.heapUsedPeakMb)),
+        externalPeakMb: Math.max(...size.phases.map((p) => p.externalPeakMb)),
       },
       vsBaseline,
     };
@@ -257,6 +278,7 @@ function sections(report: BenchReport): string[] {
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}, ${m.os}; load average ${(m.loadAvgAtStart as number[]).join('/')} at start, ${(m.loadAvgAtEnd as number[]).join('/')} at end.`,
     `Sandbox: tier ${s.tier} requests per window, window compressed to ${s.windowMs} ms (${s.compression}× HubSpot's 10 s), so the ceiling is 100 records × ${(s.tier * 1000) / s.windowMs} requests/s = ${fmt(s.ceilingRecordsPerSecond)} records/s. DuckDB memory_limit ${s.memoryLimit}, ${s.threads} threads.`,
     `Command: \`${report.command}\`; ${report.startedAt} → ${report.finishedAt}.`,
+    ...(s.whatIfFullPages ? ['**What-if run:** the proposed full-pages fix to `pages()` in src/run/sync.ts was applied inside the measured process; these are not the figures of the code as it is.'] : []),
     '',
   );
   out.push('**Targets**', '');
@@ -278,10 +300,34 @@ function sections(report: BenchReport): string[] {
     ),
     '',
   );
+  const fulls = report.figures.filter((f) => f.full);
+  if (fulls.length > 0) {
+    out.push('**Where the full sync’s time goes** (sync step wall = before the first send + send window; the window = time with batches in flight + gaps between pages, which include the checkpoints)', '');
+    out.push(
+      ...table(
+        ['scored users', 'wall (s)', 'before first send (s)', 'batches in flight (s)', 'gaps between pages (s)', 'of which state checkpoints (s)', 'batch requests (full batches would be)', 'CPU: runner / sandbox (% of a core)', 'heap used / external peak MB'],
+        fulls.map((f) => {
+          const x = f.full!;
+          return [
+            fmt(f.rows),
+            String(round(x.wallMs / 1000, 2)),
+            String(round(x.beforeFirstSendMs / 1000, 2)),
+            String(round(x.sendBusyMs / 1000, 2)),
+            String(round(x.sendGapsMs / 1000, 2)),
+            String(round(x.checkpointMs / 1000, 2)),
+            `${fmt(x.writeRequests)} (${fmt(Math.ceil(f.rows / 100))})`,
+            `${x.runnerCpuPercent} / ${x.sandboxCpuPercent}`,
+            `${f.rss.heapUsedPeakMb} / ${f.rss.externalPeakMb}`,
+          ];
+        }),
+      ),
+      '',
+    );
+  }
   if (report.baselineRate) {
     const b = report.baselineRate;
     out.push(
-      `**vs the hand-written sync** (one \`basicApi.update\` per contact, every contact every run, paced at exactly the limit, 10 in flight). Measured on ${fmt(b.sampleRequests)} requests at ${fmt(b.measuredAtRows)} contacts: ${b.requestsPerSecond} requests/s (${b.percentOfLimit} % of the limit; ${b.rateLimited} 429s, ${b.errors} errors); its wall time for every size is extrapolated from that rate.`,
+      `**vs the hand-written sync** (one \`basicApi.update\` per contact, every contact every run, paced at exactly the limit, 10 in flight). Measured on ${fmt(b.sampleRequests)} requests at ${fmt(b.measuredAtRows)} contacts: ${b.requestsPerSecond} contacts/s (${b.percentOfLimit} % of the limit; ${b.rateLimited} 429s, ${b.errors} errors); its wall time for every size is extrapolated from that rate.`,
       '',
     );
     out.push(

@@ -9,6 +9,7 @@
  */
 import { loadProject } from '../src/config/load-project.ts';
 import type { Destination } from '../connectors/destination.ts';
+import type { Row } from '../connectors/warehouse.ts';
 import { createHubSpotDestination } from '../connectors/hubspot/hubspot.destination.ts';
 import { diffSync, syncTables } from '../src/run/diff.ts';
 import { closeSession, openSession } from '../src/run/session.ts';
@@ -24,6 +25,11 @@ export interface SyncChildInput {
   token: string;
   phases: Array<SyncPhaseResult['phase']>;
   sampleEveryMs: number;
+  /**
+   * What-if, off by default: re-chunk the warehouse stream into pages of exactly the page
+   * size, as the fix proposed for `pages()` in src/run/sync.ts would (full batches of 100).
+   */
+  fullPages?: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -35,19 +41,27 @@ function rssSampler(everyMs: number) {
   let started = performance.now();
   let samples: RssSample[] = [];
   let peak = 0;
+  let heapPeak = 0;
+  let externalPeak = 0;
   const sample = () => {
-    const mb = process.memoryUsage.rss() / MB;
+    const usage = process.memoryUsage();
+    const mb = usage.rss / MB;
     peak = Math.max(peak, mb);
+    heapPeak = Math.max(heapPeak, usage.heapUsed / MB);
+    externalPeak = Math.max(externalPeak, usage.external / MB);
     samples.push([Math.round(performance.now() - started), Math.round(mb * 10) / 10]);
   };
   const timer = setInterval(sample, everyMs);
   return {
     take() {
       sample();
-      const out = { samples, peak: Math.round(peak * 10) / 10 };
+      const r = (n: number) => Math.round(n * 10) / 10;
+      const out = { samples, peak: r(peak), heapPeak: r(heapPeak), externalPeak: r(externalPeak) };
       started = performance.now();
       samples = [];
       peak = 0;
+      heapPeak = 0;
+      externalPeak = 0;
       return out;
     },
     stop: () => clearInterval(timer),
@@ -69,8 +83,7 @@ async function main(): Promise<void> {
     requestsPer10s: project.config.destination.requests_per_10s,
     requestsPerDay: project.config.destination.requests_per_day,
   });
-  let firstSend = 0;
-  let lastAnswer = 0;
+  const timing = { firstSend: 0, lastAnswer: 0, busy: 0, gaps: 0, calls: 0, checkpoint: 0, checkpoints: 0 };
   // The real destination, timed around its send calls.
   const destination: Destination = {
     get stats() {
@@ -78,12 +91,28 @@ async function main(): Promise<void> {
     },
     ensureProperties: (syncs) => inner.ensureProperties(syncs),
     async send(s, changes) {
-      if (firstSend === 0) firstSend = performance.now();
+      const start = performance.now();
+      if (timing.firstSend === 0) timing.firstSend = start;
+      else timing.gaps += start - timing.lastAnswer;
       const outcomes = await inner.send(s, changes);
-      lastAnswer = performance.now();
+      timing.lastAnswer = performance.now();
+      timing.busy += timing.lastAnswer - start;
+      timing.calls++;
       return outcomes;
     },
   };
+  // Timing only: the same checkpoint, measured.
+  const checkpoint = session.state.checkpoint.bind(session.state);
+  session.state.checkpoint = async (...args) => {
+    const start = performance.now();
+    await checkpoint(...args);
+    timing.checkpoint += performance.now() - start;
+    timing.checkpoints++;
+  };
+  if (input.fullPages) {
+    const stream = session.warehouse.stream.bind(session.warehouse);
+    session.warehouse.stream = (query, pageSize = 2048) => exactPages(stream(query, pageSize), pageSize);
+  }
   const ctx = {
     warehouse: session.warehouse,
     state: session.state,
@@ -108,11 +137,12 @@ async function main(): Promise<void> {
     }
     await rpc('reset');
     const requestsBefore = inner.stats.requests;
-    firstSend = 0;
-    lastAnswer = 0;
+    Object.assign(timing, { firstSend: 0, lastAnswer: 0, busy: 0, gaps: 0, calls: 0, checkpoint: 0, checkpoints: 0 });
+    const cpu = process.cpuUsage();
     const started = performance.now();
     const [result] = await syncStep(session, destination, [sync]);
     const wallMs = performance.now() - started;
+    const cpuUsed = process.cpuUsage(cpu);
     const sandbox = await rpc('stats');
     const rss = sampler.take();
     const out: SyncPhaseResult = {
@@ -125,7 +155,15 @@ async function main(): Promise<void> {
       destinationRequests: inner.stats.requests - requestsBefore,
       sandbox,
       wallMs: Math.round(wallMs),
-      sendWindowMs: firstSend === 0 ? 0 : Math.round(lastAnswer - firstSend),
+      sendWindowMs: timing.firstSend === 0 ? 0 : Math.round(timing.lastAnswer - timing.firstSend),
+      sendBusyMs: Math.round(timing.busy),
+      sendGapsMs: Math.round(timing.gaps),
+      checkpointMs: Math.round(timing.checkpoint),
+      checkpoints: timing.checkpoints,
+      sendCalls: timing.calls,
+      cpuMs: Math.round((cpuUsed.user + cpuUsed.system) / 1000),
+      heapUsedPeakMb: rss.heapPeak,
+      externalPeakMb: rss.externalPeak,
       ...extra,
       rssPeakMb: rss.peak,
       maxRssMb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
@@ -135,6 +173,19 @@ async function main(): Promise<void> {
   }
   sampler.stop();
   await closeSession(session);
+}
+
+/** Pages of exactly `size` rows (the last may be shorter), carrying leftovers across the stream's pages. */
+async function* exactPages(stream: AsyncIterable<Row[]>, size: number): AsyncIterable<Row[]> {
+  let carry: Row[] = [];
+  for await (const page of stream) {
+    carry = carry.length > 0 ? carry.concat(page) : page;
+    while (carry.length >= size) {
+      yield carry.slice(0, size);
+      carry = carry.slice(size);
+    }
+  }
+  if (carry.length > 0) yield carry;
 }
 
 main().then(
