@@ -25,6 +25,9 @@ import { changeOnePercentSql, changedRows, generateScoredUsers, MODEL, MODELS_SC
 import type { SyncChildInput } from './sync-child.ts';
 
 const TOKEN = 'pat-bench-token';
+/** The first lines a failed child wrote, by size. */
+const lastError = new Map<number, string>();
+let currentRows = 0;
 const HERE = import.meta.dirname;
 
 interface Settings {
@@ -76,8 +79,8 @@ function parseSettings(argv: string[]): Settings {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     fullSyncMax: int(values['full-sync-max'], 'full-sync-max', 1_000_000),
     tier,
-    windowMs: int(values['window-ms'], 'window-ms', 1000),
-    memoryLimit: values['memory-limit'] ?? '128MB',
+    windowMs: int(values['window-ms'], 'window-ms', 2000),
+    memoryLimit: values['memory-limit'] ?? '256MB',
     threads: 2,
     baselineSample: int(values['baseline-sample'], 'baseline-sample', quick ? 500 : 2000),
     quick,
@@ -102,7 +105,15 @@ function machine() {
 /** Runs a child script with tsx's loader (as bin/pqlsync.js does); collects its messages. */
 function runChild(script: string, input: unknown, sandbox: Sandbox | null, onMessage: (m: ChildMessage) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(HERE, script), [JSON.stringify(input)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(HERE, script), [JSON.stringify(input)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      stderr += chunk.toString();
+    });
+    child.on('exit', () => {
+      if (stderr) lastError.set(currentRows, stderr.split('\n').slice(0, 2).join(' ').slice(0, 400));
+    });
     if (sandbox) {
       serveRpc(
         child,
@@ -174,6 +185,7 @@ async function verifyDelivered(sandbox: Sandbox, databaseFile: string, memoryLim
 async function runSize(settings: Settings, rows: number, withBaseline: boolean): Promise<SizeRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `pqlsync-bench-${rows}-`));
   const full = rows <= settings.fullSyncMax;
+  currentRows = rows;
   const log = (msg: string) => console.error(`[bench ${rows.toLocaleString('en-US')}] ${msg}`);
   try {
     const project = await writeBenchProject({ dir, tier: settings.tier, memoryLimit: settings.memoryLimit, threads: settings.threads });
@@ -254,7 +266,17 @@ async function main(): Promise<void> {
   // The baseline needs contacts that exist: it runs once, on the largest fully synced size.
   const baselineSize = fullSizes.length > 0 ? fullSizes[fullSizes.length - 1] : null;
   const sizes: SizeRun[] = [];
-  for (const rows of settings.sizes) sizes.push(await runSize(settings, rows, rows === baselineSize));
+  const failures: Array<{ rows: number; error: string }> = [];
+  for (const rows of settings.sizes) {
+    try {
+      sizes.push(await runSize(settings, rows, rows === baselineSize));
+    } catch (error) {
+      // A size that fails (DuckDB out of memory under its limit, say) is a result too.
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(`[bench ${rows.toLocaleString('en-US')}] failed: ${message}`);
+      failures.push({ rows, error: lastError.get(rows) ?? message });
+    }
+  }
   const run: BenchRun = {
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -274,6 +296,7 @@ async function main(): Promise<void> {
       changeSql: changeOnePercentSql().replace(/\s+/g, ' '),
     },
     sizes,
+    failures,
   };
   const report = buildReport(run);
   console.log(renderTerminal(report));

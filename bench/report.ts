@@ -36,6 +36,8 @@ export interface BenchRun {
     changeSql: string;
   };
   sizes: SizeRun[];
+  /** Sizes whose run failed, with the first line of the error. */
+  failures: Array<{ rows: number; error: string }>;
 }
 
 export interface SizeFigures {
@@ -281,6 +283,7 @@ function sections(report: BenchReport): string[] {
     ...(s.whatIfFullPages ? ['**What-if run:** the proposed full-pages fix to `pages()` in src/run/sync.ts was applied inside the measured process; these are not the figures of the code as it is.'] : []),
     '',
   );
+  for (const f of report.failures) out.push(`**${fmt(f.rows)} scored users failed:** ${f.error}`, '');
   out.push('**Targets**', '');
   out.push(...table(['figure', 'target', 'measured', ''], report.targets.map((t) => [t.figure, t.target, t.measured, t.met ? 'met' : '**missed**'])), '');
   out.push('**Per size**', '');
