@@ -1,0 +1,333 @@
+/**
+ * The fault-injection harness: the shipped project on generated demo data, built once into
+ * a template DuckDB file; each scenario syncs a copy of it into a sandbox of its own (with
+ * faults), and is compared with a clean run, record by record.
+ */
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import { createHubSpotDestination, type HubSpotDestination, type HubSpotDestinationOptions } from '../../connectors/hubspot/hubspot.destination.ts';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
+import type { Row } from '../../connectors/warehouse.ts';
+import { runCli } from '../../src/cli/build-cli.ts';
+import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.ts';
+import { parseProject, type Project } from '../../src/config/load-project.ts';
+import type { SyncConfig } from '../../src/config/schema.ts';
+import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { closeSession, openSession } from '../../src/run/session.ts';
+import { buildStep, syncStep, testStep, type SyncStepResult } from '../../src/run/steps.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import { memoryLogger, shippedProject } from './project.ts';
+
+export const FAULTS_TOKEN = 'pat-na1-faults-9f3c2e7a-secret-token';
+export const OBJECTS = ['contacts', 'companies'] as const;
+export type ObjectName = (typeof OBJECTS)[number];
+
+/** object → normalised key → the pqlsync properties HubSpot holds (and the record id). */
+export type Held = Record<ObjectName, Map<string, { id: string; properties: Record<string, string> }>>;
+
+export interface Template {
+  dir: string;
+  /** The built DuckDB file; copied, never opened, by scenarios. */
+  db: string;
+  config: Record<string, any>;
+  project: Project;
+  cleanup(): Promise<void>;
+}
+
+/** Generates demo data, builds and tests the shipped models once, and closes the file. */
+export async function buildTemplate(options: { users: number; seed: number }): Promise<Template> {
+  let config: Record<string, any> = {};
+  const shipped = await shippedProject((c) => {
+    config = c;
+  });
+  const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
+  const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env: {} });
+  try {
+    await generateDemoData(session.warehouse as DuckDBWarehouse, options);
+    await buildStep(session);
+    await testStep(session);
+  } finally {
+    await closeSession(session);
+  }
+  return { dir: shipped.dir, db: config.warehouse.path, config, project: shipped.project, cleanup: shipped.cleanup };
+}
+
+export interface ScenarioOptions {
+  sandbox?: Omit<SandboxOptions, 'accessToken'>;
+  /** Options of the destination the library runs use (the CLI uses its defaults). */
+  destination?: Partial<HubSpotDestinationOptions>;
+  /** Put a proxy in front of the sandbox that strips objectWriteTraceId from batch inputs. */
+  stripTraceIds?: boolean;
+  /** Changes the built models before anything runs (bad rows, a broken model). */
+  prepare?: (w: DuckDBWarehouse) => Promise<unknown>;
+}
+
+export interface SyncOutcome {
+  code: number;
+  error?: unknown;
+  results: SyncStepResult[];
+  /** Requests the sandbox received during the run. */
+  requests: number;
+  destination: HubSpotDestination;
+}
+
+export interface Scenario {
+  dir: string;
+  config: string;
+  db: string;
+  sandbox: Sandbox;
+  /** Where the destination sends (the sandbox, or the proxy in front of it). */
+  url: string;
+  env: NodeJS.ProcessEnv;
+  syncs: SyncConfig[];
+  /** One `sync` through the library (as the CLI does it), with a test-tuned destination; never throws. */
+  sync(options?: { force?: boolean; destination?: Partial<HubSpotDestinationOptions> }): Promise<SyncOutcome>;
+  /** The CLI in-process: --config, --json, --as-of added. */
+  cli(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string; events: any[] }>;
+  sql<T>(fn: (w: DuckDBWarehouse) => Promise<T>): Promise<T>;
+  held(): Held;
+  stateRows(): Promise<Row[]>;
+  rowErrors(): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+let scenarioCounter = 0;
+
+export async function openScenario(template: Template, options: ScenarioOptions = {}): Promise<Scenario> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-faults-'));
+  const db = path.join(dir, 'warehouse.duckdb');
+  await copyFile(template.db, db);
+  const configObject = { ...template.config, warehouse: { ...template.config.warehouse, path: db } };
+  const config = path.join(dir, 'pqlsync.yml');
+  const text = JSON.stringify(configObject, null, 2);
+  await writeFile(config, text);
+  const project = parseProject(text, config);
+  const sql = async <T>(fn: (w: DuckDBWarehouse) => Promise<T>): Promise<T> => {
+    const w = await DuckDBWarehouse.open({ path: db });
+    try {
+      return await fn(w);
+    } finally {
+      await w.close();
+    }
+  };
+  if (options.prepare) await sql(options.prepare);
+
+  const sandbox = await startSandbox({ requestsPer10s: 100, windowMs: 500, ...options.sandbox, accessToken: FAULTS_TOKEN });
+  const proxy = options.stripTraceIds ? await startTraceIdStripper(sandbox.url) : null;
+  const url = proxy?.url ?? sandbox.url;
+  const env = { HUBSPOT_ACCESS_TOKEN: FAULTS_TOKEN, HUBSPOT_BASE_PATH: url };
+  const id = ++scenarioCounter;
+
+  return {
+    dir,
+    config,
+    db,
+    sandbox,
+    url,
+    env,
+    syncs: project.config.syncs,
+    async sync(o = {}) {
+      const log = createLogger({ json: true, secrets: [FAULTS_TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
+      const session = await openSession(project, { log, asOf: DEMO_AS_OF, env: {}, runId: `faults-${id}-${Date.now()}` });
+      const destination = await createHubSpotDestination({
+        accessToken: FAULTS_TOKEN,
+        basePath: url,
+        groupName: project.config.destination.property_group.name,
+        groupLabel: project.config.destination.property_group.label,
+        requestsPer10s: options.sandbox?.requestsPer10s ?? 100,
+        requestsPerDay: 250_000,
+        timeoutMs: 2_000,
+        retry: { baseDelayMs: 20, maxDelayMs: 250, lockedWaitMs: 50 },
+        ...options.destination,
+        ...o.destination,
+      });
+      const before = sandbox.stats.requests;
+      const results: SyncStepResult[] = [];
+      try {
+        await syncStep(session, destination, project.config.syncs, { force: o.force, onSyncDone: (r) => results.push(r) });
+        const failed = results.reduce((n, r) => n + r.failed, 0);
+        return { code: failed > 0 ? EXIT.rowsFailed : EXIT.ok, results, requests: sandbox.stats.requests - before, destination };
+      } catch (error) {
+        return { code: exitCodeFor(error), error, results, requests: sandbox.stats.requests - before, destination };
+      } finally {
+        await closeSession(session);
+      }
+    },
+    async cli(args, cliEnv = env) {
+      const out = memoryLogger();
+      const err = memoryLogger();
+      const code = await runCli([...args, '--config', config, '--json', '--as-of', DEMO_AS_OF], { env: cliEnv, out: out.sink, err: err.sink });
+      const outText = out.lines.join('');
+      const events = outText
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
+      return { code, out: outText, err: err.lines.join(''), events };
+    },
+    sql,
+    held: () => heldRecords(sandbox),
+    stateRows: () => sql((w) => w.query('select * from pqlsync.sync_state order by sync_name, record_key')),
+    rowErrors: () => sql((w) => w.query('select * from pqlsync.row_errors order by sync_name, record_key')),
+    async close() {
+      await proxy?.stop();
+      await sandbox.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const normaliseKey = (object: ObjectName, value: string) => (object === 'contacts' ? value.toLowerCase() : value.toLowerCase().replace(/^www\./, ''));
+
+/**
+ * What the sandbox holds, per object and normalised key. Throws on a key held twice:
+ * a duplicate contact or company is the one thing a retry must never cause.
+ */
+export function heldRecords(sandbox: Sandbox): Held {
+  const held = { contacts: new Map(), companies: new Map() } as Held;
+  for (const object of OBJECTS) {
+    const keyProperty = object === 'contacts' ? 'email' : 'domain';
+    for (const record of sandbox.records(object)) {
+      const key = normaliseKey(object, record.properties[keyProperty] ?? '');
+      if (held[object].has(key)) throw new Error(`duplicate ${object} record for ${key}: ids ${held[object].get(key)!.id} and ${record.id}`);
+      const properties = Object.fromEntries(Object.entries(record.properties).filter(([name]) => name.startsWith('pqlsync_')));
+      held[object].set(key, { id: record.id, properties });
+    }
+  }
+  return held;
+}
+
+export interface InvalidRow {
+  object: ObjectName;
+  key: string;
+  /** The HubSpot property at fault. */
+  property: string;
+  /** The category recorded (e.g. INVALID_OPTION), or a pattern. */
+  category: string | RegExp;
+}
+
+export interface Comparison {
+  /** Problems found; empty when the scenario matches the clean run. */
+  problems: string[];
+  delivered: Record<ObjectName, number>;
+}
+
+/**
+ * Compares a scenario with the clean run: every valid row identical; every invalid row
+ * absent from HubSpot's pqlsync values and present in row_errors with its property and
+ * reason; every sync_state key held by HubSpot (same record id) with the clean values.
+ */
+export async function compareWithClean(
+  clean: Held,
+  scenario: Scenario,
+  invalid: InvalidRow[] = [],
+  options: {
+    /** false: the run did not finish; only check that what is held and claimed is right. */
+    complete?: boolean;
+    /** Keys of the clean run that are no longer in the model (not expected anywhere). */
+    gone?: Array<{ object: ObjectName; key: string }>;
+  } = {},
+): Promise<Comparison> {
+  const problems: string[] = [];
+  let held: Held;
+  try {
+    held = scenario.held();
+  } catch (error) {
+    return { problems: [(error as Error).message], delivered: { contacts: 0, companies: 0 } };
+  }
+  const bad = new Set([...invalid, ...(options.gone ?? [])].map((r) => `${r.object}:${r.key}`));
+  const complete = options.complete ?? true;
+  for (const object of OBJECTS) {
+    for (const [key, want] of clean[object]) {
+      if (bad.has(`${object}:${key}`)) continue;
+      const got = held[object].get(key);
+      if (!got) {
+        if (complete) problems.push(`${object} ${key}: missing in HubSpot`);
+        continue;
+      }
+      const diff = diffProperties(want.properties, got.properties);
+      if (diff && complete) problems.push(`${object} ${key}: ${diff}`);
+    }
+    for (const key of held[object].keys()) {
+      if (!clean[object].has(key) && !bad.has(`${object}:${key}`)) problems.push(`${object} ${key}: held but not in the clean run`);
+    }
+  }
+  const syncObject = new Map(scenario.syncs.map((s) => [s.name, s.object as ObjectName]));
+  for (const row of await scenario.stateRows()) {
+    const object = syncObject.get(String(row.sync_name))!;
+    const key = String(row.record_key);
+    const got = held[object].get(key);
+    if (!got) {
+      problems.push(`state claims ${object} ${key}, which HubSpot does not hold`);
+      continue;
+    }
+    if (String(row.record_id) !== got.id) problems.push(`state has record id ${row.record_id} for ${object} ${key}; HubSpot holds ${got.id}`);
+    const diff = diffProperties(clean[object].get(key)?.properties ?? {}, got.properties);
+    if (diff) problems.push(`state claims ${object} ${key} delivered, but HubSpot holds other values: ${diff}`);
+  }
+  const errors = await scenario.rowErrors();
+  for (const r of invalid) {
+    const sync = scenario.syncs.find((s) => s.object === r.object)!;
+    const e = errors.find((row) => row.sync_name === sync.name && row.record_key === r.key);
+    if (!e) {
+      problems.push(`invalid ${r.object} ${r.key}: not in row_errors`);
+      continue;
+    }
+    if (e.property !== r.property) problems.push(`invalid ${r.object} ${r.key}: row_errors names property ${e.property}, expected ${r.property}`);
+    const categoryOk = typeof r.category === 'string' ? e.category === r.category : r.category.test(String(e.category));
+    if (!categoryOk) problems.push(`invalid ${r.object} ${r.key}: category ${e.category}, expected ${r.category}`);
+    if (!e.message) problems.push(`invalid ${r.object} ${r.key}: no reason in row_errors`);
+    if (held[r.object].get(r.key)?.properties && Object.keys(held[r.object].get(r.key)!.properties).length > 0) {
+      problems.push(`invalid ${r.object} ${r.key}: HubSpot holds pqlsync values for it`);
+    }
+  }
+  if (complete) {
+    for (const e of errors) {
+      if (!invalid.some((r) => r.key === e.record_key)) problems.push(`row_errors holds ${e.sync_name} ${e.record_key} (${e.category}: ${e.message}), a valid row`);
+    }
+  }
+  return { problems, delivered: { contacts: held.contacts.size, companies: held.companies.size } };
+}
+
+function diffProperties(want: Record<string, string>, got: Record<string, string>): string | null {
+  const names = new Set([...Object.keys(want), ...Object.keys(got)]);
+  const differing = [...names].filter((n) => (want[n] ?? '') !== (got[n] ?? ''));
+  return differing.length === 0 ? null : differing.map((n) => `${n} ${JSON.stringify(got[n] ?? '')} ≠ clean ${JSON.stringify(want[n] ?? '')}`).join('; ');
+}
+
+/**
+ * A proxy in front of the sandbox that removes `objectWriteTraceId` from batch write inputs:
+ * a HubSpot that ignores trace ids (reported second-hand for upsert) rejects a whole batch
+ * with a 400 for one bad record and does not say which.
+ */
+async function startTraceIdStripper(target: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (/\/batch\/(upsert|create|update)$/.test(req.url ?? '') && body.length > 0) {
+        const parsed = JSON.parse(body.toString('utf8')) as { inputs?: Array<Record<string, unknown>> };
+        for (const input of parsed.inputs ?? []) delete input.objectWriteTraceId;
+        body = Buffer.from(JSON.stringify(parsed));
+      }
+      const headers = { ...req.headers, host: upstream.host, 'content-length': String(body.length) };
+      const forward = http.request({ hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on('error', () => res.destroy());
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
