@@ -9,7 +9,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { WarehouseError } from '../../src/errors.ts';
+import { LockHeldError, WarehouseError } from '../../src/errors.ts';
 import type { ColumnInfo, Query, Row, TableName, Value, Warehouse } from '../warehouse.ts';
 import { duckdbDialect } from './duckdb.dialect.ts';
 
@@ -40,7 +40,17 @@ export class DuckDBWarehouse implements Warehouse {
       const connection = await instance.connect();
       return new DuckDBWarehouse(instance, connection);
     } catch (error) {
-      throw new WarehouseError(`Could not open the DuckDB database '${settings.path}': ${messageOf(error)}`, { cause: error });
+      const message = messageOf(error);
+      // DuckDB lets one process at a time write a file: another pqlsync run (or a shell) has it.
+      if (/Could not set lock on file/i.test(message)) {
+        const holder = /\(PID (\d+)\)/i.exec(message)?.[1];
+        throw new LockHeldError(
+          `The DuckDB database '${settings.path}' is in use by another process${holder ? ` (pid ${holder})` : ''}, most likely another pqlsync run: ` +
+            `DuckDB lets one process at a time open a file for writing. Skip this run, or run again when the other one has finished.`,
+          { cause: error },
+        );
+      }
+      throw new WarehouseError(`Could not open the DuckDB database '${settings.path}': ${message}`, { cause: error });
     }
   }
 
