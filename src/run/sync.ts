@@ -244,6 +244,11 @@ export async function runSync(
   } finally {
     await flush();
   }
+  // A full diff put every key still in row errors into the changes table: the other errors
+  // belong to keys that left the model (a bad email fixed at the source) and can never land.
+  if (!result.stopped && !options.diff) {
+    await state.forgetErrorsNotIn(sync.name, warehouse.dialect.table(tables.changes), q(KEY));
+  }
   if (!result.stopped && sync.on_removed === 'keep' && plan.diff.removed > 0) {
     await state.forgetRemoved(sync.name, warehouse.dialect.table(tables.removed), q(KEY));
     await forgetDelivered(warehouse, tables);

@@ -106,6 +106,18 @@ export class StateStore {
     });
   }
 
+  /**
+   * Drops the row errors of keys that are no longer in the model: `changesTable` holds every
+   * key of the model still in row errors (a full diff re-sends them all), so after a run
+   * that went through it, an error whose key is not there can never land.
+   */
+  async forgetErrorsNotIn(syncName: string, changesTable: string, keyColumn: string): Promise<void> {
+    await this.warehouse.execute({
+      sql: `delete from ${this.t('row_errors')} where sync_name = ? and record_key not in (select ${keyColumn} from ${changesTable})`,
+      values: [syncName],
+    });
+  }
+
   /** Forgets keys that left the model while their HubSpot values are kept (on_removed: keep). */
   async forgetRemoved(syncName: string, removedTable: string, keyColumn: string): Promise<void> {
     await this.warehouse.execute({

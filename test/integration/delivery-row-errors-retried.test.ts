@@ -107,4 +107,23 @@ describe('row errors: shown, retried, gone when delivered', () => {
       await s.close();
     }
   }, 90_000);
+
+  it('a bad key fixed at the source: the old key leaves row_errors, the right one lands', async () => {
+    const key = [...clean.contacts.keys()].sort()[11];
+    const s = await openScenario(template, {
+      prepare: (w) => w.execute({ sql: `update pqlsync_models.contact_sync set email = 'jane at example' where email = ?`, values: [key] }),
+    });
+    try {
+      expect((await s.cli(['sync'])).code).toBe(EXIT.rowsFailed);
+      expect((await statusErrors((a) => s.cli(a))).map((e: any) => [e.record_key, e.category, e.property])).toEqual([['jane at example', 'INVALID_EMAIL', 'email']]);
+      await s.sql((w) => w.execute({ sql: `update pqlsync_models.contact_sync set email = ? where email = 'jane at example'`, values: [key] }));
+      const fixed = await s.cli(['sync']);
+      expect(fixed.code, fixed.out.slice(-1500)).toBe(EXIT.ok);
+      expect(sent(fixed.events)).toEqual({ contacts: 1, companies: 0 });
+      expect(await statusErrors((a) => s.cli(a))).toEqual([]);
+      expect((await compareWithClean(clean, s)).problems).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  }, 90_000);
 });
