@@ -183,9 +183,14 @@ export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: reado
   const plans: PropertyPlan[] = [];
   const all = collectMappings(syncs);
   const readPlan = async (object: ObjectType): Promise<PropertyPlan> => {
-    const groups = unwrap(await ctx.exec.run<{ results?: Array<{ name: string }> }>('crm', `${object} property groups`, (o) => api.groupsApi.getAllWithHttpInfo(object, o)), `reading the ${object} property groups`);
     const existing = unwrap(await ctx.exec.run<{ results?: ExistingProperty[] }>('crm', `${object} properties`, (o) => api.coreApi.getAllWithHttpInfo(object, false, undefined, o)), `reading the ${object} properties`);
-    return planProperties(object, all.get(object)!.values(), existing.results ?? [], (groups.results ?? []).map((g) => g.name), group);
+    const mapped = [...all.get(object)!.values()];
+    // A mapped property already in our group proves the group exists: the usual run reads once.
+    const inGroup = (existing.results ?? []).some((p) => p.groupName === group.name && mapped.some((m) => m.property === p.name));
+    const groupNames = inGroup
+      ? [group.name]
+      : (unwrap(await ctx.exec.run<{ results?: Array<{ name: string }> }>('crm', `${object} property groups`, (o) => api.groupsApi.getAllWithHttpInfo(object, o)), `reading the ${object} property groups`).results ?? []).map((g) => g.name);
+    return planProperties(object, mapped, existing.results ?? [], groupNames, group);
   };
   // Read and check every object before writing anything.
   for (const object of all.keys()) plans.push(await readPlan(object));

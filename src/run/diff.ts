@@ -202,7 +202,7 @@ export async function recordDelivered(warehouse: Warehouse, sync: SyncConfig, ta
   const snapshot = d.table(tables.delivered);
   const o = d.table(outcomes);
   await warehouse.transaction(async () => {
-    await warehouse.execute(`delete from ${snapshot} where record_key in (select record_key from ${o} where ok = true)`);
+    await warehouse.execute(`delete from ${snapshot} where record_key in (select record_key from ${o} where ok = true and kind <> 'new')`);
     await warehouse.execute(
       `insert into ${snapshot} (record_key, ${columns.map(q).join(', ')})
        select c.${q(KEY)}, ${columns.map((c) => d.macros.to_string(`c.${q(c)}`)).join(', ')}

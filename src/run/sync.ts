@@ -184,16 +184,26 @@ export async function runSync(
 
   let buffer: DeliveryOutcome[] = [];
   const result: SyncResult = { plan, sent: 0, delivered: 0, failed: 0, stopped: false };
-  const flush = async () => {
-    const outcomes = buffer;
-    buffer = [];
-    if (outcomes.length === 0) return;
+  // Checkpoints run one after another, in the background of the sends that follow (the
+  // stream reads on a connection of its own); the first failure stops the sending.
+  let checkpoints: Promise<void> = Promise.resolve();
+  let checkpointError: unknown;
+  const commit = async (outcomes: DeliveryOutcome[]) => {
     await state.checkpoint(sync.name, options.runId, outcomes);
     // The snapshot and the caller's follow-up come after the state transaction: a crash in
     // between leaves the snapshot one checkpoint behind (plan's before-values only) and a
     // backfill re-sends that checkpoint's keys (upserts are idempotent).
     await recordDelivered(warehouse, sync, tables, state.outcomesTable(sync.name));
     await options.afterCheckpoint?.(state.outcomesTable(sync.name));
+  };
+  const flush = (): Promise<void> => {
+    const outcomes = buffer;
+    buffer = [];
+    if (outcomes.length > 0) {
+      checkpoints = checkpoints.then(() => commit(outcomes));
+      checkpoints.catch((error) => (checkpointError ??= error));
+    }
+    return checkpoints;
   };
   const sendPage = async (rows: Row[], kindOf: (row: Row) => DeliveryOutcome['kind']) => {
     const changes: Change[] = rows.map((row) => {
@@ -219,12 +229,15 @@ export async function runSync(
     result.delivered += outcomes.filter((o) => o.ok).length;
     result.failed += outcomes.filter((o) => !o.ok).length;
     options.onProgress?.({ sync: sync.name, sent: result.sent, total: plan.toSend, failed: result.failed });
-    if (buffer.length >= checkpointEvery) await flush();
+    if (buffer.length >= checkpointEvery) void flush();
   };
 
   try {
-    const changes = `select * from ${warehouse.dialect.table(tables.changes)} order by ${q(KEY)}`;
+    // No ORDER BY: the order of sending does not matter, and sorting the whole changes table
+    // would hold it in the warehouse's memory for the length of the stream.
+    const changes = `select * from ${warehouse.dialect.table(tables.changes)}`;
     for await (const page of pages(warehouse.stream(changes, pageSize), pageSize)) {
+      if (checkpointError) throw checkpointError;
       if (options.signal?.aborted) {
         result.stopped = true;
         break;
@@ -232,7 +245,7 @@ export async function runSync(
       await sendPage(page, (row) => String(row[KIND]) as DeliveryOutcome['kind']);
     }
     if (!result.stopped && sync.on_removed === 'clear' && plan.diff.removed > 0) {
-      const removed = `select * from ${warehouse.dialect.table(tables.removed)} order by ${q(KEY)}`;
+      const removed = `select * from ${warehouse.dialect.table(tables.removed)}`;
       for await (const page of pages(warehouse.stream(removed, pageSize), pageSize)) {
         if (options.signal?.aborted) {
           result.stopped = true;
@@ -257,12 +270,30 @@ export async function runSync(
 }
 
 /**
- * Pages of at most `size` rows: a warehouse may hand over more at once (DuckDB reads whole
- * chunks), and a stop request is honoured between these pages.
+ * Pages of exactly `size` rows (the last may be shorter), read one page ahead so the
+ * warehouse reads while HubSpot answers. A warehouse hands over what it likes (DuckDB whole
+ * 2,048-row chunks): regrouping keeps every batch full, and a stop lands between pages.
  */
 async function* pages(stream: AsyncIterable<Row[]>, size: number): AsyncIterable<Row[]> {
-  for await (const page of stream) {
-    for (let start = 0; start < page.length; start += size) yield page.slice(start, start + size);
+  const regrouped = (async function* () {
+    let carry: Row[] = [];
+    for await (const page of stream) {
+      carry = carry.length === 0 ? page : carry.concat(page);
+      while (carry.length >= size) yield carry.splice(0, size);
+    }
+    if (carry.length > 0) yield carry;
+  })();
+  let next = regrouped.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = regrouped.next();
+      yield current.value;
+    }
+  } finally {
+    await next.catch(() => undefined);
+    await regrouped.return(undefined);
   }
 }
 
