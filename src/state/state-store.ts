@@ -114,9 +114,13 @@ export class StateStore {
    * that went through it, an error whose key is not there can never land.
    */
   async forgetErrorsNotIn(syncName: string, changesTable: string, keyColumn: string): Promise<void> {
+    const errors = this.t('row_errors');
+    // The inner list is the changes table's keys that are in row errors (few), not the whole
+    // changes table (every row on a first sync), which the engine would otherwise hold in memory.
     await this.warehouse.execute({
-      sql: `delete from ${this.t('row_errors')} where sync_name = ? and record_key not in (select ${keyColumn} from ${changesTable})`,
-      values: [syncName],
+      sql: `delete from ${errors} where sync_name = ? and record_key not in (
+              select ${keyColumn} from ${changesTable} where ${keyColumn} in (select record_key from ${errors} where sync_name = ?))`,
+      values: [syncName, syncName],
     });
   }
 
