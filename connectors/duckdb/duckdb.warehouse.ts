@@ -193,13 +193,16 @@ function toJs(value: Value, type: DuckDBType): unknown {
 async function* readPages(result: DuckDBResult): AsyncIterable<Row[]> {
   const names = result.deduplicatedColumnNames();
   const types = result.columnTypes();
+  // Rows are copies of one template, so they share its shape: an object given many properties
+  // one by one through computed keys turns into a dictionary, several times the size.
+  const template: Row = Object.fromEntries(names.map((name) => [name, null]));
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return;
     const columns = chunk.convertColumns(JSDuckDBValueConverter);
     const rows: Row[] = new Array(chunk.rowCount);
     for (let r = 0; r < chunk.rowCount; r++) {
-      const row: Row = {};
+      const row: Row = { ...template };
       for (let c = 0; c < names.length; c++) row[names[c]] = fromJs(columns[c][r], types[c]);
       rows[r] = row;
     }
