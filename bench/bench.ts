@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MEMORY_LIMIT, DuckDBWarehouse } from '../connectors/duckdb/duckdb.warehouse.ts';
+import { DuckDBWarehouse } from '../connectors/duckdb/duckdb.warehouse.ts';
 import { startSandbox, type Sandbox } from '../connectors/hubspot/sandbox/index.ts';
 import { diffSync, HASH, KEY, syncTables, TIER } from '../src/run/diff.ts';
 import { closeSession, openSession } from '../src/run/session.ts';
@@ -80,8 +80,7 @@ function parseSettings(argv: string[]): Settings {
     fullSyncMax: int(values['full-sync-max'], 'full-sync-max', 1_000_000),
     tier,
     windowMs: int(values['window-ms'], 'window-ms', 2000),
-    // pqlsync's own default for a DuckDB file, unless told otherwise.
-    memoryLimit: values['memory-limit'] ?? DEFAULT_MEMORY_LIMIT,
+    memoryLimit: values['memory-limit'] ?? '256MB',
     threads: 2,
     baselineSample: int(values['baseline-sample'], 'baseline-sample', quick ? 500 : 2000),
     quick,

@@ -13,14 +13,6 @@ import { LockHeldError, WarehouseError } from '../../src/errors.ts';
 import type { ColumnInfo, Query, Row, TableName, Value, Warehouse } from '../warehouse.ts';
 import { duckdbDialect } from './duckdb.dialect.ts';
 
-/**
- * The memory limit of an embedded database file when pqlsync.yml and the environment set
- * none. Measured (bench): the sync step of 1,000,000 scored users (diff, stream, send,
- * checkpoints) completes within it, spilling the diff's hash join; above it DuckDB's buffer
- * cache grows with the tables and the process's RSS with it.
- */
-export const DEFAULT_MEMORY_LIMIT = '128MB';
-
 export interface DuckDBSettings {
   /** A database file, or ':memory:'. */
   path: string;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ConfigError } from '../../src/errors.ts';
 import type { WarehouseEntry } from '../registry.ts';
 import { duckdbDialect } from './duckdb.dialect.ts';
-import { DEFAULT_MEMORY_LIMIT, DuckDBWarehouse } from './duckdb.warehouse.ts';
+import { DuckDBWarehouse } from './duckdb.warehouse.ts';
 import { mkdir } from 'node:fs/promises';
 
 export const duckdbEntry: WarehouseEntry = {
@@ -13,9 +13,7 @@ export const duckdbEntry: WarehouseEntry = {
     if (file !== ':memory:') await mkdir(path.dirname(file), { recursive: true });
     return DuckDBWarehouse.open({
       path: file,
-      // A database file gets a bounded default (DuckDB's own is 80% of RAM): it runs in this
-      // process, and past the limit it spills to <file>.tmp. In memory there is nowhere to spill.
-      memoryLimit: context.env.PQLSYNC_DUCKDB_MEMORY_LIMIT ?? config.memory_limit ?? (file === ':memory:' ? undefined : DEFAULT_MEMORY_LIMIT),
+      memoryLimit: context.env.PQLSYNC_DUCKDB_MEMORY_LIMIT ?? config.memory_limit,
       threads: config.threads,
     });
   },
