@@ -12,6 +12,7 @@ import {
 import { LockHeldError, WarehouseError } from '../../src/errors.ts';
 import type { ColumnInfo, Query, Row, TableName, Value, Warehouse } from '../warehouse.ts';
 import { duckdbDialect } from './duckdb.dialect.ts';
+import { abbreviate, describeFromInformationSchema, messageOf, toStatement } from '../shared/sql-text.ts';
 
 export interface DuckDBSettings {
   /** A database file, or ':memory:'. */
@@ -89,13 +90,7 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   async describe(table: TableName): Promise<ColumnInfo[] | undefined> {
-    const rows = await this.query({
-      sql: `select column_name, data_type from information_schema.columns
-            where table_schema = ? and table_name = ? order by ordinal_position`,
-      values: [table.schema, table.name],
-    });
-    if (rows.length === 0) return undefined;
-    return rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type).toUpperCase() }));
+    return describeFromInformationSchema((q) => this.query(q), table);
   }
 
   async insertRows(table: TableName, columns: string[], rows: Value[][]): Promise<void> {
@@ -148,9 +143,6 @@ export class DuckDBWarehouse implements Warehouse {
   }
 }
 
-function toStatement(query: Query): { sql: string; values: Value[] } {
-  return typeof query === 'string' ? { sql: query, values: [] } : { sql: query.sql, values: query.values ?? [] };
-}
 
 function toDuckValues(values: Value[]): DuckDBValue[] | undefined {
   if (values.length === 0) return undefined;
@@ -214,11 +206,4 @@ function fromJs(value: unknown, type: DuckDBType): Value {
   return String(value);
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
-function abbreviate(sql: string): string {
-  const flat = sql.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
-}

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { WarehouseError } from '../../src/errors.ts';
 import type { ColumnInfo, Query, Row, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
-import { abbreviate, chunkRows, decimalValue, integerValue, messageOf, replacePlaceholders, toStatement } from '../shared/sql-text.ts';
+import { abbreviate, chunkRows, describeFromInformationSchema, decimalValue, integerValue, messageOf, replacePlaceholders, toStatement } from '../shared/sql-text.ts';
 import { postgresDialect } from './postgres.dialect.ts';
 
 export interface PostgresSettings {
@@ -137,13 +137,7 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   async describe(table: TableName): Promise<ColumnInfo[] | undefined> {
-    const rows = await this.query({
-      sql: `select column_name, data_type from information_schema.columns
-            where table_schema = ? and table_name = ? order by ordinal_position`,
-      values: [table.schema, table.name],
-    });
-    if (rows.length === 0) return undefined;
-    return rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type).toUpperCase() }));
+    return describeFromInformationSchema((q) => this.query(q), table);
   }
 
   /** Multi-row VALUES, chunked so no statement carries more than 65,535 parameters. */

@@ -101,3 +101,24 @@ export function decimalValue(text: string): number | string {
   if (/^-?\d+$/.test(text)) return integerValue(text);
   return Number(text);
 }
+
+/**
+ * A table's columns from information_schema (DuckDB, PostgreSQL, Snowflake share it), or
+ * undefined when the table does not exist. `stored` maps our names to the warehouse's
+ * stored case; `fold` maps its column names back.
+ */
+export async function describeFromInformationSchema(
+  query: (q: Query) => Promise<Record<string, Value>[]>,
+  table: { schema: string; name: string },
+  names: { stored?: (name: string) => string; fold?: (name: string) => string } = {},
+): Promise<{ name: string; type: string }[] | undefined> {
+  const stored = names.stored ?? ((n: string) => n);
+  const fold = names.fold ?? ((n: string) => n);
+  const rows = await query({
+    sql: `select column_name, data_type from information_schema.columns
+          where table_schema = ? and table_name = ? order by ordinal_position`,
+    values: [stored(table.schema), stored(table.name)],
+  });
+  if (rows.length === 0) return undefined;
+  return rows.map((r) => ({ name: fold(String(r.column_name)), type: String(r.data_type).toUpperCase() }));
+}

@@ -1,7 +1,7 @@
 import snowflake from 'snowflake-sdk';
 import { WarehouseError } from '../../src/errors.ts';
 import type { ColumnInfo, Query, Row, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
-import { abbreviate, chunkRows, decimalValue, messageOf, toStatement } from '../shared/sql-text.ts';
+import { abbreviate, chunkRows, describeFromInformationSchema, decimalValue, messageOf, toStatement } from '../shared/sql-text.ts';
 import { snowflakeDialect } from './snowflake.dialect.ts';
 
 /** Connection options handed to snowflake-sdk (credentials included: never printed). */
@@ -99,13 +99,7 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async describe(table: TableName): Promise<ColumnInfo[] | undefined> {
-    const rows = await this.query({
-      sql: `select column_name, data_type from information_schema.columns
-            where table_schema = ? and table_name = ? order by ordinal_position`,
-      values: [storedName(table.schema), storedName(table.name)],
-    });
-    if (rows.length === 0) return undefined;
-    return rows.map((r) => ({ name: foldName(String(r.column_name)), type: String(r.data_type).toUpperCase() }));
+    return describeFromInformationSchema((q) => this.query(q), table, { stored: storedName, fold: foldName });
   }
 
   /** Multi-row VALUES with `?` binds, chunked under the bind limit; one statement per chunk. */
