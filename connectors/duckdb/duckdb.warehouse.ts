@@ -47,7 +47,7 @@ export class DuckDBWarehouse implements Warehouse {
         const holder = /\(PID (\d+)\)/i.exec(message)?.[1];
         throw new LockHeldError(
           `The DuckDB database '${settings.path}' is in use by another process${holder ? ` (pid ${holder})` : ''}, most likely another pqlsync run: ` +
-            `DuckDB lets one process at a time open a file for writing. Skip this run, or run again when the other one has finished.`,
+            `DuckDB lets one process at a time open a file for writing. Skip this run, run again when the other one has finished, or pass --wait <seconds> to queue behind it.`,
           { cause: error },
         );
       }

@@ -21,6 +21,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .usage('$0 <command> [options]\n\nPQL scores from your warehouse to HubSpot: build models, diff, send only what changed.')
     .option('config', { type: 'string', default: 'pqlsync.yml', describe: 'Path to pqlsync.yml', global: true })
     .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines on stdout (for Airflow, Actions, log shippers)', global: true })
+    .option('wait', { type: 'number', default: 0, describe: 'When another run holds the lock, wait up to this many seconds for it instead of exiting 8', global: true })
     .option('as-of', { type: 'string', describe: "Pin the models' notion of now (ISO timestamp); default: the current time", global: true })
     .command(demoCommand(io, exit) as unknown as CommandModule)
     .command(buildCommand(io, exit) as unknown as CommandModule)

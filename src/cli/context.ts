@@ -8,6 +8,8 @@ export interface GlobalArgs {
   config: string;
   json: boolean;
   asOf?: string;
+  /** Seconds to wait for another run's lock (0: exit 8 at once). */
+  wait?: number;
 }
 
 export interface CliIo {
@@ -49,7 +51,7 @@ export async function withSession(
   let session: Session | undefined;
   try {
     const project = options.project ?? (await loadProject(args.config));
-    session = await openSession(project, { log, env: options.env ?? io.env, asOf: parseAsOf(args.asOf) });
+    session = await openSession(project, { log, env: options.env ?? io.env, asOf: parseAsOf(args.asOf), lockWaitMs: Math.max(0, args.wait ?? 0) * 1000 });
     const code = await body(session);
     exit.code = code ?? EXIT.ok;
   } catch (error) {

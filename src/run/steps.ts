@@ -6,7 +6,7 @@ import { orderModels, selectModels } from '../project/graph.ts';
 import type { CompileContext } from '../compile/compile-model.ts';
 import { buildModels, type BuiltModel } from './build-models.ts';
 import { assertModelTestsPass, testModels, type ModelTestResult } from './test-models.ts';
-import type { Session } from './session.ts';
+import { waitForLock, type Session } from './session.ts';
 import { planSync, runSync, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
 /** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
@@ -121,7 +121,7 @@ export async function syncStep(
   for (const sync of syncs) {
     const started = new Date();
     const requestsBefore = destination.stats.requests;
-    await session.state.acquireLock(sync.name, session.runId, ttl);
+    await waitForLock(session.lockWaitMs, session.log, () => session.state.acquireLock(sync.name, session.runId, ttl));
     const heartbeat = setInterval(() => {
       session.state.renewLock(sync.name, session.runId, ttl).catch(() => undefined);
     }, Math.max(1000, ttl / 3));

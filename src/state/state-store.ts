@@ -213,7 +213,7 @@ export class StateStore {
       const h = others[0];
       throw new LockHeldError(
         `Sync '${syncName}' is locked by run ${h.run_id} (host ${h.host}, pid ${h.pid}, since ${toIso(h.acquired_at)}). ` +
-          `Skip this run, or run again when that one has finished (a lock left by a dead process on this host, or past its expiry, is taken over).`,
+          `Skip this run, run again when that one has finished, or pass --wait <seconds> to queue behind it (a lock left by a dead process on this host, or past its expiry, is taken over).`,
       );
     }
   }
