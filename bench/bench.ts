@@ -140,7 +140,7 @@ async function seedState(projectFile: string): Promise<void> {
   const session = await openSession(project, { log: createLogger({ json: true, secrets: [], out: sink, err: sink }), env: {} });
   try {
     const sync = project.config.syncs[0];
-    const tables = syncTables(sync, { models: MODELS_SCHEMA, state: STATE_SCHEMA });
+    const tables = syncTables(sync, { models: MODELS_SCHEMA, state: STATE_SCHEMA }, session.runId);
     await diffSync(session.warehouse, sync, tables);
     const q = session.warehouse.dialect.quote;
     await session.warehouse.execute(

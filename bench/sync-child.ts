@@ -13,7 +13,7 @@ import type { Row } from '../connectors/warehouse.ts';
 import { createHubSpotDestination } from '../connectors/hubspot/hubspot.destination.ts';
 import { diffSync, syncTables } from '../src/run/diff.ts';
 import { closeSession, openSession } from '../src/run/session.ts';
-import { syncStep } from '../src/run/steps.ts';
+import { syncContext, syncStep } from '../src/run/steps.ts';
 import { planSync } from '../src/run/sync.ts';
 import { createLogger } from '../src/util/logger.ts';
 import { createRpc, sendToParent, type RssSample, type SyncPhaseResult } from './ipc.ts';
@@ -113,11 +113,7 @@ async function main(): Promise<void> {
     const stream = session.warehouse.stream.bind(session.warehouse);
     session.warehouse.stream = (query, pageSize = 2048) => exactPages(stream(query, pageSize), pageSize);
   }
-  const ctx = {
-    warehouse: session.warehouse,
-    state: session.state,
-    schemas: { models: project.config.schema, state: project.config.state_schema },
-  };
+  const ctx = syncContext(session);
   const sampler = rssSampler(input.sampleEveryMs);
   await sendToParent({ type: 'ready', baseRssMb: Math.round((process.memoryUsage.rss() / MB) * 10) / 10 });
   sampler.take();
@@ -129,7 +125,7 @@ async function main(): Promise<void> {
       await session.warehouse.execute(changeOnePercentSql());
       extra.changeSqlMs = Math.round(performance.now() - t);
       t = performance.now();
-      await diffSync(session.warehouse, sync, syncTables(sync, ctx.schemas));
+      await diffSync(session.warehouse, sync, syncTables(sync, ctx.schemas, `${ctx.runId}-diff`));
       extra.diffMs = Math.round(performance.now() - t);
       t = performance.now();
       await planSync(ctx, sync);

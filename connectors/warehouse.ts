@@ -41,28 +41,44 @@ export type DialectName = 'duckdb' | 'postgres' | 'bigquery' | 'snowflake';
 export interface WarehouseCapabilities {
   /** Largest number of bound parameters one statement may carry. */
   maxParameters: number;
-  /** Whether multi-statement transactions are available (BEGIN/COMMIT). */
-  transactions: boolean;
+  /**
+   * How `transaction(fn)` is atomic. 'interactive': BEGIN … COMMIT on a connection or session
+   * that only the transaction uses; `fn` may read inside it. 'script': the statements `fn` runs
+   * are collected and sent as one script (BEGIN TRANSACTION; …; COMMIT TRANSACTION) that the
+   * engine runs atomically; `fn` may not read (BigQuery).
+   */
+  transactions: 'interactive' | 'script';
 }
 
-export interface Warehouse {
-  readonly dialect: Dialect;
-  readonly capabilities: WarehouseCapabilities;
+/** What runs statements: the warehouse itself, or the handle of one transaction. */
+export interface SqlRunner {
   /** Runs a statement that returns nothing of interest. */
   execute(query: Query): Promise<void>;
   /** Runs a query whose result is known to be small (counts, a sample, a status). */
   query(query: Query): Promise<Row[]>;
+  /** Inserts rows set-based (appender, multi-row VALUES, or a load), never a statement per row. */
+  insertRows(table: TableName, columns: string[], rows: Value[][]): Promise<void>;
+}
+
+export interface Warehouse extends SqlRunner {
+  readonly dialect: Dialect;
+  readonly capabilities: WarehouseCapabilities;
   /**
    * Streams a query's rows in pages of about `pageSize` rows. Only one page is held
-   * at a time: memory does not grow with the size of the result.
+   * at a time: memory does not grow with the size of the result. Every stream reads on a
+   * connection of its own (never inside a transaction), and each page it yields is a new
+   * array the caller owns.
    */
   stream(query: Query, pageSize?: number): AsyncIterable<Row[]>;
   /** Columns of a table or view, or undefined when it does not exist. */
   describe(table: TableName): Promise<ColumnInfo[] | undefined>;
-  /** Inserts rows set-based (appender, multi-row VALUES, or a load), never a statement per row. */
-  insertRows(table: TableName, columns: string[], rows: Value[][]): Promise<void>;
-  /** Runs `fn` in one transaction where the warehouse has them (else in order, best effort). */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction, atomically: `fn` runs its statements on `tx`, the
+   * transaction's own connection or session (or script, see capabilities.transactions).
+   * Statements on the warehouse itself and streams stay outside it, so nothing joins a
+   * transaction by accident. Commits when `fn` resolves; rolls back when it throws.
+   */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

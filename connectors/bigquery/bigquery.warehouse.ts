@@ -11,8 +11,8 @@ import {
   type Query as BigQueryQuery,
 } from '@google-cloud/bigquery';
 import { WarehouseError } from '../../src/errors.ts';
-import type { ColumnInfo, Dialect, Query, Row, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
-import { abbreviate, chunkRows, decimalValue, integerValue, messageOf, toStatement } from '../shared/sql-text.ts';
+import type { ColumnInfo, Dialect, Query, Row, SqlRunner, Statement, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
+import { abbreviate, chunkRows, decimalValue, integerValue, messageOf, replacePlaceholders, toStatement } from '../shared/sql-text.ts';
 import { createBigQueryDialect } from './bigquery.dialect.ts';
 
 export interface BigQuerySettings {
@@ -33,15 +33,16 @@ type ParamType = 'STRING' | 'INT64' | 'FLOAT64' | 'BOOL' | 'TIMESTAMP';
  * BigQuery through @google-cloud/bigquery: every statement is a query job; results are read
  * page by page with jobs.getQueryResults (pageToken), so one page is held at a time.
  *
- * Transactions: BigQuery's multi-statement transactions exist only inside one script (one job),
- * while `fn` interleaves statements with reads. So `transaction(fn)` runs fn's statements in order,
- * each atomic on its own, and nothing is rolled back (capabilities.transactions = false); the
- * state store writes each checkpoint as a single statement where it matters.
+ * Transactions: BigQuery's multi-statement transactions live inside one script (one job), so
+ * `transaction(fn)` collects the statements `fn` runs on its handle and sends them as one script,
+ * BEGIN TRANSACTION; …; COMMIT TRANSACTION; which BigQuery commits whole or rolls back whole
+ * (capabilities.transactions = 'script'; `fn` cannot read inside it). Values are written into
+ * the script as literals, so the script means exactly what the statements meant one by one.
  */
 export class BigQueryWarehouse implements Warehouse {
   readonly dialect: Dialect;
   /** BigQuery allows 10,000 query parameters a statement. */
-  readonly capabilities: WarehouseCapabilities = { maxParameters: 10_000, transactions: false };
+  readonly capabilities: WarehouseCapabilities = { maxParameters: 10_000, transactions: 'script' };
 
   constructor(
     readonly client: BigQuery,
@@ -102,7 +103,31 @@ export class BigQueryWarehouse implements Warehouse {
    * numbers land in any column), chunked under 10,000 parameters. One DML job per chunk.
    */
   async insertRows(table: TableName, columns: string[], rows: Value[][]): Promise<void> {
-    if (rows.length === 0) return;
+    for (const statement of await this.insertStatements(table, columns, rows)) await this.execute(statement);
+  }
+
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const statements: string[] = [];
+    const tx: SqlRunner = {
+      execute: async (query) => void statements.push(inlineValues(toStatement(query))),
+      query: async () => {
+        throw new WarehouseError('BigQuery: a transaction runs as one script, so it cannot read in the middle; read before or after it.');
+      },
+      insertRows: async (table, columns, rows) => {
+        for (const statement of await this.insertStatements(table, columns, rows)) statements.push(inlineValues(statement));
+      },
+    };
+    const result = await fn(tx);
+    if (statements.length > 0) await this.execute(transactionScript(statements));
+    return result;
+  }
+
+  /**
+   * Multi-row VALUES with positional parameters, each cast to its column's type (so NULLs and
+   * numbers land in any column), chunked under 10,000 parameters. One DML job per chunk.
+   */
+  private async insertStatements(table: TableName, columns: string[], rows: Value[][]): Promise<Statement[]> {
+    if (rows.length === 0) return [];
     const described = await this.describe(table);
     if (!described) throw new WarehouseError(`BigQuery: cannot insert into ${this.dialect.table(table)}: the table does not exist`);
     const typeOf = new Map(described.map((c) => [c.name.toLowerCase(), c.type]));
@@ -110,14 +135,10 @@ export class BigQueryWarehouse implements Warehouse {
     if (unknown.length > 0) throw new WarehouseError(`Table ${this.dialect.table(table)} has no column(s) ${unknown.join(', ')}`);
     const tuple = `(${columns.map((c) => `CAST(? AS ${typeOf.get(c.toLowerCase())})`).join(', ')})`;
     const columnList = columns.map((c) => this.dialect.quote(c)).join(', ');
-    for (const chunk of chunkRows(rows, columns.length, this.capabilities.maxParameters)) {
-      const sql = `INSERT INTO ${this.dialect.table(table)} (${columnList}) VALUES ${chunk.map(() => tuple).join(', ')}`;
-      await this.execute({ sql, values: chunk.flat() });
-    }
-  }
-
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    return fn();
+    return chunkRows(rows, columns.length, this.capabilities.maxParameters).map((chunk) => ({
+      sql: `INSERT INTO ${this.dialect.table(table)} (${columnList}) VALUES ${chunk.map(() => tuple).join(', ')}`,
+      values: chunk.flat(),
+    }));
   }
 
   async close(): Promise<void> {
@@ -152,6 +173,29 @@ function describeError(error: unknown): string {
   if (e.code === 401) return `authentication failed (401): ${message}. Check GOOGLE_APPLICATION_CREDENTIALS or the application-default credentials.`;
   if (e.code === 403) return `permission denied (403): ${message}`;
   return message;
+}
+
+/** One script that BigQuery runs as a single transaction: all of it commits, or none. */
+export function transactionScript(statements: string[]): string {
+  return ['BEGIN TRANSACTION', ...statements, 'COMMIT TRANSACTION'].map((s) => `${s};`).join('\n');
+}
+
+/** A statement with its `?` placeholders replaced by BigQuery literals of its values. */
+export function inlineValues(statement: Statement): string {
+  if (statement.values.length === 0) return statement.sql;
+  return replacePlaceholders(statement.sql, (n) => bigqueryLiteral(statement.values[n - 1])).sql;
+}
+
+/** A BigQuery literal: strings quoted with backslash escapes, timestamps as TIMESTAMP '…' (UTC). */
+export function bigqueryLiteral(value: Value): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return `CAST('${Number.isNaN(value) ? 'NaN' : value > 0 ? 'inf' : '-inf'}' AS FLOAT64)`;
+    return Number.isInteger(value) ? String(value) : `CAST(${value} AS FLOAT64)`;
+  }
+  if (value instanceof Date) return `TIMESTAMP '${value.toISOString()}'`;
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
 }
 
 function toParameter(value: Value): unknown {

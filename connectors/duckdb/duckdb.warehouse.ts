@@ -10,7 +10,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { LockHeldError, WarehouseError } from '../../src/errors.ts';
-import type { ColumnInfo, Query, Row, TableName, Value, Warehouse } from '../warehouse.ts';
+import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse } from '../warehouse.ts';
 import { duckdbDialect } from './duckdb.dialect.ts';
 import { abbreviate, describeFromInformationSchema, messageOf, toStatement } from '../shared/sql-text.ts';
 
@@ -25,7 +25,7 @@ export interface DuckDBSettings {
 /** The embedded default warehouse: DuckDB in this process, through @duckdb/node-api. */
 export class DuckDBWarehouse implements Warehouse {
   readonly dialect = duckdbDialect;
-  readonly capabilities = { maxParameters: 30_000, transactions: true };
+  readonly capabilities = { maxParameters: 30_000, transactions: 'interactive' as const };
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -56,16 +56,11 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   async execute(query: Query): Promise<void> {
-    const { sql, values } = toStatement(query);
-    await this.guard(sql, () => this.connection.run(sql, toDuckValues(values)));
+    await this.executeOn(this.connection, query);
   }
 
   async query(query: Query): Promise<Row[]> {
-    const { sql, values } = toStatement(query);
-    const result = await this.guard(sql, () => this.connection.run(sql, toDuckValues(values)));
-    const rows: Row[] = [];
-    for await (const page of readPages(result)) rows.push(...page);
-    return rows;
+    return this.queryOn(this.connection, query);
   }
 
   async *stream(query: Query, pageSize = 2048): AsyncIterable<Row[]> {
@@ -94,16 +89,57 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   async insertRows(table: TableName, columns: string[], rows: Value[][]): Promise<void> {
+    await this.insertOn(this.connection, table, columns, rows);
+  }
+
+  /**
+   * BEGIN … COMMIT on a connection of its own that only `fn`'s handle uses: statements on
+   * the main connection (the lock heartbeat, a status read) never land inside it.
+   */
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    const tx: SqlRunner = {
+      execute: (query) => this.executeOn(connection, query),
+      query: (query) => this.queryOn(connection, query),
+      insertRows: (table, columns, rows) => this.insertOn(connection, table, columns, rows),
+    };
+    try {
+      await this.executeOn(connection, 'begin transaction');
+      const result = await fn(tx);
+      await this.executeOn(connection, 'commit');
+      return result;
+    } catch (error) {
+      await this.executeOn(connection, 'rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  private async executeOn(connection: DuckDBConnection, query: Query): Promise<void> {
+    const { sql, values } = toStatement(query);
+    await this.guard(sql, () => connection.run(sql, toDuckValues(values)));
+  }
+
+  private async queryOn(connection: DuckDBConnection, query: Query): Promise<Row[]> {
+    const { sql, values } = toStatement(query);
+    const result = await this.guard(sql, () => connection.run(sql, toDuckValues(values)));
+    const rows: Row[] = [];
+    for await (const page of readPages(result)) rows.push(...page);
+    return rows;
+  }
+
+  private async insertOn(connection: DuckDBConnection, table: TableName, columns: string[], rows: Value[][]): Promise<void> {
     if (rows.length === 0) return;
     const name = this.dialect.table(table);
     // The appender needs every column in table order: take the order and types from the table.
-    const probe = await this.guard(name, () => this.connection.run(`select * from ${name} limit 0`));
+    const probe = await this.guard(name, () => connection.run(`select * from ${name} limit 0`));
     const tableColumns = probe.columnNames();
     const types = probe.columnTypes();
     const positions = tableColumns.map((c) => columns.indexOf(c));
     const unknown = columns.filter((c) => !tableColumns.includes(c));
     if (unknown.length > 0) throw new WarehouseError(`Table ${name} has no column(s) ${unknown.join(', ')}`);
-    const appender = await this.connection.createAppender(table.name, table.schema);
+    const appender = await connection.createAppender(table.name, table.schema);
     try {
       for (let start = 0; start < rows.length; start += 2048) {
         const slice = rows.slice(start, start + 2048).map((row) => positions.map((p) => (p < 0 ? null : toJs(row[p], types[positions.indexOf(p)]))));
@@ -114,18 +150,6 @@ export class DuckDBWarehouse implements Warehouse {
       appender.closeSync();
     } catch (error) {
       throw new WarehouseError(`Could not insert ${rows.length} rows into ${name}: ${messageOf(error)}`, { cause: error });
-    }
-  }
-
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.execute('begin transaction');
-    try {
-      const result = await fn();
-      await this.execute('commit');
-      return result;
-    } catch (error) {
-      await this.execute('rollback').catch(() => undefined);
-      throw error;
     }
   }
 

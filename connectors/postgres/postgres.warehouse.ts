@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { WarehouseError } from '../../src/errors.ts';
-import type { ColumnInfo, Query, Row, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
+import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
 import { abbreviate, chunkRows, describeFromInformationSchema, decimalValue, integerValue, messageOf, replacePlaceholders, toStatement } from '../shared/sql-text.ts';
 import { postgresDialect } from './postgres.dialect.ts';
 
@@ -56,12 +56,15 @@ function parseTimestamp(normalized: string, raw: string): Date | string {
 
 let cursorCount = 0;
 
-/** PostgreSQL through `pg`: one main connection (statements, transactions) and pooled ones for streams. */
+/**
+ * PostgreSQL through `pg`: one main connection for statements, and pooled connections of
+ * their own for each stream and each transaction (so a checkpoint committing in the
+ * background never takes in a stream's cursor or the lock heartbeat, nor they it).
+ */
 export class PostgresWarehouse implements Warehouse {
   readonly dialect = postgresDialect;
   /** The wire protocol counts bound parameters in 16 bits. */
-  readonly capabilities: WarehouseCapabilities = { maxParameters: 65_535, transactions: true };
-  private inTransaction = false;
+  readonly capabilities: WarehouseCapabilities = { maxParameters: 65_535, transactions: 'interactive' };
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -72,6 +75,7 @@ export class PostgresWarehouse implements Warehouse {
     const pool = new pg.Pool({
       connectionString: settings.connectionString,
       types: typeParsers,
+      // main + a stream + a checkpoint's transaction, and one to spare
       max: settings.maxConnections ?? 4,
       application_name: 'pqlsync',
     } as pg.PoolConfig);
@@ -103,36 +107,31 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   /**
-   * A server-side cursor (DECLARE … NO SCROLL CURSOR, FETCH pageSize) inside a transaction:
-   * only one page travels at a time. Inside `transaction()` it runs on that transaction's
-   * connection (and sees its writes); otherwise on a connection of its own.
+   * A server-side cursor (DECLARE … NO SCROLL CURSOR, FETCH pageSize) inside a read-only
+   * transaction on a connection of its own: only one page travels at a time.
    */
   async *stream(query: Query, pageSize = 2048): AsyncIterable<Row[]> {
     const { sql, values } = toStatement(query);
-    const shared = this.inTransaction;
-    const client = shared ? this.main : await this.connect();
+    const size = Math.max(1, Math.floor(pageSize));
+    const client = await this.connect();
     const cursor = `pqlsync_cursor_${++cursorCount}`;
-    let open = false;
     let failed = false;
     try {
-      if (!shared) await this.run(client, 'begin');
+      await this.run(client, 'begin');
       await this.run(client, { sql: `declare ${cursor} no scroll cursor for ${sql}`, values }, sql);
-      open = true;
       for (;;) {
-        const result = await this.run(client, `fetch forward ${Math.max(1, Math.floor(pageSize))} from ${cursor}`, sql);
-        if (result.rows.length > 0) yield result.rows as Row[];
-        if (result.rows.length < pageSize) break;
+        const result = await this.run(client, `fetch forward ${size} from ${cursor}`, sql);
+        // Counted before yielding: the page is the caller's from then on.
+        const fetched = result.rows.length;
+        if (fetched > 0) yield result.rows as Row[];
+        if (fetched < size) break;
       }
     } catch (error) {
       failed = true;
       throw error;
     } finally {
-      if (shared) {
-        if (open && !failed) await this.run(client, `close ${cursor}`).catch(() => undefined);
-      } else {
-        await client.query(failed ? 'rollback' : 'commit').catch(() => undefined);
-        client.release();
-      }
+      await client.query(failed ? 'rollback' : 'commit').catch(() => undefined);
+      client.release();
     }
   }
 
@@ -140,31 +139,40 @@ export class PostgresWarehouse implements Warehouse {
     return describeFromInformationSchema((q) => this.query(q), table);
   }
 
-  /** Multi-row VALUES, chunked so no statement carries more than 65,535 parameters. */
   async insertRows(table: TableName, columns: string[], rows: Value[][]): Promise<void> {
+    await this.insertOn(this.main, table, columns, rows);
+  }
+
+  /** BEGIN … COMMIT on a pooled connection that only `fn`'s handle uses. */
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    const tx: SqlRunner = {
+      execute: async (query) => void (await this.run(client, query)),
+      query: async (query) => (await this.run(client, query)).rows as Row[],
+      insertRows: (table, columns, rows) => this.insertOn(client, table, columns, rows),
+    };
+    try {
+      await this.run(client, 'begin');
+      const result = await fn(tx);
+      await this.run(client, 'commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Multi-row VALUES, chunked so no statement carries more than 65,535 parameters. */
+  private async insertOn(client: pg.PoolClient, table: TableName, columns: string[], rows: Value[][]): Promise<void> {
     if (rows.length === 0) return;
     const name = this.dialect.table(table);
     const columnList = columns.map((c) => this.dialect.quote(c)).join(', ');
     for (const chunk of chunkRows(rows, columns.length, this.capabilities.maxParameters)) {
       const tuple = `(${columns.map(() => '?').join(', ')})`;
       const sql = `insert into ${name} (${columnList}) values ${chunk.map(() => tuple).join(', ')}`;
-      await this.run(this.main, { sql, values: chunk.flat() });
-    }
-  }
-
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn(); // nested: part of the outer transaction
-    await this.run(this.main, 'begin');
-    this.inTransaction = true;
-    try {
-      const result = await fn();
-      await this.run(this.main, 'commit');
-      return result;
-    } catch (error) {
-      await this.main.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      this.inTransaction = false;
+      await this.run(client, { sql, values: chunk.flat() });
     }
   }
 

@@ -1,6 +1,6 @@
 import snowflake from 'snowflake-sdk';
 import { WarehouseError } from '../../src/errors.ts';
-import type { ColumnInfo, Query, Row, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
+import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
 import { abbreviate, chunkRows, describeFromInformationSchema, decimalValue, messageOf, toStatement } from '../shared/sql-text.ts';
 import { snowflakeDialect } from './snowflake.dialect.ts';
 
@@ -13,13 +13,18 @@ type Statement = snowflake.RowStatement;
 /**
  * Snowflake through snowflake-sdk: one session; results are streamed (`streamResult` +
  * `streamRows()`, the SDK downloading result chunks as they are read) and grouped into pages.
- * Transactions are BEGIN/COMMIT; note that Snowflake commits an open transaction before any DDL.
+ * Transactions are BEGIN/COMMIT on the session, so a transaction holds the session: while one
+ * is open, every other statement (a stream's query, the lock heartbeat) waits until it ends,
+ * and only the transaction's handle runs inside it. (A stream already running only downloads
+ * its result chunks meanwhile.) Snowflake commits an open transaction before any DDL: never
+ * run DDL on the handle.
  */
 export class SnowflakeWarehouse implements Warehouse {
   readonly dialect = snowflakeDialect;
   /** Kept well inside what one statement's bind map and VALUES list (16,384 rows) accept. */
-  readonly capabilities: WarehouseCapabilities = { maxParameters: 16_384, transactions: true };
-  private inTransaction = false;
+  readonly capabilities: WarehouseCapabilities = { maxParameters: 16_384, transactions: 'interactive' };
+  /** Settles when the open transaction ends; null when none is open. */
+  private openTransaction: Promise<void> | null = null;
 
   private constructor(private readonly connection: snowflake.Connection) {}
 
@@ -47,18 +52,38 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async execute(query: Query): Promise<void> {
-    for await (const _ of this.stream(query, 10_000)) {
+    await this.outsideTransaction();
+    await this.executeNow(query);
+  }
+
+  async query(query: Query): Promise<Row[]> {
+    await this.outsideTransaction();
+    return this.queryNow(query);
+  }
+
+  async *stream(query: Query, pageSize = 2048): AsyncIterable<Row[]> {
+    await this.outsideTransaction();
+    yield* this.streamNow(query, pageSize);
+  }
+
+  private async executeNow(query: Query): Promise<void> {
+    for await (const _ of this.streamNow(query, 10_000)) {
       // drain: DDL and DML answer with a one-row status
     }
   }
 
-  async query(query: Query): Promise<Row[]> {
+  private async queryNow(query: Query): Promise<Row[]> {
     const rows: Row[] = [];
-    for await (const page of this.stream(query, 10_000)) rows.push(...page);
+    for await (const page of this.streamNow(query, 10_000)) rows.push(...page);
     return rows;
   }
 
-  async *stream(query: Query, pageSize = 2048): AsyncIterable<Row[]> {
+  /** Waits until no transaction holds the session. */
+  private async outsideTransaction(): Promise<void> {
+    while (this.openTransaction) await this.openTransaction;
+  }
+
+  private async *streamNow(query: Query, pageSize: number): AsyncIterable<Row[]> {
     const { sql, values } = toStatement(query);
     const statement = await this.guard(
       sql,
@@ -102,30 +127,42 @@ export class SnowflakeWarehouse implements Warehouse {
     return describeFromInformationSchema((q) => this.query(q), table, { stored: storedName, fold: foldName });
   }
 
-  /** Multi-row VALUES with `?` binds, chunked under the bind limit; one statement per chunk. */
   async insertRows(table: TableName, columns: string[], rows: Value[][]): Promise<void> {
+    await this.outsideTransaction();
+    await this.insertNow(table, columns, rows);
+  }
+
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    await this.outsideTransaction();
+    let end!: () => void;
+    this.openTransaction = new Promise<void>((resolve) => (end = resolve));
+    const tx: SqlRunner = {
+      execute: (query) => this.executeNow(query),
+      query: (query) => this.queryNow(query),
+      insertRows: (table, columns, rows) => this.insertNow(table, columns, rows),
+    };
+    try {
+      await this.executeNow('begin');
+      const result = await fn(tx);
+      await this.executeNow('commit');
+      return result;
+    } catch (error) {
+      await this.executeNow('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      this.openTransaction = null;
+      end();
+    }
+  }
+
+  /** Multi-row VALUES with `?` binds, chunked under the bind limit; one statement per chunk. */
+  private async insertNow(table: TableName, columns: string[], rows: Value[][]): Promise<void> {
     if (rows.length === 0) return;
     const columnList = columns.map((c) => this.dialect.quote(c)).join(', ');
     const tuple = `(${columns.map(() => '?').join(', ')})`;
     for (const chunk of chunkRows(rows, columns.length, this.capabilities.maxParameters, 16_384)) {
       const sql = `insert into ${this.dialect.table(table)} (${columnList}) values ${chunk.map(() => tuple).join(', ')}`;
-      await this.execute({ sql, values: chunk.flat() });
-    }
-  }
-
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn();
-    await this.execute('begin');
-    this.inTransaction = true;
-    try {
-      const result = await fn();
-      await this.execute('commit');
-      return result;
-    } catch (error) {
-      await this.execute('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      this.inTransaction = false;
+      await this.executeNow({ sql, values: chunk.flat() });
     }
   }
 

@@ -46,7 +46,8 @@ export const guardrails = z
 
 export const syncConfig = z
   .object({
-    name: identifier,
+    /** At most 30 characters: per-run tables are named `outcomes__<name>__<run tag>` within PostgreSQL's 63. */
+    name: identifier.max(30, 'at most 30 characters (pqlsync names per-run tables after the sync)'),
     /** The model whose rows are sent. */
     model: identifier,
     object: z.enum(['contacts', 'companies']),

@@ -97,7 +97,7 @@ function describeSelection(selection: BackfillSelection): { label: string; ident
  */
 export async function prepareBackfill(ctx: SyncContext, sync: SyncConfig, request: BackfillRequest): Promise<PreparedBackfill> {
   const { warehouse } = ctx;
-  const tables = syncTables(sync, ctx.schemas);
+  const tables = syncTables(sync, ctx.schemas, ctx.runId);
   const meta = await ensureMetaTable(ctx);
   let existing = await findBackfill(ctx, sync, tables, meta);
   if (existing && (existing.total === existing.sent || request.restart)) {
@@ -201,7 +201,7 @@ export function backfillSyncOptions(ctx: SyncContext, prepared: PreparedBackfill
 
 /** Keys of the backfill not yet sent (0 when there is no backfill). */
 export async function remainingKeys(ctx: SyncContext, sync: SyncConfig): Promise<number> {
-  const tables = syncTables(sync, ctx.schemas);
+  const tables = syncTables(sync, ctx.schemas, ctx.runId);
   if (!(await ctx.warehouse.describe(tables.backfill))) return 0;
   const [{ n }] = await ctx.warehouse.query(`select count(*) as n from ${ctx.warehouse.dialect.table(tables.backfill)} where sent_at is null`);
   return Number(n);
@@ -210,7 +210,7 @@ export async function remainingKeys(ctx: SyncContext, sync: SyncConfig): Promise
 /** Drops a backfill's tables and its description: it ran to the end, or is discarded. */
 export async function discardBackfill(ctx: SyncContext, sync: SyncConfig): Promise<void> {
   const d = ctx.warehouse.dialect;
-  const tables = syncTables(sync, ctx.schemas);
+  const tables = syncTables(sync, ctx.schemas, ctx.runId);
   const meta = await ensureMetaTable(ctx);
   await ctx.warehouse.execute(`drop table if exists ${d.table(tables.backfill)}`);
   await ctx.warehouse.execute(`drop table if exists ${d.table({ schema: ctx.schemas.state, name: `backfill_keys__${sync.name}` })}`);

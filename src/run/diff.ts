@@ -1,6 +1,7 @@
 import type { SyncConfig } from '../config/schema.ts';
 import { ModelError } from '../errors.ts';
 import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
+import { runTableName } from '../state/state-store.ts';
 
 /** Internal columns of the changes table; mapped model columns keep their own names. */
 export const KEY = 'pqlsync__key';
@@ -13,9 +14,9 @@ export interface SyncTables {
   model: TableName;
   syncState: TableName;
   rowErrors: TableName;
-  /** This sync's pending changes: new, changed and retried rows, with their values. */
+  /** This run's pending changes: new, changed and retried rows, with their values (private to the run). */
   changes: TableName;
-  /** Keys in state that left the model. */
+  /** Keys in state that left the model (private to the run). */
   removed: TableName;
   /**
    * What HubSpot was last sent for each delivered key: the key and every mapped column
@@ -26,14 +27,19 @@ export interface SyncTables {
   backfill: TableName;
 }
 
-export function syncTables(sync: SyncConfig, schemas: { models: string; state: string }): SyncTables {
+/**
+ * The tables one run of a sync works with. The changes and removed tables carry the run id:
+ * a `plan` beside a running sync diffs into tables of its own, and the sync only ever reads
+ * what its own diff wrote.
+ */
+export function syncTables(sync: SyncConfig, schemas: { models: string; state: string }, runId: string): SyncTables {
   const state = (name: string) => ({ schema: schemas.state, name });
   return {
     model: { schema: schemas.models, name: sync.model },
     syncState: state('sync_state'),
     rowErrors: state('row_errors'),
-    changes: state(`changes__${sync.name}`),
-    removed: state(`removed__${sync.name}`),
+    changes: state(runTableName('changes', sync.name, runId)),
+    removed: state(runTableName('removed', sync.name, runId)),
     delivered: state(`delivered__${sync.name}`),
     backfill: state(`backfill__${sync.name}`),
   };
@@ -177,9 +183,21 @@ export function mappedColumns(sync: SyncConfig): string[] {
   return [...new Set(sync.properties.map((p) => p.column))];
 }
 
+/** Drops the run's private diff tables (changes, removed). */
+export async function dropRunTables(warehouse: Warehouse, tables: SyncTables): Promise<void> {
+  for (const table of [tables.changes, tables.removed]) await warehouse.execute(`drop table if exists ${warehouse.dialect.table(table)}`);
+}
+
+/** Whether the delivered snapshot exists with the sync's current mapping (a plan only reads it then). */
+export async function deliveredTableMatches(warehouse: Warehouse, sync: SyncConfig, tables: SyncTables): Promise<boolean> {
+  const have = await warehouse.describe(tables.delivered);
+  return !!have && have.map((c) => c.name.toLowerCase()).join(',') === ['record_key', ...mappedColumns(sync)].join(',');
+}
+
 /**
  * Creates the delivered snapshot of a sync when missing, and recreates it (empty) when
  * the mapping changed: before-values of columns that were never sent cannot be known.
+ * Only a sync, under its lock, calls this: a plan never changes the snapshot.
  */
 export async function ensureDeliveredTable(warehouse: Warehouse, sync: SyncConfig, tables: SyncTables): Promise<void> {
   const d = warehouse.dialect;
@@ -201,9 +219,9 @@ export async function recordDelivered(warehouse: Warehouse, sync: SyncConfig, ta
   const columns = mappedColumns(sync);
   const snapshot = d.table(tables.delivered);
   const o = d.table(outcomes);
-  await warehouse.transaction(async () => {
-    await warehouse.execute(`delete from ${snapshot} where record_key in (select record_key from ${o} where ok = true and kind <> 'new')`);
-    await warehouse.execute(
+  await warehouse.transaction(async (tx) => {
+    await tx.execute(`delete from ${snapshot} where record_key in (select record_key from ${o} where ok = true and kind <> 'new')`);
+    await tx.execute(
       `insert into ${snapshot} (record_key, ${columns.map(q).join(', ')})
        select c.${q(KEY)}, ${columns.map((c) => d.macros.to_string(`c.${q(c)}`)).join(', ')}
        from ${d.table(tables.changes)} c

@@ -7,7 +7,7 @@ import type { CompileContext } from '../compile/compile-model.ts';
 import { buildModels, type BuiltModel } from './build-models.ts';
 import { assertModelTestsPass, testModels, type ModelTestResult } from './test-models.ts';
 import { waitForLock, type Session } from './session.ts';
-import { planSync, runSync, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
+import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
 /** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
 
@@ -71,11 +71,13 @@ export function selectSyncs(session: Session, names: string[] = []): SyncConfig[
   });
 }
 
-function syncContext(session: Session) {
+/** What the sync stages need of a session: its warehouse, state store, schemas and run id. */
+export function syncContext(session: Session): SyncContext {
   return {
     warehouse: session.warehouse,
     state: session.state,
     schemas: { models: session.project.config.schema, state: session.project.config.state_schema },
+    runId: session.runId,
   };
 }
 

@@ -5,7 +5,9 @@ import { GuardrailError } from '../errors.ts';
 import type { DeliveryOutcome, StateStore } from '../state/state-store.ts';
 import {
   changedProperties,
+  deliveredTableMatches,
   diffSync,
+  dropRunTables,
   ensureDeliveredTable,
   forgetDelivered,
   HASH,
@@ -56,20 +58,37 @@ export interface SyncContext {
   warehouse: Warehouse;
   state: StateStore;
   schemas: { models: string; state: string };
+  /** The run's id: the tables this run diffs into carry it, so no other run can touch them. */
+  runId: string;
 }
 
 export interface PlanOptions {
   sampleSize?: number;
   /** A backfill's diff: ignore state, restrict to a selection. */
   diff?: DiffOptions;
+  /** Keep the run's diff tables for the caller to send from (runSync); by default they are dropped. */
+  keepTables?: boolean;
 }
 
-/** Diffs a sync inside the warehouse and says what a sync would send. Sends nothing. */
+/**
+ * Diffs a sync inside the warehouse and says what a sync would send. Sends nothing, and
+ * changes nothing another run reads: it diffs into tables named after its own run id, drops
+ * them when done, and only reads sync state and the delivered snapshot.
+ */
 export async function planSync(ctx: SyncContext, sync: SyncConfig, options: PlanOptions = {}): Promise<SyncPlan> {
+  const tables = syncTables(sync, ctx.schemas, ctx.runId);
+  try {
+    return await describePlan(ctx, sync, tables, options);
+  } finally {
+    if (!options.keepTables) await dropRunTables(ctx.warehouse, tables);
+  }
+}
+
+async function describePlan(ctx: SyncContext, sync: SyncConfig, tables: SyncTables, options: PlanOptions): Promise<SyncPlan> {
   const sampleSize = Math.trunc(options.sampleSize ?? 5);
-  const tables = syncTables(sync, ctx.schemas);
   const diff = await diffSync(ctx.warehouse, sync, tables, options.diff);
-  await ensureDeliveredTable(ctx.warehouse, sync, tables);
+  // Before-values come from the snapshot only when it matches the mapping; a plan never rebuilds it.
+  const snapshot = await deliveredTableMatches(ctx.warehouse, sync, tables);
   const stateTiers = await ctx.state.tierShares(sync.name);
   const modelTiers = sync.guardrails.tier_column ? await tierShares(ctx.warehouse, tables, sync.guardrails.tier_column) : null;
   const guardrails = checkGuardrails(sync, diff, stateTiers, modelTiers);
@@ -77,10 +96,12 @@ export async function planSync(ctx: SyncContext, sync: SyncConfig, options: Plan
   const q = d.quote;
   const columns = mappedColumns(sync);
   const sampleRows = await ctx.warehouse.query(
-    `select c.*, s.record_key as ${q(BEFORE_KEY)}, ${columns.map((c, i) => `s.${q(c)} as ${q(`${BEFORE}${i}`)}`).join(', ')},
+    snapshot
+      ? `select c.*, s.record_key as ${q(BEFORE_KEY)}, ${columns.map((c, i) => `s.${q(c)} as ${q(`${BEFORE}${i}`)}`).join(', ')},
        ${columns.map((c, i) => `case when s.${q(c)} is distinct from ${d.macros.to_string(`c.${q(c)}`)} then 1 else 0 end as ${q(`${DIFFERS}${i}`)}`).join(', ')}
      from ${d.table(tables.changes)} c left join ${d.table(tables.delivered)} s on s.record_key = c.${q(KEY)}
-     order by c.${q(KIND)}, c.${q(KEY)} limit ${sampleSize}`,
+     order by c.${q(KIND)}, c.${q(KEY)} limit ${sampleSize}`
+      : `select c.* from ${d.table(tables.changes)} c order by c.${q(KIND)}, c.${q(KEY)} limit ${sampleSize}`,
   );
   const removedRows =
     diff.removed > 0 ? await ctx.warehouse.query(`select ${q(KEY)} from ${d.table(tables.removed)} order by ${q(KEY)} limit ${sampleSize}`) : [];
@@ -91,7 +112,7 @@ export async function planSync(ctx: SyncContext, sync: SyncConfig, options: Plan
     toSend: diff.new + diff.changed + diff.retrying + (sync.on_removed === 'clear' ? diff.removed : 0),
     onRemoved: sync.on_removed,
     guardrails,
-    changedProperties: diff.changed > 0 ? await changedProperties(ctx.warehouse, sync, tables) : [],
+    changedProperties: diff.changed > 0 && snapshot ? await changedProperties(ctx.warehouse, sync, tables) : [],
     sample: sampleRows.map((row) => ({
       key: String(row[KEY]),
       kind: String(row[KIND]),
@@ -166,35 +187,58 @@ export async function runSync(
   sync: SyncConfig,
   options: SyncOptions,
 ): Promise<SyncResult> {
-  const plan = await planSync(ctx, sync, { diff: options.diff });
-  if (plan.guardrails.violations.length > 0 && !options.force) {
-    throw new GuardrailError(
-      `Sync '${sync.name}' stopped before sending: ${plan.guardrails.violations.join('; ')}. ` +
-        `If the model change is intended, run again with --force.`,
-    );
+  const tables = syncTables(sync, ctx.schemas, options.runId);
+  const { warehouse, state } = ctx;
+  // Under the sync's lock: the only place the delivered snapshot is (re)created.
+  await ensureDeliveredTable(warehouse, sync, tables);
+  const outcomesTable = state.outcomesTable(sync.name, options.runId);
+  try {
+    const plan = await planSync({ ...ctx, runId: options.runId }, sync, { diff: options.diff, keepTables: true });
+    if (plan.guardrails.violations.length > 0 && !options.force) {
+      throw new GuardrailError(
+        `Sync '${sync.name}' stopped before sending: ${plan.guardrails.violations.join('; ')}. ` +
+          `If the model change is intended, run again with --force.`,
+      );
+    }
+    // Properties are checked only when something is to be sent: a run with no change makes no request.
+    if (plan.toSend > 0) await destination.ensureProperties([sync]);
+    await state.createOutcomes(outcomesTable);
+    return await sendChanges(ctx, destination, sync, options, plan, tables, outcomesTable);
+  } finally {
+    await dropRunTables(warehouse, tables).catch(() => undefined);
+    await state.dropOutcomes(outcomesTable).catch(() => undefined);
   }
-  // Properties are checked only when something is to be sent: a run with no change makes no request.
-  if (plan.toSend > 0) await destination.ensureProperties([sync]);
-  const tables = syncTables(sync, ctx.schemas);
+}
+
+/** Sends the plan's changes page by page and commits state in checkpoints. */
+async function sendChanges(
+  ctx: SyncContext,
+  destination: Destination,
+  sync: SyncConfig,
+  options: SyncOptions,
+  plan: SyncPlan,
+  tables: SyncTables,
+  outcomesTable: TableName,
+): Promise<SyncResult> {
   const pageSize = options.pageSize ?? 1000;
   const checkpointEvery = options.checkpointEvery ?? 2000;
   const { warehouse, state } = ctx;
   const q = warehouse.dialect.quote;
-  await state.resetOutcomes(sync.name);
 
   let buffer: DeliveryOutcome[] = [];
   const result: SyncResult = { plan, sent: 0, delivered: 0, failed: 0, stopped: false };
-  // Checkpoints run one after another, in the background of the sends that follow (the
-  // stream reads on a connection of its own); the first failure stops the sending.
+  // Checkpoints run one after another, in the background of the sends that follow (streams
+  // read on connections of their own, and each checkpoint's transaction has its own); the
+  // first failure stops the sending, on every loop.
   let checkpoints: Promise<void> = Promise.resolve();
   let checkpointError: unknown;
   const commit = async (outcomes: DeliveryOutcome[]) => {
-    await state.checkpoint(sync.name, options.runId, outcomes);
+    await state.checkpoint(sync.name, options.runId, outcomesTable, outcomes);
     // The snapshot and the caller's follow-up come after the state transaction: a crash in
     // between leaves the snapshot one checkpoint behind (plan's before-values only) and a
     // backfill re-sends that checkpoint's keys (upserts are idempotent).
-    await recordDelivered(warehouse, sync, tables, state.outcomesTable(sync.name));
-    await options.afterCheckpoint?.(state.outcomesTable(sync.name));
+    await recordDelivered(warehouse, sync, tables, outcomesTable);
+    await options.afterCheckpoint?.(outcomesTable);
   };
   const flush = (): Promise<void> => {
     const outcomes = buffer;
@@ -231,28 +275,22 @@ export async function runSync(
     options.onProgress?.({ sync: sync.name, sent: result.sent, total: plan.toSend, failed: result.failed });
     if (buffer.length >= checkpointEvery) void flush();
   };
+  /** Sends every page of `table`; false when a stop was requested. */
+  const sendAll = async (table: TableName, kindOf: (row: Row) => DeliveryOutcome['kind']): Promise<boolean> => {
+    // No ORDER BY: the order of sending does not matter, and sorting the whole table would
+    // hold it in the warehouse's memory for the length of the stream.
+    for await (const page of pages(warehouse.stream(`select * from ${warehouse.dialect.table(table)}`, pageSize), pageSize)) {
+      if (checkpointError) throw checkpointError;
+      if (options.signal?.aborted) return false;
+      await sendPage(page, kindOf);
+    }
+    return true;
+  };
 
   try {
-    // No ORDER BY: the order of sending does not matter, and sorting the whole changes table
-    // would hold it in the warehouse's memory for the length of the stream.
-    const changes = `select * from ${warehouse.dialect.table(tables.changes)}`;
-    for await (const page of pages(warehouse.stream(changes, pageSize), pageSize)) {
-      if (checkpointError) throw checkpointError;
-      if (options.signal?.aborted) {
-        result.stopped = true;
-        break;
-      }
-      await sendPage(page, (row) => String(row[KIND]) as DeliveryOutcome['kind']);
-    }
+    result.stopped = !(await sendAll(tables.changes, (row) => String(row[KIND]) as DeliveryOutcome['kind']));
     if (!result.stopped && sync.on_removed === 'clear' && plan.diff.removed > 0) {
-      const removed = `select * from ${warehouse.dialect.table(tables.removed)}`;
-      for await (const page of pages(warehouse.stream(removed, pageSize), pageSize)) {
-        if (options.signal?.aborted) {
-          result.stopped = true;
-          break;
-        }
-        await sendPage(page, () => 'clear');
-      }
+      result.stopped = !(await sendAll(tables.removed, () => 'clear'));
     }
   } finally {
     await flush();
@@ -276,10 +314,13 @@ export async function runSync(
  */
 async function* pages(stream: AsyncIterable<Row[]>, size: number): AsyncIterable<Row[]> {
   const regrouped = (async function* () {
+    // Never changes an array the stream yielded (it may still be reading it): pages are copies.
     let carry: Row[] = [];
     for await (const page of stream) {
       carry = carry.length === 0 ? page : carry.concat(page);
-      while (carry.length >= size) yield carry.splice(0, size);
+      let start = 0;
+      for (; carry.length - start >= size; start += size) yield carry.slice(start, start + size);
+      carry = carry.slice(start);
     }
     if (carry.length > 0) yield carry;
   })();

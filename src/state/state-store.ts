@@ -49,47 +49,57 @@ export class StateStore {
     for (const ddl of stateTableDdl(this.warehouse.dialect, this.schema)) await this.warehouse.execute(ddl);
   }
 
-  /** (Re)creates the sync's outcome staging table, emptying what a crashed run left. */
-  async resetOutcomes(syncName: string): Promise<void> {
+  /**
+   * Creates the run's own outcome staging table (see `outcomesTable`), empty. Nothing else
+   * reads or writes it; `dropOutcomes` removes it when the run ends.
+   */
+  async createOutcomes(table: TableName): Promise<void> {
     const { string: s, boolean: b } = this.warehouse.dialect.types;
-    const name = this.t(`outcomes__${syncName}`);
+    const name = this.warehouse.dialect.table(table);
     const columns = OUTCOME_COLUMNS.map((c) => `${c} ${c === 'ok' ? b : s}`).join(', ');
     await this.warehouse.execute(`drop table if exists ${name}`);
     await this.warehouse.execute(`create table ${name} (${columns})`);
   }
 
+  async dropOutcomes(table: TableName): Promise<void> {
+    await this.warehouse.execute(`drop table if exists ${this.warehouse.dialect.table(table)}`);
+  }
+
   /**
-   * Commits a checkpoint in one transaction: delivered keys enter (or, when cleared,
-   * leave) sync state and leave row errors; failed keys are recorded in row errors
-   * with their attempt count. Set-based statements, never one per record.
+   * Commits a checkpoint: the outcomes are staged in the run's own table (`staging`, from
+   * `outcomesTable`), then one transaction moves delivered keys into (or, when cleared, out of)
+   * sync state and out of row errors, and records failed keys in row errors with their attempt
+   * count. Set-based statements, never one per record. A crash before the transaction commits
+   * changes nothing in state (the keys are re-sent, and upserts are idempotent).
    */
-  async checkpoint(syncName: string, runId: string, outcomes: DeliveryOutcome[], at: Date = new Date()): Promise<void> {
+  async checkpoint(syncName: string, runId: string, staging: TableName, outcomes: DeliveryOutcome[], at: Date = new Date()): Promise<void> {
     if (outcomes.length === 0) return;
-    const staging = { schema: this.schema, name: `outcomes__${syncName}` };
     const rows: Value[][] = outcomes.map((o) => [o.key, o.ok, o.recordId, o.hash, o.tier, o.kind, o.category, o.property, o.message]);
-    const o = this.t(staging.name);
+    const o = this.warehouse.dialect.table(staging);
     const state = this.t('sync_state');
     const errors = this.t('row_errors');
     const stmt = (sql: string, values: Value[]): Statement => ({ sql, values });
-    await this.warehouse.transaction(async () => {
-      await this.warehouse.execute(`delete from ${o}`);
-      await this.warehouse.insertRows(staging, OUTCOME_COLUMNS, rows);
-      await this.warehouse.execute(
+    // The staging table is this run's alone: filling it outside the transaction is safe, and
+    // keeps the transaction small (BigQuery sends it as one script).
+    await this.warehouse.execute(`delete from ${o} where true`);
+    await this.warehouse.insertRows(staging, OUTCOME_COLUMNS, rows);
+    await this.warehouse.transaction(async (tx) => {
+      await tx.execute(
         // New keys are not in state (the diff said so, under the lock): skipping them keeps a
         // first sync from scanning the whole state table at every checkpoint.
         stmt(`delete from ${state} where sync_name = ? and record_key in (select record_key from ${o} where ok = true and kind <> 'new')`, [syncName]),
       );
-      await this.warehouse.execute(
+      await tx.execute(
         stmt(
           `insert into ${state} (sync_name, record_key, row_hash, record_id, tier, run_id, synced_at)
            select ?, record_key, row_hash, record_id, tier, ?, ? from ${o} where ok = true and kind <> 'clear'`,
           [syncName, runId, at],
         ),
       );
-      await this.warehouse.execute(
+      await tx.execute(
         stmt(`delete from ${errors} where sync_name = ? and record_key in (select record_key from ${o} where ok = true)`, [syncName]),
       );
-      await this.warehouse.execute(
+      await tx.execute(
         stmt(
           `update ${errors} set run_id = ?, category = f.category, property = f.property, message = f.message,
              attempts = attempts + 1, last_failed_at = ?
@@ -97,7 +107,7 @@ export class StateStore {
           [runId, at, syncName],
         ),
       );
-      await this.warehouse.execute(
+      await tx.execute(
         stmt(
           `insert into ${errors} (sync_name, record_key, run_id, category, property, message, attempts, first_failed_at, last_failed_at)
            select ?, f.record_key, ?, f.category, f.property, f.message, 1, ?, ? from ${o} f
@@ -236,12 +246,29 @@ export class StateStore {
   }
 
   /**
-   * The staging table of a sync's checkpoint outcomes (record_key, ok, kind, …). After
+   * The staging table of one run's checkpoint outcomes (record_key, ok, kind, …). After
    * `checkpoint` returns, it holds that checkpoint's outcomes until the next one.
    */
-  outcomesTable(syncName: string): TableName {
-    return { schema: this.schema, name: `outcomes__${syncName}` };
+  outcomesTable(syncName: string, runId: string): TableName {
+    return { schema: this.schema, name: runTableName('outcomes', syncName, runId) };
   }
+}
+
+/**
+ * The name of a table private to one run of one sync (`<kind>__<sync>__<run tag>`): a `plan`,
+ * a `build` or another run never reads or writes what this run created.
+ */
+export function runTableName(kind: string, syncName: string, runId: string): string {
+  return `${kind}__${syncName}__${runTag(runId)}`;
+}
+
+/**
+ * A short tag for a run id, so names stay within PostgreSQL's 63 characters (which it would
+ * otherwise truncate silently): '20261127T142300Z-a1b2c3' → '142300_a1b2c3'.
+ */
+function runTag(runId: string): string {
+  const standard = /T(\d{6})Z-([0-9a-f]+)$/.exec(runId);
+  return standard ? `${standard[1]}_${standard[2]}` : runId.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(-16);
 }
 
 function isAlive(pid: number): boolean {

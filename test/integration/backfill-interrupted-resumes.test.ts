@@ -8,7 +8,7 @@ import { EXIT } from '../../src/cli/exit-codes.ts';
 import { loadProject } from '../../src/config/load-project.ts';
 import { backfillSyncOptions, prepareBackfill } from '../../src/run/backfill.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';
-import { syncStep } from '../../src/run/steps.ts';
+import { syncContext, syncStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { memoryLogger } from '../helpers/project.ts';
 import { AS_OF, opsFixture, type OpsFixture } from '../helpers/ops-fixture.ts';
@@ -34,7 +34,7 @@ describe('an interrupted backfill', () => {
     const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
     const session = await openSession(project, { log, env: f.env, asOf: AS_OF });
     const sync = project.config.syncs[0];
-    const ctx = { warehouse: session.warehouse, state: session.state, schemas: { models: project.config.schema, state: project.config.state_schema } };
+    const ctx = syncContext(session);
     const before = stamps();
     f.sandbox.resetStats();
     const controller = new AbortController();

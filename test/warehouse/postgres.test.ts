@@ -128,20 +128,43 @@ describe.skipIf(!postgresUrl)('PostgreSQL connector', () => {
     const tx = { schema, name: 'tx' };
     await w.execute(`create table ${w.dialect.table(tx)} (k text)`);
     await expect(
-      w.transaction(async () => {
-        await w.insertRows(tx, ['k'], [['lost']]);
-        await w.execute('select * from no_such_table');
+      w.transaction(async (t) => {
+        await t.insertRows(tx, ['k'], [['lost']]);
+        await t.execute('select * from no_such_table');
       }),
     ).rejects.toThrow(WarehouseError);
     expect(await w.query(`select * from ${w.dialect.table(tx)}`)).toEqual([]);
-    await w.transaction(async () => {
-      await w.insertRows(tx, ['k'], [['kept']]);
-      // A stream inside the transaction sees its uncommitted rows.
-      const seen: unknown[] = [];
-      for await (const page of w.stream(`select k from ${w.dialect.table(tx)}`)) seen.push(...page);
-      expect(seen).toEqual([{ k: 'kept' }]);
+    await w.transaction(async (t) => {
+      await t.insertRows(tx, ['k'], [['kept']]);
+      expect(await t.query(`select k from ${w.dialect.table(tx)}`)).toEqual([{ k: 'kept' }]);
     });
     expect(await w.query(`select * from ${w.dialect.table(tx)}`)).toEqual([{ k: 'kept' }]);
+  });
+
+  it('keeps a transaction to its handle: a stream or statement started during it runs outside and sees only committed rows', async () => {
+    const tx = { schema, name: 'tx_isolated' };
+    await w.execute(`create table ${w.dialect.table(tx)} (k text)`);
+    await w.insertRows(tx, ['k'], [['committed']]);
+    const during: unknown[] = [];
+    await w.transaction(async (t) => {
+      await t.insertRows(tx, ['k'], [['pending']]);
+      // Started while the transaction is open, as a background checkpoint and the next stream do.
+      for await (const page of w.stream(`select k from ${w.dialect.table(tx)} order by k`, 1)) during.push(...page);
+      during.push(...(await w.query(`select count(*)::int as n from ${w.dialect.table(tx)}`)));
+    });
+    expect(during).toEqual([{ k: 'committed' }, { n: 1 }]);
+    expect(await w.query(`select k from ${w.dialect.table(tx)} order by k`)).toEqual([{ k: 'committed' }, { k: 'pending' }]);
+  });
+
+  it('streams every row past many pages, whatever the caller does to a page it was given', async () => {
+    const t = { schema, name: 'paged' };
+    await w.execute(`create table ${w.dialect.table(t)} as select g as k from generate_series(1, 3500) g`);
+    let total = 0;
+    for await (const page of w.stream(`select k from ${w.dialect.table(t)}`, 1000)) {
+      total += page.length;
+      page.splice(0, page.length); // a consumer that takes the rows out of the array it got
+    }
+    expect(total).toBe(3500);
   });
 
   it("wraps the engine's error with the statement", async () => {

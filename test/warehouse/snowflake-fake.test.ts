@@ -128,13 +128,29 @@ describe('Snowflake connector against the fake', () => {
     const t = { schema: 'pqlsync', name: 'tx' };
     await w.execute(`create table ${w.dialect.table(t)} ("K" varchar)`);
     await expect(
-      w.transaction(async () => {
-        await w.insertRows(t, ['k'], [['lost']]);
-        await w.execute('select * from no_such_table');
+      w.transaction(async (tx) => {
+        await tx.insertRows(t, ['k'], [['lost']]);
+        await tx.execute('select * from no_such_table');
       }),
     ).rejects.toThrow(WarehouseError);
     expect(await w.query(`select * from ${w.dialect.table(t)}`)).toEqual([]);
     expect(fake.statements.filter((s) => /^(begin|rollback)$/.test(s))).toEqual(['begin', 'rollback']);
+  });
+
+  it('holds the session for a transaction: a statement started during it runs after the commit, outside it', async () => {
+    const t = { schema: 'pqlsync', name: 'tx_held' };
+    await w.execute(`create table ${w.dialect.table(t)} ("K" varchar)`);
+    const from = fake.statements.length;
+    let outside: Promise<unknown> | undefined;
+    await w.transaction(async (tx) => {
+      await tx.insertRows(t, ['k'], [['a']]);
+      outside = w.query(`select count(*) as n from ${w.dialect.table(t)}`); // as the lock heartbeat would
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await tx.insertRows(t, ['k'], [['b']]);
+    });
+    expect(await outside).toEqual([{ n: 2 }]);
+    const order = fake.statements.slice(from).map((s) => s.split(' ')[0]);
+    expect(order).toEqual(['begin', 'insert', 'insert', 'commit', 'select']);
   });
 
   it("wraps a query error with the engine's message and the statement", async () => {

@@ -14,7 +14,7 @@ import {
   type BackfillSelection,
 } from '../../run/backfill.ts';
 import type { Session } from '../../run/session.ts';
-import { syncStep } from '../../run/steps.ts';
+import { syncContext, syncStep } from '../../run/steps.ts';
 import { EXIT } from '../exit-codes.ts';
 import { sendProgress } from '../progress.ts';
 import { reportBackfillPlan, reportSync } from '../report.ts';
@@ -58,11 +58,7 @@ export function backfillCommand(io: CliIo, exit: ExitBox) {
       withSession(args, io, exit, async (session) => {
         const sync = findSync(session.project, args.sync);
         const selection = await selectionFrom(args);
-        const ctx = {
-          warehouse: session.warehouse,
-          state: session.state,
-          schemas: { models: session.project.config.schema, state: session.project.config.state_schema },
-        };
+        const ctx = syncContext(session);
         const prepared = await prepareBackfill(ctx, sync, { selection, resume: args.resume, restart: args.restart });
         const plan = await planBackfill(ctx, sync, prepared);
         reportBackfillPlan(session.log, prepared, plan);
