@@ -23,6 +23,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines on stdout (for Airflow, Actions, log shippers)', global: true })
     .option('wait', { type: 'number', default: 0, describe: 'When another run holds the lock, wait up to this many seconds for it instead of exiting 8', global: true })
     .option('as-of', { type: 'string', describe: "Pin the models' notion of now (ISO timestamp); default: the current time", global: true })
+    .option('models-schema', {
+      type: 'string',
+      describe: "Build and read models in this schema instead of pqlsync.yml's `schema` (a pull request's own; env PQLSYNC_MODELS_SCHEMA)",
+      global: true,
+    })
+    .option('state-schema', {
+      type: 'string',
+      describe: "Keep sync state in this schema instead of pqlsync.yml's `state_schema` (env PQLSYNC_STATE_SCHEMA)",
+      global: true,
+    })
     .command(demoCommand(io, exit) as unknown as CommandModule)
     .command(buildCommand(io, exit) as unknown as CommandModule)
     .command(testCommand(io, exit) as unknown as CommandModule)

@@ -1,4 +1,4 @@
-import { loadProject, type Project } from '../config/load-project.ts';
+import { loadProject, withSchemas, type Project } from '../config/load-project.ts';
 import { ConfigError, PqlsyncError } from '../errors.ts';
 import { closeSession, openSession, type Session } from '../run/session.ts';
 import { createLogger, redact, secretsFrom, type Logger } from '../util/logger.ts';
@@ -10,6 +10,19 @@ export interface GlobalArgs {
   asOf?: string;
   /** Seconds to wait for another run's lock (0: exit 8 at once). */
   wait?: number;
+  /** Overrides pqlsync.yml's `schema` (else PQLSYNC_MODELS_SCHEMA). */
+  modelsSchema?: string;
+  /** Overrides pqlsync.yml's `state_schema` (else PQLSYNC_STATE_SCHEMA). */
+  stateSchema?: string;
+}
+
+/** The project as this invocation sees it: --models-schema / --state-schema, or the environment, win over pqlsync.yml. */
+export function projectFor(project: Project, args: GlobalArgs, env: NodeJS.ProcessEnv): Project {
+  const pick = (flag: string | undefined, flagName: string, variable: string) =>
+    flag !== undefined ? { value: flag, source: flagName } : env[variable] ? { value: env[variable], source: variable } : undefined;
+  const models = pick(args.modelsSchema, '--models-schema', 'PQLSYNC_MODELS_SCHEMA');
+  const state = pick(args.stateSchema, '--state-schema', 'PQLSYNC_STATE_SCHEMA');
+  return withSchemas(project, { models: models?.value, state: state?.value, sources: { models: models?.source, state: state?.source } });
 }
 
 export interface CliIo {
@@ -50,7 +63,7 @@ export async function withSession(
   const log = loggerFor(args, io);
   let session: Session | undefined;
   try {
-    const project = options.project ?? (await loadProject(args.config));
+    const project = projectFor(options.project ?? (await loadProject(args.config)), args, options.env ?? io.env);
     session = await openSession(project, { log, env: options.env ?? io.env, asOf: parseAsOf(args.asOf), lockWaitMs: Math.max(0, args.wait ?? 0) * 1000 });
     const code = await body(session);
     exit.code = code ?? EXIT.ok;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import type { TableName } from '../../connectors/warehouse.ts';
-import { projectConfig, type ProjectConfig, type SyncConfig } from './schema.ts';
+import { identifier, projectConfig, type ProjectConfig, type SyncConfig } from './schema.ts';
 import { validate } from './validate.ts';
 
 export const CONFIG_FILE = 'pqlsync.yml';
@@ -66,6 +66,31 @@ function checkSyncs(config: ProjectConfig, file: string): void {
     }
   });
   if (problems.length > 0) throw new ConfigError(`${file} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
+/** Where a command builds models and keeps state, when a flag or the environment says otherwise than pqlsync.yml. */
+export interface SchemaOverrides {
+  models?: string;
+  state?: string;
+  /** Where the values came from, for messages (e.g. '--models-schema'). */
+  sources?: { models?: string; state?: string };
+}
+
+/**
+ * The project with its models schema and state schema replaced (a pull request's plan builds
+ * into a schema of its own). Each name is checked as pqlsync.yml's are.
+ */
+export function withSchemas(project: Project, overrides: SchemaOverrides): Project {
+  const check = (value: string | undefined, source: string) => {
+    if (value !== undefined && !identifier.safeParse(value).success) {
+      throw new ConfigError(`${source} '${value}' is not a schema name pqlsync accepts (lower-case letters, digits, underscores; not starting with a digit)`);
+    }
+    return value;
+  };
+  const models = check(overrides.models, overrides.sources?.models ?? 'the models schema');
+  const state = check(overrides.state, overrides.sources?.state ?? 'the state schema');
+  if (models === undefined && state === undefined) return project;
+  return { ...project, config: { ...project.config, schema: models ?? project.config.schema, state_schema: state ?? project.config.state_schema } };
 }
 
 export function findSync(project: Project, name: string): SyncConfig {

@@ -1,0 +1,110 @@
+/**
+ * The operations project (test/helpers/ops-fixture.ts: people → a scored model → HubSpot
+ * contacts) on a real PostgreSQL server, at sizes past every page, checkpoint and batch, with
+ * the CLI run in-process as a scheduler would run it. Each fixture has schemas of its own.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openWarehouse } from '../../connectors/registry.ts';
+import type { Warehouse } from '../../connectors/warehouse.ts';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
+import { runCli } from '../../src/cli/build-cli.ts';
+import { AS_OF, fixtureConfig, TOKEN, writeModels, type OpsFixtureOptions } from './ops-fixture.ts';
+import { memoryLogger } from './project.ts';
+import { postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+
+export interface CliResult {
+  code: number;
+  events: any[];
+  err: string;
+}
+
+export interface PostgresFixture {
+  dir: string;
+  config: string;
+  schemas: { raw: string; models: string; state: string };
+  sandbox: Sandbox;
+  env: NodeJS.ProcessEnv;
+  /** Runs the CLI in-process with --json and --as-of, against `config` (default: the fixture's). */
+  cli(args: string[], options?: { config?: string; signal?: AbortSignal }): Promise<CliResult>;
+  /** A warehouse connection of the test's own (the CLI opens its own). */
+  sql<T>(fn: (w: Warehouse) => Promise<T>): Promise<T>;
+  cleanup(): Promise<void>;
+}
+
+/** People 1..n in PostgreSQL, as seedPeople writes them into DuckDB. */
+export function seedPeopleSql(table: string, users: number): string {
+  return `create table ${table} as
+    select i as id, 'person' || lpad(i::text, 6, '0') || '@example.com' as email,
+      (i * 37) % 100 as score,
+      timestamp '2026-10-01 00:00:00' + make_interval(days => i % 30) as updated_at,
+      true as is_active
+    from generate_series(1, ${Math.trunc(users)}) i`;
+}
+
+export async function postgresFixture(options: OpsFixtureOptions & { users: number }): Promise<PostgresFixture> {
+  if (!postgresUrl) throw new Error('PQLSYNC_POSTGRES_URL is not set');
+  const schemas = { raw: testSchema('pgfx_raw'), models: testSchema('pgfx_models'), state: testSchema('pgfx_state') };
+  const dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-pg-'));
+  await writeModels(dir);
+  const config = path.join(dir, 'pqlsync.yml');
+  const settings = fixtureConfig('unused', {
+    ...options,
+    edit: (c) => {
+      c.warehouse = { type: 'postgres' };
+      c.schema = schemas.models;
+      c.state_schema = schemas.state;
+      c.sources = { people: `${schemas.raw}.people` };
+      options.edit?.(c);
+    },
+  });
+  await writeFile(config, JSON.stringify(settings, null, 2));
+  const env: NodeJS.ProcessEnv = { PQLSYNC_POSTGRES_URL: postgresUrl };
+  const sql = async <T>(fn: (w: Warehouse) => Promise<T>): Promise<T> => {
+    const w = await openWarehouse({ type: 'postgres' } as never, { projectRoot: dir, env });
+    try {
+      return await fn(w);
+    } finally {
+      await w.close();
+    }
+  };
+  await sql(async (w) => {
+    await w.execute(w.dialect.createSchema(schemas.raw));
+    await w.execute(seedPeopleSql(w.dialect.table({ schema: schemas.raw, name: 'people' }), options.users));
+  });
+  const sandbox = await startSandbox({ requestsPer10s: 100, windowMs: 1000, ...options.sandbox, accessToken: TOKEN });
+  const cliEnv = { ...env, HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_PATH: sandbox.url };
+  return {
+    dir,
+    config,
+    schemas,
+    sandbox,
+    env: cliEnv,
+    async cli(args, o = {}) {
+      const out = memoryLogger();
+      const err = memoryLogger();
+      const code = await runCli([...args, '--config', o.config ?? config, '--json', '--as-of', AS_OF], {
+        env: cliEnv,
+        out: out.sink,
+        err: err.sink,
+        signal: o.signal,
+      });
+      const events = out.lines
+        .join('')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
+      const errors = events.filter((e) => e.level === 'error').map((e) => e.msg);
+      return { code, events, err: [err.lines.join(''), ...errors].join('\n') };
+    },
+    sql,
+    async cleanup() {
+      await sandbox.stop();
+      await sql(async (w) => {
+        for (const schema of Object.values(schemas)) await w.execute(`drop schema if exists "${schema}" cascade`);
+      }).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

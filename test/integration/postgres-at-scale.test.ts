@@ -1,0 +1,165 @@
+/**
+ * Nothing lost on PostgreSQL at real sizes, with default page, checkpoint and batch sizes:
+ * a first sync of every row, a run with many changes and a removed set (on_removed: clear),
+ * and a full backfill. During each sync, a pull request's `build` and `plan` (another model,
+ * another mapping, a schema of its own) and a production `plan` run again and again beside it;
+ * the sync must deliver exactly its own plan. Checked record by record against the model, and
+ * by a final plan that finds nothing left to send.
+ *
+ * Issue 9: before the fix, the first sync sent 1,000 rows and exited 0 (the runner regrouped
+ * pages by splicing the array the PostgreSQL stream still read), and a plan beside a sync
+ * rewrote the changes table the sync was streaming.
+ * PQLSYNC_SCALE_USERS sets the size (default 12,000; the closing note's run used 50,000).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/cli/exit-codes.ts';
+import { postgresFixture, type PostgresFixture } from '../helpers/postgres-fixture.ts';
+import { fixtureConfig } from '../helpers/ops-fixture.ts';
+import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+
+const USERS = Number(process.env.PQLSYNC_SCALE_USERS ?? 12_000);
+const CHANGED = Math.round(USERS * 0.4);
+const REMOVED = Math.round(USERS * 0.04);
+const PROPERTIES = ['pql_score', 'pql_tier', 'pql_reason'] as const;
+
+noteSkippedPostgres('PostgreSQL at scale');
+
+describe.skipIf(!postgresUrl)(`PostgreSQL at scale (${USERS} contacts, default sizes)`, () => {
+  let f: PostgresFixture;
+  let prConfig: string;
+  const prSchema = testSchema('pgfx_pr');
+
+  beforeAll(async () => {
+    f = await postgresFixture({
+      users: USERS,
+      onRemoved: 'clear',
+      // 190 requests a 10 s window (Professional), the window shortened to 1 s for the suite.
+      sandbox: { requestsPer10s: 190, windowMs: 1000 },
+      edit: (c) => {
+        c.destination.requests_per_10s = 190;
+        c.syncs[0].guardrails = { tier_column: 'pql_tier', max_changed_share: 1, max_tier_shift: 1, min_rows: 100 };
+      },
+    });
+    // The pull request: another model (scores + 1) and another mapping (no pql_reason), same sync name.
+    const prDir = path.join(f.dir, 'pull-request');
+    await mkdir(path.join(prDir, 'models'), { recursive: true });
+    const pr = fixtureConfig('unused', {
+      edit: (c) => {
+        const main = JSON.parse(JSON.stringify(c));
+        Object.assign(c, { warehouse: { type: 'postgres' }, schema: prSchema, state_schema: f.schemas.state, sources: { people: `${f.schemas.raw}.people` } });
+        c.syncs[0].properties = main.syncs[0].properties.filter((p: { column: string }) => p.column !== 'pql_reason');
+        c.syncs[0].on_removed = 'clear';
+      },
+    });
+    prConfig = path.join(prDir, 'pqlsync.yml');
+    await writeFile(prConfig, JSON.stringify(pr, null, 2));
+    await writeFile(path.join(prDir, 'models', 'stg_people.sql'), `/*\nmaterialized: view\n*/\nselect id as person_id, lower(email) as email, score + 1 as score, is_active from {{ source('people') }}`);
+    await writeFile(
+      path.join(prDir, 'models', 'people_scores.sql'),
+      `/*\nmaterialized: table\nunique_key: email\n*/\nselect email, score as pql_score, case when score >= 80 then 'hot' when score >= 40 then 'warm' else 'cold' end as pql_tier from {{ ref('stg_people') }} where is_active`,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await f?.sql((w) => w.execute(`drop schema if exists "${prSchema}" cascade`)).catch(() => undefined);
+    await f?.cleanup();
+  });
+
+  /**
+   * Runs `args` while a pull request's build + plan and a production plan loop beside it,
+   * starting once HubSpot has seen the sync's first requests. Answers the sync's result and
+   * how many side plans completed while it sent.
+   */
+  async function syncBesidePlans(args: string[]) {
+    let done = false;
+    const before = f.sandbox.stats.requests;
+    const sync = f.cli(args).finally(() => (done = true));
+    let sidePlans = 0;
+    const side = (async () => {
+      while (!done && f.sandbox.stats.requests < before + 3) await new Promise((r) => setTimeout(r, 20));
+      while (!done) {
+        const results = await Promise.all([
+          f.cli(['build', '--models-schema', prSchema], { config: prConfig }).then((r) => (r.code === EXIT.ok ? f.cli(['plan', '--models-schema', prSchema], { config: prConfig }) : r)),
+          f.cli(['plan']),
+        ]);
+        if (!done) sidePlans += results.filter((r) => r.code === EXIT.ok).length;
+      }
+    })();
+    const [result] = await Promise.all([sync, side]);
+    return { result, sidePlans };
+  }
+
+  /** HubSpot holds, for every person, the model's values (active) or empty properties (removed); each once. */
+  async function expectHubSpotEqualsModel(removed: Set<string>) {
+    const model = await f.sql((w) => w.query(`select email, pql_score, pql_tier, pql_reason from ${w.dialect.table({ schema: f.schemas.models, name: 'people_scores' })}`));
+    const held = new Map<string, Record<string, string>>();
+    let duplicates = 0;
+    for (const record of f.sandbox.records('contacts')) {
+      if (held.has(record.properties.email)) duplicates++;
+      held.set(record.properties.email, record.properties);
+    }
+    expect(duplicates).toBe(0);
+    expect(held.size).toBe(USERS);
+    let mismatches = 0;
+    for (const row of model) {
+      const props = held.get(String(row.email));
+      for (const p of PROPERTIES) if (props?.[p] !== String(row[p])) mismatches++;
+    }
+    expect(mismatches, 'properties differing from the model').toBe(0);
+    expect(model.length).toBe(USERS - removed.size);
+    for (const email of removed) for (const p of PROPERTIES) expect(held.get(email)?.[p] ?? '', `${email}.${p}`).toBe('');
+  }
+
+  async function expectNothingLeftToSend(stateRows: number) {
+    const plan = (await f.cli(['plan'])).events.find((e) => e.event === 'plan');
+    expect(plan).toMatchObject({ new: 0, changed: 0, retrying: 0, removed: 0, to_send: 0 });
+    const [{ n, tables }] = await f.sql((w) =>
+      w.query(`select (select count(*)::int from "${f.schemas.state}".sync_state) as n,
+        (select count(*)::int from information_schema.tables where table_schema = '${f.schemas.state}'
+          and (table_name like 'changes\\_\\_%' or table_name like 'removed\\_\\_%' or table_name like 'outcomes\\_\\_%')) as tables`),
+    );
+    expect(n).toBe(stateRows);
+    expect(tables, 'per-run tables left behind').toBe(0);
+  }
+
+  it('delivers every row of a first sync, with plans and a pull request build running beside it', async () => {
+    const { result, sidePlans } = await syncBesidePlans(['run']);
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(result.events.find((e) => e.event === 'sync_done')).toMatchObject({ new: USERS, sent: USERS, delivered: USERS, failed: 0 });
+    expect(sidePlans).toBeGreaterThan(0);
+    await expectHubSpotEqualsModel(new Set());
+    await expectNothingLeftToSend(USERS);
+  });
+
+  it('delivers exactly the changed rows and clears exactly the removed ones', async () => {
+    await f.sql(async (w) => {
+      const people = w.dialect.table({ schema: f.schemas.raw, name: 'people' });
+      await w.execute(`update ${people} set score = (score + 7) % 100 where id <= ${CHANGED}`);
+      await w.execute(`update ${people} set is_active = false where id > ${USERS - REMOVED}`);
+    });
+    const { result, sidePlans } = await syncBesidePlans(['run']);
+    expect(result.code, result.err).toBe(EXIT.ok);
+    const done = result.events.find((e) => e.event === 'sync_done');
+    expect(done.removed).toBe(REMOVED);
+    expect(done.changed).toBe(CHANGED);
+    expect(done.sent).toBe(CHANGED + REMOVED);
+    expect(done.delivered).toBe(done.sent);
+    expect(sidePlans).toBeGreaterThan(0);
+    const removed = new Set(Array.from({ length: REMOVED }, (_, i) => `person${String(USERS - i).padStart(6, '0')}@example.com`));
+    await expectHubSpotEqualsModel(removed);
+    await expectNothingLeftToSend(USERS - REMOVED);
+  });
+
+  it('backfills every row, whatever state says', async () => {
+    f.sandbox.resetStats();
+    const { result, sidePlans } = await syncBesidePlans(['backfill', 'contact_sync', '--full', '--yes']);
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(result.events.find((e) => e.event === 'sync_done')).toMatchObject({ sent: USERS - REMOVED, delivered: USERS - REMOVED });
+    expect(f.sandbox.stats.recordsWritten).toBe(USERS - REMOVED);
+    expect(sidePlans).toBeGreaterThan(0);
+    await expectNothingLeftToSend(USERS - REMOVED);
+    expect(await f.cli(['backfill', 'contact_sync', '--resume', '--yes']).then((r) => r.err)).toMatch(/no unfinished backfill/);
+  });
+});
