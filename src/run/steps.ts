@@ -128,6 +128,13 @@ export async function syncStep(
       session.state.renewLock(sync.name, session.runId, ttl).catch(() => undefined);
     }, Math.max(1000, ttl / 3));
     heartbeat.unref();
+    for (const runId of await session.state.abandonDeadRuns(sync.name, session.runId)) {
+      session.log.warn(`  ${sync.name}: run ${runId} ended without finishing (killed?); its leftovers are cleaned up, and what it did not commit is sent again now`, {
+        event: 'dead_run_cleaned',
+        sync: sync.name,
+        run_id: runId,
+      });
+    }
     await session.state.startRun({ runId: session.runId, command: options.command ?? 'sync', syncName: sync.name, startedAt: started, status: 'running' });
     try {
       const result = await runSync(syncContext(session), destination, sync, {

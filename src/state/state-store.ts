@@ -142,6 +142,30 @@ export class StateStore {
     });
   }
 
+  /**
+   * Cleans up after runs of this sync that died without finishing (SIGKILL, a lost machine):
+   * their run-history rows still say 'running', and their per-run tables are left behind.
+   * Call it holding the sync's lock: then no other run of the sync is alive. Plans are not
+   * in run history, so a plan running beside us keeps its tables.
+   */
+  async abandonDeadRuns(syncName: string, currentRunId: string): Promise<string[]> {
+    const dead = await this.warehouse.query({
+      sql: `select run_id from ${this.t('runs')} where sync_name = ? and status = 'running' and run_id <> ?`,
+      values: [syncName, currentRunId],
+    });
+    const runIds = dead.map((r) => String(r.run_id));
+    for (const runId of runIds) {
+      for (const kind of RUN_TABLE_KINDS) {
+        await this.warehouse.execute(`drop table if exists ${this.t(runTableName(kind, syncName, runId))}`);
+      }
+      await this.warehouse.execute({
+        sql: `update ${this.t('runs')} set status = 'failed', finished_at = ?, message = ? where sync_name = ? and run_id = ?`,
+        values: [new Date(), 'abandoned: the process ended without finishing (killed?); found and cleaned up by the next run', syncName, runId],
+      });
+    }
+    return runIds;
+  }
+
   async startRun(run: RunRecord): Promise<void> {
     await this.warehouse.execute({
       sql: `insert into ${this.t('runs')} (run_id, command, sync_name, started_at, status) values (?, ?, ?, ?, ?)`,
@@ -254,11 +278,14 @@ export class StateStore {
   }
 }
 
+/** The kinds of table private to one run of a sync: its diff (changes, removed) and its checkpoint staging. */
+export const RUN_TABLE_KINDS = ['changes', 'removed', 'outcomes'] as const;
+
 /**
  * The name of a table private to one run of one sync (`<kind>__<sync>__<run tag>`): a `plan`,
  * a `build` or another run never reads or writes what this run created.
  */
-export function runTableName(kind: string, syncName: string, runId: string): string {
+export function runTableName(kind: (typeof RUN_TABLE_KINDS)[number], syncName: string, runId: string): string {
   return `${kind}__${syncName}__${runTag(runId)}`;
 }
 

@@ -30,7 +30,22 @@ export interface PostgresFixture {
   cli(args: string[], options?: { config?: string; signal?: AbortSignal }): Promise<CliResult>;
   /** A warehouse connection of the test's own (the CLI opens its own). */
   sql<T>(fn: (w: Warehouse) => Promise<T>): Promise<T>;
+  /**
+   * HubSpot against the model, record by record: each of `people` contacts held once, the
+   * model's values on the active ones, empty properties on `removed`. Answers the problems.
+   */
+  compareWithModel(people: number, removed: Set<string>): Promise<string[]>;
+  /** What a plan finds left to send, the sync state rows, and the per-run tables left behind. */
+  leftOver(): Promise<{ plan: any; stateRows: number; runTables: number }>;
   cleanup(): Promise<void>;
+}
+
+/** The mapped columns of the fixture's sync. */
+export const PEOPLE_PROPERTIES = ['pql_score', 'pql_tier', 'pql_reason'] as const;
+
+/** person000042@example.com */
+export function personEmail(id: number): string {
+  return `person${String(id).padStart(6, '0')}@example.com`;
 }
 
 /** People 1..n in PostgreSQL, as seedPeople writes them into DuckDB. */
@@ -99,6 +114,39 @@ export async function postgresFixture(options: OpsFixtureOptions & { users: numb
       return { code, events, err: [err.lines.join(''), ...errors].join('\n') };
     },
     sql,
+    async compareWithModel(people, removed) {
+      const problems: string[] = [];
+      const model = await sql((w) => w.query(`select email, ${PEOPLE_PROPERTIES.join(', ')} from ${w.dialect.table({ schema: schemas.models, name: 'people_scores' })}`));
+      const held = new Map<string, Record<string, string>>();
+      for (const record of sandbox.records('contacts')) {
+        if (held.has(record.properties.email)) problems.push(`${record.properties.email}: held twice`);
+        held.set(record.properties.email, record.properties);
+      }
+      if (held.size !== people) problems.push(`HubSpot holds ${held.size} contacts, expected ${people}`);
+      if (model.length !== people - removed.size) problems.push(`the model has ${model.length} rows, expected ${people - removed.size}`);
+      for (const row of model) {
+        const props = held.get(String(row.email));
+        for (const p of PEOPLE_PROPERTIES) if (props?.[p] !== String(row[p])) problems.push(`${row.email}.${p}: HubSpot ${props?.[p]}, model ${row[p]}`);
+      }
+      for (const email of removed) for (const p of PEOPLE_PROPERTIES) if ((held.get(email)?.[p] ?? '') !== '') problems.push(`${email}.${p}: not cleared`);
+      return problems;
+    },
+    async leftOver() {
+      const out = memoryLogger();
+      await runCli(['plan', '--config', config, '--json', '--as-of', AS_OF], { env: cliEnv, out: out.sink, err: memoryLogger().sink });
+      const plan = out.lines
+        .join('')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .find((e) => e.event === 'plan');
+      const [row] = await sql((w) =>
+        w.query(`select (select count(*)::int from "${schemas.state}".sync_state) as n,
+          (select count(*)::int from information_schema.tables where table_schema = '${schemas.state}'
+            and (table_name like 'changes\\_\\_%' or table_name like 'removed\\_\\_%' or table_name like 'outcomes\\_\\_%')) as tables`),
+      );
+      return { plan, stateRows: Number(row.n), runTables: Number(row.tables) };
+    },
     async cleanup() {
       await sandbox.stop();
       await sql(async (w) => {

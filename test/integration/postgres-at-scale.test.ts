@@ -15,14 +15,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { postgresFixture, type PostgresFixture } from '../helpers/postgres-fixture.ts';
+import { personEmail, postgresFixture, type PostgresFixture } from '../helpers/postgres-fixture.ts';
 import { fixtureConfig } from '../helpers/ops-fixture.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
 
 const USERS = Number(process.env.PQLSYNC_SCALE_USERS ?? 12_000);
 const CHANGED = Math.round(USERS * 0.4);
 const REMOVED = Math.round(USERS * 0.04);
-const PROPERTIES = ['pql_score', 'pql_tier', 'pql_reason'] as const;
 
 noteSkippedPostgres('PostgreSQL at scale');
 
@@ -91,37 +90,15 @@ describe.skipIf(!postgresUrl)(`PostgreSQL at scale (${USERS} contacts, default s
     return { result, sidePlans };
   }
 
-  /** HubSpot holds, for every person, the model's values (active) or empty properties (removed); each once. */
   async function expectHubSpotEqualsModel(removed: Set<string>) {
-    const model = await f.sql((w) => w.query(`select email, pql_score, pql_tier, pql_reason from ${w.dialect.table({ schema: f.schemas.models, name: 'people_scores' })}`));
-    const held = new Map<string, Record<string, string>>();
-    let duplicates = 0;
-    for (const record of f.sandbox.records('contacts')) {
-      if (held.has(record.properties.email)) duplicates++;
-      held.set(record.properties.email, record.properties);
-    }
-    expect(duplicates).toBe(0);
-    expect(held.size).toBe(USERS);
-    let mismatches = 0;
-    for (const row of model) {
-      const props = held.get(String(row.email));
-      for (const p of PROPERTIES) if (props?.[p] !== String(row[p])) mismatches++;
-    }
-    expect(mismatches, 'properties differing from the model').toBe(0);
-    expect(model.length).toBe(USERS - removed.size);
-    for (const email of removed) for (const p of PROPERTIES) expect(held.get(email)?.[p] ?? '', `${email}.${p}`).toBe('');
+    expect((await f.compareWithModel(USERS, removed)).slice(0, 10)).toEqual([]);
   }
 
   async function expectNothingLeftToSend(stateRows: number) {
-    const plan = (await f.cli(['plan'])).events.find((e) => e.event === 'plan');
-    expect(plan).toMatchObject({ new: 0, changed: 0, retrying: 0, removed: 0, to_send: 0 });
-    const [{ n, tables }] = await f.sql((w) =>
-      w.query(`select (select count(*)::int from "${f.schemas.state}".sync_state) as n,
-        (select count(*)::int from information_schema.tables where table_schema = '${f.schemas.state}'
-          and (table_name like 'changes\\_\\_%' or table_name like 'removed\\_\\_%' or table_name like 'outcomes\\_\\_%')) as tables`),
-    );
-    expect(n).toBe(stateRows);
-    expect(tables, 'per-run tables left behind').toBe(0);
+    const left = await f.leftOver();
+    expect(left.plan).toMatchObject({ new: 0, changed: 0, retrying: 0, removed: 0, to_send: 0 });
+    expect(left.stateRows).toBe(stateRows);
+    expect(left.runTables, 'per-run tables left behind').toBe(0);
   }
 
   it('delivers every row of a first sync, with plans and a pull request build running beside it', async () => {
@@ -147,7 +124,7 @@ describe.skipIf(!postgresUrl)(`PostgreSQL at scale (${USERS} contacts, default s
     expect(done.sent).toBe(CHANGED + REMOVED);
     expect(done.delivered).toBe(done.sent);
     expect(sidePlans).toBeGreaterThan(0);
-    const removed = new Set(Array.from({ length: REMOVED }, (_, i) => `person${String(USERS - i).padStart(6, '0')}@example.com`));
+    const removed = new Set(Array.from({ length: REMOVED }, (_, i) => personEmail(USERS - i)));
     await expectHubSpotEqualsModel(removed);
     await expectNothingLeftToSend(USERS - REMOVED);
   });
