@@ -88,6 +88,8 @@ describe.skipIf(!postgresUrl)(`PostgreSQL at scale (${USERS} contacts, default s
       }
     })();
     const [result] = await Promise.all([sync, side]);
+    const summary = result.events.find((e) => e.event === 'sync_done');
+    console.log(JSON.stringify({ command: args.join(' '), users: USERS, exit: result.code, ...(summary && { new: summary.new, changed: summary.changed, removed: summary.removed, sent: summary.sent, delivered: summary.delivered, requests: summary.requests, ms: summary.ms }), sidePlansDuringSync: sidePlans }));
     return { result, sidePlans };
   }
 
