@@ -3,7 +3,7 @@
  * contacts) on a real PostgreSQL server, at sizes past every page, checkpoint and batch, with
  * the CLI run in-process as a scheduler would run it. Each fixture has schemas of its own.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openWarehouse } from '../../connectors/registry.ts';
@@ -20,10 +20,39 @@ export interface CliResult {
   err: string;
 }
 
+/**
+ * A pull request's project beside the fixture's: the same sync name and state schema, models
+ * built into a schema of its own, another model (every active score + 50) and another mapping
+ * (no pql_reason). Answers its pqlsync.yml and models schema.
+ */
+export async function pullRequestProject(f: PostgresFixture): Promise<{ config: string; schema: string }> {
+  const schema = testSchema('pgfx_pr');
+  const dir = path.join(f.dir, 'pull-request');
+  await mkdir(path.join(dir, 'models'), { recursive: true });
+  const config = path.join(dir, 'pqlsync.yml');
+  const pr = fixtureConfig('unused', {
+    onRemoved: 'clear',
+    edit: (c) => {
+      Object.assign(c, { warehouse: { type: 'postgres' }, schema, state_schema: f.schemas.state, sources: { people: `${f.schemas.raw}.people` } });
+      c.syncs[0].properties = c.syncs[0].properties.filter((p: { column: string }) => p.column !== 'pql_reason');
+      c.syncs[0].guardrails = { max_changed_share: 1, min_rows: 100 };
+    },
+  });
+  await writeFile(config, JSON.stringify(pr, null, 2));
+  await writeFile(
+    path.join(dir, 'models', 'people_scores.sql'),
+    `/*\nmaterialized: table\nunique_key: email\n*/\nselect lower(email) as email, (score + 50) % 100 as pql_score, 'cold' as pql_tier from {{ source('people') }} where is_active`,
+  );
+  f.extraSchemas.push(schema);
+  return { config, schema };
+}
+
 export interface PostgresFixture {
   dir: string;
   config: string;
   schemas: { raw: string; models: string; state: string };
+  /** More schemas the test made (dropped at cleanup). */
+  extraSchemas: string[];
   sandbox: Sandbox;
   env: NodeJS.ProcessEnv;
   /** Runs the CLI in-process with --json and --as-of, against `config` (default: the fixture's). */
@@ -90,10 +119,12 @@ export async function postgresFixture(options: OpsFixtureOptions & { users: numb
   });
   const sandbox = await startSandbox({ requestsPer10s: 100, windowMs: 1000, ...options.sandbox, accessToken: TOKEN });
   const cliEnv = { ...env, HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_PATH: sandbox.url };
+  const extraSchemas: string[] = [];
   return {
     dir,
     config,
     schemas,
+    extraSchemas,
     sandbox,
     env: cliEnv,
     async cli(args, o = {}) {
@@ -150,7 +181,7 @@ export async function postgresFixture(options: OpsFixtureOptions & { users: numb
     async cleanup() {
       await sandbox.stop();
       await sql(async (w) => {
-        for (const schema of Object.values(schemas)) await w.execute(`drop schema if exists "${schema}" cascade`);
+        for (const schema of [...Object.values(schemas), ...extraSchemas]) await w.execute(`drop schema if exists "${schema}" cascade`);
       }).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },

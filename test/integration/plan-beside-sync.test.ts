@@ -5,8 +5,6 @@
  * Before the fix, the plan rewrote the changes and removed tables the sync read and rebuilt
  * the delivered snapshot with the pull request's columns.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDestination } from '../../connectors/registry.ts';
 import type { Destination } from '../../connectors/destination.ts';
@@ -16,10 +14,10 @@ import { closeSession, openSession } from '../../src/run/session.ts';
 import { planSync } from '../../src/run/sync.ts';
 import { syncContext, syncStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
-import { AS_OF, fixtureConfig } from '../helpers/ops-fixture.ts';
-import { postgresFixture, type PostgresFixture } from '../helpers/postgres-fixture.ts';
+import { AS_OF } from '../helpers/ops-fixture.ts';
+import { postgresFixture, pullRequestProject, type PostgresFixture } from '../helpers/postgres-fixture.ts';
 import { memoryLogger } from '../helpers/project.ts';
-import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
 const USERS = 3000;
 noteSkippedPostgres('plan beside a sync');
@@ -27,7 +25,7 @@ noteSkippedPostgres('plan beside a sync');
 describe.skipIf(!postgresUrl)('a plan beside a running sync (PostgreSQL)', () => {
   let f: PostgresFixture;
   let prConfig: string;
-  const prSchema = testSchema('pgfx_pr');
+  let prSchema: string;
 
   beforeAll(async () => {
     f = await postgresFixture({
@@ -36,23 +34,8 @@ describe.skipIf(!postgresUrl)('a plan beside a running sync (PostgreSQL)', () =>
       edit: (c) => (c.syncs[0].guardrails = { tier_column: 'pql_tier', max_changed_share: 1, max_tier_shift: 1, min_rows: 100 }),
     });
     expect((await f.cli(['run'])).code).toBe(EXIT.ok);
-    const prDir = path.join(f.dir, 'pull-request');
-    await mkdir(path.join(prDir, 'models'), { recursive: true });
-    prConfig = path.join(prDir, 'pqlsync.yml');
-    const pr = fixtureConfig('unused', {
-      onRemoved: 'clear',
-      edit: (c) => {
-        Object.assign(c, { warehouse: { type: 'postgres' }, schema: prSchema, state_schema: f.schemas.state, sources: { people: `${f.schemas.raw}.people` } });
-        c.syncs[0].properties = c.syncs[0].properties.filter((p: { column: string }) => p.column !== 'pql_reason');
-        c.syncs[0].guardrails = { max_changed_share: 1, min_rows: 100 };
-      },
-    });
-    await writeFile(prConfig, JSON.stringify(pr, null, 2));
-    // Every active person's score moves, and nobody leaves: a changes table unlike the sync's.
-    await writeFile(
-      path.join(prDir, 'models', 'people_scores.sql'),
-      `/*\nmaterialized: table\nunique_key: email\n*/\nselect lower(email) as email, (score + 50) % 100 as pql_score, 'cold' as pql_tier from {{ source('people') }}`,
-    );
+    // Every active person's score moves, with another mapping: a changes table unlike the sync's.
+    ({ config: prConfig, schema: prSchema } = await pullRequestProject(f));
     expect((await f.cli(['build'], { config: prConfig })).code).toBe(EXIT.ok);
     // The production change: 600 scores move, 300 people leave.
     await f.sql(async (w) => {
@@ -63,10 +46,7 @@ describe.skipIf(!postgresUrl)('a plan beside a running sync (PostgreSQL)', () =>
     expect((await f.cli(['build'])).code).toBe(EXIT.ok);
   }, 120_000);
 
-  afterAll(async () => {
-    await f?.sql((w) => w.execute(`drop schema if exists "${prSchema}" cascade`)).catch(() => undefined);
-    await f?.cleanup();
-  });
+  afterAll(async () => f?.cleanup());
 
   it('sends and records exactly its own plan', async () => {
     const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });

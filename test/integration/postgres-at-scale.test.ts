@@ -11,13 +11,10 @@
  * rewrote the changes table the sync was streaming.
  * PQLSYNC_SCALE_USERS sets the size (default 12,000; the closing note's run used 50,000).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { personEmail, postgresFixture, type PostgresFixture } from '../helpers/postgres-fixture.ts';
-import { fixtureConfig } from '../helpers/ops-fixture.ts';
-import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+import { personEmail, postgresFixture, pullRequestProject, type PostgresFixture } from '../helpers/postgres-fixture.ts';
+import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
 const USERS = Number(process.env.PQLSYNC_SCALE_USERS ?? 12_000);
 const CHANGED = Math.round(USERS * 0.4);
@@ -28,7 +25,7 @@ noteSkippedPostgres('PostgreSQL at scale');
 describe.skipIf(!postgresUrl)(`PostgreSQL at scale (${USERS} contacts, default sizes)`, () => {
   let f: PostgresFixture;
   let prConfig: string;
-  const prSchema = testSchema('pgfx_pr');
+  let prSchema: string;
 
   beforeAll(async () => {
     f = await postgresFixture({
@@ -42,30 +39,11 @@ describe.skipIf(!postgresUrl)(`PostgreSQL at scale (${USERS} contacts, default s
         c.syncs[0].guardrails = { tier_column: 'pql_tier', max_changed_share: 1, max_tier_shift: 1, min_rows: 100 };
       },
     });
-    // The pull request: another model (scores + 1) and another mapping (no pql_reason), same sync name.
-    const prDir = path.join(f.dir, 'pull-request');
-    await mkdir(path.join(prDir, 'models'), { recursive: true });
-    const pr = fixtureConfig('unused', {
-      edit: (c) => {
-        const main = JSON.parse(JSON.stringify(c));
-        Object.assign(c, { warehouse: { type: 'postgres' }, schema: prSchema, state_schema: f.schemas.state, sources: { people: `${f.schemas.raw}.people` } });
-        c.syncs[0].properties = main.syncs[0].properties.filter((p: { column: string }) => p.column !== 'pql_reason');
-        c.syncs[0].on_removed = 'clear';
-      },
-    });
-    prConfig = path.join(prDir, 'pqlsync.yml');
-    await writeFile(prConfig, JSON.stringify(pr, null, 2));
-    await writeFile(path.join(prDir, 'models', 'stg_people.sql'), `/*\nmaterialized: view\n*/\nselect id as person_id, lower(email) as email, score + 1 as score, is_active from {{ source('people') }}`);
-    await writeFile(
-      path.join(prDir, 'models', 'people_scores.sql'),
-      `/*\nmaterialized: table\nunique_key: email\n*/\nselect email, score as pql_score, case when score >= 80 then 'hot' when score >= 40 then 'warm' else 'cold' end as pql_tier from {{ ref('stg_people') }} where is_active`,
-    );
+    // The pull request: another model and another mapping, the same sync name.
+    ({ config: prConfig, schema: prSchema } = await pullRequestProject(f));
   }, 120_000);
 
-  afterAll(async () => {
-    await f?.sql((w) => w.execute(`drop schema if exists "${prSchema}" cascade`)).catch(() => undefined);
-    await f?.cleanup();
-  });
+  afterAll(async () => f?.cleanup());
 
   /**
    * Runs `args` while a pull request's build + plan and a production plan loop beside it,
