@@ -42,6 +42,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command(propertiesCommand(io, exit) as unknown as CommandModule)
     .command(statusCommand(io, exit) as unknown as CommandModule)
     .command((await import('./commands/backfill.command.ts')).backfillCommand(io, exit) as unknown as CommandModule)
+    .command((await import('./commands/evaluate.command.ts')).evaluateCommand(io, exit) as unknown as CommandModule)
     .demandCommand(1, 'Name a command: pqlsync --help lists them.')
     .strict()
     .epilogue(

@@ -110,6 +110,49 @@ export const warehouseConfig = z.discriminatedUnion('type', [
 ]);
 export type WarehouseConfig = z.infer<typeof warehouseConfig>;
 
+/**
+ * What `pqlsync evaluate` backtests for one kind of record: the model holding its scores and
+ * the outcomes it is judged against (a source, or a model, with one converted_at per record;
+ * NULL or no row: never converted).
+ */
+export const evaluateTarget = z
+  .object({
+    /** The model with one row per record and its score (0-100) and tier. */
+    model: identifier,
+    key: identifier,
+    score: identifier,
+    tier: identifier,
+    /** Tiers from lowest to highest; the last ones listed in `pql_tiers` count as a PQL. */
+    tiers: z.array(z.string().min(1)).min(1).default(['cold', 'warm', 'hot', 'sales_ready']),
+    pql_tiers: z.array(z.string().min(1)).min(1).default(['hot', 'sales_ready']),
+    outcomes: z
+      .object({
+        source: identifier.optional(),
+        model: identifier.optional(),
+        key: identifier,
+        converted_at: identifier.default('converted_at'),
+      })
+      .strict()
+      .refine((o) => (o.source === undefined) !== (o.model === undefined), { message: 'name exactly one of source or model' }),
+  })
+  .strict()
+  .refine((t) => t.pql_tiers.every((p) => t.tiers.includes(p)), { message: 'every pql_tiers value must be one of tiers', path: ['pql_tiers'] });
+export type EvaluateTarget = z.infer<typeof evaluateTarget>;
+
+export const evaluateConfig = z
+  .object({
+    /** Days after each backtest date in which a conversion counts. */
+    horizon_days: z.number().int().positive().default(30),
+    /** Days between backtest dates. */
+    every_days: z.number().int().positive().default(7),
+    /** Number of backtest dates, the latest one horizon_days before the data's end. */
+    dates: z.number().int().positive().default(13),
+    /** Keyed by a name used in reports (contacts, accounts). */
+    targets: z.record(identifier, evaluateTarget),
+  })
+  .strict();
+export type EvaluateConfig = z.infer<typeof evaluateConfig>;
+
 export const projectConfig = z
   .object({
     name: z.string().min(1),
@@ -136,6 +179,8 @@ export const projectConfig = z
       })
       .strict(),
     syncs: z.array(syncConfig).min(1),
+    /** `pqlsync evaluate`: backtest the scores against outcomes. */
+    evaluate: evaluateConfig.optional(),
   })
   .strict();
 export type ProjectConfig = z.infer<typeof projectConfig>;

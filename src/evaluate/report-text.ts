@@ -1,0 +1,59 @@
+/** The terminal form of an evaluation: a summary and the conversion tables per target. */
+import type { Difference } from './compare.ts';
+import type { EvaluationReport, ScoringReport } from './evaluate.ts';
+import type { GroupStats } from './metrics.ts';
+
+export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+export const num = (x: number): string => x.toLocaleString('en-US');
+export const fixed = (x: number | null, digits = 3): string => (x === null ? 'n/a' : x.toFixed(digits));
+
+export function renderEvaluationText(report: EvaluationReport): string {
+  const lines: string[] = [];
+  const first = report.dates[0]?.slice(0, 10);
+  const last = report.dates[report.dates.length - 1]?.slice(0, 10);
+  lines.push(`Backtest: ${report.dates.length} dates from ${first} to ${last}, conversions within ${report.horizonDays} days after each (data to ${report.asOf.slice(0, 10)})`);
+  if (report.candidate) lines.push(`Candidate scoring: ${report.candidate}`);
+  for (const [name, t] of Object.entries(report.targets)) {
+    lines.push('');
+    lines.push(...summary(name, 'current', t.current));
+    if (t.candidate) lines.push(...summary(name, 'candidate', t.candidate));
+    if (t.comparison) {
+      const c = t.comparison;
+      lines.push(`  candidate vs current (${num(c.records)} record-dates, ${c.replicates} bootstrap replicates):`);
+      lines.push(`    AUC ${diff(c.auc, 3)}`);
+      lines.push(`    ${c.topTier} lift ${diff(c.topTierLift, 2)}`);
+    }
+    lines.push(...table('tier', t.current.tiers, t.candidate?.tiers));
+    lines.push(...table('score band', t.current.bands, t.candidate?.bands));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function summary(name: string, label: string, s: ScoringReport): string[] {
+  const median = s.medianDaysToConvert === null ? 'n/a' : `${s.medianDaysToConvert} days`;
+  return [
+    `${name} (${label} scoring): ${num(s.records)} record-dates, ${num(s.conversions)} converted (baseline ${pct(s.baselineRate, 2)})`,
+    `  AUC ${fixed(s.auc)} · PQL (${s.pql.tiers.join(', ')}): precision ${pct(s.pql.precision)}, recall ${pct(s.pql.recall)}, lift ${s.pql.lift.toFixed(2)}× · median PQL → conversion ${median}`,
+    `  ${s.distinctScores} distinct scores; ${pct(s.zeroShare)} score exactly 0`,
+  ];
+}
+
+function diff(d: Difference, digits: number): string {
+  const interval = d.interval ? ` (95% interval ${signed(d.interval[0], digits)} to ${signed(d.interval[1], digits)})` : '';
+  return `${fixed(d.current, digits)} → ${fixed(d.candidate, digits)}: ${d.difference === null ? 'n/a' : signed(d.difference, digits)}${interval}`;
+}
+
+function signed(x: number, digits: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
+}
+
+function table(title: string, rows: GroupStats[], candidate?: GroupStats[]): string[] {
+  const header = [title.padEnd(12), 'records'.padStart(9), 'conv'.padStart(7), 'rate'.padStart(7), 'lift'.padStart(7), 'captured'.padStart(9)];
+  const cells = (g: GroupStats) => [num(g.records).padStart(9), num(g.conversions).padStart(7), pct(g.rate).padStart(7), `${g.lift.toFixed(2)}×`.padStart(7), pct(g.captured).padStart(9)];
+  const out = [`  ${header.join(' ')}${candidate ? `   │ candidate: ${header.slice(1).join(' ')}` : ''}`];
+  rows.forEach((g, i) => {
+    const right = candidate?.[i] ? `   │            ${cells(candidate[i]).join(' ')}` : '';
+    out.push(`  ${g.label.padEnd(12)} ${cells(g).join(' ')}${right}`);
+  });
+  return out;
+}
