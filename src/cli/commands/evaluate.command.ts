@@ -54,7 +54,7 @@ export function evaluateCommand(io: CliIo, exit: ExitBox) {
         const html = path.resolve(args.html ?? path.join(session.project.root, '.pqlsync', 'evaluate.html'));
         await mkdir(path.dirname(html), { recursive: true });
         await writeFile(html, renderEvaluationHtml(report));
-        if (session.log.json) session.log.info('evaluation', { event: 'evaluation', html, ...report });
+        if (session.log.json) session.log.info(`evaluation written to ${html}`, { event: 'evaluation', html, report });
         else io.out.write(`${renderEvaluationText(report)}\nHTML report: ${html}\n`);
       }),
   };
