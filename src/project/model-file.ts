@@ -15,11 +15,30 @@ export interface ModelHeader {
   unique_key?: string;
   description?: string;
   tests: {
-    unique?: string[];
-    not_null?: string[];
-    accepted_values?: Record<string, (string | number | boolean)[]>;
-    relationships?: Record<string, { to: string; field: string }>;
+    unique?: (string | ColumnTest)[];
+    not_null?: (string | ColumnTest)[];
+    accepted_values?: Record<string, AcceptedValues | ({ values: AcceptedValues } & TestSeverity)>;
+    relationships?: Record<string, { to: string; field: string } & TestSeverity>;
   };
+}
+
+type AcceptedValues = (string | number | boolean)[];
+
+/**
+ * How a failing test counts, as dbt's `severity`, `warn_if` and `error_if`. A threshold is
+ * a comparison with a row count or a share of the model's rows: '>0' (the default), '>100',
+ * '>=1%'. With severity error (the default) a test errors when its failures meet `error_if`,
+ * else warns when they meet `warn_if`; with severity warn it never errors. A warning is
+ * reported and the run goes on; an error stops the run before anything is sent.
+ */
+export interface TestSeverity {
+  severity?: 'error' | 'warn';
+  warn_if?: string;
+  error_if?: string;
+}
+
+export interface ColumnTest extends TestSeverity {
+  column: string;
 }
 
 /** A `ref('name')` or `source('name')` and the file line it is written on. */
@@ -43,12 +62,23 @@ export interface Model {
   sources: ModelReference[];
 }
 
-const columns = z.array(identifier).min(1);
+/** '>0', '>100', '>=1%', '> 0.5%': a comparison with a count of failures or a share of the model's rows. */
+export const TEST_THRESHOLD = /^\s*(>=|>)\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/;
+const threshold = z.string().regex(TEST_THRESHOLD, "a threshold like '>0', '>100' or '>=1%'");
+const severity = {
+  severity: z.enum(['error', 'warn']).optional(),
+  warn_if: threshold.optional(),
+  error_if: threshold.optional(),
+};
+const columns = z.array(z.union([identifier, z.object({ column: identifier, ...severity }).strict()])).min(1);
+const acceptedValues = z.array(z.union([z.string(), z.number(), z.boolean()])).min(1);
 
 /**
  * The header schema. `unique` and `not_null` list columns tested one by one;
  * `accepted_values` maps a column to its allowed values (NULL always passes, as in dbt);
  * `relationships` maps a column to a model and column every non-null value must exist in.
+ * Any test may carry `severity`, `warn_if` and `error_if` (see TestSeverity): a column as
+ * `{ column: c, severity: warn }`, allowed values as `{ values: [...], error_if: '>1%' }`.
  */
 export const modelHeaderSchema = z
   .object({
@@ -60,9 +90,9 @@ export const modelHeaderSchema = z
         unique: columns.optional(),
         not_null: columns.optional(),
         accepted_values: z
-          .record(identifier, z.array(z.union([z.string(), z.number(), z.boolean()])).min(1))
+          .record(identifier, z.union([acceptedValues, z.object({ values: acceptedValues, ...severity }).strict()]))
           .optional(),
-        relationships: z.record(identifier, z.object({ to: identifier, field: identifier }).strict()).optional(),
+        relationships: z.record(identifier, z.object({ to: identifier, field: identifier, ...severity }).strict()).optional(),
       })
       .strict()
       .default({}),

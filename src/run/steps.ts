@@ -5,7 +5,7 @@ import { loadModels, type Model } from '../project/load-models.ts';
 import { orderModels, selectModels } from '../project/graph.ts';
 import type { CompileContext } from '../compile/compile-model.ts';
 import { buildModels, type BuiltModel } from './build-models.ts';
-import { assertModelTestsPass, testModels, type ModelTestResult } from './test-models.ts';
+import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult } from './test-models.ts';
 import { waitForLock, type Session } from './session.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
@@ -48,14 +48,23 @@ export async function buildStep(session: Session, select: string[] = []): Promis
 export async function testStep(session: Session, select: string[] = []): Promise<ModelTestResult[]> {
   const models = await loadSelectedModels(session, select);
   const results = await testModels(session.warehouse, models, compileContext(session));
-  const failed = results.filter((r) => r.failures > 0);
+  const failed = results.filter((r) => r.status === 'error');
+  const warned = results.filter((r) => r.status === 'warn');
   const skipped = results.filter((r) => r.skipped);
-  session.log.info(`  ${results.length - skipped.length} model tests, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`, {
-    event: 'models_tested',
-    tests: results.length - skipped.length,
-    failed: failed.length,
-    skipped: skipped.length,
-  });
+  session.log.info(
+    `  ${results.length - skipped.length} model tests, ${failed.length} failed${warned.length ? `, ${warned.length} with warnings` : ''}${skipped.length ? `, ${skipped.length} skipped` : ''}`,
+    { event: 'models_tested', tests: results.length - skipped.length, failed: failed.length, warned: warned.length, skipped: skipped.length },
+  );
+  for (const w of warned) {
+    session.log.warn(`  ${describeFailure(w)} (severity ${w.severity.severity}; the run goes on)`, {
+      event: 'model_test_warning',
+      model: w.model,
+      file: w.file,
+      test: w.test,
+      failures: w.failures,
+      sample: w.sample,
+    });
+  }
   for (const s of skipped) session.log.warn(`  skipped ${s.model}: ${s.test}: ${s.skipped}`, { event: 'model_test_skipped', model: s.model, test: s.test, reason: s.skipped });
   assertModelTestsPass(results);
   return results;

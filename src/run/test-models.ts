@@ -8,7 +8,7 @@
 import type { Dialect, Query, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { CompileContext } from '../compile/compile-model.ts';
 import { ModelError } from '../errors.ts';
-import type { Model } from '../project/model-file.ts';
+import { TEST_THRESHOLD, type Model, type TestSeverity } from '../project/model-file.ts';
 
 export interface ModelTestResult {
   model: string;
@@ -28,6 +28,13 @@ export interface ModelTestResult {
   sample: string[];
   /** Why the test did not run (a relationships test whose parent model is not built, under --select). */
   skipped?: string;
+  /**
+   * pass; warn (failures met `warn_if`, or the test's severity is warn: reported, the run goes
+   * on); error (failures met `error_if`: the run stops before anything is sent).
+   */
+  status: 'pass' | 'warn' | 'error';
+  /** The test's severity and thresholds as the header wrote them (defaults: error, '>0', '>0'). */
+  severity: Required<TestSeverity>;
 }
 
 const SAMPLE_SIZE = 5;
@@ -40,6 +47,7 @@ interface TestQuery {
   sample?: Query;
   /** The other model a relationships test reads. */
   parent?: string;
+  severity: Required<TestSeverity>;
 }
 
 /**
@@ -55,7 +63,7 @@ export async function testModels(warehouse: Warehouse, models: Model[], ctx: Com
       // Under --select, a relationships test may point outside the selection: run it only if
       // its parent is built, and say so when it is not (never a silent pass).
       if (q.parent && !testing.has(q.parent) && !(await warehouse.describe({ schema: ctx.modelsSchema, name: q.parent }))) {
-        results.push({ model: model.name, file: model.file, test: q.test, failures: 0, sample: [], skipped: `model ${q.parent} is not built` });
+        results.push({ model: model.name, file: model.file, test: q.test, failures: 0, sample: [], skipped: `model ${q.parent} is not built`, status: 'pass', severity: q.severity });
         continue;
       }
       try {
@@ -65,7 +73,8 @@ export async function testModels(warehouse: Warehouse, models: Model[], ctx: Com
         if (failures > 0 && q.sample) {
           sample = (await warehouse.query(q.sample)).map((r) => showValue(Object.values(r)[0]));
         }
-        results.push({ model: model.name, file: model.file, test: q.test, failures, sample });
+        const rows = failures > 0 && usesShare(q.severity) ? await countRows(warehouse, model, ctx) : 0;
+        results.push({ model: model.name, file: model.file, test: q.test, failures, sample, status: testStatus(failures, rows, q.severity), severity: q.severity });
       } catch (error) {
         if (error instanceof ModelError) throw error;
         const reason = error instanceof Error ? error.message : String(error);
@@ -85,23 +94,27 @@ export function testQueries(model: Model, dialect: Dialect, modelsSchema: string
   const q = dialect.quote;
   const table = dialect.table({ schema: modelsSchema, name: model.name });
   const tests = model.header.tests;
-  const key = model.header.unique_key ?? tests.unique?.[0];
+  const key = model.header.unique_key ?? columnOf(tests.unique?.[0]);
   const queries: TestQuery[] = [];
 
-  for (const column of tests.unique ?? []) {
+  for (const entry of tests.unique ?? []) {
+    const column = columnOf(entry)!;
     const c = q(column);
     const duplicates = `select ${c} as dup from ${table} where ${c} is not null group by ${c} having count(*) > 1`;
     queries.push({
       test: `unique(${column})`,
+      severity: severityOf(entry),
       count: `select count(*) as failures from (${duplicates}) as duplicates`,
       sample: `select dup as sample_value from (${duplicates}) as duplicates order by dup limit ${SAMPLE_SIZE}`,
     });
   }
 
-  for (const column of tests.not_null ?? []) {
+  for (const entry of tests.not_null ?? []) {
+    const column = columnOf(entry)!;
     const where = `where ${q(column)} is null`;
     queries.push({
       test: `not_null(${column})`,
+      severity: severityOf(entry),
       count: `select count(*) as failures from ${table} ${where}`,
       sample:
         key && key !== column
@@ -110,12 +123,14 @@ export function testQueries(model: Model, dialect: Dialect, modelsSchema: string
     });
   }
 
-  for (const [column, values] of Object.entries(tests.accepted_values ?? {})) {
+  for (const [column, entry] of Object.entries(tests.accepted_values ?? {})) {
+    const values = Array.isArray(entry) ? entry : entry.values;
     const c = q(column);
     const placeholders = values.map(() => '?').join(', ');
     const where = `where ${c} is not null and ${c} not in (${placeholders})`;
     queries.push({
       test: `accepted_values(${column})`,
+      severity: severityOf(Array.isArray(entry) ? {} : entry),
       count: { sql: `select count(*) as failures from ${table} ${where}`, values: values as Value[] },
       sample: {
         sql: `select distinct ${c} as sample_value from ${table} ${where} order by ${c} limit ${SAMPLE_SIZE}`,
@@ -124,17 +139,52 @@ export function testQueries(model: Model, dialect: Dialect, modelsSchema: string
     });
   }
 
-  for (const [column, { to, field }] of Object.entries(tests.relationships ?? {})) {
+  for (const [column, entry] of Object.entries(tests.relationships ?? {})) {
+    const { to, field } = entry;
     const parent = dialect.table({ schema: modelsSchema, name: to });
     const orphans = `from ${table} t_child where t_child.${q(column)} is not null and not exists (select 1 from ${parent} t_parent where t_parent.${q(field)} = t_child.${q(column)})`;
     queries.push({
       test: `relationships(${column} → ${to}.${field})`,
       parent: to,
+      severity: severityOf(entry),
       count: `select count(*) as failures ${orphans}`,
       sample: `select distinct t_child.${q(column)} as sample_value ${orphans} order by t_child.${q(column)} limit ${SAMPLE_SIZE}`,
     });
   }
   return queries;
+}
+
+function columnOf(entry: string | { column: string } | undefined): string | undefined {
+  return typeof entry === 'string' ? entry : entry?.column;
+}
+
+function severityOf(entry: string | TestSeverity): Required<TestSeverity> {
+  const t = typeof entry === 'string' ? {} : entry;
+  return { severity: t.severity ?? 'error', warn_if: t.warn_if ?? '>0', error_if: t.error_if ?? '>0' };
+}
+
+function usesShare(s: Required<TestSeverity>): boolean {
+  return s.warn_if.trim().endsWith('%') || s.error_if.trim().endsWith('%');
+}
+
+async function countRows(warehouse: Warehouse, model: Model, ctx: CompileContext): Promise<number> {
+  return Number(firstValue(await warehouse.query(`select count(*) as row_count from ${warehouse.dialect.table({ schema: ctx.modelsSchema, name: model.name })}`)));
+}
+
+/** Whether `failures` out of `rows` meet a threshold like '>0', '>=100' or '>1%'. */
+export function meetsThreshold(threshold: string, failures: number, rows: number): boolean {
+  const match = TEST_THRESHOLD.exec(threshold);
+  if (!match) throw new ModelError(`'${threshold}' is not a test threshold: write '>0', '>100' or '>=1%'`);
+  const [, op, number, percent] = match;
+  const value = percent ? (rows > 0 ? (100 * failures) / rows : 0) : failures;
+  return op === '>=' ? value >= Number(number) : value > Number(number);
+}
+
+/** pass, warn or error for a test's failure count, as dbt decides it. */
+export function testStatus(failures: number, rows: number, s: Required<TestSeverity>): ModelTestResult['status'] {
+  if (failures === 0) return 'pass';
+  if (s.severity === 'error' && meetsThreshold(s.error_if, failures, rows)) return 'error';
+  return meetsThreshold(s.warn_if, failures, rows) ? 'warn' : 'pass';
 }
 
 /**
@@ -151,17 +201,20 @@ function showValue(value: Value | undefined): string {
   return String(value);
 }
 
-/** Throws one ModelError listing each failing test with its model, file and sample; returns when all pass. */
+/** 'stg_users not_null(account_id) (models/staging/stg_users.sql): 3 failing row(s), e.g. u1, u2'. */
+export function describeFailure(r: ModelTestResult): string {
+  const what = r.test.startsWith('unique(') ? 'duplicated value(s)' : 'failing row(s)';
+  const sample = r.sample.length > 0 ? `, e.g. ${r.sample.join(', ')}` : '';
+  return `${r.model} ${r.test} (${r.file}): ${r.failures} ${what}${sample}`;
+}
+
+/** Throws one ModelError listing each test whose status is error (model, file, sample); warnings do not throw. */
 export function assertModelTestsPass(results: ModelTestResult[]): void {
-  const failing = results.filter((r) => r.failures > 0);
+  const failing = results.filter((r) => r.status === 'error');
   if (failing.length === 0) return;
-  const lines = failing.map((r) => {
-    const what = r.test.startsWith('unique(') ? 'duplicated value(s)' : 'failing row(s)';
-    const sample = r.sample.length > 0 ? `, e.g. ${r.sample.join(', ')}` : '';
-    return `  - ${r.model} ${r.test} (${r.file}): ${r.failures} ${what}${sample}`;
-  });
+  const lines = failing.map((r) => `  - ${describeFailure(r)}`);
   throw new ModelError(
-    `${failing.length} model test(s) failed:\n${lines.join('\n')}\nFix the models (or their data) so the tests in their headers hold.`,
+    `${failing.length} model test(s) failed:\n${lines.join('\n')}\nFix the models (or their data) so the tests in their headers hold; where such rows are expected, give the test severity: warn or an error_if threshold in the model's header.`,
     failing[0].file,
   );
 }
