@@ -11,8 +11,8 @@ tests:
   unique: [account_id]
   not_null: [account_id, domain, users, seats, active_users_7d, active_users_30d, activated_users, best_user_score]
   accepted_values:
-    plan: [free, trial, pro, business, enterprise]
-    trial_status: [none, active, converted, expired]
+    plan: [free, trial, pro, business, enterprise, other]
+    trial_status: [none, active, converted, expired, other]
   relationships:
     account_id: { to: stg_accounts, field: account_id }
 */

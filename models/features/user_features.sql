@@ -10,9 +10,7 @@ description: >
   views (30 days), the last event and whole days since it (never synced: it changes every day).
 tests:
   unique: [user_id]
-  not_null: [user_id, account_id, logins_7d, logins_14d, logins_30d, days_active_30d, core_features_used, activated, invites_total, days_since_active]
-  relationships:
-    account_id: { to: stg_accounts, field: account_id }
+  not_null: [user_id, logins_7d, logins_14d, logins_30d, days_active_30d, core_features_used, activated, invites_total, days_since_active]
 */
 with events as (
   select

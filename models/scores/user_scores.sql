@@ -15,13 +15,15 @@ description: >
   the score in words a sales rep can read. Every number comes from scoring_points.
 tests:
   unique: [user_id]
-  not_null: [user_id, account_id, pql_score, product_score, fit_score, pql_tier, activation_level, pql_reasons, activation_layer, usage_layer, fit_layer, intent_layer, decay_points]
+  not_null: [user_id, { column: account_id, severity: warn }, pql_score, product_score, fit_score, pql_tier, activation_level, pql_reasons, activation_layer, usage_layer, fit_layer, intent_layer, decay_points]
   accepted_values:
     pql_tier: [cold, warm, hot, sales_ready]
     activation_level: [red, yellow, green]
     account_motion: [self_serve, sales_assisted]
   relationships:
-    account_id: { to: stg_accounts, field: account_id }
+    # A user with no workspace, or of a deleted one, is still a person: scored on their own
+    # signals (no firmographic points) and synced as a contact; these tests only warn.
+    account_id: { to: stg_accounts, field: account_id, severity: warn }
     company_account_id: { to: account_features, field: account_id }
 */
 with senior as (
@@ -37,6 +39,7 @@ base as (
     a.is_company as account_is_company,
     a.employees,
     a.industry,
+    a.industry_key,
     a.seats as account_seats,
     a.churned_to_free,
     case when i.industry is not null then true else false end as icp_industry,
@@ -44,7 +47,7 @@ base as (
     case when f.is_free_email = false and f.company_domain is not null then coalesce(d.recent_activations, 0) else 0 end as domain_recent_activations
   from {{ ref('user_features') }} f
   left join {{ ref('stg_accounts') }} a on a.account_id = f.account_id
-  left join {{ ref('icp_industries') }} i on i.industry = lower(a.industry)
+  left join {{ ref('icp_industries') }} i on i.industry = a.industry_key
   left join senior s on s.user_id = f.user_id
   left join {{ ref('domain_activity') }} d on d.company_domain = f.company_domain
 ),
@@ -176,7 +179,7 @@ tiered as (
       case when s.days_active_30d >= p.days_active_30d_min then concat('; active ', {{ to_string(s.days_active_30d) }}, ' of the last 30 days') else '' end,
       case when s.core_features_used >= p.core_features_min then concat('; uses ', {{ to_string(s.core_features_used) }}, ' core features') else '' end,
       case when coalesce(s.employees, 0) >= p.employees_mid_min then concat('; ', {{ to_string(s.employees) }}, '-person company') else '' end,
-      case when s.icp_industry then concat('; ', lower(s.industry), ' (ICP industry)') else '' end,
+      case when s.icp_industry then concat('; ', s.industry_key, ' (ICP industry)') else '' end,
       case when s.senior_title then concat('; ', s.job_title, ' (decision-maker title)') else '' end,
       case
         when s.days_since_active >= p.decay_3_days then concat('; inactive ', {{ to_string(p.decay_3_days) }}, '+ days')

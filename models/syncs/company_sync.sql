@@ -13,7 +13,7 @@ tests:
   accepted_values:
     account_tier: [cold, warm, hot, sales_ready]
     motion: [self_serve, sales_assisted]
-    plan: [free, trial, pro, business, enterprise]
+    plan: [free, trial, pro, business, enterprise, other]
   relationships:
     account_id: { to: account_scores, field: account_id }
 */

@@ -6,7 +6,8 @@ with accounts as (
     employees,
     nullif(trim(industry), '') as industry,
     upper(trim(country)) as country,
-    lower(trim(plan)) as plan,
+    lower(trim(plan)) as source_plan,
+    nullif(lower(trim(industry)), '') as industry_raw,
     seats,
     created_at
   from "RAW"."ACCOUNTS"
@@ -27,17 +28,18 @@ subscriptions as (
 ),
 
 trials as (
-  select account_id, status, started_at, ends_at
+  select latest.account_id, coalesce(v.value, 'other') as status, latest.source_status, latest.started_at, latest.ends_at
   from (
     select
       account_id,
-      lower(trim(status)) as status,
+      lower(trim(status)) as source_status,
       started_at,
       ends_at,
       row_number() over (partition by account_id order by started_at desc, trial_id) as rn
     from "RAW"."TRIALS"
     where started_at <= cast('2026-11-01 00:00:00.000' as timestamp_ntz)
   ) latest
+  left join "PQLSYNC_MODELS"."VALUE_ALIASES" v on v.field = 'trial_status' and v.alias = latest.source_status
   where rn = 1
 )
 
@@ -48,8 +50,10 @@ select
   case when a.domain is not null and f.domain is null then true else false end as is_company,
   a.employees,
   a.industry,
+  coalesce(ia.value, a.industry_raw) as industry_key,
   a.country,
-  a.plan,
+  case when a.source_plan is null then null else coalesce(pa.value, 'other') end as plan,
+  a.source_plan,
   greatest(coalesce(a.seats, 0), coalesce(s.paid_seats, 0)) as seats,
   s.paid_seats,
   coalesce(s.mrr, 0) as mrr,
@@ -60,8 +64,11 @@ select
     when t.status = 'active' and t.ends_at <= cast('2026-11-01 00:00:00.000' as timestamp_ntz) then 'expired'
     else t.status
   end as trial_status,
+  t.source_status as source_trial_status,
   a.created_at
 from accounts a
 left join "PQLSYNC_MODELS"."FREE_EMAIL_DOMAINS" f on f.domain = a.domain
+left join "PQLSYNC_MODELS"."VALUE_ALIASES" pa on pa.field = 'plan' and pa.alias = a.source_plan
+left join "PQLSYNC_MODELS"."VALUE_ALIASES" ia on ia.field = 'industry' and ia.alias = a.industry_raw
 left join subscriptions s on s.account_id = a.account_id
 left join trials t on t.account_id = a.account_id

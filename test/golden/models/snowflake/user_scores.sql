@@ -11,6 +11,7 @@ base as (
     a.is_company as account_is_company,
     a.employees,
     a.industry,
+    a.industry_key,
     a.seats as account_seats,
     a.churned_to_free,
     case when i.industry is not null then true else false end as icp_industry,
@@ -18,7 +19,7 @@ base as (
     case when f.is_free_email = false and f.company_domain is not null then coalesce(d.recent_activations, 0) else 0 end as domain_recent_activations
   from "PQLSYNC_MODELS"."USER_FEATURES" f
   left join "PQLSYNC_MODELS"."STG_ACCOUNTS" a on a.account_id = f.account_id
-  left join "PQLSYNC_MODELS"."ICP_INDUSTRIES" i on i.industry = lower(a.industry)
+  left join "PQLSYNC_MODELS"."ICP_INDUSTRIES" i on i.industry = a.industry_key
   left join senior s on s.user_id = f.user_id
   left join "PQLSYNC_MODELS"."DOMAIN_ACTIVITY" d on d.company_domain = f.company_domain
 ),
@@ -150,7 +151,7 @@ tiered as (
       case when s.days_active_30d >= p.days_active_30d_min then concat('; active ', cast(s.days_active_30d as varchar), ' of the last 30 days') else '' end,
       case when s.core_features_used >= p.core_features_min then concat('; uses ', cast(s.core_features_used as varchar), ' core features') else '' end,
       case when coalesce(s.employees, 0) >= p.employees_mid_min then concat('; ', cast(s.employees as varchar), '-person company') else '' end,
-      case when s.icp_industry then concat('; ', lower(s.industry), ' (ICP industry)') else '' end,
+      case when s.icp_industry then concat('; ', s.industry_key, ' (ICP industry)') else '' end,
       case when s.senior_title then concat('; ', s.job_title, ' (decision-maker title)') else '' end,
       case
         when s.days_since_active >= p.decay_3_days then concat('; inactive ', cast(p.decay_3_days as varchar), '+ days')
