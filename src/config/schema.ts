@@ -134,6 +134,19 @@ export const evaluateTarget = z
       })
       .strict()
       .refine((o) => (o.source === undefined) !== (o.model === undefined), { message: 'name exactly one of source or model' }),
+    /**
+     * For `evaluate --suggest`: which columns of the score model to fit (each the sum of some
+     * point values of the scoring model, or subtracted from the score), and which values hold
+     * the tiers' lowest scores and the lift over the baseline each tier should reach.
+     */
+    suggest: z
+      .object({
+        model: identifier.default('scoring_points'),
+        features: z.record(identifier, z.object({ points: z.array(identifier).min(1), subtracts: z.boolean().default(false) }).strict()),
+        thresholds: z.record(z.string().min(1), z.object({ value: identifier, lift: z.number().positive() }).strict()).default({}),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((t) => t.pql_tiers.every((p) => t.tiers.includes(p)), { message: 'every pql_tiers value must be one of tiers', path: ['pql_tiers'] });

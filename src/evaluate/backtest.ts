@@ -34,6 +34,8 @@ export interface BacktestInput {
   horizonDays: number;
   /** A model that replaces the project's model of the same name, for the candidate scoring. */
   candidate?: Model;
+  /** Columns of a target's score model to snapshot too (numbers), for fitting points: target → columns. */
+  features?: Record<string, string[]>;
   onProgress?: (message: string) => void;
 }
 
@@ -46,8 +48,17 @@ export interface PairedCell {
   conversions: number;
 }
 
+/** Record-dates (current scoring) that share every feature value, and how many converted. */
+export interface FeaturePattern {
+  values: number[];
+  records: number;
+  conversions: number;
+}
+
 export interface TargetBacktest {
   cells: Record<Scoring, ScoreCell[]>;
+  /** Only when features were asked for. */
+  patterns: FeaturePattern[];
   /** Only with a candidate. */
   paired: PairedCell[];
   /** Median whole days from the first backtest date a record was a PQL to its conversion; null when none. */
@@ -87,6 +98,9 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestData> {
       input.onProgress?.(`scoring as of ${date.slice(0, 10)} (${i + 1}/${input.dates.length})`);
       await buildModels(warehouse, current, { ...evalCtx, asOf: date });
       await appendScores(warehouse, snapshot, schema, targets, 'current', date);
+      for (const [name, columns] of Object.entries(input.features ?? {})) {
+        await appendFeatures(warehouse, schema, targets[name], name, columns, date, i === 0);
+      }
       if (input.candidate) {
         await buildModels(warehouse, candidate, { ...evalCtx, asOf: date });
         await appendScores(warehouse, snapshot, schema, targets, 'candidate', date);
@@ -108,7 +122,15 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestData> {
       const medians = await warehouse.query({ sql: `${sql.ctes} ${sql.medianDays}`, values: target.pql_tiers });
       const medianDaysToConvert: Record<Scoring, number | null> = { current: null, candidate: null };
       for (const r of medians) medianDaysToConvert[String(r.scoring) as Scoring] = r.median_days === null ? null : Number(r.median_days);
-      result.targets[name] = { cells, paired, medianDaysToConvert };
+      const columns = input.features?.[name];
+      const patterns = columns
+        ? (await warehouse.query(`${sql.ctes} ${featurePatternSql(dialect, schema, name, columns)}`)).map((r) => ({
+            values: columns.map((_, j) => Number(r[`f_${j}`])),
+            records: Number(r.records),
+            conversions: Number(r.conversions),
+          }))
+        : [];
+      result.targets[name] = { cells, paired, patterns, medianDaysToConvert };
     }
     return result;
   } finally {
@@ -146,6 +168,33 @@ async function appendScores(
       from ${d.table({ schema, name: t.model })}
       where ${q(t.key)} is not null and ${q(t.score)} is not null`);
   }
+}
+
+function featureTable(schema: string, target: string) {
+  return { schema, name: `eval_features_${target}` };
+}
+
+/** Appends a target's feature columns as they stand on `date` (creating the table on the first date). */
+async function appendFeatures(warehouse: Warehouse, schema: string, t: EvaluateTarget, target: string, columns: string[], date: string, create: boolean): Promise<void> {
+  const d = warehouse.dialect;
+  const q = d.quote;
+  const table = d.table(featureTable(schema, target));
+  if (create) {
+    await warehouse.execute(`create table ${table} (as_of ${d.types.timestamp}, record_key ${d.types.string}, ${columns.map((_, j) => `f_${j} ${d.types.float}`).join(', ')})`);
+  }
+  await warehouse.execute(`insert into ${table}
+    select ${d.timestampLiteral(date)}, ${d.macros.to_string(q(t.key))}, ${columns.map((c) => `cast(${q(c)} as ${d.types.float})`).join(', ')}
+    from ${d.table({ schema, name: t.model })}
+    where ${q(t.key)} is not null and ${q(t.score)} is not null`);
+}
+
+/** Appended to outcomeSql's CTEs: feature patterns of the current scoring, with records and conversions. */
+function featurePatternSql(dialect: Dialect, schema: string, target: string, columns: string[]): string {
+  const f = columns.map((_, j) => `x.f_${j}`).join(', ');
+  return `select ${f}, count(*) as records, sum(s.converted) as conversions
+    from s join ${dialect.table(featureTable(schema, target))} x on x.record_key = s.record_key and x.as_of = s.as_of
+    where s.scoring = 'current'
+    group by ${f}`;
 }
 
 /**

@@ -3,10 +3,10 @@
  * dates, then turn the warehouse's histograms into the report's figures.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { EvaluateConfig } from '../config/schema.ts';
+import type { EvaluateConfig, EvaluateTarget } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { parseModelFile, type Model } from '../project/model-file.ts';
 import { compileContext, loadSelectedModels } from '../run/steps.ts';
@@ -14,6 +14,7 @@ import type { Session } from '../run/session.ts';
 import { backtestDates, runBacktest, type Scoring } from './backtest.ts';
 import { compareScorings, type Comparison } from './compare.ts';
 import { computeMetrics, type TargetMetrics } from './metrics.ts';
+import { applySuggestions, suggestPoints, type Suggestion } from './suggest.ts';
 
 export interface EvaluateOptions {
   /** Overrides of pqlsync.yml's evaluate: block. */
@@ -29,6 +30,13 @@ export interface EvaluateOptions {
   candidateModel?: string;
   replicates?: number;
   seed?: number;
+  /**
+   * Fit points and thresholds on the earlier dates (those whose horizon ends before the later
+   * half begins), write them as a candidate scoring model to `suggestOut`, and report the
+   * candidate against the current scoring on the later half only (out of time).
+   */
+  suggest?: boolean;
+  suggestOut?: string;
   onProgress?: (message: string) => void;
 }
 
@@ -44,6 +52,8 @@ export interface EvaluationReport {
   /** Where the candidate came from, when there is one. */
   candidate?: string;
   targets: Record<string, { current: ScoringReport; candidate?: ScoringReport; comparison?: Comparison }>;
+  /** With --suggest: what was fitted, on which dates, and where the candidate was written. */
+  suggestion?: { fittedOn: string[]; file: string; targets: Suggestion[] };
 }
 
 export const DEFAULT_EVALUATE: Omit<EvaluateConfig, 'targets'> = { horizon_days: 30, every_days: 7, dates: 13 };
@@ -57,13 +67,23 @@ export async function evaluateScoring(session: Session, options: EvaluateOptions
   }
   const targets = pickTargets(config.targets, options.targets ?? [], session.project.configFile);
   const horizonDays = positive(options.horizonDays ?? config.horizon_days, '--horizon');
-  const dates = backtestDates(session.asOf, {
+  const allDates = backtestDates(session.asOf, {
     horizonDays,
     everyDays: positive(options.everyDays ?? config.every_days, '--every'),
     count: positive(options.dates ?? config.dates, '--dates'),
   });
   const models = await loadSelectedModels(session);
-  const candidate = await loadCandidate(session, models, options);
+  let dates = allDates;
+  let candidate = await loadCandidate(session, models, options);
+  let suggestion: EvaluationReport['suggestion'];
+  if (options.suggest) {
+    if (candidate) throw new ConfigError('--suggest writes its own candidate: leave out --candidate and --candidate-ref');
+    const split = splitOutOfTime(allDates, horizonDays);
+    dates = split.test;
+    const fitted = await suggestFromOutcomes(session, models, targets, split.train, horizonDays, options);
+    suggestion = fitted.suggestion;
+    candidate = fitted.candidate;
+  }
 
   const data = await runBacktest({
     warehouse: session.warehouse,
@@ -76,7 +96,7 @@ export async function evaluateScoring(session: Session, options: EvaluateOptions
     onProgress: options.onProgress,
   });
 
-  const report: EvaluationReport = { asOf: session.asOf, dates, horizonDays, candidate: candidate?.from, targets: {} };
+  const report: EvaluationReport = { asOf: session.asOf, dates, horizonDays, candidate: candidate?.from, targets: {}, suggestion };
   for (const [name, target] of Object.entries(targets)) {
     const t = data.targets[name];
     const scoring = (s: Scoring): ScoringReport => ({
@@ -139,4 +159,59 @@ async function loadCandidate(session: Session, models: Model[], options: Evaluat
     return { model: parseModelFile(text, `${current.file}@${options.candidateRef}`, name), from: `${current.file} at ${options.candidateRef}` };
   }
   return undefined;
+}
+
+/**
+ * Out-of-time split: the later half of the dates is for reporting; fitting uses the earlier
+ * dates whose horizon ends by the first reporting date, so no conversion counts in both.
+ */
+export function splitOutOfTime(dates: string[], horizonDays: number): { train: string[]; test: string[] } {
+  const test = dates.slice(Math.ceil(dates.length / 2));
+  const first = Date.parse(test[0] ?? '');
+  const train = dates.filter((d) => Date.parse(d) + horizonDays * 86_400_000 <= first);
+  if (test.length === 0 || train.length === 0) {
+    throw new ConfigError(
+      `--suggest needs dates to fit on whose ${horizonDays}-day horizon ends before the later half begins: give more --dates (or a shorter --horizon); ${dates.length} dates ${horizonDays} days apart at most are too few`,
+    );
+  }
+  return { train, test };
+}
+
+async function suggestFromOutcomes(
+  session: Session,
+  models: Model[],
+  targets: Record<string, EvaluateTarget>,
+  train: string[],
+  horizonDays: number,
+  options: EvaluateOptions,
+): Promise<{ suggestion: NonNullable<EvaluationReport['suggestion']>; candidate: { model: Model; from: string } }> {
+  const fitting = Object.entries(targets).filter(([, t]) => t.suggest);
+  if (fitting.length === 0) throw new ConfigError(`--suggest: no evaluate target in ${session.project.configFile} has a suggest: block (see the shipped pqlsync.yml)`);
+  const modelNames = new Set(fitting.map(([, t]) => t.suggest!.model));
+  if (modelNames.size > 1) throw new ConfigError(`--suggest: the targets' suggest blocks name different models (${[...modelNames].join(', ')}); fit one with --target`);
+  const name = [...modelNames][0];
+  const scoring = models.find((m) => m.name === name);
+  if (!scoring) throw new ConfigError(`evaluate.targets.*.suggest.model: no model named '${name}'`);
+  const data = await runBacktest({
+    warehouse: session.warehouse,
+    models,
+    ctx: compileContext(session),
+    targets: Object.fromEntries(fitting),
+    dates: train,
+    horizonDays,
+    features: Object.fromEntries(fitting.map(([n, t]) => [n, Object.keys(t.suggest!.features)])),
+    onProgress: options.onProgress,
+  });
+  const file = path.resolve(session.project.root, scoring.file);
+  const text = await readFile(file, 'utf8');
+  const suggestions = fitting.map(([n, t]) => suggestPoints(n, t.suggest!, data.targets[n].patterns, text, scoring.file));
+  const note = `Suggested by pqlsync evaluate --suggest: fitted on ${train.length} dates from ${train[0].slice(0, 10)} to ${train[train.length - 1].slice(0, 10)} (${horizonDays}-day horizon).`;
+  const out = path.resolve(options.suggestOut ?? path.join(session.project.root, '.pqlsync', `${name}.suggested.sql`));
+  const suggested = applySuggestions(text, suggestions, note);
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, suggested);
+  return {
+    suggestion: { fittedOn: train, file: out, targets: suggestions },
+    candidate: { model: parseModelFile(suggested, out, name), from: out },
+  };
 }

@@ -51,6 +51,7 @@ figure{margin:0;border:1px solid #eee;padding:8px}figcaption{font-weight:600;mar
 </style></head><body>
 <h1>pqlsync evaluate</h1>
 <p>${report.dates.length} backtest dates from ${first} to ${last}; a record converts when it does within ${report.horizonDays} days after a date; records already converted on a date are left out of it. Data to ${report.asOf.slice(0, 10)}.${report.candidate ? ` Candidate scoring: ${esc(report.candidate)}.` : ''}</p>
+${report.suggestion ? suggestionHtml(report) : ''}
 <p class="legend"><span class="current">■ current scoring</span>${report.candidate ? '<span class="candidate">■ candidate scoring</span>' : ''}</p>
 ${sections.join('\n')}
 <script type="application/json" id="pqlsync-evaluation">${JSON.stringify(report).replace(/</g, '\\u003c')}</script>
@@ -174,4 +175,18 @@ function distributionChart(series: { key: 'current' | 'candidate'; points: { sco
   const xTicks = [0, 25, 50, 75, 100].map((x) => `<text x="${(M.left + (x + 0.5) * slot).toFixed(1)}" y="${H - 18}" text-anchor="middle" font-size="10">${x}</text>`).join('') +
     `<text x="${M.left + innerW / 2}" y="${H - 4}" text-anchor="middle" font-size="11">score</text>`;
   return frame(bars, yMax, (y) => pct(y, 0), xTicks);
+}
+
+function suggestionHtml(report: EvaluationReport): string {
+  const s = report.suggestion!;
+  return `<section><h2>Suggested scoring</h2><p>Fitted on ${s.fittedOn.length} earlier dates (${s.fittedOn[0].slice(0, 10)} to ${s.fittedOn[s.fittedOn.length - 1].slice(0, 10)}); the figures below are for the ${report.dates.length} later dates only. Written to ${esc(s.file)}.</p>
+    ${s.targets
+      .map(
+        (t, ti) => `<table><caption>${esc(t.target)}: layers</caption><tr><th>column</th><th>log-odds per point</th><th>scale</th></tr>
+        ${t.features.map((f, i) => `<tr><td>${esc(f.column)}</td>${cell(f.coefficient.toFixed(4), `suggestion.targets.${ti}.features.${i}.coefficient`)}${cell(f.scale.toFixed(2), `suggestion.targets.${ti}.features.${i}.scale`)}</tr>`).join('')}</table>
+        <table><caption>${esc(t.target)}: values</caption><tr><th>value</th><th>current</th><th>suggested</th></tr>
+        ${t.values.map((v, i) => `<tr><td>${esc(v.name)}</td>${cell(String(v.from), `suggestion.targets.${ti}.values.${i}.from`)}${cell(String(v.to), `suggestion.targets.${ti}.values.${i}.to`)}</tr>`).join('')}
+        ${t.thresholds.map((v, i) => `<tr><td>${esc(v.name)} (${esc(v.tier)}, lift ${v.lift}×)</td>${cell(String(v.from), `suggestion.targets.${ti}.thresholds.${i}.from`)}${cell(String(v.to), `suggestion.targets.${ti}.thresholds.${i}.to`)}</tr>`).join('')}</table>`,
+      )
+      .join('')}</section>`;
 }

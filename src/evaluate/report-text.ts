@@ -13,6 +13,7 @@ export function renderEvaluationText(report: EvaluationReport): string {
   const last = report.dates[report.dates.length - 1]?.slice(0, 10);
   lines.push(`Backtest: ${report.dates.length} dates from ${first} to ${last}, conversions within ${report.horizonDays} days after each (data to ${report.asOf.slice(0, 10)})`);
   if (report.candidate) lines.push(`Candidate scoring: ${report.candidate}`);
+  if (report.suggestion) lines.push(...suggestionLines(report));
   for (const [name, t] of Object.entries(report.targets)) {
     lines.push('');
     lines.push(...summary(name, 'current', t.current));
@@ -56,4 +57,17 @@ function table(title: string, rows: GroupStats[], candidate?: GroupStats[]): str
     out.push(`  ${g.label.padEnd(12)} ${cells(g).join(' ')}${right}`);
   });
   return out;
+}
+
+function suggestionLines(report: EvaluationReport): string[] {
+  const s = report.suggestion!;
+  const lines = [
+    `Suggested on ${s.fittedOn.length} earlier dates (${s.fittedOn[0].slice(0, 10)} to ${s.fittedOn[s.fittedOn.length - 1].slice(0, 10)}); reported below on the ${report.dates.length} later ones only. Written to ${s.file}`,
+  ];
+  for (const t of s.targets) {
+    lines.push(`  ${t.target}: ${t.features.map((f) => `${f.column} ×${f.scale.toFixed(2)}`).join(', ')}`);
+    const changed = [...t.values, ...t.thresholds].filter((v) => v.to !== v.from);
+    lines.push(`    ${changed.length === 0 ? 'no value changes' : changed.map((v) => `${v.name} ${v.from} → ${v.to}`).join(', ')}`);
+  }
+  return lines;
 }

@@ -17,6 +17,8 @@ interface EvaluateArgs extends GlobalArgs {
   replicates: number;
   seed: number;
   html?: string;
+  suggest: boolean;
+  suggestOut?: string;
 }
 
 export function evaluateCommand(io: CliIo, exit: ExitBox) {
@@ -35,6 +37,12 @@ export function evaluateCommand(io: CliIo, exit: ExitBox) {
         .option('candidate-model', { type: 'string', describe: 'The model a candidate replaces (default: scoring_points)' })
         .option('replicates', { type: 'number', default: 1000, describe: 'Bootstrap replicates for the comparison interval' })
         .option('seed', { type: 'number', default: 1, describe: 'Seed of the bootstrap' })
+        .option('suggest', {
+          type: 'boolean',
+          default: false,
+          describe: 'Fit point values and tier thresholds from the outcomes on the earlier dates, write them as a candidate scoring, and compare it on the later dates',
+        })
+        .option('suggest-out', { type: 'string', describe: 'Where --suggest writes the candidate (default: .pqlsync/scoring_points.suggested.sql next to pqlsync.yml)' })
         .option('html', { type: 'string', describe: 'Where to write the HTML report (default: .pqlsync/evaluate.html next to pqlsync.yml)' }),
     handler: (args: EvaluateArgs) =>
       withSession(args, io, exit, async (session) => {
@@ -48,6 +56,8 @@ export function evaluateCommand(io: CliIo, exit: ExitBox) {
           candidateModel: args.candidateModel,
           replicates: args.replicates,
           seed: args.seed,
+          suggest: args.suggest,
+          suggestOut: args.suggestOut,
           onProgress: (m) => session.log.progress(m),
         });
         session.log.progressDone();
