@@ -23,7 +23,7 @@ async function evaluate(extra: string[] = []): Promise<{ code: number; report: E
   const out = memoryLogger();
   const err: string[] = [];
   const html = path.join(fx.dir, 'report.html');
-  const code = await runCli(['evaluate', '--config', fx.project.configFile, '--as-of', DEMO_AS_OF, '--dates', '3', '--json', '--html', html, '--replicates', '50', ...extra], {
+  const code = await runCli(['evaluate', '--config', fx.project.configFile, '--as-of', DEMO_AS_OF, ...(extra.includes('--dates') ? [] : ['--dates', '3']), '--json', '--html', html, '--replicates', '50', ...extra], {
     env: {},
     out: out.sink,
     err: { write: (s: string) => (err.push(s), true) } as unknown as NodeJS.WritableStream,
@@ -121,6 +121,24 @@ describe('pqlsync evaluate on DuckDB', () => {
     expect(same.code, same.err).toBe(0);
     expect(same.report.targets.contacts.comparison!.auc.difference).toBe(0);
     expect(same.report.targets.contacts.candidate!.bands).toEqual(same.report.targets.contacts.current.bands);
+  }, 60_000);
+
+  it('--suggest fits on the earlier dates, writes a candidate that builds, and reports only the later dates', async () => {
+    const out = path.join(fx.dir, 'suggested.sql');
+    const r = await evaluate(['--target', 'contacts', '--suggest', '--suggest-out', out, '--dates', '6', '--horizon', '14']);
+    expect(r.code, r.err).toBe(0);
+    const s = r.report.suggestion!;
+    expect(s.fittedOn).toEqual(['2026-09-13T00:00:00.000Z', '2026-09-20T00:00:00.000Z']);
+    expect(r.report.dates).toEqual(['2026-10-04T00:00:00.000Z', '2026-10-11T00:00:00.000Z', '2026-10-18T00:00:00.000Z']);
+    expect(s.file).toBe(out);
+    expect(r.report.candidate).toBe(out);
+    const text = await readFile(out, 'utf8');
+    for (const v of s.targets[0].values) expect(text).toMatch(new RegExp(`\\b${v.to} as ${v.name}\\b`));
+    expect(s.targets[0].features.map((f) => f.column)).toEqual(['activation_layer', 'usage_layer', 'fit_layer', 'intent_layer', 'decay_points']);
+    // The candidate was built and scored on the same record-dates as the current scoring.
+    const t = r.report.targets.contacts;
+    expect(t.candidate!.records).toBe(t.current.records);
+    expect(t.comparison!.records).toBe(t.current.records);
   }, 60_000);
 
   it('names the problem when the outcome source is not configured', async () => {
