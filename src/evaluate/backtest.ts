@@ -96,20 +96,22 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestData> {
     );
     for (const [i, date] of input.dates.entries()) {
       input.onProgress?.(`scoring as of ${date.slice(0, 10)} (${i + 1}/${input.dates.length})`);
-      await buildModels(warehouse, current, { ...evalCtx, asOf: date });
+      await buildModels(warehouse, current, { ...evalCtx, asOf: date }, undefined, { countRows: false });
       await appendScores(warehouse, snapshot, schema, targets, 'current', date);
       for (const [name, columns] of Object.entries(input.features ?? {})) {
         await appendFeatures(warehouse, schema, targets[name], name, columns, date, i === 0);
       }
       if (input.candidate) {
-        await buildModels(warehouse, candidate, { ...evalCtx, asOf: date });
+        await buildModels(warehouse, candidate, { ...evalCtx, asOf: date }, undefined, { countRows: false });
         await appendScores(warehouse, snapshot, schema, targets, 'candidate', date);
       }
     }
     // Outcome models are read as they stand at the data's end.
     const outcomeModels = Object.values(targets).flatMap((t) => (t.outcomes.model ? [t.outcomes.model] : []));
     for (const name of outcomeModels) requireModel(input.models, name, 'evaluate.targets.*.outcomes.model');
-    if (outcomeModels.length > 0) await buildModels(warehouse, selectModels(input.models, outcomeModels.map((m) => `+${m}`)), evalCtx);
+    if (outcomeModels.length > 0) {
+      await buildModels(warehouse, selectModels(input.models, outcomeModels.map((m) => `+${m}`)), evalCtx, undefined, { countRows: false });
+    }
 
     const result: BacktestData = { dates: input.dates, horizonDays: input.horizonDays, targets: {} };
     for (const [name, target] of Object.entries(targets)) {

@@ -11,7 +11,7 @@ import { engineErrorLine } from './engine-error-line.ts';
 export interface BuiltModel {
   name: string;
   file: string;
-  /** Rows in the built table or view. */
+  /** Rows in the built table or view (-1 when built with `countRows: false`). */
   rows: number;
   /** Time the build statement took, in milliseconds (the row count excluded). */
   ms: number;
@@ -30,7 +30,8 @@ export interface BuildProgress {
  * Creates the models schema if missing, then builds each model with
  * `dialect.createTableAs`, in the order given, stopping at the first failure
  * (models already built stay). `onProgress` is called before each model and again
- * with `done` after it. A warehouse error becomes a ModelError naming the model's
+ * with `done` after it (`countRows: false` skips the count: a backtest rebuilding the models
+ * for many dates has no use for it, and a count on a view re-reads its source). A warehouse error becomes a ModelError naming the model's
  * file, and its line when the engine reports one.
  */
 export async function buildModels(
@@ -38,6 +39,7 @@ export async function buildModels(
   models: Model[],
   ctx: CompileContext,
   onProgress?: (e: BuildProgress) => void,
+  options: { countRows?: boolean } = {},
 ): Promise<BuiltModel[]> {
   const { dialect } = warehouse;
   await warehouse.execute(dialect.createSchema(ctx.modelsSchema));
@@ -54,14 +56,16 @@ export async function buildModels(
       throw buildError(error, model, statement, compiled.sql, compiled.fileLine);
     }
     const ms = Math.round(performance.now() - started);
-    let rows: number;
-    try {
-      // A count on a view runs the view; models are small next to the events they read.
-      // Read by position: engines differ in the case of unquoted aliases.
-      const counted = await warehouse.query(`select count(*) as row_count from ${dialect.table(table)}`);
-      rows = Number(Object.values(counted[0] ?? {})[0]);
-    } catch (error) {
-      throw buildError(error, model, '', compiled.sql, compiled.fileLine);
+    let rows = -1;
+    if (options.countRows !== false) {
+      try {
+        // A count on a view runs the view; models are small next to the events they read.
+        // Read by position: engines differ in the case of unquoted aliases.
+        const counted = await warehouse.query(`select count(*) as row_count from ${dialect.table(table)}`);
+        rows = Number(Object.values(counted[0] ?? {})[0]);
+      } catch (error) {
+        throw buildError(error, model, '', compiled.sql, compiled.fileLine);
+      }
     }
     const done: BuiltModel = { name: model.name, file: model.file, rows, ms };
     built.push(done);
