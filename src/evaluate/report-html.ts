@@ -174,7 +174,7 @@ function distributionChart(series: { key: 'current' | 'candidate'; points: { sco
     .join('');
   const xTicks = [0, 25, 50, 75, 100].map((x) => `<text x="${(M.left + (x + 0.5) * slot).toFixed(1)}" y="${H - 18}" text-anchor="middle" font-size="10">${x}</text>`).join('') +
     `<text x="${M.left + innerW / 2}" y="${H - 4}" text-anchor="middle" font-size="11">score</text>`;
-  return frame(bars, yMax, (y) => pct(y, 0), xTicks);
+  return frame(bars, yMax, (y) => pct(y, 1), xTicks);
 }
 
 function suggestionHtml(report: EvaluationReport): string {
