@@ -9,6 +9,7 @@
  * close to resampling with replacement. It treats record-dates as independent; the same
  * person on several dates makes the interval somewhat too narrow.
  */
+import { createPrng } from '../util/prng.ts';
 import { auc, byScore } from './metrics.ts';
 import type { PairedCell } from './backtest.ts';
 
@@ -40,7 +41,7 @@ export function compareScorings(paired: PairedCell[], topTier: string, options: 
   const replicates = options.replicates ?? 1000;
   const seed = options.seed ?? 1;
   const observed = figures(paired, topTier, (c) => [c.conversions, c.records - c.conversions]);
-  const random = mulberry32(seed);
+  const random = createPrng(seed);
   const diffs = { auc: [] as number[], lift: [] as number[] };
   for (let b = 0; b < replicates; b++) {
     const weights = new Map<PairedCell, [number, number]>();
@@ -101,18 +102,6 @@ function quantile(values: number[], p: number): number {
   const lo = Math.floor(at);
   const hi = Math.ceil(at);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
-}
-
-/** A small seeded generator of uniforms in [0, 1), so an interval can be reproduced. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A Poisson(λ) draw: Knuth's method for small λ, a rounded normal above 30 (where the two agree closely). */

@@ -16,7 +16,7 @@ import { compareScorings } from '../../src/evaluate/compare.ts';
 import type { EvaluationReport } from '../../src/evaluate/evaluate.ts';
 import { computeMetrics, type ScoreCell } from '../../src/evaluate/metrics.ts';
 import { renderEvaluationHtml } from '../../src/evaluate/report-html.ts';
-import { mulberry32 } from '../../src/evaluate/compare.ts';
+import { createPrng } from '../../src/util/prng.ts';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!CHROMIUM) console.log('[skipped] evaluate report in Chromium: no chromium on this machine (apt-get install chromium, as .ci/run does)');
@@ -26,7 +26,7 @@ const tierOf = (s: number) => (s >= 80 ? 'sales_ready' : s >= 60 ? 'hot' : s >= 
 
 /** A report with a candidate, from generated record-dates (the backtest's own tests cover the warehouse side). */
 function report(): EvaluationReport {
-  const random = mulberry32(11);
+  const random = createPrng(11);
   const cells: Record<'current' | 'candidate', ScoreCell[]> = { current: [], candidate: [] };
   const paired = [];
   for (let score = 0; score <= 100; score += 5) {

@@ -1,13 +1,14 @@
 /** Comparing two scorings on paired record-dates (src/evaluate/compare.ts). */
 import { describe, expect, it } from 'vitest';
 import type { PairedCell } from '../../src/evaluate/backtest.ts';
-import { compareScorings, mulberry32, poisson } from '../../src/evaluate/compare.ts';
+import { compareScorings, poisson } from '../../src/evaluate/compare.ts';
+import { createPrng } from '../../src/util/prng.ts';
 
 const tierOf = (s: number) => (s >= 80 ? 'sales_ready' : s >= 60 ? 'hot' : s >= 30 ? 'warm' : 'cold');
 
 /** Records whose outcome follows a hidden propensity; `current` sees it blurred, `candidate` sees it sharply. */
 function paired(n: number, seed: number, sameScoring = false): PairedCell[] {
-  const random = mulberry32(seed);
+  const random = createPrng(seed);
   const cells = new Map<string, PairedCell>();
   for (let i = 0; i < n; i++) {
     const p = random();
@@ -43,7 +44,7 @@ describe('comparing two scorings', () => {
   });
 
   it('Poisson draws have the right mean, small and large', () => {
-    const random = mulberry32(1);
+    const random = createPrng(1);
     for (const lambda of [0.5, 4, 200]) {
       let total = 0;
       for (let i = 0; i < 20000; i++) total += poisson(lambda, random);

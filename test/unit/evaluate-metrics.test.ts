@@ -4,14 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { auc, bandOf, computeMetrics, type ScoreCell } from '../../src/evaluate/metrics.ts';
-import { mulberry32 } from '../../src/evaluate/compare.ts';
+import { createPrng } from '../../src/util/prng.ts';
 
 const TIERS = ['cold', 'warm', 'hot', 'sales_ready'];
 const tierOf = (s: number) => (s >= 80 ? 'sales_ready' : s >= 60 ? 'hot' : s >= 30 ? 'warm' : 'cold');
 
 /** Records with a score and an outcome, the outcome more likely as the score rises. */
 function records(n: number, seed: number): { asOf: string; score: number; converted: boolean }[] {
-  const random = mulberry32(seed);
+  const random = createPrng(seed);
   return Array.from({ length: n }, (_, i) => {
     const score = random() < 0.3 ? 0 : Math.floor(random() * 21) * 5;
     return { asOf: i % 2 === 0 ? '2026-09-01T00:00:00.000Z' : '2026-09-08T00:00:00.000Z', score, converted: random() < 0.01 + score / 300 };

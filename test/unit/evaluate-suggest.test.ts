@@ -1,7 +1,7 @@
 /** Fitting points from outcomes (src/evaluate/fit.ts, suggest.ts), on data with a known answer. */
 import { describe, expect, it } from 'vitest';
 import type { FeaturePattern } from '../../src/evaluate/backtest.ts';
-import { mulberry32 } from '../../src/evaluate/compare.ts';
+import { createPrng } from '../../src/util/prng.ts';
 import { splitOutOfTime } from '../../src/evaluate/evaluate.ts';
 import { fitLogistic } from '../../src/evaluate/fit.ts';
 import { applySuggestions, suggestPoints } from '../../src/evaluate/suggest.ts';
@@ -9,7 +9,7 @@ import { parseModelFile } from '../../src/project/model-file.ts';
 
 /** Patterns over two layers (0..30 each) whose outcome follows log-odds = -5 + 0.12·a + 0.03·b. */
 function patterns(seed: number): FeaturePattern[] {
-  const random = mulberry32(seed);
+  const random = createPrng(seed);
   const out: FeaturePattern[] = [];
   for (let a = 0; a <= 30; a += 5) {
     for (let b = 0; b <= 30; b += 5) {

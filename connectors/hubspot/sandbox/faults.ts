@@ -5,19 +5,10 @@
  * sequence of requests give the same faults, so a flaky-network test is
  * reproducible.
  */
+import { createPrng } from '../../../src/util/prng.ts';
 import type { FaultConfig, FaultKind, FaultRule } from './types.ts';
 
-/** mulberry32: tiny, fast, and good enough to spread faults evenly. */
-export function createPrng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createPrng };
 
 interface RuleState {
   rule: FaultRule;
