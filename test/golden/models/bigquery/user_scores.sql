@@ -81,9 +81,10 @@ layers as (
 scored as (
   select
     l.*,
-    cast(floor(100.0 * greatest(l.activation_layer + l.usage_layer + l.intent_layer - l.decay_points, 0)
-      / (p.activation_cap + p.usage_cap + p.intent_cap) + 0.5) as integer) as product_score,
-    cast(floor(100.0 * l.fit_layer / p.fit_cap + 0.5) as integer) as fit_score,
+    -- A layer switched off (cap 0) scores 0, not a division by zero.
+    coalesce(cast(floor(100.0 * greatest(l.activation_layer + l.usage_layer + l.intent_layer - l.decay_points, 0)
+      / nullif(p.activation_cap + p.usage_cap + p.intent_cap, 0) + 0.5) as integer), 0) as product_score,
+    coalesce(cast(floor(100.0 * l.fit_layer / nullif(p.fit_cap, 0) + 0.5) as integer), 0) as fit_score,
     least(greatest(l.activation_layer + l.usage_layer + l.fit_layer + l.intent_layer - l.decay_points, 0), 100) as pql_score,
     case
       when l.activated and l.activation_layer + l.usage_layer - l.decay_points >= p.green_min then 'green'
