@@ -15,7 +15,8 @@ description: >
   the score in words a sales rep can read. Every number comes from scoring_points.
 tests:
   unique: [user_id]
-  not_null: [user_id, { column: account_id, severity: warn }, pql_score, product_score, fit_score, pql_tier, activation_level, pql_reasons, activation_layer, usage_layer, fit_layer, intent_layer, decay_points]
+  # A user without a valid email cannot become a HubSpot contact: reported (by user_id), never a stop.
+  not_null: [user_id, { column: account_id, severity: warn }, { column: email, severity: warn }, pql_score, product_score, fit_score, pql_tier, activation_level, pql_reasons, activation_layer, usage_layer, fit_layer, intent_layer, decay_points]
   accepted_values:
     pql_tier: [cold, warm, hot, sales_ready]
     activation_level: [red, yellow, green]
