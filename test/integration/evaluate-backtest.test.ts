@@ -87,6 +87,23 @@ describe('pqlsync evaluate on DuckDB', () => {
     }
   }, 60_000);
 
+  it('the terminal table says the same as the JSON', async () => {
+    const out: string[] = [];
+    const code = await runCli(['evaluate', '--config', fx.project.configFile, '--as-of', DEMO_AS_OF, '--dates', '3', '--html', path.join(fx.dir, 'text.html')], {
+      env: {},
+      out: { write: (s: string) => (out.push(s), true) } as unknown as NodeJS.WritableStream,
+      err: { write: () => true } as unknown as NodeJS.WritableStream,
+    });
+    expect(code).toBe(0);
+    const text = out.join('');
+    const c = report.targets.contacts.current;
+    expect(text).toContain(`contacts (current scoring): ${c.records.toLocaleString('en-US')} record-dates, ${c.conversions.toLocaleString('en-US')} converted`);
+    expect(text).toContain(`AUC ${c.auc!.toFixed(3)}`);
+    const top = c.tiers.find((t) => t.label === 'sales_ready')!;
+    expect(text).toMatch(new RegExp(`sales_ready\\s+${top.records.toLocaleString('en-US')}\\s+${top.conversions}\\s+${(top.rate * 100).toFixed(1)}%\\s+${top.lift.toFixed(2)}×`));
+    expect(text).toContain(`HTML report: ${path.join(fx.dir, 'text.html')}`);
+  }, 60_000);
+
   it('the HTML report is self-contained and shows the JSON numbers', () => {
     expect(html).toMatch(/<svg/);
     expect(html).not.toMatch(/\s(src|href)=|url\(|@import/);
