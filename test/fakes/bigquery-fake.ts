@@ -3,6 +3,14 @@
  * @google-cloud/bigquery 8 sends for queries (jobs.insert, jobs.getQueryResults, jobs.get)
  * and table metadata (tables.get), running the SQL on an in-memory DuckDB.
  *
+ * Every statement is first analyzed by Google's ZetaSQL (test/fakes/zetasql.ts), BigQuery's own
+ * analyzer, against a catalog of the datasets' tables as they are at that statement (their
+ * schemas read from DuckDB). A statement ZetaSQL rejects fails its job with ZetaSQL's message,
+ * as BigQuery would fail it, and never reaches DuckDB. A script (statements separated by `;`) is
+ * analyzed and run statement by statement, each against the tables the earlier ones created;
+ * BEGIN TRANSACTION … COMMIT TRANSACTION runs as a DuckDB transaction, rolled back when a
+ * statement fails, so the script is atomic as BigQuery's is.
+ *
  * Differences from the real service, on purpose or by necessity:
  * - SQL runs on DuckDB after a few textual rewrites (backticks → double quotes, INT64/FLOAT64/
  *   BOOL/STRING → DuckDB types, TO_HEX(MD5(x)) → MD5(x)); BigQuery-only functions do not run.
@@ -17,16 +25,24 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DuckDBTypeId, type DuckDBValue } from '@duckdb/node-api';
 import { DuckDBEngine, microsOf, type EngineResult } from './duckdb-engine.ts';
+import { analyze, ensureZetaSql, splitScript, typeKindOfDuckType, typeKindOfParameter, type CatalogTable, type TypeKindName } from './zetasql.ts';
 
 export interface BigQueryFakeOptions {
   /** Require this bearer token (else 401). Undefined: no authentication (emulator style). */
   accessToken?: string;
   /** Answer jobComplete: false this many times per job before the results. */
   pendingPolls?: number;
+  /**
+   * Fault injection: called with each statement (of a script too) after it passed analysis; a
+   * message returned fails that statement, as if the service failed it there.
+   */
+  failStatement?: (sql: string) => string | undefined;
 }
 
 interface FakeJob {
   id: string;
+  /** A script of several statements (or a transaction): answered like DML, without rows. */
+  script?: boolean;
   projectId: string;
   location: string;
   query: string;
@@ -43,7 +59,15 @@ export interface RecordedRequest {
 
 export class BigQueryFake {
   readonly requests: RecordedRequest[] = [];
+  /** Every statement ZetaSQL analyzed (scripts split), in order. */
+  readonly analyzed: string[] = [];
+  /** The statements ZetaSQL rejected, with its message. */
+  readonly rejected: Array<{ sql: string; message: string }> = [];
   private readonly jobs = new Map<string, FakeJob>();
+  /** Jobs run one at a time: a script's transaction holds DuckDB's only connection. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The catalog, read again after a statement that may have changed a schema. */
+  private catalog: CatalogTable[] | undefined;
 
   private constructor(
     private readonly server: http.Server,
@@ -52,6 +76,8 @@ export class BigQueryFake {
   ) {}
 
   static async start(options: BigQueryFakeOptions = {}): Promise<BigQueryFake> {
+    // Fails here, loudly, when the analyzer binary cannot run.
+    await ensureZetaSql();
     const engine = await DuckDBEngine.create();
     const server = http.createServer();
     const fake = new BigQueryFake(server, engine, options);
@@ -96,7 +122,10 @@ export class BigQueryFake {
         return send(res, 200, jobResource(job));
       }
       if (req.method === 'GET' && (m = /^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/.exec(path))) {
-        return this.getTable(res, decodeURIComponent(m[1]), decodeURIComponent(m[2]), decodeURIComponent(m[3]));
+        const [project, dataset, table] = [m[1], m[2], m[3]].map(decodeURIComponent);
+        const read = this.queue.then(() => this.getTable(res, project, dataset, table));
+        this.queue = read.catch(() => undefined);
+        return await read;
       }
       send(res, 404, apiError(404, 'NOT_FOUND', `The fake does not serve ${req.method} ${path}`, 'notFound'));
     } catch (error) {
@@ -109,13 +138,76 @@ export class BigQueryFake {
     const id = body.jobReference?.jobId ?? `job_${this.jobs.size + 1}`;
     const job: FakeJob = { id, projectId, location: body.jobReference?.location ?? 'US', query: config?.query ?? '', polls: 0 };
     this.jobs.set(id, job);
+    const run = this.queue.then(() => this.runJob(job, config?.queryParameters ?? []));
+    this.queue = run.catch(() => undefined);
+    await run;
+    return jobResource(job);
+  }
+
+  /**
+   * Runs a job's statements, each analyzed by ZetaSQL first. Outside a transaction, statements
+   * before a failing one stay done (as in a BigQuery script); inside BEGIN TRANSACTION the
+   * failure rolls back everything since BEGIN.
+   */
+  private async runJob(job: FakeJob, parameters: QueryParameter[]): Promise<void> {
+    const statements = splitScript(job.query);
+    job.script = statements.length > 1;
+    const parameterTypes = parameters.map((p) => typeKindOfParameter(p.parameterType.type));
+    const params = parameters.map(toDuckParam);
+    let inTransaction = false;
     try {
-      const params = (config?.queryParameters ?? []).map(toDuckParam);
-      job.result = await this.engine.run(rewrite(job.query), params);
+      for (const statement of statements) {
+        const rejected = await this.analyze(statement, job.projectId, parameterTypes);
+        if (rejected) throw new Error(rejected);
+        const injected = this.options.failStatement?.(statement);
+        if (injected) throw new Error(injected);
+        if (/^begin(\s+transaction)?$/i.test(statement)) {
+          await this.engine.run('begin transaction');
+          inTransaction = true;
+        } else if (/^commit(\s+transaction)?$/i.test(statement)) {
+          await this.engine.run('commit');
+          inTransaction = false;
+        } else if (/^rollback(\s+transaction)?$/i.test(statement)) {
+          await this.engine.run('rollback');
+          inTransaction = false;
+        } else {
+          job.result = await this.engine.run(rewrite(statement), params);
+        }
+        if (/^\s*(create|drop|alter)\b/i.test(statement)) this.catalog = undefined;
+      }
+      if (inTransaction) throw new Error('Transaction was never committed (the script ended inside BEGIN TRANSACTION)');
+      job.result ??= { columns: [], rows: [] };
     } catch (error) {
+      if (inTransaction) await this.engine.run('rollback').catch(() => undefined);
+      this.catalog = undefined;
+      job.result = undefined;
       job.error = (error as Error).message.replace(/^[A-Za-z ]+Error: /, '');
     }
-    return jobResource(job);
+  }
+
+  /** ZetaSQL's verdict on one statement, against the tables as they are now. */
+  private async analyze(sql: string, projectId: string, parameterTypes: TypeKindName[]): Promise<string | undefined> {
+    this.analyzed.push(sql);
+    this.catalog ??= await this.readCatalog();
+    const message = await analyze(sql, this.catalog, parameterTypes, [projectId]);
+    if (message) this.rejected.push({ sql, message });
+    return message;
+  }
+
+  /** Every table and view of every schema (dataset) in DuckDB, with BigQuery column types. */
+  private async readCatalog(): Promise<CatalogTable[]> {
+    const result = await this.engine.run(
+      `select table_schema, table_name, column_name, data_type from information_schema.columns
+       where table_schema not in ('main', 'information_schema', 'pg_catalog') and table_catalog = current_database()
+       order by table_schema, table_name, ordinal_position`,
+    );
+    const tables = new Map<string, CatalogTable>();
+    for (const [schema, name, column, type] of result.rows) {
+      const key = `${schema}.${name}`;
+      if (!tables.has(key)) tables.set(key, { dataset: String(schema), name: String(name), columns: [] });
+      tables.get(key)!.columns.push({ name: String(column), type: typeKindOfDuckType(String(type)) });
+    }
+    return [...tables.values()];
   }
 
   private queryResults(job: FakeJob, search: URLSearchParams): unknown {
@@ -125,7 +217,7 @@ export class BigQueryFake {
       return { kind: 'bigquery#getQueryResultsResponse', jobReference: reference, jobComplete: false };
     }
     const result = job.result!;
-    const isSelect = result.columns.length > 0 && !/^\s*(insert|update|delete|merge|create|drop|alter)\b/i.test(job.query);
+    const isSelect = !job.script && result.columns.length > 0 && !/^\s*(insert|update|delete|merge|create|drop|alter)\b/i.test(job.query);
     if (!isSelect) {
       const affected = result.rows[0]?.[0];
       return { kind: 'bigquery#getQueryResultsResponse', jobReference: reference, jobComplete: true, totalRows: '0',
@@ -175,16 +267,126 @@ interface QueryParameter {
   parameterValue: { value?: string | number | boolean | null };
 }
 
-/** The few rewrites that let DuckDB run the SQL the BigQuery dialect and connector write. */
+/**
+ * The rewrites that let DuckDB run the GoogleSQL the dialect, the connector and the shipped
+ * models write (after ZetaSQL accepted it): backtick names → double quotes; string literals
+ * with BigQuery's backslash escapes → DuckDB literals; type names; and the few functions the
+ * dialect's macros use (TIMESTAMP_ADD/DIFF, UNIX_SECONDS, SAFE_CAST, COUNTIF, LOGICAL_OR, TO_HEX(MD5)).
+ */
 export function rewrite(sql: string): string {
-  return sql
-    .replace(/`([^`]*)`/g, (_, id: string) => `"${id.replace(/"/g, '""')}"`)
-    .replace(/TO_HEX\(MD5\(/gi, '(MD5(')
-    .replace(/\bINT64\b/g, 'BIGINT')
-    .replace(/\bFLOAT64\b/g, 'DOUBLE')
-    .replace(/\bBOOL\b/g, 'BOOLEAN')
-    .replace(/\bCOUNTIF\(/g, 'count_if(')
-    .replace(/\bLOGICAL_OR\(/g, 'bool_or(');
+  let out = '';
+  for (let i = 0; i < sql.length; ) {
+    const c = sql[i];
+    if (c === '`' || c === "'" || c === '"') {
+      const triple = c !== '`' && sql.startsWith(c.repeat(3), i);
+      const close = triple ? c.repeat(3) : c;
+      let j = i + close.length;
+      let text = '';
+      while (j < sql.length && !sql.startsWith(close, j)) {
+        if (sql[j] === '\\' && c !== '`') {
+          const e = sql[j + 1];
+          text += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === '0' ? '\0' : e;
+          j += 2;
+        } else {
+          text += sql[j++];
+        }
+      }
+      out += c === '`' ? `"${text.replace(/"/g, '""')}"` : `'${text.replace(/'/g, "''")}'`;
+      i = j + close.length;
+    } else {
+      let j = i;
+      while (j < sql.length && !'`\'"'.includes(sql[j])) j++;
+      out += sql
+        .slice(i, j)
+        .replace(/TO_HEX\(MD5\(/gi, '(MD5(')
+        .replace(/\bINT64\b/gi, 'BIGINT')
+        .replace(/\bFLOAT64\b/gi, 'DOUBLE')
+        .replace(/\bBOOL\b/gi, 'BOOLEAN')
+        .replace(/\bCOUNTIF\(/gi, 'count_if(')
+        .replace(/\bLOGICAL_OR\(/gi, 'bool_or(')
+        .replace(/\bSAFE_CAST\(/gi, 'TRY_CAST(')
+        .replace(/\bGENERATE_ARRAY\(/gi, 'generate_series(');
+      i = j;
+    }
+  }
+  // UNNEST(list) AS x names a column x in GoogleSQL; DuckDB needs AS x(x).
+  out = out.replace(/(\bUNNEST\s*\([^()]*(?:\([^()]*\))?[^()]*\)\s+AS\s+)([A-Za-z_]\w*)(?!\s*\()/gi, '$1$2($2)');
+  return rewriteCalls(out, {
+    TIMESTAMP_ADD: ([ts, interval]) => {
+      const m = /^\s*INTERVAL\s+([\s\S]+?)\s+(DAY|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)\s*$/i.exec(interval ?? '');
+      if (!m) return undefined;
+      return `(${ts} + to_${m[2].toLowerCase()}s(CAST(${m[1]} AS BIGINT)))`;
+    },
+    TIMESTAMP_DIFF: ([a, b, unit]) => {
+      const per: Record<string, number> = { MICROSECOND: 1, MILLISECOND: 1e3, SECOND: 1e6, MINUTE: 6e7, HOUR: 36e8, DAY: 864e8 };
+      const n = per[(unit ?? '').trim().toUpperCase()];
+      if (!n) return undefined;
+      // Elapsed time truncated toward zero, as BigQuery's TIMESTAMP_DIFF.
+      const us = `(epoch_us(${a}) - epoch_us(${b}))`;
+      return n === 1 ? us : `CAST(trunc(${us} / ${n}) AS BIGINT)`;
+    },
+    UNIX_SECONDS: ([ts]) => `CAST(floor(epoch_us(${ts}) / 1000000) AS BIGINT)`,
+  });
+}
+
+/**
+ * Replaces calls of the named functions, innermost first, by what `replace` makes of their
+ * top-level arguments (undefined keeps the call). Skips DuckDB string literals and quoted names.
+ */
+function rewriteCalls(sql: string, replacements: Record<string, (args: string[]) => string | undefined>): string {
+  const names = Object.keys(replacements);
+  const pattern = new RegExp(`\\b(${names.join('|')})\\s*\\(`, 'gi');
+  for (let guard = 0; guard < 10_000; guard++) {
+    let found: { start: number; end: number; text: string } | undefined;
+    pattern.lastIndex = 0;
+    for (let m: RegExpExecArray | null; (m = pattern.exec(sql)); ) {
+      if (insideQuotes(sql, m.index)) continue;
+      const args: string[] = [];
+      let depth = 0;
+      let current = '';
+      let j = m.index + m[0].length;
+      for (; j < sql.length; j++) {
+        const c = sql[j];
+        if (c === "'" || c === '"') {
+          const k = sql.indexOf(c, j + 1);
+          current += sql.slice(j, k + 1);
+          j = k;
+          continue;
+        }
+        if (c === '(') depth++;
+        if (c === ')' && depth-- === 0) break;
+        if (c === ',' && depth === 0) {
+          args.push(current);
+          current = '';
+        } else {
+          current += c;
+        }
+      }
+      args.push(current);
+      // Innermost first: a call whose arguments hold another one waits for it.
+      if (args.some((a) => new RegExp(pattern.source, 'i').test(a))) continue;
+      const text = replacements[m[1].toUpperCase()](args.map((a) => a.trim()));
+      if (text === undefined) continue;
+      found = { start: m.index, end: j + 1, text };
+      break;
+    }
+    if (!found) return sql;
+    sql = sql.slice(0, found.start) + found.text + sql.slice(found.end);
+  }
+  return sql;
+}
+
+/** Whether position `at` is inside a '…' literal or a "…" name (DuckDB quoting). */
+function insideQuotes(sql: string, at: number): boolean {
+  let quote: string | undefined;
+  for (let i = 0; i < at; i++) {
+    if (quote) {
+      if (sql[i] === quote) quote = undefined;
+    } else if (sql[i] === "'" || sql[i] === '"') {
+      quote = sql[i];
+    }
+  }
+  return quote !== undefined;
 }
 
 function toDuckParam(p: QueryParameter): DuckDBValue {
