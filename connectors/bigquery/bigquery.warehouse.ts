@@ -146,7 +146,7 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   private async startJob(query: Query): Promise<Job> {
-    const { sql, values } = toStatement(query);
+    const { sql, values } = withNullLiterals(toStatement(query));
     const options: BigQueryQuery = { query: sql, useLegacySql: false, jobPrefix: 'pqlsync_' };
     if (this.settings.location) options.location = this.settings.location;
     if (values.length > 0) {
@@ -173,6 +173,23 @@ function describeError(error: unknown): string {
   if (e.code === 401) return `authentication failed (401): ${message}. Check GOOGLE_APPLICATION_CREDENTIALS or the application-default credentials.`;
   if (e.code === 403) return `permission denied (403): ${message}`;
   return message;
+}
+
+/**
+ * NULL values become NULL literals instead of parameters: a NULL parameter needs a type, and a
+ * STRING one cannot be assigned to an INT64 or TIMESTAMP column ("Value of type STRING cannot
+ * be assigned to n_rows, which has type INT64"), while an untyped NULL literal fits any column.
+ */
+export function withNullLiterals(statement: Statement): Statement {
+  if (!statement.values.some((v) => v === null || v === undefined)) return statement;
+  const values: Value[] = [];
+  const sql = replacePlaceholders(statement.sql, (n) => {
+    const value = statement.values[n - 1];
+    if (value === null || value === undefined) return 'NULL';
+    values.push(value);
+    return '?';
+  }).sql;
+  return { sql, values };
 }
 
 /** One script that BigQuery runs as a single transaction: all of it commits, or none. */

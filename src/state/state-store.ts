@@ -101,9 +101,10 @@ export class StateStore {
       );
       await tx.execute(
         stmt(
-          `update ${errors} set run_id = ?, category = f.category, property = f.property, message = f.message,
+          // The target has an alias: BigQuery does not resolve `dataset`.`table`.column.
+          `update ${errors} e set run_id = ?, category = f.category, property = f.property, message = f.message,
              attempts = attempts + 1, last_failed_at = ?
-           from ${o} f where f.ok = false and ${errors}.sync_name = ? and ${errors}.record_key = f.record_key`,
+           from ${o} f where f.ok = false and e.sync_name = ? and e.record_key = f.record_key`,
           [runId, at, syncName],
         ),
       );

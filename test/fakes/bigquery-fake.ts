@@ -36,7 +36,7 @@ export interface BigQueryFakeOptions {
    * Fault injection: called with each statement (of a script too) after it passed analysis; a
    * message returned fails that statement, as if the service failed it there.
    */
-  failStatement?: (sql: string) => string | undefined;
+  failStatement?: (sql: string) => string | undefined | Promise<string | undefined>;
 }
 
 interface FakeJob {
@@ -61,6 +61,8 @@ export class BigQueryFake {
   readonly requests: RecordedRequest[] = [];
   /** Every statement ZetaSQL analyzed (scripts split), in order. */
   readonly analyzed: string[] = [];
+  /** The jobs that were scripts (several statements, or a transaction). */
+  readonly scripts: string[] = [];
   /** The statements ZetaSQL rejected, with its message. */
   readonly rejected: Array<{ sql: string; message: string }> = [];
   private readonly jobs = new Map<string, FakeJob>();
@@ -84,6 +86,11 @@ export class BigQueryFake {
     server.on('request', (req, res) => void fake.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
+  }
+
+  /** Forgets the catalog, after tables were made directly on `engine` (test setup). */
+  resetCatalog(): void {
+    this.catalog = undefined;
   }
 
   /** Base URL for `apiEndpoint` (the client appends /bigquery/v2). */
@@ -152,6 +159,7 @@ export class BigQueryFake {
   private async runJob(job: FakeJob, parameters: QueryParameter[]): Promise<void> {
     const statements = splitScript(job.query);
     job.script = statements.length > 1;
+    if (job.script) this.scripts.push(job.query);
     const parameterTypes = parameters.map((p) => typeKindOfParameter(p.parameterType.type));
     const params = parameters.map(toDuckParam);
     let inTransaction = false;
@@ -159,7 +167,7 @@ export class BigQueryFake {
       for (const statement of statements) {
         const rejected = await this.analyze(statement, job.projectId, parameterTypes);
         if (rejected) throw new Error(rejected);
-        const injected = this.options.failStatement?.(statement);
+        const injected = await this.options.failStatement?.(statement);
         if (injected) throw new Error(injected);
         if (/^begin(\s+transaction)?$/i.test(statement)) {
           await this.engine.run('begin transaction');
@@ -277,7 +285,14 @@ export function rewrite(sql: string): string {
   let out = '';
   for (let i = 0; i < sql.length; ) {
     const c = sql[i];
-    if (c === '`' || c === "'" || c === '"') {
+    if ((c === '-' && sql[i + 1] === '-') || c === '#' || (c === '/' && sql[i + 1] === '*')) {
+      // Comments pass as they are (a quote inside one opens nothing); `#` becomes `--`.
+      const block = c === '/';
+      const end = block ? sql.indexOf('*/', i + 2) : sql.indexOf('\n', i);
+      const j = end < 0 ? sql.length : block ? end + 2 : end;
+      out += c === '#' ? `--${sql.slice(i + 1, j)}` : sql.slice(i, j);
+      i = j;
+    } else if (c === '`' || c === "'" || c === '"') {
       const triple = c !== '`' && sql.startsWith(c.repeat(3), i);
       const close = triple ? c.repeat(3) : c;
       let j = i + close.length;
@@ -295,7 +310,8 @@ export function rewrite(sql: string): string {
       i = j + close.length;
     } else {
       let j = i;
-      while (j < sql.length && !'`\'"'.includes(sql[j])) j++;
+      while (j < sql.length && !'`\'"#-/'.includes(sql[j])) j++;
+      if (j === i) j++;
       out += sql
         .slice(i, j)
         .replace(/TO_HEX\(MD5\(/gi, '(MD5(')

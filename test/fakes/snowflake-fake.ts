@@ -32,6 +32,8 @@ export interface SnowflakeFakeOptions {
   inlineRows?: number;
   /** Rows per downloadable chunk. */
   chunkRows?: number;
+  /** Fault injection: a message returned for a statement fails it (a compilation error) before it runs. */
+  failStatement?: (sql: string) => string | undefined | Promise<string | undefined>;
 }
 
 export class SnowflakeFake {
@@ -153,6 +155,8 @@ export class SnowflakeFake {
       .sort((a, b) => Number(a) - Number(b))
       .map((k) => fromBinding(body.bindings![k]));
     try {
+      const injected = await this.options.failStatement?.(sql);
+      if (injected) throw new Error(injected);
       const result = await this.engine.run(sql, params);
       return success(queryId, result, this.options, this.chunks, this.url);
     } catch (error) {

@@ -1,0 +1,303 @@
+/**
+ * End to end on the BigQuery and Snowflake fakes, with the default page (1,000 rows),
+ * checkpoint (2,000 outcomes) and batch (100 records) sizes, at a size that crosses each
+ * boundary several times: generated raw data → the shipped models built by the connector →
+ * diff → the HubSpot sandbox through the real client. On BigQuery every statement pqlsync sends
+ * is analyzed by ZetaSQL (test/fakes/bigquery-fake.ts) before it runs, so the run also proves
+ * that BigQuery's analyzer accepts all of them.
+ *
+ * Then a crash: a checkpoint fails in the middle of its transaction (after the state delete,
+ * before the insert). State must be exactly as before that checkpoint (no record id lost), the
+ * run must fail, and a rerun must deliver the rest with every record id kept.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Destination } from '../../connectors/destination.ts';
+import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import { createHubSpotDestination } from '../../connectors/hubspot/hubspot.destination.ts';
+import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
+import type { Row } from '../../connectors/warehouse.ts';
+import type { Project } from '../../src/config/load-project.ts';
+import type { SyncConfig } from '../../src/config/schema.ts';
+import { DEMO_AS_OF, DEMO_TABLES, generateDemoData, touchUsers } from '../../src/demo/generate-demo-data.ts';
+import { closeSession, openSession, type Session } from '../../src/run/session.ts';
+import { buildStep, syncStep, testStep, type SyncStepOptions } from '../../src/run/steps.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import { BigQueryFake } from '../fakes/bigquery-fake.ts';
+import type { DuckDBEngine } from '../fakes/duckdb-engine.ts';
+import { SnowflakeFake } from '../fakes/snowflake-fake.ts';
+import { memoryLogger, shippedProject } from '../helpers/project.ts';
+
+const TOKEN = 'pat-fakes-e2e-token';
+/** Users generated: enough contacts for several pages and checkpoints at the defaults. */
+const USERS = 6_000;
+const SEED = 23;
+/** Users whose activity changes before the crash run: more than one checkpoint of changed contacts. */
+const TOUCHED = 2_600;
+
+interface FakeTarget {
+  engine: DuckDBEngine;
+  warehouse: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  projectRoot?: string;
+  /** Checkpoint transactions that touched sync state so far. */
+  stateCheckpoints(): number;
+  /**
+   * Makes the `nth` statement matching `match` fail (then disarms); until then `onBegin` runs
+   * before each transaction begins (to snapshot state).
+   */
+  failNth(match: RegExp, nth: number, onBegin: () => Promise<void>): void;
+  afterRawLoaded(): void;
+  stop(): Promise<void>;
+}
+
+async function bigqueryTarget(): Promise<FakeTarget> {
+  const fault = faultInjector(/^BEGIN TRANSACTION$/i, 'Injected: the job failed in the middle of the script');
+  const fake = await BigQueryFake.start({ failStatement: fault.check });
+  return {
+    engine: fake.engine,
+    warehouse: { type: 'bigquery', project: 'test-project', location: 'US', api_endpoint: fake.url },
+    env: {},
+    stateCheckpoints: () => fake.scripts.filter((s) => /sync_state/.test(s)).length,
+    failNth: fault.arm,
+    afterRawLoaded: () => fake.resetCatalog(),
+    stop: async () => {
+      if (fake.rejected.length > 0) throw new Error(`ZetaSQL rejected: ${JSON.stringify(fake.rejected, null, 2)}`);
+      await fake.stop();
+    },
+  };
+}
+
+async function snowflakeTarget(): Promise<FakeTarget> {
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const keyDir = await mkdtemp(path.join(tmpdir(), 'pqlsync-sf-e2e-'));
+  writeFileSync(path.join(keyDir, 'rsa_key.p8'), keys.privateKey);
+  const fault = faultInjector(/^\s*begin\b/i, 'Injected: the statement failed in the middle of the transaction');
+  const fake = await SnowflakeFake.start({ user: 'pqlsync', publicKey: keys.publicKey, failStatement: fault.check });
+  return {
+    engine: fake.engine,
+    warehouse: { type: 'snowflake', account: 'fake-account', database: 'PQLSYNC', access_url: fake.url },
+    env: { SNOWFLAKE_USER: 'pqlsync', SNOWFLAKE_PRIVATE_KEY_PATH: path.join(keyDir, 'rsa_key.p8') },
+    projectRoot: keyDir,
+    stateCheckpoints: () => fake.statements.filter((s) => /^\s*insert into .*sync_state/is.test(s)).length,
+    failNth: fault.arm,
+    afterRawLoaded: () => undefined,
+    stop: async () => {
+      await fake.stop();
+      await rm(keyDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fault for a fake's failStatement hook: the nth statement matching a pattern fails. */
+function faultInjector(begin: RegExp, message: string) {
+  let armed: { match: RegExp; left: number; onBegin: () => Promise<void> } | undefined;
+  return {
+    arm: (match: RegExp, nth: number, onBegin: () => Promise<void>) => void (armed = { match, left: nth, onBegin }),
+    check: async (sql: string): Promise<string | undefined> => {
+      if (!armed) return undefined;
+      if (begin.test(sql)) await armed.onBegin();
+      else if (armed.match.test(sql) && --armed.left === 0) {
+        armed = undefined;
+        return message;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Copies the generator's raw tables into the fake's DuckDB (test setup, not pqlsync SQL). */
+async function loadRaw(target: FakeTarget, file: string): Promise<void> {
+  await target.engine.run(`attach '${file}' as gen (read_only)`);
+  await target.engine.run('create schema if not exists raw');
+  for (const t of DEMO_TABLES) await target.engine.run(`create or replace table raw.${t} as select * from gen.raw.${t}`);
+  await target.engine.run('detach gen');
+  target.afterRawLoaded();
+}
+
+function endToEndOnFake(name: string, makeTarget: () => Promise<FakeTarget>) {
+  describe(`end to end on the ${name} fake, default sizes`, () => {
+    let target: FakeTarget;
+    let project: Project;
+    let cleanupProject: () => Promise<void>;
+    let dir: string;
+    let generatorFile: string;
+    let sandbox: Sandbox;
+    let session: Session;
+    let destination: Destination;
+
+    const syncOf = (object: 'contacts' | 'companies'): SyncConfig => session.project.config.syncs.find((s) => s.object === object)!;
+    const modelRows = (sync: SyncConfig): Promise<Row[]> =>
+      session.warehouse.query(`select * from ${session.warehouse.dialect.table({ schema: session.project.config.schema, name: sync.model })}`);
+    const stateRows = async (sync: SyncConfig): Promise<Array<{ key: string; id: string; hash: string }>> =>
+      (
+        await target.engine.run(
+          `select record_key, record_id, row_hash from ${session.project.config.state_schema}.sync_state where sync_name = '${sync.name}' order by record_key`,
+        )
+      ).rows.map(([key, id, hash]) => ({ key: String(key), id: String(id), hash: String(hash) }));
+    const run = async (options: SyncStepOptions = {}) => {
+      const pages: number[] = [];
+      let sentBefore = 0;
+      sandbox.resetStats();
+      const results = await syncStep(session, destination, session.project.config.syncs, {
+        ...options,
+        onProgress: (p) => {
+          if (p.sync !== 'contacts') return;
+          pages.push(p.sent - sentBefore);
+          sentBefore = p.sent;
+        },
+      });
+      return { results, pages, contacts: results.find((r) => r.plan.object === 'contacts')! };
+    };
+    const expectHubSpotHoldsModels = async () => {
+      for (const object of ['contacts', 'companies'] as const) {
+        const sync = syncOf(object);
+        const keyProperty = object === 'contacts' ? 'email' : 'domain';
+        const held = new Map(sandbox.records(object).map((r) => [String(r.properties[keyProperty]).toLowerCase(), r]));
+        const rows = await modelRows(sync);
+        expect(held.size, `${object} in HubSpot`).toBe(rows.length);
+        const state = new Map((await stateRows(sync)).map((s) => [s.key, s]));
+        for (const row of rows) {
+          const key = String(row[sync.key]);
+          const record = held.get(key);
+          expect(record, `${object} ${key} in HubSpot`).toBeDefined();
+          // State holds HubSpot's record id for every delivered key.
+          expect(state.get(key)?.id, `${object} ${key} record id in state`).toBe(record!.id);
+          for (const p of sync.properties) expectSame(p.type, row[p.column], record!.properties[p.property], `${key}.${p.property}`);
+        }
+      }
+    };
+
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-fakes-e2e-'));
+      generatorFile = path.join(dir, 'generated.duckdb');
+      const generator = await DuckDBWarehouse.open({ path: generatorFile });
+      await generateDemoData(generator, { users: USERS, seed: SEED });
+      await generator.close();
+
+      target = await makeTarget();
+      await loadRaw(target, generatorFile);
+      const shipped = await shippedProject((config) => {
+        config.warehouse = target.warehouse;
+      });
+      project = shipped.project;
+      cleanupProject = shipped.cleanup;
+      sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 1000, windowMs: 1000 });
+      const log = createLogger({ json: true, secrets: [TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
+      session = await openSession({ ...project, root: target.projectRoot ?? project.root }, { log, asOf: DEMO_AS_OF, env: target.env });
+      await buildStep(session);
+      await testStep(session);
+      destination = await createHubSpotDestination({
+        accessToken: TOKEN,
+        basePath: sandbox.url,
+        groupName: project.config.destination.property_group.name,
+        groupLabel: project.config.destination.property_group.label,
+        requestsPer10s: 1000,
+        requestsPerDay: 250_000,
+      });
+    }, 600_000);
+
+    afterAll(async () => {
+      if (session) await closeSession(session);
+      await sandbox?.stop();
+      await target?.stop();
+      await cleanupProject?.();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('delivers every row in pages of 1,000, checkpoints of 2,000 and batches of 100', async () => {
+      const checkpointsBefore = target.stateCheckpoints();
+      const first = await run();
+      const contacts = (await modelRows(syncOf('contacts'))).length;
+      expect(contacts).toBeGreaterThan(4_000);
+      for (const r of first.results) {
+        expect(r.failed, r.plan.sync).toBe(0);
+        expect(r.delivered, r.plan.sync).toBe(r.plan.diff.rows);
+      }
+      expect(first.contacts.delivered).toBe(contacts);
+      expect(first.pages).toEqual([...Array(Math.floor(contacts / 1000)).fill(1000), ...(contacts % 1000 ? [contacts % 1000] : [])]);
+      // Contacts: ceil(n / 2,000) checkpoints; companies: at least one more.
+      expect(target.stateCheckpoints() - checkpointsBefore).toBeGreaterThanOrEqual(Math.ceil(contacts / 2000) + 1);
+      const batches = Object.entries(sandbox.stats.requestsByRoute)
+        .filter(([route]) => /contacts\/batch/.test(route))
+        .reduce((n, [, c]) => n + c, 0);
+      expect(batches).toBeGreaterThanOrEqual(Math.ceil(contacts / 100));
+      await expectHubSpotHoldsModels();
+      console.log(`${name}: ${contacts} contacts in ${first.pages.length} pages, ${target.stateCheckpoints() - checkpointsBefore} state checkpoints, ${batches} contact batch requests`);
+    }, 600_000);
+
+    it('sends nothing when nothing changed', async () => {
+      const again = await run();
+      for (const r of again.results) expect(r.sent, r.plan.sync).toBe(0);
+      expect(sandbox.stats.requests).toBe(0);
+    }, 600_000);
+
+    it('a checkpoint that fails mid-transaction leaves state exactly as before it; a rerun delivers the rest and keeps every record id', async () => {
+      const contactsSync = syncOf('contacts');
+      const usersWithContacts = await target.engine.run(
+        `select u.user_id from raw.users u where lower(trim(u.email)) in (select email from ${session.project.config.schema}.contact_sync) order by u.user_id limit ${TOUCHED}`,
+      );
+      const userIds = usersWithContacts.rows.map(([id]) => String(id));
+      const generator = await DuckDBWarehouse.open({ path: generatorFile });
+      await touchUsers(generator, { userIds, at: new Date(new Date(DEMO_AS_OF).getTime() - 3_600_000).toISOString() });
+      await generator.close();
+      await loadRaw(target, generatorFile);
+      await buildStep(session);
+
+      const before = await stateRows(contactsSync);
+      // The second state checkpoint fails after its delete from sync state, before its insert;
+      // the state at the start of each transaction is kept, so the failing one's is known.
+      let atBegin: typeof before | undefined;
+      target.failNth(/^\s*insert into .*sync_state/is, 2, async () => {
+        atBegin = await stateRows(contactsSync);
+      });
+      const failed = await run({ force: true }).catch((e: unknown) => e);
+      expect(failed, 'the run fails when a checkpoint fails').toBeInstanceOf(Error);
+      expect(String((failed as Error).message)).toMatch(/Injected/);
+      const after = await stateRows(contactsSync);
+      // Atomic: exactly the state before the failing checkpoint, every record id kept.
+      expect(after).toEqual(atBegin);
+      // The first checkpoint did land (the failing one was a later one).
+      expect(after.filter((s, i) => s.hash !== before[i].hash).length).toBe(2000);
+      const ids = new Map(after.map((s) => [s.key, s.id]));
+      for (const s of before) expect(ids.get(s.key), `record id of ${s.key}`).toBe(s.id);
+
+      const rerun = await run({ force: true });
+      for (const r of rerun.results) expect(r.failed, r.plan.sync).toBe(0);
+      expect(rerun.contacts.delivered).toBeGreaterThan(0);
+      const final = await stateRows(contactsSync);
+      expect(final.map((s) => s.key)).toEqual(before.map((s) => s.key));
+      for (const s of final) expect(s.id, `record id of ${s.key}`).toBe(before.find((b) => b.key === s.key)!.id);
+      await expectHubSpotHoldsModels();
+      expect((await run()).results.every((r) => r.sent === 0)).toBe(true);
+    }, 600_000);
+  });
+}
+
+/** What HubSpot should hold for a model value, compared by meaning (HubSpot stores strings). */
+function expectSame(type: string, model: unknown, held: string | undefined, where: string) {
+  if (model === null || model === undefined || model === '') {
+    expect(held ?? '', where).toBe('');
+    return;
+  }
+  switch (type) {
+    case 'number':
+      expect(Number(held), where).toBeCloseTo(Number(model), 6);
+      break;
+    case 'datetime':
+      expect(Date.parse(String(held)), where).toBe(model instanceof Date ? model.getTime() : Date.parse(String(model)));
+      break;
+    case 'date':
+      expect(String(held).slice(0, 10), where).toBe(model instanceof Date ? model.toISOString().slice(0, 10) : String(model).slice(0, 10));
+      break;
+    default:
+      expect(held, where).toBe(String(model));
+  }
+}
+
+endToEndOnFake('BigQuery', bigqueryTarget);
+endToEndOnFake('Snowflake', snowflakeTarget);
