@@ -36,6 +36,28 @@ export interface SnowflakeFakeOptions {
   failStatement?: (sql: string) => string | undefined | Promise<string | undefined>;
 }
 
+/**
+ * What DuckDB lacks of the Snowflake the dialect writes, so the shipped models run: the
+ * timestamp type names, DATEADD, BOOLOR_AGG, TRY_TO_DOUBLE, DATE_PART(epoch_second, …).
+ */
+const SNOWFLAKE_SHIMS = [
+  'create type timestamp_ntz as timestamp',
+  'create type timestamp_ltz as timestamptz',
+  `create macro dateadd(unit, n, ts) as case lower(unit)
+     when 'day' then ts + to_days(cast(n as integer)) when 'hour' then ts + to_hours(cast(n as bigint))
+     when 'minute' then ts + to_minutes(cast(n as bigint)) when 'second' then ts + to_seconds(cast(n as bigint)) end`,
+  'create macro boolor_agg(x) as bool_or(x)',
+  'create macro try_to_double(x) as try_cast(x as double)',
+  'create macro snowflake_epoch_second(ts) as cast(floor(epoch_us(ts) / 1000000) as bigint)',
+];
+
+/** The two textual rewrites the shims cannot do: NUMBER(p, s) and DATE_PART(epoch_second, …). */
+function snowflakeToDuckDB(sql: string): string {
+  return sql
+    .replace(/\bnumber\(\s*(\d+)\s*,\s*(\d+)\s*\)/gi, 'decimal($1, $2)')
+    .replace(/\bdate_part\(\s*epoch_second\s*,/gi, 'snowflake_epoch_second(');
+}
+
 export class SnowflakeFake {
   readonly requests: Array<{ method: string; path: string }> = [];
   readonly statements: string[] = [];
@@ -54,6 +76,7 @@ export class SnowflakeFake {
 
   static async start(options: SnowflakeFakeOptions): Promise<SnowflakeFake> {
     const engine = await DuckDBEngine.create();
+    for (const sql of SNOWFLAKE_SHIMS) await engine.run(sql);
     const server = http.createServer();
     const fake = new SnowflakeFake(server, engine, options);
     server.on('request', (req, res) => void fake.handle(req, res));
@@ -157,7 +180,7 @@ export class SnowflakeFake {
     try {
       const injected = await this.options.failStatement?.(sql);
       if (injected) throw new Error(injected);
-      const result = await this.engine.run(sql, params);
+      const result = await this.engine.run(snowflakeToDuckDB(sql), params);
       return success(queryId, result, this.options, this.chunks, this.url);
     } catch (error) {
       const message = (error as Error).message;

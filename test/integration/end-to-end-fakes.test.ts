@@ -15,6 +15,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import snowflake from 'snowflake-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Destination } from '../../connectors/destination.ts';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
@@ -31,6 +32,8 @@ import { BigQueryFake } from '../fakes/bigquery-fake.ts';
 import type { DuckDBEngine } from '../fakes/duckdb-engine.ts';
 import { SnowflakeFake } from '../fakes/snowflake-fake.ts';
 import { memoryLogger, shippedProject } from '../helpers/project.ts';
+
+snowflake.configure({ disableOCSPChecks: true, logLevel: 'OFF' });
 
 const TOKEN = 'pat-fakes-e2e-token';
 /** Users generated: enough contacts for several pages and checkpoints at the defaults. */
