@@ -38,9 +38,12 @@ export function createBigQueryDialect(options: { datasetProject?: string } = {})
       safe_to_double: (expr) => `SAFE_CAST(${toString(expr)} AS FLOAT64)`,
       to_string: toString,
       // STRING_AGG(DISTINCT ...) may only order by its own (string) argument, which would sort
-      // numbers as text: sort the distinct values in their own type, then join.
+      // numbers as text: ARRAY_AGG sorts the distinct values in their own type. Its array cannot be
+      // UNNESTed in the same query ("Aggregate function ARRAY_AGG not allowed in UNNEST"), so it
+      // becomes strings through JSON (strings and integers exactly; timestamps in JSON's form);
+      // no values: NULL.
       string_agg_sorted: (expr, separator) =>
-        `(SELECT STRING_AGG(CAST(v AS STRING), ${separator} ORDER BY v) FROM UNNEST(ARRAY_AGG(DISTINCT ${expr} IGNORE NULLS)) AS v)`,
+        `ARRAY_TO_STRING(JSON_VALUE_ARRAY(TO_JSON_STRING(ARRAY_AGG(DISTINCT ${expr} IGNORE NULLS ORDER BY ${expr}))), ${separator})`,
       // UNIX_SECONDS rounds down to the start of the second.
       epoch_seconds: (ts) => `UNIX_SECONDS(${ts})`,
       // MD5 returns BYTES on BigQuery: TO_HEX gives the 32 lower-case hex characters.

@@ -88,6 +88,12 @@ export class BigQueryFake {
     return fake;
   }
 
+  /** ZetaSQL's verdict on a statement against the fake's tables now, without running it (undefined: valid). */
+  async check(sql: string, parameterTypes: TypeKindName[] = []): Promise<string | undefined> {
+    const catalog = await this.readCatalog();
+    return analyze(sql, catalog, parameterTypes, ['test-project']);
+  }
+
   /** Forgets the catalog, after tables were made directly on `engine` (test setup). */
   resetCatalog(): void {
     this.catalog = undefined;

@@ -26,7 +26,8 @@ import type { Project } from '../../src/config/load-project.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 import { DEMO_AS_OF, DEMO_TABLES, generateDemoData, touchUsers } from '../../src/demo/generate-demo-data.ts';
 import { closeSession, openSession, type Session } from '../../src/run/session.ts';
-import { buildStep, syncStep, testStep, type SyncStepOptions } from '../../src/run/steps.ts';
+import { backfillSyncOptions, discardBackfill, planBackfill, prepareBackfill, type BackfillSelection } from '../../src/run/backfill.ts';
+import { buildStep, planStep, syncContext, syncStep, testStep, type SyncStepOptions } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { BigQueryFake } from '../fakes/bigquery-fake.ts';
 import type { DuckDBEngine } from '../fakes/duckdb-engine.ts';
@@ -277,6 +278,61 @@ function endToEndOnFake(name: string, makeTarget: () => Promise<FakeTarget>) {
       for (const s of final) expect(s.id, `record id of ${s.key}`).toBe(before.find((b) => b.key === s.key)!.id);
       await expectHubSpotHoldsModels();
       expect((await run()).results.every((r) => r.sent === 0)).toBe(true);
+    }, 600_000);
+
+    it('plans, backfills (keys, where, since, full), clears removed rows and reads status, with the same statements', async () => {
+      const contactsSync = syncOf('contacts');
+      const ctx = syncContext(session);
+      const plans = await planStep(session, session.project.config.syncs);
+      expect(plans.every((p) => p.toSend === 0)).toBe(true);
+
+      const backfill = async (selection: BackfillSelection, send: boolean) => {
+        const prepared = await prepareBackfill(ctx, contactsSync, { selection });
+        const plan = await planBackfill(ctx, contactsSync, prepared);
+        if (!send) {
+          await discardBackfill(ctx, contactsSync);
+          return { prepared, plan, sent: 0 };
+        }
+        const [result] = await syncStep(session, destination, [contactsSync], { ...backfillSyncOptions(ctx, prepared), command: 'backfill' });
+        await discardBackfill(ctx, contactsSync);
+        return { prepared, plan, sent: result.sent };
+      };
+      const emails = (await modelRows(contactsSync)).map((r) => String(r[contactsSync.key])).sort();
+      const byKeys = await backfill({ kind: 'keys', keys: [...emails.slice(0, 30), 'nobody@nowhere.invalid'], source: 'keys.txt' }, true);
+      expect(byKeys.prepared.unknownKeys).toBe(1);
+      expect(byKeys.sent).toBe(30);
+      const hot = await backfill({ kind: 'where', predicate: "pql_tier = 'hot'" }, false);
+      expect(hot.plan.toSend).toBeGreaterThan(0);
+      const recent = await backfill({ kind: 'since', column: 'last_active_at', since: '2026-10-25T00:00:00.000Z' }, false);
+      expect(recent.plan.toSend).toBeGreaterThan(0);
+      const full = await backfill({ kind: 'full' }, true);
+      expect(full.sent).toBe(emails.length);
+
+      // Users leave the model: with on_removed: clear their pqlsync properties are emptied in
+      // HubSpot and their keys leave state.
+      contactsSync.on_removed = 'clear';
+      const gone = await target.engine.run(
+        `select u.user_id, lower(trim(u.email)) from raw.users u where lower(trim(u.email)) in (select email from ${session.project.config.schema}.contact_sync) order by u.user_id desc limit 40`,
+      );
+      const generator = await DuckDBWarehouse.open({ path: generatorFile });
+      await generator.execute(`delete from raw.users where user_id in (${gone.rows.map(([id]) => `'${String(id)}'`).join(', ')})`);
+      await generator.close();
+      await loadRaw(target, generatorFile);
+      await buildStep(session);
+      const cleared = await run();
+      expect(cleared.contacts.plan.diff.removed).toBe(40);
+      const state = new Set((await stateRows(contactsSync)).map((s) => s.key));
+      for (const [, email] of gone.rows) {
+        expect(state.has(String(email)), `${email} left state`).toBe(false);
+        const [record] = sandbox.findByProperty('contacts', 'email', String(email));
+        expect(record.properties.pqlsync_pql_score ?? '', `${email} cleared`).toBe('');
+      }
+
+      expect((await session.state.lastRuns(20)).length).toBeGreaterThan(0);
+      expect(await session.state.openErrors()).toEqual([]);
+      expect(await session.state.lockHolders()).toEqual([]);
+      expect(await session.state.countErrors('contacts')).toBe(0);
+      expect((await session.state.tierShares('contacts')).total).toBe(emails.length - 40);
     }, 600_000);
   });
 }

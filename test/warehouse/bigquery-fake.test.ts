@@ -8,7 +8,7 @@ import path from 'node:path';
 import { BigQuery } from '@google-cloud/bigquery';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bigqueryEntry, bigquerySettingsFrom } from '../../connectors/bigquery/index.ts';
+import { bigqueryDialect, bigqueryEntry, bigquerySettingsFrom } from '../../connectors/bigquery/index.ts';
 import { BigQueryWarehouse } from '../../connectors/bigquery/bigquery.warehouse.ts';
 import { ConfigError, WarehouseError } from '../../src/errors.ts';
 import { BigQueryFake } from '../fakes/bigquery-fake.ts';
@@ -257,5 +257,46 @@ describe("the fake checks every statement with ZetaSQL, BigQuery's analyzer", ()
       .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/Table not found: `?zs`?\.`?missing/);
     expect(await rows()).toEqual([{ k: 'kept', n: 1 }]);
+  });
+});
+
+describe("every BigQuery macro passes ZetaSQL, BigQuery's analyzer", () => {
+  let fake: BigQueryFake;
+  beforeAll(async () => {
+    fake = await BigQueryFake.start();
+    await fake.engine.run('create schema m');
+    await fake.engine.run(
+      `create table m.t (email varchar, score double, tier varchar, seats_text varchar, user_id bigint, feature varchar,
+         event_name varchar, occurred_at timestamp, first_seen_at timestamp, as_of timestamp)`,
+    );
+  });
+  afterAll(async () => {
+    await fake?.stop();
+  });
+
+  const m = bigqueryDialect.macros;
+  const expressions: Record<string, string> = {
+    as_of: m.as_of('2026-03-01T12:34:56.789Z'),
+    days_between: m.days_between('t.first_seen_at', 't.as_of'),
+    add_days: m.add_days('t.as_of', '-14'),
+    count_if: m.count_if(`t.event_name = 'login'`),
+    any_true: m.any_true(`t.event_name = 'paywall_hit'`),
+    safe_to_double: m.safe_to_double('t.seats_text'),
+    to_string: m.to_string('t.user_id'),
+    string_agg_sorted: m.string_agg_sorted('t.feature', `', '`),
+    epoch_seconds: m.epoch_seconds('t.occurred_at'),
+    row_hash: m.row_hash('t.email', 't.score', 't.tier', 't.occurred_at', 't.user_id'),
+  };
+  const aggregates = new Set(['count_if', 'any_true', 'string_agg_sorted']);
+
+  it.each(Object.keys(expressions))('%s', async (name) => {
+    const sql = aggregates.has(name)
+      ? `select t.user_id, ${expressions[name]} as v from \`m\`.\`t\` t group by t.user_id`
+      : `select ${expressions[name]} as v from \`m\`.\`t\` t`;
+    expect(await fake.check(sql)).toBeUndefined();
+  });
+
+  it('the same check refuses what BigQuery refuses', async () => {
+    expect(await fake.check('select concat(t.email, md5(t.email)) from `m`.`t` t')).toMatch(/No matching signature for function CONCAT/);
   });
 });
