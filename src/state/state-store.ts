@@ -78,6 +78,7 @@ export class StateStore {
     const o = this.warehouse.dialect.table(staging);
     const state = this.t('sync_state');
     const errors = this.t('row_errors');
+    const errorsName = this.warehouse.dialect.quote('row_errors');
     const stmt = (sql: string, values: Value[]): Statement => ({ sql, values });
     // The staging table is this run's alone: filling it outside the transaction is safe, and
     // keeps the transaction small (BigQuery sends it as one script).
@@ -101,10 +102,11 @@ export class StateStore {
       );
       await tx.execute(
         stmt(
-          // The target has an alias: BigQuery does not resolve `dataset`.`table`.column.
-          `update ${errors} e set run_id = ?, category = f.category, property = f.property, message = f.message,
+          // The target's columns are qualified by its bare name: BigQuery does not resolve
+          // `dataset`.`table`.column, and Snowflake's UPDATE documents no alias for the target.
+          `update ${errors} set run_id = ?, category = f.category, property = f.property, message = f.message,
              attempts = attempts + 1, last_failed_at = ?
-           from ${o} f where f.ok = false and e.sync_name = ? and e.record_key = f.record_key`,
+           from ${o} f where f.ok = false and ${errorsName}.sync_name = ? and ${errorsName}.record_key = f.record_key`,
           [runId, at, syncName],
         ),
       );

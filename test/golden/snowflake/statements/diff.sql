@@ -1,0 +1,30 @@
+select "EMAIL" as k, count(*) as n from "PQLSYNC_MODELS"."CONTACT_SYNC" where "EMAIL" is not null
+     group by "EMAIL" having count(*) > 1 order by count(*) desc, "EMAIL" limit 5;
+
+create or replace table "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" as
+with cur as (select cast(m."EMAIL" as varchar) as "PQLSYNC__KEY", m."PQL_SCORE", m."PQL_TIER", m."PRODUCT_SCORE", m."FIT_SCORE", m."ACTIVATION_LEVEL", m."HOT_TRIGGER", m."PQL_REASONS", m."ACTIVATED", m."ACTIVATED_AT", m."SIGNUP_DATE", m."LAST_ACTIVE_AT", m."LOGINS_14D", m."DAYS_ACTIVE_30D", m."CORE_FEATURES_USED", m."INVITES_TOTAL", m."PAYWALL_HITS_30D", m."ACCOUNT_MOTION", m."ACCOUNT_ID", m."USER_ID",
+      md5(coalesce(replace(replace(cast(m."PQL_SCORE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PQL_TIER" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PRODUCT_SCORE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."FIT_SCORE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACTIVATION_LEVEL" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."HOT_TRIGGER" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PQL_REASONS" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACTIVATED" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACTIVATED_AT" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."SIGNUP_DATE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."LAST_ACTIVE_AT" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."LOGINS_14D" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."DAYS_ACTIVE_30D" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."CORE_FEATURES_USED" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."INVITES_TOTAL" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PAYWALL_HITS_30D" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACCOUNT_MOTION" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACCOUNT_ID" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."USER_ID" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N')) as "PQLSYNC__HASH", cast(m."PQL_TIER" as varchar) as "PQLSYNC__TIER"
+    from "PQLSYNC_MODELS"."CONTACT_SYNC" m where m."EMAIL" is not null),
+    st as (select record_key, row_hash, record_id from "PQLSYNC"."SYNC_STATE" where sync_name = 'contacts'),
+    err as (select distinct record_key from "PQLSYNC"."ROW_ERRORS" where sync_name = 'contacts')
+    select cur.*, st.record_id as "PQLSYNC__RECORD_ID",
+      case when st.record_key is null then 'new'
+           when st.row_hash <> cur."PQLSYNC__HASH" then 'changed'
+           else 'retry' end as "PQLSYNC__KIND"
+    from cur left join st on st.record_key = cur."PQLSYNC__KEY"
+    where (st.record_key is null or st.row_hash <> cur."PQLSYNC__HASH"
+       or cur."PQLSYNC__KEY" in (select record_key from err));
+
+create or replace table "PQLSYNC"."REMOVED__CONTACTS__142300_A1B2C3" as
+select st.record_key as "PQLSYNC__KEY", st.record_id as "PQLSYNC__RECORD_ID"
+    from "PQLSYNC"."SYNC_STATE" st
+    where st.sync_name = 'contacts'
+      and not exists (select 1 from "PQLSYNC_MODELS"."CONTACT_SYNC" m where cast(m."EMAIL" as varchar) = st.record_key);
+
+select
+      (select count(*) from "PQLSYNC_MODELS"."CONTACT_SYNC" m where m."EMAIL" is not null) as n_rows,
+      (select count(*) from "PQLSYNC_MODELS"."CONTACT_SYNC" m where m."EMAIL" is null) as n_null_keys,
+      (select count(*) from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" where "PQLSYNC__KIND" = 'new') as n_new,
+      (select count(*) from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" where "PQLSYNC__KIND" = 'changed') as n_changed,
+      (select count(*) from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" where "PQLSYNC__KIND" = 'retry') as n_retry,
+      (select count(*) from "PQLSYNC"."REMOVED__CONTACTS__142300_A1B2C3") as n_removed;

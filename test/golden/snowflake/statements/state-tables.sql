@@ -1,0 +1,16 @@
+create schema if not exists "PQLSYNC";
+
+create table if not exists "PQLSYNC"."SYNC_STATE" (
+      sync_name varchar, record_key varchar, row_hash varchar, record_id varchar, tier varchar, run_id varchar, synced_at timestamp_ntz);
+
+create table if not exists "PQLSYNC"."RUNS" (
+      run_id varchar, command varchar, sync_name varchar, started_at timestamp_ntz, finished_at timestamp_ntz, status varchar,
+      n_rows number(38,0), n_new number(38,0), n_changed number(38,0), n_unchanged number(38,0), n_removed number(38,0), n_sent number(38,0), n_failed number(38,0),
+      requests number(38,0), message varchar);
+
+create table if not exists "PQLSYNC"."ROW_ERRORS" (
+      sync_name varchar, record_key varchar, run_id varchar, category varchar, property varchar, message varchar,
+      attempts number(38,0), first_failed_at timestamp_ntz, last_failed_at timestamp_ntz);
+
+create table if not exists "PQLSYNC"."LOCKS" (
+      sync_name varchar, run_id varchar, host varchar, pid number(38,0), acquired_at timestamp_ntz, expires_at timestamp_ntz);

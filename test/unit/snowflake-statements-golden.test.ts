@@ -1,0 +1,144 @@
+/**
+ * The statements pqlsync sends to Snowflake for sync state, checkpoints, the diff, backfill
+ * selections and the lock, kept as golden SQL (test/golden/snowflake/statements/). No analyzer
+ * for Snowflake runs here (ZetaSQL is BigQuery's; its Snowflake variant keeps BigQuery's
+ * semantics), so each construct in these files was reviewed against Snowflake's documentation;
+ * a change to any of them shows up here as a diff to review the same way. Checked against
+ * docs.snowflake.com (sql-reference/…):
+ * - sql/update: `UPDATE <target_table> SET <col> = … [FROM <additional_tables>] [WHERE …]`, set
+ *   columns unqualified, the target's columns qualified by its name in WHERE (the page's own
+ *   example). No alias on the target: the page documents none.
+ * - sql/delete and operators-subquery: `DELETE FROM <table> [USING …] [WHERE <condition>]`, with
+ *   `[NOT] IN (<query>)` and `[NOT] EXISTS (<query>)` conditions (subquery operators, WHERE).
+ * - sql/create-table: CREATE [OR REPLACE] TABLE … AS SELECT, CREATE TABLE IF NOT EXISTS.
+ * - transactions: BEGIN … COMMIT / ROLLBACK on one session; an explicit transaction should hold
+ *   only DML and queries (DDL, CTAS included, commits it implicitly): the checkpoint's holds only
+ *   DML, the staging table is created and filled before it.
+ * - functions/md5: MD5 returns a 32-character hex-encoded string (no TO_HEX, unlike BigQuery).
+ * Values travel as bind parameters (`?`); they are not part of the golden files.
+ */
+import { describe, it } from 'vitest';
+import { snowflakeDialect } from '../../connectors/snowflake/snowflake.dialect.ts';
+import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
+import type { SyncConfig } from '../../src/config/schema.ts';
+import { backfillSyncOptions, prepareBackfill } from '../../src/run/backfill.ts';
+import { changedProperties, diffSync, dropRunTables, ensureDeliveredTable, forgetDelivered, recordDelivered, syncTables } from '../../src/run/diff.ts';
+import { StateStore } from '../../src/state/state-store.ts';
+import { stateTableDdl } from '../../src/state/state-tables.ts';
+import { expectGolden } from '../golden/golden.ts';
+import { shippedProject } from '../helpers/project.ts';
+
+const RUN_ID = '20261127T142300Z-a1b2c3';
+const AT = new Date('2026-11-27T14:23:00.000Z');
+
+/** A Snowflake-dialect warehouse that records what it is sent and answers small canned results. */
+class RecordingWarehouse implements Warehouse {
+  readonly dialect = snowflakeDialect;
+  readonly capabilities = { maxParameters: 16_384, transactions: 'interactive' as const };
+  readonly statements: string[] = [];
+  constructor(private readonly columns: (t: TableName) => ColumnInfo[] | undefined) {}
+  private record(query: Query, prefix = ''): void {
+    const sql = typeof query === 'string' ? query : query.sql;
+    this.statements.push(prefix + sql.replace(/[ \t]+\n/g, '\n').trim());
+  }
+  async execute(query: Query): Promise<void> {
+    this.record(query);
+  }
+  async query(query: Query): Promise<Row[]> {
+    this.record(query);
+    const sql = typeof query === 'string' ? query : query.sql;
+    // Counts answer one row of zeros; everything else (duplicate keys, lock holders) no rows.
+    return /count\(\*\)/.test(sql) && !/having/.test(sql) && !/group by/.test(sql) ? [{ n: 0 }] : [];
+  }
+  async insertRows(table: TableName, columns: string[], rows: Value[][]): Promise<void> {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    this.record(`insert into ${this.dialect.table(table)} (${columns.join(', ')}) values ${tuple} -- × ${rows.length} rows`);
+  }
+  async *stream(): AsyncIterable<Row[]> {}
+  async describe(table: TableName): Promise<ColumnInfo[] | undefined> {
+    return this.columns(table);
+  }
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    this.statements.push('begin');
+    const result = await fn({ execute: (q) => this.execute(q), query: (q) => this.query(q), insertRows: (t, c, r) => this.insertRows(t, c, r) });
+    this.statements.push('commit');
+    return result;
+  }
+  async close(): Promise<void> {}
+  /** What was sent since the last take, as a golden file's text. */
+  take(): string {
+    const text = this.statements.map((s) => `${s};`).join('\n\n');
+    this.statements.length = 0;
+    return text;
+  }
+}
+
+describe('Snowflake statements for state, checkpoints, diff, backfill and the lock (golden SQL)', async () => {
+  const { project, cleanup } = await shippedProject();
+  await cleanup();
+  const sync = project.config.syncs.find((s) => s.name === 'contacts') as SyncConfig;
+  const schemas = { models: 'pqlsync_models', state: 'pqlsync' };
+  const tables = syncTables(sync, schemas, RUN_ID);
+  const w = new RecordingWarehouse((t) => {
+    if (t.name === tables.model.name) {
+      return [sync.key, ...sync.properties.map((p) => p.column), 'last_active_at'].map((name) => ({ name, type: name.endsWith('_at') ? 'TIMESTAMP_NTZ' : 'VARCHAR' }));
+    }
+    return undefined;
+  });
+  const state = new StateStore(w, schemas.state);
+  const outcomes = state.outcomesTable(sync.name, RUN_ID);
+  const golden = (name: string) => expectGolden(`snowflake/statements/${name}.sql`, w.take());
+
+  it('state tables', () => {
+    w.statements.push(...stateTableDdl(snowflakeDialect, schemas.state));
+    golden('state-tables');
+  });
+
+  it('checkpoint: staging, then one transaction over state and row errors', async () => {
+    await state.createOutcomes(outcomes);
+    await state.checkpoint(sync.name, RUN_ID, outcomes, [
+      { key: 'a@x.io', ok: true, recordId: '1', hash: 'h', tier: 'hot', kind: 'changed', category: null, property: null, message: null },
+      { key: 'b@x.io', ok: false, recordId: null, hash: null, tier: null, kind: 'new', category: 'validation', property: 'p', message: 'bad' },
+    ], AT);
+    golden('checkpoint');
+  });
+
+  it('diff into the run’s own tables', async () => {
+    await diffSync(w, sync, tables);
+    golden('diff');
+    await diffSync(w, sync, tables, { ignoreState: true, selection: tables.backfill });
+    golden('diff-backfill');
+  });
+
+  it('delivered snapshot, removed keys, row errors and the run’s tables', async () => {
+    await ensureDeliveredTable(w, sync, tables);
+    await recordDelivered(w, sync, tables, outcomes);
+    await changedProperties(w, sync, tables);
+    await forgetDelivered(w, tables);
+    await state.forgetRemoved(sync.name, w.dialect.table(tables.removed), w.dialect.quote('pqlsync__key'));
+    await state.forgetErrorsNotIn(sync.name, w.dialect.table(tables.changes), w.dialect.quote('pqlsync__key'));
+    await dropRunTables(w, tables);
+    await state.dropOutcomes(outcomes);
+    golden('after-sync');
+  });
+
+  it('lock and run history', async () => {
+    await state.acquireLock(sync.name, RUN_ID, 60_000);
+    await state.renewLock(sync.name, RUN_ID, 60_000);
+    await state.releaseLock(sync.name, RUN_ID);
+    await state.startRun({ runId: RUN_ID, command: 'sync', syncName: sync.name, startedAt: AT, status: 'running' });
+    await state.finishRun({ runId: RUN_ID, command: 'sync', syncName: sync.name, startedAt: AT, status: 'success' });
+    await state.abandonDeadRuns(sync.name, RUN_ID);
+    await state.lastRuns();
+    await state.openErrors();
+    await state.tierShares(sync.name);
+    golden('lock-and-runs');
+  });
+
+  it('backfill selection and marking sent keys', async () => {
+    const ctx = { warehouse: w, state, schemas, runId: RUN_ID };
+    const prepared = await prepareBackfill(ctx, sync, { selection: { kind: 'since', column: 'last_active_at', since: '2026-10-01T00:00:00.000Z' } });
+    await backfillSyncOptions(ctx, prepared).afterCheckpoint!(outcomes);
+    golden('backfill');
+  });
+});
