@@ -63,6 +63,8 @@ export class BigQueryFake {
   readonly analyzed: string[] = [];
   /** The jobs that were scripts (several statements, or a transaction). */
   readonly scripts: string[] = [];
+  /** Milliseconds spent waiting for ZetaSQL's verdicts (catalog reads included). */
+  analysisMs = 0;
   /** The statements ZetaSQL rejected, with its message. */
   readonly rejected: Array<{ sql: string; message: string }> = [];
   private readonly jobs = new Map<string, FakeJob>();
@@ -202,8 +204,10 @@ export class BigQueryFake {
   /** ZetaSQL's verdict on one statement, against the tables as they are now. */
   private async analyze(sql: string, projectId: string, parameterTypes: TypeKindName[]): Promise<string | undefined> {
     this.analyzed.push(sql);
+    const started = performance.now();
     this.catalog ??= await this.readCatalog();
     const message = await analyze(sql, this.catalog, parameterTypes, [projectId]);
+    this.analysisMs += performance.now() - started;
     if (message) this.rejected.push({ sql, message });
     return message;
   }

@@ -70,6 +70,7 @@ async function bigqueryTarget(): Promise<FakeTarget> {
     failNth: fault.arm,
     afterRawLoaded: () => fake.resetCatalog(),
     stop: async () => {
+      console.log(`BigQuery fake: ZetaSQL analyzed ${fake.analyzed.length} statements in ${Math.round(fake.analysisMs)} ms`);
       if (fake.rejected.length > 0) throw new Error(`ZetaSQL rejected: ${JSON.stringify(fake.rejected, null, 2)}`);
       await fake.stop();
     },
