@@ -9,6 +9,7 @@
  * cannot run, analysis throws: the tests fail, they are never skipped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
@@ -116,7 +117,7 @@ export async function ensureZetaSql(): Promise<void> {
  * Answers ZetaSQL's error message, or undefined when the statement is valid.
  */
 export async function analyze(sql: string, tables: CatalogTable[], parameterTypes: TypeKindName[] = [], projects: string[] = []): Promise<string | undefined> {
-  const { language } = await connect();
+  const { api, language } = await connect();
   const languageOptions = { ...language.serialize(), productMode: 'PRODUCT_EXTERNAL' as const, supportedStatementKinds: [] };
   const datasets = new Map<string, CatalogTable[]>();
   for (const t of tables) datasets.set(t.dataset, [...(datasets.get(t.dataset) ?? []), t]);
@@ -124,15 +125,21 @@ export async function analyze(sql: string, tables: CatalogTable[], parameterType
     name,
     table: list.map((t) => ({ name: t.name, column: t.columns.map((c) => ({ name: c.name, type: { typeKind: c.type } })) })),
   }));
+  const simpleCatalog = {
+    name: 'bigquery',
+    builtinFunctionOptions: { languageOptions },
+    namedType: TYPE_ALIASES,
+    // `dataset`.`table`, and `project`.`dataset`.`table` for the projects named.
+    catalog: [...datasetCatalogs, ...projects.filter((p) => !datasets.has(p)).map((name) => ({ name, catalog: datasetCatalogs }))],
+  };
+  // The same statement against the same tables gets the same verdict: the chunks of a large
+  // insert repeat their text, and analyzing 10,000 parameters takes ZetaSQL a while.
+  const catalogKey = JSON.stringify(simpleCatalog);
+  const verdictKey = createHash('sha256').update(catalogKey).update('\0').update(parameterTypes.join(',')).update('\0').update(sql).digest('hex');
+  if (verdicts.has(verdictKey)) return verdicts.get(verdictKey);
   const request: AnalyzeRequest = {
     sqlStatement: sql,
-    simpleCatalog: {
-      name: 'bigquery',
-      builtinFunctionOptions: { languageOptions },
-      namedType: TYPE_ALIASES,
-      // `dataset`.`table`, and `project`.`dataset`.`table` for the projects named.
-      catalog: [...datasetCatalogs, ...projects.filter((p) => !datasets.has(p)).map((name) => ({ name, catalog: datasetCatalogs }))],
-    },
+    registeredCatalogId: await registered(api, simpleCatalog, catalogKey),
     options: {
       languageOptions,
       errorMessageMode: 'ERROR_MESSAGE_ONE_LINE',
@@ -141,16 +148,46 @@ export async function analyze(sql: string, tables: CatalogTable[], parameterType
       positionalQueryParameters: parameterTypes.map((typeKind) => ({ typeKind })),
     },
   };
+  let verdict: string | undefined;
   try {
     await analyzeWithoutResult(request);
-    return undefined;
   } catch (error) {
     const e = error as { code?: number; details?: string; message?: string };
     // 3 INVALID_ARGUMENT (and 5 NOT_FOUND, 12 UNIMPLEMENTED): the analyzer's verdict. Anything
     // else (14 UNAVAILABLE: the server is gone) is a broken test setup, not a verdict.
-    if (e.code === 3 || e.code === 5 || e.code === 12) return e.details || e.message || 'ZetaSQL rejected the statement';
-    throw new Error(`The ZetaSQL analyzer failed (${e.code}): ${e.details ?? e.message}`);
+    if (e.code !== 3 && e.code !== 5 && e.code !== 12) throw new Error(`The ZetaSQL analyzer failed (${e.code}): ${e.details ?? e.message}`);
+    verdict = e.details || e.message || 'ZetaSQL rejected the statement';
   }
+  if (verdicts.size >= 2000) verdicts.delete(verdicts.keys().next().value as string);
+  verdicts.set(verdictKey, verdict);
+  return verdict;
+}
+
+/**
+ * Catalogs registered with the server, by content: the server builds a catalog (and its
+ * builtin functions, the costly part) once, and a statement names it by id. The last few are
+ * kept; older ones are unregistered.
+ */
+const registeredCatalogs = new Map<string, Promise<string>>();
+
+/** Verdicts by catalog, parameter types and statement (undefined: valid). */
+const verdicts = new Map<string, string | undefined>();
+
+async function registered(api: ZetaSQLClientType, simpleCatalog: object, key: string): Promise<string> {
+  let id = registeredCatalogs.get(key);
+  if (id) {
+    registeredCatalogs.delete(key);
+  } else {
+    id = api.registerCatalog({ simpleCatalog }).then((r) => String(r?.registeredId ?? ''));
+    id.catch(() => registeredCatalogs.delete(key));
+  }
+  registeredCatalogs.set(key, id);
+  while (registeredCatalogs.size > 16) {
+    const [oldest, oldId] = registeredCatalogs.entries().next().value as [string, Promise<string>];
+    registeredCatalogs.delete(oldest);
+    void oldId.then((registeredId) => api.unRegisterCatalog({ registeredId })).catch(() => undefined);
+  }
+  return id;
 }
 
 /**
