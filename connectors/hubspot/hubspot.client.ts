@@ -38,7 +38,10 @@ export interface HttpInfoLike<T> {
 export interface HubSpotApis {
   contacts: Client['crm']['contacts'];
   companies: Client['crm']['companies'];
+  deals: Client['crm']['deals'];
   properties: Client['crm']['properties'];
+  pipelines: Client['crm']['pipelines'];
+  associations: Client['crm']['associations']['v4'];
 }
 
 /** A keep-alive agent whose sockets are destroyed after `timeoutMs` without traffic. */
@@ -64,7 +67,16 @@ export function createHubSpotApis(options: { accessToken: string; basePath?: str
     numberOfApiCallRetries: 0,
   });
   // Built now, while the singleton holds our (empty) decorator list.
-  return { contacts: client.crm.contacts, companies: client.crm.companies, properties: client.crm.properties };
+  const { crm } = client;
+  const apis: HubSpotApis = {
+    contacts: crm.contacts,
+    companies: crm.companies,
+    deals: crm.deals,
+    properties: crm.properties,
+    pipelines: crm.pipelines,
+    associations: crm.associations.v4,
+  };
+  return apis;
 }
 
 /** One attempt: the options to pass to the generated method, and what came back. */

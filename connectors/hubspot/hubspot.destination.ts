@@ -11,13 +11,15 @@ import type { Change, Destination, DestinationStats, Outcome } from '../destinat
 import type { SyncConfig } from '../../src/config/schema.ts';
 import { ConfigError, DestinationError } from '../../src/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
-import { sendCompanies } from './companies.ts';
-import { sendContacts } from './contacts.ts';
 import { DailyLimitError } from './errors.ts';
-import { clearedRow, formatRow, normaliseDomain, normaliseEmail } from './format-values.ts';
+import { clearedRow, formatRow } from './format-values.ts';
 import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
+import { identityProperty } from './objects/object-types.ts';
+import { OBJECT_WRITERS } from './objects/registry.ts';
+import { writeObjects } from './objects/write-template.ts';
+import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
 import { ensureHubSpotProperties } from './properties.ts';
 import { RequestExecutor, type Log, type RetryPolicy } from './retry.ts';
 import type { Prepared, SendContext } from './send-context.ts';
@@ -63,6 +65,9 @@ export class HubSpotDestination implements Destination {
   private readonly apis: HubSpotApis;
   private readonly exec: RequestExecutor;
   private readonly runTag = randomBytes(4).toString('hex');
+  private readonly searchPacer: RollingWindowPacer;
+  /** Deal pipelines checked by ensureProperties, per sync name. */
+  private readonly pipelines = new Map<string, ResolvedPipeline>();
   private traceCounter = 0;
 
   constructor(private readonly options: HubSpotDestinationOptions) {
@@ -86,7 +91,7 @@ export class HubSpotDestination implements Destination {
     });
     this.exec = new RequestExecutor({
       transport,
-      pacers: { crm: this.pacer, search: createSearchPacer(options.searchPerSecond, options.clock) },
+      pacers: { crm: this.pacer, search: (this.searchPacer = createSearchPacer(options.searchPerSecond, options.clock)) },
       daily: new DailyBudget(options.requestsPerDay),
       policy: { maxAttempts: options.maxAttempts, ...options.retry },
       clock: options.clock,
@@ -100,10 +105,9 @@ export class HubSpotDestination implements Destination {
   }
 
   async ensureProperties(syncs: SyncConfig[]): Promise<void> {
-    await ensureHubSpotProperties({ apis: this.apis, exec: this.exec, log: this.options.log }, syncs, {
-      name: this.options.groupName,
-      label: this.options.groupLabel,
-    });
+    const ctx = { apis: this.apis, exec: this.exec, log: this.options.log };
+    await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
+    for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.pipeline));
   }
 
   async send(sync: SyncConfig, changes: Change[]): Promise<Outcome[]> {
@@ -129,10 +133,17 @@ export class HubSpotDestination implements Destination {
       }
     }
 
+    const writer = OBJECT_WRITERS[sync.object];
     const ctx: SendContext = {
       apis: this.apis,
       exec: this.exec,
       sync,
+      identity: identityProperty(sync),
+      pipeline: this.pipelines.get(sync.name),
+      rates: () => ({
+        crmPerSecond: this.pacer.limit / (this.pacer.window.windowMs / 1000),
+        searchPerSecond: this.searchPacer.limit / (this.searchPacer.window.windowMs / 1000),
+      }),
       concurrency: this.options.concurrency ?? RETRY_DEFAULTS.concurrency,
       log: this.options.log,
       nextTraceId: () => `pqlsync-${this.runTag}-${++this.traceCounter}`,
@@ -146,8 +157,7 @@ export class HubSpotDestination implements Destination {
 
     try {
       if (prepared.length > 0) {
-        if (sync.object === 'contacts') await sendContacts(ctx, prepared);
-        else await sendCompanies(ctx, prepared);
+        await writeObjects(ctx, writer, prepared);
       }
     } catch (err) {
       if (err instanceof DailyLimitError) throw new DailyLimitError(err.message, changes.flatMap((c) => outcomes.get(c) ?? []));
@@ -176,14 +186,9 @@ export class HubSpotDestination implements Destination {
     const failure = (category: string, property: string | null, message: string) => ({
       outcome: { key: change.key, ok: false as const, category, property, message },
     });
-    let key: string | null;
-    if (sync.object === 'contacts') {
-      key = typeof change.key === 'string' ? normaliseEmail(change.key) : null;
-      if (!key) return failure('INVALID_EMAIL', 'email', `${JSON.stringify(change.key)} is not a valid email address`);
-    } else {
-      key = typeof change.key === 'string' ? normaliseDomain(change.key) : null;
-      if (!key) return failure('INVALID_DOMAIN', 'domain', `${JSON.stringify(change.key)} is not a valid company domain`);
-    }
+    const normalised = OBJECT_WRITERS[sync.object].normaliseKey(String(change.key));
+    if (!('key' in normalised)) return failure(normalised.category, normalised.property, normalised.message);
+    const { key } = normalised;
     if (change.kind === 'clear') return { change, key, properties: clearedRow(sync.properties), clear: true };
     const row = formatRow(sync.properties, change.values);
     if (!row.ok) return failure(row.category, row.property, row.message);

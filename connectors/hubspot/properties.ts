@@ -12,6 +12,7 @@ import { chunk } from './batch-writer.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import type { CallResult, Log, RequestExecutor } from './retry.ts';
+import { identityProperty, OBJECT_TYPES } from './objects/object-types.ts';
 
 type ObjectType = SyncConfig['object'];
 
@@ -35,7 +36,11 @@ export interface PropertyDef {
   description?: string;
   options?: OptionDef[];
   formField: boolean;
+  hasUniqueValue?: boolean;
 }
+
+/** A property a sync needs: a mapped column, or the pqlsync-owned identity (unique values). */
+export type WantedProperty = PropertyMapping & { unique?: boolean };
 
 /** What HubSpot answers for an existing property (the fields we read). */
 export interface ExistingProperty {
@@ -44,6 +49,7 @@ export interface ExistingProperty {
   fieldType?: string;
   groupName?: string;
   options?: Array<{ label?: string; value: string; displayOrder?: number; hidden?: boolean }>;
+  hasUniqueValue?: boolean;
   modificationMetadata?: { readOnlyValue?: boolean };
 }
 
@@ -63,7 +69,7 @@ export function optionLabel(value: string): string {
 }
 
 /** The HubSpot definition of a mapped property (type / fieldType pairs from API.md). */
-export function propertyDefinition(mapping: PropertyMapping, groupName: string): PropertyDef {
+export function propertyDefinition(mapping: WantedProperty, groupName: string): PropertyDef {
   const def: PropertyDef = {
     name: mapping.property,
     label: mapping.label,
@@ -71,6 +77,7 @@ export function propertyDefinition(mapping: PropertyMapping, groupName: string):
     fieldType: FIELD_TYPES[mapping.type],
     groupName,
     formField: false,
+    ...(mapping.unique ? { hasUniqueValue: true } : {}),
     ...(mapping.description ? { description: mapping.description } : {}),
   };
   if (mapping.type === 'bool') {
@@ -88,12 +95,25 @@ export function propertyDefinition(mapping: PropertyMapping, groupName: string):
  * The mapped properties per object, merged across syncs: the same property mapped twice
  * must agree on its type (enumeration options are united).
  */
-export function collectMappings(syncs: readonly SyncConfig[]): Map<ObjectType, Map<string, PropertyMapping>> {
-  const out = new Map<ObjectType, Map<string, PropertyMapping>>();
+export function collectMappings(syncs: readonly SyncConfig[]): Map<ObjectType, Map<string, WantedProperty>> {
+  const out = new Map<ObjectType, Map<string, WantedProperty>>();
   for (const sync of syncs) {
-    const props = out.get(sync.object) ?? new Map<string, PropertyMapping>();
+    const props = out.get(sync.object) ?? new Map<string, WantedProperty>();
     out.set(sync.object, props);
-    for (const m of sync.properties) {
+    const info = OBJECT_TYPES[sync.object];
+    if (info.identity.ownedByPqlsync) {
+      const name = identityProperty(sync);
+      props.set(name, {
+        column: sync.key,
+        property: name,
+        type: 'string',
+        label: info.identity.label,
+        description: `Set by pqlsync: the key of this record in sync '${sync.name}'. Unique, so a repeated create updates the same record.`,
+        unique: true,
+      });
+    }
+    // Properties pqlsync writes through rules of its own (deal stage and pipeline) are checked elsewhere.
+    for (const m of sync.properties.filter((p) => !info.managedProperties.includes(p.property))) {
       const seen = props.get(m.property);
       if (!seen) {
         props.set(m.property, m);
@@ -124,7 +144,7 @@ export interface PropertyPlan {
 /** Compares what exists with what the mappings need. Pure. */
 export function planProperties(
   object: ObjectType,
-  mappings: Iterable<PropertyMapping>,
+  mappings: Iterable<WantedProperty>,
   existing: readonly ExistingProperty[],
   existingGroups: readonly string[],
   group: PropertyGroupSpec,
@@ -136,6 +156,12 @@ export function planProperties(
     const wanted = propertyDefinition(m, group.name);
     if (!ex) {
       plan.create.push(wanted);
+      continue;
+    }
+    if (m.unique && !ex.hasUniqueValue) {
+      plan.conflicts.push(
+        `${object} property ${m.property} exists without unique values (hasUniqueValue cannot be changed once created); set identity_property in the sync to another name`,
+      );
       continue;
     }
     if (ex.type !== m.type) {

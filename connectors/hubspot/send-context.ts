@@ -1,15 +1,16 @@
-/** What the object senders (contacts, companies) share for one `send` call. */
+/** What the object writers share for one `send` call. */
 import type { Change } from '../destination.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 import type { ItemResult } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
+import type { ResolvedPipeline } from './pipelines.ts';
 import type { Log, RequestExecutor } from './retry.ts';
 
 /** A change that passed validation: its normalised key and formatted properties. */
 export interface Prepared {
   /** The change sent for this key (the last one when a page repeats a key). */
   change: Change;
-  /** Normalised email or domain. */
+  /** Normalised key: an email, a domain, a trial id... */
   key: string;
   properties: Record<string, string>;
   clear: boolean;
@@ -19,7 +20,13 @@ export interface SendContext {
   apis: HubSpotApis;
   exec: RequestExecutor;
   sync: SyncConfig;
+  /** The unique-value property records of this sync are upserted by (email, pqlsync_account_key...). */
+  identity: string;
+  /** deals: the pipeline checked by ensureProperties, with its stage ids. */
+  pipeline?: ResolvedPipeline;
   concurrency: number;
+  /** Requests per second the pacers allow now: the 10-second window's and search's. */
+  rates(): { crmPerSecond: number; searchPerSecond: number };
   log?: Log;
   /** A trace id unique within this destination's lifetime. */
   nextTraceId(): string;

@@ -5,6 +5,8 @@ import { ConfigError } from '../errors.ts';
 import type { TableName } from '../../connectors/warehouse.ts';
 import { identifier, projectConfig, type ProjectConfig, type SyncConfig } from './schema.ts';
 import { validate } from './validate.ts';
+import { checkObjectRules } from './check-objects.ts';
+import { orderSyncs } from '../run/sync-order.ts';
 
 export const CONFIG_FILE = 'pqlsync.yml';
 
@@ -65,6 +67,14 @@ function checkSyncs(config: ProjectConfig, file: string): void {
       problems.push(`syncs.${i}.guardrails.tier_column: '${tier}' is not one of the sync's mapped columns`);
     }
   });
+  problems.push(...checkObjectRules(config));
+  if (problems.length === 0) {
+    try {
+      orderSyncs(config.syncs);
+    } catch (error) {
+      problems.push(`syncs: ${(error as Error).message}`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(`${file} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 }
 

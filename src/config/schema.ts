@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-types.ts';
 
 /** Identifiers that reach SQL or HubSpot: validated here so they can never inject anything. */
 export const identifier = z
@@ -44,13 +45,63 @@ export const guardrails = z
   })
   .strict();
 
+/** A deal pipeline pqlsync creates (or checks) and the stages a model's stage column names. */
+export const pipelineConfig = z
+  .object({
+    /** The pipeline's label in HubSpot (HubSpot allows 36 characters); pqlsync finds it by this label. */
+    label: z.string().min(1).max(36),
+    /**
+     * The stages in their order. pqlsync moves a deal only to a stage later in this list than
+     * the one HubSpot holds, so a deal a rep moved forward by hand is never moved back.
+     */
+    stages: z
+      .array(
+        z
+          .object({
+            /** The value the model's stage column holds. */
+            key: identifier,
+            label: z.string().min(1),
+            /** Win probability, 0..1 (HubSpot requires it on deal stages). */
+            probability: z.number().min(0).max(1),
+            closed: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(2),
+  })
+  .strict();
+export type PipelineConfig = z.infer<typeof pipelineConfig>;
+
+/** An association written from each record of this sync to a record of another sync. */
+export const associationConfig = z
+  .object({
+    /** The sync whose records are the targets (it runs first; its state holds their record ids). */
+    to: identifier,
+    /** The model column holding the target's key (an email for contacts, a domain for companies...). */
+    column: identifier,
+    /** Use HubSpot's primary label (contact → company, deal → company) instead of the unlabelled type. */
+    primary: z.boolean().default(false),
+    /** When a pair leaves the model: keep the association in HubSpot, or remove it. */
+    on_removed: z.enum(['keep', 'remove']).default('keep'),
+  })
+  .strict();
+export type AssociationConfig = z.infer<typeof associationConfig>;
+
 export const syncConfig = z
   .object({
     /** At most 30 characters: per-run tables are named `outcomes__<name>__<run tag>` within PostgreSQL's 63. */
     name: identifier.max(30, 'at most 30 characters (pqlsync names per-run tables after the sync)'),
     /** The model whose rows are sent. */
     model: identifier,
-    object: z.enum(['contacts', 'companies']),
+    object: z.enum(OBJECT_TYPE_NAMES, { error: (issue) => `unknown object type ${JSON.stringify(issue.input)}: pqlsync writes ${OBJECT_TYPE_NAMES.join(', ')}` }),
+    /**
+     * companies and deals: the pqlsync-owned unique-value property records are upserted by
+     * (default pqlsync_account_key on companies, pqlsync_deal_key on deals).
+     */
+    identity_property: hubspotProperty.optional(),
+    /** deals: the pipeline the deals live in. */
+    pipeline: pipelineConfig.optional(),
+    associations: z.array(associationConfig).optional(),
     /** The model column that identifies a row: an email for contacts, a domain for companies. */
     key: identifier,
     mode: z.enum(['upsert', 'update']).default('upsert'),

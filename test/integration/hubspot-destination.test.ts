@@ -233,7 +233,11 @@ describe('companies', () => {
     expect(sandbox.records('companies').find((r) => r.id === initech.recordId)!.properties).toMatchObject({ domain: 'initech.io', name: 'Company 3', pql_tier: 'sales_ready' });
     expect(sandbox.records('companies').find((r) => r.id === acme.id)!.properties).toMatchObject({ domain: 'www.Acme.com', pql_tier: 'warm', name: 'Company 1' });
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/companies/search']).toBe(1);
-    expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/companies/batch/upsert']).toBeUndefined();
+    // The missing one is upserted by pqlsync's unique key (never created blind), and stamped.
+    expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/companies/batch/upsert']).toBe(1);
+    expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/companies/batch/create']).toBeUndefined();
+    expect(sandbox.records('companies').find((r) => r.id === initech.recordId)!.properties.pqlsync_account_key).toBe('initech.io');
+    expect(sandbox.records('companies').find((r) => r.id === acme.id)!.properties.pqlsync_account_key).toBe('acme.com');
   });
 
   it('with record ids from state, updates by id without searching; a stale id is resolved again', async () => {
@@ -280,7 +284,7 @@ describe('failures', () => {
       faults: {
         seed: 7,
         rules: [
-          { fault: { type: 'lost-response' }, pathIncludes: '/companies/batch/create', onRequests: [1] },
+          { fault: { type: 'lost-response' }, pathIncludes: '/companies/batch/upsert', onRequests: [1] },
           { fault: { type: 'status', status: 503 }, probability: 0.2 },
           { fault: { type: 'status', status: 502, htmlBody: true }, probability: 0.1 },
           { fault: { type: 'status', status: 423 }, probability: 0.05 },

@@ -1,0 +1,53 @@
+/**
+ * The HubSpot object types pqlsync can write, as data: the names a sync's `object:` may take,
+ * the pqlsync-owned unique-value property that identifies a record pqlsync writes, the
+ * properties pqlsync manages itself, and the associations each type can carry. Pure (no
+ * client), so the config schema can validate against it. The writers are in ./registry.ts.
+ */
+
+/** Every object type a sync may name. Adding one: an entry here and a writer in ./registry.ts. */
+export const OBJECT_TYPE_NAMES = ['contacts', 'companies', 'deals'] as const;
+export type ObjectTypeName = (typeof OBJECT_TYPE_NAMES)[number];
+
+export interface ObjectTypeInfo {
+  /**
+   * The unique-value property (`hasUniqueValue: true`) records are upserted by, so a retried
+   * create updates the same record. Contacts use HubSpot's own unique `email`; for the others
+   * pqlsync creates the property (default name here; a sync's `identity_property` overrides it).
+   */
+  identity: { property: string; ownedByPqlsync: boolean; label: string };
+  /** HubSpot properties pqlsync writes through a rule of its own, not as plain values (deal stage and pipeline). */
+  managedProperties: readonly string[];
+  /**
+   * Associations from this type: target type → HubSpot-defined type ids (API.md, "Associations v4"):
+   * the unlabelled one and, where HubSpot has one, the primary label.
+   */
+  associations: Partial<Record<ObjectTypeName, { typeId: number; primaryTypeId?: number }>>;
+}
+
+export const OBJECT_TYPES: Record<ObjectTypeName, ObjectTypeInfo> = {
+  contacts: {
+    identity: { property: 'email', ownedByPqlsync: false, label: 'Email' },
+    managedProperties: [],
+    associations: { companies: { typeId: 279, primaryTypeId: 1 } },
+  },
+  companies: {
+    identity: { property: 'pqlsync_account_key', ownedByPqlsync: true, label: 'pqlsync account key' },
+    managedProperties: [],
+    associations: { contacts: { typeId: 280 } },
+  },
+  deals: {
+    identity: { property: 'pqlsync_deal_key', ownedByPqlsync: true, label: 'pqlsync deal key' },
+    managedProperties: ['dealstage', 'pipeline'],
+    associations: { contacts: { typeId: 3 }, companies: { typeId: 341, primaryTypeId: 5 } },
+  },
+};
+
+export function isObjectTypeName(name: string): name is ObjectTypeName {
+  return (OBJECT_TYPE_NAMES as readonly string[]).includes(name);
+}
+
+/** The identity property of a sync: its own `identity_property`, else the object type's default. */
+export function identityProperty(sync: { object: ObjectTypeName; identity_property?: string }): string {
+  return OBJECT_TYPES[sync.object].identity.ownedByPqlsync && sync.identity_property ? sync.identity_property : OBJECT_TYPES[sync.object].identity.property;
+}

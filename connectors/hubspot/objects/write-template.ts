@@ -1,0 +1,161 @@
+/**
+ * The one batch template every object type runs (the shape of Grouparoo's and Segment's
+ * `upsertObject`): update the records whose id sync state knows; find the records that
+ * existed before pqlsync (an entry's `findExisting`, e.g. companies by domain) and update
+ * them by id, stamping the identity; upsert the rest by the unique-value identity property,
+ * so a create repeated after a lost answer updates the record it created. One answer per row.
+ */
+import { chunk, runPool, withTraceId, writeWithSplitting, type BatchResponseLike, type ItemResult, type WriteItem } from '../batch-writer.ts';
+import { HUBSPOT_LIMITS } from '../limits.ts';
+import type { Prepared, SendContext } from '../send-context.ts';
+import type { ObjectTypeName } from './object-types.ts';
+
+export interface ByIdTarget {
+  prepared: Prepared;
+  id: string;
+  /** The properties to write (the prepared ones, stamped, maybe trimmed by `beforeUpdate`). */
+  properties: Record<string, string>;
+}
+
+/** What an object type plugs into the template. */
+export interface ObjectWriter {
+  object: ObjectTypeName;
+  /** The normalised key, or null with the category, property and message of the row error. */
+  normaliseKey(raw: string): { key: string } | { category: string; property: string | null; message: string };
+  /**
+   * Records with a known id are updated by id. Without it (contacts) every row goes through
+   * the identity upsert, which is as cheap and also idempotent.
+   */
+  updatesById: boolean;
+  /** Finds records that existed before pqlsync: key → record id; keys whose lookup failed in `failed`. */
+  findExisting?(ctx: SendContext, keys: string[]): Promise<{ found: Map<string, string>; failed: Map<string, string> }>;
+  /** Rewrites the properties of updates by id after reading what HubSpot holds (deal stages); may answer rows itself. */
+  beforeUpdate?(ctx: SendContext, targets: ByIdTarget[]): Promise<ByIdTarget[]>;
+  /** Turns formatted properties into what HubSpot receives (deal stage keys into stage ids). */
+  toHubSpot?(ctx: SendContext, properties: Record<string, string>, clear: boolean): Record<string, string>;
+  /** Properties a record pqlsync creates also gets (companies: the domain). */
+  createProperties?(prepared: Prepared): Record<string, string>;
+  /** The row error's property and message when an update-only sync finds no record. */
+  notFound(prepared: Prepared): { property: string; message: string };
+}
+
+export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepared: Prepared[]): Promise<void> {
+  const { sync, identity } = ctx;
+  const owned = identity !== 'email';
+  const canCreate = (p: Prepared) => sync.mode === 'upsert' && !p.clear;
+  const properties = (p: Prepared) => {
+    const out = writer.toHubSpot ? writer.toHubSpot(ctx, p.properties, p.clear) : { ...p.properties };
+    // A pqlsync-owned identity is stamped on every write, so a record found by id or by
+    // domain carries it from then on and a later upsert finds that same record.
+    if (owned) out[identity] = p.key;
+    return out;
+  };
+
+  // 1. Known record ids.
+  let unresolved: Prepared[] = prepared;
+  if (writer.updatesById) {
+    const stale: Prepared[] = [];
+    await updateById(ctx, writer, prepared.filter((p) => p.change.recordId).map((p) => ({ prepared: p, id: p.change.recordId!, properties: properties(p) })), (p, result) => {
+      if (!result.ok && result.category === 'NOT_FOUND' && canCreate(p)) stale.push(p);
+      else ctx.record(p, result);
+    });
+    unresolved = [...prepared.filter((p) => !p.change.recordId), ...stale];
+  }
+  if (unresolved.length === 0) return;
+
+  // 2. Records that existed before pqlsync.
+  const rest: Prepared[] = [];
+  if (writer.findExisting) {
+    const { found, failed } = await writer.findExisting(ctx, unresolved.map((p) => p.key));
+    const targets: ByIdTarget[] = [];
+    for (const p of unresolved) {
+      const id = found.get(p.key);
+      const error = failed.get(p.key);
+      if (id) targets.push({ prepared: p, id, properties: properties(p) });
+      else if (error) ctx.record(p, { ok: false, category: 'RETRIES_EXHAUSTED', property: null, message: `looking for an existing record: ${error}` });
+      else rest.push(p);
+    }
+    await updateById(ctx, writer, targets, (p, result) => {
+      // CONFLICT: another record already holds this identity (one pqlsync created when the
+      // lookup could not see this one): the upsert below writes to that record.
+      if (!result.ok && (result.category === 'CONFLICT' || result.category === 'NOT_FOUND') && canCreate(p)) rest.push(p);
+      else ctx.record(p, result);
+    });
+  } else {
+    rest.push(...unresolved);
+  }
+
+  // 3. The rest by identity: upsert (creates what is missing), or update (update-only syncs).
+  const upserts = rest.filter(canCreate);
+  const updates = rest.filter((p) => !canCreate(p));
+  await Promise.all([
+    writeByIdentity(ctx, writer, 'upsert', upserts.map((p) => ({ prepared: p, properties: { ...writer.createProperties?.(p), ...properties(p) } }))),
+    writeByIdentity(ctx, writer, 'update', updates.map((p) => ({ prepared: p, properties: properties(p) }))),
+  ]);
+}
+
+function batchApiOf(ctx: SendContext, object: ObjectTypeName) {
+  return ctx.apis[object].batchApi;
+}
+
+/** Updates records by id, in batches; the answer for each goes to `onResult`. */
+export async function updateById(
+  ctx: SendContext,
+  writer: ObjectWriter,
+  targets: ByIdTarget[],
+  onResult: (p: Prepared, r: ItemResult) => void,
+): Promise<void> {
+  const tasks = chunk(targets, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
+    const live = writer.beforeUpdate ? await writer.beforeUpdate(ctx, batch) : batch;
+    const byTrace = new Map<string, Prepared>();
+    const items: WriteItem[] = live.map(({ prepared, id, properties }) => {
+      const item: WriteItem = { traceId: ctx.nextTraceId(), input: { id, properties }, matchKeys: [id] };
+      byTrace.set(item.traceId, prepared);
+      return item;
+    });
+    const results = await writeWithSplitting(items, async (subset) => {
+      const inputs = subset.map(withTraceId) as never;
+      const result = await ctx.exec.run<BatchResponseLike>('crm', `${writer.object} update (${subset.length})`, (options) =>
+        batchApiOf(ctx, writer.object).updateWithHttpInfo({ inputs }, options),
+      );
+      return { result, sent: subset };
+    });
+    for (const [traceId, result] of results) onResult(byTrace.get(traceId)!, result);
+  });
+  await runPool(tasks, ctx.concurrency);
+}
+
+/** Batch upsert (or update) with `idProperty` = the sync's identity: idempotent, so retries are safe. */
+async function writeByIdentity(
+  ctx: SendContext,
+  writer: ObjectWriter,
+  op: 'upsert' | 'update',
+  list: Array<{ prepared: Prepared; properties: Record<string, string> }>,
+): Promise<void> {
+  const tasks = chunk(list, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
+    const byTrace = new Map<string, Prepared>();
+    const items: WriteItem[] = batch.map(({ prepared, properties }) => {
+      const item: WriteItem = {
+        traceId: ctx.nextTraceId(),
+        input: { id: prepared.key, idProperty: ctx.identity, properties },
+        matchKeys: [prepared.key, ...(prepared.change.recordId ? [prepared.change.recordId] : [])],
+      };
+      byTrace.set(item.traceId, prepared);
+      return item;
+    });
+    const api = batchApiOf(ctx, writer.object);
+    const results = await writeWithSplitting(items, async (subset) => {
+      // The generated input classes declare `id` required; ours always set it here.
+      const inputs = subset.map(withTraceId) as never;
+      const result = await ctx.exec.run<BatchResponseLike>('crm', `${writer.object} ${op} (${subset.length})`, (options) =>
+        op === 'upsert' ? api.upsertWithHttpInfo({ inputs }, options) : api.updateWithHttpInfo({ inputs }, options),
+      );
+      return { result, sent: subset };
+    });
+    for (const [traceId, result] of results) {
+      const p = byTrace.get(traceId)!;
+      ctx.record(p, !result.ok && result.category === 'NOT_FOUND' && op === 'update' ? { ...result, ...writer.notFound(p) } : result);
+    }
+  });
+  await runPool(tasks, ctx.concurrency);
+}
