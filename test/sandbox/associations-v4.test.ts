@@ -63,7 +63,7 @@ describe('associations v4', () => {
     const response = await client.crm.deals.batchApi.create({
       inputs: [
         {
-          properties: { dealname: 'Trial', amount: '1200' },
+          properties: { dealname: 'Trial', amount: '1200', pipeline: 'default', dealstage: 'qualifiedtobuy' },
           associations: [{ to: { id: company.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as any, associationTypeId: 341 }] }],
         },
       ],

@@ -37,6 +37,15 @@ const TARGET_TYPES: Record<ObjectTypeName, Record<number, ObjectTypeName>> = {
   deals: { 3: 'contacts', 341: 'companies', 5: 'companies' },
 };
 
+/** The HubSpot-defined association types between two object types, as the labels endpoint lists them. */
+export function listLabels(from: ObjectTypeName, to: ObjectTypeName): Array<{ typeId: number; label: string | null }> {
+  return Object.entries(TARGET_TYPES[from])
+    .filter(([, target]) => target === to)
+    .map(([typeId]) => ({ typeId: Number(typeId), label: PRIMARY_TYPE_IDS.has(Number(typeId)) ? 'Primary' : null }));
+}
+
+const PRIMARY_TYPE_IDS = new Set([1, 2, 5, 6]);
+
 export function findTargetType(from: ObjectTypeName, associationTypeId: number): ObjectTypeName | undefined {
   return TARGET_TYPES[from][associationTypeId];
 }
@@ -55,6 +64,13 @@ export class AssociationGraph {
     // User-defined labels have their own inverse ids in HubSpot that the sandbox does not know; it reuses the id.
     const inverseId = type.associationCategory === 'HUBSPOT_DEFINED' ? (INVERSE_TYPE_IDS.get(type.associationTypeId) ?? type.associationTypeId) : type.associationTypeId;
     this.addOneWay(`${toType}:${toId}`, `${fromType}:${fromId}`, { ...type, associationTypeId: inverseId });
+  }
+
+  /** Removes every association between two records, both ways (what v4 batch archive does). */
+  remove(fromType: ObjectTypeName, fromId: string, toType: ObjectTypeName, toId: string): boolean {
+    const forward = this.edges.get(`${fromType}:${fromId}`)?.delete(`${toType}:${toId}`) ?? false;
+    const inverse = this.edges.get(`${toType}:${toId}`)?.delete(`${fromType}:${fromId}`) ?? false;
+    return forward || inverse;
   }
 
   list(type: ObjectTypeName, id: string): StoredAssociation[] {

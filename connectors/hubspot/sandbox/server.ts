@@ -13,6 +13,7 @@ import { ROUTES } from './routes/index.ts';
 import { PortalStore, toStoredRecord, toUniqueKey } from './store.ts';
 import type { PropertyDefinition, Sandbox, SandboxOptions, SandboxStats, StoredRecord } from './types.ts';
 import { describeIssues, validatePropertyValues } from './validation.ts';
+import { planUpdate } from './routes/write-plan.ts';
 
 const DEFAULTS = {
   port: 0,
@@ -29,6 +30,8 @@ const CASE_INSENSITIVE_PROPERTIES = new Set(['email', 'domain']);
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const settings = { ...DEFAULTS, ...withoutUndefined(options) };
   const store = new PortalStore();
+  store.settings.searchLagMs = options.searchLagMs ?? 0;
+  store.settings.autoCreateCompanies = options.autoCreateCompanies ?? false;
   const limiter = new RateLimiter({
     requestsPerWindow: settings.requestsPer10s,
     windowMs: settings.windowMs,
@@ -75,6 +78,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     associations: (objectType, id) => store.associations.list(requireType(objectType), id),
     seedRecord: (objectType, properties) => seedRecord(store, requireType(objectType), properties),
     seedProperty: (objectType, def) => seedProperty(store, requireType(objectType), def),
+    settings: store.settings,
+    pipelines: () => store.pipelines.list().map((p) => ({ id: p.id, label: p.label, stages: p.stages.map((s) => ({ id: s.id, label: s.label, metadata: { ...s.metadata } })) })),
+    editRecord: (objectType, id, properties) => editRecord(store, requireType(objectType), id, properties),
     setFaults: (config) => {
       faults = new FaultInjector(config);
     },
@@ -104,6 +110,14 @@ function seedRecord(store: PortalStore, type: ObjectTypeName, properties: Record
   const conflict = store.findUniqueConflict(type, values);
   if (conflict) throw new Error(`seedRecord(${type}): ${conflict.property} ${conflict.value} already belongs to record ${conflict.existingId}.`);
   return toStoredRecord(store.createRecord(type, values));
+}
+
+function editRecord(store: PortalStore, type: ObjectTypeName, id: string, properties: Record<string, string>): StoredRecord {
+  const record = store.getRecord(type, id);
+  if (!record) throw new Error(`editRecord(${type}): no record ${id}`);
+  const outcome = planUpdate(store, type, record, properties);
+  if (!outcome.ok) throw new Error(`editRecord(${type}, ${id}): ${outcome.failure.message}`);
+  return toStoredRecord(store.updateRecord(type, record, outcome.write.values));
 }
 
 /** Adds (or replaces) a definition as if a portal admin had made it; unlike the API, no checks beyond the group. */

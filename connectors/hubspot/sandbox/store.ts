@@ -7,6 +7,7 @@
 import { AssociationGraph } from './associations.ts';
 import { buildDefaultGroups, buildDefaultProperties, MODIFIED_DATE_PROPERTY } from './default-schema.ts';
 import { OBJECT_TYPES, type ObjectTypeName } from './object-types.ts';
+import { PipelineStore } from './pipelines.ts';
 import type { PropertyDefinition, PropertyGroupDefinition, StoredRecord } from './types.ts';
 
 export interface RecordState {
@@ -31,8 +32,27 @@ export function toUniqueKey(property: string, value: string): string {
   return property === 'email' ? value.toLowerCase() : value;
 }
 
+/** Portal behaviours a test can turn on. */
+export interface PortalSettings {
+  /** A record appears in search results only this many ms after it was created (HubSpot: seconds). Default 0. */
+  searchLagMs: number;
+  /**
+   * HubSpot's "create and associate companies with contacts" setting (on by default in a real
+   * portal): a contact created with an email on a company domain is associated with the company
+   * holding that domain, and one is created when none does (never for free-mail domains).
+   */
+  autoCreateCompanies: boolean;
+}
+
+/** Free-mail domains HubSpot does not create companies from (a sample of its list). */
+export const FREE_MAIL_DOMAINS = new Set([
+  'gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'icloud.com', 'me.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.de', 'gmx.net', 'web.de', 'mail.com', 'yandex.ru', 'qq.com', '163.com',
+]);
+
 export class PortalStore {
   readonly associations = new AssociationGraph();
+  readonly pipelines = new PipelineStore(new Date().toISOString());
+  readonly settings: PortalSettings = { searchLagMs: 0, autoCreateCompanies: false };
   private readonly tables = new Map<ObjectTypeName, ObjectTable>();
   // One counter for every type, so an id used on the wrong object type is a miss, as it would be in HubSpot.
   private nextId = 1001;
@@ -88,6 +108,29 @@ export class PortalStore {
 
   listRecords(type: ObjectTypeName): RecordState[] {
     return [...this.table(type).records.values()].filter((record) => !record.archived);
+  }
+
+  /** What search sees: records whose index entry has caught up (the portal's search lag). */
+  listSearchable(type: ObjectTypeName, now = Date.now()): RecordState[] {
+    const lag = this.settings.searchLagMs;
+    return lag <= 0 ? this.listRecords(type) : this.listRecords(type).filter((record) => Date.parse(record.createdAt) + lag <= now);
+  }
+
+  /**
+   * HubSpot's automatic company for a new contact (when the setting is on): the company that
+   * holds the email's domain, or a new one; then the two are associated (unlabelled and primary).
+   */
+  associateCompanyFromEmail(contact: RecordState): void {
+    if (!this.settings.autoCreateCompanies) return;
+    const domain = contact.properties.email?.split('@')[1]?.toLowerCase();
+    if (!domain || FREE_MAIL_DOMAINS.has(domain)) return;
+    const bare = (d: string) => d.toLowerCase().replace(/^www\./, '');
+    const company =
+      this.listRecords('companies')
+        .filter((c) => c.properties.domain && bare(c.properties.domain) === domain)
+        .sort((a, b) => Number(a.id) - Number(b.id))[0] ?? this.createRecord('companies', { domain, name: domain });
+    this.associations.add('contacts', contact.id, 'companies', company.id, { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 });
+    this.associations.add('contacts', contact.id, 'companies', company.id, { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 1 });
   }
 
   /** Creates a record from validated values (`""` values are dropped: nothing to clear). */

@@ -21,6 +21,14 @@ export interface SandboxOptions {
   faults?: FaultConfig;
   /** Added to every response, default 0. */
   latencyMs?: number;
+  /** A new record shows in search results only this many ms after it is created (HubSpot's index lags by seconds). Default 0. */
+  searchLagMs?: number;
+  /**
+   * HubSpot's "create and associate companies with contacts" portal setting (on by default in a
+   * real portal, off by default here): a contact created with an email on a company domain is
+   * associated with the company that has that domain, created if none has (never for free-mail).
+   */
+  autoCreateCompanies?: boolean;
 }
 
 export interface SandboxStats {
@@ -145,6 +153,12 @@ export interface Sandbox {
   seedRecord(objectType: string, properties: Record<string, string>): StoredRecord;
   seedProperty(objectType: string, def: Partial<PropertyDefinition> & { name: string; type: string; fieldType: string }): void;
   setFaults(faults: FaultConfig | undefined): void;
+  /** The portal's behaviours, changeable while it runs. */
+  settings: { searchLagMs: number; autoCreateCompanies: boolean };
+  /** Deal pipelines, the default one included. */
+  pipelines(): Array<{ id: string; label: string; stages: Array<{ id: string; label: string; metadata: Record<string, string> }> }>;
+  /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */
+  editRecord(objectType: string, id: string, properties: Record<string, string>): StoredRecord;
   resetDaily(): void;
   stop(): Promise<void>;
 }

@@ -5,7 +5,7 @@
  * here as numbers, unlike v3.
  */
 import { buildStandardError, validationError, type StandardError } from '../api-error.ts';
-import { findDefaultTypeId, type AssociationType } from '../associations.ts';
+import { findDefaultTypeId, listLabels, type AssociationType } from '../associations.ts';
 import { typeIdOf, type ObjectTypeName } from '../object-types.ts';
 import type { Route } from '../router.ts';
 import type { PortalStore } from '../store.ts';
@@ -68,6 +68,34 @@ export const associationRoutes: Route[] = [
         return { from: { id: fromId }, to: { id: toId }, associationSpec: type };
       });
       return { status: 200, body: { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() } };
+    },
+  },
+  {
+    // Removes all associations between each pair; pairs that are not associated are ignored.
+    method: 'POST',
+    pattern: '/crm/v4/associations/:fromType/:toType/batch/archive',
+    limit: 'exempt',
+    handle: ({ params, body, store }) => {
+      const fromType = requireObjectType(params.fromType);
+      const toType = requireObjectType(params.toType);
+      for (const input of requireInputs(body)) {
+        const fromId = readId((input.from as { id?: unknown } | undefined)?.id, 'from.id');
+        const targets = Array.isArray(input.to) ? (input.to as Array<{ id?: unknown }>) : [];
+        if (targets.length === 0) throw validationError('Invalid input JSON: "to" must list at least one { id }.');
+        for (const target of targets) store.associations.remove(fromType, fromId, toType, readId(target?.id, 'to[].id'));
+      }
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/crm/v4/associations/:fromType/:toType/labels',
+    limit: 'exempt',
+    handle: ({ params }) => {
+      const fromType = requireObjectType(params.fromType);
+      const toType = requireObjectType(params.toType);
+      const results = listLabels(fromType, toType).map(({ typeId, label }) => ({ category: 'HUBSPOT_DEFINED', typeId, label }));
+      return { status: 200, body: { results } };
     },
   },
   {

@@ -4,6 +4,7 @@ import { associationRoutes } from './associations.routes.ts';
 import { objectBasicRoutes } from './objects-basic.routes.ts';
 import { objectBatchRoutes } from './objects-batch.routes.ts';
 import { propertyRoutes } from './properties.routes.ts';
+import { pipelineRoutes } from './pipelines.routes.ts';
 import { searchRoutes } from './search.routes.ts';
 
-export const ROUTES: Route[] = [...propertyRoutes, ...searchRoutes, ...objectBatchRoutes, ...objectBasicRoutes, ...associationRoutes];
+export const ROUTES: Route[] = [...propertyRoutes, ...searchRoutes, ...objectBatchRoutes, ...objectBasicRoutes, ...associationRoutes, ...pipelineRoutes];

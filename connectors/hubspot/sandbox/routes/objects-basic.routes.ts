@@ -27,6 +27,7 @@ export const objectBasicRoutes: Route[] = [
       const outcome = planCreate(store, type, readProperties(input));
       if (!outcome.ok) throw toApiError(outcome.failure);
       const record = store.createRecord(type, outcome.write.values);
+      if (type === 'contacts') store.associateCompanyFromEmail(record);
       for (const association of associations.pending) {
         store.associations.add(type, record.id, association.toType, association.toId, association.type);
       }

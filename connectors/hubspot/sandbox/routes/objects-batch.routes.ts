@@ -191,6 +191,7 @@ function executeBatchWrite(
     }
     const { write } = outcome;
     const record = write.record ? store.updateRecord(type, write.record, write.values) : store.createRecord(type, write.values);
+    if (!write.record && type === 'contacts') store.associateCompanyFromEmail(record);
     for (const association of input.associations ?? []) {
       store.associations.add(type, record.id, association.toType, association.toId, association.type);
     }

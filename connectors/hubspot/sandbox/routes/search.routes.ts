@@ -1,8 +1,8 @@
 /**
  * `POST /crm/v3/objects/{type}/search`. Limits as HubSpot documents them: at
  * most 5 filter groups, 6 filters in a group and 18 in all; `limit` up to 200
- * (default 10); no paging past the 10,000th result. New writes are visible at
- * once here (HubSpot can lag by a moment; the sandbox does not simulate that).
+ * (default 10); no paging past the 10,000th result. A new record appears only after the
+ * portal's search lag (`searchLagMs`, default 0), as HubSpot's index lags fresh writes.
  */
 import { validationError } from '../api-error.ts';
 import type { Route } from '../router.ts';
@@ -46,7 +46,7 @@ export const searchRoutes: Route[] = [
       const query = typeof request.query === 'string' ? request.query.trim().toLowerCase() : '';
 
       const matches = store
-        .listRecords(type)
+        .listSearchable(type)
         .filter((record) => groups.length === 0 || groups.some((filters) => filters.every((filter) => matchesRecord(record, filter, definitions))))
         .filter((record) => query === '' || QUERY_PROPERTIES[type].some((name) => record.properties[name]?.toLowerCase().includes(query)));
       matches.sort((left, right) => compareRecords(left, right, sorts, definitions));

@@ -115,6 +115,10 @@ function planValues(
     const { message, errors } = describeIssues(issues);
     return { ok: false, failure: { status: 400, category: 'VALIDATION_ERROR', message, context: {}, errors } };
   }
+  if (type === 'deals') {
+    const failure = checkDealStage(store, record, values);
+    if (failure) return { ok: false, failure };
+  }
   const conflict = store.findUniqueConflict(type, values, record?.id);
   if (conflict) {
     const what = type === 'contacts' ? 'Contact' : `${upperSingularOf(type).toLowerCase()} with ${conflict.property} ${conflict.value}`;
@@ -130,4 +134,29 @@ function planValues(
     };
   }
   return { ok: true, write: { record, values, sentNames: Object.keys(properties) } };
+}
+
+/**
+ * A deal's stage must be a stage of its pipeline (the default pipeline when none is named),
+ * and a new deal needs a stage, as HubSpot requires.
+ */
+function checkDealStage(store: PortalStore, record: RecordState | undefined, values: Record<string, string>): WriteFailure | undefined {
+  const fail = (code: string, propertyName: string, message: string): WriteFailure => ({
+    status: 400,
+    category: 'VALIDATION_ERROR',
+    message: `Property values were not valid: ${JSON.stringify([{ isValid: false, message, error: code, name: propertyName }])}`,
+    context: {},
+    errors: [{ message, code, context: { propertyName: [propertyName] } }],
+  });
+  if ('pipeline' in values && values.pipeline === '') return fail('INVALID_OPTION', 'pipeline', 'A deal must be in a pipeline; pipeline cannot be emptied.');
+  if ('dealstage' in values && values.dealstage === '') return fail('INVALID_OPTION', 'dealstage', 'A deal must have a stage; dealstage cannot be emptied.');
+  const pipelineId = values.pipeline ?? record?.properties.pipeline ?? 'default';
+  const stage = values.dealstage ?? record?.properties.dealstage;
+  if (!record && !stage) return fail('REQUIRED_FIELD', 'dealstage', 'dealstage is required to create a deal.');
+  const pipeline = store.pipelines.get(pipelineId);
+  if (!pipeline) return fail('INVALID_OPTION', 'pipeline', `${pipelineId} was not one of the allowed options: [${store.pipelines.list().map((p) => p.id).join(', ')}]`);
+  if (stage && !pipeline.stages.some((s) => s.id === stage && !s.archived)) {
+    return fail('INVALID_OPTION', 'dealstage', `${stage} is not a valid stage of pipeline ${pipelineId}: [${pipeline.stages.map((s) => s.id).join(', ')}]`);
+  }
+  return undefined;
 }
