@@ -6,7 +6,9 @@ description: >
   twice, in two workspaces, is one contact: the row with the highest pql_score, then the latest
   activity, then the lowest user_id). Only the key and the columns mapped to HubSpot properties
   in pqlsync.yml. Values are stable while nothing changes: integer scores, reasons in a fixed
-  order, last_active_at as a datetime instead of a "days since" counter.
+  order, last_active_at as a datetime instead of a "days since" counter. account_domain is the
+  key of the company (companies sync) the contact is associated with: its workspace's domain
+  when that workspace is a company, else null.
 tests:
   unique: [email]
   not_null: [email, user_id, pql_score, product_score, fit_score, pql_tier, activation_level, activated]
@@ -35,15 +37,18 @@ select
   core_features_used,
   invites_total,
   paywall_hits_30d,
-  account_motion
+  account_motion,
+  account_domain
 from (
   select
     s.*,
+    sc.domain as account_domain,
     row_number() over (
       partition by s.email
       order by s.pql_score desc, coalesce({{ epoch_seconds(s.last_active_at) }}, 0) desc, s.user_id
     ) as email_rank
   from {{ ref('user_scores') }} s
+  left join {{ ref('account_scores') }} sc on sc.account_id = s.company_account_id
   where s.email is not null
 ) ranked
 where email_rank = 1

@@ -1,0 +1,106 @@
+/*
+materialized: table
+unique_key: trial_id
+description: >
+  What the deals sync sends: one deal per trial that started before as_of, in the PLG trials
+  pipeline. deal_stage: closed_won once a subscription for the account started on or after
+  the trial's start (close_date: that start); closed_lost when the trial ended without one
+  (close_date: the trial's end); otherwise trial_sales_assisted when the account has
+  scoring_points.sales_assisted_seats seats or more, when the trial user's activation is red
+  deal_rules.red_near_end_days days or fewer before the end, or when a hot trigger fired;
+  else trial_self_served (close_date: the trial's end, the expected close). amount: seats
+  (the subscription's once won) times the plan's list price per seat per month times
+  deal_rules.amount_months. email and company_domain are the keys of the contact and the
+  company the deal is associated with (company_domain is null on free-mail workspaces).
+tests:
+  unique: [trial_id]
+  not_null: [trial_id, deal_name, deal_stage, amount, trial_plan, trial_started_on, trial_ends_on, seats]
+  accepted_values:
+    deal_stage: [trial_self_served, trial_sales_assisted, closed_lost, closed_won]
+    trial_plan: [pro, business, enterprise]
+*/
+with trials as (
+  select
+    trial_id,
+    account_id,
+    user_id,
+    lower(trim(plan)) as plan,
+    started_at,
+    ends_at
+  from {{ source('trials') }}
+  where trial_id is not null and started_at < {{ as_of() }}
+),
+
+won as (
+  select
+    t.trial_id,
+    min(s.started_at) as won_at
+  from trials t
+  join {{ source('subscriptions') }} s
+    on s.account_id = t.account_id and s.started_at >= t.started_at and s.started_at < {{ as_of() }}
+  group by t.trial_id
+),
+
+won_seats as (
+  select w.trial_id, max(s.seats) as seats, max(lower(trim(s.plan))) as plan
+  from won w
+  join trials t on t.trial_id = w.trial_id
+  join {{ source('subscriptions') }} s on s.account_id = t.account_id and s.started_at = w.won_at
+  group by w.trial_id
+),
+
+staged as (
+  select
+    t.trial_id,
+    t.account_id,
+    t.plan as trial_plan,
+    t.started_at,
+    t.ends_at,
+    w.won_at,
+    coalesce(ws.seats, a.seats, 1) as seats,
+    coalesce(ws.plan, t.plan) as priced_plan,
+    u.email,
+    u.pql_score,
+    u.activation_level,
+    u.hot_trigger,
+    sc.domain as company_domain,
+    coalesce(a.name, sc.domain, u.email, t.account_id) as account_name,
+    case
+      when w.won_at is not null then 'closed_won'
+      when t.ends_at <= {{ as_of() }} then 'closed_lost'
+      when coalesce(a.seats, 0) >= p.sales_assisted_seats then 'trial_sales_assisted'
+      when u.activation_level = 'red' and {{ days_between(as_of(), t.ends_at) }} <= r.red_near_end_days then 'trial_sales_assisted'
+      when u.hot_trigger is not null then 'trial_sales_assisted'
+      else 'trial_self_served'
+    end as deal_stage
+  from trials t
+  left join won w on w.trial_id = t.trial_id
+  left join won_seats ws on ws.trial_id = t.trial_id
+  left join {{ ref('stg_accounts') }} a on a.account_id = t.account_id
+  left join {{ ref('account_scores') }} sc on sc.account_id = t.account_id
+  left join {{ ref('user_scores') }} u on u.user_id = t.user_id
+  cross join {{ ref('scoring_points') }} p
+  cross join {{ ref('deal_rules') }} r
+)
+
+select
+  s.trial_id,
+  concat(s.account_name, ' - ', s.trial_plan, ' trial') as deal_name,
+  s.deal_stage,
+  cast(s.seats * case s.priced_plan
+    when 'enterprise' then r.enterprise_seat_price
+    when 'business' then r.business_seat_price
+    else r.pro_seat_price end * r.amount_months as integer) as amount,
+  case when s.deal_stage = 'closed_won' then s.won_at else s.ends_at end as close_date,
+  cast(s.started_at as date) as trial_started_on,
+  cast(s.ends_at as date) as trial_ends_on,
+  s.trial_plan,
+  s.seats,
+  s.pql_score,
+  s.activation_level,
+  s.hot_trigger,
+  s.account_id,
+  s.email,
+  s.company_domain
+from staged s
+cross join {{ ref('deal_rules') }} r
