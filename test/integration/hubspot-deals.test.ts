@@ -1,0 +1,160 @@
+/**
+ * Deals through the destination, against the sandbox and the real client: the pipeline is
+ * created once and checked after; deals are upserted by pqlsync's unique key, so a lost answer
+ * never makes a second deal; a stage moved by hand to a later stage is never moved back;
+ * past a batch boundary (150 deals).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Change, Outcome } from '../../connectors/destination.ts';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
+import { createHubSpotDestination } from '../../connectors/hubspot/hubspot.destination.ts';
+import type { SyncConfig } from '../../src/config/schema.ts';
+import { DestinationError } from '../../src/errors.ts';
+
+const TOKEN = 'pat-na1-test-token-0123456789';
+const STAGES = ['trial_self_served', 'trial_sales_assisted', 'closed_lost', 'closed_won'];
+
+const dealsSync = (over: Partial<SyncConfig> = {}): SyncConfig => ({
+  name: 'trial_deals',
+  model: 'deal_sync',
+  object: 'deals',
+  key: 'trial_id',
+  identity_property: 'pqlsync_trial_id',
+  mode: 'upsert',
+  on_removed: 'keep',
+  pipeline: {
+    label: 'PLG trials',
+    stages: STAGES.map((key, i) => ({ key, label: `Stage ${key}`, probability: [0.2, 0.4, 0, 1][i], closed: i >= 2 })),
+  },
+  properties: [
+    { column: 'deal_name', property: 'dealname', type: 'string', label: 'Deal name' },
+    { column: 'deal_stage', property: 'dealstage', type: 'enumeration', label: 'Stage', options: STAGES },
+    { column: 'amount', property: 'amount', type: 'number', label: 'Amount' },
+    { column: 'seats', property: 'pqlsync_seats', type: 'number', label: 'Seats' },
+  ],
+  guardrails: { max_changed_share: 1, max_tier_shift: 1, min_rows: 0 },
+  ...over,
+});
+
+const deal = (i: number, stage = 'trial_self_served', over: Partial<Change> = {}): Change => ({
+  key: `trial_${i}`,
+  kind: 'new',
+  recordId: null,
+  values: { deal_name: `Trial ${i}`, deal_stage: stage, amount: 100 * i, seats: i },
+  ...over,
+});
+
+const sandboxes: Sandbox[] = [];
+afterEach(async () => {
+  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
+});
+
+async function setup(sandboxOptions: SandboxOptions = {}) {
+  const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 100, windowMs: 1000, ...sandboxOptions });
+  sandboxes.push(sandbox);
+  const destination = await createHubSpotDestination({
+    accessToken: TOKEN,
+    basePath: sandbox.url,
+    groupName: 'pqlsync',
+    groupLabel: 'pqlsync',
+    requestsPer10s: 100,
+    requestsPerDay: 250_000,
+    timeoutMs: 2_000,
+    retry: { baseDelayMs: 20, maxDelayMs: 200, lockedWaitMs: 50 },
+  });
+  return { sandbox, destination };
+}
+
+const ok = (outcomes: Outcome[]) => outcomes.filter((o): o is Extract<Outcome, { ok: true }> => o.ok);
+const stageOf = (sandbox: Sandbox, key: string) => {
+  const pipeline = sandbox.pipelines().find((p) => p.label === 'PLG trials')!;
+  const record = sandbox.findByProperty('deals', 'pqlsync_trial_id', key)[0];
+  return { pipeline: record.properties.pipeline === pipeline.id, stage: pipeline.stages.find((s) => s.id === record.properties.dealstage)?.label.replace('Stage ', '') };
+};
+
+describe('deals', () => {
+  it('creates the pipeline and the unique trial-id property once, then 150 deals in 2 upserts, each in its stage', async () => {
+    const { sandbox, destination } = await setup();
+    await destination.ensureProperties([dealsSync()]);
+    await destination.ensureProperties([dealsSync()]);
+    expect(sandbox.pipelines().filter((p) => p.label === 'PLG trials')).toHaveLength(1);
+    expect(sandbox.properties('deals').find((p) => p.name === 'pqlsync_trial_id')).toMatchObject({ hasUniqueValue: true, groupName: 'pqlsync' });
+    sandbox.resetStats();
+    const outcomes = await destination.send(dealsSync(), Array.from({ length: 150 }, (_, i) => deal(i, STAGES[i % 4])));
+    expect(ok(outcomes)).toHaveLength(150);
+    expect(sandbox.stats.requestsByRoute).toEqual({ 'POST /crm/v3/objects/deals/batch/upsert': 2 });
+    expect(sandbox.records('deals')).toHaveLength(150);
+    for (let i = 0; i < 150; i++) expect(stageOf(sandbox, `trial_${i}`)).toEqual({ pipeline: true, stage: STAGES[i % 4] });
+  });
+
+  it('a lost answer on the upsert, retried, updates the deal it created: never a second deal', async () => {
+    const { sandbox, destination } = await setup({
+      searchLagMs: 60_000,
+      faults: { rules: [{ fault: { type: 'lost-response' }, pathIncludes: '/deals/batch/upsert', onRequests: [1, 2] }] },
+    });
+    await destination.ensureProperties([dealsSync()]);
+    const outcomes = await destination.send(dealsSync(), Array.from({ length: 120 }, (_, i) => deal(i)));
+    expect(ok(outcomes)).toHaveLength(120);
+    expect(sandbox.stats.faultsInjected).toBe(2);
+    expect(sandbox.records('deals')).toHaveLength(120);
+    const stored = new Map(sandbox.records('deals').map((r) => [r.properties.pqlsync_trial_id, r.id]));
+    for (const o of ok(outcomes)) expect(stored.get(o.key)).toBe(o.recordId);
+    // State lost as well (a crash before the checkpoint): the rerun sends them as new and still finds the same deals.
+    const again = await destination.send(dealsSync(), Array.from({ length: 120 }, (_, i) => deal(i, 'trial_sales_assisted')));
+    expect(ok(again)).toHaveLength(120);
+    expect(sandbox.records('deals')).toHaveLength(120);
+  });
+
+  it('never moves a deal back: a rep moved it forward, or out of the pipeline; forward moves and other properties still land', async () => {
+    const { sandbox, destination } = await setup();
+    await destination.ensureProperties([dealsSync()]);
+    const first = ok(await destination.send(dealsSync(), [deal(1), deal(2), deal(3), deal(4, 'closed_won')]));
+    const id = new Map(first.map((o) => [o.key, o.recordId]));
+    const pipeline = sandbox.pipelines().find((p) => p.label === 'PLG trials')!;
+    const stageId = (key: string) => pipeline.stages.find((s) => s.label === `Stage ${key}`)!.id;
+    // A rep closes trial_1 by hand and moves trial_2 to HubSpot's default pipeline.
+    sandbox.editRecord('deals', id.get('trial_1')!, { dealstage: stageId('closed_won') });
+    sandbox.editRecord('deals', id.get('trial_2')!, { pipeline: 'default', dealstage: 'qualifiedtobuy' });
+    sandbox.resetStats();
+    const second = await destination.send(dealsSync(), [
+      deal(1, 'trial_sales_assisted', { kind: 'changed', recordId: id.get('trial_1')! }),
+      deal(2, 'trial_sales_assisted', { kind: 'changed', recordId: id.get('trial_2')! }),
+      deal(3, 'trial_sales_assisted', { kind: 'changed', recordId: id.get('trial_3')! }),
+      { ...deal(4, 'closed_lost', { kind: 'changed', recordId: id.get('trial_4')! }), values: { deal_name: 'Renamed', deal_stage: 'closed_lost', amount: 5, seats: 4 } },
+    ]);
+    expect(ok(second)).toHaveLength(4);
+    // One read of the stages HubSpot holds, one update: a stage change costs two requests per 100 deals.
+    expect(sandbox.stats.requestsByRoute).toEqual({ 'POST /crm/v3/objects/deals/batch/read': 1, 'POST /crm/v3/objects/deals/batch/update': 1 });
+    expect(stageOf(sandbox, 'trial_1')).toEqual({ pipeline: true, stage: 'closed_won' });
+    const moved = sandbox.findByProperty('deals', 'pqlsync_trial_id', 'trial_2')[0].properties;
+    expect([moved.pipeline, moved.dealstage]).toEqual(['default', 'qualifiedtobuy']);
+    expect(stageOf(sandbox, 'trial_3')).toEqual({ pipeline: true, stage: 'trial_sales_assisted' });
+    expect(stageOf(sandbox, 'trial_4')).toEqual({ pipeline: true, stage: 'closed_won' });
+    expect(sandbox.findByProperty('deals', 'pqlsync_trial_id', 'trial_4')[0].properties).toMatchObject({ dealname: 'Renamed', amount: '5' });
+    expect(sandbox.findByProperty('deals', 'pqlsync_trial_id', 'trial_2')[0].properties.amount).toBe('200');
+  });
+
+  it('a pipeline that exists without a configured stage is a clear error before any deal is sent', async () => {
+    const { sandbox, destination } = await setup();
+    const api = await startSandboxPipeline(sandbox);
+    expect(api).toBeDefined();
+    const error = await destination.ensureProperties([dealsSync()]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DestinationError);
+    expect((error as Error).message).toContain("HubSpot deal pipeline 'PLG trials'");
+    expect((error as Error).message).toContain("'Stage closed_won'");
+  });
+});
+
+/** A pipeline someone made by hand, with only three of the four stages. */
+async function startSandboxPipeline(sandbox: Sandbox) {
+  const response = await fetch(`${sandbox.url}/crm/v3/pipelines/deals`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      label: 'PLG trials',
+      displayOrder: 1,
+      stages: STAGES.slice(0, 3).map((key, i) => ({ label: `Stage ${key}`, displayOrder: i, metadata: { probability: 0.5 } })),
+    }),
+  });
+  return response.json();
+}
