@@ -90,6 +90,8 @@ async function main(): Promise<void> {
       return inner.stats;
     },
     ensureProperties: (syncs) => inner.ensureProperties(syncs),
+    associate: (kind, pairs) => inner.associate(kind, pairs),
+    dissociate: (kind, pairs) => inner.dissociate(kind, pairs),
     async send(s, changes) {
       const start = performance.now();
       if (timing.firstSend === 0) timing.firstSend = start;

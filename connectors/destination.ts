@@ -36,6 +36,22 @@ export type Outcome =
       message: string;
     };
 
+/** Which association a batch of pairs is: between the records of two object types. */
+export interface AssociationKind {
+  from: SyncConfig['object'];
+  to: SyncConfig['object'];
+  /** The primary label (contact → company, deal → company) rather than the unlabelled type. */
+  primary: boolean;
+}
+
+/** One pair of records to associate or dissociate, by their record ids. */
+export interface AssociationPair {
+  fromId: string;
+  toId: string;
+}
+
+export type PairOutcome = { pair: AssociationPair; ok: true } | { pair: AssociationPair; ok: false; category: string; message: string };
+
 export interface DestinationStats {
   /** HTTP requests made (every attempt counts, search included). */
   requests: number;
@@ -56,6 +72,13 @@ export interface Destination {
    * AuthError (401/403), DestinationError (daily limit, retries exhausted on every record).
    */
   send(sync: SyncConfig, changes: Change[]): Promise<Outcome[]>;
+  /**
+   * Associates pairs of records (any number; batched internally) and answers one outcome per
+   * pair. Associating a pair twice is harmless. Throws only for whole-run failures, as send.
+   */
+  associate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]>;
+  /** Removes the associations of these pairs (pairs not associated are ignored). */
+  dissociate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]>;
   readonly stats: DestinationStats;
 }
 

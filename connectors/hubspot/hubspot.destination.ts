@@ -7,7 +7,8 @@
  * HubSpot stayed unreachable.
  */
 import { randomBytes } from 'node:crypto';
-import type { Change, Destination, DestinationStats, Outcome } from '../destination.ts';
+import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, Outcome, PairOutcome } from '../destination.ts';
+import { associatePairs, dissociatePairs } from './associations.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 import { ConfigError, DestinationError } from '../../src/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
@@ -180,6 +181,18 @@ export class HubSpotDestination implements Destination {
       throw new DestinationError(`HubSpot could not be reached for any of ${sent.length} records (${first.message}); nothing was delivered, run again later`);
     }
     return result;
+  }
+
+  async associate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
+    return associatePairs(this.associationContext(), kind, pairs);
+  }
+
+  async dissociate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
+    return dissociatePairs(this.associationContext(), kind, pairs);
+  }
+
+  private associationContext() {
+    return { apis: this.apis, exec: this.exec, concurrency: this.options.concurrency ?? RETRY_DEFAULTS.concurrency };
   }
 
   private prepare(sync: SyncConfig, change: Change): Prepared | { outcome: Outcome } {

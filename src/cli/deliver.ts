@@ -40,7 +40,7 @@ export async function deliver(session: Session, syncs: SyncConfig[], options: De
     },
   });
   session.log.progressDone();
-  const failed = results.reduce((sum, r) => sum + r.failed, 0);
+  const failed = results.reduce((sum, r) => sum + r.failed + (r.associations ?? []).reduce((n, a) => n + a.failed, 0), 0);
   if (failed > 0) {
     session.log.warn(`${failed} rows were rejected; they are in row errors (pqlsync status) and are retried next run`, {
       event: 'rows_failed',

@@ -106,6 +106,13 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
       stopped: result.stopped,
     },
   );
+  for (const a of result.associations ?? []) {
+    log.info(
+      `  associated ${result.plan.sync} → ${a.to}: ${a.pairs} pairs, ${a.written} written, ${a.failed} failed, ${a.waiting} waiting for a record id, ${a.removed} removed` +
+        (a.firstError ? ` (${a.firstError})` : ''),
+      { event: 'associations_done', sync: result.plan.sync, to: a.to, pairs: a.pairs, sent: a.sent, written: a.written, failed: a.failed, waiting: a.waiting, removed: a.removed },
+    );
+  }
 }
 
 function formatValue(v: unknown): string {

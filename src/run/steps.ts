@@ -7,6 +7,8 @@ import type { CompileContext } from '../compile/compile-model.ts';
 import { buildModels, type BuiltModel } from './build-models.ts';
 import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult } from './test-models.ts';
 import { waitForLock, type Session } from './session.ts';
+import { syncAssociations, type AssociationResult } from './associations.ts';
+import { orderSyncs } from './sync-order.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
 /** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
@@ -115,6 +117,8 @@ export interface SyncStepOptions {
 export interface SyncStepResult extends SyncResult {
   requests: number;
   ms: number;
+  /** The sync's associations, written after its records (none when it declares none). */
+  associations: AssociationResult[];
 }
 
 /**
@@ -129,7 +133,8 @@ export async function syncStep(
 ): Promise<SyncStepResult[]> {
   const results: SyncStepResult[] = [];
   const ttl = options.lockTtlMs ?? 10 * 60_000;
-  for (const sync of syncs) {
+  // A sync runs after the syncs whose record ids its associations need.
+  for (const sync of orderSyncs(syncs)) {
     const started = new Date();
     const requestsBefore = destination.stats.requests;
     await waitForLock(session.lockWaitMs, session.log, () => session.state.acquireLock(sync.name, session.runId, ttl));
@@ -156,6 +161,10 @@ export async function syncStep(
         diff: options.diff,
         afterCheckpoint: options.afterCheckpoint,
       });
+      const associations = result.stopped
+        ? []
+        : await syncAssociations({ ...syncContext(session), syncs: session.project.config.syncs, runId: session.runId, pageSize: options.pageSize }, destination, sync);
+      const associationsFailed = associations.reduce((n, a) => n + a.failed, 0);
       const requests = destination.stats.requests - requestsBefore;
       const d = result.plan.diff;
       await session.state.finishRun({
@@ -163,11 +172,11 @@ export async function syncStep(
         command: options.command ?? 'sync',
         syncName: sync.name,
         startedAt: started,
-        status: result.stopped ? 'stopped' : result.failed > 0 ? 'partial' : 'success',
+        status: result.stopped ? 'stopped' : result.failed + associationsFailed > 0 ? 'partial' : 'success',
         counts: { rows: d.rows, new: d.new, changed: d.changed + d.retrying, unchanged: d.unchanged, removed: d.removed, sent: result.sent, failed: result.failed },
         requests,
       });
-      const done = { ...result, requests, ms: Date.now() - started.getTime() };
+      const done = { ...result, requests, ms: Date.now() - started.getTime(), associations };
       results.push(done);
       options.onSyncDone?.(done);
       if (result.stopped) break;

@@ -1,0 +1,90 @@
+/**
+ * Associations v4: batch create and batch archive between two object types, 100 pairs a
+ * request, with the HubSpot-defined type ids of ./objects/object-types.ts (a primary label is
+ * sent with the unlabelled type). Associating a pair that is associated already changes
+ * nothing in HubSpot, so a retry after a lost answer is safe. One outcome per pair.
+ */
+import type { AssociationKind, AssociationPair, PairOutcome } from '../destination.ts';
+import { DestinationError } from '../../src/errors.ts';
+import { chunk, runPool } from './batch-writer.ts';
+import type { HubSpotApis } from './hubspot.client.ts';
+import { HUBSPOT_LIMITS } from './limits.ts';
+import { OBJECT_TYPES } from './objects/object-types.ts';
+import { recordFailure, type HubSpotErrorBody } from './errors.ts';
+import type { CallResult, RequestExecutor } from './retry.ts';
+
+interface AssociationContext {
+  apis: HubSpotApis;
+  exec: RequestExecutor;
+  concurrency: number;
+}
+
+interface CreateResponse {
+  results?: Array<{ fromObjectId?: number | string; toObjectId?: number | string; from?: { id?: string }; to?: { id?: string } }>;
+  errors?: Array<HubSpotErrorBody>;
+}
+
+/** The type ids a kind of association is written with. Throws for a pair HubSpot does not define. */
+export function associationTypeIds(kind: AssociationKind): number[] {
+  const defined = OBJECT_TYPES[kind.from].associations[kind.to];
+  if (!defined) throw new DestinationError(`HubSpot has no association from ${kind.from} to ${kind.to}`);
+  if (kind.primary && defined.primaryTypeId === undefined) throw new DestinationError(`HubSpot has no primary association from ${kind.from} to ${kind.to}`);
+  return kind.primary ? [defined.typeId, defined.primaryTypeId!] : [defined.typeId];
+}
+
+const failureMessage = (result: Extract<CallResult<unknown>, { ok: false }>) => (result.kind === 'exhausted' ? result.message : result.failure.message);
+
+export async function associatePairs(ctx: AssociationContext, kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
+  const types = associationTypeIds(kind).map((associationTypeId) => ({ associationCategory: 'HUBSPOT_DEFINED', associationTypeId }));
+  const outcomes: PairOutcome[] = [];
+  const tasks = chunk(pairs, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
+    const inputs = batch.map((p) => ({ _from: { id: p.fromId }, to: { id: p.toId }, types }));
+    const result = await ctx.exec.run<CreateResponse>('crm', `${kind.from} → ${kind.to} associate (${batch.length})`, (options) =>
+      ctx.apis.associations.batchApi.createWithHttpInfo(kind.from, kind.to, { inputs } as never, options),
+    );
+    if (!result.ok) {
+      // HubSpot moved some association endpoints from 201 to 200 (Aug 2025); the client refuses any code it
+      // does not expect, but a 2xx means the pairs were written.
+      if (result.kind === 'rejected' && result.failure.status >= 200 && result.failure.status < 300) {
+        for (const pair of batch) outcomes.push({ pair, ok: true });
+        return;
+      }
+      const category = result.kind === 'exhausted' ? 'RETRIES_EXHAUSTED' : recordFailure(result.failure.body, result.failure.status, '').category;
+      for (const pair of batch) outcomes.push({ pair, ok: false, category, message: failureMessage(result) });
+      return;
+    }
+    const failed = new Map<string, { category: string; message: string }>();
+    for (const error of result.data?.errors ?? []) {
+      const context = (error.context ?? {}) as Record<string, unknown>;
+      const from = ([] as unknown[]).concat(context.fromId ?? context.fromObjectId ?? []).map(String);
+      const to = ([] as unknown[]).concat(context.toId ?? context.toObjectId ?? []).map(String);
+      const failure = recordFailure(error, null, 'HubSpot refused the association');
+      for (const pair of batch) if ((from.length === 0 || from.includes(pair.fromId)) && (to.length === 0 || to.includes(pair.toId))) failed.set(`${pair.fromId}>${pair.toId}`, failure);
+    }
+    const written = new Set((result.data?.results ?? []).map((r) => `${String(r.fromObjectId ?? r.from?.id)}>${String(r.toObjectId ?? r.to?.id)}`));
+    for (const pair of batch) {
+      const id = `${pair.fromId}>${pair.toId}`;
+      const failure = failed.get(id);
+      if (failure) outcomes.push({ pair, ok: false, ...failure });
+      else if (written.has(id) || (result.data?.errors ?? []).length === 0) outcomes.push({ pair, ok: true });
+      else outcomes.push({ pair, ok: false, category: 'NOT_ACKNOWLEDGED', message: "HubSpot's answer did not name this pair; it is sent again next run" });
+    }
+  });
+  await runPool(tasks, ctx.concurrency);
+  return outcomes;
+}
+
+export async function dissociatePairs(ctx: AssociationContext, kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
+  const outcomes: PairOutcome[] = [];
+  const byFrom = new Map<string, AssociationPair[]>();
+  for (const pair of pairs) byFrom.set(pair.fromId, [...(byFrom.get(pair.fromId) ?? []), pair]);
+  const tasks = chunk([...byFrom.values()], HUBSPOT_LIMITS.batchSize).map((groups) => async () => {
+    const inputs = groups.map((group) => ({ _from: { id: group[0].fromId }, to: group.map((p) => ({ id: p.toId })) }));
+    const result = await ctx.exec.run<null>('crm', `${kind.from} → ${kind.to} dissociate (${inputs.length})`, (options) =>
+      ctx.apis.associations.batchApi.archiveWithHttpInfo(kind.from, kind.to, { inputs } as never, options),
+    );
+    for (const pair of groups.flat()) outcomes.push(result.ok ? { pair, ok: true } : { pair, ok: false, category: result.kind === 'exhausted' ? 'RETRIES_EXHAUSTED' : 'REJECTED', message: failureMessage(result) });
+  });
+  await runPool(tasks, ctx.concurrency);
+  return outcomes;
+}

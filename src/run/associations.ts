@@ -1,0 +1,107 @@
+/**
+ * Associations, after a sync's records: for each association the sync declares, the pairs of
+ * (this record, target record) are resolved in the warehouse by joining both syncs' state for
+ * the record ids, diffed against association state, and only the new pairs are written, in
+ * batches. A pair whose target (or source) has no record id yet is not sent: it waits, and the
+ * next run's diff finds it again. Pairs that left the model are removed in HubSpot when the
+ * association says `on_removed: remove`, else only forgotten. State records only the pairs
+ * HubSpot acknowledged.
+ */
+import type { Destination, PairOutcome } from '../../connectors/destination.ts';
+import type { Warehouse } from '../../connectors/warehouse.ts';
+import type { AssociationConfig, SyncConfig } from '../config/schema.ts';
+import { ConfigError, ModelError } from '../errors.ts';
+import { AssociationStore, type PairSource } from '../state/association-state.ts';
+
+export interface AssociationResult {
+  to: string;
+  pairs: number;
+  /** Pairs sent (new), and of those written and failed (failed ones are sent again next run). */
+  sent: number;
+  written: number;
+  failed: number;
+  /** Pairs waiting for a record id (retried next run). */
+  waiting: number;
+  /** Pairs that left the model: removed in HubSpot (on_removed: remove) or forgotten. */
+  removed: number;
+  /** The first failure's message, when any pair failed. */
+  firstError?: string;
+}
+
+export interface AssociationContext {
+  warehouse: Warehouse;
+  schemas: { models: string; state: string };
+  syncs: readonly SyncConfig[];
+  runId: string;
+  pageSize?: number;
+}
+
+export async function syncAssociations(ctx: AssociationContext, destination: Destination, sync: SyncConfig): Promise<AssociationResult[]> {
+  const store = new AssociationStore(ctx.warehouse, ctx.schemas.state);
+  const results: AssociationResult[] = [];
+  if (!sync.associations?.length) return results;
+  await store.ensureTable();
+  for (const association of sync.associations) results.push(await syncOne(ctx, store, destination, sync, association));
+  return results;
+}
+
+async function syncOne(ctx: AssociationContext, store: AssociationStore, destination: Destination, sync: SyncConfig, association: AssociationConfig): Promise<AssociationResult> {
+  const target = ctx.syncs.find((s) => s.name === association.to);
+  if (!target) throw new ConfigError(`Sync '${sync.name}' associates with sync '${association.to}', which does not exist`);
+  const source: PairSource = {
+    syncName: sync.name,
+    toSync: target.name,
+    model: { schema: ctx.schemas.models, name: sync.model },
+    keyColumn: sync.key,
+    targetColumn: association.column,
+  };
+  const columns = (await ctx.warehouse.describe(source.model))?.map((c) => c.name.toLowerCase()) ?? [];
+  if (!columns.includes(association.column)) {
+    throw new ModelError(`Sync '${sync.name}' associates with '${target.name}' through column '${association.column}', which model '${sync.model}' does not have`);
+  }
+  const kind = { from: sync.object, to: target.object, primary: association.primary };
+  const tables = store.tables(source, ctx.runId);
+  try {
+    const diff = await store.diffPairs(source, tables);
+    const result: AssociationResult = { to: target.name, pairs: diff.pairs, sent: 0, written: 0, failed: 0, waiting: diff.waiting, removed: 0 };
+    const note = (outcomes: PairOutcome[]) => {
+      for (const o of outcomes) if (!o.ok) result.firstError ??= `${o.category}: ${o.message}`;
+    };
+    if (diff.pending > 0) {
+      const d = ctx.warehouse.dialect;
+      for await (const page of ctx.warehouse.stream(`select from_key, to_key, from_id, to_id from ${d.table(tables.pending)}`, ctx.pageSize ?? 1000)) {
+        const pairs = page.map((r) => ({ fromKey: String(r.from_key), toKey: String(r.to_key), fromId: String(r.from_id), toId: String(r.to_id) }));
+        const outcomes = await destination.associate(kind, pairs.map(({ fromId, toId }) => ({ fromId, toId })));
+        const ok = new Set(outcomes.filter((o) => o.ok).map((o) => `${o.pair.fromId}>${o.pair.toId}`));
+        const written = pairs.filter((p) => ok.has(`${p.fromId}>${p.toId}`));
+        await store.recordPairs(source, ctx.runId, written);
+        note(outcomes);
+        result.sent += pairs.length;
+        result.written += written.length;
+        result.failed += pairs.length - written.length;
+      }
+    }
+    if (diff.removed > 0) {
+      if (association.on_removed === 'remove') {
+        const d = ctx.warehouse.dialect;
+        const rows = ctx.warehouse.stream(`select from_id, to_id from ${d.table(tables.removed)}`, ctx.pageSize ?? 1000);
+        let archived = true;
+        for await (const page of rows) {
+          const outcomes = await destination.dissociate(kind, page.map((r) => ({ fromId: String(r.from_id), toId: String(r.to_id) })));
+          note(outcomes);
+          archived &&= outcomes.every((o) => o.ok);
+        }
+        // A failed archive leaves the pairs in state: the next run archives them again (harmless twice).
+        if (!archived) {
+          result.failed += diff.removed;
+          return result;
+        }
+      }
+      await store.forgetRemoved(source, tables);
+      result.removed = diff.removed;
+    }
+    return result;
+  } finally {
+    await store.dropTables(tables);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Association state: one row per association pqlsync wrote (sync, target sync, from key, to
+ * key, both record ids), kept in the warehouse like sync state, so a rerun writes only the
+ * pairs that are new and can remove the pairs that left the model. This module owns the
+ * table and the run-private tables an association diff writes.
+ */
+import type { TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
+import { runTableName } from './state-store.ts';
+
+export const ASSOCIATION_STATE = 'association_state';
+
+export interface PairTables {
+  /** Pairs of this run to write: from_key, to_key, from_id, to_id (private to the run). */
+  pending: TableName;
+  /** Pairs in state that left the model (or whose record ids changed): from_key, to_key, from_id, to_id. */
+  removed: TableName;
+}
+
+export interface PairDiff {
+  /** Pairs in the model. */
+  pairs: number;
+  /** Pairs to write: both records have ids and the pair is not in state. */
+  pending: number;
+  /** Pairs whose from or to record has no id yet (not delivered, or failed): they wait for a later run. */
+  waiting: number;
+  /** Pairs in state that left the model. */
+  removed: number;
+}
+
+export interface PairSource {
+  /** The sync writing the associations, and the sync holding the targets. */
+  syncName: string;
+  toSync: string;
+  /** The model of the sync, its key column and the column with the target's key. */
+  model: TableName;
+  keyColumn: string;
+  targetColumn: string;
+}
+
+export class AssociationStore {
+  constructor(
+    private readonly warehouse: Warehouse,
+    readonly schema: string,
+  ) {}
+
+  private t(name: string): string {
+    return this.warehouse.dialect.table({ schema: this.schema, name });
+  }
+
+  async ensureTable(): Promise<void> {
+    const { string: s, timestamp: ts } = this.warehouse.dialect.types;
+    await this.warehouse.execute(
+      `create table if not exists ${this.t(ASSOCIATION_STATE)} (
+        sync_name ${s}, to_sync ${s}, from_key ${s}, to_key ${s}, from_id ${s}, to_id ${s}, run_id ${s}, synced_at ${ts})`,
+    );
+  }
+
+  tables(source: PairSource, runId: string): PairTables {
+    const name = `${source.syncName}_${source.toSync}`;
+    return {
+      pending: { schema: this.schema, name: runTableName('pairs', name, runId) },
+      removed: { schema: this.schema, name: runTableName('unpaired', name, runId) },
+    };
+  }
+
+  /**
+   * Diffs the model's pairs against association state, in the warehouse: the record ids come
+   * from both syncs' state (sync_state), so a pair is ready only once both records landed.
+   */
+  async diffPairs(source: PairSource, tables: PairTables): Promise<PairDiff> {
+    const d = this.warehouse.dialect;
+    const q = d.quote;
+    const str = (e: string) => d.macros.to_string(e);
+    const lit = (name: string) => `'${name}'`; // validated identifiers
+    const current = `select distinct ${str(`m.${q(source.keyColumn)}`)} as from_key, ${str(`m.${q(source.targetColumn)}`)} as to_key
+      from ${d.table(source.model)} m where m.${q(source.keyColumn)} is not null and m.${q(source.targetColumn)} is not null`;
+    const resolved = `select c.from_key, c.to_key, f.record_id as from_id, t.record_id as to_id
+      from (${current}) c
+      left join ${this.t('sync_state')} f on f.sync_name = ${lit(source.syncName)} and f.record_key = c.from_key
+      left join ${this.t('sync_state')} t on t.sync_name = ${lit(source.toSync)} and t.record_key = c.to_key`;
+    const known = `select from_key, to_key, from_id, to_id from ${this.t(ASSOCIATION_STATE)}
+      where sync_name = ${lit(source.syncName)} and to_sync = ${lit(source.toSync)}`;
+    await this.warehouse.execute(
+      d.createTableAs(
+        tables.pending,
+        `select r.from_key, r.to_key, r.from_id, r.to_id from (${resolved}) r
+         where r.from_id is not null and r.to_id is not null
+           and not exists (select 1 from (${known}) k where k.from_key = r.from_key and k.to_key = r.to_key and k.from_id = r.from_id and k.to_id = r.to_id)`,
+        'table',
+      ),
+    );
+    await this.warehouse.execute(
+      d.createTableAs(
+        tables.removed,
+        `select k.from_key, k.to_key, k.from_id, k.to_id from (${known}) k
+         where not exists (select 1 from (${resolved}) r where r.from_key = k.from_key and r.to_key = k.to_key and r.from_id = k.from_id and r.to_id = k.to_id)`,
+        'table',
+      ),
+    );
+    const [counts] = await this.warehouse.query(`select
+        (select count(*) from (${current}) c) as n_pairs,
+        (select count(*) from (${resolved}) r where r.from_id is null or r.to_id is null) as n_waiting,
+        (select count(*) from ${d.table(tables.pending)}) as n_pending,
+        (select count(*) from ${d.table(tables.removed)}) as n_removed`);
+    const n = (k: string) => Number(counts[k] ?? 0);
+    return { pairs: n('n_pairs'), pending: n('n_pending'), waiting: n('n_waiting'), removed: n('n_removed') };
+  }
+
+  /** Records written pairs (one multi-row insert per call). */
+  async recordPairs(source: PairSource, runId: string, pairs: Array<{ fromKey: string; toKey: string; fromId: string; toId: string }>, at = new Date()): Promise<void> {
+    if (pairs.length === 0) return;
+    const rows: Value[][] = pairs.map((p) => [source.syncName, source.toSync, p.fromKey, p.toKey, p.fromId, p.toId, runId, at]);
+    await this.warehouse.insertRows({ schema: this.schema, name: ASSOCIATION_STATE }, ['sync_name', 'to_sync', 'from_key', 'to_key', 'from_id', 'to_id', 'run_id', 'synced_at'], rows);
+  }
+
+  /** Forgets the pairs of the removed table (after they were archived in HubSpot, or when kept there). */
+  async forgetRemoved(source: PairSource, tables: PairTables): Promise<void> {
+    const d = this.warehouse.dialect;
+    await this.warehouse.execute({
+      sql: `delete from ${this.t(ASSOCIATION_STATE)} where sync_name = ? and to_sync = ?
+              and exists (select 1 from ${d.table(tables.removed)} r where r.from_key = ${this.t(ASSOCIATION_STATE)}.from_key and r.to_key = ${this.t(ASSOCIATION_STATE)}.to_key
+                and r.from_id = ${this.t(ASSOCIATION_STATE)}.from_id and r.to_id = ${this.t(ASSOCIATION_STATE)}.to_id)`,
+      values: [source.syncName, source.toSync],
+    });
+  }
+
+  async dropTables(tables: PairTables): Promise<void> {
+    for (const table of [tables.pending, tables.removed]) await this.warehouse.execute(`drop table if exists ${this.warehouse.dialect.table(table)}`);
+  }
+
+  /** Associations recorded for a sync (for status and tests). */
+  async count(syncName: string): Promise<number> {
+    const [row] = await this.warehouse.query({ sql: `select count(*) as n from ${this.t(ASSOCIATION_STATE)} where sync_name = ?`, values: [syncName] });
+    return Number(row.n);
+  }
+}
