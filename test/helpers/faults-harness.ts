@@ -23,11 +23,15 @@ import { createLogger } from '../../src/util/logger.ts';
 import { memoryLogger, shippedProject } from './project.ts';
 
 export const FAULTS_TOKEN = 'pat-na1-faults-9f3c2e7a-secret-token';
-export const OBJECTS = ['contacts', 'companies'] as const;
+export const OBJECTS = ['contacts', 'companies', 'deals'] as const;
 export type ObjectName = (typeof OBJECTS)[number];
 
-/** object → normalised key → the pqlsync properties HubSpot holds (and the record id). */
-export type Held = Record<ObjectName, Map<string, { id: string; properties: Record<string, string> }>>;
+/**
+ * object → normalised key → the properties pqlsync writes that HubSpot holds (and the record
+ * id); `associations`: every association between held records, as
+ * `contacts:a@x.io>companies:x.io#279,1` (keys, not ids, so two runs compare).
+ */
+export type Held = Record<ObjectName, Map<string, { id: string; properties: Record<string, string> }>> & { associations: Set<string> };
 
 export interface Template {
   dir: string;
@@ -92,6 +96,8 @@ export interface Scenario {
   held(): Held;
   stateRows(): Promise<Row[]>;
   rowErrors(): Promise<Row[]>;
+  /** Association state (none before a sync with associations ran). */
+  associationRows(): Promise<Row[]>;
   close(): Promise<void>;
 }
 
@@ -116,7 +122,8 @@ export async function openScenario(template: Template, options: ScenarioOptions 
   };
   if (options.prepare) await sql(options.prepare);
 
-  const sandbox = await startSandbox({ requestsPer10s: 100, windowMs: 500, ...options.sandbox, accessToken: FAULTS_TOKEN });
+  // A real portal's search index lags fresh writes, and it creates companies from contacts' email domains.
+  const sandbox = await startSandbox({ requestsPer10s: 100, windowMs: 500, searchLagMs: 2_000, autoCreateCompanies: true, ...options.sandbox, accessToken: FAULTS_TOKEN });
   const proxy = options.stripTraceIds ? await startTraceIdStripper(sandbox.url) : null;
   const url = proxy?.url ?? sandbox.url;
   const env = { HUBSPOT_ACCESS_TOKEN: FAULTS_TOKEN, HUBSPOT_BASE_PATH: url };
@@ -172,6 +179,7 @@ export async function openScenario(template: Template, options: ScenarioOptions 
     held: () => heldRecords(sandbox),
     stateRows: () => sql((w) => w.query('select * from pqlsync.sync_state order by sync_name, record_key')),
     rowErrors: () => sql((w) => w.query('select * from pqlsync.row_errors order by sync_name, record_key')),
+    associationRows: () => sql(async (w) => ((await w.describe({ schema: 'pqlsync', name: 'association_state' })) ? w.query('select * from pqlsync.association_state') : [])),
     async close() {
       await proxy?.stop();
       await sandbox.stop();
@@ -180,21 +188,36 @@ export async function openScenario(template: Template, options: ScenarioOptions 
   };
 }
 
-const normaliseKey = (object: ObjectName, value: string) => (object === 'contacts' ? value.toLowerCase() : value.toLowerCase().replace(/^www\./, ''));
+const normaliseKey = (object: ObjectName, value: string) =>
+  object === 'contacts' ? value.toLowerCase() : object === 'companies' ? value.toLowerCase().replace(/^www\./, '') : value;
+const KEY_PROPERTY: Record<ObjectName, string> = { contacts: 'email', companies: 'domain', deals: 'pqlsync_trial_id' };
+/** HubSpot's own deal properties pqlsync writes (besides its pqlsync_ ones). */
+const DEAL_PROPERTIES = new Set(['dealname', 'dealstage', 'pipeline', 'amount', 'closedate']);
 
 /**
- * What the sandbox holds, per object and normalised key. Throws on a key held twice:
- * a duplicate contact or company is the one thing a retry must never cause.
+ * What the sandbox holds, per object and normalised key, and the associations between those
+ * records. Throws on a key held twice: a duplicate contact, company or deal is the one thing a
+ * retry must never cause.
  */
 export function heldRecords(sandbox: Sandbox): Held {
-  const held = { contacts: new Map(), companies: new Map() } as Held;
+  const held = { contacts: new Map(), companies: new Map(), deals: new Map(), associations: new Set<string>() } as Held;
+  const keyOf = new Map<string, string>();
   for (const object of OBJECTS) {
-    const keyProperty = object === 'contacts' ? 'email' : 'domain';
     for (const record of sandbox.records(object)) {
-      const key = normaliseKey(object, record.properties[keyProperty] ?? '');
+      const key = normaliseKey(object, record.properties[KEY_PROPERTY[object]] ?? '');
       if (held[object].has(key)) throw new Error(`duplicate ${object} record for ${key}: ids ${held[object].get(key)!.id} and ${record.id}`);
-      const properties = Object.fromEntries(Object.entries(record.properties).filter(([name]) => name.startsWith('pqlsync_')));
+      const properties = Object.fromEntries(Object.entries(record.properties).filter(([name]) => name.startsWith('pqlsync_') || (object === 'deals' && DEAL_PROPERTIES.has(name))));
       held[object].set(key, { id: record.id, properties });
+      keyOf.set(`${object}:${record.id}`, `${object}:${key}`);
+    }
+  }
+  for (const from of ['contacts', 'deals'] as const) {
+    for (const { id } of held[from].values()) {
+      for (const a of sandbox.associations(from, id)) {
+        if (from === 'contacts' && a.toObjectType === 'deals') continue;
+        const target = keyOf.get(`${a.toObjectType}:${a.toObjectId}`);
+        held.associations.add(`${keyOf.get(`${from}:${id}`)}>${target ?? `${a.toObjectType}:id ${a.toObjectId}`}#${a.types.map((t) => t.associationTypeId).sort((x, y) => x - y).join(',')}`);
+      }
     }
   }
   return held;
@@ -212,7 +235,7 @@ export interface InvalidRow {
 export interface Comparison {
   /** Problems found; empty when the scenario matches the clean run. */
   problems: string[];
-  delivered: Record<ObjectName, number>;
+  delivered: Record<ObjectName | 'associations', number>;
 }
 
 /**
@@ -236,7 +259,7 @@ export async function compareWithClean(
   try {
     held = scenario.held();
   } catch (error) {
-    return { problems: [(error as Error).message], delivered: { contacts: 0, companies: 0 } };
+    return { problems: [(error as Error).message], delivered: { contacts: 0, companies: 0, deals: 0, associations: 0 } };
   }
   const bad = new Set([...invalid, ...(options.gone ?? [])].map((r) => `${r.object}:${r.key}`));
   const complete = options.complete ?? true;
@@ -255,6 +278,11 @@ export async function compareWithClean(
       if (!clean[object].has(key) && !bad.has(`${object}:${key}`)) problems.push(`${object} ${key}: held but not in the clean run`);
     }
   }
+  if (complete) {
+    const involves = (entry: string) => [...bad].some((b) => entry.includes(`${b}>`) || entry.includes(`>${b}#`));
+    for (const entry of clean.associations) if (!held.associations.has(entry) && !involves(entry)) problems.push(`association ${entry}: missing in HubSpot`);
+  }
+  for (const entry of held.associations) if (!clean.associations.has(entry)) problems.push(`association ${entry}: held but not in the clean run`);
   const syncObject = new Map(scenario.syncs.map((s) => [s.name, s.object as ObjectName]));
   for (const row of await scenario.stateRows()) {
     const object = syncObject.get(String(row.sync_name))!;
@@ -267,6 +295,12 @@ export async function compareWithClean(
     if (String(row.record_id) !== got.id) problems.push(`state has record id ${row.record_id} for ${object} ${key}; HubSpot holds ${got.id}`);
     const diff = diffProperties(clean[object].get(key)?.properties ?? {}, got.properties);
     if (diff) problems.push(`state claims ${object} ${key} delivered, but HubSpot holds other values: ${diff}`);
+  }
+  // Association state never claims a pair HubSpot does not hold.
+  const keyed = (sync: string, key: string) => `${syncObject.get(sync)}:${key}`;
+  for (const row of await scenario.associationRows()) {
+    const prefix = `${keyed(String(row.sync_name), String(row.from_key))}>${keyed(String(row.to_sync), String(row.to_key))}#`;
+    if (![...held.associations].some((entry) => entry.startsWith(prefix))) problems.push(`association state claims ${prefix.slice(0, -1)}, which HubSpot does not hold`);
   }
   const errors = await scenario.rowErrors();
   for (const r of invalid) {
@@ -289,7 +323,7 @@ export async function compareWithClean(
       if (!invalid.some((r) => r.key === e.record_key)) problems.push(`row_errors holds ${e.sync_name} ${e.record_key} (${e.category}: ${e.message}), a valid row`);
     }
   }
-  return { problems, delivered: { contacts: held.contacts.size, companies: held.companies.size } };
+  return { problems, delivered: { contacts: held.contacts.size, companies: held.companies.size, deals: held.deals.size, associations: held.associations.size } };
 }
 
 function diffProperties(want: Record<string, string>, got: Record<string, string>): string | null {

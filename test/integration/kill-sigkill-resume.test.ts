@@ -1,6 +1,6 @@
 /**
  * `pqlsync sync` as a child process, killed with SIGKILL at seeded random points of the
- * sync (during the property checks, the upserts, the company creates, the checkpoints).
+ * sync (during the property checks, the upserts, the checkpoints, the deal pipeline, the associations).
  * After each kill: HubSpot holds no record twice and sync state claims nothing HubSpot does
  * not hold. The killed process's DuckDB file lock dies with it, and its row in the lock
  * table (dead pid, this host) is taken over by the next run. After a final rerun the sandbox
@@ -16,7 +16,12 @@ import { buildTemplate, compareWithClean, openScenario, type Held, type Scenario
 import { REPO } from '../helpers/project.ts';
 
 const KILLS = 3;
-const COMPANY_CREATE = 'POST /crm/v3/objects/companies/batch/create';
+/** Writes a kill can land on as HubSpot applies them: the first company, deal and association writes. */
+const FIRST_WRITES = [
+  'POST /crm/v3/objects/companies/batch/upsert',
+  'POST /crm/v3/objects/deals/batch/upsert',
+  'POST /crm/v4/associations/deals/companies/batch/create',
+];
 
 let template: Template;
 let clean: Held;
@@ -61,20 +66,21 @@ function startSync(s: Scenario): Child {
   };
 }
 
-/** Where a trial kills the child: after n more requests reach the sandbox, or as the first company create arrives. */
-type KillPoint = { afterRequests: number } | { atFirstCompanyCreate: true };
+/** Where a trial kills the child: after n more requests reach the sandbox, or as the first request to a route arrives. */
+type KillPoint = { afterRequests: number } | { atFirst: string };
 
 /** Runs a child sync and kills it at the point; answers how it ended. */
 async function killAt(s: Scenario, point: KillPoint): Promise<{ child: Child; signal: NodeJS.Signals | null; code: number | null }> {
   const before = s.sandbox.stats.requests;
-  const createsBefore = s.sandbox.stats.requestsByRoute[COMPANY_CREATE] ?? 0;
+  const route = 'atFirst' in point ? point.atFirst : '';
+  const createsBefore = s.sandbox.stats.requestsByRoute[route] ?? 0;
   const child = startSync(s);
   let killed = false;
   const poll = setInterval(() => {
     const due =
       'afterRequests' in point
         ? s.sandbox.stats.requests - before >= point.afterRequests
-        : (s.sandbox.stats.requestsByRoute[COMPANY_CREATE] ?? 0) > createsBefore;
+        : (s.sandbox.stats.requestsByRoute[route] ?? 0) > createsBefore;
     if (!killed && due) {
       killed = true;
       child.kill();
@@ -86,20 +92,20 @@ async function killAt(s: Scenario, point: KillPoint): Promise<{ child: Child; si
 }
 
 describe('SIGKILL at random points, then a rerun', () => {
-  // Seeded points over a whole run (property checks, contact upserts, the contacts checkpoint,
-  // company search and creates), and the one write that is not idempotent: a company create
-  // HubSpot applied and never acknowledged.
+  // Seeded points over a whole run (property checks, company search and upserts, contact
+  // upserts, checkpoints, the pipeline, deal upserts, associations), and the writes HubSpot
+  // applied and never acknowledged: the first company, deal and association writes.
   const random = createPrng(20261101);
   const points: KillPoint[] = [
-    ...Array.from({ length: KILLS }, () => ({ afterRequests: 1 + Math.floor(random() * 22) })),
-    { atFirstCompanyCreate: true as const },
+    ...Array.from({ length: KILLS }, () => ({ afterRequests: 1 + Math.floor(random() * 36) })),
+    ...FIRST_WRITES.map((atFirst) => ({ atFirst })),
   ];
   const log: string[] = [];
   let staleLocksTakenOver = 0;
   afterAll(() => console.log(`${log.join('\n')}\nstale lock rows taken over: ${staleLocksTakenOver}`));
 
   for (const point of points) {
-    const name = 'afterRequests' in point ? `killed after ${point.afterRequests} requests` : 'killed as the first company create arrives';
+    const name = 'afterRequests' in point ? `killed after ${point.afterRequests} requests` : `killed as the first ${point.atFirst} arrives`;
     it(`${name}: after a rerun the sandbox equals the clean run, no record created twice`, async () => {
       // Answers take a little while, so that a kill can land between any two requests.
       const s = await openScenario(template, { sandbox: { latencyMs: 40 } });
@@ -126,6 +132,7 @@ describe('SIGKILL at random points, then a rerun', () => {
         // No record created twice: exactly one record per key, as many as the clean run made.
         expect(s.sandbox.records('companies')).toHaveLength(clean.companies.size);
         expect(s.sandbox.records('contacts')).toHaveLength(clean.contacts.size);
+        expect(s.sandbox.records('deals')).toHaveLength(clean.deals.size);
         log.push(
           `${name}: ${requestsKilled} requests before the kill, HubSpot held ${heldAtKill.contacts.size} contacts and ${heldAtKill.companies.size} companies, ` +
             `${committed} keys committed, lock rows left ${locks.length}; ` +
