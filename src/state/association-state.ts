@@ -5,7 +5,7 @@
  * table and the run-private tables an association diff writes.
  */
 import type { TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
-import { runTableName } from './state-store.ts';
+import { runTag } from './state-store.ts';
 
 export const ASSOCIATION_STATE = 'association_state';
 
@@ -56,10 +56,10 @@ export class AssociationStore {
   }
 
   tables(source: PairSource, runId: string): PairTables {
-    const name = `${source.syncName}_${source.toSync}`;
+    const name = `${source.syncName}_${source.toSync}__${runTag(runId)}`;
     return {
-      pending: { schema: this.schema, name: runTableName('pairs', name, runId) },
-      removed: { schema: this.schema, name: runTableName('unpaired', name, runId) },
+      pending: { schema: this.schema, name: `pairs__${name}` },
+      removed: { schema: this.schema, name: `unpaired__${name}` },
     };
   }
 

@@ -296,7 +296,7 @@ export function runTableName(kind: (typeof RUN_TABLE_KINDS)[number], syncName: s
  * A short tag for a run id, so names stay within PostgreSQL's 63 characters (which it would
  * otherwise truncate silently): '20261127T142300Z-a1b2c3' → '142300_a1b2c3'.
  */
-function runTag(runId: string): string {
+export function runTag(runId: string): string {
   const standard = /T(\d{6})Z-([0-9a-f]+)$/.exec(runId);
   return standard ? `${standard[1]}_${standard[2]}` : runId.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(-16);
 }
