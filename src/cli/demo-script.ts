@@ -41,8 +41,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const sandbox = await startSandbox({ requestsPer10s: options.tier, accessToken: DEMO_TOKEN });
   const env = { ...process.env, HUBSPOT_ACCESS_TOKEN: DEMO_TOKEN, HUBSPOT_BASE_PATH: sandbox.url };
   log.info(`HubSpot sandbox listening on ${sandbox.url} (${options.tier} requests per 10 s)`, { event: 'sandbox_started', url: sandbox.url });
+  const stages = new Map<string, string>();
   try {
-    const day1 = await runOnce(project, env, options, sandbox, DEMO_AS_OF, 'Run 1: first sync', async (session) => {
+    const day1 = await runOnce(project, env, options, sandbox, stages, DEMO_AS_OF, 'Run 1: first sync', async (session) => {
       const started = Date.now();
       const counts = await generateDemoData(session.warehouse as DuckDBWarehouse, { users: options.users, seed: options.seed });
       log.info(
@@ -53,7 +54,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     });
     if (day1 !== 0) return day1;
     const nextAsOf = new Date(new Date(DEMO_AS_OF).getTime() + DAY_MS).toISOString();
-    return await runOnce(project, env, options, sandbox, nextAsOf, 'Run 2: a day later, only what changed', async (session) => {
+    return await runOnce(project, env, options, sandbox, stages, nextAsOf, 'Run 2: a day later, only what changed', async (session) => {
       const added = await appendDemoDay(session.warehouse as DuckDBWarehouse, { seed: options.seed, day: DEMO_AS_OF });
       log.info(`Appended a day of product data: ${added.events} events and ${added.users} new signups`, { event: 'demo_day', ...added });
     });
@@ -67,6 +68,8 @@ async function runOnce(
   env: NodeJS.ProcessEnv,
   options: DemoOptions,
   sandbox: Sandbox,
+  /** Each deal's stage label after the previous run (trial id → label), to show what moved. */
+  stages: Map<string, string>,
   asOf: string,
   title: string,
   prepare: (session: Session) => Promise<void>,
@@ -83,16 +86,42 @@ async function runOnce(
     sandbox.resetStats();
     const destination = await openDestination(project.config.destination, { env, log: (e) => log.log(e) });
     const { code } = await deliver(session, project.config.syncs, { destination, signal: options.signal });
+    const deals = sandbox.records('deals');
     log.info(
-      `Sandbox portal now holds ${sandbox.records('contacts').length} contacts and ${sandbox.records('companies').length} companies; ` +
+      `Sandbox portal now holds ${sandbox.records('contacts').length} contacts, ${sandbox.records('companies').length} companies and ${deals.length} deals; ` +
         `this run made ${sandbox.stats.requests} HubSpot requests (${sandbox.stats.rateLimited} rate-limited)`,
-      { event: 'sandbox_state', contacts: sandbox.records('contacts').length, companies: sandbox.records('companies').length, requests: sandbox.stats.requests },
+      { event: 'sandbox_state', contacts: sandbox.records('contacts').length, companies: sandbox.records('companies').length, deals: deals.length, requests: sandbox.stats.requests },
     );
+    showDeals(log, sandbox, stages);
     await showTopPqls(session);
     return code;
   } finally {
     await closeSession(session);
   }
+}
+
+/** Deals per stage, the deals whose stage moved since the last run, and their associations. */
+function showDeals(log: Logger, sandbox: Sandbox, stages: Map<string, string>): void {
+  const stageLabel = new Map(sandbox.pipelines().flatMap((p) => p.stages.map((st) => [st.id, st.label] as const)));
+  const counts = new Map<string, number>();
+  const moved: string[] = [];
+  let associated = 0;
+  for (const deal of sandbox.records('deals')) {
+    const key = deal.properties.pqlsync_trial_id;
+    const label = stageLabel.get(deal.properties.dealstage) ?? deal.properties.dealstage;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+    const before = stages.get(key);
+    if (before && before !== label) moved.push(`${deal.properties.dealname}: ${before} → ${label}`);
+    stages.set(key, label);
+    associated += sandbox.associations('deals', deal.id).length;
+  }
+  if (counts.size === 0) return;
+  log.info(`Deals by stage: ${[...counts].map(([label, n]) => `${label} ${n}`).join(', ')}; ${associated} deal associations (contacts and companies)`, {
+    event: 'deals_by_stage',
+    stages: Object.fromEntries(counts),
+    associations: associated,
+  });
+  if (moved.length > 0) log.info(`Deals moved since the last run:\n${moved.map((m) => `  ${m}`).join('\n')}`, { event: 'deals_moved', moved });
 }
 
 async function showTopPqls(session: Session): Promise<void> {
@@ -104,16 +133,25 @@ async function showTopPqls(session: Session): Promise<void> {
   const tier = sync.guardrails.tier_column;
   const reasons = ['pql_reasons', 'reasons'].find((c) => columns.has(c));
   if (!score) return;
-  const pick = [sync.key, score, tier, reasons].filter((c): c is string => Boolean(c)).map((c) => d.quote(c));
+  const pick = [sync.key, score, tier, reasons].filter((c): c is string => Boolean(c)).map((c) => `c.${d.quote(c)}`);
+  // The stage of the contact's trial deal: the deals sync that associates its deals with these contacts.
+  const deals = session.project.config.syncs.find((x) => x.object === 'deals' && x.associations?.some((a) => a.to === sync.name));
+  const byContact = deals?.associations?.find((a) => a.to === sync.name)?.column;
+  const stageColumn = deals?.properties.find((p) => p.property === 'dealstage')?.column;
+  const join =
+    deals && byContact && stageColumn
+      ? `left join (select ${d.quote(byContact)} as contact_key, max(${d.quote(stageColumn)}) as deal_stage
+           from ${d.table({ schema: session.project.config.schema, name: deals.model })} group by ${d.quote(byContact)}) t on t.contact_key = c.${d.quote(sync.key)}`
+      : '';
   const rows = await session.warehouse.query(
-    `select ${pick.join(', ')} from ${d.table({ schema: session.project.config.schema, name: sync.model })}
-     order by ${d.quote(score)} desc, ${d.quote(sync.key)} limit 10`,
+    `select ${pick.join(', ')}${join ? ', t.deal_stage' : ''} from ${d.table({ schema: session.project.config.schema, name: sync.model })} c ${join}
+     order by c.${d.quote(score)} desc, c.${d.quote(sync.key)} limit 10`,
   );
-  session.log.info('Top PQLs:', { event: 'top_pqls', rows });
+  session.log.info('Top PQLs (score, tier, trial deal stage, email, reasons):', { event: 'top_pqls', rows });
   if (session.log.json) return;
   for (const r of rows) {
     session.log.info(
-      `  ${String(r[score]).padStart(3)}  ${String(tier ? r[tier] : '').padEnd(11)} ${String(r[sync.key]).padEnd(34)} ${reasons ? r[reasons] ?? '' : ''}`,
+      `  ${String(r[score]).padStart(3)}  ${String(tier ? r[tier] : '').padEnd(11)} ${String(r.deal_stage ?? '(no trial)').padEnd(20)} ${String(r[sync.key]).padEnd(34)} ${reasons ? r[reasons] ?? '' : ''}`,
     );
   }
 }

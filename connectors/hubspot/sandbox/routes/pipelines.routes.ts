@@ -24,19 +24,19 @@ function addOptions(store: PortalStore, property: string, values: string[]): voi
 export const pipelineRoutes: Route[] = [
   {
     method: 'GET',
-    pattern: '/crm/v3/pipelines/:objectType',
+    pattern: '/crm/v3/pipelines/:type',
     limit: 'window',
     handle: ({ params, store }) => {
-      requireDeals(params.objectType);
+      requireDeals(params.type);
       return { status: 200, body: { results: store.pipelines.list().map(viewPipeline) } };
     },
   },
   {
     method: 'POST',
-    pattern: '/crm/v3/pipelines/:objectType',
+    pattern: '/crm/v3/pipelines/:type',
     limit: 'window',
     handle: ({ params, body, store }) => {
-      requireDeals(params.objectType);
+      requireDeals(params.type);
       const pipeline = store.pipelines.create(body, store.stampTime());
       addOptions(store, 'pipeline', [pipeline.id]);
       addOptions(store, 'dealstage', pipeline.stages.map((s) => s.id));
@@ -45,10 +45,10 @@ export const pipelineRoutes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: '/crm/v3/pipelines/:objectType/:pipelineId',
+    pattern: '/crm/v3/pipelines/:type/:pipelineId',
     limit: 'window',
     handle: ({ params, store }) => {
-      requireDeals(params.objectType);
+      requireDeals(params.type);
       const pipeline = store.pipelines.get(params.pipelineId);
       if (!pipeline) throw new ApiError(404, 'OBJECT_NOT_FOUND', `No pipeline with id ${params.pipelineId} exists.`, {});
       return { status: 200, body: viewPipeline(pipeline) };
