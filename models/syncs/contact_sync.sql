@@ -48,7 +48,7 @@ from (
       order by s.pql_score desc, coalesce({{ epoch_seconds(s.last_active_at) }}, 0) desc, s.user_id
     ) as email_rank
   from {{ ref('user_scores') }} s
-  left join {{ ref('account_scores') }} sc on sc.account_id = s.company_account_id
+  left join {{ ref('stg_accounts') }} sc on sc.account_id = s.company_account_id
   where s.email is not null
 ) ranked
 where email_rank = 1

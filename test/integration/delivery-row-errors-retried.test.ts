@@ -60,7 +60,7 @@ describe('row errors: shown, retried, gone when delivered', () => {
       // Still bad: only those two are sent again, and their attempts grow.
       const again = await s.cli(['sync']);
       expect(again.code).toBe(EXIT.rowsFailed);
-      expect(sent(again.events)).toEqual({ contacts: 2, companies: 0 });
+      expect(sent(again.events)).toEqual({ contacts: 2, companies: 0, deals: 0 });
       errors = await statusErrors((a) => s.cli(a));
       expect(errors.map((e: any) => e.attempts)).toEqual([2, 2]);
 
@@ -71,12 +71,12 @@ describe('row errors: shown, retried, gone when delivered', () => {
       });
       const fixed = await s.cli(['sync']);
       expect(fixed.code, fixed.out.slice(-1500)).toBe(EXIT.ok);
-      expect(sent(fixed.events)).toEqual({ contacts: 2, companies: 0 });
+      expect(sent(fixed.events)).toEqual({ contacts: 2, companies: 0, deals: 0 });
       expect(await statusErrors((a) => s.cli(a))).toEqual([]);
       expect((await compareWithClean(clean, s)).problems).toEqual([]);
       // And then nothing is left to send.
       const quiet = await s.cli(['sync']);
-      expect(sent(quiet.events)).toEqual({ contacts: 0, companies: 0 });
+      expect(sent(quiet.events)).toEqual({ contacts: 0, companies: 0, deals: 0 });
     } finally {
       await s.close();
     }
@@ -119,7 +119,7 @@ describe('row errors: shown, retried, gone when delivered', () => {
       await s.sql((w) => w.execute({ sql: `update pqlsync_models.contact_sync set email = ? where email = 'jane at example'`, values: [key] }));
       const fixed = await s.cli(['sync']);
       expect(fixed.code, fixed.out.slice(-1500)).toBe(EXIT.ok);
-      expect(sent(fixed.events)).toEqual({ contacts: 1, companies: 0 });
+      expect(sent(fixed.events)).toEqual({ contacts: 1, companies: 0, deals: 0 });
       expect(await statusErrors((a) => s.cli(a))).toEqual([]);
       expect((await compareWithClean(clean, s)).problems).toEqual([]);
     } finally {

@@ -34,7 +34,8 @@ beforeAll(async () => {
     }),
   );
   mapped = Object.fromEntries(
-    project.config.syncs.map((s) => [s.model, { key: s.key, columns: s.properties.map((p) => p.column) }]),
+    // The columns a sync reads: its properties and the keys of the records it is associated with.
+    project.config.syncs.map((s) => [s.model, { key: s.key, columns: [...s.properties.map((p) => p.column), ...(s.associations ?? []).map((a) => a.column)] }]),
   );
   models = orderModels(
     await loadModels(join(root, project.config.models_path), { dialect: 'duckdb', projectRoot: root }),

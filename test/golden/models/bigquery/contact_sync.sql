@@ -18,15 +18,18 @@ select
   core_features_used,
   invites_total,
   paywall_hits_30d,
-  account_motion
+  account_motion,
+  account_domain
 from (
   select
     s.*,
+    sc.domain as account_domain,
     row_number() over (
       partition by s.email
       order by s.pql_score desc, coalesce(UNIX_SECONDS(s.last_active_at), 0) desc, s.user_id
     ) as email_rank
   from `pqlsync_models`.`user_scores` s
+  left join `pqlsync_models`.`stg_accounts` sc on sc.account_id = s.company_account_id
   where s.email is not null
 ) ranked
 where email_rank = 1

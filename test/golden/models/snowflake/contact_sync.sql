@@ -18,15 +18,18 @@ select
   core_features_used,
   invites_total,
   paywall_hits_30d,
-  account_motion
+  account_motion,
+  account_domain
 from (
   select
     s.*,
+    sc.domain as account_domain,
     row_number() over (
       partition by s.email
       order by s.pql_score desc, coalesce(date_part(epoch_second, s.last_active_at), 0) desc, s.user_id
     ) as email_rank
   from "PQLSYNC_MODELS"."USER_SCORES" s
+  left join "PQLSYNC_MODELS"."STG_ACCOUNTS" sc on sc.account_id = s.company_account_id
   where s.email is not null
 ) ranked
 where email_rank = 1
