@@ -276,6 +276,22 @@ describe('companies', () => {
     expect(sandbox.records('companies')).toHaveLength(120);
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/companies/search']).toBe(3);
   });
+  it('a first sync of many domains reads every company once instead of searching: finds companies search cannot see yet, creates none twice', async () => {
+    // Search lags by a minute here: only the list read can see the 120 companies made just now.
+    const { sandbox, destination } = await setup({ searchLagMs: 60_000 });
+    await destination.ensureProperties([companiesSync()]);
+    const seeded = new Map<string, string>();
+    for (let i = 0; i < 240; i += 2) seeded.set(`co${i}.example.org`, sandbox.seedRecord('companies', { domain: i % 4 === 0 ? `www.co${i}.example.org` : `co${i}.example.org` }).id);
+    sandbox.resetStats();
+    const outcomes = await destination.send(companiesSync(), Array.from({ length: 240 }, (_, i) => company(`co${i}.example.org`, i)));
+    expect(okOutcomes(outcomes)).toHaveLength(240);
+    expect(sandbox.records('companies')).toHaveLength(240);
+    for (const o of okOutcomes(outcomes)) if (seeded.has(o.key)) expect(o.recordId).toBe(seeded.get(o.key));
+    // One search for the portal's size, two pages of every company, then writes: no domain search.
+    expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/companies/search']).toBe(1);
+    expect(sandbox.stats.requestsByRoute['GET /crm/v3/objects/companies']).toBe(2);
+    expect(sandbox.records('companies').every((r) => r.properties.pqlsync_account_key)).toBe(true);
+  });
 });
 
 describe('failures', () => {
