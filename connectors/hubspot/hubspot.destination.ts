@@ -67,6 +67,7 @@ export class HubSpotDestination implements Destination {
   private readonly exec: RequestExecutor;
   private readonly runTag = randomBytes(4).toString('hex');
   private readonly searchPacer: RollingWindowPacer;
+  private readonly memo = new Map<string, unknown>();
   /** Deal pipelines checked by ensureProperties, per sync name. */
   private readonly pipelines = new Map<string, ResolvedPipeline>();
   private traceCounter = 0;
@@ -141,6 +142,7 @@ export class HubSpotDestination implements Destination {
       sync,
       identity: identityProperty(sync),
       pipeline: this.pipelines.get(sync.name),
+      memo: this.memo,
       rates: () => ({
         crmPerSecond: this.pacer.limit / (this.pacer.window.windowMs / 1000),
         searchPerSecond: this.searchPacer.limit / (this.searchPacer.window.windowMs / 1000),

@@ -25,6 +25,8 @@ export interface SendContext {
   /** deals: the pipeline checked by ensureProperties, with its stage ids. */
   pipeline?: ResolvedPipeline;
   concurrency: number;
+  /** What a writer keeps between the pages of one run (this destination's lifetime), by name. */
+  memo: Map<string, unknown>;
   /** Requests per second the pacers allow now: the 10-second window's and search's. */
   rates(): { crmPerSecond: number; searchPerSecond: number };
   log?: Log;

@@ -70,20 +70,31 @@ export function listingIsCheaper(domains: number, portalCompanies: number, rates
  */
 export async function findCompaniesByDomain(ctx: SendContext, domains: readonly string[]): Promise<{ found: Map<string, string>; failed: Map<string, string> }> {
   const unique = [...new Set(domains)];
+  // The portal's companies, read once this run by an earlier page of this sync: look them up.
+  // (A company made by someone else since that read is not seen: the window is one run.)
+  const memoKey = `companies by domain:${ctx.sync.name}:${ctx.identity}`;
+  const snapshot = ctx.memo.get(memoKey) as Candidates | undefined;
+  if (snapshot) return { found: new Map(unique.flatMap((d) => (snapshot.has(d) ? [[d, snapshot.get(d)!.id] as const] : []))), failed: new Map() };
   // Few domains: search. Many: one search for the portal's size decides whether one read of
-  // every company's domain costs fewer requests (a first sync into a portal).
+  // every company's domain costs fewer requests (a first sync into a portal); that read then
+  // serves every later page of the run.
   if (unique.length > DOMAINS_PER_SEARCH * 4) {
     const total = await countCompanies(ctx);
-    if (total !== null && listingIsCheaper(unique.length, total, ctx.rates())) return listCompanies(ctx, unique);
+    if (total !== null && listingIsCheaper(unique.length, total, ctx.rates())) {
+      const listed = await listCompanies(ctx);
+      if ('failed' in listed) return { found: new Map(), failed: new Map(unique.map((d) => [d, listed.failed])) };
+      ctx.memo.set(memoKey, listed.all);
+      return findCompaniesByDomain(ctx, unique);
+    }
   }
   return resolveDomains(ctx, unique);
 }
 
 type Candidates = Map<string, { id: string; keyed: boolean }>;
 
-function consider(ctx: SendContext, found: Candidates, wanted: Set<string>, r: { id: string; properties?: Record<string, string | null> }): void {
+function consider(ctx: SendContext, found: Candidates, wanted: Set<string> | null, r: { id: string; properties?: Record<string, string | null> }): void {
   const domain = r.properties?.domain ? normaliseDomain(r.properties.domain) : null;
-  if (!domain || !wanted.has(domain)) return;
+  if (!domain || (wanted && !wanted.has(domain))) return;
   const keyed = r.properties?.[ctx.identity] === domain;
   const current = found.get(domain);
   if (!current || (keyed && !current.keyed) || (keyed === current.keyed && compareIds(String(r.id), current.id) < 0)) found.set(domain, { id: String(r.id), keyed });
@@ -99,8 +110,7 @@ async function countCompanies(ctx: SendContext): Promise<number | null> {
 }
 
 /** Reads every company's domain and key, 100 a page (the list endpoint is not the search index: no lag). */
-async function listCompanies(ctx: SendContext, domains: string[]): Promise<{ found: Map<string, string>; failed: Map<string, string> }> {
-  const wanted = new Set(domains);
+async function listCompanies(ctx: SendContext): Promise<{ all: Candidates } | { failed: string }> {
   const found: Candidates = new Map();
   let after: string | undefined;
   do {
@@ -108,14 +118,11 @@ async function listCompanies(ctx: SendContext, domains: string[]): Promise<{ fou
     const result = await ctx.exec.run<SearchPage>('crm', 'companies list', (options) =>
       ctx.apis.companies.basicApi.getPageWithHttpInfo(HUBSPOT_LIMITS.batchSize, cursor, ['domain', ctx.identity], undefined, undefined, false, options),
     );
-    if (!result.ok) {
-      const message = result.kind === 'exhausted' ? result.message : result.failure.message;
-      return { found: new Map(), failed: new Map(domains.map((d) => [d, message])) };
-    }
-    for (const r of result.data.results ?? []) consider(ctx, found, wanted, r);
+    if (!result.ok) return { failed: result.kind === 'exhausted' ? result.message : result.failure.message };
+    for (const r of result.data.results ?? []) consider(ctx, found, null, r);
     after = result.data.paging?.next?.after;
   } while (after);
-  return { found: ids(found), failed: new Map() };
+  return { all: found };
 }
 
 /** Finds companies by domain with search, 50 domains a request. */
