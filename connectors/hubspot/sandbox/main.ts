@@ -1,6 +1,6 @@
 /**
  * Starts a sandbox for poking with curl:
- *   npm run sandbox -- --port 4010 --tier 190 --window-ms 10000
+ *   npm run sandbox -- --port 4010 --tier 190 --window-ms 10000 [--search-lag-ms 2000] [--auto-create-companies]
  * Flags fall back to SANDBOX_PORT, SANDBOX_TIER, SANDBOX_WINDOW_MS and
  * SANDBOX_ACCESS_TOKEN. Runs until interrupted.
  */
@@ -17,6 +17,8 @@ async function runSandboxCli(argv: string[]): Promise<void> {
       tier: { type: 'string' },
       'window-ms': { type: 'string' },
       'access-token': { type: 'string' },
+      'search-lag-ms': { type: 'string' },
+      'auto-create-companies': { type: 'boolean', default: false },
     },
   });
   const port = readInteger(values.port ?? process.env.SANDBOX_PORT, 'port', 0);
@@ -25,7 +27,8 @@ async function runSandboxCli(argv: string[]): Promise<void> {
   const windowMs = readInteger(values['window-ms'] ?? process.env.SANDBOX_WINDOW_MS, 'window-ms', 10_000);
   const accessToken = values['access-token'] ?? process.env.SANDBOX_ACCESS_TOKEN;
 
-  const sandbox = await startSandbox({ port, requestsPer10s: tier, windowMs, accessToken });
+  const searchLagMs = readInteger(values['search-lag-ms'], 'search-lag-ms', 0);
+  const sandbox = await startSandbox({ port, requestsPer10s: tier, windowMs, accessToken, searchLagMs, autoCreateCompanies: values['auto-create-companies'] });
   console.log(`HubSpot sandbox listening on ${sandbox.url} (${tier} requests per ${windowMs} ms window)`);
   console.log(`Try: curl -s -H 'Authorization: Bearer x' ${sandbox.url}/crm/v3/properties/contacts`);
   const stop = () => {
