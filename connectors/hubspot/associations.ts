@@ -17,6 +17,8 @@ interface AssociationContext {
   apis: HubSpotApis;
   exec: RequestExecutor;
   concurrency: number;
+  /** Type ids read from the portal, per `from>to`, for the destination's lifetime. */
+  labels: Map<string, Array<{ typeId: number; label: string | null; category: string }>>;
 }
 
 interface CreateResponse {
@@ -24,18 +26,38 @@ interface CreateResponse {
   errors?: Array<HubSpotErrorBody>;
 }
 
-/** The type ids a kind of association is written with. Throws for a pair HubSpot does not define. */
-export function associationTypeIds(kind: AssociationKind): number[] {
+/**
+ * The type ids a kind of association is written with: HubSpot-defined, from the portal's
+ * labels (`labels`: the unlabelled type and the one labelled Primary) when they were read,
+ * else HubSpot's documented defaults. Throws for a pair HubSpot does not define.
+ */
+export function associationTypeIds(kind: AssociationKind, labels?: Array<{ typeId: number; label: string | null; category: string }>): number[] {
   const defined = OBJECT_TYPES[kind.from].associations[kind.to];
   if (!defined) throw new DestinationError(`HubSpot has no association from ${kind.from} to ${kind.to}`);
   if (kind.primary && defined.primaryTypeId === undefined) throw new DestinationError(`HubSpot has no primary association from ${kind.from} to ${kind.to}`);
-  return kind.primary ? [defined.typeId, defined.primaryTypeId!] : [defined.typeId];
+  const own = (labels ?? []).filter((l) => l.category === 'HUBSPOT_DEFINED');
+  const unlabelled = own.find((l) => l.label === null || l.label === '')?.typeId ?? defined.typeId;
+  const primary = own.find((l) => l.label?.toLowerCase() === 'primary')?.typeId ?? defined.primaryTypeId;
+  return kind.primary ? [unlabelled, primary!] : [unlabelled];
+}
+
+/** Reads the portal's association types between two object types once (a failed read falls back to the defaults). */
+async function readLabels(ctx: AssociationContext, kind: AssociationKind) {
+  const key = `${kind.from}>${kind.to}`;
+  if (!ctx.labels.has(key)) {
+    const result = await ctx.exec.run<{ results?: Array<{ typeId: number; label?: string | null; category: string }> }>('crm', `${key} association labels`, (options) =>
+      ctx.apis.associations.schema.definitionsApi.getAllWithHttpInfo(kind.from, kind.to, options),
+    );
+    ctx.labels.set(key, result.ok ? (result.data.results ?? []).map((l) => ({ typeId: Number(l.typeId), label: l.label ?? null, category: String(l.category) })) : []);
+  }
+  return ctx.labels.get(key)!;
 }
 
 const failureMessage = (result: Extract<CallResult<unknown>, { ok: false }>) => (result.kind === 'exhausted' ? result.message : result.failure.message);
 
 export async function associatePairs(ctx: AssociationContext, kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
-  const types = associationTypeIds(kind).map((associationTypeId) => ({ associationCategory: 'HUBSPOT_DEFINED', associationTypeId }));
+  if (pairs.length === 0) return [];
+  const types = associationTypeIds(kind, await readLabels(ctx, kind)).map((associationTypeId) => ({ associationCategory: 'HUBSPOT_DEFINED', associationTypeId }));
   const outcomes: PairOutcome[] = [];
   const tasks = chunk(pairs, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
     const inputs = batch.map((p) => ({ _from: { id: p.fromId }, to: { id: p.toId }, types }));

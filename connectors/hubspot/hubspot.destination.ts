@@ -68,6 +68,7 @@ export class HubSpotDestination implements Destination {
   private readonly runTag = randomBytes(4).toString('hex');
   private readonly searchPacer: RollingWindowPacer;
   private readonly memo = new Map<string, unknown>();
+  private readonly associationLabels = new Map<string, Array<{ typeId: number; label: string | null; category: string }>>();
   /** Deal pipelines checked by ensureProperties, per sync name. */
   private readonly pipelines = new Map<string, ResolvedPipeline>();
   private traceCounter = 0;
@@ -194,7 +195,7 @@ export class HubSpotDestination implements Destination {
   }
 
   private associationContext() {
-    return { apis: this.apis, exec: this.exec, concurrency: this.options.concurrency ?? RETRY_DEFAULTS.concurrency };
+    return { apis: this.apis, exec: this.exec, concurrency: this.options.concurrency ?? RETRY_DEFAULTS.concurrency, labels: this.associationLabels };
   }
 
   private prepare(sync: SyncConfig, change: Change): Prepared | { outcome: Outcome } {

@@ -130,11 +130,14 @@ describe('deals and associations from the shipped models', () => {
       'GET /crm/v3/pipelines/deals': 1,
       'GET /crm/v3/properties/deals': 1,
       'POST /crm/v3/objects/deals/batch/upsert': 1,
+      // The portal's association types, read once a run per pair of object types (HubSpot's advice).
+      'GET /crm/v4/associations/deals/companies/labels': 1,
+      'GET /crm/v4/associations/deals/contacts/labels': 1,
       'POST /crm/v4/associations/deals/companies/batch/create': 1,
       'POST /crm/v4/associations/deals/contacts/batch/create': 1,
     });
     const deal = s.sandbox.findByProperty('deals', 'pqlsync_trial_id', 'trial_new_1')[0];
     expect(s.sandbox.associations('deals', deal.id).map((a) => a.toObjectType).sort()).toEqual(['companies', 'contacts']);
-    report.push(`a new trial: ${s.sandbox.stats.requests} requests (1 upsert, 2 association creates, 2 checks): ${JSON.stringify(routes())}`);
+    report.push(`a new trial: ${s.sandbox.stats.requests} requests (1 upsert, 2 association creates, 2 label reads, 2 checks): ${JSON.stringify(routes())}`);
   }, 60_000);
 });
