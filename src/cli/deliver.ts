@@ -2,10 +2,10 @@ import { openDestination } from '../../connectors/registry.ts';
 import type { Destination } from '../../connectors/destination.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import type { Session } from '../run/session.ts';
-import { planStep, syncStep, type SyncStepResult } from '../run/steps.ts';
+import { planAssociationsStep, planStep, syncStep, type SyncStepResult } from '../run/steps.ts';
 import { EXIT } from './exit-codes.ts';
 import { sendProgress } from './progress.ts';
-import { reportPlan, reportSync } from './report.ts';
+import { reportAssociationPlan, reportPlan, reportSync } from './report.ts';
 
 export interface DeliverOptions {
   force?: boolean;
@@ -21,7 +21,11 @@ export interface DeliverOptions {
  */
 export async function deliver(session: Session, syncs: SyncConfig[], options: DeliverOptions): Promise<{ code: number; results: SyncStepResult[] }> {
   if (options.dryRun) {
-    for (const plan of await planStep(session, syncs)) reportPlan(session.log, plan);
+    const associations = await planAssociationsStep(session, syncs);
+    for (const plan of await planStep(session, syncs)) {
+      reportPlan(session.log, plan);
+      reportAssociationPlan(session.log, plan.sync, associations.get(plan.sync) ?? []);
+    }
     return { code: EXIT.ok, results: [] };
   }
   const destination =

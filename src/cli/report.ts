@@ -1,5 +1,6 @@
 import type { BuiltModel } from '../run/build-models.ts';
 import type { SyncStepResult } from '../run/steps.ts';
+import type { AssociationResult } from '../run/associations.ts';
 import type { PreparedBackfill } from '../run/backfill.ts';
 import type { SyncPlan } from '../run/sync.ts';
 import type { Logger } from '../util/logger.ts';
@@ -120,4 +121,19 @@ function formatValue(v: unknown): string {
   if (v instanceof Date) return v.toISOString();
   const s = String(v);
   return s.length > 60 ? `${JSON.stringify(s.slice(0, 57))}…` : JSON.stringify(s);
+}
+
+/** What the association step would write for a sync (plan, --dry-run). */
+export function reportAssociationPlan(log: Logger, sync: string, results: readonly AssociationResult[]): void {
+  for (const a of results) {
+    log.info(`  associations ${sync} → ${a.to}: ${a.pairs} pairs, ${a.sent} to write, ${a.waiting} waiting for a record id, ${a.removed} left the model`, {
+      event: 'associations_plan',
+      sync,
+      to: a.to,
+      pairs: a.pairs,
+      to_write: a.sent,
+      waiting: a.waiting,
+      removed: a.removed,
+    });
+  }
 }

@@ -45,7 +45,21 @@ export async function syncAssociations(ctx: AssociationContext, destination: Des
   return results;
 }
 
-async function syncOne(ctx: AssociationContext, store: AssociationStore, destination: Destination, sync: SyncConfig, association: AssociationConfig): Promise<AssociationResult> {
+/**
+ * What the association step would do for a sync, without sending: pairs to write (as `sent`),
+ * waiting for a record id, and leaving the model. Diffs into tables of this run's own and drops them.
+ */
+export async function planAssociations(ctx: AssociationContext, sync: SyncConfig): Promise<AssociationResult[]> {
+  const results: AssociationResult[] = [];
+  if (!sync.associations?.length) return results;
+  const store = new AssociationStore(ctx.warehouse, ctx.schemas.state);
+  await store.ensureTable();
+  for (const association of sync.associations) results.push(await syncOne(ctx, store, null, sync, association));
+  return results;
+}
+
+/** Writes (or, without a destination, only diffs) one association of a sync. */
+async function syncOne(ctx: AssociationContext, store: AssociationStore, destination: Destination | null, sync: SyncConfig, association: AssociationConfig): Promise<AssociationResult> {
   const target = ctx.syncs.find((s) => s.name === association.to);
   if (!target) throw new ConfigError(`Sync '${sync.name}' associates with sync '${association.to}', which does not exist`);
   const source: PairSource = {
@@ -64,6 +78,7 @@ async function syncOne(ctx: AssociationContext, store: AssociationStore, destina
   try {
     const diff = await store.diffPairs(source, tables);
     const result: AssociationResult = { to: target.name, pairs: diff.pairs, sent: 0, written: 0, failed: 0, waiting: diff.waiting, removed: 0 };
+    if (!destination) return { ...result, sent: diff.pending, removed: diff.removed };
     const note = (outcomes: PairOutcome[]) => {
       for (const o of outcomes) if (!o.ok) result.firstError ??= `${o.category}: ${o.message}`;
     };

@@ -7,7 +7,7 @@ import type { CompileContext } from '../compile/compile-model.ts';
 import { buildModels, type BuiltModel } from './build-models.ts';
 import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult } from './test-models.ts';
 import { waitForLock, type Session } from './session.ts';
-import { syncAssociations, type AssociationResult } from './associations.ts';
+import { planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
@@ -90,6 +90,13 @@ export function syncContext(session: Session): SyncContext {
     schemas: { models: session.project.config.schema, state: session.project.config.state_schema },
     runId: session.runId,
   };
+}
+
+/** The association step's plan per sync name: pairs to write, waiting and leaving. Sends nothing. */
+export async function planAssociationsStep(session: Session, syncs: SyncConfig[]): Promise<Map<string, AssociationResult[]>> {
+  const out = new Map<string, AssociationResult[]>();
+  for (const sync of syncs) out.set(sync.name, await planAssociations({ ...syncContext(session), syncs: session.project.config.syncs }, sync));
+  return out;
 }
 
 export async function planStep(session: Session, syncs: SyncConfig[]): Promise<SyncPlan[]> {

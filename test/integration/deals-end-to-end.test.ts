@@ -124,6 +124,14 @@ describe('deals and associations from the shipped models', () => {
         from pqlsync_models.deal_sync limit 1`),
     );
     s.sandbox.resetStats();
+    // plan says it, without a request: one new deal, and its two pairs to write once it has an id.
+    const planned = await s.cli(['plan']);
+    expect(planned.code, planned.out.slice(-1500)).toBe(EXIT.ok);
+    expect(s.sandbox.stats.requests).toBe(0);
+    expect(planned.events.filter((e) => e.event === 'associations_plan' && e.sync === 'deals').map((e) => [e.to, e.to_write, e.waiting])).toEqual([
+      ['contacts', 0, 1],
+      ['companies', 0, 1],
+    ]);
     const run = await s.sync();
     expect(run.code, String(run.error)).toBe(EXIT.ok);
     expect(routes()).toEqual({

@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import { resolveSelection } from '../../run/select-syncs.ts';
-import { planStep } from '../../run/steps.ts';
+import { planAssociationsStep, planStep } from '../../run/steps.ts';
 import { renderPlanMarkdown } from '../plan-markdown.ts';
-import { reportPlan } from '../report.ts';
+import { reportAssociationPlan, reportPlan } from '../report.ts';
 import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 export function planCommand(io: CliIo, exit: ExitBox) {
@@ -25,7 +25,11 @@ export function planCommand(io: CliIo, exit: ExitBox) {
           io.out.write(renderPlanMarkdown(plans, { asOf: args.asOf ? session.asOf : undefined }));
           return;
         }
-        for (const plan of plans) reportPlan(session.log, plan);
+        const associations = await planAssociationsStep(session, syncs);
+        for (const plan of plans) {
+          reportPlan(session.log, plan);
+          reportAssociationPlan(session.log, plan.sync, associations.get(plan.sync) ?? []);
+        }
       }),
   };
 }
