@@ -7,7 +7,7 @@ import type { CompileContext } from '../compile/compile-model.ts';
 import { buildModels, type BuiltModel } from './build-models.ts';
 import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult } from './test-models.ts';
 import { waitForLock, type Session } from './session.ts';
-import { planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
+import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
@@ -150,6 +150,7 @@ export async function syncStep(
     }, Math.max(1000, ttl / 3));
     heartbeat.unref();
     for (const runId of await session.state.abandonDeadRuns(sync.name, session.runId)) {
+      await dropDeadRunPairs(syncContext(session), sync, runId);
       session.log.warn(`  ${sync.name}: run ${runId} ended without finishing (killed?); its leftovers are cleaned up, and what it did not commit is sent again now`, {
         event: 'dead_run_cleaned',
         sync: sync.name,

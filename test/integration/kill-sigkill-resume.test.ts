@@ -127,6 +127,11 @@ describe('SIGKILL at random points, then a rerun', () => {
         const done = await rerun.exited;
         expect(done.code, rerun.output().slice(-3000)).toBe(EXIT.ok);
         expect(await s.sql((w) => w.query('select * from pqlsync.locks'))).toEqual([]);
+        // The dead run's private tables (diffs, outcomes, association pairs) were dropped by the rerun.
+        const leftovers = await s.sql((w) =>
+          w.query(`select table_name from information_schema.tables where table_schema = 'pqlsync' and regexp_matches(table_name, '^(changes|removed|outcomes|pairs|unpaired)__')`),
+        );
+        expect(leftovers).toEqual([]);
         const comparison = await compareWithClean(clean, s);
         expect(comparison.problems.slice(0, 20)).toEqual([]);
         // No record created twice: exactly one record per key, as many as the clean run made.
