@@ -6,6 +6,12 @@
 import type { PropertyMapping, SyncConfig } from '../src/config/schema.ts';
 import type { Value } from './warehouse.ts';
 
+/**
+ * What a destination knows of a sync: where its rows go and how they are written. Not the
+ * model, the key column, guardrails or associations, which are the runner's business.
+ */
+export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline'>;
+
 export type ChangeKind =
   /** A row never delivered before (no record id known). */
   | 'new'
@@ -65,13 +71,13 @@ export interface Destination {
    * DestinationError naming the property when an existing one conflicts in type
    * or lacks an option, before any row is sent.
    */
-  ensureProperties(syncs: SyncConfig[]): Promise<void>;
+  ensureProperties(syncs: SyncTarget[]): Promise<void>;
   /**
    * Delivers a page of changes (any size; batched internally by 100) and answers
    * one outcome per change, in any order. Throws only for whole-run failures:
    * AuthError (401/403), DestinationError (daily limit, retries exhausted on every record).
    */
-  send(sync: SyncConfig, changes: Change[]): Promise<Outcome[]>;
+  send(sync: SyncTarget, changes: Change[]): Promise<Outcome[]>;
   /**
    * Associates pairs of records (any number; batched internally) and answers one outcome per
    * pair. Associating a pair twice is harmless. Throws only for whole-run failures, as send.

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, Outcome, PairOutcome } from '../destination.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
-import type { SyncConfig } from '../../src/config/schema.ts';
+import type { SyncTarget } from '../destination.ts';
 import { ConfigError, DestinationError } from '../../src/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
 import { DailyLimitError } from './errors.ts';
@@ -107,13 +107,13 @@ export class HubSpotDestination implements Destination {
     });
   }
 
-  async ensureProperties(syncs: SyncConfig[]): Promise<void> {
+  async ensureProperties(syncs: SyncTarget[]): Promise<void> {
     const ctx = { apis: this.apis, exec: this.exec, log: this.options.log };
     await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
     for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.pipeline));
   }
 
-  async send(sync: SyncConfig, changes: Change[]): Promise<Outcome[]> {
+  async send(sync: SyncTarget, changes: Change[]): Promise<Outcome[]> {
     const outcomes = new Map<Change, Outcome>();
     const groups = new Map<string, Change[]>();
     const prepared: Prepared[] = [];
@@ -198,7 +198,7 @@ export class HubSpotDestination implements Destination {
     return { apis: this.apis, exec: this.exec, concurrency: this.options.concurrency ?? RETRY_DEFAULTS.concurrency, labels: this.associationLabels };
   }
 
-  private prepare(sync: SyncConfig, change: Change): Prepared | { outcome: Outcome } {
+  private prepare(sync: SyncTarget, change: Change): Prepared | { outcome: Outcome } {
     const failure = (category: string, property: string | null, message: string) => ({
       outcome: { key: change.key, ok: false as const, category, property, message },
     });

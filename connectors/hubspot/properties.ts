@@ -6,7 +6,8 @@
  * properties are created with the batch endpoint, and options missing from an enumeration
  * in our own group are added.
  */
-import type { PropertyMapping, PropertyType, SyncConfig } from '../../src/config/schema.ts';
+import type { PropertyMapping, PropertyType } from '../../src/config/schema.ts';
+import type { SyncTarget } from '../destination.ts';
 import { ConfigError, DestinationError } from '../../src/errors.ts';
 import { chunk } from './batch-writer.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
@@ -14,7 +15,7 @@ import type { HubSpotApis } from './hubspot.client.ts';
 import type { CallResult, Log, RequestExecutor } from './retry.ts';
 import { identityProperty, OBJECT_TYPES } from './objects/object-types.ts';
 
-type ObjectType = SyncConfig['object'];
+type ObjectType = SyncTarget['object'];
 
 export interface PropertyGroupSpec {
   name: string;
@@ -95,7 +96,7 @@ export function propertyDefinition(mapping: WantedProperty, groupName: string): 
  * The mapped properties per object, merged across syncs: the same property mapped twice
  * must agree on its type (enumeration options are united).
  */
-export function collectMappings(syncs: readonly SyncConfig[]): Map<ObjectType, Map<string, WantedProperty>> {
+export function collectMappings(syncs: readonly SyncTarget[]): Map<ObjectType, Map<string, WantedProperty>> {
   const out = new Map<ObjectType, Map<string, WantedProperty>>();
   for (const sync of syncs) {
     const props = out.get(sync.object) ?? new Map<string, WantedProperty>();
@@ -103,8 +104,9 @@ export function collectMappings(syncs: readonly SyncConfig[]): Map<ObjectType, M
     const info = OBJECT_TYPES[sync.object];
     if (info.identity.ownedByPqlsync) {
       const name = identityProperty(sync);
+      // Written from the record's key, not from a model column.
       props.set(name, {
-        column: sync.key,
+        column: 'pqlsync__key',
         property: name,
         type: 'string',
         label: info.identity.label,
@@ -204,7 +206,7 @@ function unwrap<T>(result: CallResult<T>, what: string): T {
   throw new DestinationError(`HubSpot: ${what} failed: ${message}`);
 }
 
-export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: readonly SyncConfig[], group: PropertyGroupSpec): Promise<PropertyPlan[]> {
+export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: readonly SyncTarget[], group: PropertyGroupSpec): Promise<PropertyPlan[]> {
   const { properties: api } = ctx.apis;
   const plans: PropertyPlan[] = [];
   const all = collectMappings(syncs);
