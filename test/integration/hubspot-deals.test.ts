@@ -134,6 +134,16 @@ describe('deals', () => {
     expect(sandbox.findByProperty('deals', 'pqlsync_trial_id', 'trial_2')[0].properties.amount).toBe('200');
   });
 
+  it('a pipeline create whose answer was lost is looked up before it is retried: one pipeline', async () => {
+    // The 1st pipelines request reads them; the 2nd creates and loses its answer.
+    const { sandbox, destination } = await setup({ faults: { rules: [{ fault: { type: 'lost-response' }, pathIncludes: '/crm/v3/pipelines', onRequests: [2] }] } });
+    await destination.ensureProperties([dealsSync()]);
+    expect(sandbox.stats.faultsInjected).toBe(1);
+    expect(sandbox.pipelines().filter((p) => p.label === 'PLG trials')).toHaveLength(1);
+    expect(ok(await destination.send(dealsSync(), [deal(1, 'closed_won')]))).toHaveLength(1);
+    expect(stageOf(sandbox, 'trial_1')).toEqual({ pipeline: true, stage: 'closed_won' });
+  });
+
   it('a pipeline that exists without a configured stage is a clear error before any deal is sent', async () => {
     const { sandbox, destination } = await setup();
     const api = await startSandboxPipeline(sandbox);

@@ -21,7 +21,10 @@ export interface SandboxOptions {
   faults?: FaultConfig;
   /** Added to every response, default 0. */
   latencyMs?: number;
-  /** A new record shows in search results only this many ms after it is created (HubSpot's index lags by seconds). Default 0. */
+  /**
+   * A new record shows in search results only this many ms after it is created (HubSpot's index
+   * lags by seconds). Default 0. Changes to existing records are searchable at once (a simplification).
+   */
   searchLagMs?: number;
   /**
    * HubSpot's "create and associate companies with contacts" portal setting (on by default in a
