@@ -80,7 +80,8 @@ export async function associatePairs(ctx: AssociationContext, kind: AssociationK
       const context = (error.context ?? {}) as Record<string, unknown>;
       const from = ([] as unknown[]).concat(context.fromId ?? context.fromObjectId ?? []).map(String);
       const to = ([] as unknown[]).concat(context.toId ?? context.toObjectId ?? []).map(String);
-      const failure = recordFailure(error, null, 'HubSpot refused the association');
+      const { category, message } = recordFailure(error, null, 'HubSpot refused the association');
+      const failure = { category, message };
       for (const pair of batch) if ((from.length === 0 || from.includes(pair.fromId)) && (to.length === 0 || to.includes(pair.toId))) failed.set(`${pair.fromId}>${pair.toId}`, failure);
     }
     const written = new Set((result.data?.results ?? []).map((r) => `${String(r.fromObjectId ?? r.from?.id)}>${String(r.toObjectId ?? r.to?.id)}`));

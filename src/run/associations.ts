@@ -90,6 +90,28 @@ async function syncOne(ctx: AssociationContext, store: AssociationStore, destina
     const note = (outcomes: PairOutcome[]) => {
       for (const o of outcomes) if (!o.ok) result.firstError ??= `${o.category}: ${o.message}`;
     };
+    // Pairs that left the model first: a record moving to another target stays within an
+    // association limit the portal may set (one company per deal, say).
+    if (diff.removed > 0) {
+      if (association.on_removed === 'remove') {
+        const d = ctx.warehouse.dialect;
+        const rows = ctx.warehouse.stream(`select from_id, to_id from ${d.table(tables.removed)}`, ctx.pageSize ?? 1000);
+        let archived = true;
+        for await (const page of rows) {
+          const outcomes = await destination.dissociate(kind, page.map((r) => ({ fromId: String(r.from_id), toId: String(r.to_id) })));
+          note(outcomes);
+          archived &&= outcomes.every((o) => o.ok);
+        }
+        // A failed archive leaves the pairs in state: the next run archives them again (harmless twice).
+        if (archived) {
+          await store.forgetRemoved(source, tables);
+          result.removed = diff.removed;
+        } else result.failed += diff.removed;
+      } else {
+        await store.forgetRemoved(source, tables);
+        result.removed = diff.removed;
+      }
+    }
     if (diff.pending > 0) {
       const d = ctx.warehouse.dialect;
       for await (const page of ctx.warehouse.stream(`select from_key, to_key, from_id, to_id from ${d.table(tables.pending)}`, ctx.pageSize ?? 1000)) {
@@ -103,25 +125,6 @@ async function syncOne(ctx: AssociationContext, store: AssociationStore, destina
         result.written += written.length;
         result.failed += pairs.length - written.length;
       }
-    }
-    if (diff.removed > 0) {
-      if (association.on_removed === 'remove') {
-        const d = ctx.warehouse.dialect;
-        const rows = ctx.warehouse.stream(`select from_id, to_id from ${d.table(tables.removed)}`, ctx.pageSize ?? 1000);
-        let archived = true;
-        for await (const page of rows) {
-          const outcomes = await destination.dissociate(kind, page.map((r) => ({ fromId: String(r.from_id), toId: String(r.to_id) })));
-          note(outcomes);
-          archived &&= outcomes.every((o) => o.ok);
-        }
-        // A failed archive leaves the pairs in state: the next run archives them again (harmless twice).
-        if (!archived) {
-          result.failed += diff.removed;
-          return result;
-        }
-      }
-      await store.forgetRemoved(source, tables);
-      result.removed = diff.removed;
     }
     return result;
   } finally {

@@ -83,6 +83,8 @@ describe('association state', () => {
     await w.execute(`delete from m.deal_sync where trial_id = 'trial_3'`);
     const third = await run(sync('remove'), 'r3');
     expect(third).toMatchObject({ sent: 101, written: 101, waiting: 0, removed: 2 });
+    // Removed first: a deal moving to another company stays within a portal's association limit.
+    expect(calls.map((c) => c.op)).toEqual(['dissociate', 'associate']);
     expect(sent()).toContainEqual({ fromId: '100001', toId: '200002' });
     expect(calls.filter((c) => c.op === 'dissociate').flatMap((c) => c.pairs).sort((a, b) => a.fromId.localeCompare(b.fromId))).toEqual([
       { fromId: '100001', toId: '200001' },

@@ -144,6 +144,28 @@ describe('deals', () => {
     expect(stageOf(sandbox, 'trial_1')).toEqual({ pipeline: true, stage: 'closed_won' });
   });
 
+  it('associations: 150 pairs in 2 batches, answered per pair; a pair past a portal limit fails alone, with its reason', async () => {
+    const { sandbox, destination } = await setup({ associationLimits: { 'deals>companies': 1 } });
+    await destination.ensureProperties([dealsSync()]);
+    const deals = ok(await destination.send(dealsSync(), Array.from({ length: 150 }, (_, i) => deal(i))));
+    const companies = Array.from({ length: 151 }, (_, i) => sandbox.seedRecord('companies', { domain: `c${i}.io` }).id);
+    sandbox.resetStats();
+    const pairs = deals.map((d, i) => ({ fromId: d.recordId, toId: companies[i] }));
+    const outcomes = await destination.associate({ from: 'deals', to: 'companies', primary: true }, pairs);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(150);
+    expect(sandbox.stats.requestsByRoute['POST /crm/v4/associations/deals/companies/batch/create']).toBe(2);
+    expect(sandbox.associations('deals', deals[0].recordId).map((a) => a.types.map((t) => t.associationTypeId).sort((x, y) => x - y))).toEqual([[5, 341]]);
+    // A second company for deal 0 is past the limit of one; deal 1's same pair again is harmless.
+    const again = await destination.associate({ from: 'deals', to: 'companies', primary: false }, [
+      { fromId: deals[0].recordId, toId: companies[150] },
+      { fromId: deals[1].recordId, toId: companies[1] },
+    ]);
+    expect(again).toEqual([
+      { pair: { fromId: deals[0].recordId, toId: companies[150] }, ok: false, category: 'ASSOCIATION_LIMIT_EXCEEDED', message: expect.stringContaining('the limit set for this portal (1)') },
+      { pair: { fromId: deals[1].recordId, toId: companies[1] }, ok: true },
+    ]);
+  });
+
   it('a pipeline that exists without a configured stage is a clear error before any deal is sent', async () => {
     const { sandbox, destination } = await setup();
     const api = await startSandboxPipeline(sandbox);

@@ -90,6 +90,26 @@ describe('search lag and automatic companies', () => {
   });
 });
 
+describe('association limits', () => {
+  it('a pair past the limit an admin set is refused in a 207; the same pair again is fine', async () => {
+    const { sandbox, client } = await openSandbox({ associationLimits: { 'deals>companies': 1 } });
+    const deal = sandbox.seedRecord('deals', { dealname: 'd', pipeline: 'default', dealstage: 'qualifiedtobuy' });
+    const [a, b] = ['a.io', 'b.io'].map((domain) => sandbox.seedRecord('companies', { domain }));
+    const types = [{ associationCategory: 'HUBSPOT_DEFINED' as any, associationTypeId: 341 }];
+    const first = await client.crm.associations.v4.batchApi.create('deals', 'companies', { inputs: [{ _from: { id: deal.id }, to: { id: a.id }, types }] });
+    expect((first as any).numErrors).toBeUndefined();
+    const second = await client.crm.associations.v4.batchApi.create('deals', 'companies', {
+      inputs: [
+        { _from: { id: deal.id }, to: { id: a.id }, types },
+        { _from: { id: deal.id }, to: { id: b.id }, types },
+      ],
+    });
+    expect((second as any).numErrors).toBe(1);
+    expect((second as any).errors[0].context).toEqual({ fromId: [deal.id], toId: [b.id] });
+    expect(sandbox.associations('deals', deal.id).map((x) => x.toObjectId)).toEqual([a.id]);
+  });
+});
+
 describe('associations v4 archive and labels', () => {
   it('archives pairs both ways (204), ignores pairs that are not associated, and lists the labels', async () => {
     const { sandbox, client } = await openSandbox();

@@ -32,6 +32,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const store = new PortalStore();
   store.settings.searchLagMs = options.searchLagMs ?? 0;
   store.settings.autoCreateCompanies = options.autoCreateCompanies ?? false;
+  store.settings.associationLimits = { ...options.associationLimits };
   const limiter = new RateLimiter({
     requestsPerWindow: settings.requestsPer10s,
     windowMs: settings.windowMs,

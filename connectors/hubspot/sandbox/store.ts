@@ -42,6 +42,11 @@ export interface PortalSettings {
    * holding that domain, and one is created when none does (never for free-mail domains).
    */
   autoCreateCompanies: boolean;
+  /**
+   * Association limits an admin set (`from>to` → most records of type `to` one `from` record may
+   * be associated with), as HubSpot allows since 2024: a pair past the limit is refused.
+   */
+  associationLimits: Record<string, number>;
 }
 
 /** Free-mail domains HubSpot does not create companies from (a sample of its list). */
@@ -52,7 +57,7 @@ export const FREE_MAIL_DOMAINS = new Set([
 export class PortalStore {
   readonly associations = new AssociationGraph();
   readonly pipelines = new PipelineStore(new Date().toISOString());
-  readonly settings: PortalSettings = { searchLagMs: 0, autoCreateCompanies: false };
+  readonly settings: PortalSettings = { searchLagMs: 0, autoCreateCompanies: false, associationLimits: {} };
   private readonly tables = new Map<ObjectTypeName, ObjectTable>();
   // One counter for every type, so an id used on the wrong object type is a miss, as it would be in HubSpot.
   private nextId = 1001;

@@ -32,6 +32,8 @@ export interface SandboxOptions {
    * associated with the company that has that domain, created if none has (never for free-mail).
    */
   autoCreateCompanies?: boolean;
+  /** Association limits per `from>to` (e.g. `{ 'deals>companies': 1 }`), as a portal admin can set them. */
+  associationLimits?: Record<string, number>;
 }
 
 export interface SandboxStats {
@@ -157,7 +159,7 @@ export interface Sandbox {
   seedProperty(objectType: string, def: Partial<PropertyDefinition> & { name: string; type: string; fieldType: string }): void;
   setFaults(faults: FaultConfig | undefined): void;
   /** The portal's behaviours, changeable while it runs. */
-  settings: { searchLagMs: number; autoCreateCompanies: boolean };
+  settings: { searchLagMs: number; autoCreateCompanies: boolean; associationLimits: Record<string, number> };
   /** Deal pipelines, the default one included. */
   pipelines(): Array<{ id: string; label: string; stages: Array<{ id: string; label: string; metadata: Record<string, string> }> }>;
   /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */

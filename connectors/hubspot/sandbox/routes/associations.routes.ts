@@ -32,6 +32,17 @@ export const associationRoutes: Route[] = [
           errors.push(buildStandardError('VALIDATION_ERROR', `No ${missing.join(' or ')} exists with the given id.`, { fromId: [fromId], toId: [toId] }));
           continue;
         }
+        const limit = store.settings.associationLimits[`${fromType}>${toType}`];
+        const targets = store.associations.list(fromType, fromId).filter((a) => a.toObjectType === toType);
+        if (limit !== undefined && !targets.some((a) => a.toObjectId === toId) && targets.length >= limit) {
+          // The code is the sandbox's choice: HubSpot's documentation does not name one.
+          errors.push(
+            buildStandardError('VALIDATION_ERROR', `${fromType} ${fromId} already has ${targets.length} associated ${toType}, the limit set for this portal (${limit}).`, { fromId: [fromId], toId: [toId] }, [
+              { message: 'association limit exceeded', code: 'ASSOCIATION_LIMIT_EXCEEDED' },
+            ]),
+          );
+          continue;
+        }
         for (const type of types) store.associations.add(fromType, fromId, toType, toId, type);
         results.push({
           fromObjectTypeId: typeIdOf(fromType),
