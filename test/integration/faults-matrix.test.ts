@@ -106,6 +106,14 @@ describe('transient faults: retried, everything lands once in the same run', () 
     ['423 locked', [onObjects({ type: 'status', status: 423 }, { maxTimes: 3 })]],
     ['connection reset', [onObjects({ type: 'reset' })]],
     [
+      '500s, resets and lost answers on association writes',
+      [
+        { fault: { type: 'status', status: 500 }, pathIncludes: '/associations/', probability: 0.35, maxTimes: 4 },
+        { fault: { type: 'reset' }, pathIncludes: '/associations/', probability: 0.2, maxTimes: 2 },
+        { fault: { type: 'lost-response' }, pathIncludes: '/associations/', probability: 0.2, maxTimes: 2 },
+      ],
+    ],
+    [
       'lost response after apply (company, contact and deal upserts, associations)',
       [
         { fault: { type: 'lost-response' }, pathIncludes: '/companies/batch/upsert', onRequests: [1] },
