@@ -64,7 +64,7 @@ staged as (
     u.activation_level,
     u.hot_trigger,
     sc.domain as company_domain,
-    -- A company's name; a personal (free-mail) workspace is named after its user.
+    -- The company name; a personal (free-mail) workspace is named after its user.
     case when sc.domain is null then coalesce(u.email, a.name, t.account_id) else coalesce(a.name, sc.domain) end as account_name,
     case
       when w.won_at is not null then 'closed_won'

@@ -116,10 +116,12 @@ export class AssociationStore {
   /** Forgets the pairs of the removed table (after they were archived in HubSpot, or when kept there). */
   async forgetRemoved(source: PairSource, tables: PairTables): Promise<void> {
     const d = this.warehouse.dialect;
+    // One value per pair, for an IN list every engine takes (BigQuery refuses a correlated
+    // reference to the table a DELETE names). Record ids are digits, so the ids lead.
+    const pair = (p: string) => `concat(${p}from_id, '>', ${p}to_id, '>', ${p}from_key, '>', ${p}to_key)`;
     await this.warehouse.execute({
       sql: `delete from ${this.t(ASSOCIATION_STATE)} where sync_name = ? and to_sync = ?
-              and exists (select 1 from ${d.table(tables.removed)} r where r.from_key = ${this.t(ASSOCIATION_STATE)}.from_key and r.to_key = ${this.t(ASSOCIATION_STATE)}.to_key
-                and r.from_id = ${this.t(ASSOCIATION_STATE)}.from_id and r.to_id = ${this.t(ASSOCIATION_STATE)}.to_id)`,
+              and ${pair('')} in (select ${pair('r.')} from ${d.table(tables.removed)} r)`,
       values: [source.syncName, source.toSync],
     });
   }
