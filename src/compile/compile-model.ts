@@ -16,6 +16,12 @@ export interface CompileContext {
   sources: Record<string, TableName>;
   /** The run's pinned "now", an ISO instant; `as_of()` renders it. */
   asOf: string;
+  /**
+   * For an incremental model: the events `time_range(ts)` keeps, `after < ts <= until` (ISO
+   * instants; no `after`: from the beginning). Absent: everything up to `asOf`, which is the
+   * model's full rebuild.
+   */
+  timeRange?: { after?: string; until: string };
 }
 
 /** A compiled model and the way back from its lines to the model file's lines. */
@@ -79,6 +85,11 @@ function renderCall(call: CallSegment, model: Model, ctx: CompileContext): strin
   const args = call.args.map((arg) => arg.map((s) => render(s, model, ctx)).join('').trim());
   const macros = ctx.dialect.macros;
   const name = call.name as MacroName;
+  if (call.name === 'time_range') {
+    const range = ctx.timeRange ?? { until: ctx.asOf };
+    const until = `${args[0]} <= ${ctx.dialect.timestampLiteral(range.until)}`;
+    return range.after === undefined ? `(${until})` : `(${args[0]} > ${ctx.dialect.timestampLiteral(range.after)} and ${until})`;
+  }
   if (name === 'as_of') return macros.as_of(ctx.asOf);
   if (name === 'row_hash') return macros.row_hash(...args);
   return (macros[name] as (...a: string[]) => string)(...args);

@@ -47,7 +47,11 @@ export interface CallSegment {
   line: number;
 }
 
-const KNOWN = new Set<string>(['ref', 'source', ...MACRO_NAMES]);
+/**
+ * `time_range(ts)`: in an incremental model, true for the events in the time range this run
+ * reads (rendered by the compiler from the run, not by a dialect).
+ */
+const KNOWN = new Set<string>(['ref', 'source', 'time_range', ...MACRO_NAMES]);
 const IDENT_START = /[A-Za-z_]/;
 const IDENT_CHAR = /[A-Za-z0-9_$]/;
 
@@ -126,7 +130,7 @@ class TemplateParser {
       this.fail(
         nameStart,
         topLevel
-          ? `unknown macro '${name}'. Known: ref, source, ${MACRO_NAMES.join(', ')}`
+          ? `unknown macro '${name}'. Known: ref, source, time_range, ${MACRO_NAMES.join(', ')}`
           : `unknown macro '${name}'`,
       );
     }
@@ -232,7 +236,7 @@ class TemplateParser {
       call.target = match[2];
       return;
     }
-    const arity = MACRO_ARITY[call.name as MacroName];
+    const arity = call.name === 'time_range' ? { min: 1, max: 1 } : MACRO_ARITY[call.name as MacroName];
     if (count < arity.min || count > arity.max) {
       const expected =
         arity.max === Number.POSITIVE_INFINITY

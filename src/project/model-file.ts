@@ -11,8 +11,10 @@ import { ConfigError, ModelError } from '../errors.ts';
 import { parseTemplate, walkCalls } from '../compile/template.ts';
 
 export interface ModelHeader {
-  materialized: 'table' | 'view';
+  materialized: 'table' | 'view' | 'incremental';
   unique_key?: string;
+  /** Present exactly when materialized is 'incremental' (see IncrementalConfig). */
+  incremental?: IncrementalConfig;
   description?: string;
   tests: {
     unique?: (string | ColumnTest)[];
@@ -39,6 +41,15 @@ export interface TestSeverity {
 
 export interface ColumnTest extends TestSeverity {
   column: string;
+}
+
+/** How an incremental model's columns fold across time ranges: see `incrementalSchema`. */
+export type MergeRule = 'sum' | 'min' | 'max' | 'any';
+
+export interface IncrementalConfig {
+  key: string[];
+  lookback_days: number;
+  merge: Record<string, MergeRule>;
 }
 
 /** A `ref('name')` or `source('name')` and the file line it is written on. */
@@ -74,6 +85,22 @@ const columns = z.array(z.union([identifier, z.object({ column: identifier, ...s
 const acceptedValues = z.array(z.union([z.string(), z.number(), z.boolean()])).min(1);
 
 /**
+ * An incremental model is an aggregate over a time range of events: its SELECT filters its
+ * events with `{{ time_range(ts) }}` and groups by `key`. Each run folds only the events that
+ * became final since the last run (older than `lookback_days` before as_of, exactly once) into
+ * a kept table, and recomputes the last `lookback_days` (where late events may still land);
+ * every other column says how two partial results combine (`sum` of counts, `min`/`max` of
+ * times, `any` of flags), so the table equals a full rebuild.
+ */
+const incrementalSchema = z
+  .object({
+    key: z.array(identifier).min(1),
+    lookback_days: z.number().int().min(0).max(365),
+    merge: z.record(identifier, z.enum(['sum', 'min', 'max', 'any'])).refine((m) => Object.keys(m).length > 0, 'name at least one column'),
+  })
+  .strict();
+
+/**
  * The header schema. `unique` and `not_null` list columns tested one by one;
  * `accepted_values` maps a column to its allowed values (NULL always passes, as in dbt);
  * `relationships` maps a column to a model and column every non-null value must exist in.
@@ -82,8 +109,9 @@ const acceptedValues = z.array(z.union([z.string(), z.number(), z.boolean()])).m
  */
 export const modelHeaderSchema = z
   .object({
-    materialized: z.enum(['table', 'view']).default('table'),
+    materialized: z.enum(['table', 'view', 'incremental']).default('table'),
     unique_key: identifier.optional(),
+    incremental: incrementalSchema.optional(),
     description: z.string().optional(),
     tests: z
       .object({
@@ -97,7 +125,18 @@ export const modelHeaderSchema = z
       .strict()
       .default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((h, ctx) => {
+    if (h.materialized === 'incremental' && !h.incremental) {
+      ctx.addIssue({ code: 'custom', path: ['incremental'], message: 'materialized: incremental needs an incremental: block (key, lookback_days, merge)' });
+    }
+    if (h.materialized !== 'incremental' && h.incremental) {
+      ctx.addIssue({ code: 'custom', path: ['incremental'], message: `an incremental: block needs materialized: incremental (not ${h.materialized})` });
+    }
+    for (const column of h.incremental?.key ?? []) {
+      if (h.incremental?.merge[column]) ctx.addIssue({ code: 'custom', path: ['incremental', 'merge', column], message: `'${column}' is a key column: it is grouped by, not merged` });
+    }
+  });
 
 // The interface above is the published contract; this keeps the schema honest to it.
 const headerMatchesSchema: (h: z.infer<typeof modelHeaderSchema>) => ModelHeader = (h) => h;
@@ -124,11 +163,24 @@ export function parseModelFile(text: string, file: string, name = basename(file)
   const segments = parseTemplate(body, file, bodyStartLine);
   const refs: ModelReference[] = [];
   const sources: ModelReference[] = [];
+  let timeRanges = 0;
   for (const call of walkCalls(segments)) {
     if (call.name === 'ref') refs.push({ name: call.target!, line: call.line });
     else if (call.name === 'source') sources.push({ name: call.target!, line: call.line });
+    else if (call.name === 'time_range') {
+      timeRanges++;
+      if (header.materialized !== 'incremental') {
+        throw new ModelError(`${file}:${call.line}: time_range() is only for incremental models: declare materialized: incremental with an incremental: block, or filter on as_of() instead`, file);
+      }
+    }
   }
   if (body.trim() === '') throw new ModelError(`${file}: the model has no SQL after its header`, file);
+  if (header.materialized === 'incremental' && timeRanges === 0) {
+    throw new ModelError(
+      `${file}: an incremental model must filter its events with {{ time_range(<timestamp column>) }}, so that each run reads only the new ones (without it every run would fold all history again)`,
+      file,
+    );
+  }
   return { name, file, header, body, bodyStartLine, refs, sources };
 }
 

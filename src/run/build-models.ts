@@ -6,7 +6,9 @@ import type { Warehouse } from '../../connectors/warehouse.ts';
 import { compileModelMapped, type CompileContext } from '../compile/compile-model.ts';
 import { ModelError, PqlsyncError } from '../errors.ts';
 import type { Model } from '../project/model-file.ts';
+import type { ModelWatermarks } from '../state/model-watermarks.ts';
 import { engineErrorLine } from './engine-error-line.ts';
+import { buildIncremental, type IncrementalOutcome } from './build-incremental.ts';
 
 export interface BuiltModel {
   name: string;
@@ -15,6 +17,19 @@ export interface BuiltModel {
   rows: number;
   /** Time the build statement took, in milliseconds (the row count excluded). */
   ms: number;
+  /** For an incremental model: whether this build folded new events or rebuilt it, and why. */
+  incremental?: IncrementalOutcome;
+}
+
+export interface BuildOptions {
+  /** false: skip the row count (rows -1): a backtest rebuilding the models for many dates has no use for it. */
+  countRows?: boolean;
+  /** Where incremental models keep their watermarks; without it they are rebuilt in full every time. */
+  watermarks?: ModelWatermarks;
+  /** Rebuild incremental models from all history (`--full-refresh`). */
+  fullRefresh?: boolean;
+  /** Every model of the project (default: `models`): an incremental model's checksum covers its upstream. */
+  allModels?: Model[];
 }
 
 export interface BuildProgress {
@@ -39,7 +54,7 @@ export async function buildModels(
   models: Model[],
   ctx: CompileContext,
   onProgress?: (e: BuildProgress) => void,
-  options: { countRows?: boolean } = {},
+  options: BuildOptions = {},
 ): Promise<BuiltModel[]> {
   const { dialect } = warehouse;
   await warehouse.execute(dialect.createSchema(ctx.modelsSchema));
@@ -48,12 +63,22 @@ export async function buildModels(
     onProgress?.({ model: model.name, index, total: models.length });
     const compiled = compileModelMapped(model, ctx);
     const table = { schema: ctx.modelsSchema, name: model.name };
-    const statement = dialect.createTableAs(table, compiled.sql, model.header.materialized);
     const started = performance.now();
-    try {
-      await warehouse.execute(statement);
-    } catch (error) {
-      throw buildError(error, model, statement, compiled.sql, compiled.fileLine);
+    let incremental: IncrementalOutcome | undefined;
+    if (model.header.materialized === 'incremental') {
+      incremental = await buildIncremental(warehouse, model, ctx, {
+        watermarks: options.watermarks,
+        fullRefresh: options.fullRefresh ?? false,
+        allModels: options.allModels ?? models,
+        onError: (error, statement, sql, fileLine) => buildError(error, model, statement, sql, fileLine),
+      });
+    } else {
+      const statement = dialect.createTableAs(table, compiled.sql, model.header.materialized);
+      try {
+        await warehouse.execute(statement);
+      } catch (error) {
+        throw buildError(error, model, statement, compiled.sql, compiled.fileLine);
+      }
     }
     const ms = Math.round(performance.now() - started);
     let rows = -1;
@@ -67,7 +92,7 @@ export async function buildModels(
         throw buildError(error, model, '', compiled.sql, compiled.fileLine);
       }
     }
-    const done: BuiltModel = { name: model.name, file: model.file, rows, ms };
+    const done: BuiltModel = { name: model.name, file: model.file, rows, ms, ...(incremental ? { incremental } : {}) };
     built.push(done);
     onProgress?.({ model: model.name, index, total: models.length, done });
   }

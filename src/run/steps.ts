@@ -9,6 +9,7 @@ import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult
 import { waitForLock, type Session } from './session.ts';
 import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
+import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
 /** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
@@ -30,20 +31,29 @@ export async function loadSelectedModels(session: Session, select: string[] = []
   return select.length > 0 ? selectModels(ordered, select) : ordered;
 }
 
-export async function buildStep(session: Session, select: string[] = []): Promise<BuiltModel[]> {
-  const models = await loadSelectedModels(session, select);
+/**
+ * Builds the selected models. `fullRefresh` rebuilds incremental models from all history;
+ * their watermarks live in the state schema.
+ */
+export async function buildStep(session: Session, select: string[] = [], options: { fullRefresh?: boolean } = {}): Promise<BuiltModel[]> {
+  const allModels = await loadSelectedModels(session);
+  const models = select.length > 0 ? selectModels(allModels, select) : allModels;
+  const watermarks = new ModelWatermarks(session.warehouse, session.project.config.state_schema);
   const built = await buildModels(session.warehouse, models, compileContext(session), (e) => {
     if (e.done) {
-      session.log.info(`  built ${e.done.name.padEnd(28)} ${String(e.done.rows).padStart(9)} rows  ${e.done.ms} ms`, {
+      const inc = e.done.incremental;
+      const how = !inc ? '' : inc.mode === 'incremental' ? '  incremental' : `  full rebuild (${inc.reason})`;
+      session.log.info(`  built ${e.done.name.padEnd(28)} ${String(e.done.rows).padStart(9)} rows  ${e.done.ms} ms${how}`, {
         event: 'model_built',
         model: e.done.name,
         rows: e.done.rows,
         ms: e.done.ms,
+        ...(inc ? { incremental: inc.mode, reason: inc.reason } : {}),
       });
     } else {
       session.log.progress(`building ${e.model} (${e.index + 1}/${e.total})`);
     }
-  });
+  }, { watermarks, fullRefresh: options.fullRefresh, allModels });
   return built;
 }
 

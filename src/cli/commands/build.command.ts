@@ -8,11 +8,13 @@ export function buildCommand(io: CliIo, exit: ExitBox) {
     command: 'build',
     describe: 'Build the models in the warehouse, in dependency order',
     builder: (y: Argv) =>
-      y.option('select', { type: 'string', array: true, describe: "Models to build: 'name', '+name' (with upstream), 'name+' (with downstream)" }),
-    handler: (args: GlobalArgs & { select?: string[] }) =>
+      y
+        .option('select', { type: 'string', array: true, describe: "Models to build: 'name', '+name' (with upstream), 'name+' (with downstream)" })
+        .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild incremental models from all history instead of folding in the new events' }),
+    handler: (args: GlobalArgs & { select?: string[]; fullRefresh?: boolean }) =>
       withSession(args, io, exit, async (session) => {
         const started = Date.now();
-        const built = await buildStep(session, args.select ?? []);
+        const built = await buildStep(session, args.select ?? [], { fullRefresh: args.fullRefresh });
         reportBuild(session.log, built, Date.now() - started);
       }),
   };

@@ -14,6 +14,7 @@ interface RunArgs extends GlobalArgs {
   dryRun: boolean;
   every?: string;
   timezone?: string;
+  fullRefresh?: boolean;
 }
 
 export function runCommand(io: CliIo, exit: ExitBox) {
@@ -34,7 +35,8 @@ export function runCommand(io: CliIo, exit: ExitBox) {
           type: 'string',
           describe: 'Keep running on a cron schedule, e.g. "*/15 * * * *" (6 fields: seconds first); SIGTERM finishes the current batch and exits 0',
         })
-        .option('timezone', { type: 'string', describe: 'Time zone of the --every schedule (IANA name; default: the local one)' }),
+        .option('timezone', { type: 'string', describe: 'Time zone of the --every schedule (IANA name; default: the local one)' })
+        .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild incremental models from all history (with --every: the first run only)' }),
     handler: async (args: RunArgs) => {
       if (args.every === undefined) {
         await withSession(args, io, exit, (session) => runOnce(session, args, io));
@@ -48,6 +50,7 @@ export function runCommand(io: CliIo, exit: ExitBox) {
           async () => {
             const box: ExitBox = { code: EXIT.ok };
             await withSession(args, io, box, (session) => runOnce(session, args, io));
+            args = { ...args, fullRefresh: false };
             return box.code;
           },
         );
@@ -61,7 +64,7 @@ export function runCommand(io: CliIo, exit: ExitBox) {
 async function runOnce(session: Parameters<Parameters<typeof withSession>[3]>[0], args: RunArgs, io: CliIo): Promise<number> {
   const { modelSelectors, syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
   const started = Date.now();
-  const built = await buildStep(session, modelSelectors);
+  const built = await buildStep(session, modelSelectors, { fullRefresh: args.fullRefresh });
   reportBuild(session.log, built, Date.now() - started);
   await testStep(session, modelSelectors);
   const { code } = await deliver(session, syncs, { force: args.force, dryRun: args.dryRun, signal: io.signal });

@@ -1,28 +1,37 @@
-with events as (
+with recent as (
   select
     e.user_id,
     COUNTIF(e.event_name = 'login' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-7 AS INT64) DAY)) as logins_7d,
     COUNTIF(e.event_name = 'login' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-14 AS INT64) DAY)) as logins_14d,
-    COUNTIF(e.event_name = 'login' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-30 AS INT64) DAY)) as logins_30d,
-    count(distinct case when e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-30 AS INT64) DAY) then CAST(FLOOR(TIMESTAMP_DIFF(TIMESTAMP '2026-11-01 00:00:00.000', e.occurred_at, MICROSECOND) / 86400000000) AS INT64) end) as days_active_30d,
-    count(distinct case when e.event_name = 'feature_used' then e.feature end) as core_features_used,
-    COUNTIF(e.event_name = 'feature_used' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-30 AS INT64) DAY)) as core_uses_30d,
-    min(case when e.event_name = 'activation_reached' then e.occurred_at end) as activated_at,
-    COALESCE(LOGICAL_OR(e.event_name = 'onboarding_completed'), FALSE) as onboarding_completed,
-    COUNTIF(e.event_name = 'teammate_invited') as invites_total,
+    COUNTIF(e.event_name = 'login') as logins_30d,
+    count(distinct CAST(FLOOR(TIMESTAMP_DIFF(TIMESTAMP '2026-11-01 00:00:00.000', e.occurred_at, MICROSECOND) / 86400000000) AS INT64)) as days_active_30d,
+    COUNTIF(e.event_name = 'feature_used') as core_uses_30d,
     COUNTIF(e.event_name = 'teammate_invited' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-7 AS INT64) DAY)) as invites_7d,
-    count(distinct case when e.event_name = 'integration_connected' then coalesce(e.feature, 'unnamed') end) as integrations_connected,
     COUNTIF(e.event_name = 'paywall_hit' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-7 AS INT64) DAY)) as paywall_hits_7d,
-    COUNTIF(e.event_name = 'paywall_hit' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-30 AS INT64) DAY)) as paywall_hits_30d,
+    COUNTIF(e.event_name = 'paywall_hit') as paywall_hits_30d,
     COUNTIF(e.event_name = 'usage_limit_hit' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-7 AS INT64) DAY)) as limit_hits_7d,
-    COUNTIF(e.event_name = 'usage_limit_hit' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-30 AS INT64) DAY)) as limit_hits_30d,
-    COUNTIF(e.event_name = 'premium_feature_attempted' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-30 AS INT64) DAY)) as premium_attempts_30d,
+    COUNTIF(e.event_name = 'usage_limit_hit') as limit_hits_30d,
+    COUNTIF(e.event_name = 'premium_feature_attempted') as premium_attempts_30d,
     COUNTIF(e.event_name = 'enterprise_feature_attempted' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-7 AS INT64) DAY)) as enterprise_attempts_7d,
-    COUNTIF(e.event_name = 'enterprise_feature_attempted' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-30 AS INT64) DAY)) as enterprise_attempts_30d,
-    COUNTIF(e.event_name = 'billing_page_viewed' and e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-30 AS INT64) DAY)) as billing_views_30d,
-    max(e.occurred_at) as last_active_at
+    COUNTIF(e.event_name = 'enterprise_feature_attempted') as enterprise_attempts_30d,
+    COUNTIF(e.event_name = 'billing_page_viewed') as billing_views_30d
   from `pqlsync_models`.`stg_events` e
+  -- Every windowed signal is within 30 days: the scan stops there (engines prune by time).
+  where e.occurred_at > TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00.000', INTERVAL CAST(-30 AS INT64) DAY)
   group by e.user_id
+),
+
+totals as (
+  select
+    t.user_id,
+    count(distinct case when t.event_name = 'feature_used' then t.feature end) as core_features_used,
+    min(case when t.event_name = 'activation_reached' then t.first_at end) as activated_at,
+    COALESCE(LOGICAL_OR(t.event_name = 'onboarding_completed'), FALSE) as onboarding_completed,
+    cast(sum(case when t.event_name = 'teammate_invited' then t.events else 0 end) as bigint) as invites_total,
+    count(distinct case when t.event_name = 'integration_connected' then coalesce(t.feature, 'unnamed') end) as integrations_connected,
+    max(t.last_at) as last_active_at
+  from `pqlsync_models`.`user_event_totals` t
+  group by t.user_id
 )
 
 select
@@ -39,15 +48,15 @@ select
   coalesce(e.logins_14d, 0) as logins_14d,
   coalesce(e.logins_30d, 0) as logins_30d,
   coalesce(e.days_active_30d, 0) as days_active_30d,
-  coalesce(e.core_features_used, 0) as core_features_used,
+  coalesce(t.core_features_used, 0) as core_features_used,
   coalesce(e.core_uses_30d, 0) as core_uses_30d,
-  case when e.activated_at is not null then true else false end as activated,
-  e.activated_at,
-  case when e.activated_at is not null then greatest(CAST(FLOOR(TIMESTAMP_DIFF(e.activated_at, u.signup_at, MICROSECOND) / 86400000000) AS INT64), 0) end as days_to_activate,
-  coalesce(e.onboarding_completed, false) as onboarding_completed,
-  coalesce(e.invites_total, 0) as invites_total,
+  case when t.activated_at is not null then true else false end as activated,
+  t.activated_at,
+  case when t.activated_at is not null then greatest(CAST(FLOOR(TIMESTAMP_DIFF(t.activated_at, u.signup_at, MICROSECOND) / 86400000000) AS INT64), 0) end as days_to_activate,
+  coalesce(t.onboarding_completed, false) as onboarding_completed,
+  coalesce(t.invites_total, 0) as invites_total,
   coalesce(e.invites_7d, 0) as invites_7d,
-  coalesce(e.integrations_connected, 0) as integrations_connected,
+  coalesce(t.integrations_connected, 0) as integrations_connected,
   coalesce(e.paywall_hits_7d, 0) as paywall_hits_7d,
   coalesce(e.paywall_hits_30d, 0) as paywall_hits_30d,
   coalesce(e.limit_hits_7d, 0) as limit_hits_7d,
@@ -56,7 +65,8 @@ select
   coalesce(e.enterprise_attempts_7d, 0) as enterprise_attempts_7d,
   coalesce(e.enterprise_attempts_30d, 0) as enterprise_attempts_30d,
   coalesce(e.billing_views_30d, 0) as billing_views_30d,
-  e.last_active_at,
-  CAST(FLOOR(TIMESTAMP_DIFF(TIMESTAMP '2026-11-01 00:00:00.000', coalesce(e.last_active_at, u.signup_at), MICROSECOND) / 86400000000) AS INT64) as days_since_active
+  t.last_active_at,
+  CAST(FLOOR(TIMESTAMP_DIFF(TIMESTAMP '2026-11-01 00:00:00.000', coalesce(t.last_active_at, u.signup_at), MICROSECOND) / 86400000000) AS INT64) as days_since_active
 from `pqlsync_models`.`stg_users` u
-left join events e on e.user_id = u.user_id
+left join recent e on e.user_id = u.user_id
+left join totals t on t.user_id = u.user_id

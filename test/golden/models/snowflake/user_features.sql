@@ -1,28 +1,37 @@
-with events as (
+with recent as (
   select
     e.user_id,
     count_if(e.event_name = 'login' and e.occurred_at > dateadd('day', cast(-7 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as logins_7d,
     count_if(e.event_name = 'login' and e.occurred_at > dateadd('day', cast(-14 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as logins_14d,
-    count_if(e.event_name = 'login' and e.occurred_at > dateadd('day', cast(-30 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as logins_30d,
-    count(distinct case when e.occurred_at > dateadd('day', cast(-30 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz)) then cast(floor(cast(datediff('microsecond', e.occurred_at, cast('2026-11-01 00:00:00.000' as timestamp_ntz)) as double) / 86400000000) as bigint) end) as days_active_30d,
-    count(distinct case when e.event_name = 'feature_used' then e.feature end) as core_features_used,
-    count_if(e.event_name = 'feature_used' and e.occurred_at > dateadd('day', cast(-30 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as core_uses_30d,
-    min(case when e.event_name = 'activation_reached' then e.occurred_at end) as activated_at,
-    coalesce(boolor_agg(e.event_name = 'onboarding_completed'), false) as onboarding_completed,
-    count_if(e.event_name = 'teammate_invited') as invites_total,
+    count_if(e.event_name = 'login') as logins_30d,
+    count(distinct cast(floor(cast(datediff('microsecond', e.occurred_at, cast('2026-11-01 00:00:00.000' as timestamp_ntz)) as double) / 86400000000) as bigint)) as days_active_30d,
+    count_if(e.event_name = 'feature_used') as core_uses_30d,
     count_if(e.event_name = 'teammate_invited' and e.occurred_at > dateadd('day', cast(-7 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as invites_7d,
-    count(distinct case when e.event_name = 'integration_connected' then coalesce(e.feature, 'unnamed') end) as integrations_connected,
     count_if(e.event_name = 'paywall_hit' and e.occurred_at > dateadd('day', cast(-7 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as paywall_hits_7d,
-    count_if(e.event_name = 'paywall_hit' and e.occurred_at > dateadd('day', cast(-30 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as paywall_hits_30d,
+    count_if(e.event_name = 'paywall_hit') as paywall_hits_30d,
     count_if(e.event_name = 'usage_limit_hit' and e.occurred_at > dateadd('day', cast(-7 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as limit_hits_7d,
-    count_if(e.event_name = 'usage_limit_hit' and e.occurred_at > dateadd('day', cast(-30 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as limit_hits_30d,
-    count_if(e.event_name = 'premium_feature_attempted' and e.occurred_at > dateadd('day', cast(-30 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as premium_attempts_30d,
+    count_if(e.event_name = 'usage_limit_hit') as limit_hits_30d,
+    count_if(e.event_name = 'premium_feature_attempted') as premium_attempts_30d,
     count_if(e.event_name = 'enterprise_feature_attempted' and e.occurred_at > dateadd('day', cast(-7 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as enterprise_attempts_7d,
-    count_if(e.event_name = 'enterprise_feature_attempted' and e.occurred_at > dateadd('day', cast(-30 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as enterprise_attempts_30d,
-    count_if(e.event_name = 'billing_page_viewed' and e.occurred_at > dateadd('day', cast(-30 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))) as billing_views_30d,
-    max(e.occurred_at) as last_active_at
+    count_if(e.event_name = 'enterprise_feature_attempted') as enterprise_attempts_30d,
+    count_if(e.event_name = 'billing_page_viewed') as billing_views_30d
   from "PQLSYNC_MODELS"."STG_EVENTS" e
+  -- Every windowed signal is within 30 days: the scan stops there (engines prune by time).
+  where e.occurred_at > dateadd('day', cast(-30 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz))
   group by e.user_id
+),
+
+totals as (
+  select
+    t.user_id,
+    count(distinct case when t.event_name = 'feature_used' then t.feature end) as core_features_used,
+    min(case when t.event_name = 'activation_reached' then t.first_at end) as activated_at,
+    coalesce(boolor_agg(t.event_name = 'onboarding_completed'), false) as onboarding_completed,
+    cast(sum(case when t.event_name = 'teammate_invited' then t.events else 0 end) as bigint) as invites_total,
+    count(distinct case when t.event_name = 'integration_connected' then coalesce(t.feature, 'unnamed') end) as integrations_connected,
+    max(t.last_at) as last_active_at
+  from "PQLSYNC_MODELS"."USER_EVENT_TOTALS" t
+  group by t.user_id
 )
 
 select
@@ -39,15 +48,15 @@ select
   coalesce(e.logins_14d, 0) as logins_14d,
   coalesce(e.logins_30d, 0) as logins_30d,
   coalesce(e.days_active_30d, 0) as days_active_30d,
-  coalesce(e.core_features_used, 0) as core_features_used,
+  coalesce(t.core_features_used, 0) as core_features_used,
   coalesce(e.core_uses_30d, 0) as core_uses_30d,
-  case when e.activated_at is not null then true else false end as activated,
-  e.activated_at,
-  case when e.activated_at is not null then greatest(cast(floor(cast(datediff('microsecond', u.signup_at, e.activated_at) as double) / 86400000000) as bigint), 0) end as days_to_activate,
-  coalesce(e.onboarding_completed, false) as onboarding_completed,
-  coalesce(e.invites_total, 0) as invites_total,
+  case when t.activated_at is not null then true else false end as activated,
+  t.activated_at,
+  case when t.activated_at is not null then greatest(cast(floor(cast(datediff('microsecond', u.signup_at, t.activated_at) as double) / 86400000000) as bigint), 0) end as days_to_activate,
+  coalesce(t.onboarding_completed, false) as onboarding_completed,
+  coalesce(t.invites_total, 0) as invites_total,
   coalesce(e.invites_7d, 0) as invites_7d,
-  coalesce(e.integrations_connected, 0) as integrations_connected,
+  coalesce(t.integrations_connected, 0) as integrations_connected,
   coalesce(e.paywall_hits_7d, 0) as paywall_hits_7d,
   coalesce(e.paywall_hits_30d, 0) as paywall_hits_30d,
   coalesce(e.limit_hits_7d, 0) as limit_hits_7d,
@@ -56,7 +65,8 @@ select
   coalesce(e.enterprise_attempts_7d, 0) as enterprise_attempts_7d,
   coalesce(e.enterprise_attempts_30d, 0) as enterprise_attempts_30d,
   coalesce(e.billing_views_30d, 0) as billing_views_30d,
-  e.last_active_at,
-  cast(floor(cast(datediff('microsecond', coalesce(e.last_active_at, u.signup_at), cast('2026-11-01 00:00:00.000' as timestamp_ntz)) as double) / 86400000000) as bigint) as days_since_active
+  t.last_active_at,
+  cast(floor(cast(datediff('microsecond', coalesce(t.last_active_at, u.signup_at), cast('2026-11-01 00:00:00.000' as timestamp_ntz)) as double) / 86400000000) as bigint) as days_since_active
 from "PQLSYNC_MODELS"."STG_USERS" u
-left join events e on e.user_id = u.user_id
+left join recent e on e.user_id = u.user_id
+left join totals t on t.user_id = u.user_id
