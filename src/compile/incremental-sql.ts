@@ -50,7 +50,8 @@ export function foldSelect(dialect: Dialect, config: IncrementalConfig, kept: Ta
 
 /** Deletes the rows of `target` whose key appears in `keys`. */
 export function deleteMatching(dialect: Dialect, config: IncrementalConfig, target: TableName, keys: TableName): string {
-  return `delete from ${dialect.table(target)} as t where exists (select 1 from ${dialect.table(keys)} s where ${keyMatch(dialect, config, 's', 't')})`;
+  // No AS before the alias: Snowflake takes only `DELETE FROM t alias`.
+  return `delete from ${dialect.table(target)} t where exists (select 1 from ${dialect.table(keys)} s where ${keyMatch(dialect, config, 's', 't')})`;
 }
 
 /** Inserts `select` (with the model's columns) into `target`, naming the columns. */
