@@ -1,6 +1,7 @@
 /**
  * npm run bench -- [--sizes 10000,100000,1000000,10000000] [--tier 100|190] [--window-ms N]
  *                  [--memory-limit 128MB] [--baseline-sample N] [--quick] [--out file.json]
+ * npm run bench -- --incremental [...]   incremental vs full model builds as history grows (bench/incremental.ts)
  *
  * Generates scored users in DuckDB and measures pqlsync's sync step against the local
  * HubSpot sandbox with its rate limit on (window compressed, stated in the output), side by
@@ -23,6 +24,7 @@ import { serveRpc, type BaselineResult, type ChildMessage, type SyncPhaseResult 
 import { buildReport, renderMarkdown, renderTerminal, type BenchRun, type SizeRun } from './report.ts';
 import { changeOnePercentSql, changedRows, generateScoredUsers, MODEL, MODELS_SCHEMA, STATE_SCHEMA, SYNC_NAME, writeBenchProject } from './scored-users.ts';
 import type { SyncChildInput } from './sync-child.ts';
+import { runIncrementalBench } from './incremental.ts';
 
 const TOKEN = 'pat-bench-token';
 /** The first lines a failed child wrote, by size. */
@@ -307,7 +309,7 @@ async function main(): Promise<void> {
   console.error(`wrote ${settings.out} and ${md}`);
 }
 
-main().catch((error: unknown) => {
+(process.argv.includes('--incremental') ? runIncrementalBench(process.argv.slice(2)) : main()).catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

@@ -8,8 +8,8 @@ import type { Logger } from '../util/logger.ts';
 /** Human lines and JSON events for what a stage did; the numbers are the same in both. */
 
 export function reportBuild(log: Logger, built: BuiltModel[], ms: number): void {
-  const rows = built.reduce((sum, b) => sum + b.rows, 0);
-  log.info(`Built ${built.length} models (${rows} rows) in ${ms} ms`, { event: 'build_done', models: built.length, rows, ms });
+  const rows = built.reduce((sum, b) => sum + Math.max(b.rows, 0), 0);
+  log.info(`Built ${built.length} models (${rows} rows in tables) in ${ms} ms`, { event: 'build_done', models: built.length, rows, ms });
 }
 
 export function reportPlan(log: Logger, plan: SyncPlan): void {

@@ -43,7 +43,7 @@ export async function buildStep(session: Session, select: string[] = [], options
     if (e.done) {
       const inc = e.done.incremental;
       const how = !inc ? '' : inc.mode === 'incremental' ? '  incremental' : `  full rebuild (${inc.reason})`;
-      session.log.info(`  built ${e.done.name.padEnd(28)} ${String(e.done.rows).padStart(9)} rows  ${e.done.ms} ms${how}`, {
+      session.log.info(`  built ${e.done.name.padEnd(28)} ${(e.done.rows < 0 ? 'view' : `${e.done.rows} rows`).padStart(14)}  ${e.done.ms} ms${how}`, {
         event: 'model_built',
         model: e.done.name,
         rows: e.done.rows,

@@ -44,14 +44,14 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('build models on DuckDB', () => {
-  it('builds a project in dependency order, reports progress and counts rows', async () => {
+  it('builds a project in dependency order, reports progress and counts the rows of tables (not views: counting one runs it)', async () => {
     const { models, ctx } = await setUp('basic');
     const events: BuildProgress[] = [];
     const built = await buildModels(warehouse, models, ctx, (e) => events.push(e));
     expect(built.map((b) => [b.name, b.rows])).toEqual([
       ['accounts', 2],
-      ['stg_events', 5],
-      ['stg_users', 3],
+      ['stg_events', -1],
+      ['stg_users', -1],
       ['user_features', 3],
       ['user_scores', 3],
     ]);
