@@ -61,12 +61,13 @@ class ProfiledDuckDB implements Warehouse {
     const { sql, values } = toStatement(query);
     const params = values.length ? values.map((v) => (v instanceof Date ? v.toISOString() : (v as DuckDBValue))) : undefined;
     await rm(this.profileFile, { force: true });
+    const started = performance.now();
     const reader = await this.connection.runAndReadAll(sql, params);
     // DDL without a query plan (CREATE SCHEMA, BEGIN) writes no profile: it scanned nothing.
     const text = await readFile(this.profileFile, 'utf8').catch(() => undefined);
     const scanned = text ? ((JSON.parse(text) as { cumulative_rows_scanned?: number }).cumulative_rows_scanned ?? 0) : 0;
     this.rowsScanned += scanned;
-    if (process.env.PQLSYNC_BENCH_TRACE) console.error(`    ${String(scanned).padStart(10)}  ${sql.replace(/\s+/g, ' ').slice(0, 110)}`);
+    if (process.env.PQLSYNC_BENCH_TRACE) console.error(`    ${String(scanned).padStart(10)} ${String(Math.round(performance.now() - started)).padStart(6)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 110)}`);
     return reader.getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : (v as Value)])));
   }
 

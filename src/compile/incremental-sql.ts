@@ -15,10 +15,12 @@ import type { Dialect, TableName } from '../../connectors/warehouse.ts';
 import type { IncrementalConfig } from '../project/model-file.ts';
 
 /** The tables an incremental model uses, next to the model's own. */
-export function incrementalTables(model: TableName): { kept: TableName; fresh: TableName; delta: TableName } {
+export function incrementalTables(model: TableName): Record<'kept' | 'fresh' | 'recent' | 'delta' | 'refill', TableName> {
   const named = (suffix: string): TableName => ({ ...model, name: `${model.name}__${suffix}` });
-  // fresh: the rows of the newly final events; delta: those merged with the kept rows they touch.
-  return { kept: named('kept'), fresh: named('fresh'), delta: named('delta') };
+  // Scratch tables of one build: fresh, the rows of the newly final events; recent, the rows of
+  // the events after the cutoff; delta, fresh merged with the kept rows it touches; refill, the
+  // model's new rows for every key fresh or recent touches.
+  return { kept: named('kept'), fresh: named('fresh'), recent: named('recent'), delta: named('delta'), refill: named('refill') };
 }
 
 /** The model's columns in the order its tables hold them: the key, then the merged columns. */
@@ -46,6 +48,16 @@ export function mergeSelect(dialect: Dialect, config: IncrementalConfig, inputs:
 export function foldSelect(dialect: Dialect, config: IncrementalConfig, kept: TableName, fresh: TableName): string {
   const touched = `select * from ${dialect.table(kept)} k where exists (select 1 from ${dialect.table(fresh)} f where ${keyMatch(dialect, config, 'f', 'k')})`;
   return mergeSelect(dialect, config, [touched, dialect.table(fresh)]);
+}
+
+/**
+ * The model's new rows for the keys `fresh` or `recent` touch: their kept rows (before the
+ * fold) merged with both. Every other key's row is unchanged.
+ */
+export function refillSelect(dialect: Dialect, config: IncrementalConfig, kept: TableName, fresh: TableName, recent: TableName): string {
+  const touches = (t: TableName, alias: string) => `exists (select 1 from ${dialect.table(t)} ${alias} where ${keyMatch(dialect, config, alias, 'k')})`;
+  const touched = `select * from ${dialect.table(kept)} k where ${touches(fresh, 'f')} or ${touches(recent, 'r')}`;
+  return mergeSelect(dialect, config, [touched, dialect.table(fresh), dialect.table(recent)]);
 }
 
 /** Deletes the rows of `target` whose key appears in `keys`. */

@@ -12,9 +12,9 @@
  * `as_of` is earlier than the last build's, or when a table is missing.
  */
 import { createHash } from 'node:crypto';
-import type { Warehouse } from '../../connectors/warehouse.ts';
+import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
 import { compileModelMapped, type CompileContext, type CompiledModel } from '../compile/compile-model.ts';
-import { deleteMatching, foldSelect, incrementalColumns, incrementalTables, insertSelect, mergeSelect } from '../compile/incremental-sql.ts';
+import { deleteMatching, foldSelect, incrementalColumns, incrementalTables, insertSelect, mergeSelect, refillSelect } from '../compile/incremental-sql.ts';
 import { ModelError } from '../errors.ts';
 import type { IncrementalConfig, Model } from '../project/model-file.ts';
 import type { ModelWatermarks } from '../state/model-watermarks.ts';
@@ -38,7 +38,7 @@ export async function buildIncremental(
   const config = model.header.incremental!;
   const { dialect } = warehouse;
   const table = { schema: ctx.modelsSchema, name: model.name };
-  const { kept, fresh: freshTable, delta } = incrementalTables(table);
+  const { kept, fresh, recent: recentTable, delta, refill } = incrementalTables(table);
   const checksum = modelChecksum(model, ctx, options.allModels);
   const asOf = new Date(ctx.asOf).toISOString();
   const cutoff = new Date(Date.parse(asOf) - config.lookback_days * 86_400_000).toISOString();
@@ -68,8 +68,11 @@ export async function buildIncremental(
             ? 'a table is missing'
             : undefined;
 
+  const recent = compileModelMapped(model, { ...ctx, timeRange: { after: cutoff, until: asOf } });
+  const columns = incrementalColumns(config).map(dialect.quote).join(', ');
+  const inTx: string[] = [];
+  const scratch: TableName[] = [];
   let folded: IncrementalOutcome['folded'];
-  let foldFromDelta = false;
   if (reason !== undefined) {
     // Forget the watermark first: a crash before the new one is written means a full rebuild again.
     if (last) await watermarks!.clear(warehouse, model.name);
@@ -77,36 +80,44 @@ export async function buildIncremental(
     await run(dialect.createTableAs(kept, all.sql, 'table'), all);
     await assertColumns(warehouse, model, config, kept);
     await run(dialect.createTableAs(table, `select * from ${dialect.table(kept)} where 1 = 0`, 'table'));
+    inTx.push(insertSelect(dialect, config, table, mergeSelect(dialect, config, [dialect.table(kept), recent.sql])));
     folded = { until: cutoff };
-  } else if (Date.parse(cutoff) > Date.parse(last!.foldedUntil)) {
-    const fresh = compileModelMapped(model, { ...ctx, timeRange: { after: last!.foldedUntil, until: cutoff } });
-    // The newly final events' rows, then those merged with the kept rows of the keys they touch.
-    await run(dialect.createTableAs(freshTable, fresh.sql, 'table'), fresh);
-    await run(dialect.createTableAs(delta, foldSelect(dialect, config, kept, freshTable), 'table'));
-    await run(`drop table if exists ${dialect.table(freshTable)}`);
-    foldFromDelta = true;
-    folded = { after: last!.foldedUntil, until: cutoff };
   } else {
-    folded = null;
+    // Only keys with an event after the last cutoff can change (events are appended, and a late
+    // one lands before the cutoff passes it): those in the newly final range, and those in the
+    // recent range. Everything is computed outside the transaction into scratch tables; the
+    // transaction only moves rows (BigQuery runs it as one script and cannot read inside it).
+    const after = last!.foldedUntil;
+    const freshSql = compileModelMapped(model, { ...ctx, timeRange: { after, until: cutoff } }); // empty when the cutoff did not move
+    await run(dialect.createTableAs(fresh, freshSql.sql, 'table'), freshSql);
+    await run(dialect.createTableAs(recentTable, recent.sql, 'table'), recent);
+    await run(dialect.createTableAs(delta, foldSelect(dialect, config, kept, fresh), 'table'));
+    await run(dialect.createTableAs(refill, refillSelect(dialect, config, kept, fresh, recentTable), 'table'));
+    scratch.push(fresh, recentTable, delta, refill);
+    inTx.push(
+      deleteMatching(dialect, config, kept, delta),
+      insertSelect(dialect, config, kept, `select ${columns} from ${dialect.table(delta)}`),
+      deleteMatching(dialect, config, table, refill),
+      insertSelect(dialect, config, table, `select ${columns} from ${dialect.table(refill)}`),
+    );
+    folded = Date.parse(cutoff) > Date.parse(after) ? { after, until: cutoff } : null;
   }
 
-  const recent = compileModelMapped(model, { ...ctx, timeRange: { after: cutoff, until: asOf } });
-  const refill = insertSelect(dialect, config, table, mergeSelect(dialect, config, [dialect.table(kept), recent.sql]));
+  let current = '';
   try {
     await warehouse.transaction(async (tx) => {
-      if (foldFromDelta) {
-        await tx.execute(deleteMatching(dialect, config, kept, delta));
-        await tx.execute(insertSelect(dialect, config, kept, `select ${incrementalColumns(config).map(dialect.quote).join(', ')} from ${dialect.table(delta)}`));
+      for (const statement of inTx) {
+        current = statement;
+        await tx.execute(statement);
       }
-      await tx.execute(`delete from ${dialect.table(table)} where true`);
-      await tx.execute(refill);
+      current = '';
       await watermarks?.write(tx, { model: model.name, checksum, asOf, foldedUntil: folded?.until ?? last!.foldedUntil });
     });
   } catch (error) {
     if (error instanceof ModelError) throw error;
-    throw options.onError(error, refill, recent.sql, recent.fileLine);
+    throw options.onError(error, current, recent.sql, recent.fileLine);
   }
-  if (foldFromDelta) await run(`drop table if exists ${dialect.table(delta)}`);
+  for (const t of scratch) await run(`drop table if exists ${dialect.table(t)}`);
   return reason !== undefined ? { mode: 'full', reason, folded } : { mode: 'incremental', folded };
 }
 

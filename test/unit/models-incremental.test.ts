@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { dialects } from '../../connectors/registry.ts';
 import { compileModel } from '../../src/compile/compile-model.ts';
-import { deleteMatching, foldSelect, incrementalTables, insertSelect, mergeSelect } from '../../src/compile/incremental-sql.ts';
+import { deleteMatching, foldSelect, incrementalTables, insertSelect, mergeSelect, refillSelect } from '../../src/compile/incremental-sql.ts';
 import { ModelError } from '../../src/errors.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
 import { expectGolden } from '../golden/golden.ts';
@@ -63,7 +63,7 @@ describe.each(['duckdb', 'postgres', 'bigquery', 'snowflake'] as const)('increme
   const model = parseModelFile(header + body, file);
   const config = model.header.incremental!;
   const table = { schema: 'pqlsync_models', name: 'event_totals' };
-  const { kept, fresh, delta } = incrementalTables(table);
+  const { kept, fresh, recent, delta, refill } = incrementalTables(table);
   const ctx = { dialect, modelsSchema: 'pqlsync_models', sources: { events: { schema: 'raw', name: 'events' } }, asOf: '2026-11-01T06:30:00.000Z' };
 
   it('matches its golden SQL: the time ranges, the fold, the delete and the refill', () => {
@@ -74,8 +74,13 @@ describe.each(['duckdb', 'postgres', 'bigquery', 'snowflake'] as const)('increme
       compileModel(model, { ...ctx, timeRange: { after: '2026-10-29T06:00:00.000Z', until: '2026-10-30T06:30:00.000Z' } }),
       '-- fold: kept rows of the touched keys merged with the fresh rows',
       dialect.createTableAs(delta, foldSelect(dialect, config, kept, fresh), 'table'),
+      '-- refill: the model rows of every key the fresh or recent rows touch',
+      dialect.createTableAs(refill, refillSelect(dialect, config, kept, fresh, recent), 'table'),
       '-- in the transaction',
       deleteMatching(dialect, config, kept, delta),
+      insertSelect(dialect, config, kept, `select * from ${dialect.table(delta)}`),
+      deleteMatching(dialect, config, table, refill),
+      '-- a full rebuild fills the model from the kept rows and the recent SELECT',
       insertSelect(dialect, config, table, mergeSelect(dialect, config, [dialect.table(kept), 'select 1 as recent'])),
     ].join(';\n\n');
     expectGolden(`${name}/incremental.sql`, sql);

@@ -31,9 +31,37 @@ select * from `pqlsync_models`.`event_totals__kept` k where exists (select 1 fro
 ) u
 group by u.`user_id`, u.`feature`;
 
+-- refill: the model rows of every key the fresh or recent rows touch;
+
+CREATE OR REPLACE TABLE `pqlsync_models`.`event_totals__refill` AS
+select
+  u.`user_id`,
+  u.`feature`,
+  sum(u.`events`) as `events`,
+  min(u.`first_at`) as `first_at`,
+  max(u.`last_at`) as `last_at`,
+  COALESCE(LOGICAL_OR(u.`converted`), FALSE) as `converted`
+from (
+  select `user_id`, `feature`, `events`, `first_at`, `last_at`, `converted` from (
+select * from `pqlsync_models`.`event_totals__kept` k where exists (select 1 from `pqlsync_models`.`event_totals__fresh` f where f.`user_id` is not distinct from k.`user_id` and f.`feature` is not distinct from k.`feature`) or exists (select 1 from `pqlsync_models`.`event_totals__recent` r where r.`user_id` is not distinct from k.`user_id` and r.`feature` is not distinct from k.`feature`)
+) r
+  union all
+  select `user_id`, `feature`, `events`, `first_at`, `last_at`, `converted` from `pqlsync_models`.`event_totals__fresh`
+  union all
+  select `user_id`, `feature`, `events`, `first_at`, `last_at`, `converted` from `pqlsync_models`.`event_totals__recent`
+) u
+group by u.`user_id`, u.`feature`;
+
 -- in the transaction;
 
 delete from `pqlsync_models`.`event_totals__kept` t where exists (select 1 from `pqlsync_models`.`event_totals__delta` s where s.`user_id` is not distinct from t.`user_id` and s.`feature` is not distinct from t.`feature`);
+
+insert into `pqlsync_models`.`event_totals__kept` (`user_id`, `feature`, `events`, `first_at`, `last_at`, `converted`)
+select * from `pqlsync_models`.`event_totals__delta`;
+
+delete from `pqlsync_models`.`event_totals` t where exists (select 1 from `pqlsync_models`.`event_totals__refill` s where s.`user_id` is not distinct from t.`user_id` and s.`feature` is not distinct from t.`feature`);
+
+-- a full rebuild fills the model from the kept rows and the recent SELECT;
 
 insert into `pqlsync_models`.`event_totals` (`user_id`, `feature`, `events`, `first_at`, `last_at`, `converted`)
 select

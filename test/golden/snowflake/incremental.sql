@@ -31,9 +31,37 @@ select * from "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" k where exists (select 1 fro
 ) u
 group by u."USER_ID", u."FEATURE";
 
+-- refill: the model rows of every key the fresh or recent rows touch;
+
+create or replace table "PQLSYNC_MODELS"."EVENT_TOTALS__REFILL" as
+select
+  u."USER_ID",
+  u."FEATURE",
+  sum(u."EVENTS") as "EVENTS",
+  min(u."FIRST_AT") as "FIRST_AT",
+  max(u."LAST_AT") as "LAST_AT",
+  coalesce(boolor_agg(u."CONVERTED"), false) as "CONVERTED"
+from (
+  select "USER_ID", "FEATURE", "EVENTS", "FIRST_AT", "LAST_AT", "CONVERTED" from (
+select * from "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" k where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__FRESH" f where f."USER_ID" is not distinct from k."USER_ID" and f."FEATURE" is not distinct from k."FEATURE") or exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__RECENT" r where r."USER_ID" is not distinct from k."USER_ID" and r."FEATURE" is not distinct from k."FEATURE")
+) r
+  union all
+  select "USER_ID", "FEATURE", "EVENTS", "FIRST_AT", "LAST_AT", "CONVERTED" from "PQLSYNC_MODELS"."EVENT_TOTALS__FRESH"
+  union all
+  select "USER_ID", "FEATURE", "EVENTS", "FIRST_AT", "LAST_AT", "CONVERTED" from "PQLSYNC_MODELS"."EVENT_TOTALS__RECENT"
+) u
+group by u."USER_ID", u."FEATURE";
+
 -- in the transaction;
 
 delete from "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" t where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__DELTA" s where s."USER_ID" is not distinct from t."USER_ID" and s."FEATURE" is not distinct from t."FEATURE");
+
+insert into "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" ("USER_ID", "FEATURE", "EVENTS", "FIRST_AT", "LAST_AT", "CONVERTED")
+select * from "PQLSYNC_MODELS"."EVENT_TOTALS__DELTA";
+
+delete from "PQLSYNC_MODELS"."EVENT_TOTALS" t where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__REFILL" s where s."USER_ID" is not distinct from t."USER_ID" and s."FEATURE" is not distinct from t."FEATURE");
+
+-- a full rebuild fills the model from the kept rows and the recent SELECT;
 
 insert into "PQLSYNC_MODELS"."EVENT_TOTALS" ("USER_ID", "FEATURE", "EVENTS", "FIRST_AT", "LAST_AT", "CONVERTED")
 select
