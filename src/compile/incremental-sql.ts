@@ -30,7 +30,7 @@ export function incrementalColumns(config: IncrementalConfig): string[] {
 
 /**
  * One row per key: the rows of `inputs` (SELECTs or table names with the model's columns)
- * merged by the merge rules. Keys compare NULL-safely (a NULL feature is a key value too).
+ * merged by the merge rules (grouping puts NULL keys together: a NULL feature is a key value too).
  */
 export function mergeSelect(dialect: Dialect, config: IncrementalConfig, inputs: string[]): string {
   const q = dialect.quote;
@@ -71,8 +71,20 @@ export function insertSelect(dialect: Dialect, config: IncrementalConfig, target
   return `insert into ${dialect.table(target)} (${incrementalColumns(config).map(dialect.quote).join(', ')})\n${select}`;
 }
 
+/**
+ * Key equality where NULL equals NULL. Not `is not distinct from`: PostgreSQL cannot hash-join
+ * on it and falls back to a nested loop (kept rows × touched rows). Two plain equalities can be
+ * hashed: the values as text (NULL as ''), and whether each is NULL (so NULL and '' differ;
+ * matching too many keys would only recompute more rows, matching too few would lose some).
+ */
 function keyMatch(dialect: Dialect, config: IncrementalConfig, left: string, right: string): string {
-  return config.key.map((k) => `${left}.${dialect.quote(k)} is not distinct from ${right}.${dialect.quote(k)}`).join(' and ');
+  const text = (e: string) => `coalesce(${dialect.macros.to_string(e)}, '')`;
+  return config.key
+    .map((k) => {
+      const [l, r] = [`${left}.${dialect.quote(k)}`, `${right}.${dialect.quote(k)}`];
+      return `${text(l)} = ${text(r)} and (${l} is null) = (${r} is null)`;
+    })
+    .join(' and ');
 }
 
 function aggregate(dialect: Dialect, rule: IncrementalConfig['merge'][string], expr: string): string {

@@ -125,7 +125,8 @@ describe.each(engines)('incremental models equal a full rebuild on $name', (engi
       user[1],
       // Mixed case and blanks: stg_events normalises them.
       name === 'login' && random() < 0.1 ? ' Login ' : name,
-      name === 'feature_used' ? pick(CORE_FEATURES) : name === 'integration_connected' && random() < 0.5 ? null : name === 'integration_connected' ? pick(['slack', 'jira']) : null,
+      // NULL and ' ' (blank after trimming) are different keys of user_event_totals.
+      name === 'feature_used' ? pick(CORE_FEATURES) : name === 'integration_connected' ? pick([null, null, 'slack', 'jira', ' ']) : null,
       new Date(at),
     ];
     const modes: string[] = [];
@@ -166,6 +167,10 @@ describe.each(engines)('incremental models equal a full rebuild on $name', (engi
         // Events after the as_of (clock skew, or a backfilled future) are ignored until their time comes.
         rows.push(event(pick(users), asOf + 2 * HOUR, 'paywall_hit'));
       }
+      // One user's integration without a name (NULL), then one named blank (''): two keys, and
+      // the older one is no longer touched when the newer one lands (run 9 jumps 9 days).
+      if (run === 2 || run === 12) rows.push(event(users[0], asOf - HOUR, 'integration_connected').map((v, i) => (i === 4 ? ' ' : v)));
+      if (run === 10) rows.push(event(users[0], asOf - HOUR, 'integration_connected').map((v, i) => (i === 4 ? null : v)));
       if (rows.length > 0) await warehouse.insertRows({ schema: raw, name: 'events' }, ['event_id', 'user_id', 'account_id', 'event_name', 'feature', 'occurred_at'], rows);
 
       const iso = new Date(asOf).toISOString();

@@ -24,7 +24,7 @@ select
   coalesce(boolor_agg(u."CONVERTED"), false) as "CONVERTED"
 from (
   select "USER_ID", "FEATURE", "EVENTS", "FIRST_AT", "LAST_AT", "CONVERTED" from (
-select * from "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" k where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__FRESH" f where f."USER_ID" is not distinct from k."USER_ID" and f."FEATURE" is not distinct from k."FEATURE")
+select * from "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" k where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__FRESH" f where coalesce(cast(f."USER_ID" as varchar), '') = coalesce(cast(k."USER_ID" as varchar), '') and (f."USER_ID" is null) = (k."USER_ID" is null) and coalesce(cast(f."FEATURE" as varchar), '') = coalesce(cast(k."FEATURE" as varchar), '') and (f."FEATURE" is null) = (k."FEATURE" is null))
 ) r
   union all
   select "USER_ID", "FEATURE", "EVENTS", "FIRST_AT", "LAST_AT", "CONVERTED" from "PQLSYNC_MODELS"."EVENT_TOTALS__FRESH"
@@ -43,7 +43,7 @@ select
   coalesce(boolor_agg(u."CONVERTED"), false) as "CONVERTED"
 from (
   select "USER_ID", "FEATURE", "EVENTS", "FIRST_AT", "LAST_AT", "CONVERTED" from (
-select * from "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" k where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__FRESH" f where f."USER_ID" is not distinct from k."USER_ID" and f."FEATURE" is not distinct from k."FEATURE") or exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__RECENT" r where r."USER_ID" is not distinct from k."USER_ID" and r."FEATURE" is not distinct from k."FEATURE")
+select * from "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" k where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__FRESH" f where coalesce(cast(f."USER_ID" as varchar), '') = coalesce(cast(k."USER_ID" as varchar), '') and (f."USER_ID" is null) = (k."USER_ID" is null) and coalesce(cast(f."FEATURE" as varchar), '') = coalesce(cast(k."FEATURE" as varchar), '') and (f."FEATURE" is null) = (k."FEATURE" is null)) or exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__RECENT" r where coalesce(cast(r."USER_ID" as varchar), '') = coalesce(cast(k."USER_ID" as varchar), '') and (r."USER_ID" is null) = (k."USER_ID" is null) and coalesce(cast(r."FEATURE" as varchar), '') = coalesce(cast(k."FEATURE" as varchar), '') and (r."FEATURE" is null) = (k."FEATURE" is null))
 ) r
   union all
   select "USER_ID", "FEATURE", "EVENTS", "FIRST_AT", "LAST_AT", "CONVERTED" from "PQLSYNC_MODELS"."EVENT_TOTALS__FRESH"
@@ -54,12 +54,12 @@ group by u."USER_ID", u."FEATURE";
 
 -- in the transaction;
 
-delete from "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" t where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__DELTA" s where s."USER_ID" is not distinct from t."USER_ID" and s."FEATURE" is not distinct from t."FEATURE");
+delete from "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" t where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__DELTA" s where coalesce(cast(s."USER_ID" as varchar), '') = coalesce(cast(t."USER_ID" as varchar), '') and (s."USER_ID" is null) = (t."USER_ID" is null) and coalesce(cast(s."FEATURE" as varchar), '') = coalesce(cast(t."FEATURE" as varchar), '') and (s."FEATURE" is null) = (t."FEATURE" is null));
 
 insert into "PQLSYNC_MODELS"."EVENT_TOTALS__KEPT" ("USER_ID", "FEATURE", "EVENTS", "FIRST_AT", "LAST_AT", "CONVERTED")
 select * from "PQLSYNC_MODELS"."EVENT_TOTALS__DELTA";
 
-delete from "PQLSYNC_MODELS"."EVENT_TOTALS" t where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__REFILL" s where s."USER_ID" is not distinct from t."USER_ID" and s."FEATURE" is not distinct from t."FEATURE");
+delete from "PQLSYNC_MODELS"."EVENT_TOTALS" t where exists (select 1 from "PQLSYNC_MODELS"."EVENT_TOTALS__REFILL" s where coalesce(cast(s."USER_ID" as varchar), '') = coalesce(cast(t."USER_ID" as varchar), '') and (s."USER_ID" is null) = (t."USER_ID" is null) and coalesce(cast(s."FEATURE" as varchar), '') = coalesce(cast(t."FEATURE" as varchar), '') and (s."FEATURE" is null) = (t."FEATURE" is null));
 
 -- a full rebuild fills the model from the kept rows and the recent SELECT;
 
