@@ -100,6 +100,11 @@ export interface Dialect {
   createSchema(schema: string): string;
   /** Replaces a table (or view) with the result of `select`. */
   createTableAs(name: TableName, select: string, materialized: 'table' | 'view'): string;
+  /**
+   * `left` equals `right`, NULL equal to NULL, in a form the engine can hash-join on (incremental
+   * models match keys with it, over tables of millions of rows).
+   */
+  nullSafeEquals(left: string, right: string): string;
   macros: Macros;
 }
 

@@ -1,6 +1,7 @@
 import type { Dialect, TableName } from '../warehouse.ts';
 import { isoToSql } from '../duckdb/duckdb.dialect.ts';
 import { backslashLiteral, hashInput } from '../../src/compile/hash-input.ts';
+import { nullSafeEqualsAsText } from '../../src/compile/null-safe-equals.ts';
 
 /**
  * BigQuery (GoogleSQL). Names are `dataset`.`table`, or `project`.`dataset`.`table` when the
@@ -25,6 +26,7 @@ export function createBigQueryDialect(options: { datasetProject?: string } = {})
     // Without a zone, a TIMESTAMP literal is UTC.
     timestampLiteral: (iso) => `TIMESTAMP '${isoToSql(iso)}'`,
     createSchema: (schema) => `CREATE SCHEMA IF NOT EXISTS ${schemaName(schema)}`,
+    nullSafeEquals: nullSafeEqualsAsText(toString),
     createTableAs: (name, select, materialized) =>
       `CREATE OR REPLACE ${materialized === 'view' ? 'VIEW' : 'TABLE'} ${table(name)} AS\n${select}`,
     macros: {

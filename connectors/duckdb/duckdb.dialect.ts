@@ -12,6 +12,8 @@ export const duckdbDialect: Dialect = {
   types: { string: 'varchar', float: 'double', integer: 'bigint', boolean: 'boolean', timestamp: 'timestamp' },
   timestampLiteral: (iso) => `timestamp '${isoToSql(iso)}'`,
   createSchema: (schema) => `create schema if not exists ${quote(schema)}`,
+  // DuckDB hash-joins IS NOT DISTINCT FROM.
+  nullSafeEquals: (left, right) => `${left} is not distinct from ${right}`,
   createTableAs: (name, select, materialized) =>
     `create or replace ${materialized === 'view' ? 'view' : 'table'} ${table(name)} as\n${select}`,
   macros: {

@@ -1,5 +1,6 @@
 import type { Dialect, TableName } from '../warehouse.ts';
 import { hashInput } from '../../src/compile/hash-input.ts';
+import { nullSafeEqualsAsText } from '../../src/compile/null-safe-equals.ts';
 import { isoToSql } from '../duckdb/duckdb.dialect.ts';
 
 /**
@@ -20,6 +21,7 @@ export const postgresDialect: Dialect = {
   types: { string: 'text', float: 'double precision', integer: 'bigint', boolean: 'boolean', timestamp: 'timestamp' },
   timestampLiteral: (iso) => `timestamp '${isoToSql(iso)}'`,
   createSchema: (schema) => `create schema if not exists ${quote(schema)}`,
+  nullSafeEquals: nullSafeEqualsAsText(toString),
   // No CREATE OR REPLACE TABLE, and CREATE OR REPLACE VIEW fails when the columns change:
   // drop first (cascade: views built on it are rebuilt after it, in build order), in one
   // multi-statement string, which PostgreSQL runs as one implicit transaction.

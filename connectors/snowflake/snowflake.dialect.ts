@@ -1,6 +1,7 @@
 import type { Dialect, TableName } from '../warehouse.ts';
 import { isoToSql } from '../duckdb/duckdb.dialect.ts';
 import { backslashLiteral, hashInput } from '../../src/compile/hash-input.ts';
+import { nullSafeEqualsAsText } from '../../src/compile/null-safe-equals.ts';
 
 /**
  * Snowflake. Unquoted identifiers fold to UPPER case, and source tables are usually written
@@ -23,6 +24,7 @@ export const snowflakeDialect: Dialect = {
   types: { string: 'varchar', float: 'double', integer: 'number(38,0)', boolean: 'boolean', timestamp: 'timestamp_ntz' },
   timestampLiteral: timestamp,
   createSchema: (schema) => `create schema if not exists ${quote(schema)}`,
+  nullSafeEquals: nullSafeEqualsAsText(toString),
   createTableAs: (name, select, materialized) =>
     `create or replace ${materialized === 'view' ? 'view' : 'table'} ${table(name)} as\n${select}`,
   macros: {

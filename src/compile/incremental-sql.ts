@@ -71,20 +71,9 @@ export function insertSelect(dialect: Dialect, config: IncrementalConfig, target
   return `insert into ${dialect.table(target)} (${incrementalColumns(config).map(dialect.quote).join(', ')})\n${select}`;
 }
 
-/**
- * Key equality where NULL equals NULL. Not `is not distinct from`: PostgreSQL cannot hash-join
- * on it and falls back to a nested loop (kept rows × touched rows). Two plain equalities can be
- * hashed: the values as text (NULL as ''), and whether each is NULL (so NULL and '' differ;
- * matching too many keys would only recompute more rows, matching too few would lose some).
- */
+/** Key equality where NULL equals NULL (a NULL feature is a key value), hash-joinable per dialect. */
 function keyMatch(dialect: Dialect, config: IncrementalConfig, left: string, right: string): string {
-  const text = (e: string) => `coalesce(${dialect.macros.to_string(e)}, '')`;
-  return config.key
-    .map((k) => {
-      const [l, r] = [`${left}.${dialect.quote(k)}`, `${right}.${dialect.quote(k)}`];
-      return `${text(l)} = ${text(r)} and (${l} is null) = (${r} is null)`;
-    })
-    .join(' and ');
+  return config.key.map((k) => dialect.nullSafeEquals(`${left}.${dialect.quote(k)}`, `${right}.${dialect.quote(k)}`)).join(' and ');
 }
 
 function aggregate(dialect: Dialect, rule: IncrementalConfig['merge'][string], expr: string): string {

@@ -24,7 +24,7 @@ select
   coalesce(bool_or(u."converted"), false) as "converted"
 from (
   select "user_id", "feature", "events", "first_at", "last_at", "converted" from (
-select * from "pqlsync_models"."event_totals__kept" k where exists (select 1 from "pqlsync_models"."event_totals__fresh" f where coalesce(cast(f."user_id" as varchar), '') = coalesce(cast(k."user_id" as varchar), '') and (f."user_id" is null) = (k."user_id" is null) and coalesce(cast(f."feature" as varchar), '') = coalesce(cast(k."feature" as varchar), '') and (f."feature" is null) = (k."feature" is null))
+select * from "pqlsync_models"."event_totals__kept" k where exists (select 1 from "pqlsync_models"."event_totals__fresh" f where f."user_id" is not distinct from k."user_id" and f."feature" is not distinct from k."feature")
 ) r
   union all
   select "user_id", "feature", "events", "first_at", "last_at", "converted" from "pqlsync_models"."event_totals__fresh"
@@ -43,7 +43,7 @@ select
   coalesce(bool_or(u."converted"), false) as "converted"
 from (
   select "user_id", "feature", "events", "first_at", "last_at", "converted" from (
-select * from "pqlsync_models"."event_totals__kept" k where exists (select 1 from "pqlsync_models"."event_totals__fresh" f where coalesce(cast(f."user_id" as varchar), '') = coalesce(cast(k."user_id" as varchar), '') and (f."user_id" is null) = (k."user_id" is null) and coalesce(cast(f."feature" as varchar), '') = coalesce(cast(k."feature" as varchar), '') and (f."feature" is null) = (k."feature" is null)) or exists (select 1 from "pqlsync_models"."event_totals__recent" r where coalesce(cast(r."user_id" as varchar), '') = coalesce(cast(k."user_id" as varchar), '') and (r."user_id" is null) = (k."user_id" is null) and coalesce(cast(r."feature" as varchar), '') = coalesce(cast(k."feature" as varchar), '') and (r."feature" is null) = (k."feature" is null))
+select * from "pqlsync_models"."event_totals__kept" k where exists (select 1 from "pqlsync_models"."event_totals__fresh" f where f."user_id" is not distinct from k."user_id" and f."feature" is not distinct from k."feature") or exists (select 1 from "pqlsync_models"."event_totals__recent" r where r."user_id" is not distinct from k."user_id" and r."feature" is not distinct from k."feature")
 ) r
   union all
   select "user_id", "feature", "events", "first_at", "last_at", "converted" from "pqlsync_models"."event_totals__fresh"
@@ -54,12 +54,12 @@ group by u."user_id", u."feature";
 
 -- in the transaction;
 
-delete from "pqlsync_models"."event_totals__kept" t where exists (select 1 from "pqlsync_models"."event_totals__delta" s where coalesce(cast(s."user_id" as varchar), '') = coalesce(cast(t."user_id" as varchar), '') and (s."user_id" is null) = (t."user_id" is null) and coalesce(cast(s."feature" as varchar), '') = coalesce(cast(t."feature" as varchar), '') and (s."feature" is null) = (t."feature" is null));
+delete from "pqlsync_models"."event_totals__kept" t where exists (select 1 from "pqlsync_models"."event_totals__delta" s where s."user_id" is not distinct from t."user_id" and s."feature" is not distinct from t."feature");
 
 insert into "pqlsync_models"."event_totals__kept" ("user_id", "feature", "events", "first_at", "last_at", "converted")
 select * from "pqlsync_models"."event_totals__delta";
 
-delete from "pqlsync_models"."event_totals" t where exists (select 1 from "pqlsync_models"."event_totals__refill" s where coalesce(cast(s."user_id" as varchar), '') = coalesce(cast(t."user_id" as varchar), '') and (s."user_id" is null) = (t."user_id" is null) and coalesce(cast(s."feature" as varchar), '') = coalesce(cast(t."feature" as varchar), '') and (s."feature" is null) = (t."feature" is null));
+delete from "pqlsync_models"."event_totals" t where exists (select 1 from "pqlsync_models"."event_totals__refill" s where s."user_id" is not distinct from t."user_id" and s."feature" is not distinct from t."feature");
 
 -- a full rebuild fills the model from the kept rows and the recent SELECT;
 
