@@ -193,7 +193,7 @@ export async function runIncrementalBench(argv: string[]): Promise<void> {
       await seed.close();
 
       const w = await ProfiledDuckDB.open(file, path.join(dir, 'profile.json'));
-      const watermarks = new ModelWatermarks(w, 'bench_state');
+      const watermarks = new ModelWatermarks(w, 'bench_state', 'inc');
       const ctx = (schema: string, at: number) => ({ dialect: w.dialect, modelsSchema: schema, sources: project.sources, asOf: new Date(at).toISOString() });
       await buildModels(w, models, ctx('inc', END), undefined, { watermarks, allModels: all });
       const runs: { incremental: Measure; full: Measure }[] = [];

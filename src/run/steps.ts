@@ -10,6 +10,7 @@ import { waitForLock, type Session } from './session.ts';
 import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
+import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
 /** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
@@ -36,9 +37,18 @@ export async function loadSelectedModels(session: Session, select: string[] = []
  * their watermarks live in the state schema.
  */
 export async function buildStep(session: Session, select: string[] = [], options: { fullRefresh?: boolean } = {}): Promise<BuiltModel[]> {
+  const release = await holdLock(session, `${BUILD_LOCK_PREFIX}${session.project.config.schema}`, 10 * 60_000);
+  try {
+    return await buildUnderLock(session, select, options);
+  } finally {
+    await release();
+  }
+}
+
+async function buildUnderLock(session: Session, select: string[], options: { fullRefresh?: boolean }): Promise<BuiltModel[]> {
   const allModels = await loadSelectedModels(session);
   const models = select.length > 0 ? selectModels(allModels, select) : allModels;
-  const watermarks = new ModelWatermarks(session.warehouse, session.project.config.state_schema);
+  const watermarks = new ModelWatermarks(session.warehouse, session.project.config.state_schema, session.project.config.schema);
   const built = await buildModels(session.warehouse, models, compileContext(session), (e) => {
     if (e.done) {
       const inc = e.done.incremental;
@@ -154,11 +164,7 @@ export async function syncStep(
   for (const sync of orderSyncs(syncs)) {
     const started = new Date();
     const requestsBefore = destination.stats.requests;
-    await waitForLock(session.lockWaitMs, session.log, () => session.state.acquireLock(sync.name, session.runId, ttl));
-    const heartbeat = setInterval(() => {
-      session.state.renewLock(sync.name, session.runId, ttl).catch(() => undefined);
-    }, Math.max(1000, ttl / 3));
-    heartbeat.unref();
+    const release = await holdLock(session, sync.name, ttl);
     for (const runId of await session.state.abandonDeadRuns(sync.name, session.runId)) {
       await dropDeadRunPairs(syncContext(session), sync, runId);
       session.log.warn(`  ${sync.name}: run ${runId} ended without finishing (killed?); its leftovers are cleaned up, and what it did not commit is sent again now`, {
@@ -212,9 +218,24 @@ export async function syncStep(
         .catch(() => undefined);
       throw error;
     } finally {
-      clearInterval(heartbeat);
-      await session.state.releaseLock(sync.name, session.runId).catch(() => undefined);
+      await release();
     }
   }
   return results;
+}
+
+/**
+ * Takes a lock kept in the warehouse (queueing up to --wait for it), renews it while held,
+ * and answers the function that releases it.
+ */
+async function holdLock(session: Session, name: string, ttlMs: number): Promise<() => Promise<void>> {
+  await waitForLock(session.lockWaitMs, session.log, () => session.state.acquireLock(name, session.runId, ttlMs));
+  const heartbeat = setInterval(() => {
+    session.state.renewLock(name, session.runId, ttlMs).catch(() => undefined);
+  }, Math.max(1000, ttlMs / 3));
+  heartbeat.unref();
+  return async () => {
+    clearInterval(heartbeat);
+    await session.state.releaseLock(name, session.runId).catch(() => undefined);
+  };
 }

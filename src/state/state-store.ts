@@ -249,7 +249,7 @@ export class StateStore {
       await this.releaseLock(syncName, runId);
       const h = others[0];
       throw new LockHeldError(
-        `Sync '${syncName}' is locked by run ${h.run_id} (host ${h.host}, pid ${h.pid}, since ${toIso(h.acquired_at)}). ` +
+        `${syncName.startsWith(BUILD_LOCK_PREFIX) ? `The build of schema '${syncName.slice(BUILD_LOCK_PREFIX.length)}'` : `Sync '${syncName}'`} is locked by run ${h.run_id} (host ${h.host}, pid ${h.pid}, since ${toIso(h.acquired_at)}). ` +
           `Skip this run, run again when that one has finished, or pass --wait <seconds> to queue behind it (a lock left by a dead process on this host, or past its expiry, is taken over).`,
       );
     }
@@ -280,6 +280,12 @@ export class StateStore {
     return { schema: this.schema, name: runTableName('outcomes', syncName, runId) };
   }
 }
+
+/**
+ * The lock a build takes on its models schema (incremental models read and move their
+ * watermarks, so two builds of one schema must not interleave), kept beside the syncs' locks.
+ */
+export const BUILD_LOCK_PREFIX = 'build:';
 
 /** The kinds of table private to one run of a sync: its diff (changes, removed) and its checkpoint staging. */
 export const RUN_TABLE_KINDS = ['changes', 'removed', 'outcomes'] as const;

@@ -31,7 +31,7 @@ afterAll(async () => {
 async function failure(body: string): Promise<ModelError> {
   const model = parseModelFile(header + body, file);
   const ctx = { dialect: warehouse.dialect, modelsSchema: 'm', sources: { events: { schema: 'raw', name: 'events' } }, asOf: '2026-11-01T00:00:00Z' };
-  const error = await buildModels(warehouse, [model], ctx, undefined, { watermarks: new ModelWatermarks(warehouse, 'state') }).then(
+  const error = await buildModels(warehouse, [model], ctx, undefined, { watermarks: new ModelWatermarks(warehouse, 'state', 'm') }).then(
     () => undefined,
     (e: unknown) => e,
   );

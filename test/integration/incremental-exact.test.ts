@@ -115,7 +115,7 @@ describe.each(engines)('incremental models equal a full rebuild on $name', (engi
     const [{ latest }] = await warehouse.query(`select max(occurred_at) as latest from ${warehouse.dialect.table({ schema: raw, name: 'events' })}`);
     const users = (await warehouse.query(`select user_id, account_id from ${warehouse.dialect.table({ schema: raw, name: 'users' })} order by user_id`)).map((r) => [String(r.user_id), r.account_id] as const);
     const names = ['login', 'login', 'login', 'feature_used', 'feature_used', 'teammate_invited', 'integration_connected', 'paywall_hit', 'usage_limit_hit', 'premium_feature_attempted', 'enterprise_feature_attempted', 'billing_page_viewed', 'activation_reached', 'onboarding_completed'];
-    const watermarks = new ModelWatermarks(warehouse, stateSchema);
+    const watermarks = new ModelWatermarks(warehouse, stateSchema, incSchema);
     let asOf = Date.parse(String((latest as Date).toISOString())) + 7 * HOUR + 13 * 60_000 + 17_000;
     let active = users.filter(() => random() < 0.6);
     let seq = 0;
@@ -192,7 +192,7 @@ describe.each(engines)('incremental models equal a full rebuild on $name', (engi
   }, 300_000);
 
   it('rebuilds in full when as_of goes back, when asked to, and when the model changes', async () => {
-    const watermarks = new ModelWatermarks(warehouse, stateSchema);
+    const watermarks = new ModelWatermarks(warehouse, stateSchema, incSchema);
     const mark = await watermarks.read('user_event_totals');
     expect(mark).toBeDefined();
     const target = models.filter((m) => m.name === 'stg_events' || m.name === 'user_event_totals');
@@ -211,5 +211,20 @@ describe.each(engines)('incremental models equal a full rebuild on $name', (engi
     const changed = models.map((m) => (m.name === 'stg_events' ? { ...m, body: m.body.replace('and user_id is not null', 'and user_id is not null and event_id is not null') } : m));
     const changedTarget = changed.filter((m) => m.name === 'stg_events' || m.name === 'user_event_totals');
     expect(modeOf(await buildModels(warehouse, changedTarget, ctx(mark!.asOf), undefined, { watermarks, allModels: changed }))).toMatchObject({ mode: 'full', reason: 'model changed' });
+  }, 120_000);
+
+  it("a build into another models schema (a pull request's) keeps its own marks and never moves production's", async () => {
+    const production = new ModelWatermarks(warehouse, stateSchema, incSchema);
+    const before = await production.read('user_event_totals');
+    const prSchema = testSchema('pqlsync_inc_pr');
+    const pullRequest = new ModelWatermarks(warehouse, stateSchema, prSchema);
+    const target = models.filter((m) => m.name === 'stg_events' || m.name === 'user_event_totals');
+    const later = new Date(Date.parse(before!.asOf) + 3 * DAY).toISOString();
+    const ctx: CompileContext = { dialect: warehouse.dialect, modelsSchema: prSchema, sources, asOf: later };
+    const built = await buildModels(warehouse, target, ctx, undefined, { watermarks: pullRequest, allModels: models });
+    expect(built.find((b) => b.name === 'user_event_totals')!.incremental).toMatchObject({ mode: 'full' });
+    expect((await pullRequest.read('user_event_totals'))?.asOf).toBe(later);
+    expect(await production.read('user_event_totals')).toEqual(before);
+    if (warehouse.dialect.name === 'postgres') await warehouse.execute(`drop schema if exists "${prSchema}" cascade`);
   }, 120_000);
 });
