@@ -19,7 +19,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const cli = yargs(argv)
     .scriptName('pqlsync')
     .usage('$0 <command> [options]\n\nPQL scores from your warehouse to HubSpot: build models, diff, send only what changed.')
-    .option('config', { type: 'string', default: 'pqlsync.yml', describe: 'Path to pqlsync.yml', global: true })
+    .option('config', { type: 'string', describe: 'Path to pqlsync.yml (default: ./pqlsync.yml)', global: true })
     .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines on stdout (for Airflow, Actions, log shippers)', global: true })
     .option('wait', { type: 'number', default: 0, describe: 'When another run holds the lock, wait up to this many seconds for it instead of exiting 8', global: true })
     .option('as-of', { type: 'string', describe: "Pin the models' notion of now (ISO timestamp); default: the current time", global: true })

@@ -5,7 +5,8 @@ import { createLogger, redact, secretsFrom, type Logger } from '../util/logger.t
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 
 export interface GlobalArgs {
-  config: string;
+  /** Path to pqlsync.yml; unset: ./pqlsync.yml (and, for `demo`, the demo project that ships with pqlsync). */
+  config?: string;
   json: boolean;
   asOf?: string;
   /** Seconds to wait for another run's lock (0: exit 8 at once). */

@@ -3,16 +3,20 @@ import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
 import { openDestination } from '../../connectors/registry.ts';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
-import { loadProject } from '../config/load-project.ts';
+import { loadProject, type Project } from '../config/load-project.ts';
 import { appendDemoDay, DEMO_AS_OF, generateDemoData } from '../demo/generate-demo-data.ts';
 import { closeSession, openSession, type Session } from '../run/session.ts';
 import { buildStep, testStep } from '../run/steps.ts';
 import type { Logger } from '../util/logger.ts';
+import { shippedDemoConfig } from '../util/package-root.ts';
 import { deliver } from './deliver.ts';
 import { reportBuild } from './report.ts';
 
 export interface DemoOptions {
-  config: string;
+  /** A DuckDB project of your own; by default the demo project that ships with pqlsync. */
+  config?: string;
+  /** Where the shipped demo keeps its DuckDB file (`.pqlsync/demo.duckdb` under it); default: the current folder. */
+  cwd?: string;
   users: number;
   seed: number;
   /** Requests per 10 s of the sandbox portal (100 Free/Starter, 190 Professional). */
@@ -31,7 +35,7 @@ const DAY_MS = 86_400_000;
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { log } = options;
-  const project = await loadProject(options.config);
+  const project = options.config ? await loadProject(options.config) : await loadShippedDemo(options.cwd ?? process.cwd());
   const warehouseConfig = project.config.warehouse;
   if (warehouseConfig.type !== 'duckdb') throw new Error('The demo runs on the embedded DuckDB warehouse of pqlsync.yml');
   const dbFile = path.resolve(project.root, warehouseConfig.path);
@@ -63,8 +67,20 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
+/**
+ * The demo project that ships with pqlsync (its pqlsync.yml and models/, read where pqlsync is
+ * installed), with its DuckDB file moved to the current folder: an installed package may be
+ * read-only, and `pqlsync demo` works in an empty folder.
+ */
+async function loadShippedDemo(cwd: string): Promise<Project> {
+  const project = await loadProject(shippedDemoConfig());
+  const warehouse = project.config.warehouse;
+  if (warehouse.type === 'duckdb' && warehouse.path !== ':memory:') warehouse.path = path.resolve(cwd, warehouse.path);
+  return project;
+}
+
 async function runOnce(
-  project: Awaited<ReturnType<typeof loadProject>>,
+  project: Project,
   env: NodeJS.ProcessEnv,
   options: DemoOptions,
   sandbox: Sandbox,

@@ -1,0 +1,125 @@
+/**
+ * pqlsync as a library: run a sync from your own code (an orchestrator task, a script, a test).
+ *
+ * ```ts
+ * import { run } from 'pqlsync';
+ * const result = await run({ config: 'pqlsync.yml' }); // build, test, then sync, as `pqlsync run` does
+ * for (const s of result.syncs) console.log(s.plan.sync, s.sent, s.failed);
+ * ```
+ *
+ * Errors are `PqlsyncError`s (ConfigError, ModelError, WarehouseError, DestinationError, AuthError,
+ * LockHeldError, GuardrailError); `exitCodeFor(error)` maps one to the CLI's exit code. Rows HubSpot
+ * rejected are not an error: they are counted in each sync's `failed` and retried next run.
+ * Secrets come from `env` (default: process.env): HUBSPOT_ACCESS_TOKEN and the warehouse's own.
+ */
+import { loadProject, type Project } from './config/load-project.ts';
+import type { SyncConfig } from './config/schema.ts';
+import { resolveSelection } from './run/select-syncs.ts';
+import { closeSession, openSession, type Session } from './run/session.ts';
+import { buildStep, planStep, syncStep, testStep, type SyncStepResult } from './run/steps.ts';
+import type { BuiltModel } from './run/build-models.ts';
+import type { ModelTestResult } from './run/test-models.ts';
+import type { SyncPlan } from './run/sync.ts';
+import { createLogger, secretsFrom, type Logger } from './util/logger.ts';
+import { openDestination } from '../connectors/registry.ts';
+
+export interface RunOptions {
+  /** Path to pqlsync.yml (default: ./pqlsync.yml), or a project already loaded with `loadProject`. */
+  config?: string | Project;
+  /** Models to build and test, dbt-style: 'name', '+name', 'name+' (default: all). */
+  select?: string[];
+  /** Syncs to run (default: all, or those of the selected models). */
+  syncs?: string[];
+  /** Build and test, then plan: send nothing (`result.plans` says what would be sent). */
+  dryRun?: boolean;
+  /** Send even when the guardrails trip. */
+  force?: boolean;
+  /** The models' "now" (ISO timestamp); default: the current time. */
+  asOf?: string;
+  /** Where secrets and settings are read from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Aborting finishes the batch under way, checkpoints and stops. */
+  signal?: AbortSignal;
+  /** Where progress goes (default: nothing is printed). `createLogger` makes one that prints. */
+  log?: Logger;
+  /** Seconds to wait for another run's lock (default 0: LockHeldError at once). */
+  waitSeconds?: number;
+}
+
+export interface RunResult {
+  runId: string;
+  asOf: string;
+  built: BuiltModel[];
+  tests: ModelTestResult[];
+  /** Set on a dry run. */
+  plans: SyncPlan[];
+  /** One per sync run: counts (new, changed, unchanged, removed, sent, failed), requests, ms. */
+  syncs: SyncStepResult[];
+}
+
+/** Builds the models, runs their tests, then syncs (or plans, with `dryRun`): `pqlsync run` as a function. */
+export async function run(options: RunOptions = {}): Promise<RunResult> {
+  return withLibrarySession(options, async (session) => {
+    const { modelSelectors, syncs } = await resolveSelection(session, options.select ?? [], options.syncs ?? []);
+    const built = await buildStep(session, modelSelectors);
+    const tests = await testStep(session, modelSelectors);
+    if (options.dryRun) return { runId: session.runId, asOf: session.asOf, built, tests, plans: await planStep(session, syncs), syncs: [] };
+    const results = await sendSyncs(session, syncs, options);
+    return { runId: session.runId, asOf: session.asOf, built, tests, plans: [], syncs: results };
+  });
+}
+
+/** Syncs already built models (`pqlsync sync`): only the rows that changed since the last run. */
+export async function sync(options: Omit<RunOptions, 'select' | 'dryRun'> = {}): Promise<SyncStepResult[]> {
+  return withLibrarySession(options, async (session) => {
+    const { syncs } = await resolveSelection(session, [], options.syncs ?? []);
+    return sendSyncs(session, syncs, options);
+  });
+}
+
+/** What a sync would send, without sending (`pqlsync plan`). */
+export async function plan(options: Pick<RunOptions, 'config' | 'syncs' | 'asOf' | 'env' | 'log'> = {}): Promise<SyncPlan[]> {
+  return withLibrarySession(options, async (session) => {
+    const { syncs } = await resolveSelection(session, [], options.syncs ?? []);
+    return planStep(session, syncs);
+  });
+}
+
+async function sendSyncs(session: Session, syncs: SyncConfig[], options: RunOptions): Promise<SyncStepResult[]> {
+  const destination = await openDestination(session.project.config.destination, { env: session.env, log: (e) => session.log.log(e) });
+  return syncStep(session, destination, syncs, { force: options.force, signal: options.signal });
+}
+
+async function withLibrarySession<T>(options: RunOptions, body: (session: Session) => Promise<T>): Promise<T> {
+  const env = options.env ?? process.env;
+  const project = typeof options.config === 'object' ? options.config : await loadProject(options.config);
+  const log = options.log ?? createLogger({ json: false, secrets: secretsFrom(env), out: nullStream, err: nullStream });
+  const session = await openSession(project, { log, env, asOf: options.asOf, lockWaitMs: Math.max(0, options.waitSeconds ?? 0) * 1000 });
+  try {
+    return await body(session);
+  } finally {
+    await closeSession(session);
+  }
+}
+
+const nullStream = { write: () => true } as unknown as NodeJS.WritableStream;
+
+export { loadProject, type Project } from './config/load-project.ts';
+export type { ProjectConfig, SyncConfig, WarehouseConfig, PropertyMapping } from './config/schema.ts';
+export { createLogger, type Logger, type LogEvent } from './util/logger.ts';
+export { EXIT, exitCodeFor } from './cli/exit-codes.ts';
+export {
+  PqlsyncError,
+  ConfigError,
+  ModelError,
+  WarehouseError,
+  DestinationError,
+  AuthError,
+  LockHeldError,
+  GuardrailError,
+} from './errors.ts';
+export type { SyncStepResult } from './run/steps.ts';
+export type { SyncPlan } from './run/sync.ts';
+export type { BuiltModel } from './run/build-models.ts';
+export type { ModelTestResult } from './run/test-models.ts';
+export { startSandbox, type Sandbox } from '../connectors/hubspot/sandbox/index.ts';
