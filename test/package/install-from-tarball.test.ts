@@ -1,0 +1,113 @@
+/**
+ * pqlsync as a user gets it: `npm pack`, then the tarball installed into an empty folder with no
+ * source tree around, and the installed CLI and library used from there. The tarball is built
+ * once (npm pack runs `npm run build`), installed once from npm's cache (`--offline`, falling back
+ * to `--prefer-offline` when the cache lacks a package's metadata), and each test runs the
+ * installed `node_modules/.bin/pqlsync`.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from '../helpers/project.ts';
+
+const exec = promisify(execFile);
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+let dir: string;
+let app: string;
+let tarball: string;
+let installed: string;
+
+/** Runs the installed CLI in `cwd`; answers its exit code and output (never throws on a non-zero exit). */
+async function pqlsync(args: string[], cwd = app, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [path.join(app, 'node_modules/.bin/pqlsync'), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-package-'));
+  const { stdout } = await exec(NPM, ['pack', '--json', '--pack-destination', dir], { cwd: REPO, maxBuffer: 16 * 1024 * 1024 });
+  tarball = path.join(dir, (JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string }[])[0].filename);
+  app = path.join(dir, 'app');
+  await mkdir(app);
+  await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'my-analytics', private: true, type: 'module' }));
+  const install = (mode: string) => exec(NPM, ['install', mode, '--no-audit', '--no-fund', tarball], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
+  await install('--offline').catch(() => install('--prefer-offline'));
+  installed = path.join(app, 'node_modules/pqlsync');
+}, 240_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the packed tarball, installed into an empty folder', () => {
+  it('holds the compiled CLI, the declarations, the demo project and the examples, and no sources, tests or benchmarks', async () => {
+    for (const file of ['bin/pqlsync.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'pqlsync.yml', 'models/scores/user_scores.sql', 'examples/github-actions/pqlsync-scheduled-sync.yml']) {
+      expect(existsSync(path.join(installed, file)), file).toBe(true);
+    }
+    const top = await readdir(installed);
+    for (const absent of ['src', 'test', 'bench', 'connectors', 'tsconfig.json', 'vitest.config.ts']) expect(top).not.toContain(absent);
+    const dist = await readdir(path.join(installed, 'dist'), { recursive: true });
+    expect(dist.filter((f) => f.endsWith('.test.js') || f.startsWith('test') || f.startsWith('bench'))).toEqual([]);
+    expect(dist.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    // Installed users run JavaScript: tsx is a devDependency and is not installed with pqlsync.
+    expect(existsSync(path.join(app, 'node_modules/tsx'))).toBe(false);
+  });
+
+  it('pqlsync --help lists the commands', async () => {
+    const { code, stdout } = await pqlsync(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['demo', 'build', 'run', 'sync', 'plan', 'status']) expect(stdout).toContain(`pqlsync ${command}`);
+  });
+
+  it('pqlsync demo runs in an empty folder: it brings its own project and writes only .pqlsync/ there', async () => {
+    const empty = path.join(dir, 'empty');
+    await mkdir(empty);
+    const { code, stdout, stderr } = await pqlsync(['demo', '--users', '150', '--json'], empty);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; sync?: string; delivered?: number; failed?: number });
+    const synced = events.filter((e) => e.event === 'sync_done');
+    expect(synced.length).toBeGreaterThanOrEqual(2);
+    expect(synced.every((e) => e.failed === 0)).toBe(true);
+    expect(await readdir(empty)).toEqual(['.pqlsync']);
+    expect(existsSync(path.join(installed, '.pqlsync'))).toBe(false);
+  }, 60_000);
+
+  it('the library entry runs from code: plan() on the demo project reads the state the CLI demo left', async () => {
+    const demo = path.join(dir, 'empty');
+    await writeFile(
+      path.join(app, 'plan.mjs'),
+      [
+        "import path from 'node:path';",
+        "import { loadProject, plan, EXIT } from 'pqlsync';",
+        "const project = await loadProject('node_modules/pqlsync/pqlsync.yml');",
+        `project.config.warehouse.path = path.join(${JSON.stringify(demo)}, '.pqlsync/demo.duckdb');`,
+        "const plans = await plan({ config: project, asOf: '2026-11-02T00:00:00Z' });",
+        'console.log(JSON.stringify({ exitConfig: EXIT.config, plans: plans.map((p) => ({ sync: p.sync, toSend: p.toSend, unchanged: p.diff.unchanged })) }));',
+      ].join('\n'),
+    );
+    const { stdout } = await exec(process.execPath, ['plan.mjs'], { cwd: app });
+    const out = JSON.parse(stdout) as { exitConfig: number; plans: { sync: string; toSend: number; unchanged: number }[] };
+    expect(out.exitConfig).toBe(2);
+    // The demo's second run delivered everything: nothing left to send, every row unchanged.
+    expect(out.plans.map((p) => p.sync)).toEqual(['contacts', 'companies']);
+    for (const p of out.plans) {
+      expect(p.toSend).toBe(0);
+      expect(p.unchanged).toBeGreaterThan(0);
+    }
+  });
+});
