@@ -1,6 +1,7 @@
 import yargs, { type CommandModule } from 'yargs';
 import { buildCommand } from './commands/build.command.ts';
 import { demoCommand } from './commands/demo.command.ts';
+import { initCommand } from './commands/init.command.ts';
 import { planCommand } from './commands/plan.command.ts';
 import { propertiesCommand } from './commands/properties.command.ts';
 import { runCommand } from './commands/run.command.ts';
@@ -34,6 +35,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       global: true,
     })
     .command(demoCommand(io, exit) as unknown as CommandModule)
+    .command(initCommand(io, exit) as unknown as CommandModule)
     .command(buildCommand(io, exit) as unknown as CommandModule)
     .command(testCommand(io, exit) as unknown as CommandModule)
     .command(planCommand(io, exit) as unknown as CommandModule)

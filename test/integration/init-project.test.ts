@@ -1,0 +1,117 @@
+/**
+ * `pqlsync init` with flags, as a user with their own table and column names: the scaffolded
+ * project builds and passes its model tests on DuckDB against tables named as given, and its
+ * contact and company rows are exactly those the shipped demo project computes from the same data.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import { runCli } from '../../src/cli/build-cli.ts';
+import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { memoryLogger, REPO } from '../helpers/project.ts';
+
+let dir: string;
+
+async function cli(args: string[]) {
+  const out = memoryLogger();
+  const err = memoryLogger();
+  const code = await runCli(args, { env: { PATH: process.env.PATH }, out: out.sink, err: err.sink });
+  return { code, out: out.lines.join(''), err: err.lines.join('') };
+}
+
+async function withDuckDB<T>(file: string, fn: (w: DuckDBWarehouse) => Promise<T>): Promise<T> {
+  const w = await DuckDBWarehouse.open({ path: file });
+  try {
+    return await fn(w);
+  } finally {
+    await w.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-init-'));
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('pqlsync init', () => {
+  it('writes a project whose models build on tables and columns named as the flags say, with the demo\'s results', async () => {
+    const project = path.join(dir, 'acme');
+    const init = await cli([
+      'init', project, '--warehouse', 'duckdb', '--duckdb-path', 'data/acme.duckdb',
+      '--source', 'users=app.people', '--column', 'users.user_id=id', '--column', 'users.email=email_address', '--column', 'users.signup_at=created',
+      '--source', 'events=tracking.activity', '--column', 'events.event_name=action', '--column', 'events.occurred_at=ts',
+    ]);
+    expect(init.err).toBe('');
+    expect(init.code).toBe(0);
+    const config = parse(await readFile(path.join(project, 'pqlsync.yml'), 'utf8'));
+    expect(config.sources).toMatchObject({ users: 'app.people', events: 'tracking.activity', accounts: 'raw.accounts' });
+    expect(config.warehouse).toEqual({ type: 'duckdb', path: 'data/acme.duckdb' });
+    const workflow = parse(await readFile(path.join(project, '.github/workflows/pqlsync.yml'), 'utf8'));
+    expect(workflow.on.schedule[0].cron.split(' ')).toHaveLength(5);
+    expect(workflow.jobs.sync.env.HUBSPOT_ACCESS_TOKEN).toBe('${{ secrets.HUBSPOT_ACCESS_TOKEN }}');
+    expect(await readFile(path.join(project, '.gitignore'), 'utf8')).toContain('.pqlsync/');
+
+    // The same demo data twice: as the demo has it (raw.*), and renamed as this user has it.
+    const demoDb = path.join(dir, 'demo.duckdb');
+    const userDb = path.join(project, 'data/acme.duckdb');
+    await mkdir(path.dirname(userDb), { recursive: true });
+    for (const file of [demoDb, userDb]) await withDuckDB(file, (w) => generateDemoData(w, { users: 300, seed: 7 }).then(() => undefined));
+    await withDuckDB(userDb, async (w) => {
+      await w.execute('create schema app');
+      await w.execute('create schema tracking');
+      await w.execute('create table app.people as select * exclude (user_id, email, signup_at), user_id as id, email as email_address, signup_at as created from raw.users');
+      await w.execute('create table tracking.activity as select * exclude (event_name, occurred_at), event_name as action, occurred_at as ts from raw.events');
+      await w.execute('drop table raw.users');
+      await w.execute('drop table raw.events');
+    });
+
+    const userConfig = path.join(project, 'pqlsync.yml');
+    expect((await cli(['build', '--config', userConfig, '--as-of', DEMO_AS_OF])).code).toBe(0);
+    const tested = await cli(['test', '--config', userConfig, '--as-of', DEMO_AS_OF]);
+    expect(tested.err).toBe('');
+    expect(tested.code).toBe(0);
+
+    const demoConfig = path.join(dir, 'demo.yml');
+    const shipped = parse(await readFile(path.join(REPO, 'pqlsync.yml'), 'utf8'));
+    await writeFile(demoConfig, JSON.stringify({ ...shipped, warehouse: { type: 'duckdb', path: demoDb }, models_path: path.join(REPO, 'models') }));
+    expect((await cli(['build', '--config', demoConfig, '--as-of', DEMO_AS_OF])).code).toBe(0);
+
+    for (const model of ['contact_sync', 'company_sync']) {
+      const rows = async (file: string) => withDuckDB(file, (w) => w.query(`select * from pqlsync_models.${model} order by 1`));
+      const mine = await rows(userDb);
+      expect(mine.length).toBeGreaterThan(0);
+      expect(mine).toEqual(await rows(demoDb));
+    }
+  });
+
+  it('refuses a folder that already holds a project, and says what to do', async () => {
+    const project = path.join(dir, 'twice');
+    expect((await cli(['init', project, '--yes'])).code).toBe(0);
+    const again = await cli(['init', project, '--yes']);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already exists: pqlsync init creates a new project/);
+  });
+
+  it('rejects a source or column pqlsync does not read, naming the ones it does', async () => {
+    const result = await cli(['init', path.join(dir, 'bad'), '--source', 'people=app.people', '--column', 'users.mail=email']);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain("source 'people': pqlsync's models read users, accounts, events, trials, subscriptions");
+    expect(result.err).toContain("column 'users.mail': the users source has user_id,");
+  });
+
+  for (const warehouse of ['postgres', 'bigquery', 'snowflake']) {
+    it(`--warehouse ${warehouse} writes a config that loads and a workflow with that warehouse's secrets`, async () => {
+      const project = path.join(dir, warehouse);
+      expect((await cli(['init', project, '--warehouse', warehouse])).code).toBe(0);
+      const config = parse(await readFile(path.join(project, 'pqlsync.yml'), 'utf8'));
+      expect(config.warehouse.type).toBe(warehouse);
+      const workflow = await readFile(path.join(project, '.github/workflows/pqlsync.yml'), 'utf8');
+      expect(workflow).toContain({ postgres: 'PQLSYNC_POSTGRES_URL', bigquery: 'google-github-actions/auth', snowflake: 'SNOWFLAKE_PRIVATE_KEY' }[warehouse]);
+    });
+  }
+});
