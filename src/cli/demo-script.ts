@@ -4,6 +4,7 @@ import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/ind
 import { openDestination } from '../../connectors/registry.ts';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { loadProject, type Project } from '../config/load-project.ts';
+import { syncRelation } from '../config/schema.ts';
 import { appendDemoDay, DEMO_AS_OF, generateDemoData } from '../demo/generate-demo-data.ts';
 import { closeSession, openSession, type Session } from '../run/session.ts';
 import { buildStep, testStep } from '../run/steps.ts';
@@ -157,10 +158,10 @@ async function showTopPqls(session: Session): Promise<void> {
   const join =
     deals && byContact && stageColumn
       ? `left join (select ${d.quote(byContact)} as contact_key, max(${d.quote(stageColumn)}) as deal_stage
-           from ${d.table({ schema: session.project.config.schema, name: deals.model })} group by ${d.quote(byContact)}) t on t.contact_key = c.${d.quote(sync.key)}`
+           from ${d.table(syncRelation(deals, session.project.config.schema))} group by ${d.quote(byContact)}) t on t.contact_key = c.${d.quote(sync.key)}`
       : '';
   const rows = await session.warehouse.query(
-    `select ${pick.join(', ')}${join ? ', t.deal_stage' : ''} from ${d.table({ schema: session.project.config.schema, name: sync.model })} c ${join}
+    `select ${pick.join(', ')}${join ? ', t.deal_stage' : ''} from ${d.table(syncRelation(sync, session.project.config.schema))} c ${join}
      order by c.${d.quote(score)} desc, c.${d.quote(sync.key)} limit 10`,
   );
   session.log.info('Top PQLs (score, tier, trial deal stage, email, reasons):', { event: 'top_pqls', rows });

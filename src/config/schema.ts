@@ -87,12 +87,17 @@ export const associationConfig = z
   .strict();
 export type AssociationConfig = z.infer<typeof associationConfig>;
 
+/** A table or view in the warehouse, `schema.table` (BigQuery: `dataset.table`). */
+export const relationName = z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, 'schema.table');
+
 export const syncConfig = z
   .object({
     /** At most 30 characters: per-run tables are named `outcomes__<name>__<run tag>` within PostgreSQL's 63. */
     name: identifier.max(30, 'at most 30 characters (pqlsync names per-run tables after the sync)'),
-    /** The model whose rows are sent. */
+    /** The model whose rows are sent (with `relation:`, the relation's table name: see syncInput). */
     model: identifier,
+    /** A relation pqlsync does not build, read instead of a model: schema.table. */
+    relation: relationName.optional(),
     object: z.enum(OBJECT_TYPE_NAMES, { error: (issue) => `unknown object type ${JSON.stringify(issue.input)}: pqlsync writes ${OBJECT_TYPE_NAMES.join(', ')}` }),
     /**
      * companies and deals: the pqlsync-owned unique-value property records are upserted by
@@ -112,6 +117,30 @@ export const syncConfig = z
   })
   .strict();
 export type SyncConfig = z.infer<typeof syncConfig>;
+
+/**
+ * A sync as pqlsync.yml writes it: it reads a pqlsync model (`model:`) or any relation pqlsync
+ * does not build (`relation: schema.table`: a dbt model, a view the data team owns). With
+ * `relation:`, its table name stands for the model in messages and in `--select`.
+ */
+export const syncInput = z.preprocess((input, ctx) => {
+  if (!input || typeof input !== 'object' || !('relation' in input)) return input;
+  const sync = input as { model?: unknown; relation?: unknown };
+  if (sync.model !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'a sync reads a model or a relation: write one of model: and relation:, not both', path: ['relation'] });
+    return input;
+  }
+  return typeof sync.relation === 'string' ? { ...input, model: sync.relation.split('.').pop() } : input;
+}, syncConfig);
+
+/** The table a sync reads: its relation, else its model in the models schema. */
+export function syncRelation(sync: Pick<SyncConfig, 'model' | 'relation'>, modelsSchema: string): { schema: string; name: string } {
+  if (sync.relation) {
+    const [schema, name] = sync.relation.split('.');
+    return { schema, name };
+  }
+  return { schema: modelsSchema, name: sync.model };
+}
 
 const duckdbWarehouse = z
   .object({
@@ -242,7 +271,7 @@ export const projectConfig = z
         requests_per_day: z.number().int().positive().default(250_000),
       })
       .strict(),
-    syncs: z.array(syncConfig).min(1),
+    syncs: z.array(syncInput).min(1),
     /** `pqlsync evaluate`: backtest the scores against outcomes. */
     evaluate: evaluateConfig.optional(),
   })

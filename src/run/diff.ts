@@ -1,4 +1,4 @@
-import type { SyncConfig } from '../config/schema.ts';
+import { syncRelation, type SyncConfig } from '../config/schema.ts';
 import { ModelError } from '../errors.ts';
 import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
 import { runTableName } from '../state/state-store.ts';
@@ -35,7 +35,7 @@ export interface SyncTables {
 export function syncTables(sync: SyncConfig, schemas: { models: string; state: string }, runId: string): SyncTables {
   const state = (name: string) => ({ schema: schemas.state, name });
   return {
-    model: { schema: schemas.models, name: sync.model },
+    model: syncRelation(sync, schemas.models),
     syncState: state('sync_state'),
     rowErrors: state('row_errors'),
     changes: state(runTableName('changes', sync.name, runId)),
