@@ -15,6 +15,7 @@ exit code decide what Airflow does, so retries are spent only where they can hel
     8  another run of the sync holds the lock                         -> skipped
     9  a guardrail stopped a suspicious model change                  -> failed, no retry
                                                                          (review, then --force)
+   10  `pqlsync doctor` found a problem (if a task runs doctor)       -> failed, no retry
 
 Exit code 7 is treated as a success with a warning because the run did finish and state is
 committed; retrying the task would only retry the same bad rows at once. Set
@@ -44,7 +45,7 @@ PROJECT_DIR = os.environ.get("PQLSYNC_PROJECT_DIR", "/opt/pqlsync-project")
 ROWS_FAILED_FAILS_TASK = False
 
 RETRY = {1, 4, 5}
-NO_RETRY = {2, 3, 6, 9}
+NO_RETRY = {2, 3, 6, 9, 10}
 ROWS_FAILED = 7
 LOCK_HELD = 8
 

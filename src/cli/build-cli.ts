@@ -2,6 +2,7 @@ import yargs, { type CommandModule } from 'yargs';
 import { buildCommand } from './commands/build.command.ts';
 import { demoCommand } from './commands/demo.command.ts';
 import { initCommand } from './commands/init.command.ts';
+import { doctorCommand } from './commands/doctor.command.ts';
 import { planCommand } from './commands/plan.command.ts';
 import { propertiesCommand } from './commands/properties.command.ts';
 import { runCommand } from './commands/run.command.ts';
@@ -36,6 +37,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     })
     .command(demoCommand(io, exit) as unknown as CommandModule)
     .command(initCommand(io, exit) as unknown as CommandModule)
+    .command(doctorCommand(io, exit) as unknown as CommandModule)
     .command(buildCommand(io, exit) as unknown as CommandModule)
     .command(testCommand(io, exit) as unknown as CommandModule)
     .command(planCommand(io, exit) as unknown as CommandModule)
@@ -49,7 +51,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .strict()
     .epilogue(
       'Exit codes: 0 ok, 1 internal error, 2 config, 3 model or model test, 4 warehouse, 5 HubSpot, 6 HubSpot auth, ' +
-        '7 rows failed (recorded, retried next run), 8 lock held, 9 guardrail stopped the sync.',
+        '7 rows failed (recorded, retried next run), 8 lock held, 9 guardrail stopped the sync, 10 doctor found a problem.',
     )
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)

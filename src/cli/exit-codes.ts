@@ -30,6 +30,8 @@ export const EXIT = {
   lockHeld: 8,
   /** The guardrails stopped a suspicious change before sending: review, then --force. */
   guardrail: 9,
+  /** `pqlsync doctor` found a problem; each failed check says what and how to fix it. */
+  doctor: 10,
 } as const;
 
 export function exitCodeFor(error: unknown): number {
