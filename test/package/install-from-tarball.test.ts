@@ -12,7 +12,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from '../helpers/project.ts';
+import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
+import { runCli } from '../../src/cli/build-cli.ts';
+import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { memoryLogger, shippedProject, REPO } from '../helpers/project.ts';
 
 const exec = promisify(execFile);
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -110,4 +114,62 @@ describe('the packed tarball, installed into an empty folder', () => {
       expect(p.unchanged).toBeGreaterThan(0);
     }
   });
+
+  it('init → build, test and sync with the installed CLI sends HubSpot the same records as the in-repo project', async () => {
+    const project = path.join(dir, 'myproject');
+    const init = await pqlsync(['init', project, '--warehouse', 'duckdb', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    for (const file of ['pqlsync.yml', '.gitignore', '.github/workflows/pqlsync.yml', 'models/staging/src_users.sql', 'models/config/scoring_points.sql']) {
+      expect(existsSync(path.join(project, file)), file).toBe(true);
+    }
+    // The user's data: the demo generator's tables, where the project's defaults (raw.*) point.
+    const users = 250;
+    const seed = 11;
+    const load = async (file: string) => {
+      const w = await DuckDBWarehouse.open({ path: file });
+      try {
+        await generateDemoData(w, { users, seed });
+      } finally {
+        await w.close();
+      }
+    };
+    await load(path.join(project, 'warehouse.duckdb'));
+
+    const token = 'pat-package-test';
+    const portals: Sandbox[] = [];
+    try {
+      const mine = await startSandbox({ accessToken: token, requestsPer10s: 100, windowMs: 1000 });
+      portals.push(mine);
+      const run = await pqlsync(['run', '--as-of', DEMO_AS_OF, '--json'], project, { HUBSPOT_ACCESS_TOKEN: token, HUBSPOT_BASE_PATH: mine.url });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+
+      // The same data through the repository's own project and source, for comparison.
+      const repo = await shippedProject();
+      try {
+        await load(path.join(repo.dir, 'warehouse.duckdb'));
+        const theirs = await startSandbox({ accessToken: token, requestsPer10s: 100, windowMs: 1000 });
+        portals.push(theirs);
+        const out = memoryLogger();
+        const code = await runCli(['run', '--config', repo.project.configFile, '--as-of', DEMO_AS_OF, '--json'], {
+          env: { HUBSPOT_ACCESS_TOKEN: token, HUBSPOT_BASE_PATH: theirs.url },
+          out: out.sink,
+          err: out.sink,
+        });
+        expect(code).toBe(0);
+        for (const object of ['contacts', 'companies']) {
+          const records = (portal: Sandbox) =>
+            portal
+              .records(object)
+              .map((r) => Object.fromEntries(Object.entries(r.properties).filter(([k]) => k.startsWith('pqlsync_') || k === 'email' || k === 'domain')))
+              .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+          expect(records(mine).length, object).toBeGreaterThan(0);
+          expect(records(mine), object).toEqual(records(theirs));
+        }
+      } finally {
+        await repo.cleanup();
+      }
+    } finally {
+      for (const portal of portals) await portal.stop();
+    }
+  }, 120_000);
 });
