@@ -293,6 +293,11 @@ ${env}
       - uses: actions/setup-node@v4
         with:
           node-version: 22
+      # pqlsync as your package.json pins it (npm install --save-dev pqlsync, or a packed
+      # tarball you commit); without a package-lock.json, the version this project was made with.
+      - name: Install pqlsync
+        shell: bash
+        run: if [ -f package-lock.json ]; then npm ci; else npm install --no-save --no-package-lock pqlsync@${version}; fi
 ${auth}      # If your models are built by dbt, build them first in the same job and point the
       # syncs at them with \`relation: schema.table\` in pqlsync.yml:
       # - run: pip install dbt-core dbt-postgres && dbt build
@@ -301,7 +306,7 @@ ${auth}      # If your models are built by dbt, build them first in the same job
         shell: bash
         run: |
           set +e
-          npx --yes pqlsync@${version} run --json | tee pqlsync.log
+          npx pqlsync run --json | tee pqlsync.log
           code=\${PIPESTATUS[0]}
           echo "exit_code=$code" >> "$GITHUB_OUTPUT"
           # 7: the run finished, some rows were rejected and are retried next run: warn, do not fail.

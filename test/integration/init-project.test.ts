@@ -111,6 +111,9 @@ describe('pqlsync init', () => {
       const config = parse(await readFile(path.join(project, 'pqlsync.yml'), 'utf8'));
       expect(config.warehouse.type).toBe(warehouse);
       const workflow = await readFile(path.join(project, '.github/workflows/pqlsync.yml'), 'utf8');
+      const steps = parse(workflow).jobs.sync.steps as { uses?: string; run?: string }[];
+      for (const step of steps) expect(Boolean(step.uses) !== Boolean(step.run), 'a step has uses or run').toBe(true);
+      expect(steps.map((s) => s.run ?? '').join('\n')).toContain('npx pqlsync run --json');
       expect(workflow).toContain({ postgres: 'PQLSYNC_POSTGRES_URL', bigquery: 'google-github-actions/auth', snowflake: 'SNOWFLAKE_PRIVATE_KEY' }[warehouse]);
     });
   }
