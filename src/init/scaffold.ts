@@ -6,8 +6,9 @@ import { ConfigError } from '../errors.ts';
 import { packageRoot, packageVersion } from '../util/package-root.ts';
 import { SOURCE_SPECS, type SourceSpec } from './source-columns.ts';
 
-export const WAREHOUSE_TYPES = ['duckdb', 'postgres', 'bigquery', 'snowflake'] as const;
-export type WarehouseType = (typeof WAREHOUSE_TYPES)[number];
+import { WAREHOUSE_TYPES, type WarehouseType } from './warehouse-types.ts';
+
+export { WAREHOUSE_TYPES, type WarehouseType };
 
 /** One source as the user has it: its table, and their column name for each column pqlsync reads. */
 export interface UserSource {

@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { runDemo } from '../demo-script.ts';
 import { loggerFor, reportError, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 export function demoCommand(io: CliIo, exit: ExitBox) {
@@ -14,6 +13,8 @@ export function demoCommand(io: CliIo, exit: ExitBox) {
     handler: async (args: GlobalArgs & { users: number; seed: number; tier: number }) => {
       const log = loggerFor(args, io);
       try {
+        // Loaded when the demo runs: the sandbox and the generator stay out of `pqlsync --help`.
+        const { runDemo } = await import('../demo-script.ts');
         exit.code = await runDemo({ config: args.config, users: args.users, seed: args.seed, tier: args.tier, log, signal: io.signal });
       } catch (error) {
         exit.code = reportError(log, error, io.env);

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
 import { ConfigError } from '../../errors.ts';
-import { askInitOptions } from '../../init/ask-options.ts';
-import { scaffoldFiles, writeScaffold, WAREHOUSE_TYPES, type InitOptions, type UserSource, type WarehouseType } from '../../init/scaffold.ts';
+import type { askInitOptions } from '../../init/ask-options.ts';
+import type { InitOptions, UserSource } from '../../init/scaffold.ts';
+import { WAREHOUSE_TYPES, type WarehouseType } from '../../init/warehouse-types.ts';
 import { loggerFor, reportError, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 interface InitArgs extends GlobalArgs {
@@ -50,6 +51,7 @@ export function initCommand(io: CliIo, exit: ExitBox) {
         const input = process.stdin;
         const interactive = !args.yes && !args.json && input.isTTY === true && (io.out as NodeJS.WriteStream).isTTY === true;
         const options: InitOptions = interactive ? await askOnTerminal(given, input, io.out) : given;
+        const { scaffoldFiles, writeScaffold } = await import('../../init/scaffold.ts');
         const files = await scaffoldFiles(options);
         await writeScaffold(dir, files);
         log.info(`Created a pqlsync project in ${dir} (${options.warehouse}): ${files.length} files`, {
@@ -98,6 +100,7 @@ export function parseSources(sourceFlags: string[], columnFlags: string[]): Reco
 }
 
 async function askOnTerminal(given: Parameters<typeof askInitOptions>[0], input: NodeJS.ReadStream, output: NodeJS.WritableStream): Promise<InitOptions> {
+  const { askInitOptions } = await import('../../init/ask-options.ts');
   const rl = createInterface({ input, output });
   try {
     return await askInitOptions(given, async (question, fallback) => (await rl.question(`${question} [${fallback}]: `)) || fallback);
