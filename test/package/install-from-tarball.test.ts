@@ -115,6 +115,28 @@ describe('the packed tarball, installed into an empty folder', () => {
     }
   });
 
+  it("the library's declarations type-check a caller's code, and reject a wrong option", async () => {
+    await writeFile(
+      path.join(app, 'caller.ts'),
+      [
+        "import { run, exitCodeFor, PqlsyncError, type RunResult } from 'pqlsync';",
+        "const result: RunResult = await run({ config: 'pqlsync.yml', dryRun: true, select: ['+contact_sync'] });",
+        'const names: string[] = result.plans.map((p) => p.sync).concat(result.syncs.map((s) => s.plan.sync));',
+        'const code: number = exitCodeFor(new PqlsyncError(names.join()));',
+        "await run({ dryRun: 'yes' });",
+        'export { code };',
+      ].join('\n'),
+    );
+    const tsc = path.join(REPO, 'node_modules/typescript/bin/tsc');
+    const args = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--typeRoots', path.join(REPO, 'node_modules/@types'), '--types', 'node', 'caller.ts'];
+    const result = await exec(process.execPath, [tsc, ...args], { cwd: app }).then(
+      () => ({ stdout: '' }),
+      (error: { stdout: string }) => ({ stdout: error.stdout }),
+    );
+    // Exactly one error: the string where a boolean belongs, on line 5.
+    expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^caller\.ts\(5,\d+\): error TS2322: Type 'string' is not assignable to type 'boolean/)]);
+  });
+
   it('init → build, test and sync with the installed CLI sends HubSpot the same records as the in-repo project', async () => {
     const project = path.join(dir, 'myproject');
     const init = await pqlsync(['init', project, '--warehouse', 'duckdb', '--yes']);
