@@ -9,7 +9,7 @@ export type Ask = (question: string, fallback: string) => Promise<string>;
  * then for each source its table and, when the user says its columns are named differently, each
  * column. Answers given by flags are not asked again.
  */
-export async function askInitOptions(given: InitOptions & { warehouseGiven: boolean }, ask: Ask): Promise<InitOptions> {
+export async function askInitOptions(given: InitOptions & { warehouseGiven: boolean; tablesGiven: string[] }, ask: Ask): Promise<InitOptions> {
   let warehouse = given.warehouse;
   if (!given.warehouseGiven) {
     for (;;) {
@@ -25,10 +25,10 @@ export async function askInitOptions(given: InitOptions & { warehouseGiven: bool
   const sources: Record<string, UserSource> = { ...given.sources };
   for (const spec of SOURCE_SPECS) {
     const current = sources[spec.name] ?? defaultSource(spec);
-    const table = given.sources[spec.name] ? current.table : (await ask(`Table with your ${spec.name} (${spec.describe.split(';')[0]})`, current.table)).trim();
+    const table = given.tablesGiven.includes(spec.name) ? current.table : (await ask(`Table with your ${spec.name} (${spec.describe.split(';')[0]})`, current.table)).trim();
     sources[spec.name] = { table, columns: await askColumns(spec, current.columns, ask) };
   }
-  return { ...given, warehouse, duckdbPath, sources };
+  return { dir: given.dir, name: given.name, warehouse, duckdbPath, sources };
 }
 
 async function askColumns(spec: SourceSpec, given: Record<string, string>, ask: Ask): Promise<Record<string, string>> {

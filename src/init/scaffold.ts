@@ -173,7 +173,7 @@ function projectYaml(options: InitOptions, shipped: string, specs: SourceSpec[])
 # Next: \`pqlsync doctor\` checks this file, the warehouse and the HubSpot token;
 # \`pqlsync run --dry-run\` builds and tests the models and shows what would be sent.
 
-name: ${options.name}
+name: ${yamlScalar(options.name)}
 
 ${warehouseYaml(options)}
 schema: pqlsync_models        # the models are built as tables/views in this schema (BigQuery: dataset)
@@ -190,13 +190,18 @@ ${[...sourceLines, ...extra].join('\n')}
 ${destinationAndSyncs}`;
 }
 
+/** A plain YAML scalar when that is safe, else a quoted one (JSON strings are valid YAML). */
+function yamlScalar(value: string): string {
+  return /^[A-Za-z0-9_./-]+$/.test(value) ? value : JSON.stringify(value);
+}
+
 function warehouseYaml(options: InitOptions): string {
   switch (options.warehouse) {
     case 'duckdb':
       return `# The warehouse: a DuckDB database file holding your source tables.
 warehouse:
   type: duckdb
-  path: ${options.duckdbPath ?? 'warehouse.duckdb'}   # relative to this file
+  path: ${yamlScalar(options.duckdbPath ?? 'warehouse.duckdb')}   # relative to this file
 `;
     case 'postgres':
       return `# The warehouse: PostgreSQL, reached through PQLSYNC_POSTGRES_URL (or DATABASE_URL) in the

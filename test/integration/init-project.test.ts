@@ -89,6 +89,12 @@ describe('pqlsync init', () => {
     }
   });
 
+  it('quotes a project name that YAML would misread', async () => {
+    const project = path.join(dir, 'named');
+    expect((await cli(['init', project, '--name', 'Acme: PQL #1', '--yes'])).code).toBe(0);
+    expect(parse(await readFile(path.join(project, 'pqlsync.yml'), 'utf8')).name).toBe('Acme: PQL #1');
+  });
+
   it('refuses a folder that already holds a project, and says what to do', async () => {
     const project = path.join(dir, 'twice');
     expect((await cli(['init', project, '--yes'])).code).toBe(0);

@@ -24,7 +24,7 @@ describe('init on a terminal', () => {
       'users.user_id': 'id',
       'users.signup_at': 'created_at',
     });
-    const options = await askInitOptions({ dir: '/x', name: 'x', warehouse: 'duckdb', warehouseGiven: false, sources: {} }, ask);
+    const options = await askInitOptions({ dir: '/x', name: 'x', warehouse: 'duckdb', warehouseGiven: false, tablesGiven: [], sources: {} }, ask);
     expect(options.warehouse).toBe('postgres');
     expect(options.duckdbPath).toBeUndefined();
     expect(options.sources.users).toEqual({ table: 'app.people', columns: { user_id: 'id', signup_at: 'created_at' } });
@@ -41,6 +41,7 @@ describe('init on a terminal', () => {
         name: 'x',
         warehouse: 'snowflake',
         warehouseGiven: true,
+        tablesGiven: ['users'],
         sources: { users: { table: 'app.people', columns: { email: 'mail' } } },
       },
       ask,

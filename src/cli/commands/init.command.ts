@@ -47,6 +47,7 @@ export function initCommand(io: CliIo, exit: ExitBox) {
           warehouseGiven: args.warehouse !== undefined,
           duckdbPath: args.duckdbPath,
           sources: parseSources(args.source ?? [], args.column ?? []),
+          tablesGiven: (args.source ?? []).map((flag) => flag.split('=')[0].trim()),
         };
         const input = process.stdin;
         const interactive = !args.yes && !args.json && input.isTTY === true && (io.out as NodeJS.WriteStream).isTTY === true;
