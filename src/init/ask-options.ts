@@ -1,5 +1,5 @@
 import { SOURCE_SPECS, type SourceSpec } from './source-columns.ts';
-import { defaultSource, WAREHOUSE_TYPES, type InitOptions, type UserSource, type WarehouseType } from './scaffold.ts';
+import { defaultSource, isTableName, WAREHOUSE_TYPES, type InitOptions, type UserSource, type WarehouseType } from './scaffold.ts';
 
 /** Asks one question; answers the default when the user just presses Enter. */
 export type Ask = (question: string, fallback: string) => Promise<string>;
@@ -25,7 +25,11 @@ export async function askInitOptions(given: InitOptions & { warehouseGiven: bool
   const sources: Record<string, UserSource> = { ...given.sources };
   for (const spec of SOURCE_SPECS) {
     const current = sources[spec.name] ?? defaultSource(spec);
-    const table = given.tablesGiven.includes(spec.name) ? current.table : (await ask(`Table with your ${spec.name} (${spec.describe.split(';')[0]})`, current.table)).trim();
+    let table = current.table;
+    if (!given.tablesGiven.includes(spec.name)) {
+      do table = (await ask(`Table with your ${spec.name} (${spec.describe.split(';')[0]}), as schema.table`, current.table)).trim();
+      while (!isTableName(table));
+    }
     sources[spec.name] = { table, columns: await askColumns(spec, current.columns, ask) };
   }
   return { dir: given.dir, name: given.name, warehouse, duckdbPath, sources };

@@ -37,6 +37,11 @@ export interface ScaffoldFile {
 }
 
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_$]*$/;
+
+/** schema.table, as `sources:` takes it. */
+export function isTableName(value: string): boolean {
+  return TABLE.test(value);
+}
 const COLUMN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 /** The default table of a source when the user names none: raw.<source>, as in the demo. */

@@ -33,6 +33,18 @@ describe('init on a terminal', () => {
     expect(asked.filter((q) => q.startsWith('  events.'))).toEqual([]);
   });
 
+  it('asks a table again until it is schema.table', async () => {
+    const answers = ['people', 'app.people'];
+    const asked: string[] = [];
+    const ask = async (question: string, fallback: string) => {
+      asked.push(question);
+      return question.includes('Table with your users') ? answers.shift()! : fallback;
+    };
+    const options = await askInitOptions({ dir: '/x', name: 'x', warehouse: 'duckdb', warehouseGiven: true, tablesGiven: [], sources: {} }, ask);
+    expect(options.sources.users.table).toBe('app.people');
+    expect(asked.filter((q) => q.includes('Table with your users'))).toHaveLength(2);
+  });
+
   it('does not ask again what the flags gave', async () => {
     const { ask, asked } = scripted({});
     await askInitOptions(

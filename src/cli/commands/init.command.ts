@@ -105,6 +105,10 @@ async function askOnTerminal(given: Parameters<typeof askInitOptions>[0], input:
   const rl = createInterface({ input, output });
   try {
     return await askInitOptions(given, async (question, fallback) => (await rl.question(`${question} [${fallback}]: `)) || fallback);
+  } catch (error) {
+    // Ctrl+D or Ctrl+C at a question.
+    if ((error as Error).name === 'AbortError') throw new ConfigError('pqlsync init cancelled: nothing was written');
+    throw error;
   } finally {
     rl.close();
   }
