@@ -77,17 +77,23 @@ export async function scaffoldFiles(options: InitOptions): Promise<ScaffoldFile[
   parseProject(config, path.join(options.dir, 'pqlsync.yml'));
   files.push({ path: 'pqlsync.yml', text: config });
   files.push({ path: '.gitignore', text: GITIGNORE });
-  files.push({ path: '.github/workflows/pqlsync.yml', text: workflow(options.warehouse, packageVersion()) });
+  // The workflow goes to the repository's root, where GitHub looks for it.
+  const repoRoot = gitRoot(options.dir) ?? options.dir;
+  const projectPath = path.relative(repoRoot, options.dir).split(path.sep).join('/');
+  const workflowFile = path.relative(options.dir, path.join(repoRoot, '.github/workflows/pqlsync.yml')).split(path.sep).join('/');
+  files.push({ path: workflowFile, text: workflow(options.warehouse, packageVersion(), projectPath) });
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** Writes the files; refuses a folder that already holds a pqlsync.yml or models/. */
+/** Writes the files, or none: refuses a folder that already holds a pqlsync.yml or models/, or any file it would replace. */
 export async function writeScaffold(dir: string, files: ScaffoldFile[]): Promise<void> {
   for (const existing of ['pqlsync.yml', 'models']) {
     if (existsSync(path.join(dir, existing))) {
       throw new ConfigError(`${path.join(dir, existing)} already exists: pqlsync init creates a new project; choose an empty folder (pqlsync init <dir>)`);
     }
   }
+  const taken = files.filter((f) => f.path !== '.gitignore' && existsSync(path.join(dir, f.path))).map((f) => path.join(dir, f.path));
+  if (taken.length > 0) throw new ConfigError(`${taken.join(', ')} already exist(s): move them away or init into another folder; nothing was written`);
   for (const file of files) {
     const target = path.join(dir, file.path);
     await mkdir(path.dirname(target), { recursive: true });
@@ -97,8 +103,7 @@ export async function writeScaffold(dir: string, files: ScaffoldFile[]): Promise
       await writeFile(target, `${current.replace(/\n?$/, '\n')}\n${file.text}`);
       continue;
     }
-    if (existsSync(target)) throw new ConfigError(`${target} already exists: move it away or init into another folder`);
-    await writeFile(target, file.text);
+    await writeFile(target, file.text, { flag: 'wx' });
   }
 }
 
@@ -118,6 +123,14 @@ function checkOptions(options: InitOptions): void {
     }
   }
   if (problems.length > 0) throw new ConfigError(`pqlsync init:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
+/** The nearest folder at or above `dir` holding .git (a git repository's root), if any. */
+function gitRoot(dir: string): string | undefined {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if (existsSync(path.join(at, '.git'))) return at;
+    if (path.dirname(at) === at) return undefined;
+  }
 }
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
@@ -257,7 +270,12 @@ const WAREHOUSE_SECRETS: Record<WarehouseType, string[]> = {
   ],
 };
 
-function workflow(warehouse: WarehouseType, version: string): string {
+/**
+ * The scheduled workflow. `projectPath` is the project's folder relative to the repository's root
+ * ('' when they are the same): GitHub reads workflows only from the root's .github/workflows.
+ */
+function workflow(warehouse: WarehouseType, version: string, projectPath: string): string {
+  const workdir = projectPath ? `\n        working-directory: ${projectPath}` : '';
   const env = ['HUBSPOT_ACCESS_TOKEN: ${{ secrets.HUBSPOT_ACCESS_TOKEN }}', ...WAREHOUSE_SECRETS[warehouse]].map((l) => `      ${l}`).join('\n');
   const auth =
     warehouse === 'bigquery'
@@ -304,17 +322,22 @@ ${env}
       - uses: actions/setup-node@v4
         with:
           node-version: 22
-      # pqlsync as your package.json pins it (npm install --save-dev pqlsync, or a packed
-      # tarball you commit); without a package-lock.json, the version this project was made with.
+      # pqlsync as your repository's package.json and package-lock.json pin it (pqlsync ${version}
+      # made this project): npm install --save-dev <the pqlsync tarball, committed>, then commit both.
       - name: Install pqlsync
         shell: bash
-        run: if [ -f package-lock.json ]; then npm ci; else npm install --no-save --no-package-lock pqlsync@${version}; fi
+        run: |
+          if [ ! -f package-lock.json ]; then
+            echo "::error::no package-lock.json: npm install --save-dev pqlsync (or its tarball), then commit package.json and package-lock.json"
+            exit 2
+          fi
+          npm ci
 ${auth}      # If your models are built by dbt, build them first in the same job and point the
       # syncs at them with \`relation: schema.table\` in pqlsync.yml:
       # - run: pip install dbt-core dbt-postgres && dbt build
       - name: pqlsync run
         id: run
-        shell: bash
+        shell: bash${workdir}
         run: |
           set +e
           npx pqlsync run --json | tee pqlsync.log
@@ -325,7 +348,7 @@ ${auth}      # If your models are built by dbt, build them first in the same job
           exit "$code"
       - name: Run summary
         if: always()
-        shell: bash
+        shell: bash${workdir}
         run: |
           {
             echo "### pqlsync run (exit code \${{ steps.run.outputs.exit_code }})"

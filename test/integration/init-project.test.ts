@@ -3,6 +3,7 @@
  * project builds and passes its model tests on DuckDB against tables named as given, and its
  * contact and company rows are exactly those the shipped demo project computes from the same data.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -87,6 +88,18 @@ describe('pqlsync init', () => {
       expect(mine.length).toBeGreaterThan(0);
       expect(mine).toEqual(await rows(demoDb));
     }
+  });
+
+  it('in a folder of a git repository, puts the workflow at the repository root, running in the project folder', async () => {
+    const repo = path.join(dir, 'analytics-repo');
+    await mkdir(path.join(repo, '.git'), { recursive: true });
+    expect((await cli(['init', path.join(repo, 'pql', 'hubspot'), '--warehouse', 'postgres'])).code).toBe(0);
+    expect(existsSync(path.join(repo, 'pql/hubspot/.github'))).toBe(false);
+    const workflow = parse(await readFile(path.join(repo, '.github/workflows/pqlsync.yml'), 'utf8'));
+    const steps = workflow.jobs.sync.steps as { name?: string; run?: string; 'working-directory'?: string }[];
+    expect(steps.find((s) => s.name === 'Install pqlsync')?.['working-directory']).toBeUndefined();
+    expect(steps.find((s) => s.name === 'pqlsync run')?.['working-directory']).toBe('pql/hubspot');
+    expect(steps.find((s) => s.name === 'Run summary')?.['working-directory']).toBe('pql/hubspot');
   });
 
   it('quotes a project name that YAML would misread', async () => {
