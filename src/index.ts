@@ -22,6 +22,7 @@ import type { ModelTestResult } from './run/test-models.ts';
 import type { SyncPlan } from './run/sync.ts';
 import { createLogger, secretsFrom, type Logger } from './util/logger.ts';
 import { openDestination } from '../connectors/registry.ts';
+import { projectFor } from './cli/context.ts';
 
 export interface RunOptions {
   /** Path to pqlsync.yml (default: ./pqlsync.yml), or a project already loaded with `loadProject`. */
@@ -44,6 +45,10 @@ export interface RunOptions {
   log?: Logger;
   /** Seconds to wait for another run's lock (default 0: LockHeldError at once). */
   waitSeconds?: number;
+  /** Build and read models in this schema instead of pqlsync.yml's `schema` (else PQLSYNC_MODELS_SCHEMA), as `--models-schema`. */
+  modelsSchema?: string;
+  /** Keep sync state in this schema instead of pqlsync.yml's `state_schema` (else PQLSYNC_STATE_SCHEMA), as `--state-schema`. */
+  stateSchema?: string;
 }
 
 export interface RunResult {
@@ -78,7 +83,7 @@ export async function sync(options: Omit<RunOptions, 'select' | 'dryRun'> = {}):
 }
 
 /** What a sync would send, without sending (`pqlsync plan`). */
-export async function plan(options: Pick<RunOptions, 'config' | 'syncs' | 'asOf' | 'env' | 'log'> = {}): Promise<SyncPlan[]> {
+export async function plan(options: Pick<RunOptions, 'config' | 'syncs' | 'asOf' | 'env' | 'log' | 'modelsSchema' | 'stateSchema'> = {}): Promise<SyncPlan[]> {
   return withLibrarySession(options, async (session) => {
     const { syncs } = await resolveSelection(session, [], options.syncs ?? []);
     return planStep(session, syncs);
@@ -92,7 +97,8 @@ async function sendSyncs(session: Session, syncs: SyncConfig[], options: RunOpti
 
 async function withLibrarySession<T>(options: RunOptions, body: (session: Session) => Promise<T>): Promise<T> {
   const env = options.env ?? process.env;
-  const project = typeof options.config === 'object' ? options.config : await loadProject(options.config);
+  const loaded = typeof options.config === 'object' ? options.config : await loadProject(options.config);
+  const project = projectFor(loaded, { json: false, modelsSchema: options.modelsSchema, stateSchema: options.stateSchema }, env);
   const log = options.log ?? createLogger({ json: false, secrets: secretsFrom(env), out: nullStream, err: nullStream });
   const session = await openSession(project, { log, env, asOf: options.asOf, lockWaitMs: Math.max(0, options.waitSeconds ?? 0) * 1000 });
   try {
