@@ -5,6 +5,7 @@ import { openDestination } from '../../connectors/registry.ts';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { loadProject, type Project } from '../config/load-project.ts';
 import { syncRelation } from '../config/schema.ts';
+import { ConfigError } from '../errors.ts';
 import { appendDemoDay, DEMO_AS_OF, generateDemoData } from '../demo/generate-demo-data.ts';
 import { closeSession, openSession, type Session } from '../run/session.ts';
 import { buildStep, testStep } from '../run/steps.ts';
@@ -38,7 +39,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const { log } = options;
   const project = options.config ? await loadProject(options.config) : await loadShippedDemo(options.cwd ?? process.cwd());
   const warehouseConfig = project.config.warehouse;
-  if (warehouseConfig.type !== 'duckdb') throw new Error('The demo runs on the embedded DuckDB warehouse of pqlsync.yml');
+  if (warehouseConfig.type !== 'duckdb') throw new ConfigError(`The demo runs on an embedded DuckDB warehouse; ${project.configFile} has ${warehouseConfig.type}`);
   const dbFile = path.resolve(project.root, warehouseConfig.path);
   await rm(dbFile, { force: true });
   await rm(`${dbFile}.wal`, { force: true });

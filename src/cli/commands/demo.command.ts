@@ -4,7 +4,9 @@ import { loggerFor, reportError, type CliIo, type ExitBox, type GlobalArgs } fro
 export function demoCommand(io: CliIo, exit: ExitBox) {
   return {
     command: 'demo',
-    describe: 'Generate demo product data into DuckDB, start the local HubSpot sandbox, sync twice and show what happened',
+    describe:
+      'Generate demo product data into DuckDB, start the local HubSpot sandbox, sync twice and show what happened. ' +
+      "Runs the demo project that ships with pqlsync, its database in ./.pqlsync/ (with --config, another DuckDB project: its database file is replaced)",
     builder: (y: Argv) =>
       y
         .option('users', { type: 'number', default: 2000, describe: 'Users to generate (a few hundred to millions)' })
