@@ -36,7 +36,8 @@ export interface ScaffoldFile {
   text: string;
 }
 
-const TABLE = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_$]*$/;
+// As pqlsync.yml's `sources:` takes it: lower case (unquoted names are case-insensitive on every warehouse pqlsync supports).
+const TABLE = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 
 /** schema.table, as `sources:` takes it. */
 export function isTableName(value: string): boolean {
@@ -52,7 +53,8 @@ export function defaultSource(spec: SourceSpec): UserSource {
 /**
  * The files of a new project: pqlsync.yml (commented), the shipped models (staging reading the
  * user's tables through one renaming view per source), .gitignore and a scheduled GitHub
- * Actions workflow. Pure apart from reading the shipped models; `writeScaffold` writes them.
+ * Actions workflow (at the git repository's root). Reads the shipped models and looks for .git;
+ * writes nothing: `writeScaffold` does.
  */
 export async function scaffoldFiles(options: InitOptions): Promise<ScaffoldFile[]> {
   checkOptions(options);
@@ -116,7 +118,7 @@ function checkOptions(options: InitOptions): void {
       problems.push(`source '${name}': pqlsync's models read ${SOURCE_SPECS.map((s) => s.name).join(', ')}`);
       continue;
     }
-    if (!TABLE.test(source.table)) problems.push(`source '${name}': '${source.table}' is not schema.table`);
+    if (!TABLE.test(source.table)) problems.push(`source '${name}': '${source.table}' is not schema.table (lower case letters, digits, underscores)`);
     for (const [column, theirs] of Object.entries(source.columns)) {
       if (!spec.columns.some((c) => c.name === column)) problems.push(`column '${name}.${column}': the ${name} source has ${spec.columns.map((c) => c.name).join(', ')}`);
       if (!COLUMN.test(theirs)) problems.push(`column '${name}.${column}': '${theirs}' is not a column name`);
