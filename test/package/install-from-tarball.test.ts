@@ -33,6 +33,8 @@ let dir: string;
 let app: string;
 let tarball: string;
 let installed: string;
+/** Why the package could not be installed here, when the reason is the network. */
+let unavailable: string | undefined;
 
 /** Runs the installed CLI in `cwd`; answers its exit code and output (never throws on a non-zero exit). */
 async function pqlsync(args: string[], cwd = app, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -56,8 +58,16 @@ beforeAll(async () => {
   app = path.join(dir, 'app');
   await mkdir(app);
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'my-analytics', private: true, type: 'module' }));
-  const install = (mode: string) => exec(NPM, ['install', mode, '--no-audit', '--no-fund', tarball], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
-  await install('--offline').catch(() => install('--prefer-offline'));
+  const install = (mode: string) => exec(NPM, ['install', mode, '--no-audit', '--no-fund', '--fetch-retries=0', tarball], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
+  try {
+    await install('--offline').catch(() => install('--prefer-offline'));
+  } catch (error) {
+    // Only a registry out of reach skips these tests; any other failure to install is a failure.
+    const output = `${(error as { stderr?: string }).stderr ?? ''}`;
+    if (!/ENOTCACHED|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(output)) throw error;
+    unavailable = `the npm registry is out of reach and npm's cache lacks the dependencies' metadata (${output.match(/E[A-Z]+/)?.[0]})`;
+    console.log(`[skipped] package tests: ${unavailable}`);
+  }
   installed = path.join(app, 'node_modules/pqlsync');
 }, 240_000);
 
@@ -66,7 +76,8 @@ afterAll(async () => {
 });
 
 describe('the packed tarball, installed into an empty folder', () => {
-  it('holds the compiled CLI, the declarations, the demo project and the examples, and no sources, tests or benchmarks', async () => {
+  it('holds the compiled CLI, the declarations, the demo project and the examples, and no sources, tests or benchmarks', async (ctx) => {
+    if (unavailable) return ctx.skip();
     for (const file of ['bin/pqlsync.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'pqlsync.yml', 'models/scores/user_scores.sql', 'examples/github-actions/pqlsync-scheduled-sync.yml']) {
       expect(existsSync(path.join(installed, file)), file).toBe(true);
     }
@@ -79,13 +90,15 @@ describe('the packed tarball, installed into an empty folder', () => {
     expect(existsSync(path.join(app, 'node_modules/tsx'))).toBe(false);
   });
 
-  it('pqlsync --help lists the commands', async () => {
+  it('pqlsync --help lists the commands', async (ctx) => {
+    if (unavailable) return ctx.skip();
     const { code, stdout } = await pqlsync(['--help']);
     expect(code).toBe(0);
     for (const command of ['demo', 'build', 'run', 'sync', 'plan', 'status']) expect(stdout).toContain(`pqlsync ${command}`);
   });
 
-  it('pqlsync demo runs in an empty folder: it brings its own project and writes only .pqlsync/ there', async () => {
+  it('pqlsync demo runs in an empty folder: it brings its own project and writes only .pqlsync/ there', async (ctx) => {
+    if (unavailable) return ctx.skip();
     const empty = path.join(dir, 'empty');
     await mkdir(empty);
     const { code, stdout, stderr } = await pqlsync(['demo', '--users', '150', '--json'], empty);
@@ -99,7 +112,8 @@ describe('the packed tarball, installed into an empty folder', () => {
     expect(existsSync(path.join(installed, '.pqlsync'))).toBe(false);
   }, 60_000);
 
-  it('the library entry runs from code: plan() on the demo project reads the state the CLI demo left', async () => {
+  it('the library entry runs from code: plan() on the demo project reads the state the CLI demo left', async (ctx) => {
+    if (unavailable) return ctx.skip();
     const demo = path.join(dir, 'empty');
     await writeFile(
       path.join(app, 'plan.mjs'),
@@ -123,7 +137,8 @@ describe('the packed tarball, installed into an empty folder', () => {
     }
   });
 
-  it("the library's declarations type-check a caller's code, and reject a wrong option", async () => {
+  it("the library's declarations type-check a caller's code, and reject a wrong option", async (ctx) => {
+    if (unavailable) return ctx.skip();
     await writeFile(
       path.join(app, 'caller.ts'),
       [
@@ -145,7 +160,8 @@ describe('the packed tarball, installed into an empty folder', () => {
     expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^caller\.ts\(5,\d+\): error TS2322: Type 'string' is not assignable to type 'boolean/)]);
   });
 
-  it('init → build, test and sync with the installed CLI sends HubSpot the same records as the in-repo project', async () => {
+  it('init → build, test and sync with the installed CLI sends HubSpot the same records as the in-repo project', async (ctx) => {
+    if (unavailable) return ctx.skip();
     const project = path.join(dir, 'myproject');
     const init = await pqlsync(['init', project, '--warehouse', 'duckdb', '--yes']);
     expect(init.code, init.stderr).toBe(0);
