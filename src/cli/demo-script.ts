@@ -1,8 +1,9 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
 import { openDestination } from '../../connectors/registry.ts';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import { parseDocument } from 'yaml';
 import { loadProject, type Project } from '../config/load-project.ts';
 import { syncRelation } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
@@ -37,7 +38,7 @@ const DAY_MS = 86_400_000;
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { log } = options;
-  const project = options.config ? await loadProject(options.config) : await loadShippedDemo(options.cwd ?? process.cwd());
+  const { project, leftConfig } = options.config ? { project: await loadProject(options.config), leftConfig: undefined } : await loadShippedDemo(options.cwd ?? process.cwd());
   const warehouseConfig = project.config.warehouse;
   if (warehouseConfig.type !== 'duckdb') throw new ConfigError(`The demo runs on an embedded DuckDB warehouse; ${project.configFile} has ${warehouseConfig.type}`);
   const dbFile = path.resolve(project.root, warehouseConfig.path);
@@ -60,10 +61,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     });
     if (day1 !== 0) return day1;
     const nextAsOf = new Date(new Date(DEMO_AS_OF).getTime() + DAY_MS).toISOString();
-    return await runOnce(project, env, options, sandbox, stages, nextAsOf, 'Run 2: a day later, only what changed', async (session) => {
+    const day2 = await runOnce(project, env, options, sandbox, stages, nextAsOf, 'Run 2: a day later, only what changed', async (session) => {
       const added = await appendDemoDay(session.warehouse as DuckDBWarehouse, { seed: options.seed, day: DEMO_AS_OF });
       log.info(`Appended a day of product data: ${added.events} events and ${added.users} new signups`, { event: 'demo_day', ...added });
     });
+    if (leftConfig) {
+      log.info(`\nThe demo's project is ${leftConfig}: npx pqlsync status --config ${leftConfig} (or plan, evaluate --as-of ${DEMO_AS_OF.slice(0, 10)})`, {
+        event: 'demo_config',
+        config: leftConfig,
+      });
+    }
+    return day2;
   } finally {
     await sandbox.stop();
   }
@@ -72,13 +80,25 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 /**
  * The demo project that ships with pqlsync (its pqlsync.yml and models/, read where pqlsync is
  * installed), with its DuckDB file moved to the current folder: an installed package may be
- * read-only, and `pqlsync demo` works in an empty folder.
+ * read-only, and `pqlsync demo` works in an empty folder. `leftConfig`: the config it left there.
  */
-async function loadShippedDemo(cwd: string): Promise<Project> {
+async function loadShippedDemo(cwd: string): Promise<{ project: Project; leftConfig?: string }> {
   const project = await loadProject(shippedDemoConfig());
   const warehouse = project.config.warehouse;
-  if (warehouse.type === 'duckdb' && warehouse.path !== ':memory:') warehouse.path = path.resolve(cwd, warehouse.path);
-  return project;
+  if (warehouse.type !== 'duckdb' || warehouse.path === ':memory:') return { project };
+  warehouse.path = path.resolve(cwd, warehouse.path);
+  if (path.resolve(cwd, 'pqlsync.yml') !== project.configFile) {
+    // Outside the repository, leave a config beside the database so that status, plan and evaluate can
+    // open the demo too: the shipped pqlsync.yml with the database here and the models where pqlsync is.
+    const document = parseDocument(await readFile(project.configFile, 'utf8'));
+    const config = path.join(path.dirname(warehouse.path), 'demo.yml');
+    document.setIn(['warehouse', 'path'], path.basename(warehouse.path));
+    document.setIn(['models_path'], project.modelsDir);
+    await mkdir(path.dirname(config), { recursive: true });
+    await writeFile(config, document.toString());
+    return { project, leftConfig: path.relative(cwd, config) };
+  }
+  return { project };
 }
 
 async function runOnce(

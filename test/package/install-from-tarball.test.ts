@@ -110,6 +110,10 @@ describe('the packed tarball, installed into an empty folder', () => {
     expect(synced.every((e) => e.failed === 0)).toBe(true);
     expect(await readdir(empty)).toEqual(['.pqlsync']);
     expect(existsSync(path.join(installed, '.pqlsync'))).toBe(false);
+    // It leaves its project's config beside the database, for the other commands.
+    const status = await pqlsync(['status', '--config', '.pqlsync/demo.yml', '--json'], empty);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('"sync_name":"contacts"');
   }, 60_000);
 
   it('the library entry runs from code: plan() on the demo project reads the state the CLI demo left', async (ctx) => {
@@ -118,11 +122,8 @@ describe('the packed tarball, installed into an empty folder', () => {
     await writeFile(
       path.join(app, 'plan.mjs'),
       [
-        "import path from 'node:path';",
-        "import { loadProject, plan, EXIT } from 'pqlsync';",
-        "const project = await loadProject('node_modules/pqlsync/pqlsync.yml');",
-        `project.config.warehouse.path = path.join(${JSON.stringify(demo)}, '.pqlsync/demo.duckdb');`,
-        "const plans = await plan({ config: project, asOf: '2026-11-02T00:00:00Z' });",
+        "import { plan, EXIT } from 'pqlsync';",
+        `const plans = await plan({ config: ${JSON.stringify(path.join(demo, '.pqlsync/demo.yml'))}, asOf: '2026-11-02T00:00:00Z' });`,
         'console.log(JSON.stringify({ exitConfig: EXIT.config, plans: plans.map((p) => ({ sync: p.sync, toSend: p.toSend, unchanged: p.diff.unchanged })) }));',
       ].join('\n'),
     );
