@@ -71,7 +71,8 @@ export function initCommand(io: CliIo, exit: ExitBox) {
               '  export HUBSPOT_ACCESS_TOKEN=pat-...   # a private app token; never in pqlsync.yml',
               '  npx pqlsync doctor                    # checks the config, the warehouse and the token',
               '  npx pqlsync run --dry-run             # builds, tests, and shows what would be sent',
-              '  commit the project; .github/workflows/pqlsync.yml runs it every hour',
+              `  commit the project; ${path.relative(process.cwd(), path.join(dir, files.find((f) => f.path.endsWith('workflows/pqlsync.yml'))?.path ?? ''))} runs it every hour`,
+              "  (with pqlsync in your repository's package.json and package-lock.json: the workflow installs it with npm ci)",
             ].join('\n'),
           );
         }
