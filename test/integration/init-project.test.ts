@@ -74,8 +74,9 @@ describe('pqlsync init', () => {
     const userConfig = path.join(project, 'pqlsync.yml');
     expect((await cli(['build', '--config', userConfig, '--as-of', DEMO_AS_OF])).code).toBe(0);
     const tested = await cli(['test', '--config', userConfig, '--as-of', DEMO_AS_OF]);
-    expect(tested.err).toBe('');
-    expect(tested.code).toBe(0);
+    // Warn-level tests may warn (the demo data holds a user without a valid email); none may fail.
+    expect(tested.err).not.toMatch(/^error:/m);
+    expect(tested.code, tested.err).toBe(0);
 
     const demoConfig = path.join(dir, 'demo.yml');
     const shipped = parse(await readFile(path.join(REPO, 'pqlsync.yml'), 'utf8'));
