@@ -11,6 +11,7 @@ import { syncCommand } from './commands/sync.command.ts';
 import { testCommand } from './commands/test.command.ts';
 import type { CliIo, ExitBox } from './context.ts';
 import { EXIT } from './exit-codes.ts';
+import { packageVersion } from '../util/package-root.ts';
 
 /**
  * Runs the CLI on `argv` and answers the exit code, without exiting the process,
@@ -20,6 +21,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const exit: ExitBox = { code: EXIT.ok };
   const cli = yargs(argv)
     .scriptName('pqlsync')
+    .version(packageVersion())
     .usage('$0 <command> [options]\n\nPQL scores from your warehouse to HubSpot: build models, diff, send only what changed.')
     .option('config', { type: 'string', describe: 'Path to pqlsync.yml (default: ./pqlsync.yml)', global: true })
     .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines on stdout (for Airflow, Actions, log shippers)', global: true })

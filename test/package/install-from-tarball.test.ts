@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -94,7 +94,9 @@ describe('the packed tarball, installed into an empty folder', () => {
     if (unavailable) return ctx.skip();
     const { code, stdout } = await pqlsync(['--help']);
     expect(code).toBe(0);
-    for (const command of ['demo', 'build', 'run', 'sync', 'plan', 'status']) expect(stdout).toContain(`pqlsync ${command}`);
+    for (const command of ['demo', 'init', 'doctor', 'build', 'run', 'sync', 'plan', 'status']) expect(stdout).toContain(`pqlsync ${command}`);
+    const version = await pqlsync(['--version']);
+    expect(version.stdout.trim()).toBe(JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')).version);
   });
 
   it('pqlsync demo runs in an empty folder: it brings its own project and writes only .pqlsync/ there', async (ctx) => {
