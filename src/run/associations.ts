@@ -9,7 +9,7 @@
  */
 import type { Destination, PairOutcome } from '../../connectors/destination.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
-import type { AssociationConfig, SyncConfig } from '../config/schema.ts';
+import { syncRelation, type AssociationConfig, type SyncConfig } from '../config/schema.ts';
 import { ConfigError, ModelError } from '../errors.ts';
 import { AssociationStore, type PairSource } from '../state/association-state.ts';
 
@@ -49,7 +49,7 @@ export async function syncAssociations(ctx: AssociationContext, destination: Des
 export async function dropDeadRunPairs(ctx: Pick<AssociationContext, 'warehouse' | 'schemas'>, sync: SyncConfig, deadRunId: string): Promise<void> {
   const store = new AssociationStore(ctx.warehouse, ctx.schemas.state);
   for (const association of sync.associations ?? []) {
-    await store.dropTables(store.tables({ syncName: sync.name, toSync: association.to, model: { schema: ctx.schemas.models, name: sync.model }, keyColumn: sync.key, targetColumn: association.column }, deadRunId));
+    await store.dropTables(store.tables({ syncName: sync.name, toSync: association.to, model: syncRelation(sync, ctx.schemas.models), keyColumn: sync.key, targetColumn: association.column }, deadRunId));
   }
 }
 
@@ -73,7 +73,7 @@ async function syncOne(ctx: AssociationContext, store: AssociationStore, destina
   const source: PairSource = {
     syncName: sync.name,
     toSync: target.name,
-    model: { schema: ctx.schemas.models, name: sync.model },
+    model: syncRelation(sync, ctx.schemas.models),
     keyColumn: sync.key,
     targetColumn: association.column,
   };
