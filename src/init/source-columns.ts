@@ -1,8 +1,9 @@
 /**
- * The columns pqlsync's staging models read from each source, with what each one holds.
+ * The columns pqlsync's models read from each source (the staging models, and deal_sync from
+ * trials and subscriptions), with what each one holds.
  * `pqlsync init` writes one view per source (models/staging/src_<source>.sql) that renames the
  * user's columns to these, so the shipped models run unchanged on the user's own tables.
- * A staging model that starts reading another column must add it here: the init test builds the
+ * A model that starts reading another source column must add it here: the init test builds the
  * scaffolded project and fails on a column the view lacks.
  */
 export interface SourceColumn {
@@ -69,6 +70,8 @@ export const SOURCE_SPECS: SourceSpec[] = [
     columns: [
       { name: 'trial_id', describe: 'trial id' },
       { name: 'account_id', describe: 'the account on trial' },
+      { name: 'user_id', describe: 'the user who started it (the deal goes to their contact)' },
+      { name: 'plan', describe: 'plan on trial: pro, business or enterprise' },
       { name: 'status', describe: 'active, converted or expired' },
       { name: 'started_at', describe: 'trial start (timestamp)' },
       { name: 'ends_at', describe: 'trial end (timestamp)' },
@@ -81,6 +84,7 @@ export const SOURCE_SPECS: SourceSpec[] = [
       { name: 'account_id', describe: 'the paying account' },
       { name: 'started_at', describe: 'start (timestamp)' },
       { name: 'ended_at', describe: 'end (timestamp; empty while active)' },
+      { name: 'plan', describe: 'plan paid for: pro, business or enterprise' },
       { name: 'seats', describe: 'seats paid for (number)' },
       { name: 'mrr', describe: 'monthly recurring revenue (number)' },
     ],

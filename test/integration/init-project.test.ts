@@ -83,7 +83,7 @@ describe('pqlsync init', () => {
     await writeFile(demoConfig, JSON.stringify({ ...shipped, warehouse: { type: 'duckdb', path: demoDb }, models_path: path.join(REPO, 'models') }));
     expect((await cli(['build', '--config', demoConfig, '--as-of', DEMO_AS_OF])).code).toBe(0);
 
-    for (const model of ['contact_sync', 'company_sync']) {
+    for (const model of ['contact_sync', 'company_sync', 'deal_sync']) {
       const rows = async (file: string) => withDuckDB(file, (w) => w.query(`select * from pqlsync_models.${model} order by 1`));
       const mine = await rows(userDb);
       expect(mine.length).toBeGreaterThan(0);
