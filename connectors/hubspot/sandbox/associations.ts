@@ -18,6 +18,9 @@ const INVERSE_TYPE_IDS = new Map<number, number>([
   [3, 4], // deal → contact
   [341, 342], // deal → company (unlabelled)
   [5, 6], // deal → company (primary)
+  [204, 203], // task → contact
+  [192, 191], // task → company
+  [216, 215], // task → deal
 ]);
 for (const [forward, inverse] of [...INVERSE_TYPE_IDS]) INVERSE_TYPE_IDS.set(inverse, forward);
 
@@ -28,13 +31,20 @@ const DEFAULT_TYPE_IDS: Record<string, number> = {
   'contacts>deals': 4,
   'deals>companies': 341,
   'companies>deals': 342,
+  'tasks>contacts': 204,
+  'contacts>tasks': 203,
+  'tasks>companies': 192,
+  'companies>tasks': 191,
+  'tasks>deals': 216,
+  'deals>tasks': 215,
 };
 
 /** Which object type a HubSpot-defined type id points at from `from`, for associations sent with a create. */
 const TARGET_TYPES: Record<ObjectTypeName, Record<number, ObjectTypeName>> = {
-  contacts: { 279: 'companies', 1: 'companies', 4: 'deals' },
-  companies: { 280: 'contacts', 2: 'contacts', 342: 'deals', 6: 'deals' },
-  deals: { 3: 'contacts', 341: 'companies', 5: 'companies' },
+  contacts: { 279: 'companies', 1: 'companies', 4: 'deals', 203: 'tasks' },
+  companies: { 280: 'contacts', 2: 'contacts', 342: 'deals', 6: 'deals', 191: 'tasks' },
+  deals: { 3: 'contacts', 341: 'companies', 5: 'companies', 215: 'tasks' },
+  tasks: { 204: 'contacts', 192: 'companies', 216: 'deals' },
 };
 
 /** The HubSpot-defined association types between two object types, as the labels endpoint lists them. */

@@ -9,7 +9,8 @@ import type { PropertyDefinition, PropertyGroupDefinition, PropertyOption } from
 type DefaultProperty = Pick<PropertyDefinition, 'name' | 'label' | 'type' | 'fieldType' | 'groupName'> &
   Partial<Pick<PropertyDefinition, 'hasUniqueValue' | 'readOnlyValue' | 'options'>>;
 
-const LIFECYCLE_STAGES = [
+/** In HubSpot's order: a record's lifecycle stage only moves forward through this list (see write-plan.ts). */
+export const LIFECYCLE_STAGES = [
   'subscriber',
   'lead',
   'marketingqualifiedlead',
@@ -29,6 +30,16 @@ const DEAL_STAGES = [
   'closedwon',
   'closedlost',
 ];
+
+/** HubSpot's task values (tasks API guide): status, priority and type are enumerations of these. */
+const TASK_STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'WAITING', 'COMPLETED', 'DEFERRED'];
+const TASK_PRIORITIES = ['NONE', 'LOW', 'MEDIUM', 'HIGH'];
+const TASK_TYPES = ['TODO', 'CALL', 'EMAIL'];
+
+/** `hubspot_owner_id`: an enumeration whose options are the portal's owners (filled in as owners are added). */
+function ownerProperty(groupName: string): DefaultProperty {
+  return { name: 'hubspot_owner_id', label: 'Owner', type: 'enumeration', fieldType: 'select', groupName, options: [] };
+}
 
 function buildOptions(values: string[]): PropertyOption[] {
   return values.map((value, index) => ({ label: value, value, displayOrder: index, hidden: false }));
@@ -50,6 +61,7 @@ const DEFAULT_GROUPS: Record<ObjectTypeName, PropertyGroupDefinition[]> = {
   ],
   companies: [{ name: 'companyinformation', label: 'Company information', displayOrder: -1 }],
   deals: [{ name: 'dealinformation', label: 'Deal information', displayOrder: -1 }],
+  tasks: [{ name: 'taskinformation', label: 'Task information', displayOrder: -1 }],
 };
 
 const DEFAULT_PROPERTIES: Record<ObjectTypeName, DefaultProperty[]> = {
@@ -70,6 +82,7 @@ const DEFAULT_PROPERTIES: Record<ObjectTypeName, DefaultProperty[]> = {
       groupName: 'contactinformation',
       options: buildOptions(LIFECYCLE_STAGES),
     },
+    ownerProperty('contactinformation'),
     ...buildBookkeeping('contactinformation', 'lastmodifieddate'),
   ],
   companies: [
@@ -88,6 +101,7 @@ const DEFAULT_PROPERTIES: Record<ObjectTypeName, DefaultProperty[]> = {
       groupName: 'companyinformation',
       options: buildOptions(LIFECYCLE_STAGES),
     },
+    ownerProperty('companyinformation'),
     ...buildBookkeeping('companyinformation', 'hs_lastmodifieddate'),
   ],
   deals: [
@@ -96,7 +110,19 @@ const DEFAULT_PROPERTIES: Record<ObjectTypeName, DefaultProperty[]> = {
     { name: 'closedate', label: 'Close Date', type: 'datetime', fieldType: 'date', groupName: 'dealinformation' },
     { name: 'pipeline', label: 'Pipeline', type: 'enumeration', fieldType: 'select', groupName: 'dealinformation', options: buildOptions(['default']) },
     { name: 'dealstage', label: 'Deal Stage', type: 'enumeration', fieldType: 'radio', groupName: 'dealinformation', options: buildOptions(DEAL_STAGES) },
+    ownerProperty('dealinformation'),
     ...buildBookkeeping('dealinformation', 'hs_lastmodifieddate'),
+  ],
+  tasks: [
+    // hs_timestamp is the due time and is required to create a task (tasks API guide).
+    { name: 'hs_timestamp', label: 'Due date', type: 'datetime', fieldType: 'date', groupName: 'taskinformation' },
+    { name: 'hs_task_subject', label: 'Task Title', type: 'string', fieldType: 'text', groupName: 'taskinformation' },
+    { name: 'hs_task_body', label: 'Notes', type: 'string', fieldType: 'textarea', groupName: 'taskinformation' },
+    { name: 'hs_task_status', label: 'Task Status', type: 'enumeration', fieldType: 'select', groupName: 'taskinformation', options: buildOptions(TASK_STATUSES) },
+    { name: 'hs_task_priority', label: 'Priority', type: 'enumeration', fieldType: 'select', groupName: 'taskinformation', options: buildOptions(TASK_PRIORITIES) },
+    { name: 'hs_task_type', label: 'Task Type', type: 'enumeration', fieldType: 'select', groupName: 'taskinformation', options: buildOptions(TASK_TYPES) },
+    ownerProperty('taskinformation'),
+    ...buildBookkeeping('taskinformation', 'hs_lastmodifieddate'),
   ],
 };
 
@@ -105,6 +131,7 @@ export const DEFAULT_READ_PROPERTIES: Record<ObjectTypeName, string[]> = {
   contacts: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
   companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
   deals: ['amount', 'closedate', 'createdate', 'dealname', 'dealstage', 'hs_lastmodifieddate', 'hs_object_id', 'pipeline'],
+  tasks: ['createdate', 'hs_lastmodifieddate', 'hs_object_id', 'hs_task_status', 'hs_task_subject', 'hs_timestamp'],
 };
 
 /** The read-only date property HubSpot bumps on every write. */
@@ -112,6 +139,7 @@ export const MODIFIED_DATE_PROPERTY: Record<ObjectTypeName, string> = {
   contacts: 'lastmodifieddate',
   companies: 'hs_lastmodifieddate',
   deals: 'hs_lastmodifieddate',
+  tasks: 'hs_lastmodifieddate',
 };
 
 export function buildDefaultGroups(type: ObjectTypeName): PropertyGroupDefinition[] {

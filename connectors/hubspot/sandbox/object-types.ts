@@ -4,14 +4,14 @@
  * the singular.
  */
 
-export type ObjectTypeName = 'contacts' | 'companies' | 'deals';
+export type ObjectTypeName = 'contacts' | 'companies' | 'deals' | 'tasks';
 
-export const OBJECT_TYPES: readonly ObjectTypeName[] = ['contacts', 'companies', 'deals'];
+export const OBJECT_TYPES: readonly ObjectTypeName[] = ['contacts', 'companies', 'deals', 'tasks'];
 
 /** The sandbox's one portal; it appears in HubSpot's error messages. */
 export const SANDBOX_PORTAL_ID = 1234567;
 
-const TYPE_IDS: Record<ObjectTypeName, string> = { contacts: '0-1', companies: '0-2', deals: '0-3' };
+const TYPE_IDS: Record<ObjectTypeName, string> = { contacts: '0-1', companies: '0-2', deals: '0-3', tasks: '0-27' };
 
 const ALIASES: Record<string, ObjectTypeName> = {
   contacts: 'contacts',
@@ -23,6 +23,9 @@ const ALIASES: Record<string, ObjectTypeName> = {
   deals: 'deals',
   deal: 'deals',
   '0-3': 'deals',
+  tasks: 'tasks',
+  task: 'tasks',
+  '0-27': 'tasks',
 };
 
 /** Resolves a path segment to an object type, or undefined when HubSpot would not know it. */
@@ -36,5 +39,5 @@ export function typeIdOf(type: ObjectTypeName): string {
 
 /** HubSpot names objects in upper-case singular in some messages ("Could not get some CONTACT objects"). */
 export function upperSingularOf(type: ObjectTypeName): string {
-  return { contacts: 'CONTACT', companies: 'COMPANY', deals: 'DEAL' }[type];
+  return { contacts: 'CONTACT', companies: 'COMPANY', deals: 'DEAL', tasks: 'TASK' }[type];
 }

@@ -86,6 +86,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults = new FaultInjector(config);
     },
     resetDaily: () => limiter.resetDaily(),
+    seedOwner: (owner) => {
+      const state = store.addOwner({
+        email: owner.email,
+        firstName: owner.firstName ?? '',
+        lastName: owner.lastName ?? '',
+        archived: owner.archived ?? false,
+        teams: (owner.teams ?? []).map((t) => ({ id: t.id, name: t.name, primary: t.primary ?? false })),
+      });
+      return { id: state.id, email: state.email };
+    },
+    archiveOwner: (id) => {
+      const owner = store.owners.get(id);
+      if (!owner) throw new Error(`no owner ${id}`);
+      owner.archived = true;
+      owner.updatedAt = store.stampTime();
+    },
     stop: async () => {
       sleeper.cancelAll();
       server.closeAllConnections();

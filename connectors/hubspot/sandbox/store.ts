@@ -54,8 +54,23 @@ export const FREE_MAIL_DOMAINS = new Set([
   'gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'icloud.com', 'me.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.de', 'gmx.net', 'web.de', 'mail.com', 'yandex.ru', 'qq.com', '163.com',
 ]);
 
+/** A HubSpot owner (a user records can be assigned to), as `GET /crm/v3/owners` shows it. */
+export interface OwnerState {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  userId: number;
+  archived: boolean;
+  teams: Array<{ id: string; name: string; primary: boolean }>;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export class PortalStore {
   readonly associations = new AssociationGraph();
+  /** Owner id → owner, archived ones included (HubSpot keeps them; `archived=true` lists them). */
+  readonly owners = new Map<string, OwnerState>();
   readonly pipelines = new PipelineStore(new Date().toISOString());
   readonly settings: PortalSettings = { searchLagMs: 0, autoCreateCompanies: false, associationLimits: {} };
   private readonly tables = new Map<ObjectTypeName, ObjectTable>();
@@ -166,6 +181,22 @@ export class PortalStore {
       const value = record.properties[property];
       if (value !== undefined && index.get(toUniqueKey(property, value)) === record.id) index.delete(toUniqueKey(property, value));
     }
+  }
+
+  /**
+   * Adds an owner. Its id becomes an option of every `hubspot_owner_id`, as HubSpot shows owners;
+   * an archived owner stays an option (old records keep it) but cannot be assigned (write-plan.ts).
+   */
+  addOwner(owner: Omit<OwnerState, 'id' | 'userId' | 'createdAt' | 'updatedAt'>): OwnerState {
+    const now = this.stampTime();
+    const id = String(this.nextId++);
+    const state: OwnerState = { ...owner, id, userId: 9_000_000 + this.owners.size, createdAt: now, updatedAt: now };
+    this.owners.set(id, state);
+    for (const type of OBJECT_TYPES) {
+      const property = this.table(type).properties.get('hubspot_owner_id');
+      if (property) property.options.push({ label: `${owner.firstName} ${owner.lastName}`.trim() || owner.email, value: id, displayOrder: property.options.length, hidden: false });
+    }
+    return state;
   }
 
   addProperty(type: ObjectTypeName, definition: PropertyDefinition): void {

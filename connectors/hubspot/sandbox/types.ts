@@ -165,5 +165,9 @@ export interface Sandbox {
   /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */
   editRecord(objectType: string, id: string, properties: Record<string, string>): StoredRecord;
   resetDaily(): void;
+  /** Adds an owner (a HubSpot user records can be assigned to); its id is what `hubspot_owner_id` holds. */
+  seedOwner(owner: { email: string; firstName?: string; lastName?: string; archived?: boolean; teams?: Array<{ id: string; name: string; primary?: boolean }> }): { id: string; email: string };
+  /** Archives an owner, as when the user is removed from the portal: it can no longer be assigned. */
+  archiveOwner(id: string): void;
   stop(): Promise<void>;
 }

@@ -3,8 +3,9 @@ import type { Route } from '../router.ts';
 import { associationRoutes } from './associations.routes.ts';
 import { objectBasicRoutes } from './objects-basic.routes.ts';
 import { objectBatchRoutes } from './objects-batch.routes.ts';
+import { ownerRoutes } from './owners.routes.ts';
 import { propertyRoutes } from './properties.routes.ts';
 import { pipelineRoutes } from './pipelines.routes.ts';
 import { searchRoutes } from './search.routes.ts';
 
-export const ROUTES: Route[] = [...propertyRoutes, ...searchRoutes, ...objectBatchRoutes, ...objectBasicRoutes, ...associationRoutes, ...pipelineRoutes];
+export const ROUTES: Route[] = [...propertyRoutes, ...searchRoutes, ...objectBatchRoutes, ...objectBasicRoutes, ...associationRoutes, ...pipelineRoutes, ...ownerRoutes];

@@ -7,6 +7,7 @@ import { ApiError, validationError, type ErrorDetail } from '../api-error.ts';
 import { SANDBOX_PORTAL_ID, typeIdOf, upperSingularOf, type ObjectTypeName } from '../object-types.ts';
 import type { PortalStore, RecordState } from '../store.ts';
 import { describeIssues, validatePropertyValues } from '../validation.ts';
+import { LIFECYCLE_STAGES } from '../default-schema.ts';
 
 export interface PlannedWrite {
   /** The record to update; undefined for a create. */
@@ -119,6 +120,10 @@ function planValues(
     const failure = checkDealStage(store, record, values);
     if (failure) return { ok: false, failure };
   }
+  const failure = checkOwner(store, values) ?? checkLifecycleStage(record, values) ?? (type === 'tasks' ? checkTask(record, values) : undefined);
+  if (failure) return { ok: false, failure };
+  // A task created without a status is open, as in HubSpot's UI.
+  if (type === 'tasks' && !record && !values.hs_task_status) values.hs_task_status = 'NOT_STARTED';
   const conflict = store.findUniqueConflict(type, values, record?.id);
   if (conflict) {
     const what = type === 'contacts' ? 'Contact' : `${upperSingularOf(type).toLowerCase()} with ${conflict.property} ${conflict.value}`;
@@ -134,6 +139,46 @@ function planValues(
     };
   }
   return { ok: true, write: { record, values, sentNames: Object.keys(properties) } };
+}
+
+function propertyFailure(code: string, propertyName: string, message: string): WriteFailure {
+  return {
+    status: 400,
+    category: 'VALIDATION_ERROR',
+    message: `Property values were not valid: ${JSON.stringify([{ isValid: false, message, error: code, name: propertyName }])}`,
+    context: {},
+    errors: [{ message, code, context: { propertyName: [propertyName] } }],
+  };
+}
+
+/** An archived owner (a user who left) stays an option of `hubspot_owner_id` but cannot be assigned. */
+function checkOwner(store: PortalStore, values: Record<string, string>): WriteFailure | undefined {
+  const id = values.hubspot_owner_id;
+  if (!id) return undefined;
+  const owner = store.owners.get(id);
+  return owner && !owner.archived ? undefined : propertyFailure('INVALID_OWNER_ID', 'hubspot_owner_id', `${id} is not an active owner of portal ${SANDBOX_PORTAL_ID}`);
+}
+
+/**
+ * Lifecycle stages only move forward (HubSpot's rule: to move a record back, clear the stage
+ * first, then set it; second-hand: the exact error HubSpot answers is not documented, so the
+ * sandbox answers a VALIDATION_ERROR naming the property).
+ */
+function checkLifecycleStage(record: RecordState | undefined, values: Record<string, string>): WriteFailure | undefined {
+  const wanted = values.lifecyclestage;
+  const held = record?.properties.lifecyclestage;
+  if (!wanted || !held) return undefined;
+  const from = LIFECYCLE_STAGES.indexOf(held);
+  const to = LIFECYCLE_STAGES.indexOf(wanted);
+  if (from < 0 || to < 0 || to >= from) return undefined;
+  return propertyFailure('INVALID_LIFECYCLE_STAGE', 'lifecyclestage', `lifecyclestage cannot move back from ${held} to ${wanted}; clear it first`);
+}
+
+/** A task needs its due time (`hs_timestamp`), which cannot be emptied. */
+function checkTask(record: RecordState | undefined, values: Record<string, string>): WriteFailure | undefined {
+  if ('hs_timestamp' in values && values.hs_timestamp === '') return propertyFailure('REQUIRED_FIELD', 'hs_timestamp', 'hs_timestamp cannot be emptied: a task needs its due time.');
+  if (!record && !values.hs_timestamp) return propertyFailure('REQUIRED_FIELD', 'hs_timestamp', 'hs_timestamp is required to create a task.');
+  return undefined;
 }
 
 /**

@@ -1,0 +1,94 @@
+/**
+ * The sandbox as HubSpot behaves for owners (paged, archived apart, teams), tasks (a due time
+ * required, open by default, upserted by a unique-value key, associated with contacts,
+ * companies and deals), owner ids on records, and lifecyclestage's forward-only rule, through
+ * the real @hubspot/api-client.
+ */
+import { describe, expect, it } from 'vitest';
+import { catchFailure, openSandbox } from './sandbox-harness.ts';
+
+describe('owners', () => {
+  it('lists active owners in pages, archived ones apart, with their teams; finds one by email', async () => {
+    const { sandbox, client } = await openSandbox();
+    const seeded = Array.from({ length: 7 }, (_, i) =>
+      sandbox.seedOwner({ email: `rep${i}@vendor.test`, firstName: `Rep`, lastName: `${i}`, teams: i < 3 ? [{ id: 't1', name: 'Sales-assisted', primary: true }] : [] }),
+    );
+    sandbox.archiveOwner(seeded[6].id);
+    const first = await client.crm.owners.ownersApi.getPage(undefined, undefined, 4, false);
+    expect(first.results.map((o) => o.email)).toEqual(['rep0@vendor.test', 'rep1@vendor.test', 'rep2@vendor.test', 'rep3@vendor.test']);
+    expect(first.results[0].teams?.[0]).toMatchObject({ id: 't1', name: 'Sales-assisted', primary: true });
+    const second = await client.crm.owners.ownersApi.getPage(undefined, first.paging!.next!.after, 4, false);
+    expect(second.results.map((o) => o.email)).toEqual(['rep4@vendor.test', 'rep5@vendor.test']);
+    expect(second.paging).toBeUndefined();
+    const archived = await client.crm.owners.ownersApi.getPage(undefined, undefined, 100, true);
+    expect(archived.results.map((o) => [o.email, o.archived])).toEqual([['rep6@vendor.test', true]]);
+    const byEmail = await client.crm.owners.ownersApi.getPage('REP2@vendor.test');
+    expect(byEmail.results.map((o) => o.id)).toEqual([seeded[2].id]);
+  });
+
+  it('a record takes an active owner id; an unknown or archived owner is refused per record', async () => {
+    const { sandbox, client } = await openSandbox();
+    const active = sandbox.seedOwner({ email: 'a@vendor.test' });
+    const gone = sandbox.seedOwner({ email: 'b@vendor.test' });
+    sandbox.archiveOwner(gone.id);
+    const ok = await client.crm.contacts.basicApi.create({ properties: { email: 'x@acme.test', hubspot_owner_id: active.id }, associations: [] });
+    expect(ok.properties.hubspot_owner_id).toBe(active.id);
+    for (const [id, code] of [[gone.id, 'INVALID_OWNER_ID'], ['999999', 'INVALID_OPTION']]) {
+      const refused = await catchFailure(client.crm.contacts.basicApi.create({ properties: { email: `y${id}@acme.test`, hubspot_owner_id: id }, associations: [] }));
+      expect(refused.code).toBe(400);
+      expect(JSON.stringify(refused.body)).toContain(code);
+    }
+  });
+});
+
+describe('tasks', () => {
+  it('a task needs hs_timestamp, is NOT_STARTED by default, and an upsert by a unique key never makes a second', async () => {
+    const { sandbox, client } = await openSandbox();
+    const owner = sandbox.seedOwner({ email: 'rep@vendor.test' });
+    await client.crm.properties.coreApi.create('tasks', { name: 'pqlsync_task_key', label: 'pqlsync task key', type: 'string' as any, fieldType: 'text' as any, groupName: 'taskinformation', hasUniqueValue: true });
+    const noDue = await catchFailure(client.crm.objects.tasks.basicApi.create({ properties: { hs_task_subject: 'x' }, associations: [] }));
+    expect(noDue.code).toBe(400);
+    expect(JSON.stringify(noDue.body)).toContain('hs_timestamp is required');
+    const input = {
+      id: 'a@acme.test|paywall|2026-01-05',
+      idProperty: 'pqlsync_task_key',
+      properties: { hs_timestamp: '2026-01-05T04:00:00Z', hs_task_subject: 'PQL: a@acme.test hit the paywall', hs_task_priority: 'HIGH', hs_task_type: 'CALL', hubspot_owner_id: owner.id },
+    };
+    const first = await client.crm.objects.tasks.batchApi.upsert({ inputs: [input] });
+    const again = await client.crm.objects.tasks.batchApi.upsert({ inputs: [input] });
+    expect(again.results[0].id).toBe(first.results[0].id);
+    expect(sandbox.records('tasks')).toHaveLength(1);
+    expect(sandbox.records('tasks')[0].properties).toMatchObject({ hs_task_status: 'NOT_STARTED', hs_task_priority: 'HIGH', hubspot_owner_id: owner.id });
+    const badPriority = await catchFailure(client.crm.objects.tasks.basicApi.create({ properties: { hs_timestamp: '2026-01-05T04:00:00Z', hs_task_priority: 'URGENT' }, associations: [] }));
+    expect(badPriority.code).toBe(400);
+  });
+
+  it('tasks associate with contacts (204), companies (192) and deals (216), read back from both sides', async () => {
+    const { sandbox, client } = await openSandbox();
+    const contact = await client.crm.contacts.basicApi.create({ properties: { email: 'a@acme.test' }, associations: [] });
+    const company = await client.crm.companies.basicApi.create({ properties: { domain: 'acme.test' }, associations: [] });
+    const deal = await client.crm.deals.basicApi.create({ properties: { dealname: 'd', pipeline: 'default', dealstage: 'qualifiedtobuy' }, associations: [] });
+    const task = await client.crm.objects.tasks.basicApi.create({ properties: { hs_timestamp: '2026-01-05T04:00:00Z' }, associations: [] });
+    for (const [to, id, typeId] of [['contacts', contact.id, 204], ['companies', company.id, 192], ['deals', deal.id, 216]] as const) {
+      await client.crm.associations.v4.batchApi.create('tasks', to, {
+        inputs: [{ _from: { id: task.id }, to: { id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as any, associationTypeId: typeId }] }],
+      });
+    }
+    expect(sandbox.associations('tasks', task.id).map((a) => [a.toObjectType, a.toObjectId]).sort()).toEqual([['companies', company.id], ['contacts', contact.id], ['deals', deal.id]].sort());
+    expect(sandbox.associations('contacts', contact.id).map((a) => a.toObjectType)).toContain('tasks');
+  });
+});
+
+describe('lifecyclestage', () => {
+  it('moves forward; a move back is refused until the stage is cleared', async () => {
+    const { client } = await openSandbox();
+    const contact = await client.crm.contacts.basicApi.create({ properties: { email: 'a@acme.test', lifecyclestage: 'lead' }, associations: [] });
+    await client.crm.contacts.basicApi.update(contact.id, { properties: { lifecyclestage: 'opportunity' } });
+    const back = await catchFailure(client.crm.contacts.basicApi.update(contact.id, { properties: { lifecyclestage: 'lead' } }));
+    expect(back.code).toBe(400);
+    expect(JSON.stringify(back.body)).toContain('INVALID_LIFECYCLE_STAGE');
+    await client.crm.contacts.basicApi.update(contact.id, { properties: { lifecyclestage: '' } });
+    const cleared = await client.crm.contacts.basicApi.update(contact.id, { properties: { lifecyclestage: 'lead' } });
+    expect(cleared.properties.lifecyclestage).toBe('lead');
+  });
+});
