@@ -39,6 +39,8 @@ export interface HubSpotApis {
   contacts: Client['crm']['contacts'];
   companies: Client['crm']['companies'];
   deals: Client['crm']['deals'];
+  tasks: Client['crm']['objects']['tasks'];
+  owners: Client['crm']['owners'];
   properties: Client['crm']['properties'];
   pipelines: Client['crm']['pipelines'];
   associations: Client['crm']['associations']['v4'];
@@ -72,6 +74,8 @@ export function createHubSpotApis(options: { accessToken: string; basePath?: str
     contacts: crm.contacts,
     companies: crm.companies,
     deals: crm.deals,
+    tasks: crm.objects.tasks,
+    owners: crm.owners,
     properties: crm.properties,
     pipelines: crm.pipelines,
     associations: crm.associations.v4,

@@ -8,7 +8,7 @@ description: >
   in pqlsync.yml. Values are stable while nothing changes: integer scores, reasons in a fixed
   order, last_active_at as a datetime instead of a "days since" counter. account_domain is the
   key of the company (companies sync) the contact is associated with: its workspace's domain
-  when that workspace is a company, else null.
+  when that workspace is a company, else null. lead_stage: the PLG lead stage (models/handoff/lead_stages.sql).
 tests:
   unique: [email]
   not_null: [email, user_id, pql_score, product_score, fit_score, pql_tier, activation_level, activated]
@@ -16,6 +16,7 @@ tests:
     pql_tier: [cold, warm, hot, sales_ready]
     activation_level: [red, yellow, green]
     account_motion: [self_serve, sales_assisted]
+    lead_stage: [new, interested, trial_red, trial_yellow, trial_green, trial_ended, self_checked_out, disqualified]
 */
 select
   email,
@@ -38,17 +39,20 @@ select
   invites_total,
   paywall_hits_30d,
   account_motion,
-  account_domain
+  account_domain,
+  lead_stage
 from (
   select
     s.*,
     sc.domain as account_domain,
+    ls.lead_stage,
     row_number() over (
       partition by s.email
       order by s.pql_score desc, coalesce({{ epoch_seconds(s.last_active_at) }}, 0) desc, s.user_id
     ) as email_rank
   from {{ ref('user_scores') }} s
   left join {{ ref('stg_accounts') }} sc on sc.account_id = s.company_account_id
+  left join {{ ref('lead_stages') }} ls on ls.user_id = s.user_id
   where s.email is not null
 ) ranked
 where email_rank = 1

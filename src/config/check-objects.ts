@@ -32,6 +32,12 @@ export function checkObjectRules(config: ProjectConfig): string[] {
     } else if (sync.pipeline) {
       problems.push(`${at}.pipeline: only a deals sync has a pipeline`);
     }
+    if (sync.mode === 'insert_once' && sync.on_removed === 'clear') {
+      problems.push(`${at}.on_removed: an insert_once sync writes events, which never leave; use on_removed: keep`);
+    }
+    if (sync.object === 'tasks' && sync.mode !== 'insert_once') {
+      problems.push(`${at}.mode: tasks are events: use mode: insert_once (a task is created once, never rewritten)`);
+    }
     (sync.associations ?? []).forEach((a, j) => {
       const where = `${at}.associations.${j}`;
       const target = byName.get(a.to);

@@ -109,7 +109,12 @@ export const syncConfig = z
     associations: z.array(associationConfig).optional(),
     /** The model column that identifies a row: an email for contacts, a domain for companies. */
     key: identifier,
-    mode: z.enum(['upsert', 'update']).default('upsert'),
+    /**
+     * upsert: create missing records, update changed ones. update: never create. insert_once:
+     * events (tasks): each key is written once and never again, whatever its values become;
+     * keys never count as removed.
+     */
+    mode: z.enum(['upsert', 'update', 'insert_once']).default('upsert'),
     /** What happens in HubSpot to rows that leave the model. */
     on_removed: z.enum(['keep', 'clear']).default('keep'),
     properties: z.array(propertyMapping).min(1),

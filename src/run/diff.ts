@@ -100,6 +100,8 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
   const selected = options.selection
     ? ` and cur.${q(KEY)} in (select record_key from ${d.table(options.selection)} where sent_at is null)`
     : '';
+  // insert_once (events): a delivered key is never sent again, whatever its values became.
+  const changedHash = sync.mode === 'insert_once' ? '1 = 0' : `st.row_hash <> cur.${q(HASH)}`;
   const changes = options.ignoreState
     ? `with cur as (${current}),
     st as (select record_key, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName})
@@ -112,10 +114,10 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
     err as (select distinct record_key from ${d.table(tables.rowErrors)} where sync_name = ${syncName})
     select cur.*, st.record_id as ${q(RECORD_ID)},
       case when st.record_key is null then 'new'
-           when st.row_hash <> cur.${q(HASH)} then 'changed'
+           when ${changedHash} then 'changed'
            else 'retry' end as ${q(KIND)}
     from cur left join st on st.record_key = cur.${q(KEY)}
-    where (st.record_key is null or st.row_hash <> cur.${q(HASH)}
+    where (st.record_key is null or ${changedHash}
        or cur.${q(KEY)} in (select record_key from err))${selected}`;
   await warehouse.execute(d.createTableAs(tables.changes, changes, 'table'));
 
@@ -123,7 +125,7 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
   const removed = `select st.record_key as ${q(KEY)}, st.record_id as ${q(RECORD_ID)}
     from ${d.table(tables.syncState)} st
     where st.sync_name = ${syncName}
-      and ${options.ignoreState || options.selection ? '1 = 0' : `not exists (select 1 from ${model} m where ${key} = st.record_key)`}`;
+      and ${options.ignoreState || options.selection || sync.mode === 'insert_once' ? '1 = 0' : `not exists (select 1 from ${model} m where ${key} = st.record_key)`}`;
   await warehouse.execute(d.createTableAs(tables.removed, removed, 'table'));
 
   const [counts] = await warehouse.query(`select

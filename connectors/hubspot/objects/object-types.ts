@@ -6,7 +6,7 @@
  */
 
 /** Every object type a sync may name. Adding one: an entry here and a writer in ./registry.ts. */
-export const OBJECT_TYPE_NAMES = ['contacts', 'companies', 'deals'] as const;
+export const OBJECT_TYPE_NAMES = ['contacts', 'companies', 'deals', 'tasks'] as const;
 export type ObjectTypeName = (typeof OBJECT_TYPE_NAMES)[number];
 
 export interface ObjectTypeInfo {
@@ -28,7 +28,8 @@ export interface ObjectTypeInfo {
 export const OBJECT_TYPES: Record<ObjectTypeName, ObjectTypeInfo> = {
   contacts: {
     identity: { property: 'email', ownedByPqlsync: false, label: 'Email' },
-    managedProperties: [],
+    // The owner is an id of the portal's owners (pqlsync routes them, src/handoff): not a property pqlsync creates.
+    managedProperties: ['hubspot_owner_id'],
     associations: { companies: { typeId: 279, primaryTypeId: 1 } },
   },
   companies: {
@@ -38,8 +39,16 @@ export const OBJECT_TYPES: Record<ObjectTypeName, ObjectTypeInfo> = {
   },
   deals: {
     identity: { property: 'pqlsync_deal_key', ownedByPqlsync: true, label: 'pqlsync deal key' },
-    managedProperties: ['dealstage', 'pipeline'],
+    managedProperties: ['dealstage', 'pipeline', 'hubspot_owner_id'],
     associations: { contacts: { typeId: 3 }, companies: { typeId: 341, primaryTypeId: 5 } },
+  },
+  tasks: {
+    // A task is an event: created once per (record, trigger, episode), upserted by this key so a
+    // create repeated after a lost answer or a kill updates the task it made.
+    identity: { property: 'pqlsync_task_key', ownedByPqlsync: true, label: 'pqlsync task key' },
+    managedProperties: ['hubspot_owner_id'],
+    // Task → contact 204, → company 192, → deal 216 (HubSpot-defined, unlabelled).
+    associations: { contacts: { typeId: 204 }, companies: { typeId: 192 }, deals: { typeId: 216 } },
   },
 };
 

@@ -5,6 +5,7 @@
 import { companiesWriter } from './companies.ts';
 import { contactsWriter } from './contacts.ts';
 import { dealsWriter } from './deals.ts';
+import { tasksWriter } from './tasks.ts';
 import type { ObjectTypeName } from './object-types.ts';
 import type { ObjectWriter } from './write-template.ts';
 
@@ -12,4 +13,5 @@ export const OBJECT_WRITERS: Record<ObjectTypeName, ObjectWriter> = {
   contacts: contactsWriter,
   companies: companiesWriter,
   deals: dealsWriter,
+  tasks: tasksWriter,
 };

@@ -42,7 +42,7 @@ export interface ObjectWriter {
 export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepared: Prepared[]): Promise<void> {
   const { sync, identity } = ctx;
   const owned = identity !== 'email';
-  const canCreate = (p: Prepared) => sync.mode === 'upsert' && !p.clear;
+  const canCreate = (p: Prepared) => sync.mode !== 'update' && !p.clear;
   const properties = (p: Prepared) => {
     const out = writer.toHubSpot ? writer.toHubSpot(ctx, p.properties, p.clear) : { ...p.properties };
     // A pqlsync-owned identity is stamped on every write, so a record found by id or by
