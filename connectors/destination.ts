@@ -65,6 +65,19 @@ export interface DestinationStats {
   recordsWritten: number;
 }
 
+/** A user of the portal records and tasks can be assigned to. */
+export interface HubSpotOwner {
+  /** What `hubspot_owner_id` holds. */
+  id: string;
+  /** Lower case. */
+  email: string;
+  name: string;
+  /** A user removed from the portal: never assigned anything new. */
+  archived: boolean;
+  /** Names of the owner's teams. */
+  teams: string[];
+}
+
 export interface Destination {
   /**
    * Creates or checks the property group and every mapped property. Throws a
@@ -85,6 +98,10 @@ export interface Destination {
   associate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]>;
   /** Removes the associations of these pairs (pairs not associated are ignored). */
   dissociate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]>;
+  /** The portal's owners, active and archived (handoff routing). */
+  listOwners?(): Promise<HubSpotOwner[]>;
+  /** The owner id HubSpot holds on each contact, by email (absent: no contact, or no owner). Throws when it cannot know. */
+  readContactOwners?(emails: string[]): Promise<Map<string, string>>;
   readonly stats: DestinationStats;
 }
 

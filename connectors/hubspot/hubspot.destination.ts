@@ -7,7 +7,8 @@
  * HubSpot stayed unreachable.
  */
 import { randomBytes } from 'node:crypto';
-import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, Outcome, PairOutcome } from '../destination.ts';
+import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, HubSpotOwner, Outcome, PairOutcome } from '../destination.ts';
+import { listOwners, readContactOwners } from './owners.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
 import type { SyncTarget } from '../destination.ts';
 import { ConfigError, DestinationError } from '../../src/errors.ts';
@@ -192,6 +193,14 @@ export class HubSpotDestination implements Destination {
 
   async dissociate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
     return dissociatePairs(this.associationContext(), kind, pairs);
+  }
+
+  async listOwners(): Promise<HubSpotOwner[]> {
+    return listOwners({ apis: this.apis, exec: this.exec });
+  }
+
+  async readContactOwners(emails: string[]): Promise<Map<string, string>> {
+    return readContactOwners({ apis: this.apis, exec: this.exec }, emails);
   }
 
   private associationContext() {

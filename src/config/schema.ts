@@ -147,6 +147,32 @@ export function syncRelation(sync: Pick<SyncConfig, 'model' | 'relation'>, model
   return { schema: modelsSchema, name: sync.model };
 }
 
+/**
+ * The handoff (src/handoff): episodes of each contact's signals, owner routing, and the tables
+ * the handoff syncs read (handoff_tasks, handoff_owners, handoff_contacts).
+ */
+export const handoffConfig = z
+  .object({
+    /** The model with one row per (email, signal) true now (models/handoff/handoff_signals.sql). */
+    signals_model: identifier.default('handoff_signals'),
+    /**
+     * A signal that leaves for at most this many whole days and comes back continues its episode
+     * (no new task, pql_tier_since unchanged). At least 1: the longest gap between two runs.
+     */
+    hysteresis_days: z.number().int().min(1).default(7),
+    /** skip: episodes already open at pqlsync's first handoff run make no task (a backlog); create: they do. */
+    first_run: z.enum(['skip', 'create']).default('skip'),
+    /** Owner groups, by the signals model's route_group; owners by their HubSpot login email. */
+    routing: z
+      .object({
+        groups: z.record(identifier, z.object({ owners: z.array(z.string().email()).min(1) }).strict()),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type HandoffConfig = z.infer<typeof handoffConfig>;
+
 const duckdbWarehouse = z
   .object({
     type: z.literal('duckdb'),
@@ -279,6 +305,7 @@ export const projectConfig = z
     syncs: z.array(syncInput).min(1),
     /** `pqlsync evaluate`: backtest the scores against outcomes. */
     evaluate: evaluateConfig.optional(),
+    handoff: handoffConfig.optional(),
   })
   .strict();
 export type ProjectConfig = z.infer<typeof projectConfig>;

@@ -11,6 +11,8 @@ import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationR
 import { orderSyncs } from './sync-order.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
+import { runHandoff } from '../handoff/handoff-step.ts';
+import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
 /** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
@@ -148,6 +150,10 @@ export interface SyncStepResult extends SyncResult {
   associations: AssociationResult[];
 }
 
+function readsHandoff(sync: SyncConfig): boolean {
+  return (Object.values(HANDOFF_VIEWS) as string[]).includes(sync.model);
+}
+
 /**
  * Syncs each sync under its lock, recording the run in run history whatever
  * happens. Throws the first whole-run error after recording it.
@@ -160,6 +166,8 @@ export async function syncStep(
 ): Promise<SyncStepResult[]> {
   const results: SyncStepResult[] = [];
   const ttl = options.lockTtlMs ?? 10 * 60_000;
+  // The handoff (episodes, owner routing) prepares the tables the handoff syncs read.
+  if (syncs.some(readsHandoff)) await runHandoff(session, destination, { lockTtlMs: ttl });
   // A sync runs after the syncs whose record ids its associations need.
   for (const sync of orderSyncs(syncs)) {
     const started = new Date();

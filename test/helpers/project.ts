@@ -6,14 +6,26 @@ import { parseProject, type Project } from '../../src/config/load-project.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 
+/** The views the handoff writes for its syncs (src/state/handoff-state.ts). */
+const HANDOFF_MODELS = ['handoff_tasks', 'handoff_owners', 'handoff_contacts'];
+
 /**
  * The shipped project (pqlsync.yml + models/) with its DuckDB file moved to a fresh
  * temp folder, so each test has a warehouse of its own. `edit` may change the config.
  */
-export async function shippedProject(edit?: (config: Record<string, any>) => void): Promise<{ project: Project; dir: string; cleanup: () => Promise<void> }> {
+export async function shippedProject(
+  edit?: (config: Record<string, any>) => void,
+  options: { handoff?: boolean } = {},
+): Promise<{ project: Project; dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-test-'));
   const text = await readFile(path.join(REPO, 'pqlsync.yml'), 'utf8');
   const config = parseDocument(text).toJS() as Record<string, any>;
+  // The handoff (owners routed to the portal's users, tasks) runs only in the tests that ask for it
+  // and seed the owners it names.
+  if (!options.handoff) {
+    delete config.handoff;
+    config.syncs = config.syncs.filter((s: { model: string }) => !HANDOFF_MODELS.includes(s.model));
+  }
   config.warehouse = { ...config.warehouse, path: path.join(dir, 'warehouse.duckdb') };
   config.models_path = path.join(REPO, config.models_path ?? 'models');
   edit?.(config);

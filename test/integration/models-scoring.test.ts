@@ -35,7 +35,10 @@ beforeAll(async () => {
   );
   mapped = Object.fromEntries(
     // The columns a sync reads: its properties and the keys of the records it is associated with.
-    project.config.syncs.map((s) => [s.model, { key: s.key, columns: [...s.properties.map((p) => p.column), ...(s.associations ?? []).map((a) => a.column)] }]),
+    // The handoff syncs read views the handoff writes (src/handoff), not model files.
+    project.config.syncs
+      .filter((s) => !s.model.startsWith('handoff_'))
+      .map((s) => [s.model, { key: s.key, columns: [...s.properties.map((p) => p.column), ...(s.associations ?? []).map((a) => a.column)] }]),
   );
   models = orderModels(
     await loadModels(join(root, project.config.models_path), { dialect: 'duckdb', projectRoot: root }),

@@ -30,7 +30,7 @@ describe('loading pqlsync.yml', () => {
     expect(project.root).toBe('/projects/acme');
     expect(project.modelsDir).toBe('/projects/acme/models');
     expect(project.sources.events).toEqual({ schema: 'raw', name: 'events' });
-    expect(project.config.syncs.map((s) => s.name)).toEqual(['contacts', 'companies', 'deals']);
+    expect(project.config.syncs.map((s) => s.name)).toEqual(['contacts', 'companies', 'deals', 'contact_owners', 'contact_tiers', 'handoff_tasks']);
     expect(project.config.syncs[0].on_removed).toBe('keep');
   });
 

@@ -33,7 +33,8 @@ const dealSync = (over: Record<string, unknown> = {}) => ({
 
 function load(change: (c: any) => void) {
   const config = structuredClone(shipped);
-  config.syncs = config.syncs.filter((s: { object: string }) => s.object !== 'deals');
+  config.syncs = config.syncs.filter((s: { object: string; model: string }) => s.object !== 'deals' && !s.model.startsWith('handoff_'));
+  delete config.handoff;
   for (const s of config.syncs) delete s.associations;
   change(config);
   return parseProject(JSON.stringify(config), FILE);

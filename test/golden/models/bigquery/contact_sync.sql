@@ -19,17 +19,20 @@ select
   invites_total,
   paywall_hits_30d,
   account_motion,
-  account_domain
+  account_domain,
+  lead_stage
 from (
   select
     s.*,
     sc.domain as account_domain,
+    ls.lead_stage,
     row_number() over (
       partition by s.email
       order by s.pql_score desc, coalesce(UNIX_SECONDS(s.last_active_at), 0) desc, s.user_id
     ) as email_rank
   from `pqlsync_models`.`user_scores` s
   left join `pqlsync_models`.`stg_accounts` sc on sc.account_id = s.company_account_id
+  left join `pqlsync_models`.`lead_stages` ls on ls.user_id = s.user_id
   where s.email is not null
 ) ranked
 where email_rank = 1

@@ -1,0 +1,135 @@
+/**
+ * The handoff, run before the syncs (src/run/steps.ts), under a lock of its own:
+ *
+ * 1. episodes: the signals model (one row per email and signal true now) is folded into the
+ *    episode table, with hysteresis (src/state/handoff-state.ts);
+ * 2. owners: every contact with a task-making signal and no owner yet is routed: the owner
+ *    HubSpot already holds is kept (read by email, 100 a request); the others go round robin
+ *    to the owners of their group in pqlsync.yml (handoff.routing.groups), checked against the
+ *    portal's owners: an owner unknown to the portal is a config error, an archived one gets
+ *    nothing new and its round-robin contacts are routed again;
+ * 3. views: handoff_tasks, handoff_owners and handoff_contacts, which the handoff syncs read.
+ *
+ * Then the syncs send: contact_owners writes hubspot_owner_id once per assignment, contact_tiers
+ * pql_tier_since, and the tasks sync (mode insert_once) one task per episode.
+ */
+import type { Destination, HubSpotOwner } from '../../connectors/destination.ts';
+import type { HandoffConfig } from '../config/schema.ts';
+import { ConfigError } from '../errors.ts';
+import type { Session } from '../run/session.ts';
+import { HandoffStore, type OwnerSlot } from '../state/handoff-state.ts';
+
+/** The lock name: one handoff at a time per state schema (no sync is named with two underscores first). */
+const LOCK = '__handoff';
+
+export interface HandoffResult {
+  episodesStarted: number;
+  episodesContinued: number;
+  firstRun: boolean;
+  /** Contacts routed this run: owner kept from HubSpot, or chosen round robin. */
+  ownersKept: number;
+  ownersAssigned: number;
+  /** Round-robin assignments released because their owner was archived. */
+  ownersReleased: number;
+  /** Contacts whose group has no owners in pqlsync.yml: their tasks go unassigned. */
+  unrouted: number;
+}
+
+export async function runHandoff(session: Session, destination: Destination, options: { lockTtlMs?: number } = {}): Promise<HandoffResult | null> {
+  const config = session.project.config.handoff;
+  if (!config) return null;
+  const ttl = options.lockTtlMs ?? 10 * 60_000;
+  await session.state.acquireLock(LOCK, session.runId, ttl);
+  try {
+    return await handoff(session, destination, config);
+  } finally {
+    await session.state.releaseLock(LOCK, session.runId).catch(() => undefined);
+  }
+}
+
+async function handoff(session: Session, destination: Destination, config: HandoffConfig): Promise<HandoffResult> {
+  const { warehouse } = session;
+  const schemas = session.project.config;
+  const store = new HandoffStore(warehouse, schemas.state_schema, schemas.schema);
+  const model = { schema: schemas.schema, name: config.signals_model };
+  const columns = await warehouse.describe(model);
+  if (!columns) throw new ConfigError(`pqlsync.yml handoff.signals_model: model '${config.signals_model}' is not built; run pqlsync build first`);
+  const have = new Set(columns.map((c) => c.name.toLowerCase()));
+  const wanted = ['email', 'signal', 'task_subject', 'task_body', 'task_priority', 'response_hours', 'route_group', 'company_domain', 'trial_id'];
+  const missing = wanted.filter((c) => !have.has(c));
+  if (missing.length > 0) {
+    throw new ConfigError(`pqlsync.yml handoff.signals_model: model '${config.signals_model}' lacks the column(s) ${missing.join(', ')} (it has: ${[...have].join(', ')})`);
+  }
+
+  await store.ensureTables();
+  const episodes = await store.updateEpisodes(model, session.asOf, config.hysteresis_days, session.runId);
+  const result: HandoffResult = {
+    episodesStarted: episodes.started,
+    episodesContinued: episodes.continued,
+    firstRun: episodes.firstRun,
+    ownersKept: 0,
+    ownersAssigned: 0,
+    ownersReleased: 0,
+    unrouted: 0,
+  };
+
+  if (config.routing) {
+    if (!destination.listOwners || !destination.readContactOwners) throw new ConfigError('handoff.routing needs a destination that reads owners (HubSpot)');
+    const owners = await destination.listOwners();
+    const slots = resolveSlots(config.routing.groups, owners, (message) => session.log.warn(message, { event: 'handoff_owner_archived' }));
+    const active = owners.filter((o) => !o.archived);
+    result.ownersReleased = await store.releaseInactive(active.map((o) => o.id));
+    const { table, count } = await store.createCandidates(model, session.runId);
+    try {
+      if (count > 0) {
+        const byId = new Map(active.map((o) => [o.id, o]));
+        for await (const page of store.candidatePages(table, 1000)) {
+          const held = await destination.readContactOwners(page);
+          // An owner HubSpot holds is kept, unless archived (a user who left): then the contact is routed.
+          const kept = new Map([...held].filter(([, id]) => byId.has(id)).map(([key, id]) => [key, { id, email: byId.get(id)!.email }]));
+          await store.keepHubSpotOwners(table, kept, session.asOf, session.runId);
+          result.ownersKept += kept.size;
+        }
+        result.ownersAssigned = await store.assignRoundRobin(table, slots, session.asOf, session.runId);
+        result.unrouted = count - result.ownersKept - result.ownersAssigned;
+      }
+    } finally {
+      await store.dropTable(table);
+    }
+  }
+  await store.createViews({ skipFirstRun: config.first_run === 'skip' });
+  session.log.info(
+    `  handoff: ${result.episodesStarted} episodes started, ${result.episodesContinued} continued; owners: ${result.ownersKept} kept from HubSpot, ${result.ownersAssigned} assigned${result.unrouted ? `, ${result.unrouted} without a group` : ''}`,
+    { event: 'handoff', ...result },
+  );
+  return result;
+}
+
+/**
+ * The owners of each group, in the order pqlsync.yml lists them, resolved to HubSpot owner ids
+ * by email. An email no owner of the portal has is a config error naming its key path; an
+ * archived owner (a rep who left) is left out, with a warning.
+ */
+export function resolveSlots(groups: NonNullable<HandoffConfig['routing']>['groups'], owners: HubSpotOwner[], warn: (message: string) => void): OwnerSlot[] {
+  const byEmail = new Map<string, HubSpotOwner>();
+  // An active owner wins over an archived one with the same email.
+  for (const o of owners) if (!byEmail.has(o.email) || byEmail.get(o.email)!.archived) byEmail.set(o.email, o);
+  const slots: OwnerSlot[] = [];
+  for (const [group, { owners: emails }] of Object.entries(groups)) {
+    emails.forEach((raw, i) => {
+      const email = raw.toLowerCase();
+      const owner = byEmail.get(email);
+      if (!owner) {
+        throw new ConfigError(
+          `pqlsync.yml handoff.routing.groups.${group}.owners.${i}: no HubSpot owner has the email ${raw} (the portal's owners: ${[...byEmail.keys()].sort().join(', ') || 'none'})`,
+        );
+      }
+      if (owner.archived) warn(`handoff.routing.groups.${group}.owners.${i}: ${raw} is archived in HubSpot (left the portal): no new records go to them`);
+      else slots.push({ group, ownerId: owner.id, email });
+    });
+    if (!slots.some((s) => s.group === group)) {
+      throw new ConfigError(`pqlsync.yml handoff.routing.groups.${group}: none of its owners is active in HubSpot; add one`);
+    }
+  }
+  return slots;
+}

@@ -1,0 +1,267 @@
+/**
+ * Handoff state, kept in the warehouse's state schema like sync state (this module owns it):
+ *
+ * - `signal_episodes`: one row per episode of a (contact, signal): when it started, when it was
+ *   last seen, and, for signals that make a task, the task as it stood when the episode began
+ *   (subject, body, priority, due time, owner group, company and deal keys). Like a dbt
+ *   snapshot, built across runs: a signal seen again within `hysteresis_days` of its last
+ *   sighting continues its episode; after a longer absence it starts a new one. So a score
+ *   flickering around a threshold makes one episode, and `pql_tier_since` (the start of the
+ *   current tier's episode) does not move with it.
+ * - `owner_assignments`: one row per contact pqlsync routed: the owner, the group, and whether
+ *   HubSpot already had that owner ('hubspot': kept, never replaced) or pqlsync chose it
+ *   ('round_robin'). Stable: a contact is assigned once and keeps its owner across runs and retries.
+ *
+ * Every step is idempotent at a given as-of, so a rerun after a crash or a kill repairs what
+ * the killed run left half done.
+ */
+import type { TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
+import { runTag } from './state-store.ts';
+
+export const EPISODES = 'signal_episodes';
+export const ASSIGNMENTS = 'owner_assignments';
+
+/** The views the handoff syncs read, created in the models schema. */
+export const HANDOFF_VIEWS = { tasks: 'handoff_tasks', owners: 'handoff_owners', contacts: 'handoff_contacts' } as const;
+
+export interface EpisodeUpdate {
+  /** Episodes that continued (the signal is still true, or came back within the hysteresis). */
+  continued: number;
+  /** Episodes that started in this run. */
+  started: number;
+  /** True when this was the first run (no episode existed before). */
+  firstRun: boolean;
+}
+
+export interface OwnerSlot {
+  group: string;
+  ownerId: string;
+  email: string;
+}
+
+export class HandoffStore {
+  constructor(
+    private readonly warehouse: Warehouse,
+    readonly stateSchema: string,
+    readonly modelsSchema: string,
+  ) {}
+
+  private t(name: string): string {
+    return this.warehouse.dialect.table({ schema: this.stateSchema, name });
+  }
+
+  async ensureTables(): Promise<void> {
+    const { string: s, timestamp: ts, float: f, boolean: b } = this.warehouse.dialect.types;
+    await this.warehouse.execute(this.warehouse.dialect.createSchema(this.stateSchema));
+    await this.warehouse.execute(
+      `create table if not exists ${this.t(EPISODES)} (
+        record_key ${s}, signal ${s}, episode_key ${s}, episode_start ${ts}, last_seen ${ts}, is_initial ${b},
+        task_subject ${s}, task_body ${s}, task_priority ${s}, due_at_ms ${f}, route_group ${s}, company_domain ${s}, trial_id ${s}, run_id ${s})`,
+    );
+    await this.warehouse.execute(
+      `create table if not exists ${this.t(ASSIGNMENTS)} (
+        record_key ${s}, route_group ${s}, owner_id ${s}, owner_email ${s}, source ${s}, assigned_at ${ts}, run_id ${s})`,
+    );
+  }
+
+  /**
+   * Brings the episodes up to `asOf` from the signals model (email, signal, task_subject,
+   * task_body, task_priority, response_hours, route_group, company_domain, trial_id), in one
+   * transaction: continue every episode whose signal is true now and was last seen within
+   * `hysteresisDays`; start one for every other true signal. A task's due time is the episode's
+   * start plus its response window.
+   */
+  async updateEpisodes(model: TableName, asOf: string, hysteresisDays: number, runId: string): Promise<EpisodeUpdate> {
+    const d = this.warehouse.dialect;
+    const m = d.table(model);
+    const episodes = this.t(EPISODES);
+    const now = d.timestampLiteral(asOf);
+    const since = d.macros.add_days(now, String(-hysteresisDays));
+    const [before] = await this.warehouse.query(`select count(*) as n from ${episodes}`);
+    const firstRun = Number(before.n) === 0;
+    const open = `${EPISODES}.last_seen >= ${since} and ${EPISODES}.last_seen <= ${now}`;
+    const [counts] = await this.warehouse.query(
+      `select count(*) as n from ${m} where exists (
+         select 1 from ${episodes} e where e.record_key = ${m}.email and e.signal = ${m}.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
+    );
+    const startMs = Date.parse(asOf);
+    await this.warehouse.transaction(async (tx) => {
+      await tx.execute(
+        `update ${episodes} set last_seen = ${now}
+         where ${open} and exists (select 1 from ${m} s where s.email = ${EPISODES}.record_key and s.signal = ${EPISODES}.signal)`,
+      );
+      await tx.execute({
+        sql: `insert into ${episodes} (record_key, signal, episode_key, episode_start, last_seen, is_initial,
+            task_subject, task_body, task_priority, due_at_ms, route_group, company_domain, trial_id, run_id)
+          select s.email, s.signal, concat(s.email, '|', s.signal, '|', ?), ${now}, ${now}, ${firstRun ? 'true' : 'false'},
+            s.task_subject, s.task_body, s.task_priority, ${startMs} + s.response_hours * 3600000.0, s.route_group, s.company_domain, s.trial_id, ?
+          from ${m} s
+          where s.email is not null and s.signal is not null and not exists (
+            select 1 from ${episodes} e where e.record_key = s.email and e.signal = s.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
+        values: [asOf, runId],
+      });
+    });
+    const [after] = await this.warehouse.query({ sql: `select count(*) as n from ${episodes} where run_id = ? and episode_start = ${now}`, values: [runId] });
+    return { continued: Number(counts.n), started: Number(after.n), firstRun };
+  }
+
+  /** Contacts with a task-making signal true now and no assignment yet, by group: a run-private table. */
+  async createCandidates(model: TableName, runId: string): Promise<{ table: TableName; count: number }> {
+    const d = this.warehouse.dialect;
+    const table = { schema: this.stateSchema, name: `handoff_candidates__${runTag(runId)}` };
+    await this.warehouse.execute(`drop table if exists ${d.table(table)}`);
+    await this.warehouse.execute(
+      d.createTableAs(
+        table,
+        `select s.email as record_key, min(s.route_group) as route_group
+         from ${d.table(model)} s
+         where s.task_subject is not null and s.email is not null
+           and not exists (select 1 from ${this.t(ASSIGNMENTS)} a where a.record_key = s.email)
+         group by s.email`,
+        'table',
+      ),
+    );
+    const [row] = await this.warehouse.query(`select count(*) as n from ${d.table(table)}`);
+    return { table, count: Number(row.n) };
+  }
+
+  /** Candidate keys, in pages (for reading their HubSpot owners). */
+  async *candidatePages(table: TableName, pageSize: number): AsyncIterable<string[]> {
+    const d = this.warehouse.dialect;
+    let carry: string[] = [];
+    for await (const page of this.warehouse.stream(`select record_key from ${d.table(table)}`, pageSize)) {
+      carry.push(...page.map((r) => String(r.record_key)));
+      while (carry.length >= pageSize) {
+        yield carry.slice(0, pageSize);
+        carry = carry.slice(pageSize);
+      }
+    }
+    if (carry.length > 0) yield carry;
+  }
+
+  /** Records owners HubSpot already holds: kept as they are ('hubspot'). Idempotent. */
+  async keepHubSpotOwners(candidates: TableName, owners: Map<string, { id: string; email: string }>, asOf: string, runId: string): Promise<void> {
+    if (owners.size === 0) return;
+    const d = this.warehouse.dialect;
+    const rows: Value[][] = [...owners].map(([key, o]) => [key, o.id, o.email]);
+    const kept = { schema: this.stateSchema, name: `handoff_kept__${runTag(runId)}` };
+    const { string: s } = d.types;
+    await this.warehouse.execute(`drop table if exists ${d.table(kept)}`);
+    await this.warehouse.execute(`create table ${d.table(kept)} (record_key ${s}, owner_id ${s}, owner_email ${s})`);
+    try {
+      await this.warehouse.insertRows(kept, ['record_key', 'owner_id', 'owner_email'], rows);
+      await this.warehouse.execute({
+        sql: `insert into ${this.t(ASSIGNMENTS)} (record_key, route_group, owner_id, owner_email, source, assigned_at, run_id)
+          select c.record_key, c.route_group, k.owner_id, k.owner_email, 'hubspot', ${d.timestampLiteral(asOf)}, ?
+          from ${d.table(candidates)} c join ${d.table(kept)} k on k.record_key = c.record_key
+          where not exists (select 1 from ${this.t(ASSIGNMENTS)} a where a.record_key = c.record_key)`,
+        values: [runId],
+      });
+    } finally {
+      await this.warehouse.execute(`drop table if exists ${d.table(kept)}`);
+    }
+  }
+
+  /**
+   * Assigns every candidate still without an owner, round robin within its group: the group's
+   * owners in the order given, continuing from the number of records the group was assigned by
+   * round robin before, so counts stay even (±1) across runs while the group is unchanged.
+   * Candidates are taken in key order, so a rerun assigns the same owners. Idempotent.
+   */
+  async assignRoundRobin(candidates: TableName, slots: OwnerSlot[], asOf: string, runId: string): Promise<number> {
+    const d = this.warehouse.dialect;
+    const q = d.quote;
+    const groups = [...new Set(slots.map((s) => s.group))];
+    if (groups.length === 0) return 0;
+    const done = await this.warehouse.query(
+      `select route_group, count(*) as n from ${this.t(ASSIGNMENTS)} where source = 'round_robin' group by route_group`,
+    );
+    const start = new Map(done.map((r) => [String(r.route_group), Number(r.n)]));
+    const ownersTable = { schema: this.stateSchema, name: `handoff_slots__${runTag(runId)}` };
+    const { string: s, integer: i } = d.types;
+    await this.warehouse.execute(`drop table if exists ${d.table(ownersTable)}`);
+    await this.warehouse.execute(`create table ${d.table(ownersTable)} (route_group ${s}, idx ${i}, n ${i}, start_at ${i}, owner_id ${s}, owner_email ${s})`);
+    try {
+      const rows: Value[][] = [];
+      for (const group of groups) {
+        const inGroup = slots.filter((slot) => slot.group === group);
+        inGroup.forEach((slot, idx) => rows.push([group, idx, inGroup.length, start.get(group) ?? 0, slot.ownerId, slot.email]));
+      }
+      await this.warehouse.insertRows(ownersTable, ['route_group', 'idx', 'n', 'start_at', 'owner_id', 'owner_email'], rows);
+      const [before] = await this.warehouse.query(`select count(*) as n from ${this.t(ASSIGNMENTS)}`);
+      await this.warehouse.execute({
+        sql: `insert into ${this.t(ASSIGNMENTS)} (record_key, route_group, owner_id, owner_email, source, assigned_at, run_id)
+          select c.record_key, c.route_group, o.owner_id, o.owner_email, 'round_robin', ${d.timestampLiteral(asOf)}, ?
+          from (
+            select record_key, route_group, row_number() over (partition by route_group order by record_key) - 1 as ${q('rn')}
+            from ${d.table(candidates)} cc
+            where not exists (select 1 from ${this.t(ASSIGNMENTS)} a where a.record_key = cc.record_key)
+          ) c
+          join ${d.table(ownersTable)} o on o.route_group = c.route_group and o.idx = mod(o.start_at + c.${q('rn')}, o.n)`,
+        values: [runId],
+      });
+      const [after] = await this.warehouse.query(`select count(*) as n from ${this.t(ASSIGNMENTS)}`);
+      return Number(after.n) - Number(before.n);
+    } finally {
+      await this.warehouse.execute(`drop table if exists ${d.table(ownersTable)}`);
+    }
+  }
+
+  /**
+   * Forgets round-robin assignments to owners who can no longer be assigned (archived in
+   * HubSpot): their contacts are routed again (the records they hold in HubSpot keep them until
+   * the new owner is written). Returns how many.
+   */
+  async releaseInactive(activeOwnerIds: string[]): Promise<number> {
+    const list = activeOwnerIds.length > 0 ? activeOwnerIds.map((id) => `'${id.replace(/'/g, "''")}'`).join(', ') : `''`;
+    const where = `source = 'round_robin' and owner_id not in (${list})`;
+    const [row] = await this.warehouse.query(`select count(*) as n from ${this.t(ASSIGNMENTS)} where ${where}`);
+    if (Number(row.n) > 0) await this.warehouse.execute(`delete from ${this.t(ASSIGNMENTS)} where ${where}`);
+    return Number(row.n);
+  }
+
+  async dropTable(table: TableName): Promise<void> {
+    await this.warehouse.execute(`drop table if exists ${this.warehouse.dialect.table(table)}`);
+  }
+
+  /**
+   * The views the handoff syncs read, in the models schema:
+   * - handoff_tasks: one row per task-making episode (never the first run's, when skipped),
+   *   keyed `email|signal|episode start`, with the owner routed to the contact;
+   * - handoff_owners: the owners pqlsync chose (not the ones HubSpot had), by email;
+   * - handoff_contacts: pql_tier_since, the start of the episode of each contact's current tier.
+   */
+  async createViews(options: { skipFirstRun: boolean }): Promise<void> {
+    const d = this.warehouse.dialect;
+    const view = (name: string) => ({ schema: this.modelsSchema, name });
+    await this.warehouse.execute(d.createSchema(this.modelsSchema));
+    await this.warehouse.execute(
+      d.createTableAs(
+        view(HANDOFF_VIEWS.tasks),
+        `select e.episode_key as task_key, e.record_key as email, e.company_domain, e.trial_id, e.signal,
+           e.task_subject, e.task_body, e.task_priority, e.due_at_ms, 'TODO' as task_type, a.owner_id
+         from ${this.t(EPISODES)} e
+         left join ${this.t(ASSIGNMENTS)} a on a.record_key = e.record_key
+         where e.task_subject is not null${options.skipFirstRun ? ' and e.is_initial = false' : ''}`,
+        'view',
+      ),
+    );
+    await this.warehouse.execute(
+      d.createTableAs(
+        view(HANDOFF_VIEWS.owners),
+        `select record_key as email, owner_id from ${this.t(ASSIGNMENTS)} where source = 'round_robin'`,
+        'view',
+      ),
+    );
+    await this.warehouse.execute(
+      d.createTableAs(
+        view(HANDOFF_VIEWS.contacts),
+        `select e.record_key as email, max(e.episode_start) as pql_tier_since
+         from ${this.t(EPISODES)} e
+         where e.signal like 'tier:%' and e.last_seen = (select max(last_seen) from ${this.t(EPISODES)} where signal like 'tier:%')
+         group by e.record_key`,
+        'view',
+      ),
+    );
+  }
+}
