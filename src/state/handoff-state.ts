@@ -101,8 +101,8 @@ export class HandoffStore {
         values: [asOf, runId],
       });
     });
-    const [after] = await this.warehouse.query({ sql: `select count(*) as n from ${episodes} where run_id = ? and episode_start = ${now}`, values: [runId] });
-    return { continued: Number(counts.n), started: Number(after.n), firstRun };
+    const [after] = await this.warehouse.query(`select count(*) as n from ${episodes}`);
+    return { continued: Number(counts.n), started: Number(after.n) - Number(before.n), firstRun };
   }
 
   /** Contacts with a task-making signal true now and no assignment yet, by group: a run-private table. */
