@@ -75,26 +75,35 @@ async function handoff(session: Session, destination: Destination, config: Hando
 
   if (config.routing) {
     if (!destination.listOwners || !destination.readContactOwners) throw new ConfigError('handoff.routing needs a destination that reads owners (HubSpot)');
-    const owners = await destination.listOwners();
-    const slots = resolveSlots(config.routing.groups, owners, (message) => session.log.warn(message, { event: 'handoff_owner_archived' }));
-    const active = owners.filter((o) => !o.archived);
-    result.ownersReleased = await store.releaseInactive(active.map((o) => o.id));
-    const { table, count } = await store.createCandidates(model, session.runId);
+    let candidates = await store.createCandidates(model, session.runId);
     try {
-      if (count > 0) {
-        const byId = new Map(active.map((o) => [o.id, o]));
-        for await (const page of store.candidatePages(table, 1000)) {
-          const held = await destination.readContactOwners(page);
-          // An owner HubSpot holds is kept, unless archived (a user who left): then the contact is routed.
-          const kept = new Map([...held].filter(([, id]) => byId.has(id)).map(([key, id]) => [key, { id, email: byId.get(id)!.email }]));
-          await store.keepHubSpotOwners(table, kept, session.asOf, session.runId);
-          result.ownersKept += kept.size;
+      // Owners are read only when there is routing to do (new episodes, or contacts without an
+      // owner): a rerun with no change makes no request.
+      if (candidates.count > 0 || episodes.started > 0) {
+        const owners = await destination.listOwners();
+        const slots = resolveSlots(config.routing.groups, owners, (message) => session.log.warn(message, { event: 'handoff_owner_archived' }));
+        const active = owners.filter((o) => !o.archived);
+        result.ownersReleased = await store.releaseInactive(active.map((o) => o.id));
+        if (result.ownersReleased > 0) {
+          await store.dropTable(candidates.table);
+          candidates = await store.createCandidates(model, session.runId);
         }
-        result.ownersAssigned = await store.assignRoundRobin(table, slots, session.asOf, session.runId);
-        result.unrouted = count - result.ownersKept - result.ownersAssigned;
+        const { table, count } = candidates;
+        if (count > 0) {
+          const byId = new Map(active.map((o) => [o.id, o]));
+          for await (const page of store.candidatePages(table, 1000)) {
+            const held = await destination.readContactOwners(page);
+            // An owner HubSpot holds is kept, unless archived (a user who left): then the contact is routed.
+            const kept = new Map([...held].filter(([, id]) => byId.has(id)).map(([key, id]) => [key, { id, email: byId.get(id)!.email }]));
+            await store.keepHubSpotOwners(table, kept, session.asOf, session.runId);
+            result.ownersKept += kept.size;
+          }
+          result.ownersAssigned = await store.assignRoundRobin(table, slots, session.asOf, session.runId);
+          result.unrouted = count - result.ownersKept - result.ownersAssigned;
+        }
       }
     } finally {
-      await store.dropTable(table);
+      await store.dropTable(candidates.table);
     }
   }
   await store.createViews({ skipFirstRun: config.first_run === 'skip' });

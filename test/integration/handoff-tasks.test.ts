@@ -1,0 +1,294 @@
+/**
+ * The handoff end to end, through the real @hubspot/api-client against the sandbox: the shipped
+ * project with its handoff (first_run: create, so the first run makes tasks) on generated demo
+ * data. Tasks, owners and pql_tier_since in the sandbox equal what the models and the routing
+ * rules say, record by record; a contact that already had an owner keeps it; a rerun makes no
+ * task and no task request; lost answers, 5xx and a SIGKILL between HubSpot's create and the
+ * checkpoint never duplicate a task.
+ */
+import { spawn } from 'node:child_process';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import { createHubSpotDestination } from '../../connectors/hubspot/hubspot.destination.ts';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
+import type { Row } from '../../connectors/warehouse.ts';
+import { parseProject, type Project } from '../../src/config/load-project.ts';
+import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { closeSession, openSession } from '../../src/run/session.ts';
+import { buildStep, syncStep, testStep, type SyncStepResult } from '../../src/run/steps.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import { memoryLogger, REPO, shippedProject } from '../helpers/project.ts';
+
+const TOKEN = 'pat-na1-handoff-test-token';
+const USERS = 500;
+const SEED = 7;
+const TASKS_UPSERT = 'POST /crm/v3/objects/tasks/batch/upsert';
+
+interface Template {
+  db: string;
+  config: Record<string, any>;
+  cleanup(): Promise<void>;
+}
+
+let template: Template;
+
+beforeAll(async () => {
+  let config: Record<string, any> = {};
+  const shipped = await shippedProject(
+    (c) => {
+      c.handoff.first_run = 'create';
+      config = c;
+    },
+    { handoff: true },
+  );
+  const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
+  const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env: {} });
+  try {
+    await generateDemoData(session.warehouse as DuckDBWarehouse, { users: USERS, seed: SEED });
+    await buildStep(session);
+    await testStep(session);
+  } finally {
+    await closeSession(session);
+  }
+  template = { db: config.warehouse.path, config, cleanup: shipped.cleanup };
+}, 300_000);
+
+afterAll(async () => template?.cleanup());
+
+interface Scenario {
+  dir: string;
+  configPath: string;
+  project: Project;
+  sandbox: Sandbox;
+  /** An owner outside pqlsync's groups, held by one contact before pqlsync runs. */
+  existing: { email: string; ownerId: string };
+  sync(): Promise<{ results: SyncStepResult[]; error?: unknown; requests: Record<string, number> }>;
+  query(sql: string): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+async function openScenario(sandboxOptions: Omit<SandboxOptions, 'accessToken'> = {}): Promise<Scenario> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-handoff-'));
+  const db = path.join(dir, 'warehouse.duckdb');
+  await copyFile(template.db, db);
+  const text = JSON.stringify({ ...template.config, warehouse: { ...template.config.warehouse, path: db } }, null, 2);
+  const configPath = path.join(dir, 'pqlsync.yml');
+  await writeFile(configPath, text);
+  const project = parseProject(text, configPath);
+  const sandbox = await startSandbox({ requestsPer10s: 100, windowMs: 500, ...sandboxOptions, accessToken: TOKEN });
+  for (const group of Object.values(project.config.handoff!.routing!.groups)) for (const email of group.owners) sandbox.seedOwner({ email });
+  const query = async (sql: string) => {
+    const w = await DuckDBWarehouse.open({ path: db });
+    try {
+      return await w.query(sql);
+    } finally {
+      await w.close();
+    }
+  };
+  // A contact with a task-making signal that marketing already gave an owner.
+  const [pick] = await query(`select min(email) as email from pqlsync_models.handoff_signals where task_subject is not null`);
+  const marketing = sandbox.seedOwner({ email: 'marketing@vendor.test' });
+  sandbox.seedRecord('contacts', { email: String(pick.email), hubspot_owner_id: marketing.id });
+  let run = 0;
+  return {
+    dir,
+    configPath,
+    project,
+    sandbox,
+    existing: { email: String(pick.email), ownerId: marketing.id },
+    async sync() {
+      const log = createLogger({ json: true, secrets: [TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
+      const session = await openSession(project, { log, asOf: DEMO_AS_OF, env: {}, runId: `handoff-${++run}-${Date.now()}` });
+      const destination = await createHubSpotDestination({
+        accessToken: TOKEN,
+        basePath: sandbox.url,
+        groupName: 'pqlsync',
+        groupLabel: 'pqlsync',
+        requestsPer10s: 100,
+        requestsPerDay: 250_000,
+        timeoutMs: 2_000,
+        retry: { baseDelayMs: 20, maxDelayMs: 250, lockedWaitMs: 50 },
+      });
+      const before = { ...sandbox.stats.requestsByRoute };
+      const results: SyncStepResult[] = [];
+      const requests = () => Object.fromEntries(Object.entries(sandbox.stats.requestsByRoute).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => Number(v) > 0));
+      try {
+        await syncStep(session, destination, project.config.syncs, { onSyncDone: (r) => results.push(r) });
+        return { results, requests: requests() };
+      } catch (error) {
+        return { results, error, requests: requests() };
+      } finally {
+        await closeSession(session);
+      }
+    },
+    query,
+    async close() {
+      await sandbox.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The tasks the sandbox holds, by pqlsync_task_key; throws on a key held twice. */
+function heldTasks(sandbox: Sandbox): Map<string, { id: string; properties: Record<string, string> }> {
+  const held = new Map<string, { id: string; properties: Record<string, string> }>();
+  for (const t of sandbox.records('tasks')) {
+    const key = t.properties.pqlsync_task_key;
+    if (held.has(key)) throw new Error(`duplicate task for ${key}: ids ${held.get(key)!.id} and ${t.id}`);
+    held.set(key, { id: t.id, properties: t.properties });
+  }
+  return held;
+}
+
+/** What the handoff_tasks view says, as HubSpot should hold it. */
+async function expectedTasks(s: Scenario): Promise<Map<string, Row>> {
+  const rows = await s.query('select * from pqlsync_models.handoff_tasks');
+  return new Map(rows.map((r) => [String(r.task_key), r]));
+}
+
+function compareTasks(expected: Map<string, Row>, held: ReturnType<typeof heldTasks>): string[] {
+  const problems: string[] = [];
+  for (const [key, want] of expected) {
+    const got = held.get(key);
+    if (!got) {
+      problems.push(`task ${key}: missing`);
+      continue;
+    }
+    const p = got.properties;
+    const wanted: Record<string, string> = {
+      hs_task_subject: String(want.task_subject),
+      hs_task_body: String(want.task_body),
+      hs_task_priority: String(want.task_priority),
+      hs_timestamp: new Date(Number(want.due_at_ms)).toISOString(),
+      hs_task_type: 'TODO',
+      hubspot_owner_id: want.owner_id === null ? '' : String(want.owner_id),
+    };
+    for (const [name, value] of Object.entries(wanted)) if ((p[name] ?? '') !== value) problems.push(`task ${key}: ${name} ${JSON.stringify(p[name])} ≠ ${JSON.stringify(value)}`);
+  }
+  for (const key of held.keys()) if (!expected.has(key)) problems.push(`task ${key}: held but not in the model`);
+  return problems;
+}
+
+describe('handoff against the sandbox', () => {
+  it('tasks, owners and pql_tier_since equal the models and rules, record by record; an existing owner is kept; a rerun makes no task', async () => {
+    const s = await openScenario();
+    try {
+      const first = await s.sync();
+      expect(first.error).toBeUndefined();
+      const expected = await expectedTasks(s);
+      const held = heldTasks(s.sandbox);
+      // Past a batch: more than 100 tasks in one run, in batched upserts.
+      expect(expected.size).toBeGreaterThan(100);
+      expect(compareTasks(expected, held)).toEqual([]);
+      expect(first.requests[TASKS_UPSERT]).toBe(Math.ceil(expected.size / 100));
+      expect(first.results.find((r) => r.plan.sync === 'handoff_tasks')!.failed).toBe(0);
+      // Every task is assigned: every contact with a task-making signal was routed.
+      expect([...held.values()].filter((t) => !t.properties.hubspot_owner_id)).toEqual([]);
+
+      // Owners: the contact marketing had given an owner keeps it, in HubSpot and on its tasks.
+      const contacts = new Map(s.sandbox.records('contacts').map((c) => [c.properties.email, c]));
+      expect(contacts.get(s.existing.email)!.properties.hubspot_owner_id).toBe(s.existing.ownerId);
+      const kept = [...expected.values()].filter((t) => t.email === s.existing.email);
+      expect(kept.length).toBeGreaterThan(0);
+      for (const t of kept) expect(held.get(String(t.task_key))!.properties.hubspot_owner_id).toBe(s.existing.ownerId);
+      // Every round-robin assignment is on its contact, and each group is even within one.
+      const assignments = await s.query(`select record_key, route_group, owner_id, owner_email, source from pqlsync.owner_assignments`);
+      expect(assignments.filter((a) => a.source === 'hubspot').map((a) => a.record_key)).toEqual([s.existing.email]);
+      for (const a of assignments.filter((a) => a.source === 'round_robin')) {
+        expect(contacts.get(String(a.record_key))?.properties.hubspot_owner_id, String(a.record_key)).toBe(String(a.owner_id));
+      }
+      for (const [group, { owners }] of Object.entries(s.project.config.handoff!.routing!.groups)) {
+        const counts = owners.map((email) => assignments.filter((a) => a.source === 'round_robin' && a.route_group === group && a.owner_email === email).length);
+        expect(Math.max(...counts) - Math.min(...counts), `${group}: ${counts.join(', ')}`).toBeLessThanOrEqual(1);
+      }
+      // pql_tier_since on every contact, as the episodes say.
+      const since = await s.query('select email, pql_tier_since from pqlsync_models.handoff_contacts');
+      expect(since.length).toBeGreaterThan(USERS / 2);
+      for (const r of since) expect(contacts.get(String(r.email))?.properties.pqlsync_pql_tier_since, String(r.email)).toBe(new Date(String(r.pql_tier_since)).toISOString());
+
+      // Each task is associated with its contact, its company and its trial's deal, when those are synced.
+      const companies = new Map(s.sandbox.records('companies').map((c) => [c.properties.pqlsync_account_key, c.id]));
+      const deals = new Map(s.sandbox.records('deals').map((d) => [d.properties.pqlsync_trial_id, d.id]));
+      let withCompany = 0;
+      for (const [key, want] of expected) {
+        const links = s.sandbox.associations('tasks', held.get(key)!.id).map((a) => `${a.toObjectType}:${a.toObjectId}`);
+        expect(links, key).toContain(`contacts:${contacts.get(String(want.email))!.id}`);
+        if (want.company_domain && companies.has(String(want.company_domain))) {
+          expect(links, key).toContain(`companies:${companies.get(String(want.company_domain))}`);
+          withCompany++;
+        }
+        if (want.trial_id && deals.has(String(want.trial_id))) expect(links, key).toContain(`deals:${deals.get(String(want.trial_id))}`);
+      }
+      expect(withCompany).toBeGreaterThan(0);
+
+      // A rerun with no change: not a single request (no task, no owner listing, no owner written again).
+      const again = await s.sync();
+      expect(again.error).toBeUndefined();
+      expect(again.requests).toEqual({});
+      expect(heldTasks(s.sandbox).size).toBe(expected.size);
+    } finally {
+      await s.close();
+    }
+  }, 300_000);
+
+  it('lost answers on task creates and 5xx everywhere: after the reruns every task exists once, none twice', async () => {
+    const s = await openScenario();
+    try {
+      s.sandbox.setFaults({
+        seed: 5,
+        rules: [
+          { fault: { type: 'lost-response' }, pathIncludes: '/objects/tasks/batch/upsert', probability: 0.6 },
+          { fault: { type: 'status', status: 502 }, probability: 0.15 },
+        ],
+      });
+      let runs = 0;
+      for (; runs < 6; runs++) {
+        const run = await s.sync();
+        heldTasks(s.sandbox); // throws on a duplicate after every run
+        const errors = await s.query(`select count(*) as n from pqlsync.row_errors`);
+        if (!run.error && Number(errors[0].n) === 0 && run.results.every((r) => r.failed === 0)) break;
+      }
+      expect(s.sandbox.stats.faultsInjected).toBeGreaterThan(0);
+      s.sandbox.setFaults(undefined);
+      await s.sync();
+      expect(compareTasks(await expectedTasks(s), heldTasks(s.sandbox))).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  }, 300_000);
+
+  it('SIGKILL after HubSpot created a batch of tasks and before the checkpoint: the rerun makes no second task', async () => {
+    const s = await openScenario();
+    try {
+      // The first task upsert is applied, then its answer held: the kill lands in between.
+      s.sandbox.setFaults({ rules: [{ fault: { type: 'slow', delayMs: 20_000 }, pathIncludes: '/objects/tasks/batch/upsert', onRequests: [1] }] });
+      const child = spawn(process.execPath, [path.join(REPO, 'bin/pqlsync.js'), 'sync', '--config', s.configPath, '--json', '--as-of', DEMO_AS_OF], {
+        cwd: s.dir,
+        env: { ...process.env, HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_PATH: s.sandbox.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      const deadline = Date.now() + 240_000;
+      while (s.sandbox.records('tasks').length === 0 && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGKILL');
+      expect(await exited, output.slice(-2000)).toBe('SIGKILL');
+      const created = s.sandbox.records('tasks').length;
+      expect(created).toBeGreaterThan(0);
+      const [claimed] = await s.query(`select count(*) as n from pqlsync.sync_state where sync_name = 'handoff_tasks'`);
+      expect(Number(claimed.n)).toBe(0); // HubSpot made them; state never recorded them
+
+      s.sandbox.setFaults(undefined);
+      const rerun = await s.sync();
+      expect(rerun.error).toBeUndefined();
+      expect(compareTasks(await expectedTasks(s), heldTasks(s.sandbox))).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  }, 300_000);
+});
