@@ -49,8 +49,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const env = { ...process.env, HUBSPOT_ACCESS_TOKEN: DEMO_TOKEN, HUBSPOT_BASE_PATH: sandbox.url };
   log.info(`HubSpot sandbox listening on ${sandbox.url} (${options.tier} requests per 10 s)`, { event: 'sandbox_started', url: sandbox.url });
   const stages = new Map<string, string>();
+  // The owners the handoff routes to (pqlsync.yml handoff.routing), as users of the sandbox portal.
+  const owners = new Map<string, string>();
+  for (const group of Object.values(project.config.handoff?.routing?.groups ?? {})) {
+    for (const email of group.owners) owners.set(sandbox.seedOwner({ email }).id, email);
+  }
   try {
-    const day1 = await runOnce(project, env, options, sandbox, stages, DEMO_AS_OF, 'Run 1: first sync', async (session) => {
+    const day1 = await runOnce(project, env, options, sandbox, stages, owners, DEMO_AS_OF, 'Run 1: first sync', async (session) => {
       const started = Date.now();
       const counts = await generateDemoData(session.warehouse as DuckDBWarehouse, { users: options.users, seed: options.seed });
       log.info(
@@ -61,17 +66,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     });
     if (day1 !== 0) return day1;
     const nextAsOf = new Date(new Date(DEMO_AS_OF).getTime() + DAY_MS).toISOString();
-    const day2 = await runOnce(project, env, options, sandbox, stages, nextAsOf, 'Run 2: a day later, only what changed', async (session) => {
+    const day2 = await runOnce(project, env, options, sandbox, stages, owners, nextAsOf, 'Run 2: a day later, only what changed', async (session) => {
       const added = await appendDemoDay(session.warehouse as DuckDBWarehouse, { seed: options.seed, day: DEMO_AS_OF });
       log.info(`Appended a day of product data: ${added.events} events and ${added.users} new signups`, { event: 'demo_day', ...added });
     });
+    const last =
+      day2 !== 0 || !project.config.handoff
+        ? day2
+        : await runOnce(project, env, options, sandbox, stages, owners, nextAsOf, 'Run 3: the same day again, nothing changed: no task, no request', async () => undefined);
     if (leftConfig) {
       log.info(`\nThe demo's project is ${leftConfig}: npx pqlsync status --config ${leftConfig} (or plan, evaluate --as-of ${DEMO_AS_OF.slice(0, 10)})`, {
         event: 'demo_config',
         config: leftConfig,
       });
     }
-    return day2;
+    return last;
   } finally {
     await sandbox.stop();
   }
@@ -108,6 +117,8 @@ async function runOnce(
   sandbox: Sandbox,
   /** Each deal's stage label after the previous run (trial id → label), to show what moved. */
   stages: Map<string, string>,
+  /** Owner id → email, of the owners seeded in the sandbox. */
+  owners: Map<string, string>,
   asOf: string,
   title: string,
   prepare: (session: Session) => Promise<void>,
@@ -122,6 +133,7 @@ async function runOnce(
     reportBuild(log, built, Date.now() - started);
     await testStep(session);
     sandbox.resetStats();
+    const tasksBefore = new Set(sandbox.records('tasks').map((t) => t.id));
     const destination = await openDestination(project.config.destination, { env, log: (e) => log.log(e) });
     const { code } = await deliver(session, project.config.syncs, { destination, signal: options.signal });
     const deals = sandbox.records('deals');
@@ -131,6 +143,7 @@ async function runOnce(
       { event: 'sandbox_state', contacts: sandbox.records('contacts').length, companies: sandbox.records('companies').length, deals: deals.length, requests: sandbox.stats.requests },
     );
     showDeals(log, sandbox, stages);
+    showTasks(log, sandbox, owners, tasksBefore);
     await showTopPqls(session);
     return code;
   } finally {
@@ -160,6 +173,23 @@ function showDeals(log: Logger, sandbox: Sandbox, stages: Map<string, string>): 
     associations: associated,
   });
   if (moved.length > 0) log.info(`Deals moved since the last run:\n${moved.map((m) => `  ${m}`).join('\n')}`, { event: 'deals_moved', moved });
+}
+
+/** The handoff tasks this run created, by owner, with a few of them. */
+function showTasks(log: Logger, sandbox: Sandbox, owners: Map<string, string>, before: Set<string>): void {
+  const all = sandbox.records('tasks');
+  const created = all.filter((t) => !before.has(t.id));
+  const byOwner = new Map<string, number>();
+  for (const t of created) {
+    const owner = owners.get(t.properties.hubspot_owner_id ?? '') ?? t.properties.hubspot_owner_id ?? 'nobody';
+    byOwner.set(owner, (byOwner.get(owner) ?? 0) + 1);
+  }
+  log.info(
+    `Handoff: ${created.length} tasks created this run (${all.length} in all)` +
+      (created.length > 0 ? `; to ${[...byOwner].map(([o, c]) => `${o} ${c}`).join(', ')}` : ''),
+    { event: 'handoff_tasks', created: created.length, total: all.length, by_owner: Object.fromEntries(byOwner) },
+  );
+  for (const t of created.slice(0, 5)) log.info(`  ${t.properties.hs_task_priority ?? ''}, due ${t.properties.hs_timestamp ?? ''}: ${t.properties.hs_task_subject ?? ''}`);
 }
 
 async function showTopPqls(session: Session): Promise<void> {
