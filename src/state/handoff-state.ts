@@ -85,6 +85,9 @@ export class HandoffStore {
          select 1 from ${episodes} e where e.record_key = ${m}.email and e.signal = ${m}.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
     );
     const startMs = Date.parse(asOf);
+    if (Number.isNaN(startMs)) throw new Error(`updateEpisodes: as-of ${asOf} is not an ISO instant`);
+    // The episode's start in its key, as text: a literal (PostgreSQL cannot type a parameter inside concat).
+    const startLiteral = `'${new Date(startMs).toISOString()}'`;
     await this.warehouse.transaction(async (tx) => {
       await tx.execute(
         `update ${episodes} set last_seen = ${now}
@@ -93,12 +96,12 @@ export class HandoffStore {
       await tx.execute({
         sql: `insert into ${episodes} (record_key, signal, episode_key, episode_start, last_seen, is_initial,
             task_subject, task_body, task_priority, due_at_ms, route_group, company_domain, trial_id, run_id)
-          select s.email, s.signal, concat(s.email, '|', s.signal, '|', ?), ${now}, ${now}, ${firstRun ? 'true' : 'false'},
+          select s.email, s.signal, concat(s.email, '|', s.signal, '|', ${startLiteral}), ${now}, ${now}, ${firstRun ? 'true' : 'false'},
             s.task_subject, s.task_body, s.task_priority, ${startMs} + s.response_hours * 3600000.0, s.route_group, s.company_domain, s.trial_id, ?
           from ${m} s
           where s.email is not null and s.signal is not null and not exists (
             select 1 from ${episodes} e where e.record_key = s.email and e.signal = s.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
-        values: [asOf, runId],
+        values: [runId],
       });
     });
     const [after] = await this.warehouse.query(`select count(*) as n from ${episodes}`);
