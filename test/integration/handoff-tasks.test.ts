@@ -229,6 +229,19 @@ describe('handoff against the sandbox', () => {
       expect(again.error).toBeUndefined();
       expect(again.requests).toEqual({});
       expect(heldTasks(s.sandbox).size).toBe(expected.size);
+
+      // Events, not rows: a task whose values change in the model (its contact moved to another
+      // owner) is not rewritten; the contact's owner, a row, is written once more.
+      const moved = assignments.find((a) => a.source === 'round_robin' && kept.every((k) => k.email !== a.record_key) && [...expected.values()].some((t) => t.email === a.record_key))!;
+      const other = assignments.find((a) => a.source === 'round_robin' && a.route_group === moved.route_group && a.owner_id !== moved.owner_id)!;
+      await s.query(`update pqlsync.owner_assignments set owner_id = '${other.owner_id}', owner_email = '${other.owner_email}' where record_key = '${moved.record_key}'`);
+      const third = await s.sync();
+      expect(third.error).toBeUndefined();
+      expect(Object.keys(third.requests).filter((r) => r.includes('tasks'))).toEqual([]);
+      expect(third.requests['POST /crm/v3/objects/contacts/batch/upsert']).toBe(1);
+      expect(s.sandbox.findByProperty('contacts', 'email', String(moved.record_key))[0].properties.hubspot_owner_id).toBe(String(other.owner_id));
+      const movedTask = [...heldTasks(s.sandbox).values()].find((t) => t.properties.pqlsync_task_key.startsWith(`${moved.record_key}|`))!;
+      expect(movedTask.properties.hubspot_owner_id).toBe(String(moved.owner_id));
     } finally {
       await s.close();
     }
