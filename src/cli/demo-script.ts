@@ -52,7 +52,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   // The owners the handoff routes to (pqlsync.yml handoff.routing), as users of the sandbox portal.
   const owners = new Map<string, string>();
   for (const group of Object.values(project.config.handoff?.routing?.groups ?? {})) {
-    for (const email of group.owners) owners.set(sandbox.seedOwner({ email }).id, email);
+    for (const email of group.owners ?? []) owners.set(sandbox.seedOwner({ email }).id, email);
   }
   try {
     const day1 = await runOnce(project, env, options, sandbox, stages, owners, DEMO_AS_OF, 'Run 1: first sync', async (session) => {

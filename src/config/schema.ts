@@ -165,7 +165,18 @@ export const handoffConfig = z
     /** Owner groups, by the signals model's route_group; owners by their HubSpot login email. */
     routing: z
       .object({
-        groups: z.record(identifier, z.object({ owners: z.array(z.string().email()).min(1) }).strict()),
+        /**
+         * Each group's owners: HubSpot owners by login email (in this order), and/or every active
+         * member of a HubSpot team (by team name, in owner-id order): a rep who leaves the team
+         * gets no new records.
+         */
+        groups: z.record(
+          identifier,
+          z
+            .object({ owners: z.array(z.string().email()).min(1).optional(), team: z.string().min(1).optional() })
+            .strict()
+            .refine((g) => g.owners || g.team, { message: 'a group needs owners (emails) or a team (a HubSpot team name)' }),
+        ),
       })
       .strict()
       .optional(),

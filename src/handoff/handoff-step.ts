@@ -115,29 +115,45 @@ async function handoff(session: Session, destination: Destination, config: Hando
 }
 
 /**
- * The owners of each group, in the order pqlsync.yml lists them, resolved to HubSpot owner ids
- * by email. An email no owner of the portal has is a config error naming its key path; an
- * archived owner (a rep who left) is left out, with a warning.
+ * The owners of each group, resolved to HubSpot owner ids: the ones pqlsync.yml lists by email,
+ * in that order, then the active members of the group's HubSpot team, in owner-id order. An
+ * email no owner of the portal has, or a team no owner belongs to, is a config error naming its
+ * key path; an archived owner (a rep who left) is left out, with a warning.
  */
 export function resolveSlots(groups: NonNullable<HandoffConfig['routing']>['groups'], owners: HubSpotOwner[], warn: (message: string) => void): OwnerSlot[] {
   const byEmail = new Map<string, HubSpotOwner>();
   // An active owner wins over an archived one with the same email.
   for (const o of owners) if (!byEmail.has(o.email) || byEmail.get(o.email)!.archived) byEmail.set(o.email, o);
   const slots: OwnerSlot[] = [];
-  for (const [group, { owners: emails }] of Object.entries(groups)) {
+  for (const [group, { owners: emails = [], team }] of Object.entries(groups)) {
+    const at = `pqlsync.yml handoff.routing.groups.${group}`;
+    const taken = new Set<string>();
     emails.forEach((raw, i) => {
       const email = raw.toLowerCase();
       const owner = byEmail.get(email);
       if (!owner) {
-        throw new ConfigError(
-          `pqlsync.yml handoff.routing.groups.${group}.owners.${i}: no HubSpot owner has the email ${raw} (the portal's owners: ${[...byEmail.keys()].sort().join(', ') || 'none'})`,
-        );
+        throw new ConfigError(`${at}.owners.${i}: no HubSpot owner has the email ${raw} (the portal's owners: ${[...byEmail.keys()].sort().join(', ') || 'none'})`);
       }
       if (owner.archived) warn(`handoff.routing.groups.${group}.owners.${i}: ${raw} is archived in HubSpot (left the portal): no new records go to them`);
-      else slots.push({ group, ownerId: owner.id, email });
+      else if (!taken.has(owner.id)) {
+        taken.add(owner.id);
+        slots.push({ group, ownerId: owner.id, email });
+      }
     });
+    if (team) {
+      const members = owners.filter((o) => o.teams.some((t) => t.toLowerCase() === team.toLowerCase()));
+      if (members.length === 0) {
+        const teams = [...new Set(owners.flatMap((o) => o.teams))].sort();
+        throw new ConfigError(`${at}.team: no HubSpot owner is in a team named ${JSON.stringify(team)} (the portal's teams: ${teams.join(', ') || 'none'})`);
+      }
+      for (const o of members.filter((m) => !m.archived).sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id))) {
+        if (taken.has(o.id)) continue;
+        taken.add(o.id);
+        slots.push({ group, ownerId: o.id, email: o.email });
+      }
+    }
     if (!slots.some((s) => s.group === group)) {
-      throw new ConfigError(`pqlsync.yml handoff.routing.groups.${group}: none of its owners is active in HubSpot; add one`);
+      throw new ConfigError(`${at}: none of its owners is active in HubSpot; add one`);
     }
   }
   return slots;

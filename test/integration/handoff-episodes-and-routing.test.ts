@@ -220,5 +220,18 @@ describe.each(engines)('handoff state on %s', (_engine, open) => {
       expect(unknown).toThrow('pqlsync.yml handoff.routing.groups.self_serve.owners.0: no HubSpot owner has the email nobody@vendor.test');
       expect(() => resolveSlots({ self_serve: { owners: ['gone@vendor.test'] } }, owners, () => undefined)).toThrow('none of its owners is active');
     });
+
+    it('a group can be a HubSpot team: its active members, in owner-id order, after the owners listed by email; a rep who leaves the team gets nothing new', () => {
+      const owners = [
+        { id: '30', email: 'c@vendor.test', name: 'C', archived: false, teams: ['Enterprise AEs'] },
+        { id: '10', email: 'a@vendor.test', name: 'A', archived: false, teams: ['Enterprise AEs'] },
+        { id: '20', email: 'b@vendor.test', name: 'B', archived: true, teams: ['Enterprise AEs'] },
+        { id: '40', email: 'd@vendor.test', name: 'D', archived: false, teams: ['SDRs'] },
+      ];
+      const slots = resolveSlots({ sales_assisted: { team: 'enterprise aes', owners: ['c@vendor.test'] } }, owners, () => undefined);
+      expect(slots.map((x) => x.ownerId)).toEqual(['30', '10']);
+      const unknown = () => resolveSlots({ sales_assisted: { team: 'Nobody' } }, owners, () => undefined);
+      expect(unknown).toThrow('pqlsync.yml handoff.routing.groups.sales_assisted.team: no HubSpot owner is in a team named "Nobody" (the portal\'s teams: Enterprise AEs, SDRs)');
+    });
   });
 });

@@ -79,7 +79,7 @@ async function openScenario(sandboxOptions: Omit<SandboxOptions, 'accessToken'> 
   await writeFile(configPath, text);
   const project = parseProject(text, configPath);
   const sandbox = await startSandbox({ requestsPer10s: 100, windowMs: 500, ...sandboxOptions, accessToken: TOKEN });
-  for (const group of Object.values(project.config.handoff!.routing!.groups)) for (const email of group.owners) sandbox.seedOwner({ email });
+  for (const group of Object.values(project.config.handoff!.routing!.groups)) for (const email of group.owners ?? []) sandbox.seedOwner({ email });
   const query = async (sql: string) => {
     const w = await DuckDBWarehouse.open({ path: db });
     try {
@@ -200,7 +200,7 @@ describe('handoff against the sandbox', () => {
       for (const a of assignments.filter((a) => a.source === 'round_robin')) {
         expect(contacts.get(String(a.record_key))?.properties.hubspot_owner_id, String(a.record_key)).toBe(String(a.owner_id));
       }
-      for (const [group, { owners }] of Object.entries(s.project.config.handoff!.routing!.groups)) {
+      for (const [group, { owners = [] }] of Object.entries(s.project.config.handoff!.routing!.groups)) {
         const counts = owners.map((email) => assignments.filter((a) => a.source === 'round_robin' && a.route_group === group && a.owner_email === email).length);
         expect(Math.max(...counts) - Math.min(...counts), `${group}: ${counts.join(', ')}`).toBeLessThanOrEqual(1);
       }
