@@ -16,7 +16,10 @@ import { createHubSpotDestination } from '../../connectors/hubspot/hubspot.desti
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
 import type { Row } from '../../connectors/warehouse.ts';
 import { parseProject, type Project } from '../../src/config/load-project.ts';
-import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { DEMO_AS_OF, DEMO_TABLES, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { openWarehouse } from '../../connectors/registry.ts';
+import { copyTable } from '../helpers/copy-tables.ts';
+import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';
 import { buildStep, syncStep, testStep, type SyncStepResult } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
@@ -304,4 +307,69 @@ describe('handoff against the sandbox', () => {
       await s.close();
     }
   }, 300_000);
+});
+
+noteSkippedPostgres('the handoff end to end on PostgreSQL');
+describe.skipIf(!postgresUrl)('handoff on PostgreSQL', () => {
+  it('makes the same tasks as DuckDB, each once, with the routed owners and associations', async () => {
+    const raw = testSchema('handoff_raw');
+    const shipped = await shippedProject(
+      (c) => {
+        c.handoff.first_run = 'create';
+        c.warehouse = { type: 'postgres' };
+        c.schema = testSchema('handoff_models');
+        c.state_schema = testSchema('handoff_state');
+        c.sources = Object.fromEntries(Object.entries(c.sources).map(([k, v]) => [k, `${raw}.${String(v).split('.')[1]}`]));
+      },
+      { handoff: true },
+    );
+    const env = { PQLSYNC_POSTGRES_URL: postgresUrl };
+    const config = shipped.project.config;
+    const sandbox = await startSandbox({ requestsPer10s: 100, windowMs: 500, accessToken: TOKEN });
+    for (const group of Object.values(config.handoff!.routing!.groups)) for (const email of group.owners ?? []) sandbox.seedOwner({ email });
+    const generator = await DuckDBWarehouse.open({ path: ':memory:' });
+    const pg = await openWarehouse(config.warehouse, { projectRoot: shipped.project.root, env });
+    const log = createLogger({ json: true, secrets: [TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
+    try {
+      await generateDemoData(generator, { users: USERS, seed: SEED });
+      await pg.execute(pg.dialect.createSchema(raw));
+      for (const name of DEMO_TABLES) await copyTable(generator, pg, { schema: 'raw', name }, { schema: raw, name });
+      const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env });
+      try {
+        await buildStep(session);
+        await testStep(session);
+        const destination = await createHubSpotDestination({
+          accessToken: TOKEN,
+          basePath: sandbox.url,
+          groupName: 'pqlsync',
+          groupLabel: 'pqlsync',
+          requestsPer10s: 100,
+          requestsPerDay: 250_000,
+        });
+        const results = await syncStep(session, destination, config.syncs);
+        expect(results.reduce((n, r) => n + r.failed, 0)).toBe(0);
+        const view = await pg.query(`select * from ${pg.dialect.table({ schema: config.schema, name: 'handoff_tasks' })}`);
+        const expected = new Map(view.map((r) => [String(r.task_key), r]));
+        const held = heldTasks(sandbox);
+        expect(compareTasks(expected, held)).toEqual([]);
+        // The same tasks as the DuckDB build of the same data: one per task-making signal, keyed by the run's as-of.
+        const duck = await DuckDBWarehouse.open({ path: template.db });
+        const signals = await duck.query(`select email, signal from pqlsync_models.handoff_signals where task_subject is not null`).finally(() => duck.close());
+        expect([...held.keys()].sort()).toEqual(signals.map((r) => `${r.email}|${r.signal}|${DEMO_AS_OF}`).sort());
+        expect([...held.values()].filter((t) => !t.properties.hubspot_owner_id)).toEqual([]);
+        for (const t of held.values()) expect(sandbox.associations('tasks', t.id).some((a) => a.toObjectType === 'contacts')).toBe(true);
+        const again = await syncStep(session, destination, config.syncs);
+        expect(again.reduce((n, r) => n + r.sent, 0)).toBe(0);
+        expect(heldTasks(sandbox).size).toBe(held.size);
+      } finally {
+        await closeSession(session);
+      }
+    } finally {
+      for (const schema of [raw, config.schema, config.state_schema]) await pg.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+      await pg.close();
+      await generator.close();
+      await sandbox.stop();
+      await shipped.cleanup();
+    }
+  }, 600_000);
 });
