@@ -68,7 +68,8 @@ interface Scenario {
   sandbox: Sandbox;
   /** An owner outside pqlsync's groups, held by one contact before pqlsync runs. */
   existing: { email: string; ownerId: string };
-  sync(): Promise<{ results: SyncStepResult[]; error?: unknown; requests: Record<string, number> }>;
+  /** One sync of every sync, as of `asOf` (default the demo's), through the library. */
+  sync(asOf?: string): Promise<{ results: SyncStepResult[]; error?: unknown; requests: Record<string, number> }>;
   query(sql: string): Promise<Row[]>;
   close(): Promise<void>;
 }
@@ -102,9 +103,9 @@ async function openScenario(sandboxOptions: Omit<SandboxOptions, 'accessToken'> 
     project,
     sandbox,
     existing: { email: String(pick.email), ownerId: marketing.id },
-    async sync() {
+    async sync(asOf = DEMO_AS_OF) {
       const log = createLogger({ json: true, secrets: [TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
-      const session = await openSession(project, { log, asOf: DEMO_AS_OF, env: {}, runId: `handoff-${++run}-${Date.now()}` });
+      const session = await openSession(project, { log, asOf, env: {}, runId: `handoff-${++run}-${Date.now()}` });
       const destination = await createHubSpotDestination({
         accessToken: TOKEN,
         basePath: sandbox.url,
@@ -307,6 +308,40 @@ describe('handoff against the sandbox', () => {
       await s.close();
     }
   }, 300_000);
+});
+
+describe('a score flickering across the threshold, day after day', () => {
+  it('150 contacts in and out of sales-ready for 10 days: one task each, made the first day', async () => {
+    const s = await openScenario();
+    try {
+      expect((await s.sync()).error).toBeUndefined();
+      const before = heldTasks(s.sandbox).size;
+      const cold = await s.query(`select email from pqlsync_models.handoff_signals where signal in ('tier:cold', 'tier:warm') order by email limit 150`);
+      expect(cold).toHaveLength(150);
+      const list = cold.map((r) => `'${String(r.email).replace(/'/g, "''")}'`).join(', ');
+      const days: number[] = [];
+      for (let n = 1; n <= 10; n++) {
+        // The model as it would be built that day: sales-ready on odd days, hot on even days.
+        await s.query(
+          n % 2 === 1
+            ? `update pqlsync_models.handoff_signals set signal = 'tier:sales_ready', task_subject = concat('PQL: ', email, ' is sales-ready'),
+                 task_body = 'flicker', task_priority = 'HIGH', response_hours = 24 where email in (${list}) and signal like 'tier:%'`
+            : `update pqlsync_models.handoff_signals set signal = 'tier:hot', task_subject = null, task_body = null, task_priority = null, response_hours = null
+                 where email in (${list}) and signal like 'tier:%'`,
+        );
+        const run = await s.sync(new Date(Date.parse(DEMO_AS_OF) + n * 86_400_000).toISOString());
+        expect(run.error).toBeUndefined();
+        days.push(heldTasks(s.sandbox).size - before);
+      }
+      // 150 tasks on day 1 (past a batch), then none: the flicker stays within the 7-day hysteresis.
+      expect(days).toEqual([150, 150, 150, 150, 150, 150, 150, 150, 150, 150]);
+      const day1 = new Date(Date.parse(DEMO_AS_OF) + 86_400_000).toISOString();
+      const made = [...heldTasks(s.sandbox).keys()].filter((k) => k.endsWith(`|tier:sales_ready|${day1}`));
+      expect(made).toHaveLength(150);
+    } finally {
+      await s.close();
+    }
+  }, 600_000);
 });
 
 noteSkippedPostgres('the handoff end to end on PostgreSQL');
