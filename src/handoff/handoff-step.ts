@@ -35,6 +35,19 @@ export interface HandoffResult {
   unrouted: number;
 }
 
+/**
+ * Creates the handoff's state tables and the views its syncs read, without moving any episode
+ * or routing anyone: `build` calls it, so `plan` can show the handoff syncs before the first
+ * sync (what the last handoff prepared; a plan never advances episodes).
+ */
+export async function ensureHandoffViews(session: Session): Promise<void> {
+  const config = session.project.config.handoff;
+  if (!config) return;
+  const store = new HandoffStore(session.warehouse, session.project.config.state_schema, session.project.config.schema);
+  await store.ensureTables();
+  await store.createViews({ skipFirstRun: config.first_run === 'skip' });
+}
+
 export async function runHandoff(session: Session, destination: Destination, options: { lockTtlMs?: number } = {}): Promise<HandoffResult | null> {
   const config = session.project.config.handoff;
   if (!config) return null;

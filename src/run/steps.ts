@@ -11,7 +11,7 @@ import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationR
 import { orderSyncs } from './sync-order.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
-import { runHandoff } from '../handoff/handoff-step.ts';
+import { ensureHandoffViews, runHandoff } from '../handoff/handoff-step.ts';
 import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
@@ -66,6 +66,8 @@ async function buildUnderLock(session: Session, select: string[], options: { ful
       session.log.progress(`building ${e.model} (${e.index + 1}/${e.total})`);
     }
   }, { watermarks, fullRefresh: options.fullRefresh, allModels });
+  // The views the handoff syncs read exist from the first build on (see ensureHandoffViews).
+  await ensureHandoffViews(session);
   return built;
 }
 
