@@ -1,5 +1,6 @@
 /**
- * The handoff, run before the syncs (src/run/steps.ts), under a lock of its own:
+ * The handoff, run right before the first handoff sync (src/run/steps.ts; after the contacts,
+ * companies and deals syncs, which it never holds up), under a lock of its own:
  *
  * 1. episodes: the signals model (one row per email and signal true now) is folded into the
  *    episode table, with hysteresis (src/state/handoff-state.ts);

@@ -168,10 +168,15 @@ export async function syncStep(
 ): Promise<SyncStepResult[]> {
   const results: SyncStepResult[] = [];
   const ttl = options.lockTtlMs ?? 10 * 60_000;
-  // The handoff (episodes, owner routing) prepares the tables the handoff syncs read.
-  if (syncs.some(readsHandoff)) await runHandoff(session, destination, { lockTtlMs: ttl });
+  let handoffDone = false;
   // A sync runs after the syncs whose record ids its associations need.
   for (const sync of orderSyncs(syncs)) {
+    // The handoff (episodes, owner routing) prepares what the handoff syncs read, once, right before
+    // the first of them: the contacts, companies and deals syncs are not held up by it.
+    if (!handoffDone && readsHandoff(sync)) {
+      handoffDone = true;
+      await runHandoff(session, destination, { lockTtlMs: ttl });
+    }
     const started = new Date();
     const requestsBefore = destination.stats.requests;
     const release = await holdLock(session, sync.name, ttl);
