@@ -344,6 +344,37 @@ describe('a score flickering across the threshold, day after day', () => {
   }, 600_000);
 });
 
+describe('a rep who leaves', () => {
+  it('archived in HubSpot: their contacts are routed again, and the next task goes to an active owner of the group', async () => {
+    const s = await openScenario();
+    try {
+      expect((await s.sync()).error).toBeUndefined();
+      const [moved] = await s.query(
+        `select a.record_key, a.owner_id, a.route_group from pqlsync.owner_assignments a where a.source = 'round_robin' order by a.record_key limit 1`,
+      );
+      const leaver = String(moved.owner_id);
+      const theirs = await s.query(`select record_key from pqlsync.owner_assignments where owner_id = '${leaver}'`);
+      s.sandbox.archiveOwner(leaver);
+      // The next day a new hot trigger fires for one of their contacts.
+      await s.query(`insert into pqlsync_models.handoff_signals
+        select email, 'trigger:enterprise_feature', concat('Hot PQL: ', email, ' tried an enterprise feature'), 'body', 'HIGH', 24, route_group, company_domain, trial_id
+        from pqlsync_models.handoff_signals where email = '${moved.record_key}' and signal like 'tier:%'`);
+      const next = await s.sync(new Date(Date.parse(DEMO_AS_OF) + 86_400_000).toISOString());
+      expect(next.error).toBeUndefined();
+      const now = await s.query(`select record_key, owner_id from pqlsync.owner_assignments where record_key in (${theirs.map((r) => `'${r.record_key}'`).join(', ')})`);
+      expect(now.length).toBe(theirs.length);
+      expect(now.filter((r) => String(r.owner_id) === leaver)).toEqual([]);
+      const task = [...heldTasks(s.sandbox).values()].find((t) => t.properties.pqlsync_task_key.startsWith(`${moved.record_key}|trigger:enterprise_feature|`))!;
+      expect(task.properties.hubspot_owner_id).not.toBe(leaver);
+      const contact = s.sandbox.findByProperty('contacts', 'email', String(moved.record_key))[0];
+      expect(contact.properties.hubspot_owner_id).toBe(task.properties.hubspot_owner_id);
+      expect(await s.query(`select * from pqlsync.row_errors`)).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  }, 300_000);
+});
+
 noteSkippedPostgres('the handoff end to end on PostgreSQL');
 describe.skipIf(!postgresUrl)('handoff on PostgreSQL', () => {
   it('makes the same tasks as DuckDB, each once, with the routed owners and associations', async () => {
