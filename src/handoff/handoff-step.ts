@@ -91,9 +91,9 @@ async function handoff(session: Session, destination: Destination, config: Hando
     if (!destination.listOwners || !destination.readContactOwners) throw new ConfigError('handoff.routing needs a destination that reads owners (HubSpot)');
     let candidates = await store.createCandidates(model, session.runId);
     try {
-      // Owners are read only when there is routing to do (new episodes, or contacts without an
-      // owner): a rerun with no change makes no request.
-      if (candidates.count > 0 || episodes.started > 0) {
+      // Owners are read only when there is routing to do (new episodes, contacts without an owner,
+      // rows refused for their owner): a rerun with no change makes no request.
+      if (candidates.count > 0 || episodes.started > 0 || (await store.countOwnerErrors()) > 0) {
         const owners = await destination.listOwners();
         const slots = resolveSlots(config.routing.groups, owners, (message) => session.log.warn(message, { event: 'handoff_owner_archived' }));
         const active = owners.filter((o) => !o.archived);

@@ -223,6 +223,12 @@ export class HandoffStore {
     return Number(row.n);
   }
 
+  /** Rows that failed on their owner (an owner archived after routing): routing runs again to replace it. */
+  async countOwnerErrors(): Promise<number> {
+    const [row] = await this.warehouse.query(`select count(*) as n from ${this.t('row_errors')} where property = 'hubspot_owner_id'`);
+    return Number(row.n);
+  }
+
   async dropTable(table: TableName): Promise<void> {
     await this.warehouse.execute(`drop table if exists ${this.warehouse.dialect.table(table)}`);
   }
