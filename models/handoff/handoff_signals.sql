@@ -5,8 +5,9 @@ description: >
   (signal tier:<tier>, for every contact: pqlsync keeps tier episodes, so pql_tier_since says
   when the contact entered its current tier), each hot trigger firing
   (trigger:paywall, trigger:enterprise_feature, trigger:invites, trigger:domain_spike), and
-  account:sales_ready on the best-scored contact of a company whose account tier is
-  sales_ready (seed 003: start the account conversation with its senior-most user). pqlsync
+  account:sales_ready on one contact of a company whose account tier is sales_ready: the
+  senior-most (a decision-maker title, models/config/senior_title_keywords.sql), then the
+  best-scored (seed 003: start the account conversation with its senior-most user). pqlsync
   turns these into episodes (src/handoff): a signal that stays true, or leaves for fewer than
   handoff.hysteresis_days, is one episode. A row with a task_subject makes one task per
   episode; its subject, body (the reasons in words and the usage summary, as HTML: HubSpot
@@ -75,13 +76,23 @@ user_signals as (
   from c cross join {{ ref('handoff_rules') }} r where c.hot_trigger like '%activations at%'
 ),
 
+senior as (
+  select distinct u.user_id
+  from {{ ref('user_scores') }} u
+  join {{ ref('senior_title_keywords') }} k on lower(u.job_title) like concat('%', k.keyword, '%')
+),
+
 account_contacts as (
   select email, account_domain
   from (
     select c.email, c.account_domain,
-      row_number() over (partition by c.account_domain order by c.pql_score desc, c.email) as rn
+      row_number() over (
+        partition by c.account_domain
+        order by case when sr.user_id is not null then 0 else 1 end, c.pql_score desc, c.email
+      ) as rn
     from c
     join {{ ref('company_sync') }} co on co.domain = c.account_domain
+    left join senior sr on sr.user_id = c.user_id
     where co.account_tier = 'sales_ready'
   ) ranked
   where rn = 1

@@ -54,13 +54,23 @@ user_signals as (
   from c cross join `pqlsync_models`.`handoff_rules` r where c.hot_trigger like '%activations at%'
 ),
 
+senior as (
+  select distinct u.user_id
+  from `pqlsync_models`.`user_scores` u
+  join `pqlsync_models`.`senior_title_keywords` k on lower(u.job_title) like concat('%', k.keyword, '%')
+),
+
 account_contacts as (
   select email, account_domain
   from (
     select c.email, c.account_domain,
-      row_number() over (partition by c.account_domain order by c.pql_score desc, c.email) as rn
+      row_number() over (
+        partition by c.account_domain
+        order by case when sr.user_id is not null then 0 else 1 end, c.pql_score desc, c.email
+      ) as rn
     from c
     join `pqlsync_models`.`company_sync` co on co.domain = c.account_domain
+    left join senior sr on sr.user_id = c.user_id
     where co.account_tier = 'sales_ready'
   ) ranked
   where rn = 1
