@@ -11,8 +11,8 @@ description: >
   turns these into episodes (src/handoff): a signal that stays true, or leaves for fewer than
   handoff.hysteresis_days, is one episode. A row with a task_subject makes one task per
   episode; its subject, body (the reasons in words and the usage summary, as HTML: HubSpot
-  shows task notes as rich text), priority and response window are taken when the episode
-  starts and never rewritten. route_group is the owner group of pqlsync.yml's handoff.routing
+  shows task notes as rich text), priority, type and response window are taken when the
+  episode starts and never rewritten. route_group is the owner group of pqlsync.yml's handoff.routing
   (the account's motion: sales_assisted at 50 seats and more, else self_serve).
   company_domain and trial_id are the keys of the company and the deal the task is associated with.
 tests:
@@ -118,6 +118,11 @@ select
   s.task_subject,
   case when s.task_subject is not null then concat(s.task_subject, '.<br>Respond within ', {{ to_string(s.response_hours) }}, ' hours.<br><br>', m.body) end as task_body,
   case when s.task_subject is not null then s.task_priority end as task_priority,
+  case
+    when s.task_subject is null then null
+    when c.route_group = 'sales_assisted' then r.sales_assisted_task_type
+    else r.self_serve_task_type
+  end as task_type,
   case when s.task_subject is not null then s.response_hours end as response_hours,
   c.route_group,
   c.account_domain as company_domain,
@@ -125,3 +130,4 @@ select
 from signals s
 join c on c.email = s.email
 join summary m on m.email = s.email
+cross join {{ ref('handoff_rules') }} r

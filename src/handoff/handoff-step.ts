@@ -69,7 +69,7 @@ async function handoff(session: Session, destination: Destination, config: Hando
   const columns = await warehouse.describe(model);
   if (!columns) throw new ConfigError(`pqlsync.yml handoff.signals_model: model '${config.signals_model}' is not built; run pqlsync build first`);
   const have = new Set(columns.map((c) => c.name.toLowerCase()));
-  const wanted = ['email', 'signal', 'task_subject', 'task_body', 'task_priority', 'response_hours', 'route_group', 'company_domain', 'trial_id'];
+  const wanted = ['email', 'signal', 'task_subject', 'task_body', 'task_priority', 'task_type', 'response_hours', 'route_group', 'company_domain', 'trial_id'];
   const missing = wanted.filter((c) => !have.has(c));
   if (missing.length > 0) {
     throw new ConfigError(`pqlsync.yml handoff.signals_model: model '${config.signals_model}' lacks the column(s) ${missing.join(', ')} (it has: ${[...have].join(', ')})`);

@@ -56,7 +56,7 @@ export class HandoffStore {
     await this.warehouse.execute(
       `create table if not exists ${this.t(EPISODES)} (
         record_key ${s}, signal ${s}, episode_key ${s}, episode_start ${ts}, last_seen ${ts}, is_initial ${b},
-        task_subject ${s}, task_body ${s}, task_priority ${s}, due_at_ms ${f}, route_group ${s}, company_domain ${s}, trial_id ${s}, run_id ${s})`,
+        task_subject ${s}, task_body ${s}, task_priority ${s}, task_type ${s}, due_at_ms ${f}, route_group ${s}, company_domain ${s}, trial_id ${s}, run_id ${s})`,
     );
     await this.warehouse.execute(
       `create table if not exists ${this.t(ASSIGNMENTS)} (
@@ -66,7 +66,7 @@ export class HandoffStore {
 
   /**
    * Brings the episodes up to `asOf` from the signals model (email, signal, task_subject,
-   * task_body, task_priority, response_hours, route_group, company_domain, trial_id), in one
+   * task_body, task_priority, task_type, response_hours, route_group, company_domain, trial_id), in one
    * transaction: continue every episode whose signal is true now and was last seen within
    * `hysteresisDays`; start one for every other true signal. A task's due time is the episode's
    * start plus its response window.
@@ -95,9 +95,9 @@ export class HandoffStore {
       );
       await tx.execute({
         sql: `insert into ${episodes} (record_key, signal, episode_key, episode_start, last_seen, is_initial,
-            task_subject, task_body, task_priority, due_at_ms, route_group, company_domain, trial_id, run_id)
+            task_subject, task_body, task_priority, task_type, due_at_ms, route_group, company_domain, trial_id, run_id)
           select s.email, s.signal, concat(s.email, '|', s.signal, '|', ${startLiteral}), ${now}, ${now}, ${firstRun ? 'true' : 'false'},
-            s.task_subject, s.task_body, s.task_priority, ${startMs} + s.response_hours * 3600000.0, s.route_group, s.company_domain, s.trial_id, ?
+            s.task_subject, s.task_body, s.task_priority, s.task_type, ${startMs} + s.response_hours * 3600000.0, s.route_group, s.company_domain, s.trial_id, ?
           from ${m} s
           where s.email is not null and s.signal is not null and not exists (
             select 1 from ${episodes} e where e.record_key = s.email and e.signal = s.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
@@ -248,7 +248,7 @@ export class HandoffStore {
       d.createTableAs(
         view(HANDOFF_VIEWS.tasks),
         `select e.episode_key as task_key, e.record_key as email, e.company_domain, e.trial_id, e.signal,
-           e.task_subject, e.task_body, e.task_priority, e.due_at_ms, 'TODO' as task_type, a.owner_id
+           e.task_subject, e.task_body, e.task_priority, e.due_at_ms, e.task_type, a.owner_id
          from ${this.t(EPISODES)} e
          left join ${this.t(ASSIGNMENTS)} a on a.record_key = e.record_key
          where e.task_subject is not null${options.skipFirstRun ? ' and e.is_initial = false' : ''}`,

@@ -64,15 +64,15 @@ describe.each(engines)('handoff state on %s', (_engine, open) => {
   async function signals(rows: Array<{ email: string; tier: string; paywall?: boolean; group?: string }>): Promise<void> {
     await w.execute(`drop table if exists ${M}.handoff_signals`);
     await w.execute(`create table ${M}.handoff_signals (
-      email varchar, signal varchar, task_subject varchar, task_body varchar, task_priority varchar, response_hours integer,
+      email varchar, signal varchar, task_subject varchar, task_body varchar, task_priority varchar, task_type varchar, response_hours integer,
       route_group varchar, company_domain varchar, trial_id varchar)`);
     const values = rows.flatMap((r) => {
       const group = r.group ?? 'self_serve';
-      const tier = [r.email, `tier:${r.tier}`, r.tier === 'sales_ready' ? `PQL: ${r.email}` : null, 'body', 'HIGH', 24, group, 'acme.test', null];
-      return r.paywall ? [tier, [r.email, 'trigger:paywall', `Paywall: ${r.email}`, 'body', 'HIGH', 4, group, 'acme.test', null]] : [tier];
+      const tier = [r.email, `tier:${r.tier}`, r.tier === 'sales_ready' ? `PQL: ${r.email}` : null, 'body', 'HIGH', 'TODO', 24, group, 'acme.test', null];
+      return r.paywall ? [tier, [r.email, 'trigger:paywall', `Paywall: ${r.email}`, 'body', 'HIGH', 'CALL', 4, group, 'acme.test', null]] : [tier];
     });
     if (values.length > 0) {
-      await w.insertRows(SIGNALS, ['email', 'signal', 'task_subject', 'task_body', 'task_priority', 'response_hours', 'route_group', 'company_domain', 'trial_id'], values);
+      await w.insertRows(SIGNALS, ['email', 'signal', 'task_subject', 'task_body', 'task_priority', 'task_type', 'response_hours', 'route_group', 'company_domain', 'trial_id'], values);
     }
   }
 

@@ -167,7 +167,7 @@ function compareTasks(expected: Map<string, Row>, held: ReturnType<typeof heldTa
       hs_task_body: String(want.task_body),
       hs_task_priority: String(want.task_priority),
       hs_timestamp: new Date(Number(want.due_at_ms)).toISOString(),
-      hs_task_type: 'TODO',
+      hs_task_type: String(want.task_type),
       hubspot_owner_id: want.owner_id === null ? '' : String(want.owner_id),
     };
     for (const [name, value] of Object.entries(wanted)) if ((p[name] ?? '') !== value) problems.push(`task ${key}: ${name} ${JSON.stringify(p[name])} ≠ ${JSON.stringify(value)}`);
@@ -325,8 +325,8 @@ describe('a score flickering across the threshold, day after day', () => {
         await s.query(
           n % 2 === 1
             ? `update pqlsync_models.handoff_signals set signal = 'tier:sales_ready', task_subject = concat('PQL: ', email, ' is sales-ready'),
-                 task_body = 'flicker', task_priority = 'HIGH', response_hours = 24 where email in (${list}) and signal like 'tier:%'`
-            : `update pqlsync_models.handoff_signals set signal = 'tier:hot', task_subject = null, task_body = null, task_priority = null, response_hours = null
+                 task_body = 'flicker', task_priority = 'HIGH', task_type = 'TODO', response_hours = 24 where email in (${list}) and signal like 'tier:%'`
+            : `update pqlsync_models.handoff_signals set signal = 'tier:hot', task_subject = null, task_body = null, task_priority = null, task_type = null, response_hours = null
                  where email in (${list}) and signal like 'tier:%'`,
         );
         const run = await s.sync(new Date(Date.parse(DEMO_AS_OF) + n * 86_400_000).toISOString());
@@ -357,7 +357,7 @@ describe('a rep who leaves', () => {
       s.sandbox.archiveOwner(leaver);
       // The next day a new hot trigger fires for one of their contacts.
       await s.query(`insert into pqlsync_models.handoff_signals
-        select email, 'trigger:enterprise_feature', concat('Hot PQL: ', email, ' tried an enterprise feature'), 'body', 'HIGH', 24, route_group, company_domain, trial_id
+        select email, 'trigger:enterprise_feature', concat('Hot PQL: ', email, ' tried an enterprise feature'), 'body', 'HIGH', 'CALL', 24, route_group, company_domain, trial_id
         from pqlsync_models.handoff_signals where email = '${moved.record_key}' and signal like 'tier:%'`);
       const next = await s.sync(new Date(Date.parse(DEMO_AS_OF) + 86_400_000).toISOString());
       expect(next.error).toBeUndefined();

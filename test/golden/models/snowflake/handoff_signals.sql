@@ -96,6 +96,11 @@ select
   s.task_subject,
   case when s.task_subject is not null then concat(s.task_subject, '.<br>Respond within ', cast(s.response_hours as varchar), ' hours.<br><br>', m.body) end as task_body,
   case when s.task_subject is not null then s.task_priority end as task_priority,
+  case
+    when s.task_subject is null then null
+    when c.route_group = 'sales_assisted' then r.sales_assisted_task_type
+    else r.self_serve_task_type
+  end as task_type,
   case when s.task_subject is not null then s.response_hours end as response_hours,
   c.route_group,
   c.account_domain as company_domain,
@@ -103,3 +108,4 @@ select
 from signals s
 join c on c.email = s.email
 join summary m on m.email = s.email
+cross join "PQLSYNC_MODELS"."HANDOFF_RULES" r
