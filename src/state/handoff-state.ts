@@ -81,8 +81,8 @@ export class HandoffStore {
     const firstRun = Number(before.n) === 0;
     const open = `${EPISODES}.last_seen >= ${since} and ${EPISODES}.last_seen <= ${now}`;
     const [counts] = await this.warehouse.query(
-      `select count(*) as n from ${m} where exists (
-         select 1 from ${episodes} e where e.record_key = ${m}.email and e.signal = ${m}.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
+      `select count(*) as n from ${m} sig where exists (
+         select 1 from ${episodes} e where e.record_key = sig.email and e.signal = sig.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
     );
     const startMs = Date.parse(asOf);
     if (Number.isNaN(startMs)) throw new Error(`updateEpisodes: as-of ${asOf} is not an ISO instant`);

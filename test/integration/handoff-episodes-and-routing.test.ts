@@ -3,13 +3,21 @@
  * hysteresis (a score flickering across a threshold day after day is one episode, so one task,
  * and pql_tier_since does not move), and owner routing (round robin even to ±1 over 1,000
  * contacts, stable across reruns, an owner HubSpot holds never replaced, a rep who leaves the
- * group gets nothing new). On DuckDB, and on PostgreSQL when PQLSYNC_POSTGRES_URL is set.
+ * group gets nothing new). On DuckDB, on PostgreSQL when PQLSYNC_POSTGRES_URL is set, and on the
+ * BigQuery fake (every statement analyzed by ZetaSQL, BigQuery's analyzer) and the Snowflake fake.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { PostgresWarehouse } from '../../connectors/postgres/postgres.warehouse.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+import { bigqueryEntry } from '../../connectors/bigquery/index.ts';
+import { snowflakeEntry } from '../../connectors/snowflake/index.ts';
+import { BigQueryFake } from '../fakes/bigquery-fake.ts';
+import { SnowflakeFake } from '../fakes/snowflake-fake.ts';
+import snowflake from 'snowflake-sdk';
+
+snowflake.configure({ disableOCSPChecks: true, logLevel: 'OFF' });
 import { resolveSlots } from '../../src/handoff/handoff-step.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { HandoffStore, type OwnerSlot } from '../../src/state/handoff-state.ts';
@@ -35,7 +43,27 @@ async function openPostgres() {
   return { w, models, state, close };
 }
 
-const engines: Engine[] = [['DuckDB', openDuckDB], ...(postgresUrl ? [['PostgreSQL', openPostgres] as Engine] : [])];
+async function openBigQueryFake() {
+  const fake = await BigQueryFake.start();
+  const w = await bigqueryEntry.open({ type: 'bigquery', project: 'test-project', location: 'US', api_endpoint: fake.url }, { projectRoot: process.cwd(), env: {} });
+  return { w, models: 'models', state: 'pqlsync', close: async () => (await w.close(), await fake.stop()) };
+}
+
+async function openSnowflakeFake() {
+  const fake = await SnowflakeFake.start({ user: 'pqlsync', password: 'fake-password' });
+  const w = await snowflakeEntry.open(
+    { type: 'snowflake', account: 'fake-account', user: 'pqlsync', database: 'PQLSYNC', access_url: fake.url },
+    { projectRoot: process.cwd(), env: { SNOWFLAKE_PASSWORD: 'fake-password' } },
+  );
+  return { w, models: 'models', state: 'pqlsync', close: async () => (await w.close(), await fake.stop()) };
+}
+
+const engines: Engine[] = [
+  ['DuckDB', openDuckDB],
+  ...(postgresUrl ? [['PostgreSQL', openPostgres] as Engine] : []),
+  ['the BigQuery fake', openBigQueryFake],
+  ['the Snowflake fake', openSnowflakeFake],
+];
 
 describe.each(engines)('handoff state on %s', (_engine, open) => {
   let w: Warehouse;
@@ -63,9 +91,10 @@ describe.each(engines)('handoff state on %s', (_engine, open) => {
   /** The signals model as of one day: each contact's tier, plus a paywall trigger for some. */
   async function signals(rows: Array<{ email: string; tier: string; paywall?: boolean; group?: string }>): Promise<void> {
     await w.execute(`drop table if exists ${M}.handoff_signals`);
+    const { string: t, integer: i } = w.dialect.types;
     await w.execute(`create table ${M}.handoff_signals (
-      email varchar, signal varchar, task_subject varchar, task_body varchar, task_priority varchar, task_type varchar, response_hours integer,
-      route_group varchar, company_domain varchar, trial_id varchar)`);
+      email ${t}, signal ${t}, task_subject ${t}, task_body ${t}, task_priority ${t}, task_type ${t}, response_hours ${i},
+      route_group ${t}, company_domain ${t}, trial_id ${t})`);
     const values = rows.flatMap((r) => {
       const group = r.group ?? 'self_serve';
       const tier = [r.email, `tier:${r.tier}`, r.tier === 'sales_ready' ? `PQL: ${r.email}` : null, 'body', 'HIGH', 'TODO', 24, group, 'acme.test', null];
