@@ -16,7 +16,7 @@
  */
 import type { Destination, HubSpotOwner } from '../../connectors/destination.ts';
 import type { HandoffConfig } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, ModelError } from '../errors.ts';
 import type { Session } from '../run/session.ts';
 import { HandoffStore, type OwnerSlot } from '../state/handoff-state.ts';
 
@@ -73,6 +73,18 @@ async function handoff(session: Session, destination: Destination, config: Hando
   const missing = wanted.filter((c) => !have.has(c));
   if (missing.length > 0) {
     throw new ConfigError(`pqlsync.yml handoff.signals_model: model '${config.signals_model}' lacks the column(s) ${missing.join(', ')} (it has: ${[...have].join(', ')})`);
+  }
+
+  // One row per (email, signal): a second one would make two episodes, so two tasks.
+  const q = warehouse.dialect.quote;
+  const twice = await warehouse.query(
+    `select email, signal, count(*) as n from ${warehouse.dialect.table(model)} group by email, signal having count(*) > 1 order by count(*) desc, email, signal limit 5`,
+  );
+  if (twice.length > 0) {
+    throw new ModelError(
+      `Model '${config.signals_model}' has more than one row for ${twice.map((r) => `(${r.email}, ${r.signal}) ×${r.n}`).join(', ')}: ` +
+        `keep one row per ${q('email')} and ${q('signal')} (pqlsync.yml handoff.signals_model).`,
+    );
   }
 
   await store.ensureTables();

@@ -344,6 +344,23 @@ describe('a score flickering across the threshold, day after day', () => {
   }, 600_000);
 });
 
+describe('a signals model with a row twice', () => {
+  it('is a model error naming the model and the rows, before any episode or task', async () => {
+    const s = await openScenario();
+    try {
+      const [row] = await s.query(`select email from pqlsync_models.handoff_signals where signal = 'trigger:paywall' order by email limit 1`);
+      await s.query(`insert into pqlsync_models.handoff_signals select * from pqlsync_models.handoff_signals where email = '${row.email}' and signal = 'trigger:paywall'`);
+      const run = await s.sync();
+      expect(String(run.error)).toContain(`ModelError: Model 'handoff_signals' has more than one row for (${row.email}, trigger:paywall) ×2`);
+      expect(s.sandbox.records('tasks')).toEqual([]);
+      const [episodes] = await s.query(`select count(*) as n from pqlsync.signal_episodes`);
+      expect(Number(episodes.n)).toBe(0);
+    } finally {
+      await s.close();
+    }
+  }, 300_000);
+});
+
 describe('a rep who leaves', () => {
   it('archived in HubSpot: their contacts are routed again, and the next task goes to an active owner of the group', async () => {
     const s = await openScenario();
