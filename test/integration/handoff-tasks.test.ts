@@ -106,16 +106,7 @@ async function openScenario(sandboxOptions: Omit<SandboxOptions, 'accessToken'> 
     async sync(asOf = DEMO_AS_OF, only = () => true) {
       const log = createLogger({ json: true, secrets: [TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
       const session = await openSession(project, { log, asOf, env: {}, runId: `handoff-${++run}-${Date.now()}` });
-      const destination = await createHubSpotDestination({
-        accessToken: TOKEN,
-        basePath: sandbox.url,
-        groupName: 'pqlsync',
-        groupLabel: 'pqlsync',
-        requestsPer10s: 100,
-        requestsPerDay: 250_000,
-        timeoutMs: 2_000,
-        retry: { baseDelayMs: 20, maxDelayMs: 250, lockedWaitMs: 50 },
-      });
+      const destination = await testDestination(sandbox.url);
       const before = { ...sandbox.stats.requestsByRoute };
       const results: SyncStepResult[] = [];
       const requests = () => Object.fromEntries(Object.entries(sandbox.stats.requestsByRoute).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => Number(v) > 0));
@@ -134,6 +125,30 @@ async function openScenario(sandboxOptions: Omit<SandboxOptions, 'accessToken'> 
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The destination the library runs use: the sandbox, short timeouts and backoff. */
+function testDestination(basePath: string) {
+  return createHubSpotDestination({
+    accessToken: TOKEN,
+    basePath,
+    groupName: 'pqlsync',
+    groupLabel: 'pqlsync',
+    requestsPer10s: 100,
+    requestsPerDay: 250_000,
+    timeoutMs: 2_000,
+    retry: { baseDelayMs: 20, maxDelayMs: 250, lockedWaitMs: 50 },
+  });
+}
+
+/** Runs `fn` on a scenario of its own, closed afterwards whatever happens. */
+async function withScenario(fn: (s: Scenario) => Promise<void>): Promise<void> {
+  const s = await openScenario();
+  try {
+    await fn(s);
+  } finally {
+    await s.close();
+  }
 }
 
 /** The tasks the sandbox holds, by pqlsync_task_key; throws on a key held twice. */
@@ -177,244 +192,216 @@ function compareTasks(expected: Map<string, Row>, held: ReturnType<typeof heldTa
 }
 
 describe('handoff against the sandbox', () => {
-  it('tasks, owners and pql_tier_since equal the models and rules, record by record; an existing owner is kept; a rerun makes no task', async () => {
-    const s = await openScenario();
-    try {
-      const first = await s.sync();
-      expect(first.error).toBeUndefined();
-      const expected = await expectedTasks(s);
-      const held = heldTasks(s.sandbox);
-      // Past a batch: more than 100 tasks in one run, in batched upserts.
-      expect(expected.size).toBeGreaterThan(100);
-      expect(compareTasks(expected, held)).toEqual([]);
-      expect(first.requests[TASKS_UPSERT]).toBe(Math.ceil(expected.size / 100));
-      expect(first.results.find((r) => r.plan.sync === 'handoff_tasks')!.failed).toBe(0);
-      // Every task is assigned: every contact with a task-making signal was routed.
-      expect([...held.values()].filter((t) => !t.properties.hubspot_owner_id)).toEqual([]);
+  it('tasks, owners and pql_tier_since equal the models and rules, record by record; an existing owner is kept; a rerun makes no task', () =>
+    withScenario(async (s) => {
+    const first = await s.sync();
+    expect(first.error).toBeUndefined();
+    const expected = await expectedTasks(s);
+    const held = heldTasks(s.sandbox);
+    // Past a batch: more than 100 tasks in one run, in batched upserts.
+    expect(expected.size).toBeGreaterThan(100);
+    expect(compareTasks(expected, held)).toEqual([]);
+    expect(first.requests[TASKS_UPSERT]).toBe(Math.ceil(expected.size / 100));
+    expect(first.results.find((r) => r.plan.sync === 'handoff_tasks')!.failed).toBe(0);
+    // Every task is assigned: every contact with a task-making signal was routed.
+    expect([...held.values()].filter((t) => !t.properties.hubspot_owner_id)).toEqual([]);
 
-      // Owners: the contact marketing had given an owner keeps it, in HubSpot and on its tasks.
-      const contacts = new Map(s.sandbox.records('contacts').map((c) => [c.properties.email, c]));
-      expect(contacts.get(s.existing.email)!.properties.hubspot_owner_id).toBe(s.existing.ownerId);
-      const kept = [...expected.values()].filter((t) => t.email === s.existing.email);
-      expect(kept.length).toBeGreaterThan(0);
-      for (const t of kept) expect(held.get(String(t.task_key))!.properties.hubspot_owner_id).toBe(s.existing.ownerId);
-      // Every round-robin assignment is on its contact, and each group is even within one.
-      const assignments = await s.query(`select record_key, route_group, owner_id, owner_email, source from pqlsync.owner_assignments`);
-      expect(assignments.filter((a) => a.source === 'hubspot').map((a) => a.record_key)).toEqual([s.existing.email]);
-      for (const a of assignments.filter((a) => a.source === 'round_robin')) {
-        expect(contacts.get(String(a.record_key))?.properties.hubspot_owner_id, String(a.record_key)).toBe(String(a.owner_id));
-      }
-      for (const [group, { owners = [] }] of Object.entries(s.project.config.handoff!.routing!.groups)) {
-        const counts = owners.map((email) => assignments.filter((a) => a.source === 'round_robin' && a.route_group === group && a.owner_email === email).length);
-        expect(Math.max(...counts) - Math.min(...counts), `${group}: ${counts.join(', ')}`).toBeLessThanOrEqual(1);
-      }
-      // pql_tier_since on every contact, as the episodes say.
-      const since = await s.query('select email, pql_tier_since from pqlsync_models.handoff_contacts');
-      expect(since.length).toBeGreaterThan(USERS / 2);
-      for (const r of since) expect(contacts.get(String(r.email))?.properties.pqlsync_pql_tier_since, String(r.email)).toBe(new Date(String(r.pql_tier_since)).toISOString());
-
-      // Each task is associated with its contact, its company and its trial's deal, when those are synced.
-      const companies = new Map(s.sandbox.records('companies').map((c) => [c.properties.pqlsync_account_key, c.id]));
-      const deals = new Map(s.sandbox.records('deals').map((d) => [d.properties.pqlsync_trial_id, d.id]));
-      let withCompany = 0;
-      for (const [key, want] of expected) {
-        const links = s.sandbox.associations('tasks', held.get(key)!.id).map((a) => `${a.toObjectType}:${a.toObjectId}`);
-        expect(links, key).toContain(`contacts:${contacts.get(String(want.email))!.id}`);
-        if (want.company_domain && companies.has(String(want.company_domain))) {
-          expect(links, key).toContain(`companies:${companies.get(String(want.company_domain))}`);
-          withCompany++;
-        }
-        if (want.trial_id && deals.has(String(want.trial_id))) expect(links, key).toContain(`deals:${deals.get(String(want.trial_id))}`);
-      }
-      expect(withCompany).toBeGreaterThan(0);
-
-      // A rerun with no change: not a single request (no task, no owner listing, no owner written again).
-      const again = await s.sync();
-      expect(again.error).toBeUndefined();
-      expect(again.requests).toEqual({});
-      expect(heldTasks(s.sandbox).size).toBe(expected.size);
-
-      // Events, not rows: a task whose values change in the model (its contact moved to another
-      // owner) is not rewritten; the contact's owner, a row, is written once more.
-      const moved = assignments.find((a) => a.source === 'round_robin' && kept.every((k) => k.email !== a.record_key) && [...expected.values()].some((t) => t.email === a.record_key))!;
-      const other = assignments.find((a) => a.source === 'round_robin' && a.route_group === moved.route_group && a.owner_id !== moved.owner_id)!;
-      await s.query(`update pqlsync.owner_assignments set owner_id = '${other.owner_id}', owner_email = '${other.owner_email}' where record_key = '${moved.record_key}'`);
-      const third = await s.sync();
-      expect(third.error).toBeUndefined();
-      expect(Object.keys(third.requests).filter((r) => r.includes('tasks'))).toEqual([]);
-      expect(third.requests['POST /crm/v3/objects/contacts/batch/upsert']).toBe(1);
-      expect(s.sandbox.findByProperty('contacts', 'email', String(moved.record_key))[0].properties.hubspot_owner_id).toBe(String(other.owner_id));
-      const movedTask = [...heldTasks(s.sandbox).values()].find((t) => t.properties.pqlsync_task_key.startsWith(`${moved.record_key}|`))!;
-      expect(movedTask.properties.hubspot_owner_id).toBe(String(moved.owner_id));
-    } finally {
-      await s.close();
+    // Owners: the contact marketing had given an owner keeps it, in HubSpot and on its tasks.
+    const contacts = new Map(s.sandbox.records('contacts').map((c) => [c.properties.email, c]));
+    expect(contacts.get(s.existing.email)!.properties.hubspot_owner_id).toBe(s.existing.ownerId);
+    const kept = [...expected.values()].filter((t) => t.email === s.existing.email);
+    expect(kept.length).toBeGreaterThan(0);
+    for (const t of kept) expect(held.get(String(t.task_key))!.properties.hubspot_owner_id).toBe(s.existing.ownerId);
+    // Every round-robin assignment is on its contact, and each group is even within one.
+    const assignments = await s.query(`select record_key, route_group, owner_id, owner_email, source from pqlsync.owner_assignments`);
+    expect(assignments.filter((a) => a.source === 'hubspot').map((a) => a.record_key)).toEqual([s.existing.email]);
+    for (const a of assignments.filter((a) => a.source === 'round_robin')) {
+      expect(contacts.get(String(a.record_key))?.properties.hubspot_owner_id, String(a.record_key)).toBe(String(a.owner_id));
     }
-  }, 300_000);
+    for (const [group, { owners = [] }] of Object.entries(s.project.config.handoff!.routing!.groups)) {
+      const counts = owners.map((email) => assignments.filter((a) => a.source === 'round_robin' && a.route_group === group && a.owner_email === email).length);
+      expect(Math.max(...counts) - Math.min(...counts), `${group}: ${counts.join(', ')}`).toBeLessThanOrEqual(1);
+    }
+    // pql_tier_since on every contact, as the episodes say.
+    const since = await s.query('select email, pql_tier_since from pqlsync_models.handoff_contacts');
+    expect(since.length).toBeGreaterThan(USERS / 2);
+    for (const r of since) expect(contacts.get(String(r.email))?.properties.pqlsync_pql_tier_since, String(r.email)).toBe(new Date(String(r.pql_tier_since)).toISOString());
 
-  it('lost answers on task creates and 5xx everywhere: after the reruns every task exists once, none twice', async () => {
-    const s = await openScenario();
-    try {
-      s.sandbox.setFaults({
-        seed: 5,
-        rules: [
-          { fault: { type: 'lost-response' }, pathIncludes: '/objects/tasks/batch/upsert', probability: 0.6 },
-          { fault: { type: 'status', status: 502 }, probability: 0.15 },
-        ],
-      });
-      let runs = 0;
-      for (; runs < 6; runs++) {
-        const run = await s.sync();
-        heldTasks(s.sandbox); // throws on a duplicate after every run
-        const errors = await s.query(`select count(*) as n from pqlsync.row_errors`);
-        if (!run.error && Number(errors[0].n) === 0 && run.results.every((r) => r.failed === 0)) break;
+    // Each task is associated with its contact, its company and its trial's deal, when those are synced.
+    const companies = new Map(s.sandbox.records('companies').map((c) => [c.properties.pqlsync_account_key, c.id]));
+    const deals = new Map(s.sandbox.records('deals').map((d) => [d.properties.pqlsync_trial_id, d.id]));
+    let withCompany = 0;
+    for (const [key, want] of expected) {
+      const links = s.sandbox.associations('tasks', held.get(key)!.id).map((a) => `${a.toObjectType}:${a.toObjectId}`);
+      expect(links, key).toContain(`contacts:${contacts.get(String(want.email))!.id}`);
+      if (want.company_domain && companies.has(String(want.company_domain))) {
+        expect(links, key).toContain(`companies:${companies.get(String(want.company_domain))}`);
+        withCompany++;
       }
-      expect(s.sandbox.stats.faultsInjected).toBeGreaterThan(0);
-      s.sandbox.setFaults(undefined);
-      await s.sync();
-      expect(compareTasks(await expectedTasks(s), heldTasks(s.sandbox))).toEqual([]);
-    } finally {
-      await s.close();
+      if (want.trial_id && deals.has(String(want.trial_id))) expect(links, key).toContain(`deals:${deals.get(String(want.trial_id))}`);
     }
-  }, 300_000);
+    expect(withCompany).toBeGreaterThan(0);
 
-  it('SIGKILL after HubSpot created a batch of tasks and before the checkpoint: the rerun makes no second task', async () => {
-    const s = await openScenario();
-    try {
-      // The first task upsert is applied, then its answer held: the kill lands in between.
-      s.sandbox.setFaults({ rules: [{ fault: { type: 'slow', delayMs: 20_000 }, pathIncludes: '/objects/tasks/batch/upsert', onRequests: [1] }] });
-      const child = spawn(process.execPath, [path.join(REPO, 'bin/pqlsync.js'), 'sync', '--config', s.configPath, '--json', '--as-of', DEMO_AS_OF], {
-        cwd: s.dir,
-        env: { ...process.env, HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_PATH: s.sandbox.url },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-      const deadline = Date.now() + 240_000;
-      while (s.sandbox.records('tasks').length === 0 && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      child.kill('SIGKILL');
-      expect(await exited, output.slice(-2000)).toBe('SIGKILL');
-      const created = s.sandbox.records('tasks').length;
-      expect(created).toBeGreaterThan(0);
-      const [claimed] = await s.query(`select count(*) as n from pqlsync.sync_state where sync_name = 'handoff_tasks'`);
-      expect(Number(claimed.n)).toBe(0); // HubSpot made them; state never recorded them
+    // A rerun with no change: not a single request (no task, no owner listing, no owner written again).
+    const again = await s.sync();
+    expect(again.error).toBeUndefined();
+    expect(again.requests).toEqual({});
+    expect(heldTasks(s.sandbox).size).toBe(expected.size);
 
-      s.sandbox.setFaults(undefined);
-      const rerun = await s.sync();
-      expect(rerun.error).toBeUndefined();
-      expect(compareTasks(await expectedTasks(s), heldTasks(s.sandbox))).toEqual([]);
-    } finally {
-      await s.close();
+    // Events, not rows: a task whose values change in the model (its contact moved to another
+    // owner) is not rewritten; the contact's owner, a row, is written once more.
+    const moved = assignments.find((a) => a.source === 'round_robin' && kept.every((k) => k.email !== a.record_key) && [...expected.values()].some((t) => t.email === a.record_key))!;
+    const other = assignments.find((a) => a.source === 'round_robin' && a.route_group === moved.route_group && a.owner_id !== moved.owner_id)!;
+    await s.query(`update pqlsync.owner_assignments set owner_id = '${other.owner_id}', owner_email = '${other.owner_email}' where record_key = '${moved.record_key}'`);
+    const third = await s.sync();
+    expect(third.error).toBeUndefined();
+    expect(Object.keys(third.requests).filter((r) => r.includes('tasks'))).toEqual([]);
+    expect(third.requests['POST /crm/v3/objects/contacts/batch/upsert']).toBe(1);
+    expect(s.sandbox.findByProperty('contacts', 'email', String(moved.record_key))[0].properties.hubspot_owner_id).toBe(String(other.owner_id));
+    const movedTask = [...heldTasks(s.sandbox).values()].find((t) => t.properties.pqlsync_task_key.startsWith(`${moved.record_key}|`))!;
+    expect(movedTask.properties.hubspot_owner_id).toBe(String(moved.owner_id));
+    }), 300_000);
+
+  it('lost answers on task creates and 5xx everywhere: after the reruns every task exists once, none twice', () =>
+    withScenario(async (s) => {
+    s.sandbox.setFaults({
+      seed: 5,
+      rules: [
+        { fault: { type: 'lost-response' }, pathIncludes: '/objects/tasks/batch/upsert', probability: 0.6 },
+        { fault: { type: 'status', status: 502 }, probability: 0.15 },
+      ],
+    });
+    let runs = 0;
+    for (; runs < 6; runs++) {
+      const run = await s.sync();
+      heldTasks(s.sandbox); // throws on a duplicate after every run
+      const errors = await s.query(`select count(*) as n from pqlsync.row_errors`);
+      if (!run.error && Number(errors[0].n) === 0 && run.results.every((r) => r.failed === 0)) break;
     }
-  }, 300_000);
+    expect(s.sandbox.stats.faultsInjected).toBeGreaterThan(0);
+    s.sandbox.setFaults(undefined);
+    await s.sync();
+    expect(compareTasks(await expectedTasks(s), heldTasks(s.sandbox))).toEqual([]);
+    }), 300_000);
+
+  it('SIGKILL after HubSpot created a batch of tasks and before the checkpoint: the rerun makes no second task', () =>
+    withScenario(async (s) => {
+    // The first task upsert is applied, then its answer held: the kill lands in between.
+    s.sandbox.setFaults({ rules: [{ fault: { type: 'slow', delayMs: 20_000 }, pathIncludes: '/objects/tasks/batch/upsert', onRequests: [1] }] });
+    const child = spawn(process.execPath, [path.join(REPO, 'bin/pqlsync.js'), 'sync', '--config', s.configPath, '--json', '--as-of', DEMO_AS_OF], {
+      cwd: s.dir,
+      env: { ...process.env, HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_PATH: s.sandbox.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const deadline = Date.now() + 240_000;
+    while (s.sandbox.records('tasks').length === 0 && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    expect(await exited, output.slice(-2000)).toBe('SIGKILL');
+    const created = s.sandbox.records('tasks').length;
+    expect(created).toBeGreaterThan(0);
+    const [claimed] = await s.query(`select count(*) as n from pqlsync.sync_state where sync_name = 'handoff_tasks'`);
+    expect(Number(claimed.n)).toBe(0); // HubSpot made them; state never recorded them
+
+    s.sandbox.setFaults(undefined);
+    const rerun = await s.sync();
+    expect(rerun.error).toBeUndefined();
+    expect(compareTasks(await expectedTasks(s), heldTasks(s.sandbox))).toEqual([]);
+    }), 300_000);
 });
 
 describe('a score flickering across the threshold, day after day', () => {
-  it('150 contacts in and out of sales-ready for 10 days: one task each, made the first day', async () => {
-    const s = await openScenario();
-    try {
-      expect((await s.sync()).error).toBeUndefined();
-      const before = heldTasks(s.sandbox).size;
-      const cold = await s.query(`select email from pqlsync_models.handoff_signals where signal in ('tier:cold', 'tier:warm') order by email limit 150`);
-      expect(cold).toHaveLength(150);
-      const list = cold.map((r) => `'${String(r.email).replace(/'/g, "''")}'`).join(', ');
-      const days: number[] = [];
-      for (let n = 1; n <= 10; n++) {
-        // The model as it would be built that day: sales-ready on odd days, hot on even days.
-        await s.query(
-          n % 2 === 1
-            ? `update pqlsync_models.handoff_signals set signal = 'tier:sales_ready', task_subject = concat('PQL: ', email, ' is sales-ready'),
-                 task_body = 'flicker', task_priority = 'HIGH', task_type = 'TODO', response_hours = 24 where email in (${list}) and signal like 'tier:%'`
-            : `update pqlsync_models.handoff_signals set signal = 'tier:hot', task_subject = null, task_body = null, task_priority = null, task_type = null, response_hours = null
-                 where email in (${list}) and signal like 'tier:%'`,
-        );
-        const run = await s.sync(new Date(Date.parse(DEMO_AS_OF) + n * 86_400_000).toISOString());
-        expect(run.error).toBeUndefined();
-        days.push(heldTasks(s.sandbox).size - before);
-      }
-      // 150 tasks on day 1 (past a batch), then none: the flicker stays within the 7-day hysteresis.
-      expect(days).toEqual([150, 150, 150, 150, 150, 150, 150, 150, 150, 150]);
-      const day1 = new Date(Date.parse(DEMO_AS_OF) + 86_400_000).toISOString();
-      const made = [...heldTasks(s.sandbox).keys()].filter((k) => k.endsWith(`|tier:sales_ready|${day1}`));
-      expect(made).toHaveLength(150);
-    } finally {
-      await s.close();
+  it('150 contacts in and out of sales-ready for 10 days: one task each, made the first day', () =>
+    withScenario(async (s) => {
+    expect((await s.sync()).error).toBeUndefined();
+    const before = heldTasks(s.sandbox).size;
+    const cold = await s.query(`select email from pqlsync_models.handoff_signals where signal in ('tier:cold', 'tier:warm') order by email limit 150`);
+    expect(cold).toHaveLength(150);
+    const list = cold.map((r) => `'${String(r.email).replace(/'/g, "''")}'`).join(', ');
+    const days: number[] = [];
+    for (let n = 1; n <= 10; n++) {
+      // The model as it would be built that day: sales-ready on odd days, hot on even days.
+      await s.query(
+        n % 2 === 1
+          ? `update pqlsync_models.handoff_signals set signal = 'tier:sales_ready', task_subject = concat('PQL: ', email, ' is sales-ready'),
+               task_body = 'flicker', task_priority = 'HIGH', task_type = 'TODO', response_hours = 24 where email in (${list}) and signal like 'tier:%'`
+          : `update pqlsync_models.handoff_signals set signal = 'tier:hot', task_subject = null, task_body = null, task_priority = null, task_type = null, response_hours = null
+               where email in (${list}) and signal like 'tier:%'`,
+      );
+      const run = await s.sync(new Date(Date.parse(DEMO_AS_OF) + n * 86_400_000).toISOString());
+      expect(run.error).toBeUndefined();
+      days.push(heldTasks(s.sandbox).size - before);
     }
-  }, 600_000);
+    // 150 tasks on day 1 (past a batch), then none: the flicker stays within the 7-day hysteresis.
+    expect(days).toEqual([150, 150, 150, 150, 150, 150, 150, 150, 150, 150]);
+    const day1 = new Date(Date.parse(DEMO_AS_OF) + 86_400_000).toISOString();
+    const made = [...heldTasks(s.sandbox).keys()].filter((k) => k.endsWith(`|tier:sales_ready|${day1}`));
+    expect(made).toHaveLength(150);
+    }), 600_000);
 });
 
 describe('a signals model with a row twice', () => {
-  it('is a model error naming the model and the rows, before any episode or task', async () => {
-    const s = await openScenario();
-    try {
-      const [row] = await s.query(`select email from pqlsync_models.handoff_signals where signal = 'trigger:paywall' order by email limit 1`);
-      await s.query(`insert into pqlsync_models.handoff_signals select * from pqlsync_models.handoff_signals where email = '${row.email}' and signal = 'trigger:paywall'`);
-      const run = await s.sync();
-      expect(String(run.error)).toContain(`ModelError: Model 'handoff_signals' has more than one row for (${row.email}, trigger:paywall) ×2`);
-      expect(s.sandbox.records('tasks')).toEqual([]);
-      const [episodes] = await s.query(`select count(*) as n from pqlsync.signal_episodes`);
-      expect(Number(episodes.n)).toBe(0);
-    } finally {
-      await s.close();
-    }
-  }, 300_000);
+  it('is a model error naming the model and the rows, before any episode or task', () =>
+    withScenario(async (s) => {
+    const [row] = await s.query(`select email from pqlsync_models.handoff_signals where signal = 'trigger:paywall' order by email limit 1`);
+    await s.query(`insert into pqlsync_models.handoff_signals select * from pqlsync_models.handoff_signals where email = '${row.email}' and signal = 'trigger:paywall'`);
+    const run = await s.sync();
+    expect(String(run.error)).toContain(`ModelError: Model 'handoff_signals' has more than one row for (${row.email}, trigger:paywall) ×2`);
+    expect(s.sandbox.records('tasks')).toEqual([]);
+    const [episodes] = await s.query(`select count(*) as n from pqlsync.signal_episodes`);
+    expect(Number(episodes.n)).toBe(0);
+    }), 300_000);
 });
 
 describe('a rep who leaves', () => {
-  it('archived in HubSpot: their contacts are routed again, and the next task goes to an active owner of the group', async () => {
-    const s = await openScenario();
-    try {
-      expect((await s.sync()).error).toBeUndefined();
-      const [moved] = await s.query(
-        `select a.record_key, a.owner_id, a.route_group from pqlsync.owner_assignments a where a.source = 'round_robin' order by a.record_key limit 1`,
-      );
-      const leaver = String(moved.owner_id);
-      const theirs = await s.query(`select record_key from pqlsync.owner_assignments where owner_id = '${leaver}'`);
-      s.sandbox.archiveOwner(leaver);
-      // The next day a new hot trigger fires for one of their contacts.
-      await s.query(`insert into pqlsync_models.handoff_signals
-        select email, 'trigger:enterprise_feature', concat('Hot PQL: ', email, ' tried an enterprise feature'), 'body', 'HIGH', 'CALL', 24, route_group, company_domain, trial_id
-        from pqlsync_models.handoff_signals where email = '${moved.record_key}' and signal like 'tier:%'`);
-      const next = await s.sync(new Date(Date.parse(DEMO_AS_OF) + 86_400_000).toISOString());
-      expect(next.error).toBeUndefined();
-      const now = await s.query(`select record_key, owner_id from pqlsync.owner_assignments where record_key in (${theirs.map((r) => `'${r.record_key}'`).join(', ')})`);
-      expect(now.length).toBe(theirs.length);
-      expect(now.filter((r) => String(r.owner_id) === leaver)).toEqual([]);
-      const task = [...heldTasks(s.sandbox).values()].find((t) => t.properties.pqlsync_task_key.startsWith(`${moved.record_key}|trigger:enterprise_feature|`))!;
-      expect(task.properties.hubspot_owner_id).not.toBe(leaver);
-      const contact = s.sandbox.findByProperty('contacts', 'email', String(moved.record_key))[0];
-      expect(contact.properties.hubspot_owner_id).toBe(task.properties.hubspot_owner_id);
-      expect(await s.query(`select * from pqlsync.row_errors`)).toEqual([]);
-    } finally {
-      await s.close();
-    }
-  }, 300_000);
+  it('archived in HubSpot: their contacts are routed again, and the next task goes to an active owner of the group', () =>
+    withScenario(async (s) => {
+    expect((await s.sync()).error).toBeUndefined();
+    const [moved] = await s.query(
+      `select a.record_key, a.owner_id, a.route_group from pqlsync.owner_assignments a where a.source = 'round_robin' order by a.record_key limit 1`,
+    );
+    const leaver = String(moved.owner_id);
+    const theirs = await s.query(`select record_key from pqlsync.owner_assignments where owner_id = '${leaver}'`);
+    s.sandbox.archiveOwner(leaver);
+    // The next day a new hot trigger fires for one of their contacts.
+    await s.query(`insert into pqlsync_models.handoff_signals
+      select email, 'trigger:enterprise_feature', concat('Hot PQL: ', email, ' tried an enterprise feature'), 'body', 'HIGH', 'CALL', 24, route_group, company_domain, trial_id
+      from pqlsync_models.handoff_signals where email = '${moved.record_key}' and signal like 'tier:%'`);
+    const next = await s.sync(new Date(Date.parse(DEMO_AS_OF) + 86_400_000).toISOString());
+    expect(next.error).toBeUndefined();
+    const now = await s.query(`select record_key, owner_id from pqlsync.owner_assignments where record_key in (${theirs.map((r) => `'${r.record_key}'`).join(', ')})`);
+    expect(now.length).toBe(theirs.length);
+    expect(now.filter((r) => String(r.owner_id) === leaver)).toEqual([]);
+    const task = [...heldTasks(s.sandbox).values()].find((t) => t.properties.pqlsync_task_key.startsWith(`${moved.record_key}|trigger:enterprise_feature|`))!;
+    expect(task.properties.hubspot_owner_id).not.toBe(leaver);
+    const contact = s.sandbox.findByProperty('contacts', 'email', String(moved.record_key))[0];
+    expect(contact.properties.hubspot_owner_id).toBe(task.properties.hubspot_owner_id);
+    expect(await s.query(`select * from pqlsync.row_errors`)).toEqual([]);
+    }), 300_000);
 });
 
 describe('an owner archived between routing and the task', () => {
-  it('the tasks refused for their owner are row errors; the next run routes those contacts again and the tasks land, once', async () => {
-    const s = await openScenario();
-    try {
-      // Everything but the tasks: the contacts are routed and their owners written.
-      expect((await s.sync(DEMO_AS_OF, (name) => name !== 'handoff_tasks')).error).toBeUndefined();
-      const [victim] = await s.query(`select owner_id from pqlsync.owner_assignments where source = 'round_robin' group by owner_id order by count(*) desc limit 1`);
-      const leaver = String(victim.owner_id);
-      s.sandbox.archiveOwner(leaver);
-      const refused = await s.sync();
-      expect(refused.error).toBeUndefined();
-      const ownerErrors = await s.query(`select * from pqlsync.row_errors where property = 'hubspot_owner_id'`);
-      expect(ownerErrors.length).toBeGreaterThan(0);
-      const again = await s.sync();
-      expect(again.error).toBeUndefined();
-      expect(await s.query(`select * from pqlsync.row_errors`)).toEqual([]);
-      const held = heldTasks(s.sandbox);
-      expect([...held.values()].filter((t) => t.properties.hubspot_owner_id === leaver)).toEqual([]);
-      expect(compareTasks(await expectedTasks(s), held)).toEqual([]);
-    } finally {
-      await s.close();
-    }
-  }, 300_000);
+  it('the tasks refused for their owner are row errors; the next run routes those contacts again and the tasks land, once', () =>
+    withScenario(async (s) => {
+    // Everything but the tasks: the contacts are routed and their owners written.
+    expect((await s.sync(DEMO_AS_OF, (name) => name !== 'handoff_tasks')).error).toBeUndefined();
+    const [victim] = await s.query(`select owner_id from pqlsync.owner_assignments where source = 'round_robin' group by owner_id order by count(*) desc limit 1`);
+    const leaver = String(victim.owner_id);
+    s.sandbox.archiveOwner(leaver);
+    const refused = await s.sync();
+    expect(refused.error).toBeUndefined();
+    const ownerErrors = await s.query(`select * from pqlsync.row_errors where property = 'hubspot_owner_id'`);
+    expect(ownerErrors.length).toBeGreaterThan(0);
+    const again = await s.sync();
+    expect(again.error).toBeUndefined();
+    expect(await s.query(`select * from pqlsync.row_errors`)).toEqual([]);
+    const held = heldTasks(s.sandbox);
+    expect([...held.values()].filter((t) => t.properties.hubspot_owner_id === leaver)).toEqual([]);
+    expect(compareTasks(await expectedTasks(s), held)).toEqual([]);
+    }), 300_000);
 });
 
 noteSkippedPostgres('the handoff end to end on PostgreSQL');
@@ -446,14 +433,7 @@ describe.skipIf(!postgresUrl)('handoff on PostgreSQL', () => {
       try {
         await buildStep(session);
         await testStep(session);
-        const destination = await createHubSpotDestination({
-          accessToken: TOKEN,
-          basePath: sandbox.url,
-          groupName: 'pqlsync',
-          groupLabel: 'pqlsync',
-          requestsPer10s: 100,
-          requestsPerDay: 250_000,
-        });
+        const destination = await testDestination(sandbox.url);
         const results = await syncStep(session, destination, config.syncs);
         expect(results.reduce((n, r) => n + r.failed, 0)).toBe(0);
         const view = await pg.query(`select * from ${pg.dialect.table({ schema: config.schema, name: 'handoff_tasks' })}`);
