@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseProject } from '../config/load-project.ts';
+import { withoutHandoff } from '../handoff/without-handoff.ts';
 import { ConfigError } from '../errors.ts';
 import { packageRoot, packageVersion } from '../util/package-root.ts';
 import { SOURCE_SPECS, type SourceSpec } from './source-columns.ts';
@@ -170,7 +171,8 @@ function projectYaml(options: InitOptions, shipped: string, specs: SourceSpec[])
   // The destination and the syncs are the shipped demo's, comments and all.
   const at = shipped.search(/^destination:/m);
   if (at < 0) throw new Error("the shipped pqlsync.yml has no 'destination:' block");
-  const destinationAndSyncs = shipped.slice(at);
+  // The handoff routes to the demo's owners: a new project adds it once it names its own.
+  const destinationAndSyncs = withoutHandoff(shipped.slice(at));
   // Sources the shipped project declares but no staging model reads (outcomes, for evaluate) are kept, pointed at raw.
   const shippedSources = parseProject(shipped, 'pqlsync.yml').config.sources;
   const sourceLines = specs.map((s) => `  ${s.name}: ${(options.sources[s.name] ?? defaultSource(s)).table}`.padEnd(40) + ` # ${s.describe.split(';')[0]}`);
