@@ -32,8 +32,8 @@ describe.skipIf(!postgresUrl)(`PostgreSQL at scale (${USERS} contacts, default s
       users: USERS,
       onRemoved: 'clear',
       // 190 requests a 10 s window (Professional), the window shortened to 1 s for the suite;
-      // answers take 30 ms, so that plans and builds complete while the sync sends.
-      sandbox: { requestsPer10s: 190, windowMs: 1000, latencyMs: 30 },
+      // answers take 150 ms, so that plans and builds complete while the sync sends.
+      sandbox: { requestsPer10s: 190, windowMs: 1000, latencyMs: 150 },
       edit: (c) => {
         c.destination.requests_per_10s = 190;
         c.syncs[0].guardrails = { tier_column: 'pql_tier', max_changed_share: 1, max_tier_shift: 1, min_rows: 100 };
