@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { createHubSpotDestination, type HubSpotDestination, type HubSpotDestinationOptions } from '../../connectors/hubspot/hubspot.destination.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
+import { startSandbox, type FaultRule, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
 import type { Row } from '../../connectors/warehouse.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.ts';
@@ -365,3 +365,21 @@ async function startTraceIdStripper(target: string): Promise<{ url: string; stop
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * About 10 % of requests failing in random ways (seeded): every kind of transient fault,
+ * independently drawn per request. Rules are drawn one after another and the first that
+ * fires wins, so the share failing is 1 − Π(1 − pᵢ) ≈ 10 %.
+ */
+export const FAULT_MIX: FaultRule[] = [
+  { fault: { type: 'status', status: 429 }, probability: 0.015 },
+  { fault: { type: 'status', status: 429, retryAfterSeconds: 1 }, probability: 0.005 },
+  { fault: { type: 'status', status: 500 }, probability: 0.015 },
+  { fault: { type: 'status', status: 502, htmlBody: true }, probability: 0.015 },
+  { fault: { type: 'status', status: 503 }, probability: 0.01 },
+  { fault: { type: 'status', status: 504, emptyBody: true }, probability: 0.01 },
+  { fault: { type: 'status', status: 423 }, probability: 0.005 },
+  { fault: { type: 'reset' }, probability: 0.01 },
+  { fault: { type: 'lost-response' }, probability: 0.01 },
+  { fault: { type: 'slow', delayMs: 1_000 }, probability: 0.005 },
+];

@@ -87,6 +87,9 @@ export function seedPeopleSql(table: string, users: number): string {
     from generate_series(1, ${Math.trunc(users)}) i`;
 }
 
+/** Guardrails that never stop a sync: the scale tests change large shares on purpose. */
+export const NO_GUARDRAILS = { tier_column: 'pql_tier', max_changed_share: 1, max_tier_shift: 1, min_rows: 100 };
+
 export async function postgresFixture(options: OpsFixtureOptions & { users: number }): Promise<PostgresFixture> {
   if (!postgresUrl) throw new Error('PQLSYNC_POSTGRES_URL is not set');
   const schemas = { raw: testSchema('pgfx_raw'), models: testSchema('pgfx_models'), state: testSchema('pgfx_state') };

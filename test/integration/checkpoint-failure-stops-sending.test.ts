@@ -13,7 +13,7 @@ import { closeSession, openSession } from '../../src/run/session.ts';
 import { syncStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { AS_OF } from '../helpers/ops-fixture.ts';
-import { personEmail, postgresFixture, type PostgresFixture } from '../helpers/postgres-fixture.ts';
+import { personEmail, NO_GUARDRAILS, postgresFixture, type PostgresFixture } from '../helpers/postgres-fixture.ts';
 import { memoryLogger } from '../helpers/project.ts';
 import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
@@ -29,7 +29,7 @@ describe.skipIf(!postgresUrl)('a failed checkpoint while clearing removed rows (
       onRemoved: 'clear',
       // Each page takes a while, as HubSpot's do: a checkpoint fails while the next page is out.
       sandbox: { latencyMs: 40 },
-      edit: (c) => (c.syncs[0].guardrails = { tier_column: 'pql_tier', max_changed_share: 1, max_tier_shift: 1, min_rows: 100 }),
+      edit: (c) => (c.syncs[0].guardrails = NO_GUARDRAILS),
     });
     expect((await f.cli(['run'])).code).toBe(EXIT.ok);
     await f.sql((w) => w.execute(`update ${w.dialect.table({ schema: f.schemas.raw, name: 'people' })} set is_active = false where id > ${USERS - REMOVED}`));

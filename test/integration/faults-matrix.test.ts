@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultRule } from '../../connectors/hubspot/sandbox/index.ts';
 import type { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { buildTemplate, compareWithClean, FAULTS_TOKEN, openScenario, type Held, type InvalidRow, type Scenario, type ScenarioOptions, type Template } from '../helpers/faults-harness.ts';
+import { buildTemplate, compareWithClean, FAULT_MIX as MIX, FAULTS_TOKEN, openScenario, type Held, type InvalidRow, type Scenario, type ScenarioOptions, type Template } from '../helpers/faults-harness.ts';
 
 const USERS = 1000;
 const SEED = 5;
@@ -340,24 +340,6 @@ describe('bad rows: isolated, recorded with key, property and reason; the rest l
     });
   }, 60_000);
 });
-
-/**
- * About 10 % of requests failing in random ways (seeded): every kind of transient fault,
- * independently drawn per request. Rules are drawn one after another and the first that
- * fires wins, so the share failing is 1 − Π(1 − pᵢ) ≈ 10 %.
- */
-const MIX: FaultRule[] = [
-  { fault: { type: 'status', status: 429 }, probability: 0.015 },
-  { fault: { type: 'status', status: 429, retryAfterSeconds: 1 }, probability: 0.005 },
-  { fault: { type: 'status', status: 500 }, probability: 0.015 },
-  { fault: { type: 'status', status: 502, htmlBody: true }, probability: 0.015 },
-  { fault: { type: 'status', status: 503 }, probability: 0.01 },
-  { fault: { type: 'status', status: 504, emptyBody: true }, probability: 0.01 },
-  { fault: { type: 'status', status: 423 }, probability: 0.005 },
-  { fault: { type: 'reset' }, probability: 0.01 },
-  { fault: { type: 'lost-response' }, probability: 0.01 },
-  { fault: { type: 'slow', delayMs: 1_000 }, probability: 0.005 },
-];
 
 describe('a mix: about 10 % of requests failing in random ways', () => {
   /**

@@ -15,7 +15,7 @@ import { planSync } from '../../src/run/sync.ts';
 import { syncContext, syncStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { AS_OF } from '../helpers/ops-fixture.ts';
-import { postgresFixture, pullRequestProject, type PostgresFixture } from '../helpers/postgres-fixture.ts';
+import { NO_GUARDRAILS, postgresFixture, pullRequestProject, type PostgresFixture } from '../helpers/postgres-fixture.ts';
 import { memoryLogger } from '../helpers/project.ts';
 import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
@@ -31,7 +31,7 @@ describe.skipIf(!postgresUrl)('a plan beside a running sync (PostgreSQL)', () =>
     f = await postgresFixture({
       users: USERS,
       onRemoved: 'clear',
-      edit: (c) => (c.syncs[0].guardrails = { tier_column: 'pql_tier', max_changed_share: 1, max_tier_shift: 1, min_rows: 100 }),
+      edit: (c) => (c.syncs[0].guardrails = NO_GUARDRAILS),
     });
     expect((await f.cli(['run'])).code).toBe(EXIT.ok);
     // Every active person's score moves, with another mapping: a changes table unlike the sync's.

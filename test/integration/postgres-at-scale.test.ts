@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { personEmail, postgresFixture, pullRequestProject, type PostgresFixture } from '../helpers/postgres-fixture.ts';
+import { personEmail, NO_GUARDRAILS, postgresFixture, pullRequestProject, type PostgresFixture } from '../helpers/postgres-fixture.ts';
 import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
 const USERS = Number(process.env.PQLSYNC_SCALE_USERS ?? 12_000);
@@ -36,7 +36,7 @@ describe.skipIf(!postgresUrl)(`PostgreSQL at scale (${USERS} contacts, default s
       sandbox: { requestsPer10s: 190, windowMs: 1000, latencyMs: 150 },
       edit: (c) => {
         c.destination.requests_per_10s = 190;
-        c.syncs[0].guardrails = { tier_column: 'pql_tier', max_changed_share: 1, max_tier_shift: 1, min_rows: 100 };
+        c.syncs[0].guardrails = NO_GUARDRAILS;
       },
     });
     // The pull request: another model and another mapping, the same sync name.

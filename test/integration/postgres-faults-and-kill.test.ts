@@ -10,10 +10,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FaultRule } from '../../connectors/hubspot/sandbox/types.ts';
+import { FAULT_MIX } from '../helpers/faults-harness.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { AS_OF } from '../helpers/ops-fixture.ts';
-import { personEmail, postgresFixture, type PostgresFixture } from '../helpers/postgres-fixture.ts';
+import { personEmail, NO_GUARDRAILS, postgresFixture, type PostgresFixture } from '../helpers/postgres-fixture.ts';
 import { REPO } from '../helpers/project.ts';
 import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
@@ -21,16 +21,6 @@ const USERS = 10_000;
 const REMOVED = 500;
 const CHANGED = 3000;
 
-const MIX: FaultRule[] = [
-  { fault: { type: 'status', status: 429 }, probability: 0.02 },
-  { fault: { type: 'status', status: 500 }, probability: 0.015 },
-  { fault: { type: 'status', status: 502, htmlBody: true }, probability: 0.015 },
-  { fault: { type: 'status', status: 503 }, probability: 0.01 },
-  { fault: { type: 'status', status: 504, emptyBody: true }, probability: 0.01 },
-  { fault: { type: 'status', status: 423 }, probability: 0.005 },
-  { fault: { type: 'reset' }, probability: 0.01 },
-  { fault: { type: 'lost-response' }, probability: 0.015 },
-];
 
 noteSkippedPostgres('PostgreSQL faults and kills');
 
@@ -47,7 +37,7 @@ function fixture(sandbox: Parameters<typeof postgresFixture>[0]['sandbox'] = {})
     sandbox: { requestsPer10s: 190, windowMs: 1000, ...sandbox },
     edit: (c) => {
       c.destination.requests_per_10s = 190;
-      c.syncs[0].guardrails = { tier_column: 'pql_tier', max_changed_share: 1, max_tier_shift: 1, min_rows: 100 };
+      c.syncs[0].guardrails = NO_GUARDRAILS;
     },
   });
 }
@@ -73,7 +63,7 @@ async function expectEqualToModel(fx: PostgresFixture, removed: Set<string>) {
 
 describe.skipIf(!postgresUrl)('PostgreSQL under HubSpot faults (10,000 contacts, default sizes)', () => {
   it('a first sync and a run with changes and removed rows each land everything once, in one run', async () => {
-    f = await fixture({ faults: { seed: 7, rules: MIX } });
+    f = await fixture({ faults: { seed: 7, rules: FAULT_MIX } });
     const first = await f.cli(['run']);
     expect(first.code, first.err).toBe(EXIT.ok);
     await expectEqualToModel(f, new Set());
