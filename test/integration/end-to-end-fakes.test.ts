@@ -30,6 +30,7 @@ import { backfillSyncOptions, discardBackfill, planBackfill, prepareBackfill, ty
 import { buildStep, planStep, syncContext, syncStep, testStep, type SyncStepOptions } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { BigQueryFake } from '../fakes/bigquery-fake.ts';
+import { expectSame } from '../helpers/expect-same.ts';
 import type { DuckDBEngine } from '../fakes/duckdb-engine.ts';
 import { SnowflakeFake } from '../fakes/snowflake-fake.ts';
 import { memoryLogger, shippedProject } from '../helpers/project.ts';
@@ -172,7 +173,7 @@ function endToEndOnFake(name: string, makeTarget: () => Promise<FakeTarget>) {
           expect(record, `${object} ${key} in HubSpot`).toBeDefined();
           // State holds HubSpot's record id for every delivered key.
           expect(state.get(key)?.id, `${object} ${key} record id in state`).toBe(record!.id);
-          for (const p of sync.properties) expectSame(p.type, row[p.column], record!.properties[p.property], `${key}.${p.property}`);
+          for (const p of sync.properties) expectSame(p.property, p.type, row[p.column], record!.properties[p.property], key);
         }
       }
     };
@@ -341,26 +342,6 @@ function endToEndOnFake(name: string, makeTarget: () => Promise<FakeTarget>) {
   });
 }
 
-/** What HubSpot should hold for a model value, compared by meaning (HubSpot stores strings). */
-function expectSame(type: string, model: unknown, held: string | undefined, where: string) {
-  if (model === null || model === undefined || model === '') {
-    expect(held ?? '', where).toBe('');
-    return;
-  }
-  switch (type) {
-    case 'number':
-      expect(Number(held), where).toBeCloseTo(Number(model), 6);
-      break;
-    case 'datetime':
-      expect(Date.parse(String(held)), where).toBe(model instanceof Date ? model.getTime() : Date.parse(String(model)));
-      break;
-    case 'date':
-      expect(String(held).slice(0, 10), where).toBe(model instanceof Date ? model.toISOString().slice(0, 10) : String(model).slice(0, 10));
-      break;
-    default:
-      expect(held, where).toBe(String(model));
-  }
-}
 
 endToEndOnFake('BigQuery', bigqueryTarget);
 endToEndOnFake('Snowflake', snowflakeTarget);

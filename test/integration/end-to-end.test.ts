@@ -17,6 +17,7 @@ import { closeSession, openSession, type Session } from '../../src/run/session.t
 import { buildStep, syncStep, testStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { copyTable } from '../helpers/copy-tables.ts';
+import { expectSame } from '../helpers/expect-same.ts';
 import { memoryLogger, shippedProject } from '../helpers/project.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
 
@@ -273,30 +274,6 @@ function endToEnd(name: string, makeTarget: () => Promise<Target>) {
   });
 }
 
-/** What HubSpot should hold for a model value, compared by meaning (HubSpot stores strings). */
-function expectSame(property: string, type: string, model: unknown, held: string | undefined, key: string) {
-  const where = `${key}.${property}`;
-  if (model === null || model === undefined || model === '') {
-    expect(held ?? '', where).toBe('');
-    return;
-  }
-  switch (type) {
-    case 'number':
-      expect(Number(held), where).toBeCloseTo(Number(model), 6);
-      break;
-    case 'bool':
-      expect(held, where).toBe(String(model));
-      break;
-    case 'datetime':
-      expect(Date.parse(String(held)), where).toBe(model instanceof Date ? model.getTime() : Date.parse(String(model)));
-      break;
-    case 'date':
-      expect(String(held).slice(0, 10), where).toBe(model instanceof Date ? model.toISOString().slice(0, 10) : String(model).slice(0, 10));
-      break;
-    default:
-      expect(held, where).toBe(String(model));
-  }
-}
 
 endToEnd('DuckDB', duckdbTarget);
 
