@@ -12,7 +12,7 @@
  * rejected are not an error: they are counted in each sync's `failed` and retried next run.
  * Secrets come from `env` (default: process.env): HUBSPOT_ACCESS_TOKEN and the warehouse's own.
  */
-import { loadProject, type Project } from './config/load-project.ts';
+import { loadProject, projectFor, type Project } from './config/load-project.ts';
 import type { SyncConfig } from './config/schema.ts';
 import { resolveSelection } from './run/select-syncs.ts';
 import { closeSession, openSession, type Session } from './run/session.ts';
@@ -22,7 +22,6 @@ import type { ModelTestResult } from './run/test-models.ts';
 import type { SyncPlan } from './run/sync.ts';
 import { createLogger, secretsFrom, type Logger } from './util/logger.ts';
 import { openDestination } from '../connectors/registry.ts';
-import { projectFor } from './cli/context.ts';
 
 export interface RunOptions {
   /** Path to pqlsync.yml (default: ./pqlsync.yml), or a project already loaded with `loadProject`. */
@@ -98,7 +97,7 @@ async function sendSyncs(session: Session, syncs: SyncConfig[], options: RunOpti
 async function withLibrarySession<T>(options: RunOptions, body: (session: Session) => Promise<T>): Promise<T> {
   const env = options.env ?? process.env;
   const loaded = typeof options.config === 'object' ? options.config : await loadProject(options.config);
-  const project = projectFor(loaded, { json: false, modelsSchema: options.modelsSchema, stateSchema: options.stateSchema }, env);
+  const project = projectFor(loaded, { modelsSchema: options.modelsSchema, stateSchema: options.stateSchema }, env);
   const log = options.log ?? createLogger({ json: false, secrets: secretsFrom(env), out: nullStream, err: nullStream });
   const session = await openSession(project, { log, env, asOf: options.asOf, lockWaitMs: Math.max(0, options.waitSeconds ?? 0) * 1000 });
   try {

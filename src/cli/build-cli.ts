@@ -1,8 +1,10 @@
 import yargs, { type CommandModule } from 'yargs';
+import { backfillCommand } from './commands/backfill.command.ts';
 import { buildCommand } from './commands/build.command.ts';
 import { demoCommand } from './commands/demo.command.ts';
 import { initCommand } from './commands/init.command.ts';
 import { doctorCommand } from './commands/doctor.command.ts';
+import { evaluateCommand } from './commands/evaluate.command.ts';
 import { planCommand } from './commands/plan.command.ts';
 import { propertiesCommand } from './commands/properties.command.ts';
 import { runCommand } from './commands/run.command.ts';
@@ -47,8 +49,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command(runCommand(io, exit) as unknown as CommandModule)
     .command(propertiesCommand(io, exit) as unknown as CommandModule)
     .command(statusCommand(io, exit) as unknown as CommandModule)
-    .command((await import('./commands/backfill.command.ts')).backfillCommand(io, exit) as unknown as CommandModule)
-    .command((await import('./commands/evaluate.command.ts')).evaluateCommand(io, exit) as unknown as CommandModule)
+    .command(backfillCommand(io, exit) as unknown as CommandModule)
+    .command(evaluateCommand(io, exit) as unknown as CommandModule)
     .demandCommand(1, 'Name a command: pqlsync --help lists them.')
     .strict()
     .epilogue(

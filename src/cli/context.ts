@@ -1,6 +1,6 @@
-import { loadProject, withSchemas, type Project } from '../config/load-project.ts';
+import type { Project } from '../config/load-project.ts';
 import { ConfigError, PqlsyncError } from '../errors.ts';
-import { closeSession, openSession, type Session } from '../run/session.ts';
+import type { Session } from '../run/session.ts';
 import { createLogger, redact, secretsFrom, type Logger } from '../util/logger.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 
@@ -15,15 +15,6 @@ export interface GlobalArgs {
   modelsSchema?: string;
   /** Overrides pqlsync.yml's `state_schema` (else PQLSYNC_STATE_SCHEMA). */
   stateSchema?: string;
-}
-
-/** The project as this invocation sees it: --models-schema / --state-schema, or the environment, win over pqlsync.yml. */
-export function projectFor(project: Project, args: GlobalArgs, env: NodeJS.ProcessEnv): Project {
-  const pick = (flag: string | undefined, flagName: string, variable: string) =>
-    flag !== undefined ? { value: flag, source: flagName } : env[variable] ? { value: env[variable], source: variable } : undefined;
-  const models = pick(args.modelsSchema, '--models-schema', 'PQLSYNC_MODELS_SCHEMA');
-  const state = pick(args.stateSchema, '--state-schema', 'PQLSYNC_STATE_SCHEMA');
-  return withSchemas(project, { models: models?.value, state: state?.value, sources: { models: models?.source, state: state?.source } });
 }
 
 export interface CliIo {
@@ -62,6 +53,8 @@ export async function withSession(
   options: { project?: Project; env?: NodeJS.ProcessEnv } = {},
 ): Promise<void> {
   const log = loggerFor(args, io);
+  // Loaded here, not at the top: `pqlsync --help` then loads yargs and the command list only.
+  const [{ loadProject, projectFor }, { closeSession, openSession }] = await Promise.all([import('../config/load-project.ts'), import('../run/session.ts')]);
   let session: Session | undefined;
   try {
     const project = projectFor(options.project ?? (await loadProject(args.config)), args, options.env ?? io.env);

@@ -103,6 +103,15 @@ export function withSchemas(project: Project, overrides: SchemaOverrides): Proje
   return { ...project, config: { ...project.config, schema: models ?? project.config.schema, state_schema: state ?? project.config.state_schema } };
 }
 
+/** The project as this invocation sees it: --models-schema / --state-schema, or the environment, win over pqlsync.yml. */
+export function projectFor(project: Project, args: { modelsSchema?: string; stateSchema?: string }, env: NodeJS.ProcessEnv): Project {
+  const pick = (flag: string | undefined, flagName: string, variable: string) =>
+    flag !== undefined ? { value: flag, source: flagName } : env[variable] ? { value: env[variable], source: variable } : undefined;
+  const models = pick(args.modelsSchema, '--models-schema', 'PQLSYNC_MODELS_SCHEMA');
+  const state = pick(args.stateSchema, '--state-schema', 'PQLSYNC_STATE_SCHEMA');
+  return withSchemas(project, { models: models?.value, state: state?.value, sources: { models: models?.source, state: state?.source } });
+}
+
 export function findSync(project: Project, name: string): SyncConfig {
   const sync = project.config.syncs.find((s) => s.name === name);
   if (!sync) {

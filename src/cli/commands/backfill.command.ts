@@ -1,23 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
-import { openDestination } from '../../../connectors/registry.ts';
-import { findSync } from '../../config/load-project.ts';
 import { ConfigError } from '../../errors.ts';
-import {
-  backfillSyncOptions,
-  discardBackfill,
-  parseKeys,
-  parseSince,
-  planBackfill,
-  prepareBackfill,
-  type BackfillSelection,
-} from '../../run/backfill.ts';
+import type { BackfillSelection } from '../../run/backfill.ts';
 import type { Session } from '../../run/session.ts';
-import { syncContext, syncStep } from '../../run/steps.ts';
 import { EXIT } from '../exit-codes.ts';
-import { sendProgress } from '../progress.ts';
-import { reportBackfillPlan, reportSync } from '../report.ts';
 import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 interface BackfillArgs extends GlobalArgs {
@@ -56,6 +43,15 @@ export function backfillCommand(io: CliIo, exit: ExitBox) {
         .option('dry-run', { type: 'boolean', describe: 'Show what the backfill would send; send nothing' }),
     handler: (args: BackfillArgs) =>
       withSession(args, io, exit, async (session) => {
+        const [{ openDestination }, { findSync }, { backfillSyncOptions, discardBackfill, planBackfill, prepareBackfill }, { syncContext, syncStep }, { sendProgress }, { reportBackfillPlan, reportSync }] =
+          await Promise.all([
+            import('../../../connectors/registry.ts'),
+            import('../../config/load-project.ts'),
+            import('../../run/backfill.ts'),
+            import('../../run/steps.ts'),
+            import('../progress.ts'),
+            import('../report.ts'),
+          ]);
         const sync = findSync(session.project, args.sync);
         const selection = await selectionFrom(args);
         const ctx = syncContext(session);
@@ -120,6 +116,7 @@ async function selectionFrom(args: BackfillArgs): Promise<BackfillSelection | un
   );
   if (given.length > 1) throw new ConfigError(`Choose one selection, not ${given.join(' and ')}.`);
   if (args.full) return { kind: 'full' };
+  const { parseKeys, parseSince } = await import('../../run/backfill.ts');
   if (args.where !== undefined) return { kind: 'where', predicate: args.where };
   if (args.since !== undefined) return { kind: 'since', column: args.sinceColumn, since: parseSince(args.since) };
   if (args.keys !== undefined) {

@@ -1,6 +1,4 @@
 import type { Argv } from 'yargs';
-import { buildStep } from '../../run/steps.ts';
-import { reportBuild } from '../report.ts';
 import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 export function buildCommand(io: CliIo, exit: ExitBox) {
@@ -13,6 +11,7 @@ export function buildCommand(io: CliIo, exit: ExitBox) {
         .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild incremental models from all history instead of folding in the new events' }),
     handler: (args: GlobalArgs & { select?: string[]; fullRefresh?: boolean }) =>
       withSession(args, io, exit, async (session) => {
+        const [{ buildStep }, { reportBuild }] = await Promise.all([import('../../run/steps.ts'), import('../report.ts')]);
         const started = Date.now();
         const built = await buildStep(session, args.select ?? [], { fullRefresh: args.fullRefresh });
         reportBuild(session.log, built, Date.now() - started);

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { EXIT } from '../exit-codes.ts';
-import { loggerFor, projectFor, reportError, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
+import { loggerFor, reportError, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 const MARK = { ok: '✓', failed: '✗', skipped: '-' } as const;
 
@@ -12,7 +12,7 @@ export function doctorCommand(io: CliIo, exit: ExitBox) {
     handler: async (args: GlobalArgs) => {
       const log = loggerFor(args, io);
       try {
-        const { runDoctor } = await import('../../doctor/doctor.ts');
+        const [{ runDoctor }, { projectFor }] = await Promise.all([import('../../doctor/doctor.ts'), import('../../config/load-project.ts')]);
         const checks = await runDoctor({ config: args.config, env: io.env, adjust: (project) => projectFor(project, args, io.env) });
         for (const c of checks) {
           const line = `${MARK[c.status]} ${c.check.padEnd(15)} ${c.detail}${c.fix ? `\n  ${''.padEnd(15)} fix: ${c.fix}` : ''}`;

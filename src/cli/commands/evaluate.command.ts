@@ -1,9 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { evaluateScoring } from '../../evaluate/evaluate.ts';
-import { renderEvaluationHtml } from '../../evaluate/report-html.ts';
-import { renderEvaluationText } from '../../evaluate/report-text.ts';
 import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 interface EvaluateArgs extends GlobalArgs {
@@ -46,6 +43,11 @@ export function evaluateCommand(io: CliIo, exit: ExitBox) {
         .option('html', { type: 'string', describe: 'Where to write the HTML report (default: .pqlsync/evaluate.html next to pqlsync.yml)' }),
     handler: (args: EvaluateArgs) =>
       withSession(args, io, exit, async (session) => {
+        const [{ evaluateScoring }, { renderEvaluationHtml }, { renderEvaluationText }] = await Promise.all([
+          import('../../evaluate/evaluate.ts'),
+          import('../../evaluate/report-html.ts'),
+          import('../../evaluate/report-text.ts'),
+        ]);
         const report = await evaluateScoring(session, {
           targets: args.target,
           horizonDays: args.horizon,

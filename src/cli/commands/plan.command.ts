@@ -1,8 +1,4 @@
 import type { Argv } from 'yargs';
-import { resolveSelection } from '../../run/select-syncs.ts';
-import { planAssociationsStep, planStep } from '../../run/steps.ts';
-import { renderPlanMarkdown } from '../plan-markdown.ts';
-import { reportAssociationPlan, reportPlan } from '../report.ts';
 import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 export function planCommand(io: CliIo, exit: ExitBox) {
@@ -19,6 +15,12 @@ export function planCommand(io: CliIo, exit: ExitBox) {
         }),
     handler: (args: GlobalArgs & { sync?: string[]; select?: string[]; format?: 'text' | 'json' | 'markdown' }) =>
       withSession({ ...args, json: args.json || args.format === 'json' }, io, exit, async (session) => {
+        const [{ resolveSelection }, { planAssociationsStep, planStep }, { renderPlanMarkdown }, { reportAssociationPlan, reportPlan }] = await Promise.all([
+          import('../../run/select-syncs.ts'),
+          import('../../run/steps.ts'),
+          import('../plan-markdown.ts'),
+          import('../report.ts'),
+        ]);
         const { syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
         const plans = await planStep(session, syncs);
         if (args.format === 'markdown') {

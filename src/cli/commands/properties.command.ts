@@ -1,6 +1,4 @@
 import type { Argv } from 'yargs';
-import { openDestination } from '../../../connectors/registry.ts';
-import { selectSyncs } from '../../run/steps.ts';
 import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 export function propertiesCommand(io: CliIo, exit: ExitBox) {
@@ -10,6 +8,7 @@ export function propertiesCommand(io: CliIo, exit: ExitBox) {
     builder: (y: Argv) => y.option('sync', { type: 'string', array: true, describe: 'Syncs whose properties to check (default: all)' }),
     handler: (args: GlobalArgs & { sync?: string[] }) =>
       withSession(args, io, exit, async (session) => {
+        const [{ openDestination }, { selectSyncs }] = await Promise.all([import('../../../connectors/registry.ts'), import('../../run/steps.ts')]);
         const syncs = selectSyncs(session, args.sync);
         const destination = await openDestination(session.project.config.destination, { env: session.env, log: (e) => session.log.log(e) });
         await destination.ensureProperties(syncs);

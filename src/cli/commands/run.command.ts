@@ -1,10 +1,6 @@
 import type { Argv } from 'yargs';
-import { resolveSelection } from '../../run/select-syncs.ts';
-import { runEvery } from '../../run/schedule.ts';
-import { buildStep, testStep } from '../../run/steps.ts';
-import { deliver } from '../deliver.ts';
 import { EXIT } from '../exit-codes.ts';
-import { reportBuild } from '../report.ts';
+import type { Session } from '../../run/session.ts';
 import { loggerFor, reportError, withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 interface RunArgs extends GlobalArgs {
@@ -45,6 +41,7 @@ export function runCommand(io: CliIo, exit: ExitBox) {
       // One session per run: each has its own run id, and the warehouse is not held open between runs.
       const log = loggerFor(args, io);
       try {
+        const { runEvery } = await import('../../run/schedule.ts');
         exit.code = await runEvery(
           { expression: args.every, timezone: args.timezone, signal: io.signal, log, stopOn: [EXIT.config, EXIT.auth] },
           async () => {
@@ -61,7 +58,13 @@ export function runCommand(io: CliIo, exit: ExitBox) {
   };
 }
 
-async function runOnce(session: Parameters<Parameters<typeof withSession>[3]>[0], args: RunArgs, io: CliIo): Promise<number> {
+async function runOnce(session: Session, args: RunArgs, io: CliIo): Promise<number> {
+  const [{ resolveSelection }, { buildStep, testStep }, { deliver }, { reportBuild }] = await Promise.all([
+    import('../../run/select-syncs.ts'),
+    import('../../run/steps.ts'),
+    import('../deliver.ts'),
+    import('../report.ts'),
+  ]);
   const { modelSelectors, syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
   const started = Date.now();
   const built = await buildStep(session, modelSelectors, { fullRefresh: args.fullRefresh });

@@ -1,6 +1,4 @@
 import type { Argv } from 'yargs';
-import { resolveSelection } from '../../run/select-syncs.ts';
-import { deliver } from '../deliver.ts';
 import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 export function syncCommand(io: CliIo, exit: ExitBox) {
@@ -15,6 +13,7 @@ export function syncCommand(io: CliIo, exit: ExitBox) {
         .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be sent (same as plan); send nothing' }),
     handler: (args: GlobalArgs & { sync?: string[]; select?: string[]; force: boolean; dryRun: boolean }) =>
       withSession(args, io, exit, async (session) => {
+        const [{ resolveSelection }, { deliver }] = await Promise.all([import('../../run/select-syncs.ts'), import('../deliver.ts')]);
         const { syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
         const { code } = await deliver(session, syncs, { force: args.force, dryRun: args.dryRun, signal: io.signal });
         return code;

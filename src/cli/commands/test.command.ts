@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { testStep } from '../../run/steps.ts';
 import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 export function testCommand(io: CliIo, exit: ExitBox) {
@@ -9,6 +8,7 @@ export function testCommand(io: CliIo, exit: ExitBox) {
     builder: (y: Argv) => y.option('select', { type: 'string', array: true, describe: 'Models whose tests run (same syntax as build)' }),
     handler: (args: GlobalArgs & { select?: string[] }) =>
       withSession(args, io, exit, async (session) => {
+        const { testStep } = await import('../../run/steps.ts');
         await testStep(session, args.select ?? []);
       }),
   };
