@@ -2,8 +2,9 @@
  * npx tsx bench/evaluate.ts [--users 100000] [--days 150] [--seed 42] [--messy 0] [--suggest] [--out dir]
  *
  * The evaluate benchmark: generates the demo data (with `--days` of history, enough for 13
- * weekly dates and a 30-day horizon), then runs `pqlsync evaluate` with the shipped
- * pqlsync.yml and models, as of the data's end, and prints the time it took and the report.
+ * weekly dates and a 30-day horizon), then runs `pqlsync evaluate` with the shipped demo
+ * project's pqlsync.yml and models (examples/demo), as of the data's end, and prints the time it
+ * took and the report.
  * The project and the HTML report land in `--out` (default: a temp folder).
  */
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -15,8 +16,8 @@ import { DuckDBWarehouse } from '../connectors/duckdb/duckdb.warehouse.ts';
 import { runCli } from '../src/cli/build-cli.ts';
 import { DEMO_AS_OF, generateDemoData } from '../src/demo/generate-demo-data.ts';
 import { messUpDemoData } from '../src/demo/messy-data.ts';
+import { shippedDemoConfig, shippedDemoDir } from '../src/util/package-root.ts';
 
-const REPO = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
     users: { type: 'string', default: '100000' },
@@ -30,9 +31,9 @@ const { values } = parseArgs({
 const dir = values.out ? path.resolve(values.out) : await mkdtemp(path.join(os.tmpdir(), 'pqlsync-bench-evaluate-'));
 await mkdir(dir, { recursive: true });
 const db = path.join(dir, 'warehouse.duckdb');
-const config = parseDocument(await readFile(path.join(REPO, 'pqlsync.yml'), 'utf8')).toJS() as Record<string, any>;
+const config = parseDocument(await readFile(shippedDemoConfig(), 'utf8')).toJS() as Record<string, any>;
 config.warehouse = { type: 'duckdb', path: db };
-config.models_path = path.join(REPO, 'models');
+config.models_path = path.resolve(shippedDemoDir(), config.models_path);
 await writeFile(path.join(dir, 'pqlsync.yml'), JSON.stringify(config, null, 2));
 
 let started = performance.now();

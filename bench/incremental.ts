@@ -29,6 +29,7 @@ import { orderModels, selectModels } from '../src/project/graph.ts';
 import { loadModels } from '../src/project/load-models.ts';
 import { buildModels } from '../src/run/build-models.ts';
 import { ModelWatermarks } from '../src/state/model-watermarks.ts';
+import { shippedDemoConfig } from '../src/util/package-root.ts';
 
 const DAY = 86_400_000;
 const END = Date.parse('2026-11-01T09:30:00.000Z');
@@ -175,7 +176,7 @@ export async function runIncrementalBench(argv: string[]): Promise<void> {
   const perDay = Number(values['events-per-day']);
   const days = Number(values.days);
   const history = values.history!.split(',').map(Number);
-  const project = await loadProject(path.join(import.meta.dirname, '..', 'pqlsync.yml'));
+  const project = await loadProject(shippedDemoConfig());
   const all = orderModels(await loadModels(project.modelsDir, { dialect: 'duckdb', projectRoot: project.root }), Object.keys(project.sources));
   const models = selectModels(all, ['+user_features']);
   console.error(`incremental bench: ${users.toLocaleString('en-US')} users, ${perDay.toLocaleString('en-US')} events/day, history ${history.join(', ')} days; builds ${models.map((m) => m.name).join(', ')}`);

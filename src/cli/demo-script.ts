@@ -87,9 +87,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 }
 
 /**
- * The demo project that ships with pqlsync (its pqlsync.yml and models/, read where pqlsync is
- * installed), with its DuckDB file moved to the current folder: an installed package may be
- * read-only, and `pqlsync demo` works in an empty folder. `leftConfig`: the config it left there.
+ * The demo project that ships with pqlsync (examples/demo: its pqlsync.yml and models/, read where
+ * pqlsync is installed), with its DuckDB file moved to the current folder: an installed package may
+ * be read-only, and `pqlsync demo` works in an empty folder (and `npm start` in the repository's
+ * root). `leftConfig`: the config it left there.
  */
 async function loadShippedDemo(cwd: string): Promise<{ project: Project; leftConfig?: string }> {
   const project = await loadProject(shippedDemoConfig());
@@ -97,8 +98,9 @@ async function loadShippedDemo(cwd: string): Promise<{ project: Project; leftCon
   if (warehouse.type !== 'duckdb' || warehouse.path === ':memory:') return { project };
   warehouse.path = path.resolve(cwd, warehouse.path);
   if (path.resolve(cwd, 'pqlsync.yml') !== project.configFile) {
-    // Outside the repository, leave a config beside the database so that status, plan and evaluate can
-    // open the demo too: the shipped pqlsync.yml with the database here and the models where pqlsync is.
+    // Anywhere but the shipped project's own folder, leave a config beside the database so that status,
+    // plan and evaluate can open the demo too: the shipped pqlsync.yml with the database here and the
+    // models where pqlsync is.
     const document = parseDocument(await readFile(project.configFile, 'utf8'));
     const config = path.join(path.dirname(warehouse.path), 'demo.yml');
     document.setIn(['warehouse', 'path'], path.basename(warehouse.path));

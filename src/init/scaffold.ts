@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseProject } from '../config/load-project.ts';
 import { withoutHandoff } from '../handoff/without-handoff.ts';
 import { ConfigError } from '../errors.ts';
-import { packageRoot, packageVersion } from '../util/package-root.ts';
+import { packageVersion, shippedDemoConfig, shippedDemoDir } from '../util/package-root.ts';
 import { SOURCE_SPECS, type SourceSpec } from './source-columns.ts';
 
 import { WAREHOUSE_TYPES, type WarehouseType } from './warehouse-types.ts';
@@ -59,13 +59,13 @@ export function defaultSource(spec: SourceSpec): UserSource {
  */
 export async function scaffoldFiles(options: InitOptions): Promise<ScaffoldFile[]> {
   checkOptions(options);
-  const root = packageRoot();
+  const shippedModels = path.join(shippedDemoDir(), 'models');
   const files: ScaffoldFile[] = [];
   const specs = SOURCE_SPECS;
   const viewOf = new Map(specs.map((s) => [s.name, `src_${s.name}`]));
 
-  for (const file of await listFiles(path.join(root, 'models'))) {
-    let text = await readFile(path.join(root, 'models', file), 'utf8');
+  for (const file of await listFiles(shippedModels)) {
+    let text = await readFile(path.join(shippedModels, file), 'utf8');
     // Staging models read the renaming views instead of the raw source, so they run unchanged.
     text = text.replace(/\{\{\s*source\(\s*'([a-z_][a-z0-9_]*)'\s*\)\s*\}\}/g, (whole, name: string) =>
       viewOf.has(name) ? `{{ ref('${viewOf.get(name)}') }}` : whole,
@@ -74,7 +74,7 @@ export async function scaffoldFiles(options: InitOptions): Promise<ScaffoldFile[
   }
   for (const spec of specs) files.push({ path: `models/staging/src_${spec.name}.sql`, text: sourceView(spec, options.sources[spec.name] ?? defaultSource(spec)) });
 
-  const shippedConfig = await readFile(path.join(root, 'pqlsync.yml'), 'utf8');
+  const shippedConfig = await readFile(shippedDemoConfig(), 'utf8');
   const config = projectYaml(options, shippedConfig, specs);
   // What init writes must load: a broken template is a bug here, not the user's problem.
   parseProject(config, path.join(options.dir, 'pqlsync.yml'));

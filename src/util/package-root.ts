@@ -24,9 +24,21 @@ export function packageRoot(): string {
   }
 }
 
-/** The demo project that ships with pqlsync: its pqlsync.yml and models/ at the package root. */
+/**
+ * Where the demo project that ships with pqlsync lives, relative to the package root: its
+ * pqlsync.yml and models/. `pqlsync demo` runs it and `pqlsync init` starts from it; it is kept
+ * apart from the package's own code, as a user's project is.
+ */
+export const SHIPPED_DEMO_DIR = 'examples/demo';
+
+/** The shipped demo project's folder, where pqlsync is installed (or in the repository). */
+export function shippedDemoDir(): string {
+  return path.join(packageRoot(), SHIPPED_DEMO_DIR);
+}
+
+/** The shipped demo project's pqlsync.yml. */
 export function shippedDemoConfig(): string {
-  return path.join(packageRoot(), 'pqlsync.yml');
+  return path.join(shippedDemoDir(), 'pqlsync.yml');
 }
 
 /** pqlsync's own version, from its package.json. */

@@ -3,14 +3,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseProject, type Project } from '../../src/config/load-project.ts';
+import { shippedDemoConfig, shippedDemoDir } from '../../src/util/package-root.ts';
 
+/** The repository's root (bin/, src/, connectors/). */
 export const REPO = path.resolve(import.meta.dirname, '../..');
+/** The demo project that ships with pqlsync (examples/demo): its folder, pqlsync.yml and models/. */
+export const DEMO_DIR = shippedDemoDir();
+export const DEMO_CONFIG = shippedDemoConfig();
+export const DEMO_MODELS = path.join(DEMO_DIR, 'models');
 
 /** The views the handoff writes for its syncs (src/state/handoff-state.ts). */
 const HANDOFF_MODELS = ['handoff_tasks', 'handoff_owners', 'handoff_contacts'];
 
 /**
- * The shipped project (pqlsync.yml + models/) with its DuckDB file moved to a fresh
+ * The shipped demo project (examples/demo: pqlsync.yml + models/) with its DuckDB file moved to a fresh
  * temp folder, so each test has a warehouse of its own. `edit` may change the config.
  */
 export async function shippedProject(
@@ -18,7 +24,7 @@ export async function shippedProject(
   options: { handoff?: boolean } = {},
 ): Promise<{ project: Project; dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-test-'));
-  const text = await readFile(path.join(REPO, 'pqlsync.yml'), 'utf8');
+  const text = await readFile(DEMO_CONFIG, 'utf8');
   const config = parseDocument(text).toJS() as Record<string, any>;
   // The handoff (owners routed to the portal's users, tasks) runs only in the tests that ask for it
   // and seed the owners it names.
@@ -27,7 +33,7 @@ export async function shippedProject(
     config.syncs = config.syncs.filter((s: { model: string }) => !HANDOFF_MODELS.includes(s.model));
   }
   config.warehouse = { ...config.warehouse, path: path.join(dir, 'warehouse.duckdb') };
-  config.models_path = path.join(REPO, config.models_path ?? 'models');
+  config.models_path = path.resolve(DEMO_DIR, config.models_path ?? 'models');
   edit?.(config);
   const text2 = JSON.stringify(config, null, 2);
   await writeFile(path.join(dir, 'pqlsync.yml'), text2);

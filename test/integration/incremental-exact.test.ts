@@ -5,7 +5,6 @@
  * after every run every shipped model (on PostgreSQL: user_features and its upstream) built incrementally equals the same model rebuilt from all
  * history, row by row. On DuckDB, and on PostgreSQL when PQLSYNC_POSTGRES_URL is set.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { PostgresWarehouse } from '../../connectors/postgres/postgres.warehouse.ts';
@@ -19,9 +18,9 @@ import { buildModels, type BuiltModel } from '../../src/run/build-models.ts';
 import { ModelWatermarks } from '../../src/state/model-watermarks.ts';
 import { copyTable } from '../helpers/copy-tables.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+import { DEMO_CONFIG } from '../helpers/project.ts';
 
 noteSkippedPostgres('incremental models exact on PostgreSQL');
-const REPO = path.resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const LOOKBACK_DAYS = 3; // models/features/user_event_totals.sql
@@ -96,7 +95,7 @@ describe.each(engines)('incremental models equal a full rebuild on $name', (engi
 
   beforeAll(async () => {
     ({ warehouse, raw, cleanup } = await engine.open());
-    const project = await loadProject(path.join(REPO, 'pqlsync.yml'));
+    const project = await loadProject(DEMO_CONFIG);
     sources = Object.fromEntries(Object.entries(project.sources).map(([k, t]) => [k, { schema: raw, name: t.name }]));
     const all = orderModels(await loadModels(project.modelsDir, { dialect: warehouse.dialect.name, projectRoot: project.root }), Object.keys(sources));
     models = engine.select.length > 0 ? selectModels(all, engine.select) : all;

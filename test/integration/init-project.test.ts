@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
-import { memoryLogger, REPO } from '../helpers/project.ts';
+import { DEMO_CONFIG, DEMO_MODELS, memoryLogger } from '../helpers/project.ts';
 
 let dir: string;
 
@@ -79,8 +79,8 @@ describe('pqlsync init', () => {
     expect(tested.code, tested.err).toBe(0);
 
     const demoConfig = path.join(dir, 'demo.yml');
-    const shipped = parse(await readFile(path.join(REPO, 'pqlsync.yml'), 'utf8'));
-    await writeFile(demoConfig, JSON.stringify({ ...shipped, warehouse: { type: 'duckdb', path: demoDb }, models_path: path.join(REPO, 'models') }));
+    const shipped = parse(await readFile(DEMO_CONFIG, 'utf8'));
+    await writeFile(demoConfig, JSON.stringify({ ...shipped, warehouse: { type: 'duckdb', path: demoDb }, models_path: DEMO_MODELS }));
     expect((await cli(['build', '--config', demoConfig, '--as-of', DEMO_AS_OF])).code).toBe(0);
 
     for (const model of ['contact_sync', 'company_sync', 'deal_sync']) {

@@ -1,9 +1,7 @@
 /**
- * The shipped models (models/**) built with the compiler on generated demo data in DuckDB:
+ * The shipped models (examples/demo/models/**) built with the compiler on generated demo data in DuckDB:
  * their header tests pass, and the scoring behaves as DESIGN.md "Models" says.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import type { Row } from '../../connectors/warehouse.ts';
@@ -14,8 +12,8 @@ import { orderModels } from '../../src/project/graph.ts';
 import { loadModels, type Model } from '../../src/project/load-models.ts';
 import { buildModels } from '../../src/run/build-models.ts';
 import { testModels } from '../../src/run/test-models.ts';
+import { DEMO_CONFIG } from '../helpers/project.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCHEMA = 'pqlsync_models';
 const USERS = 3000;
 const SEED = 42;
@@ -26,7 +24,7 @@ let sources: CompileContext['sources'];
 let mapped: Record<string, { key: string; columns: string[] }>;
 
 beforeAll(async () => {
-  const project = await loadProject(join(root, 'pqlsync.yml'));
+  const project = await loadProject(DEMO_CONFIG);
   sources = Object.fromEntries(
     Object.entries(project.config.sources).map(([name, table]) => {
       const [schema, tableName] = table.split('.');
@@ -41,7 +39,7 @@ beforeAll(async () => {
       .map((s) => [s.model, { key: s.key, columns: [...s.properties.map((p) => p.column), ...(s.associations ?? []).map((a) => a.column)] }]),
   );
   models = orderModels(
-    await loadModels(join(root, project.config.models_path), { dialect: 'duckdb', projectRoot: root }),
+    await loadModels(project.modelsDir, { dialect: 'duckdb', projectRoot: project.root }),
     Object.keys(sources),
   );
   warehouse = await DuckDBWarehouse.open({ path: ':memory:' });

@@ -16,6 +16,7 @@ import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { SHIPPED_DEMO_DIR } from '../../src/util/package-root.ts';
 import { memoryLogger, shippedProject, REPO } from '../helpers/project.ts';
 
 const execFileAsync = promisify(execFile);
@@ -78,11 +79,11 @@ afterAll(async () => {
 describe('the packed tarball, installed into an empty folder', () => {
   it('holds the compiled CLI, the declarations, the demo project and the examples, and no sources, tests or benchmarks', async (ctx) => {
     if (unavailable) return ctx.skip();
-    for (const file of ['bin/pqlsync.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'pqlsync.yml', 'models/scores/user_scores.sql', 'examples/github-actions/pqlsync-scheduled-sync.yml']) {
+    for (const file of ['bin/pqlsync.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', `${SHIPPED_DEMO_DIR}/pqlsync.yml`, `${SHIPPED_DEMO_DIR}/models/scores/user_scores.sql`, 'examples/github-actions/pqlsync-scheduled-sync.yml']) {
       expect(existsSync(path.join(installed, file)), file).toBe(true);
     }
     const top = await readdir(installed);
-    for (const absent of ['src', 'test', 'bench', 'connectors', 'tsconfig.json', 'vitest.config.ts']) expect(top).not.toContain(absent);
+    for (const absent of ['src', 'test', 'bench', 'connectors', 'tsconfig.json', 'vitest.config.ts', 'models', 'pqlsync.yml']) expect(top).not.toContain(absent);
     const dist = await readdir(path.join(installed, 'dist'), { recursive: true });
     expect(dist.filter((f) => f.endsWith('.test.js') || f.startsWith('test') || f.startsWith('bench'))).toEqual([]);
     expect(dist.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);

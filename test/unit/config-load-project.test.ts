@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { parseProject } from '../../src/config/load-project.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { DEMO_CONFIG } from '../helpers/project.ts';
 
 const FILE = '/projects/acme/pqlsync.yml';
-const shipped = parseDocument(readFileSync(path.resolve(import.meta.dirname, '../../pqlsync.yml'), 'utf8')).toJS();
+const shipped = parseDocument(readFileSync(DEMO_CONFIG, 'utf8')).toJS();
 
 function withChange(change: (c: any) => void): string {
   const config = structuredClone(shipped);

@@ -1,6 +1,5 @@
 /** Object types are data: an unknown `object:` is a config error, deals need a pipeline, associations name syncs. */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { parseProject } from '../../src/config/load-project.ts';
@@ -8,9 +7,10 @@ import { ConfigError } from '../../src/errors.ts';
 import { orderSyncs } from '../../src/run/sync-order.ts';
 import { OBJECT_WRITERS } from '../../connectors/hubspot/objects/registry.ts';
 import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-types.ts';
+import { DEMO_CONFIG } from '../helpers/project.ts';
 
 const FILE = '/projects/acme/pqlsync.yml';
-const shipped = parseDocument(readFileSync(path.resolve(import.meta.dirname, '../../pqlsync.yml'), 'utf8')).toJS();
+const shipped = parseDocument(readFileSync(DEMO_CONFIG, 'utf8')).toJS();
 
 const stages = [
   { key: 'trial_self_served', label: 'Trial (self-served)', probability: 0.2 },

@@ -1,11 +1,11 @@
 /** `pqlsync init` starts from the shipped pqlsync.yml without its handoff (which names the demo's owners). */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseProject } from '../../src/config/load-project.ts';
 import { withoutHandoff } from '../../src/handoff/without-handoff.ts';
+import { DEMO_CONFIG } from '../helpers/project.ts';
 
-const shipped = readFileSync(path.resolve(import.meta.dirname, '../../pqlsync.yml'), 'utf8');
+const shipped = readFileSync(DEMO_CONFIG, 'utf8');
 
 describe('the shipped pqlsync.yml without its handoff', () => {
   it('drops the handoff block and the syncs reading its views, with their comments, and keeps the rest as written', () => {

@@ -2,7 +2,6 @@
  * The backtest's SQL on PostgreSQL: the same demo rows backtested on PostgreSQL and on DuckDB
  * give the same histograms, paired cells and median days, so every figure agrees.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { PostgresWarehouse } from '../../connectors/postgres/postgres.warehouse.ts';
@@ -14,9 +13,9 @@ import { loadModels } from '../../src/project/load-models.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
 import { copyTable } from '../helpers/copy-tables.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from './postgres-env.ts';
+import { DEMO_CONFIG } from '../helpers/project.ts';
 
 noteSkippedPostgres('evaluate on PostgreSQL');
-const REPO = path.resolve(import.meta.dirname, '../..');
 
 describe.skipIf(!postgresUrl)('evaluate on PostgreSQL', () => {
   const rawSchema = testSchema('pqlsync_eval_raw');
@@ -40,7 +39,7 @@ describe.skipIf(!postgresUrl)('evaluate on PostgreSQL', () => {
   });
 
   it.each(['postgres', 'duckdb'] as const)('backtests on %s', async (engine) => {
-    const project = await loadProject(path.join(REPO, 'pqlsync.yml'));
+    const project = await loadProject(DEMO_CONFIG);
     const w = engine === 'postgres' ? pg : duck;
     const models = orderModels(await loadModels(project.modelsDir, { dialect: engine, projectRoot: project.root }), Object.keys(project.sources));
     const sources = engine === 'postgres' ? Object.fromEntries(Object.entries(project.sources).map(([k, t]) => [k, { schema: rawSchema, name: t.name }])) : project.sources;

@@ -3,7 +3,6 @@
  * their model tests; then the same models built on DuckDB from the same rows must give the
  * same tables, row for row (the "same models everywhere" promise, checked on two engines).
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { PostgresWarehouse } from '../../connectors/postgres/postgres.warehouse.ts';
@@ -17,9 +16,9 @@ import { buildModels } from '../../src/run/build-models.ts';
 import { assertModelTestsPass, testModels } from '../../src/run/test-models.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from './postgres-env.ts';
 import { copyTable } from '../helpers/copy-tables.ts';
+import { DEMO_CONFIG } from '../helpers/project.ts';
 
 noteSkippedPostgres('shipped models on PostgreSQL');
-const REPO = path.resolve(import.meta.dirname, '../..');
 
 /** A table's rows as sorted, comparable lines (floats to 9 significant digits, instants as ISO). */
 async function snapshot(w: Warehouse, table: TableName): Promise<string[]> {
@@ -45,7 +44,7 @@ describe.skipIf(!postgresUrl)('shipped models on PostgreSQL', () => {
     await pg.execute(pg.dialect.createSchema(rawSchema));
     for (const name of DEMO_TABLES) await copyTable(duck, pg, { schema: 'raw', name }, { schema: rawSchema, name });
 
-    const project = await loadProject(path.join(REPO, 'pqlsync.yml'));
+    const project = await loadProject(DEMO_CONFIG);
     const known = Object.keys(project.sources);
     pgModels = orderModels(await loadModels(project.modelsDir, { dialect: 'postgres', projectRoot: project.root }), known);
     duckModels = orderModels(await loadModels(project.modelsDir, { dialect: 'duckdb', projectRoot: project.root }), known);
