@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
@@ -7,6 +8,7 @@ import { identifier, projectConfig, type ProjectConfig, type SyncConfig } from '
 import { validate } from './validate.ts';
 import { checkObjectRules } from './check-objects.ts';
 import { orderSyncs } from '../run/sync-order.ts';
+import { packageRoot, SHIPPED_DEMO_DIR } from '../util/package-root.ts';
 
 export const CONFIG_FILE = 'pqlsync.yml';
 
@@ -19,16 +21,39 @@ export interface Project {
   sources: Record<string, TableName>;
 }
 
-/** Reads and validates pqlsync.yml; every error names the file and the key path. */
-export async function loadProject(configPath: string = CONFIG_FILE): Promise<Project> {
-  const configFile = path.resolve(configPath);
+/** Reads and validates pqlsync.yml (default: ./pqlsync.yml); every error names the file and the key path. */
+export async function loadProject(configPath?: string): Promise<Project> {
+  const configFile = path.resolve(configPath ?? CONFIG_FILE);
   let text: string;
   try {
     text = await readFile(configFile, 'utf8');
   } catch {
+    if (configPath === undefined) throw new ConfigError(noProjectHere(path.dirname(configFile)));
     throw new ConfigError(`${configFile} not found: run pqlsync from your project folder or pass --config <path>`);
   }
   return parseProject(text, configFile);
+}
+
+/**
+ * What to do when a command finds no pqlsync.yml in `dir` and was given no --config: where the
+ * demo's project is, when `pqlsync demo` ran here (it leaves .pqlsync/demo.yml beside its
+ * database) or when `dir` is pqlsync's own repository (whose demo project is examples/demo).
+ */
+export function noProjectHere(dir: string): string {
+  const hints = ["`pqlsync init` creates a project; `pqlsync demo` runs the one that ships with pqlsync"];
+  const demoConfig = path.join('.pqlsync', 'demo.yml');
+  const demoConfigHere = existsSync(path.join(dir, demoConfig));
+  if (path.resolve(dir) === packageRoot()) {
+    const demo = path.join(SHIPPED_DEMO_DIR, CONFIG_FILE);
+    hints.unshift(
+      demoConfigHere
+        ? `this is pqlsync's own repository; the demo (\`npm start\`) left its project here: pass --config ${demoConfig} (the demo project itself is ${demo})`
+        : `this is pqlsync's own repository; its demo project is ${demo}: \`npm start\` runs it, then pass --config ${demoConfig} to status, plan or evaluate`,
+    );
+  } else if (demoConfigHere) {
+    hints.unshift(`\`pqlsync demo\` left its project here: pass --config ${demoConfig}`);
+  }
+  return `No ${CONFIG_FILE} in ${dir}: run pqlsync in your project's folder or pass --config <path to ${CONFIG_FILE}>.\n${hints.map((h) => `  - ${h}`).join('\n')}`;
 }
 
 export function parseProject(text: string, configFile: string): Project {

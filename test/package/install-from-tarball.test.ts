@@ -117,6 +117,10 @@ describe('the packed tarball, installed into an empty folder', () => {
     const status = await pqlsync(['status', '--config', '.pqlsync/demo.yml', '--json'], empty);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('"sync_name":"contacts"');
+    // Without --config there, the error says which config to pass.
+    const bare = await pqlsync(['status'], empty);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('`pqlsync demo` left its project here: pass --config .pqlsync/demo.yml');
   }, 60_000);
 
   it('the library entry runs from code: plan() on the demo project reads the state the CLI demo left', async (ctx) => {

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { parseProject } from '../../src/config/load-project.ts';
+import { noProjectHere, parseProject } from '../../src/config/load-project.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { DEMO_CONFIG } from '../helpers/project.ts';
+import { DEMO_CONFIG, REPO } from '../helpers/project.ts';
 
 const FILE = '/projects/acme/pqlsync.yml';
 const shipped = parseDocument(readFileSync(DEMO_CONFIG, 'utf8')).toJS();
@@ -64,5 +66,30 @@ describe('loading pqlsync.yml', () => {
   it('gives the line of a YAML syntax error', () => {
     const error = errorOf('name: x\nwarehouse: [unclosed\n');
     expect(error.message).toMatch(/pqlsync\.yml:\d+ is not valid YAML/);
+  });
+});
+
+describe('no pqlsync.yml here and no --config', () => {
+  it('says what to do; where `pqlsync demo` ran, it names the config the demo left', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pqlsync-noproject-'));
+    try {
+      const empty = noProjectHere(dir);
+      expect(empty).toContain(`No pqlsync.yml in ${dir}`);
+      expect(empty).toContain('--config <path to pqlsync.yml>');
+      expect(empty).toContain('`pqlsync init` creates a project');
+      expect(empty).not.toContain('.pqlsync/demo.yml');
+      mkdirSync(path.join(dir, '.pqlsync'));
+      writeFileSync(path.join(dir, '.pqlsync', 'demo.yml'), '');
+      expect(noProjectHere(dir)).toContain('`pqlsync demo` left its project here: pass --config .pqlsync/demo.yml');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("in pqlsync's own repository, names the demo project under examples/ and `npm start`", () => {
+    const message = noProjectHere(REPO);
+    expect(message).toContain("this is pqlsync's own repository");
+    expect(message).toContain('examples/demo/pqlsync.yml');
+    expect(message).toContain('--config .pqlsync/demo.yml');
   });
 });
