@@ -21,6 +21,15 @@ export interface Project {
   sources: Record<string, TableName>;
 }
 
+/**
+ * Where pqlsync writes files for the user (the evaluate report, suggested points): .pqlsync/ beside
+ * pqlsync.yml, or that folder itself for a config kept in a .pqlsync/ folder (the one `pqlsync demo`
+ * leaves), so nothing lands in .pqlsync/.pqlsync/.
+ */
+export function outputDir(project: Pick<Project, 'root'>): string {
+  return path.basename(project.root) === '.pqlsync' ? project.root : path.join(project.root, '.pqlsync');
+}
+
 /** Reads and validates pqlsync.yml (default: ./pqlsync.yml); every error names the file and the key path. */
 export async function loadProject(configPath?: string): Promise<Project> {
   const configFile = path.resolve(configPath ?? CONFIG_FILE);

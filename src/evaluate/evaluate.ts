@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { outputDir } from '../config/load-project.ts';
 import type { EvaluateConfig, EvaluateTarget } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { parseModelFile, type Model } from '../project/model-file.ts';
@@ -206,7 +207,7 @@ async function suggestFromOutcomes(
   const text = await readFile(file, 'utf8');
   const suggestions = fitting.map(([n, t]) => suggestPoints(n, t.suggest!, data.targets[n].patterns, text, scoring.file));
   const note = `Suggested by pqlsync evaluate --suggest: fitted on ${train.length} dates from ${train[0].slice(0, 10)} to ${train[train.length - 1].slice(0, 10)} (${horizonDays}-day horizon).`;
-  const out = path.resolve(options.suggestOut ?? path.join(session.project.root, '.pqlsync', `${name}.suggested.sql`));
+  const out = path.resolve(options.suggestOut ?? path.join(outputDir(session.project), `${name}.suggested.sql`));
   const suggested = applySuggestions(text, suggestions, note);
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, suggested);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { noProjectHere, parseProject } from '../../src/config/load-project.ts';
+import { noProjectHere, outputDir, parseProject } from '../../src/config/load-project.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { DEMO_CONFIG, REPO } from '../helpers/project.ts';
 
@@ -91,5 +91,12 @@ describe('no pqlsync.yml here and no --config', () => {
     expect(message).toContain("this is pqlsync's own repository");
     expect(message).toContain('examples/demo/pqlsync.yml');
     expect(message).toContain('--config .pqlsync/demo.yml');
+  });
+});
+
+describe('where pqlsync writes files for the user', () => {
+  it('.pqlsync/ beside pqlsync.yml, or that folder itself for a config kept in .pqlsync/ (the one the demo leaves)', () => {
+    expect(outputDir({ root: '/projects/acme' })).toBe(path.join('/projects/acme', '.pqlsync'));
+    expect(outputDir({ root: '/tmp/empty/.pqlsync' })).toBe('/tmp/empty/.pqlsync');
   });
 });

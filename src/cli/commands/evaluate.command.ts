@@ -39,14 +39,15 @@ export function evaluateCommand(io: CliIo, exit: ExitBox) {
           default: false,
           describe: 'Fit point values and tier thresholds from the outcomes on the earlier dates, write them as a candidate scoring, and compare it on the later dates',
         })
-        .option('suggest-out', { type: 'string', describe: 'Where --suggest writes the candidate (default: .pqlsync/scoring_points.suggested.sql next to pqlsync.yml)' })
-        .option('html', { type: 'string', describe: 'Where to write the HTML report (default: .pqlsync/evaluate.html next to pqlsync.yml)' }),
+        .option('suggest-out', { type: 'string', describe: 'Where --suggest writes the candidate (default: .pqlsync/scoring_points.suggested.sql next to pqlsync.yml, or beside a config kept in .pqlsync/)' })
+        .option('html', { type: 'string', describe: 'Where to write the HTML report (default: .pqlsync/evaluate.html next to pqlsync.yml, or beside a config kept in .pqlsync/)' }),
     handler: (args: EvaluateArgs) =>
       withSession(args, io, exit, async (session) => {
-        const [{ evaluateScoring }, { renderEvaluationHtml }, { renderEvaluationText }] = await Promise.all([
+        const [{ evaluateScoring }, { renderEvaluationHtml }, { renderEvaluationText }, { outputDir }] = await Promise.all([
           import('../../evaluate/evaluate.ts'),
           import('../../evaluate/report-html.ts'),
           import('../../evaluate/report-text.ts'),
+          import('../../config/load-project.ts'),
         ]);
         const report = await evaluateScoring(session, {
           targets: args.target,
@@ -63,7 +64,7 @@ export function evaluateCommand(io: CliIo, exit: ExitBox) {
           onProgress: (m) => session.log.progress(m),
         });
         session.log.progressDone();
-        const html = path.resolve(args.html ?? path.join(session.project.root, '.pqlsync', 'evaluate.html'));
+        const html = path.resolve(args.html ?? path.join(outputDir(session.project), 'evaluate.html'));
         await mkdir(path.dirname(html), { recursive: true });
         await writeFile(html, renderEvaluationHtml(report));
         if (session.log.json) session.log.info(`evaluation written to ${html}`, { event: 'evaluation', html, report });
