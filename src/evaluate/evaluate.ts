@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { outputDir } from '../config/load-project.ts';
 import type { EvaluateConfig, EvaluateTarget } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
+import { shippedDemoConfig } from '../util/package-root.ts';
 import { parseModelFile, type Model } from '../project/model-file.ts';
 import { compileContext, loadSelectedModels } from '../run/steps.ts';
 import type { Session } from '../run/session.ts';
@@ -63,7 +64,7 @@ export async function evaluateScoring(session: Session, options: EvaluateOptions
   const config = session.project.config.evaluate;
   if (!config) {
     throw new ConfigError(
-      `${session.project.configFile} has no evaluate: block. Add one naming the scores and outcomes to backtest (see the shipped pqlsync.yml, evaluate:).`,
+      `${session.project.configFile} has no evaluate: block. Add one naming the scores and outcomes to backtest (see evaluate: in the demo project's pqlsync.yml, ${shippedDemoConfig()}).`,
     );
   }
   const targets = pickTargets(config.targets, options.targets ?? [], session.project.configFile);
@@ -187,7 +188,7 @@ async function suggestFromOutcomes(
   options: EvaluateOptions,
 ): Promise<{ suggestion: NonNullable<EvaluationReport['suggestion']>; candidate: { model: Model; from: string } }> {
   const fitting = Object.entries(targets).filter(([, t]) => t.suggest);
-  if (fitting.length === 0) throw new ConfigError(`--suggest: no evaluate target in ${session.project.configFile} has a suggest: block (see the shipped pqlsync.yml)`);
+  if (fitting.length === 0) throw new ConfigError(`--suggest: no evaluate target in ${session.project.configFile} has a suggest: block (see evaluate: in the demo project's pqlsync.yml, ${shippedDemoConfig()})`);
   const modelNames = new Set(fitting.map(([, t]) => t.suggest!.model));
   if (modelNames.size > 1) throw new ConfigError(`--suggest: the targets' suggest blocks name different models (${[...modelNames].join(', ')}); fit one with --target`);
   const name = [...modelNames][0];
