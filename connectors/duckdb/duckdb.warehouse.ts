@@ -22,10 +22,19 @@ export interface DuckDBSettings {
   threads?: number;
 }
 
+/** A stream's own connection and its result; `ended` once the result was read to its end. */
+interface OpenStream {
+  reader: DuckDBConnection;
+  result: DuckDBResult | undefined;
+  ended: boolean;
+}
+
 /** The embedded default warehouse: DuckDB in this process, through @duckdb/node-api. */
 export class DuckDBWarehouse implements Warehouse {
   readonly dialect = duckdbDialect;
   readonly capabilities = { maxParameters: 30_000, transactions: 'interactive' as const };
+  /** Streams not released yet (still read, or dropped by their reader): close ends them. */
+  private readonly openStreams = new Set<OpenStream>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -67,20 +76,46 @@ export class DuckDBWarehouse implements Warehouse {
     const { sql, values } = toStatement(query);
     // A connection's streaming result is cut off by the next statement on that connection,
     // and the runner writes checkpoints while it reads: stream on a connection of its own.
-    const reader = await this.instance.connect();
+    const open: OpenStream = { reader: await this.instance.connect(), result: undefined, ended: false };
+    this.openStreams.add(open);
     try {
-      const result = await this.guard(sql, () => reader.stream(sql, toDuckValues(values)));
+      open.result = await this.guard(sql, () => open.reader.stream(sql, toDuckValues(values)));
       let page: Row[] = [];
-      for await (const chunk of readPages(result)) {
+      for await (const chunk of readPages(open.result)) {
         page.push(...chunk);
         if (page.length >= pageSize) {
           yield page;
           page = [];
         }
       }
+      open.ended = true;
       if (page.length > 0) yield page;
     } finally {
-      reader.closeSync();
+      await this.release(open);
+    }
+  }
+
+  /**
+   * Ends a stream and closes its connection. A streaming result that was not read to its end
+   * keeps DuckDB's database alive until the garbage collector finalizes it, whatever
+   * connection or instance was closed (node-api has no way to destroy a result); a database
+   * alive after close checkpoints its stale view over the file when it finally goes, after
+   * another open may have written there: lost tables, or "Failed to load metadata pointer".
+   * Interrupting the query and reading what it still hands out ends it at once.
+   */
+  private async release(open: OpenStream): Promise<void> {
+    if (!this.openStreams.delete(open)) return;
+    try {
+      if (open.result && !open.ended) {
+        open.reader.interrupt();
+        // Read to the end (a few buffered chunks); an interrupted query may answer with an error.
+        for (;;) {
+          const chunk = await open.result.fetchChunk().catch(() => null);
+          if (!chunk || chunk.rowCount === 0) break;
+        }
+      }
+    } finally {
+      open.reader.closeSync();
     }
   }
 
@@ -153,7 +188,13 @@ export class DuckDBWarehouse implements Warehouse {
     }
   }
 
+  /**
+   * Shuts the database down: when close resolves, nothing of it is left in this process, so
+   * the file can be opened again (here or by another process). Streams a reader dropped without
+   * ending them (no `return()`) are ended first: see `release`.
+   */
   async close(): Promise<void> {
+    for (const open of [...this.openStreams]) await this.release(open);
     this.connection.closeSync();
     this.instance.closeSync();
   }
