@@ -69,14 +69,24 @@ export async function runEvery(options: ScheduleOptions, tick: () => Promise<num
   }
 }
 
+/** Node fires a timer longer than 2^31 - 1 ms (24.8 days) after 1 ms, with only a warning. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+/** Resolves at `at` (a monthly or yearly schedule waits longer than one timer can), or on abort. */
 function sleepUntil(at: Date, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(0, at.getTime() - Date.now()));
+    let timer: NodeJS.Timeout | undefined;
+    const wait = () => {
+      const left = at.getTime() - Date.now();
+      if (left <= 0) return done();
+      timer = setTimeout(wait, Math.min(left, LONGEST_TIMER_MS));
+    };
     function done() {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
       resolve();
     }
     signal?.addEventListener('abort', done, { once: true });
+    wait();
   });
 }

@@ -73,8 +73,14 @@ describe('--every', () => {
     const log = createLogger({ json: true, secrets: [], out: stream(false).s, err: stream(false).s });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const code = await runEvery({ expression: '0 0 1 1 *', log, signal: controller.signal }, async () => 5);
+    let runs = 0;
+    // The next February 29 is more than 24.8 days away (one timer's longest wait) on most days.
+    const code = await runEvery({ expression: '0 0 29 2 *', log, signal: controller.signal }, async () => {
+      runs++;
+      return 5;
+    });
     expect(code).toBe(0);
+    expect(runs).toBe(0);
   });
 });
 
