@@ -9,6 +9,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import path from 'node:path';
 import { LockHeldError, WarehouseError } from '../../src/errors.ts';
 import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse } from '../warehouse.ts';
 import { duckdbDialect } from './duckdb.dialect.ts';
@@ -21,6 +22,9 @@ export interface DuckDBSettings {
   memoryLimit?: string;
   threads?: number;
 }
+
+/** Files a DuckDBWarehouse of this process has open (resolved paths). */
+const openFiles = new Set<string>();
 
 /** A stream's own connection and its result; `ended` once the result was read to its end. */
 interface OpenStream {
@@ -39,17 +43,30 @@ export class DuckDBWarehouse implements Warehouse {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** The file as `openFiles` knows it (undefined in memory). */
+    private readonly file: string | undefined,
   ) {}
 
   static async open(settings: DuckDBSettings): Promise<DuckDBWarehouse> {
     const options: Record<string, string> = {};
     if (settings.memoryLimit) options.memory_limit = settings.memoryLimit;
     if (settings.threads) options.threads = String(settings.threads);
+    const file = settings.path === ':memory:' ? undefined : path.resolve(settings.path);
+    if (file && openFiles.has(file)) {
+      // DuckDB's file lock is per process: it would open a second database over the same file,
+      // and whichever shuts down last checkpoints its view over what the other wrote.
+      throw new LockHeldError(
+        `The DuckDB database '${settings.path}' is already open in this process (another session or run in it has it): ` +
+          `close that one first. Two databases over one file in one process overwrite each other's writes.`,
+      );
+    }
+    if (file) openFiles.add(file);
     try {
       const instance = await DuckDBInstance.create(settings.path, options);
       const connection = await instance.connect();
-      return new DuckDBWarehouse(instance, connection);
+      return new DuckDBWarehouse(instance, connection, file);
     } catch (error) {
+      if (file) openFiles.delete(file);
       const message = messageOf(error);
       // DuckDB lets one process at a time write a file: another pqlsync run (or a shell) has it.
       if (/Could not set lock on file/i.test(message)) {
@@ -197,6 +214,7 @@ export class DuckDBWarehouse implements Warehouse {
     for (const open of [...this.openStreams]) await this.release(open);
     this.connection.closeSync();
     this.instance.closeSync();
+    if (this.file) openFiles.delete(this.file);
   }
 
   private async guard<T>(sql: string, run: () => Promise<T>): Promise<T> {

@@ -16,6 +16,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import { LockHeldError } from '../../src/errors.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -103,5 +104,16 @@ describe('a DuckDB file after a stream stopped early', () => {
     expect(rows).toBe(20000);
     await w.close();
     expect(existsSync(`${file}.wal`)).toBe(false);
+  });
+});
+
+describe('a DuckDB file already open in this process', () => {
+  it('is not opened a second time (DuckDB would allow it, per process), and opens again once closed', async () => {
+    const w = await openWithRows();
+    await expect(DuckDBWarehouse.open({ path: path.join(dir, '.', 'warehouse.duckdb') })).rejects.toThrow(LockHeldError);
+    await expect(DuckDBWarehouse.open({ path: file })).rejects.toThrow(/already open in this process/);
+    await w.close();
+    await writeAgain();
+    expect(await readBack()).toEqual({ people: 20000, answer: 42 });
   });
 });
