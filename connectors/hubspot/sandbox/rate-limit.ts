@@ -31,7 +31,16 @@ export class RateLimiter {
   private dailyUsed = 0;
   private dailyExhausted = false;
 
-  constructor(private readonly config: RateLimitConfig) {}
+  constructor(private config: RateLimitConfig) {}
+
+  /** A new window length or size from now on (unset fields keep theirs). */
+  reconfigure(change: { requestsPerWindow?: number; windowMs?: number }): void {
+    this.config = {
+      ...this.config,
+      ...(change.requestsPerWindow !== undefined ? { requestsPerWindow: change.requestsPerWindow } : {}),
+      ...(change.windowMs !== undefined ? { windowMs: change.windowMs } : {}),
+    };
+  }
 
   /** Decides one authenticated request; records it when admitted. */
   admit(limit: LimitClass, now = Date.now()): RateDecision {

@@ -74,6 +74,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         .filter((record) => record.properties[property] !== undefined && fold(record.properties[property]) === fold(value))
         .map(toStoredRecord);
     },
+    findByUniqueValue: (objectType, property, value) => {
+      const record = store.findByUniqueValue(requireType(objectType), property, value);
+      return record ? toStoredRecord(record) : undefined;
+    },
     properties: (objectType) => [...store.table(requireType(objectType)).properties.values()].map(copyDefinition),
     propertyGroups: (objectType) => [...store.table(requireType(objectType)).groups.values()].map(({ name, label }) => ({ name, label })),
     associations: (objectType, id) => store.associations.list(requireType(objectType), id),
@@ -86,6 +90,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults = new FaultInjector(config);
     },
     resetDaily: () => limiter.resetDaily(),
+    setRateLimit: (limit) => limiter.reconfigure({ requestsPerWindow: limit.requestsPer10s, windowMs: limit.windowMs }),
     seedOwner: (owner) => {
       const state = store.addOwner({
         email: owner.email,

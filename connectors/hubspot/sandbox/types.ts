@@ -149,6 +149,8 @@ export interface Sandbox {
   records(objectType: string): StoredRecord[];
   /** Records whose property equals value; case-insensitive for email and domain. */
   findByProperty(objectType: string, property: string, value: string): StoredRecord[];
+  /** The record holding a unique value (email for contacts, or a unique-value property), by the portal's index: cheap at any size. */
+  findByUniqueValue(objectType: string, property: string, value: string): StoredRecord | undefined;
   /** Property definitions, HubSpot's defaults included. */
   properties(objectType: string): PropertyDefinition[];
   propertyGroups(objectType: string): { name: string; label: string }[];
@@ -165,6 +167,11 @@ export interface Sandbox {
   /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */
   editRecord(objectType: string, id: string, properties: Record<string, string>): StoredRecord;
   resetDaily(): void;
+  /**
+   * Changes the rolling window while the portal runs (a benchmark's first sync at a compressed
+   * window, then HubSpot's own); requests already in the window stay counted.
+   */
+  setRateLimit(limit: { requestsPer10s?: number; windowMs?: number }): void;
   /** Adds an owner (a HubSpot user records can be assigned to); its id is what `hubspot_owner_id` holds. */
   seedOwner(owner: { email: string; firstName?: string; lastName?: string; archived?: boolean; teams?: Array<{ id: string; name: string; primary?: boolean }> }): { id: string; email: string };
   /** Archives an owner, as when the user is removed from the portal: it can no longer be assigned. */
