@@ -104,6 +104,7 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
       failed: result.failed,
       requests: result.requests,
       ms: result.ms,
+      diff_ms: result.plan.ms,
       stopped: result.stopped,
     },
   );

@@ -43,6 +43,8 @@ export interface SyncPlan {
   sample: PlanSampleRow[];
   /** A few keys that left the model (cleared in HubSpot when onRemoved is 'clear'). */
   removedSample: string[];
+  /** Wall time of the plan: the diff in the warehouse, the guardrails' shares and the sample, ms. */
+  ms?: number;
 }
 
 export interface PlanSampleRow {
@@ -77,8 +79,9 @@ export interface PlanOptions {
  */
 export async function planSync(ctx: SyncContext, sync: SyncConfig, options: PlanOptions = {}): Promise<SyncPlan> {
   const tables = syncTables(sync, ctx.schemas, ctx.runId);
+  const started = Date.now();
   try {
-    return await describePlan(ctx, sync, tables, options);
+    return { ...(await describePlan(ctx, sync, tables, options)), ms: Date.now() - started };
   } finally {
     if (!options.keepTables) await dropRunTables(ctx.warehouse, tables);
   }
