@@ -2,6 +2,7 @@
  * npm run bench -- [--sizes 10000,100000,1000000,10000000] [--tier 100|190] [--window-ms N]
  *                  [--memory-limit 128MB] [--baseline-sample N] [--quick] [--out file.json]
  * npm run bench -- --incremental [...]   incremental vs full model builds as history grows (bench/incremental.ts)
+ * npm run bench -- --continuous [...]    event-to-HubSpot latency of run --every (bench/continuous.ts)
  *
  * Generates scored users in DuckDB and measures pqlsync's sync step against the local
  * HubSpot sandbox with its rate limit on (window compressed, stated in the output), side by
@@ -25,6 +26,7 @@ import { buildReport, renderMarkdown, renderTerminal, type BenchRun, type SizeRu
 import { changeOnePercentSql, changedRows, generateScoredUsers, MODEL, MODELS_SCHEMA, STATE_SCHEMA, SYNC_NAME, writeBenchProject } from './scored-users.ts';
 import type { SyncChildInput } from './sync-child.ts';
 import { runIncrementalBench } from './incremental.ts';
+import { runContinuousBench } from './continuous.ts';
 
 const TOKEN = 'pat-bench-token';
 /** The first lines a failed child wrote, by size. */
@@ -309,7 +311,7 @@ async function main(): Promise<void> {
   console.error(`wrote ${settings.out} and ${md}`);
 }
 
-(process.argv.includes('--incremental') ? runIncrementalBench(process.argv.slice(2)) : main()).catch((error: unknown) => {
+(process.argv.includes('--incremental') ? runIncrementalBench(process.argv.slice(2)) : process.argv.includes('--continuous') ? runContinuousBench(process.argv.slice(2)) : main()).catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });
