@@ -164,11 +164,16 @@ function startCli(args: string[], config: string, sandbox: Sandbox, onEvent: (e:
     rest = lines.pop() ?? '';
     for (const line of lines) {
       if (!line.startsWith('{')) continue;
+      let e: LogEvent;
       try {
-        onEvent(JSON.parse(line) as LogEvent);
+        e = JSON.parse(line) as LogEvent;
       } catch {
-        /* a partial line: ignored */
+        continue; // not a JSON event
       }
+      if (['build_done', 'sync_done', 'schedule_wait', 'lock_wait'].includes(String(e.event)) || e.level === 'error' || e.level === 'warn') {
+        console.error(`  runner ${String(e.time).slice(11, 19)} ${String(e.msg ?? e.event)}`);
+      }
+      onEvent(e);
     }
   });
   child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
@@ -466,11 +471,15 @@ function renderMarkdown(r: Summary): string {
       ` and times until every one of them holds the new \`pqlsync_last_active_at\` in the sandbox. Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node};` +
       ` load average ${r.machine.loadAvgAtStart.join(', ')} at the start, ${r.machine.loadAvgAtEnd.join(', ')} at the end (other jobs were running).`,
     '',
-    `**Latency (T1 − T0): median ${s(r.latency.medianMs)} s, max ${s(r.latency.maxMs)} s, min ${s(r.latency.minMs)} s; ${r.latency.delivered} of ${r.latency.of} rounds delivered.**`,
+    `**Latency (T1 − T0): median ${s(r.latency.medianMs)} s, max ${s(r.latency.maxMs)} s, min ${s(r.latency.minMs)} s; ${r.latency.delivered} of ${r.latency.of} rounds delivered.** ` +
+      `T0 is when the loader's insert returned; before it, the loader queued for the DuckDB file while a run held it (the column "loader queued"): an event that is ready while a run is under way lands only when the run ends.`,
     '',
-    '| round | loader queued for the file (s) | latency T1 − T0 (s) | of which waiting for the tick (s) | run start → delivered (s) | run | load average |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...r.rounds.map((x) => `| ${x.round} | ${s(x.loaderWaitMs)} | ${s(x.latencyMs)} | ${s(x.waitForTickMs)} | ${s(x.runToDeliveredMs)} | ${x.run ?? '–'} | ${x.loadAvg.join(', ')} |`),
+    '| round | latency T1 − T0 (s) | of which waiting for the tick (s) | run start → delivered (s) | run | loader queued for the file before T0 (s) | ready → delivered (s) | load average |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...r.rounds.map(
+      (x) =>
+        `| ${x.round} | ${s(x.latencyMs)} | ${s(x.waitForTickMs)} | ${s(x.runToDeliveredMs)} | ${x.run ?? '–'} | ${s(x.loaderWaitMs)} | ${s(x.latencyMs === null ? null : x.latencyMs + x.loaderWaitMs)} | ${x.loadAvg.join(', ')} |`,
+    ),
     '',
     'Runs of the loop (wall time from the scheduled start to the next wait; the diff is the plan in the warehouse, sending is the rest of each sync):',
     '',
