@@ -88,5 +88,16 @@ describe('run --every', () => {
       child.kill('SIGTERM');
     }
     expect(await exited, stderr + stdout.slice(-2000)).toBe(0);
+    // Each sync's line splits its time: the diff (the plan), then the sending.
+    const done = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.event === 'sync_done' && e.sync === 'contacts');
+    expect(done.length).toBeGreaterThanOrEqual(2);
+    for (const e of done) {
+      expect(e.diff_ms).toBeGreaterThanOrEqual(0);
+      expect(e.diff_ms).toBeLessThanOrEqual(e.ms);
+    }
   }, 120_000);
 });

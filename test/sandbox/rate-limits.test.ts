@@ -36,6 +36,21 @@ describe('the ten-secondly rolling window', () => {
     await client.crm.properties.coreApi.getAll('contacts');
   });
 
+  it('takes a new window size and length while it runs (setRateLimit), keeping the requests already counted', async () => {
+    const { sandbox } = await openSandbox({ requestsPer10s: 2, windowMs: 60_000 });
+    await sendRaw(sandbox, 'GET', '/crm/v3/properties/contacts');
+    await sendRaw(sandbox, 'GET', '/crm/v3/properties/contacts');
+    expect((await sendRaw(sandbox, 'GET', '/crm/v3/properties/contacts')).status).toBe(429);
+
+    sandbox.setRateLimit({ requestsPer10s: 3, windowMs: 10_000 });
+    const admitted = await sendRaw(sandbox, 'GET', '/crm/v3/properties/contacts');
+    expect(admitted.status).toBe(200);
+    expect(admitted.headers.get('x-hubspot-ratelimit-max')).toBe('3');
+    expect(admitted.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
+    expect(admitted.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
+    expect((await sendRaw(sandbox, 'GET', '/crm/v3/properties/contacts')).status).toBe(429);
+  });
+
   it('reports the remaining budget on every non-search response', async () => {
     const { sandbox } = await openSandbox({ requestsPer10s: 190, windowMs: 300, dailyLimit: 1000 });
     const first = await sendRaw(sandbox, 'GET', '/crm/v3/properties/contacts');
