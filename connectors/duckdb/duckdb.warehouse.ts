@@ -9,18 +9,35 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { LockHeldError, WarehouseError } from '../../src/errors.ts';
 import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse } from '../warehouse.ts';
 import { duckdbDialect } from './duckdb.dialect.ts';
 import { abbreviate, describeFromInformationSchema, messageOf, toStatement } from '../shared/sql-text.ts';
 
+/**
+ * DuckDB's memory limit when pqlsync.yml and the environment set none. DuckDB's own default is
+ * 80% of the machine's RAM, taken inside this Node process, which a scheduler's runner or a
+ * container shares with Node itself. Past the limit DuckDB spills joins, aggregates and sorts
+ * to its temp directory; what stays above it is Node (about 80–130 MB) and DuckDB's untracked
+ * allocations. See README (Warehouses) for the measurements behind the value.
+ */
+export const DEFAULT_MEMORY_LIMIT = '256MB';
+
 export interface DuckDBSettings {
   /** A database file, or ':memory:'. */
   path: string;
-  /** DuckDB's own memory limit (it runs in-process), e.g. '1GB'. */
+  /** DuckDB's own memory limit (it runs in-process), e.g. '1GB'; DEFAULT_MEMORY_LIMIT when unset, '-1' for DuckDB's own. */
   memoryLimit?: string;
   threads?: number;
+  /**
+   * Where DuckDB spills what does not fit in its memory limit. Default: `<file>.tmp` beside a
+   * database file (DuckDB's own), and a private folder under the OS temp folder for ':memory:'
+   * (DuckDB's own would be `.tmp` in the current folder), removed on close.
+   */
+  tempDirectory?: string;
 }
 
 /** Files a DuckDBWarehouse of this process has open (resolved paths). */
@@ -45,11 +62,12 @@ export class DuckDBWarehouse implements Warehouse {
     private readonly connection: DuckDBConnection,
     /** The file as `openFiles` knows it (undefined in memory). */
     private readonly file: string | undefined,
+    /** A temp directory this warehouse made for itself (':memory:'), removed on close. */
+    private readonly ownTempDirectory: string | null,
   ) {}
 
   static async open(settings: DuckDBSettings): Promise<DuckDBWarehouse> {
-    const options: Record<string, string> = {};
-    if (settings.memoryLimit) options.memory_limit = settings.memoryLimit;
+    const options: Record<string, string> = { memory_limit: settings.memoryLimit || DEFAULT_MEMORY_LIMIT };
     if (settings.threads) options.threads = String(settings.threads);
     const file = settings.path === ':memory:' ? undefined : path.resolve(settings.path);
     if (file && openFiles.has(file)) {
@@ -60,13 +78,19 @@ export class DuckDBWarehouse implements Warehouse {
           `close that one first. Two databases over one file in one process overwrite each other's writes.`,
       );
     }
+    // An in-memory database would spill into `.tmp` under the current folder, shared by every
+    // such process there; give it a folder of its own instead.
+    const ownTempDirectory = settings.tempDirectory || settings.path !== ':memory:' ? null : await mkdtemp(path.join(os.tmpdir(), 'pqlsync-duckdb-'));
+    const tempDirectory = settings.tempDirectory ?? ownTempDirectory;
+    if (tempDirectory) options.temp_directory = tempDirectory;
     if (file) openFiles.add(file);
     try {
       const instance = await DuckDBInstance.create(settings.path, options);
       const connection = await instance.connect();
-      return new DuckDBWarehouse(instance, connection, file);
+      return new DuckDBWarehouse(instance, connection, file, ownTempDirectory);
     } catch (error) {
       if (file) openFiles.delete(file);
+      if (ownTempDirectory) await rm(ownTempDirectory, { recursive: true, force: true });
       const message = messageOf(error);
       // DuckDB lets one process at a time write a file: another pqlsync run (or a shell) has it.
       if (/Could not set lock on file/i.test(message)) {
@@ -215,6 +239,7 @@ export class DuckDBWarehouse implements Warehouse {
     this.connection.closeSync();
     this.instance.closeSync();
     if (this.file) openFiles.delete(this.file);
+    if (this.ownTempDirectory) await rm(this.ownTempDirectory, { recursive: true, force: true });
   }
 
   private async guard<T>(sql: string, run: () => Promise<T>): Promise<T> {

@@ -15,6 +15,7 @@ export const duckdbEntry: WarehouseEntry = {
       path: file,
       memoryLimit: context.env.PQLSYNC_DUCKDB_MEMORY_LIMIT ?? config.memory_limit,
       threads: config.threads,
+      tempDirectory: config.temp_directory === undefined ? undefined : path.resolve(context.projectRoot, config.temp_directory),
     });
   },
 };

@@ -189,8 +189,11 @@ const duckdbWarehouse = z
     type: z.literal('duckdb'),
     /** Database file, relative to pqlsync.yml, or ':memory:'. */
     path: z.string().min(1),
+    /** DuckDB's memory limit in this process ('512MB', '2GB'; '-1' for DuckDB's own 80% of RAM); default 256MB. */
     memory_limit: z.string().optional(),
     threads: z.number().int().positive().optional(),
+    /** Where DuckDB spills past its memory limit, relative to pqlsync.yml; default `<path>.tmp`. */
+    temp_directory: z.string().min(1).optional(),
   })
   .strict();
 
