@@ -94,31 +94,36 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
   await checkColumns(warehouse, sync, tables.model);
   await checkKeys(warehouse, sync, model);
 
-  const current = `select ${key} as ${q(KEY)}, ${unique.map((c) => `m.${q(c)}`).join(', ')},
-      ${d.macros.row_hash(...columns.map((c) => `m.${q(c)}`))} as ${q(HASH)}, ${tier} as ${q(TIER)}
+  // The keys and hashes are compared first, narrow (key, hash, record id: what a join has to hold
+  // or spill), and the mapped columns are read only for the rows that changed: carrying every
+  // mapped column through the join made DuckDB hold or spill whole rows of the model (at 1 M rows
+  // it failed at a 64MB limit that the narrow join runs in).
+  const current = `select ${key} as ${q(KEY)}, ${d.macros.row_hash(...columns.map((c) => `m.${q(c)}`))} as ${q(HASH)}
     from ${model} m where m.${q(sync.key)} is not null`;
   const selected = options.selection
     ? ` and cur.${q(KEY)} in (select record_key from ${d.table(options.selection)} where sent_at is null)`
     : '';
   // insert_once (events): a delivered key is never sent again, whatever its values became.
   const changedHash = sync.mode === 'insert_once' ? '1 = 0' : `st.row_hash <> cur.${q(HASH)}`;
-  const changes = options.ignoreState
-    ? `with cur as (${current}),
-    st as (select record_key, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName})
-    select cur.*, st.record_id as ${q(RECORD_ID)},
-      case when st.record_key is null then 'new' else 'changed' end as ${q(KIND)}
-    from cur left join st on st.record_key = cur.${q(KEY)}
-    where 1 = 1${selected}`
-    : `with cur as (${current}),
-    st as (select record_key, row_hash, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName}),
-    err as (select distinct record_key from ${d.table(tables.rowErrors)} where sync_name = ${syncName})
-    select cur.*, st.record_id as ${q(RECORD_ID)},
-      case when st.record_key is null then 'new'
-           when ${changedHash} then 'changed'
-           else 'retry' end as ${q(KIND)}
-    from cur left join st on st.record_key = cur.${q(KEY)}
-    where (st.record_key is null or ${changedHash}
-       or cur.${q(KEY)} in (select record_key from err))${selected}`;
+  const pending = options.ignoreState
+    ? `st as (select record_key, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName}),
+    p as (select cur.${q(KEY)}, cur.${q(HASH)}, st.record_id as ${q(RECORD_ID)},
+        case when st.record_key is null then 'new' else 'changed' end as ${q(KIND)}
+      from cur left join st on st.record_key = cur.${q(KEY)}
+      where 1 = 1${selected})`
+    : `st as (select record_key, row_hash, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName}),
+    err as (select distinct record_key from ${d.table(tables.rowErrors)} where sync_name = ${syncName}),
+    p as (select cur.${q(KEY)}, cur.${q(HASH)}, st.record_id as ${q(RECORD_ID)},
+        case when st.record_key is null then 'new'
+             when ${changedHash} then 'changed'
+             else 'retry' end as ${q(KIND)}
+      from cur left join st on st.record_key = cur.${q(KEY)}
+      where (st.record_key is null or ${changedHash}
+         or cur.${q(KEY)} in (select record_key from err))${selected})`;
+  const changes = `with cur as (${current}),
+    ${pending}
+    select p.${q(KEY)}, ${unique.map((c) => `m.${q(c)}`).join(', ')}, p.${q(HASH)}, ${tier} as ${q(TIER)}, p.${q(RECORD_ID)}, p.${q(KIND)}
+    from p join ${model} m on ${key} = p.${q(KEY)}`;
   await warehouse.execute(d.createTableAs(tables.changes, changes, 'table'));
 
   // A backfill re-sends what it selected and nothing else: no key counts as removed.
