@@ -8,10 +8,13 @@ insert into "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" (record_key, ok, recor
 
 begin;
 
-delete from "PQLSYNC"."SYNC_STATE" where sync_name = ? and record_key in (select record_key from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" where ok = true and kind <> 'new');
+update "PQLSYNC"."SYNC_STATE" set row_hash = f.row_hash, record_id = f.record_id, tier = f.tier, run_id = ?, synced_at = ?
+           from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" f where f.ok = true and f.kind = 'changed' and "SYNC_STATE".sync_name = ? and "SYNC_STATE".record_key = f.record_key;
+
+delete from "PQLSYNC"."SYNC_STATE" where sync_name = ? and record_key in (select record_key from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" where ok = true and kind in ('retry', 'clear'));
 
 insert into "PQLSYNC"."SYNC_STATE" (sync_name, record_key, row_hash, record_id, tier, run_id, synced_at)
-           select ?, record_key, row_hash, record_id, tier, ?, ? from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" where ok = true and kind <> 'clear';
+           select ?, record_key, row_hash, record_id, tier, ?, ? from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" where ok = true and kind in ('new', 'retry');
 
 delete from "PQLSYNC"."ROW_ERRORS" where sync_name = ? and record_key in (select record_key from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" where ok = true);
 
