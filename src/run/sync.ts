@@ -276,7 +276,13 @@ async function sendChanges(
     result.delivered += outcomes.filter((o) => o.ok).length;
     result.failed += outcomes.filter((o) => !o.ok).length;
     options.onProgress?.({ sync: sync.name, sent: result.sent, total: plan.toSend, failed: result.failed });
-    if (buffer.length >= checkpointEvery) void flush();
+    if (buffer.length >= checkpointEvery) {
+      // One checkpoint at a time behind the sends: when the next is due and the last still
+      // commits, sending waits for it. Queued checkpoints would otherwise hold their outcomes in
+      // memory, and more of them the larger the state table a checkpoint has to scan.
+      await checkpoints.catch(() => undefined);
+      void flush();
+    }
   };
   /** Sends every page of `table`; false when a stop was requested. */
   const sendAll = async (table: TableName, kindOf: (row: Row) => DeliveryOutcome['kind']): Promise<boolean> => {
