@@ -67,7 +67,16 @@ export class DuckDBWarehouse implements Warehouse {
   ) {}
 
   static async open(settings: DuckDBSettings): Promise<DuckDBWarehouse> {
-    const options: Record<string, string> = { memory_limit: settings.memoryLimit || DEFAULT_MEMORY_LIMIT };
+    const options: Record<string, string> = {
+      memory_limit: settings.memoryLimit || DEFAULT_MEMORY_LIMIT,
+      // DuckDB's allocator keeps memory its queries freed until later activity purges it; in a
+      // long sync step that sat beside the limit. A background thread and low flush thresholds
+      // hand it back (measured: the 1,000,000-row no-change sync step at 128MB peaked at 356 MB
+      // RSS instead of 426 MB).
+      allocator_background_threads: 'true',
+      allocator_flush_threshold: '4MB',
+      allocator_bulk_deallocation_flush_threshold: '4MB',
+    };
     if (settings.threads) options.threads = String(settings.threads);
     const file = settings.path === ':memory:' ? undefined : path.resolve(settings.path);
     if (file && openFiles.has(file)) {
