@@ -1,6 +1,7 @@
 /**
  * npm run bench -- [--sizes 10000,100000,1000000,10000000] [--tier 100|190] [--window-ms N]
- *                  [--memory-limit 128MB] [--baseline-sample N] [--quick] [--out file.json]
+ *                  [--memory-limit 128MB] [--full-sync-max N] [--baseline-sample N]
+ *                  [--daily-run-users 1000000] [--tsx] [--quick] [--out file.json]
  * npm run bench -- --incremental [...]   incremental vs full model builds as history grows (bench/incremental.ts)
  * npm run bench -- --continuous [...]    event-to-HubSpot latency of run --every (bench/continuous.ts)
  *
@@ -9,13 +10,19 @@
  * side with a hand-written one-request-per-contact sync, and prints a table and writes JSON
  * and Markdown. Processes: this one generates the data and hosts the sandbox; each size's
  * sync step runs in a child of its own (so RSS peaks do not mix); the baseline in another.
+ * Then the whole daily `pqlsync run` of the demo project at --daily-run-users users, with
+ * pqlsync's default settings, as compiled JavaScript (what an installed package runs): see
+ * bench/daily-run.ts. DuckDB's memory limit in the sync step is pqlsync's default unless
+ * --memory-limit says otherwise.
  */
+import { execFileSync } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DuckDBWarehouse } from '../connectors/duckdb/duckdb.warehouse.ts';
+import { DEFAULT_MEMORY_LIMIT, DuckDBWarehouse } from '../connectors/duckdb/duckdb.warehouse.ts';
+import { runDailyRunBench, type DailyRunResult } from './daily-run.ts';
 import { startSandbox, type Sandbox } from '../connectors/hubspot/sandbox/index.ts';
 import { diffSync, HASH, KEY, syncTables, TIER } from '../src/run/diff.ts';
 import { closeSession, openSession } from '../src/run/session.ts';
@@ -40,8 +47,14 @@ interface Settings {
   fullSyncMax: number;
   tier: number;
   windowMs: number;
+  /** DuckDB's memory limit in the sync step (and the verification); pqlsync's default unless --memory-limit. */
   memoryLimit: string;
+  memoryLimitGiven: boolean;
   threads: number;
+  /** Users of the daily-run measurement (0: skip it). */
+  dailyRunUsers: number;
+  /** Run the measured sync child through tsx instead of compiled (adds tsx's loader to its RSS). */
+  tsx: boolean;
   baselineSample: number;
   quick: boolean;
   /** What-if: the proposed full-pages fix, applied in the measured process only (see sync-child.ts). */
@@ -59,6 +72,8 @@ function parseSettings(argv: string[]): Settings {
       'memory-limit': { type: 'string' },
       'full-sync-max': { type: 'string' },
       'baseline-sample': { type: 'string' },
+      'daily-run-users': { type: 'string' },
+      tsx: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       'what-if-full-pages': { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -68,7 +83,7 @@ function parseSettings(argv: string[]): Settings {
   const int = (raw: string | undefined, name: string, fallback: number) => {
     if (raw === undefined) return fallback;
     const n = Number(raw.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got "${raw}"`);
+    if (!Number.isInteger(n) || n < 0 || (n === 0 && name !== 'daily-run-users')) throw new Error(`--${name} must be a positive integer, got "${raw}"`);
     return n;
   };
   const sizes = values.sizes
@@ -84,7 +99,10 @@ function parseSettings(argv: string[]): Settings {
     fullSyncMax: int(values['full-sync-max'], 'full-sync-max', 1_000_000),
     tier,
     windowMs: int(values['window-ms'], 'window-ms', 2000),
-    memoryLimit: values['memory-limit'] ?? '256MB',
+    memoryLimit: values['memory-limit'] ?? DEFAULT_MEMORY_LIMIT,
+    memoryLimitGiven: values['memory-limit'] !== undefined,
+    tsx: values.tsx ?? false,
+    dailyRunUsers: int(values['daily-run-users'], 'daily-run-users', quick ? 0 : 1_000_000),
     threads: 2,
     baselineSample: int(values['baseline-sample'], 'baseline-sample', quick ? 500 : 2000),
     quick,
@@ -106,10 +124,28 @@ function machine() {
   };
 }
 
-/** Runs a child script with tsx's loader (as bin/pqlsync.js does); collects its messages. */
-function runChild(script: string, input: unknown, sandbox: Sandbox | null, onMessage: (m: ChildMessage) => void): Promise<void> {
+/** Where the measured child is compiled to (bench/results is not committed). */
+const COMPILED = path.join(HERE, 'results', '.compiled');
+
+/**
+ * Compiles the measured child (bench/sync-child.ts and what it imports) to JavaScript, so that
+ * it runs as an installed package does, without tsx's loader (about 35 MB of RSS).
+ */
+function compileSyncChild(): void {
+  const flags = ['--outDir', COMPILED, '--rootDir', path.join(HERE, '..'), '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022'];
+  flags.push('--rewriteRelativeImportExtensions', '--allowImportingTsExtensions', '--skipLibCheck', '--esModuleInterop', '--resolveJsonModule', '--types', 'node', '--strict');
+  execFileSync('npx', ['tsc', path.join(HERE, 'sync-child.ts'), ...flags], { cwd: path.join(HERE, '..'), stdio: 'inherit' });
+}
+
+/**
+ * Runs a child script, compiled (the sync child, unless --tsx) or with tsx's loader (as
+ * bin/pqlsync.js does in a source checkout); collects its messages.
+ */
+function runChild(script: string, input: unknown, sandbox: Sandbox | null, onMessage: (m: ChildMessage) => void, compiled = false): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(HERE, script), [JSON.stringify(input)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    const child = compiled
+      ? fork(path.join(COMPILED, 'bench', script.replace(/\.ts$/, '.js')), [JSON.stringify(input)], { execArgv: [], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] })
+      : fork(path.join(HERE, script), [JSON.stringify(input)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
@@ -192,7 +228,7 @@ async function runSize(settings: Settings, rows: number, withBaseline: boolean):
   currentRows = rows;
   const log = (msg: string) => console.error(`[bench ${rows.toLocaleString('en-US')}] ${msg}`);
   try {
-    const project = await writeBenchProject({ dir, tier: settings.tier, memoryLimit: settings.memoryLimit, threads: settings.threads });
+    const project = await writeBenchProject({ dir, tier: settings.tier, memoryLimit: settings.memoryLimitGiven ? settings.memoryLimit : undefined, threads: settings.threads });
     const databaseFile = path.join(dir, 'bench.duckdb');
     let t = performance.now();
     // Generation is not measured against the targets; it gets more memory to go fast.
@@ -213,21 +249,34 @@ async function runSize(settings: Settings, rows: number, withBaseline: boolean):
     try {
       const phases: SyncPhaseResult[] = [];
       let baseRssMb = 0;
-      const input: SyncChildInput = {
-        projectFile: project.configFile,
-        sandboxUrl: sandbox.url,
-        token: TOKEN,
-        phases: full ? ['full', 'incremental', 'nochange'] : ['incremental', 'nochange'],
-        sampleEveryMs: 50,
-        fullPages: settings.fullPages,
-      };
-      await runChild('sync-child.ts', input, sandbox, (m) => {
-        if (m.type === 'ready') baseRssMb = m.baseRssMb;
-        if (m.type === 'phase') {
-          phases.push(m.result);
-          log(`${m.result.phase}: sent ${m.result.sent}, ${m.result.sandbox.requests} requests, ${m.result.wallMs} ms, peak RSS ${m.result.rssPeakMb} MB`);
+      // Each phase in a process of its own, as each scheduled sync is: its peak RSS is its own.
+      // The model change between the full and the incremental sync is model building, done here.
+      for (const phase of full ? (['full', 'incremental', 'nochange'] as const) : (['incremental', 'nochange'] as const)) {
+        let changeSqlMs: number | undefined;
+        if (phase === 'incremental') {
+          t = performance.now();
+          const changer = await DuckDBWarehouse.open({ path: databaseFile, memoryLimit: '2GB', threads: settings.threads });
+          await changer.execute(changeOnePercentSql());
+          await changer.execute('checkpoint');
+          await changer.close();
+          changeSqlMs = Math.round(performance.now() - t);
         }
-      });
+        const input: SyncChildInput = {
+          projectFile: project.configFile,
+          sandboxUrl: sandbox.url,
+          token: TOKEN,
+          phases: [phase],
+          sampleEveryMs: 50,
+          fullPages: settings.fullPages,
+        };
+        await runChild('sync-child.ts', input, sandbox, (m) => {
+          if (m.type === 'ready' && baseRssMb === 0) baseRssMb = m.baseRssMb;
+          if (m.type === 'phase') {
+            phases.push({ ...m.result, ...(changeSqlMs === undefined ? {} : { changeSqlMs }) });
+            log(`${m.result.phase}: sent ${m.result.sent}, ${m.result.sandbox.requests} requests, ${m.result.wallMs} ms, peak RSS ${m.result.rssPeakMb} MB, maxRSS ${m.result.maxRssMb} MB`);
+          }
+        }, !settings.tsx);
+      }
       t = performance.now();
       const verification = await verifyDelivered(sandbox, databaseFile, settings.memoryLimit, !full);
       log(`verified in ${Math.round(performance.now() - t)} ms: ${JSON.stringify(verification)}`);
@@ -266,6 +315,7 @@ async function main(): Promise<void> {
   console.error(
     `pqlsync bench: sizes ${settings.sizes.join(', ')}; tier ${settings.tier} requests per ${settings.windowMs} ms window (HubSpot: per 10,000 ms); DuckDB memory_limit ${settings.memoryLimit}, ${settings.threads} threads`,
   );
+  if (!settings.tsx) compileSyncChild();
   const fullSizes = settings.sizes.filter((s) => s <= settings.fullSyncMax);
   // The baseline needs contacts that exist: it runs once, on the largest fully synced size.
   const baselineSize = fullSizes.length > 0 ? fullSizes[fullSizes.length - 1] : null;
@@ -281,6 +331,19 @@ async function main(): Promise<void> {
       failures.push({ rows, error: lastError.get(rows) ?? message });
     }
   }
+  let dailyRun: DailyRunResult | null = null;
+  let dailyRunError: string | null = null;
+  if (settings.dailyRunUsers > 0) {
+    const log = (msg: string) => console.error(`[bench daily run ${settings.dailyRunUsers.toLocaleString('en-US')}] ${msg}`);
+    try {
+      // The daily run is measured as an installed package runs it: compiled JavaScript, no tsx.
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: path.join(HERE, '..'), stdio: 'inherit' });
+      dailyRun = await runDailyRunBench({ users: settings.dailyRunUsers, windowMs: 200, compiled: true, log });
+    } catch (error) {
+      dailyRunError = error instanceof Error ? error.message : String(error);
+      log(`failed: ${dailyRunError}`);
+    }
+  }
   const run: BenchRun = {
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -292,8 +355,9 @@ async function main(): Promise<void> {
       windowMs: settings.windowMs,
       compression: 10_000 / settings.windowMs,
       ceilingRecordsPerSecond: (100 * settings.tier * 1000) / settings.windowMs,
-      memoryLimit: settings.memoryLimit,
+      memoryLimit: settings.memoryLimitGiven ? settings.memoryLimit : `${settings.memoryLimit} (pqlsync's default)`,
       threads: settings.threads,
+      syncChild: settings.tsx ? 'TypeScript through tsx' : 'compiled JavaScript',
       fullSyncMax: settings.fullSyncMax,
       baselineSample: settings.baselineSample,
       whatIfFullPages: settings.fullPages,
@@ -301,6 +365,8 @@ async function main(): Promise<void> {
     },
     sizes,
     failures,
+    dailyRun,
+    dailyRunError,
   };
   const report = buildReport(run);
   console.log(renderTerminal(report));

@@ -90,8 +90,8 @@ export function changedRows(rows: number): number {
 export interface BenchProjectOptions {
   dir: string;
   tier: number;
-  /** DuckDB's memory limit, e.g. '128MB'. */
-  memoryLimit: string;
+  /** DuckDB's memory limit, e.g. '128MB'; pqlsync's default when undefined. */
+  memoryLimit?: string;
   threads: number;
 }
 
@@ -100,7 +100,7 @@ export async function writeBenchProject(options: BenchProjectOptions): Promise<P
   await mkdir(path.join(options.dir, 'models'), { recursive: true });
   const config = {
     name: 'pqlsync-bench',
-    warehouse: { type: 'duckdb', path: 'bench.duckdb', memory_limit: options.memoryLimit, threads: options.threads },
+    warehouse: { type: 'duckdb', path: 'bench.duckdb', ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}), threads: options.threads },
     schema: MODELS_SCHEMA,
     state_schema: STATE_SCHEMA,
     models_path: 'models',
