@@ -29,6 +29,8 @@ export interface DailyRunOptions {
   windowMs: number;
   /** Run dist/ (npm run build first), as an installed package does; otherwise the sources through tsx. */
   compiled: boolean;
+  /** Written to pqlsync.yml (warehouse.memory_limit); default: none, pqlsync's default applies. */
+  memoryLimit?: string;
   log: (message: string) => void;
 }
 
@@ -64,6 +66,7 @@ export async function runDailyRunBench(options: DailyRunOptions): Promise<DailyR
     document.setIn(['warehouse', 'path'], databaseFile);
     document.setIn(['models_path'], shipped.modelsDir);
     if (document.hasIn(['warehouse', 'memory_limit'])) document.deleteIn(['warehouse', 'memory_limit']);
+    if (options.memoryLimit) document.setIn(['warehouse', 'memory_limit'], options.memoryLimit);
     const configFile = path.join(dir, 'pqlsync.yml');
     await writeFile(configFile, document.toString());
 
@@ -92,7 +95,7 @@ export async function runDailyRunBench(options: DailyRunOptions): Promise<DailyR
       const nextDay = new Date(Date.parse(DEMO_AS_OF) + DAY_MS).toISOString();
       const dailyRun = await runCli(dir, entry, configFile, nextDay, env);
       options.log(`daily run: exit ${dailyRun.exitCode}, ${dailyRun.wallMs} ms, peak RSS ${dailyRun.peakRssMb} MB`);
-      return { users: options.users, events: counts.events ?? 0, appendedEvents: added.events, memoryLimit: "pqlsync's default", runs: options.compiled ? 'compiled JavaScript (dist/)' : 'TypeScript through tsx', firstRun, dailyRun };
+      return { users: options.users, events: counts.events ?? 0, appendedEvents: added.events, memoryLimit: options.memoryLimit ?? "pqlsync's default", runs: options.compiled ? 'compiled JavaScript (dist/)' : 'TypeScript through tsx', firstRun, dailyRun };
     } finally {
       await sandbox.stop();
     }

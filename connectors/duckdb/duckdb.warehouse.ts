@@ -21,10 +21,13 @@ import { abbreviate, describeFromInformationSchema, messageOf, toStatement } fro
  * DuckDB's memory limit when pqlsync.yml and the environment set none. DuckDB's own default is
  * 80% of the machine's RAM, taken inside this Node process, which a scheduler's runner or a
  * container shares with Node itself. Past the limit DuckDB spills joins, aggregates and sorts
- * to its temp directory; what stays above it is Node (about 80–130 MB) and DuckDB's untracked
- * allocations. See README (Warehouses) for the measurements behind the value.
+ * to its temp directory; not everything can spill (see docs/warehouses.md). Measured with the
+ * demo project at 1,000,000 users (bench/daily-run.ts): at 256MB the first run's association
+ * step and the daily run's incremental build of user_features ran out of memory, at 512MB the
+ * daily run did; 768MB runs both (peak RSS 1.13 GB and 1.09 GB). A fixed value, not a share of
+ * RAM: the same run needs the same memory on a laptop, a CI runner or a container.
  */
-export const DEFAULT_MEMORY_LIMIT = '256MB';
+export const DEFAULT_MEMORY_LIMIT = '768MB';
 
 export interface DuckDBSettings {
   /** A database file, or ':memory:'. */
