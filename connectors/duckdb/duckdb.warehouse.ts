@@ -67,6 +67,8 @@ export class DuckDBWarehouse implements Warehouse {
     private readonly file: string | undefined,
     /** A temp directory this warehouse made for itself (':memory:'), removed on close. */
     private readonly ownTempDirectory: string | null,
+    /** The memory limit DuckDB was given, for the hint when a query runs out of it. */
+    private readonly memoryLimit: string,
   ) {}
 
   static async open(settings: DuckDBSettings): Promise<DuckDBWarehouse> {
@@ -99,7 +101,7 @@ export class DuckDBWarehouse implements Warehouse {
     try {
       const instance = await DuckDBInstance.create(settings.path, options);
       const connection = await instance.connect();
-      return new DuckDBWarehouse(instance, connection, file, ownTempDirectory);
+      return new DuckDBWarehouse(instance, connection, file, ownTempDirectory, options.memory_limit);
     } catch (error) {
       if (file) openFiles.delete(file);
       if (ownTempDirectory) await rm(ownTempDirectory, { recursive: true, force: true });
@@ -258,7 +260,13 @@ export class DuckDBWarehouse implements Warehouse {
     try {
       return await run();
     } catch (error) {
-      throw new WarehouseError(`DuckDB: ${messageOf(error)}\n  in: ${abbreviate(sql)}`, { cause: error });
+      const message = messageOf(error);
+      // DuckDB's own advice (SET memory_limit) is not something a pqlsync user types: name the setting.
+      const hint = /Out of Memory Error/i.test(message)
+        ? `\n  DuckDB ran out of its memory limit (${this.memoryLimit}${this.memoryLimit === DEFAULT_MEMORY_LIMIT ? ", pqlsync's default" : ''}): ` +
+          'raise warehouse.memory_limit in pqlsync.yml or PQLSYNC_DUCKDB_MEMORY_LIMIT (e.g. 2GB), or lower warehouse.threads.'
+        : '';
+      throw new WarehouseError(`DuckDB: ${message}${hint}\n  in: ${abbreviate(sql)}`, { cause: error });
     }
   }
 }

@@ -60,6 +60,20 @@ describe('DuckDB memory limit', () => {
       await fromEnv.close();
     }
   });
+
+  it('names the setting to raise when a query cannot fit in the limit (a string aggregate does not spill)', async () => {
+    const w = await DuckDBWarehouse.open({ path: ':memory:', memoryLimit: '16MB' });
+    try {
+      const failed = await w.query("select string_agg(i::varchar, ',') as s from range(5000000) t(i)").then(
+        () => null,
+        (error: Error) => error,
+      );
+      expect(failed?.message).toMatch(/Out of Memory Error/);
+      expect(failed?.message).toMatch(/memory limit \(16MB\): raise warehouse\.memory_limit in pqlsync\.yml or PQLSYNC_DUCKDB_MEMORY_LIMIT/);
+    } finally {
+      await w.close();
+    }
+  });
 });
 
 describe('DuckDB spilling', () => {
