@@ -24,7 +24,7 @@ import { abbreviate, describeFromInformationSchema, messageOf, toStatement } fro
  * to its temp directory; not everything can spill (see docs/warehouses.md). Measured with the
  * demo project at 1,000,000 users (bench/daily-run.ts): at 256MB the first run's association
  * step and the daily run's incremental build of user_features ran out of memory, at 512MB the
- * daily run did; 768MB runs both (peak RSS 1.13 GB and 1.09 GB). A fixed value, not a share of
+ * daily run did; 768MB runs both (peak RSS up to 1.21 GB and 1.16 GB). A fixed value, not a share of
  * RAM: the same run needs the same memory on a laptop, a CI runner or a container.
  */
 export const DEFAULT_MEMORY_LIMIT = '768MB';
