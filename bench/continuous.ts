@@ -33,6 +33,7 @@ import { parseSchedule } from '../src/run/schedule.ts';
 import { waitForLock } from '../src/run/session.ts';
 import { createLogger } from '../src/util/logger.ts';
 import { shippedDemoConfig } from '../src/util/package-root.ts';
+import { createPrng } from '../src/util/prng.ts';
 
 const TOKEN = 'pat-bench-continuous';
 const REPO = path.join(import.meta.dirname, '..');
@@ -246,18 +247,6 @@ function lastActiveMs(sandbox: Sandbox, email: string): number | null {
   return /^\d+$/.test(value) ? Number(value) : Date.parse(value);
 }
 
-/** Mulberry32: the rounds' landing moments, the same for a seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const median = (xs: number[]) => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -337,7 +326,7 @@ export async function runContinuousBench(argv: string[]): Promise<void> {
 
     // 3. Rounds.
     const rounds: Round[] = [];
-    const rand = random(settings.seed);
+    const rand = createPrng(settings.seed);
     const [a, b] = parseSchedule(settings.every).nextRuns(2);
     const intervalMs = b.getTime() - a.getTime();
     for (let r = 0; r < settings.rounds; r++) {

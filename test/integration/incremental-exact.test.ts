@@ -19,24 +19,13 @@ import { ModelWatermarks } from '../../src/state/model-watermarks.ts';
 import { copyTable } from '../helpers/copy-tables.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
 import { DEMO_CONFIG } from '../helpers/project.ts';
+import { createPrng } from '../../src/util/prng.ts';
 
 noteSkippedPostgres('incremental models exact on PostgreSQL');
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-const LOOKBACK_DAYS = 3; // models/features/user_event_totals.sql
+const LOOKBACK_DAYS = 3; // examples/demo/models/features/user_event_totals.sql
 const RUNS = 16;
-
-/** A small seeded generator (mulberry32): the same sequence every time. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A table's rows as sorted, comparable lines (floats to 9 significant digits, instants as ISO). */
 async function snapshot(w: Warehouse, table: TableName): Promise<string[]> {
@@ -109,7 +98,7 @@ describe.each(engines)('incremental models equal a full rebuild on $name', (engi
   });
 
   it(`stays row-for-row equal over ${RUNS} random runs`, async () => {
-    const random = rng(20261127);
+    const random = createPrng(20261127);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     const [{ latest }] = await warehouse.query(`select max(occurred_at) as latest from ${warehouse.dialect.table({ schema: raw, name: 'events' })}`);
     const users = (await warehouse.query(`select user_id, account_id from ${warehouse.dialect.table({ schema: raw, name: 'users' })} order by user_id`)).map((r) => [String(r.user_id), r.account_id] as const);
