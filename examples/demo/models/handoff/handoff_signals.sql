@@ -36,26 +36,6 @@ with c as (
   ) d on d.account_id = cs.account_id
 ),
 
-summary as (
-  select
-    c.email,
-    concat(
-      'Why: ', coalesce(c.pql_reasons, 'no scored signal'),
-      case when c.hot_trigger is not null then concat('<br>Hot trigger: ', c.hot_trigger) else '' end,
-      '<br><br>Usage summary (last 14 days):',
-      '<br>- Logins: ', {{ to_string(c.logins_14d) }},
-      '<br>- Days active (30 days): ', {{ to_string(c.days_active_30d) }},
-      '<br>- Core features used: ', {{ to_string(c.core_features_used) }},
-      '<br>- Teammates invited: ', {{ to_string(c.invites_total) }},
-      '<br>- Paywall hits (30 days): ', {{ to_string(c.paywall_hits_30d) }},
-      '<br>- Activation: ', c.activation_level, case when c.activated then ' (milestone reached)' else ' (milestone not reached)' end,
-      '<br>- Last active on: ', coalesce({{ to_string(cast(c.last_active_at as date)) }}, 'never'),
-      '<br><br>Company: ', coalesce(c.account_domain, 'personal workspace'), ' (', replace(c.route_group, '_', '-'), ')',
-      '<br>PQL score: ', {{ to_string(c.pql_score) }}, '/100 (', c.pql_tier, ')'
-    ) as body
-  from c
-),
-
 user_signals as (
   select c.email, concat('tier:', c.pql_tier) as signal,
     case when c.pql_tier = 'sales_ready' then concat('PQL: ', c.email, ' is sales-ready (score ', {{ to_string(c.pql_score) }}, ')') end as task_subject,
@@ -110,6 +90,29 @@ signals as (
   select * from user_signals
   union all
   select * from account_signals
+),
+
+summary as (
+  select
+    c.email,
+    concat(
+      'Why: ', coalesce(c.pql_reasons, 'no scored signal'),
+      case when c.hot_trigger is not null then concat('<br>Hot trigger: ', c.hot_trigger) else '' end,
+      '<br><br>Usage summary (last 14 days):',
+      '<br>- Logins: ', {{ to_string(c.logins_14d) }},
+      '<br>- Days active (30 days): ', {{ to_string(c.days_active_30d) }},
+      '<br>- Core features used: ', {{ to_string(c.core_features_used) }},
+      '<br>- Teammates invited: ', {{ to_string(c.invites_total) }},
+      '<br>- Paywall hits (30 days): ', {{ to_string(c.paywall_hits_30d) }},
+      '<br>- Activation: ', c.activation_level, case when c.activated then ' (milestone reached)' else ' (milestone not reached)' end,
+      '<br>- Last active on: ', coalesce({{ to_string(cast(c.last_active_at as date)) }}, 'never'),
+      '<br><br>Company: ', coalesce(c.account_domain, 'personal workspace'), ' (', replace(c.route_group, '_', '-'), ')',
+      '<br>PQL score: ', {{ to_string(c.pql_score) }}, '/100 (', c.pql_tier, ')'
+    ) as body
+  from c
+  -- Only contacts with a task get a body: building the text for every contact held a long
+  -- string per contact through the final join (at 1,000,000 contacts, more than a 512MB limit).
+  where c.email in (select email from signals where task_subject is not null)
 )
 
 select
@@ -129,5 +132,5 @@ select
   c.trial_id
 from signals s
 join c on c.email = s.email
-join summary m on m.email = s.email
+left join summary m on m.email = s.email
 cross join {{ ref('handoff_rules') }} r

@@ -14,26 +14,6 @@ with c as (
   ) d on d.account_id = cs.account_id
 ),
 
-summary as (
-  select
-    c.email,
-    concat(
-      'Why: ', coalesce(c.pql_reasons, 'no scored signal'),
-      case when c.hot_trigger is not null then concat('<br>Hot trigger: ', c.hot_trigger) else '' end,
-      '<br><br>Usage summary (last 14 days):',
-      '<br>- Logins: ', cast(c.logins_14d as varchar),
-      '<br>- Days active (30 days): ', cast(c.days_active_30d as varchar),
-      '<br>- Core features used: ', cast(c.core_features_used as varchar),
-      '<br>- Teammates invited: ', cast(c.invites_total as varchar),
-      '<br>- Paywall hits (30 days): ', cast(c.paywall_hits_30d as varchar),
-      '<br>- Activation: ', c.activation_level, case when c.activated then ' (milestone reached)' else ' (milestone not reached)' end,
-      '<br>- Last active on: ', coalesce(cast(cast(c.last_active_at as date) as varchar), 'never'),
-      '<br><br>Company: ', coalesce(c.account_domain, 'personal workspace'), ' (', replace(c.route_group, '_', '-'), ')',
-      '<br>PQL score: ', cast(c.pql_score as varchar), '/100 (', c.pql_tier, ')'
-    ) as body
-  from c
-),
-
 user_signals as (
   select c.email, concat('tier:', c.pql_tier) as signal,
     case when c.pql_tier = 'sales_ready' then concat('PQL: ', c.email, ' is sales-ready (score ', cast(c.pql_score as varchar), ')') end as task_subject,
@@ -88,6 +68,29 @@ signals as (
   select * from user_signals
   union all
   select * from account_signals
+),
+
+summary as (
+  select
+    c.email,
+    concat(
+      'Why: ', coalesce(c.pql_reasons, 'no scored signal'),
+      case when c.hot_trigger is not null then concat('<br>Hot trigger: ', c.hot_trigger) else '' end,
+      '<br><br>Usage summary (last 14 days):',
+      '<br>- Logins: ', cast(c.logins_14d as varchar),
+      '<br>- Days active (30 days): ', cast(c.days_active_30d as varchar),
+      '<br>- Core features used: ', cast(c.core_features_used as varchar),
+      '<br>- Teammates invited: ', cast(c.invites_total as varchar),
+      '<br>- Paywall hits (30 days): ', cast(c.paywall_hits_30d as varchar),
+      '<br>- Activation: ', c.activation_level, case when c.activated then ' (milestone reached)' else ' (milestone not reached)' end,
+      '<br>- Last active on: ', coalesce(cast(cast(c.last_active_at as date) as varchar), 'never'),
+      '<br><br>Company: ', coalesce(c.account_domain, 'personal workspace'), ' (', replace(c.route_group, '_', '-'), ')',
+      '<br>PQL score: ', cast(c.pql_score as varchar), '/100 (', c.pql_tier, ')'
+    ) as body
+  from c
+  -- Only contacts with a task get a body: building the text for every contact held a long
+  -- string per contact through the final join (at 1,000,000 contacts, more than a 512MB limit).
+  where c.email in (select email from signals where task_subject is not null)
 )
 
 select
@@ -107,5 +110,5 @@ select
   c.trial_id
 from signals s
 join c on c.email = s.email
-join summary m on m.email = s.email
+left join summary m on m.email = s.email
 cross join "PQLSYNC_MODELS"."HANDOFF_RULES" r
