@@ -10,6 +10,8 @@ import { runTag } from './state-store.ts';
 export const ASSOCIATION_STATE = 'association_state';
 
 export interface PairTables {
+  /** The model's pairs with both record ids (null when not delivered), computed once per diff (private to the run). */
+  resolved: TableName;
   /** Pairs of this run to write: from_key, to_key, from_id, to_id (private to the run). */
   pending: TableName;
   /** Pairs in state that left the model (or whose record ids changed): from_key, to_key, from_id, to_id. */
@@ -58,6 +60,7 @@ export class AssociationStore {
   tables(source: PairSource, runId: string): PairTables {
     const name = `${source.syncName}_${source.toSync}__${runTag(runId)}`;
     return {
+      resolved: { schema: this.schema, name: `resolved__${name}` },
       pending: { schema: this.schema, name: `pairs__${name}` },
       removed: { schema: this.schema, name: `unpaired__${name}` },
     };
@@ -78,12 +81,17 @@ export class AssociationStore {
       from (${current}) c
       left join ${this.t('sync_state')} f on f.sync_name = ${lit(source.syncName)} and f.record_key = c.from_key
       left join ${this.t('sync_state')} t on t.sync_name = ${lit(source.toSync)} and t.record_key = c.to_key`;
+    // The resolved pairs are materialised once: the pending and removed diffs below then each
+    // join two tables, where inlining them ran the distinct and both state joins twice more,
+    // all at once (at 1,000,000 contacts the removed diff ran out of a 512MB limit).
+    await this.warehouse.execute(d.createTableAs(tables.resolved, resolved, 'table'));
+    const r = d.table(tables.resolved);
     const known = `select from_key, to_key, from_id, to_id from ${this.t(ASSOCIATION_STATE)}
       where sync_name = ${lit(source.syncName)} and to_sync = ${lit(source.toSync)}`;
     await this.warehouse.execute(
       d.createTableAs(
         tables.pending,
-        `select r.from_key, r.to_key, r.from_id, r.to_id from (${resolved}) r
+        `select r.from_key, r.to_key, r.from_id, r.to_id from ${r} r
          where r.from_id is not null and r.to_id is not null
            and not exists (select 1 from (${known}) k where k.from_key = r.from_key and k.to_key = r.to_key and k.from_id = r.from_id and k.to_id = r.to_id)`,
         'table',
@@ -93,13 +101,13 @@ export class AssociationStore {
       d.createTableAs(
         tables.removed,
         `select k.from_key, k.to_key, k.from_id, k.to_id from (${known}) k
-         where not exists (select 1 from (${resolved}) r where r.from_key = k.from_key and r.to_key = k.to_key and r.from_id = k.from_id and r.to_id = k.to_id)`,
+         where not exists (select 1 from ${r} r where r.from_key = k.from_key and r.to_key = k.to_key and r.from_id = k.from_id and r.to_id = k.to_id)`,
         'table',
       ),
     );
     const [counts] = await this.warehouse.query(`select
-        (select count(*) from (${current}) c) as n_pairs,
-        (select count(*) from (${resolved}) r where r.from_id is null or r.to_id is null) as n_waiting,
+        (select count(*) from ${r}) as n_pairs,
+        (select count(*) from ${r} r where r.from_id is null or r.to_id is null) as n_waiting,
         (select count(*) from ${d.table(tables.pending)}) as n_pending,
         (select count(*) from ${d.table(tables.removed)}) as n_removed`);
     const n = (k: string) => Number(counts[k] ?? 0);
@@ -127,7 +135,7 @@ export class AssociationStore {
   }
 
   async dropTables(tables: PairTables): Promise<void> {
-    for (const table of [tables.pending, tables.removed]) await this.warehouse.execute(`drop table if exists ${this.warehouse.dialect.table(table)}`);
+    for (const table of [tables.resolved, tables.pending, tables.removed]) await this.warehouse.execute(`drop table if exists ${this.warehouse.dialect.table(table)}`);
   }
 
   /** Associations recorded for a sync (for status and tests). */

@@ -100,7 +100,7 @@ describe('association state', () => {
     expect(await run(sync('keep'), 'r5')).toMatchObject({ sent: 0, removed: 1 });
     expect(calls).toEqual([]);
     // The run's private tables are gone.
-    const left = await w.query(`select table_name from information_schema.tables where table_schema = 'pqlsync' and (table_name like 'pairs__%' or table_name like 'unpaired__%')`);
+    const left = await w.query(`select table_name from information_schema.tables where table_schema = 'pqlsync' and (table_name like 'pairs__%' or table_name like 'unpaired__%' or table_name like 'resolved__%')`);
     expect(left).toEqual([]);
   });
 
