@@ -42,6 +42,11 @@ export interface RunMeasurement {
   peakRssMb: number;
   /** The run's model build and sync lines, as it logged them (JSON lines, abridged). */
   summary: string[];
+  /**
+   * The steps with the highest RSS, from /proc samples every 100 ms: each sample belongs to the
+   * step whose log line ('model_built', 'sync_done', …) comes next, so "where the peak is" is known.
+   */
+  peakSteps: Array<{ step: string; rssMb: number }>;
 }
 
 export interface DailyRunResult {
@@ -105,7 +110,7 @@ export async function runDailyRunBench(options: DailyRunOptions): Promise<DailyR
 }
 
 /** `pqlsync run --json` as a user starts it (bin/pqlsync.js), with only what the run needs in its environment. */
-async function runCli(dir: string, entry: string, configFile: string, asOf: string, extraEnv: Record<string, string>): Promise<RunMeasurement> {
+export async function runCli(dir: string, entry: string, configFile: string, asOf: string, extraEnv: Record<string, string>): Promise<RunMeasurement> {
   const rssFile = path.join(dir, `maxrss-${Date.now()}.txt`);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, ...extraEnv, PQLSYNC_BENCH_MAXRSS_FILE: rssFile };
   const started = performance.now();
@@ -117,16 +122,49 @@ async function runCli(dir: string, entry: string, configFile: string, asOf: stri
   const lines: string[] = [];
   let stderr = '';
   let buffered = '';
+  // RSS of the step under way, attributed when the step's log line arrives.
+  const stepPeaks = new Map<string, number>();
+  let stepRss = 0;
+  const sampler = setInterval(() => {
+    readFile(`/proc/${child.pid}/status`, 'utf8').then(
+      (status) => (stepRss = Math.max(stepRss, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)),
+      () => undefined,
+    );
+  }, 100);
   child.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
     const parts = buffered.split('\n');
     buffered = parts.pop() ?? '';
     lines.push(...parts.filter((l) => /build_done|sync_done|"level":"error"|"level":"warn"/.test(l)));
+    for (const line of parts) {
+      const step = stepOf(line);
+      if (!step) continue;
+      stepPeaks.set(step, Math.max(stepPeaks.get(step) ?? 0, stepRss));
+      stepRss = 0;
+    }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exitCode = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  clearInterval(sampler);
+  const peakSteps = [...stepPeaks]
+    .map(([step, rss]) => ({ step, rssMb: Math.round(rss * 10) / 10 }))
+    .sort((a, b) => b.rssMb - a.rssMb)
+    .slice(0, 4);
   const wallMs = Math.round(performance.now() - started);
   const maxRssKb = Number((await readFile(rssFile, 'utf8').catch(() => '0')).trim());
   if (exitCode !== 0) lines.push(`exit ${exitCode}: ${stderr.slice(0, 600)}`);
-  return { exitCode, wallMs, peakRssMb: Math.round((maxRssKb / 1024) * 10) / 10, summary: lines };
+  return { exitCode, wallMs, peakRssMb: Math.round((maxRssKb / 1024) * 10) / 10, summary: lines, peakSteps };
+}
+
+/** The step a JSON log line ends: a model built, a sync (or its associations) done, the handoff. */
+function stepOf(line: string): string | null {
+  try {
+    const e = JSON.parse(line) as { event?: string; model?: string; sync?: string };
+    if (e.event === 'model_built') return `build ${e.model}`;
+    if (e.event === 'sync_done' || e.event === 'associations_done') return `sync ${e.sync}`;
+    if (e.event === 'handoff') return 'handoff';
+    return null;
+  } catch {
+    return null;
+  }
 }

@@ -353,10 +353,10 @@ function sections(report: BenchReport): string[] {
     );
     out.push(
       ...table(
-        ['run', 'exit', 'wall (s)', 'peak RSS (MB)', 'what it did'],
+        ['run', 'exit', 'wall (s)', 'peak RSS (MB)', 'highest steps (RSS MB)', 'what it did'],
         [
-          ['first', String(d.firstRun.exitCode), String(round(d.firstRun.wallMs / 1000)), String(d.firstRun.peakRssMb), summarize(d.firstRun.summary)],
-          ['daily', String(d.dailyRun.exitCode), String(round(d.dailyRun.wallMs / 1000)), String(d.dailyRun.peakRssMb), summarize(d.dailyRun.summary)],
+          ['first', String(d.firstRun.exitCode), String(round(d.firstRun.wallMs / 1000)), String(d.firstRun.peakRssMb), peakSteps(d.firstRun), summarize(d.firstRun.summary)],
+          ['daily', String(d.dailyRun.exitCode), String(round(d.dailyRun.wallMs / 1000)), String(d.dailyRun.peakRssMb), peakSteps(d.dailyRun), summarize(d.dailyRun.summary)],
         ],
       ),
       '',
@@ -412,4 +412,9 @@ export function renderTerminal(report: BenchReport): string {
 
 export function renderMarkdown(report: BenchReport): string {
   return [`# pqlsync benchmark${report.settings.quick ? ' (quick)' : ''}`, '', ...sections(report)].join('\n');
+}
+
+/** The steps of a run with the highest RSS (sampled), for the daily-run table; older reports have none. */
+function peakSteps(run: { peakSteps?: Array<{ step: string; rssMb: number }> }): string {
+  return (run.peakSteps ?? []).map((p) => `${p.step}: ${p.rssMb}`).join('<br>') || '—';
 }
