@@ -296,11 +296,13 @@ export function rewrite(sql: string): string {
   for (let i = 0; i < sql.length; ) {
     const c = sql[i];
     if ((c === '-' && sql[i + 1] === '-') || c === '#' || (c === '/' && sql[i + 1] === '*')) {
-      // Comments pass as they are (a quote inside one opens nothing); `#` becomes `--`.
+      // Comments are dropped (a line comment's newline stays): a quote inside one opens nothing,
+      // and the call rewrites below, which skip quoted text, never see one (an apostrophe in a
+      // comment made them take the rest of the statement for a string).
       const block = c === '/';
       const end = block ? sql.indexOf('*/', i + 2) : sql.indexOf('\n', i);
       const j = end < 0 ? sql.length : block ? end + 2 : end;
-      out += c === '#' ? `--${sql.slice(i + 1, j)}` : sql.slice(i, j);
+      out += block ? ' ' : '';
       i = j;
     } else if (c === '`' || c === "'" || c === '"') {
       const triple = c !== '`' && sql.startsWith(c.repeat(3), i);

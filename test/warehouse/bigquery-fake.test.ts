@@ -52,6 +52,15 @@ describe('the official BigQuery client against the fake', () => {
     expect(fake.requests.filter((r) => r.path.includes('/queries/')).map((r) => r.query.pageToken ?? '')).toContain('20');
   });
 
+  it('runs a statement whose comments hold quotes, as BigQuery does', async () => {
+    const query = `-- the user's last login
+      select /* a block comment */ TIMESTAMP_DIFF(TIMESTAMP '2026-01-02 00:00:00', TIMESTAMP_ADD(TIMESTAMP '2026-01-01 00:00:00', INTERVAL 1 HOUR), HOUR) as h # o'clock
+      , 'a''s' as s`;
+    const [job] = await bq.createQueryJob({ query: query.replace("'a''s'", '"a\'s"'), location: 'US' });
+    const [rows] = await job.getQueryResults();
+    expect(rows).toEqual([{ h: 23, s: "a's" }]);
+  });
+
   it("surfaces a query error's message", async () => {
     await expect(bq.createQueryJob({ query: 'select * from no_such_table' })).rejects.toThrow(/no_such_table/);
   });
