@@ -18,19 +18,19 @@ user_signals as (
   select c.email, concat('tier:', c.pql_tier) as signal,
     case when c.pql_tier = 'sales_ready' then concat('PQL: ', c.email, ' is sales-ready (score ', CAST(c.pql_score AS STRING), ')') end as task_subject,
     case when c.route_group = 'sales_assisted' then r.sales_ready_assisted_priority else r.sales_ready_self_serve_priority end as task_priority,
-    r.sales_ready_hours as response_hours
+    r.sales_ready_hours as response_hours, c.route_group, c.account_domain, c.trial_id
   from c cross join `pqlsync_models`.`handoff_rules` r
   union all
-  select c.email, 'trigger:paywall', concat('Hot PQL: ', c.email, ' hit the paywall'), r.paywall_priority, r.paywall_hours
+  select c.email, 'trigger:paywall', concat('Hot PQL: ', c.email, ' hit the paywall'), r.paywall_priority, r.paywall_hours, c.route_group, c.account_domain, c.trial_id
   from c cross join `pqlsync_models`.`handoff_rules` r where c.hot_trigger like '%paywall hit%'
   union all
-  select c.email, 'trigger:enterprise_feature', concat('Hot PQL: ', c.email, ' tried an enterprise feature'), r.enterprise_priority, r.enterprise_hours
+  select c.email, 'trigger:enterprise_feature', concat('Hot PQL: ', c.email, ' tried an enterprise feature'), r.enterprise_priority, r.enterprise_hours, c.route_group, c.account_domain, c.trial_id
   from c cross join `pqlsync_models`.`handoff_rules` r where c.hot_trigger like '%enterprise feature attempt%'
   union all
-  select c.email, 'trigger:invites', concat('Hot PQL: ', c.email, ' is inviting their team'), r.invites_priority, r.invites_hours
+  select c.email, 'trigger:invites', concat('Hot PQL: ', c.email, ' is inviting their team'), r.invites_priority, r.invites_hours, c.route_group, c.account_domain, c.trial_id
   from c cross join `pqlsync_models`.`handoff_rules` r where c.hot_trigger like '%invites in a week%'
   union all
-  select c.email, 'trigger:domain_spike', concat('Hot account: colleagues of ', c.email, ' are activating at ', coalesce(c.account_domain, 'their domain')), r.domain_spike_priority, r.domain_spike_hours
+  select c.email, 'trigger:domain_spike', concat('Hot account: colleagues of ', c.email, ' are activating at ', coalesce(c.account_domain, 'their domain')), r.domain_spike_priority, r.domain_spike_hours, c.route_group, c.account_domain, c.trial_id
   from c cross join `pqlsync_models`.`handoff_rules` r where c.hot_trigger like '%activations at%'
 ),
 
@@ -41,9 +41,9 @@ senior as (
 ),
 
 account_contacts as (
-  select email, account_domain
+  select email, account_domain, route_group, trial_id
   from (
-    select c.email, c.account_domain,
+    select c.email, c.account_domain, c.route_group, c.trial_id,
       row_number() over (
         partition by c.account_domain
         order by case when sr.user_id is not null then 0 else 1 end, c.pql_score desc, c.email
@@ -60,7 +60,8 @@ account_signals as (
   select a.email, 'account:sales_ready' as signal,
     concat('Sales-ready account: ', a.account_domain, ' (start with ', a.email, ')') as task_subject,
     r.account_sales_ready_priority as task_priority,
-    r.account_sales_ready_hours as response_hours
+    r.account_sales_ready_hours as response_hours,
+    a.route_group, a.account_domain, a.trial_id
   from account_contacts a cross join `pqlsync_models`.`handoff_rules` r
 ),
 
@@ -88,8 +89,7 @@ summary as (
       '<br>PQL score: ', CAST(c.pql_score AS STRING), '/100 (', c.pql_tier, ')'
     ) as body
   from c
-  -- Only contacts with a task get a body: building the text for every contact held a long
-  -- string per contact through the final join (at 1,000,000 contacts, more than a 512MB limit).
+  -- Only contacts with a task get a body: the text is long, and most contacts have no task.
   where c.email in (select email from signals where task_subject is not null)
 )
 
@@ -101,14 +101,15 @@ select
   case when s.task_subject is not null then s.task_priority end as task_priority,
   case
     when s.task_subject is null then null
-    when c.route_group = 'sales_assisted' then r.sales_assisted_task_type
+    when s.route_group = 'sales_assisted' then r.sales_assisted_task_type
     else r.self_serve_task_type
   end as task_type,
   case when s.task_subject is not null then s.response_hours end as response_hours,
-  c.route_group,
-  c.account_domain as company_domain,
-  c.trial_id
+  s.route_group,
+  s.account_domain as company_domain,
+  s.trial_id
+-- Each signal carries the contact's columns it needs: joining the contacts back here built a
+-- hash table of every contact row (at 1,000,000 contacts, more than a 512MB limit).
 from signals s
-join c on c.email = s.email
 left join summary m on m.email = s.email
 cross join `pqlsync_models`.`handoff_rules` r
