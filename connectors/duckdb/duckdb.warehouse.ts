@@ -22,12 +22,14 @@ import { abbreviate, describeFromInformationSchema, messageOf, toStatement } fro
  * 80% of the machine's RAM, taken inside this Node process, which a scheduler's runner or a
  * container shares with Node itself. Past the limit DuckDB spills joins, aggregates and sorts
  * to its temp directory; not everything can spill (see docs/warehouses.md). Measured with the
- * demo project at 1,000,000 users (bench/daily-run.ts): at 256MB the first run's association
- * step and the daily run's incremental build of user_features ran out of memory, at 512MB the
- * daily run did; 768MB runs both (peak RSS up to 1.21 GB and 1.16 GB). A fixed value, not a share of
- * RAM: the same run needs the same memory on a laptop, a CI runner or a container.
+ * demo project at 1,000,000 users (bench/daily-run.ts): the daily run's process peaks at about
+ * the limit plus 430 MB (Node, the HubSpot client, the JavaScript heap, DuckDB's memory outside
+ * its pool), so 448MB keeps it under 1 GB, where 512MB reached 968 MB. At 384MB the build of
+ * user_features after the incremental merge of user_event_totals runs out of memory. A fixed
+ * value, not a share of RAM: the same run needs the same memory on a laptop, a CI runner or a
+ * container.
  */
-export const DEFAULT_MEMORY_LIMIT = '768MB';
+export const DEFAULT_MEMORY_LIMIT = '448MB';
 
 export interface DuckDBSettings {
   /** A database file, or ':memory:'. */

@@ -189,7 +189,7 @@ const duckdbWarehouse = z
     type: z.literal('duckdb'),
     /** Database file, relative to pqlsync.yml, or ':memory:'. */
     path: z.string().min(1),
-    /** DuckDB's memory limit in this process ('1GB', '4GB'; '-1' for DuckDB's own 80% of RAM); default 768MB. */
+    /** DuckDB's memory limit in this process ('1GB', '4GB'; '-1' for DuckDB's own 80% of RAM); default 448MB. */
     memory_limit: z.string().optional(),
     threads: z.number().int().positive().optional(),
     /** Where DuckDB spills past its memory limit, relative to pqlsync.yml; default `<path>.tmp`. */
