@@ -110,7 +110,7 @@ export async function runDailyRunBench(options: DailyRunOptions): Promise<DailyR
 }
 
 /** `pqlsync run --json` as a user starts it (bin/pqlsync.js), with only what the run needs in its environment. */
-export async function runCli(dir: string, entry: string, configFile: string, asOf: string, extraEnv: Record<string, string>): Promise<RunMeasurement> {
+async function runCli(dir: string, entry: string, configFile: string, asOf: string, extraEnv: Record<string, string>): Promise<RunMeasurement> {
   const rssFile = path.join(dir, `maxrss-${Date.now()}.txt`);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, ...extraEnv, PQLSYNC_BENCH_MAXRSS_FILE: rssFile };
   const started = performance.now();
