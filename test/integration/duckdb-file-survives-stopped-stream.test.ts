@@ -61,6 +61,19 @@ async function readBack(): Promise<{ people: number; answer: number }> {
   }
 }
 
+/**
+ * Closes `w` and checks the database shut down (DuckDB checkpoints and removes the write-ahead
+ * log when it does: a log left behind means it is still alive), then that a later open's write
+ * survives a garbage collection, which would let a still-alive database overwrite it.
+ */
+async function expectClosedAndFileKept(w: DuckDBWarehouse): Promise<void> {
+  await w.close();
+  expect(existsSync(`${file}.wal`)).toBe(false);
+  await writeAgain();
+  await collectGarbage();
+  expect(await readBack()).toEqual({ people: 20000, answer: 42 });
+}
+
 /** Reads the first page, then drops the iterator without ending it. */
 async function readOnePageAndForget(w: DuckDBWarehouse): Promise<boolean> {
   const pages = w.stream('select * from people', 100)[Symbol.asyncIterator]();
@@ -75,26 +88,14 @@ describe('a DuckDB file after a stream stopped early', () => {
       expect(page.length).toBeGreaterThan(0);
       if (++pages === 2) break;
     }
-    await w.close();
-    // DuckDB checkpoints and removes the write-ahead log when a database shuts down: a log
-    // left behind means the database is still alive after close.
-    expect(existsSync(`${file}.wal`)).toBe(false);
-
-    await writeAgain();
-    await collectGarbage();
-    expect(await readBack()).toEqual({ people: 20000, answer: 42 });
+    await expectClosedAndFileKept(w);
   });
 
   it('is shut down by close when the reader stopped asking for pages without ending the stream', async () => {
     const w = await openWithRows();
     // No return(): the stream's own cleanup never runs, so close must release it.
     expect(await readOnePageAndForget(w)).toBe(true);
-    await w.close();
-    expect(existsSync(`${file}.wal`)).toBe(false);
-
-    await writeAgain();
-    await collectGarbage();
-    expect(await readBack()).toEqual({ people: 20000, answer: 42 });
+    await expectClosedAndFileKept(w);
   });
 
   it('reads every row when the stream is read to the end, and is shut down by close', async () => {
