@@ -24,10 +24,10 @@ import { abbreviate, describeFromInformationSchema, messageOf, toStatement } fro
  * to its temp directory; not everything can spill (see docs/warehouses.md). Measured with the
  * demo project at 1,000,000 users (bench/daily-run.ts): the daily run's process peaks at about
  * the limit plus 430 MB (Node, the HubSpot client, the JavaScript heap, DuckDB's memory outside
- * its pool), so 448MB keeps it under 1 GB, where 512MB reached 968 MB (an exploratory run). At 384MB the build of
- * user_features after the incremental merge of user_event_totals runs out of memory. A fixed
- * value, not a share of RAM: the same run needs the same memory on a laptop, a CI runner or a
- * container.
+ * its pool), so 448MB keeps it under 1 GB (873 MB), where 512MB reached 968 MB in an exploratory
+ * run. At 384MB the build of user_features after the incremental merge of user_event_totals runs
+ * out of memory. A fixed value, not a share of RAM: the same run needs the same memory on a
+ * laptop, a CI runner or a container.
  */
 export const DEFAULT_MEMORY_LIMIT = '448MB';
 
