@@ -22,10 +22,12 @@ export interface PropertyGroupSpec {
   label: string;
 }
 
+/** An option as HubSpot's option input requires it: `hidden` is required (docs/hubspot.md, "Property options"). */
 export interface OptionDef {
   label: string;
   value: string;
   displayOrder: number;
+  hidden: boolean;
 }
 
 export interface PropertyDef {
@@ -83,11 +85,11 @@ export function propertyDefinition(mapping: WantedProperty, groupName: string): 
   };
   if (mapping.type === 'bool') {
     def.options = [
-      { label: 'Yes', value: 'true', displayOrder: 0 },
-      { label: 'No', value: 'false', displayOrder: 1 },
+      { label: 'Yes', value: 'true', displayOrder: 0, hidden: false },
+      { label: 'No', value: 'false', displayOrder: 1, hidden: false },
     ];
   } else if (mapping.type === 'enumeration') {
-    def.options = (mapping.options ?? []).map((value, displayOrder) => ({ label: optionLabel(value), value, displayOrder }));
+    def.options = (mapping.options ?? []).map((value, displayOrder) => ({ label: optionLabel(value), value, displayOrder, hidden: false }));
   }
   return def;
 }
@@ -181,8 +183,9 @@ export function planProperties(
       const missing = (m.options ?? []).filter((o) => !have.has(o));
       if (missing.length === 0) continue;
       if (ex.groupName === group.name) {
-        const options = [...(ex.options ?? []).map((o, i) => ({ label: o.label ?? optionLabel(o.value), value: o.value, displayOrder: o.displayOrder ?? i }))];
-        for (const value of missing) options.push({ label: optionLabel(value), value, displayOrder: options.length });
+        // The PATCH replaces the option list: every existing option keeps its own flag.
+        const options: OptionDef[] = (ex.options ?? []).map((o, i) => ({ label: o.label ?? optionLabel(o.value), value: o.value, displayOrder: o.displayOrder ?? i, hidden: o.hidden ?? false }));
+        for (const value of missing) options.push({ label: optionLabel(value), value, displayOrder: options.length, hidden: false });
         plan.addOptions.push({ name: m.property, options, missing });
       } else {
         plan.conflicts.push(
@@ -258,7 +261,7 @@ export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: reado
     for (const patch of plan.addOptions) {
       unwrap(
         await ctx.exec.run('crm', `${object} add options to ${patch.name}`, (o) =>
-          api.coreApi.updateWithHttpInfo(object, patch.name, { options: patch.options } as never, o),
+          api.coreApi.updateWithHttpInfo(object, patch.name, { options: patch.options }, o),
         ),
         `adding options ${patch.missing.join(', ')} to ${object} property ${patch.name}`,
       );
