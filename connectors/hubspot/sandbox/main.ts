@@ -19,6 +19,7 @@ async function runSandboxCli(argv: string[]): Promise<void> {
       'access-token': { type: 'string' },
       'search-lag-ms': { type: 'string' },
       'auto-create-companies': { type: 'boolean', default: false },
+      'portal-id': { type: 'string' },
     },
   });
   const port = readInteger(values.port ?? process.env.SANDBOX_PORT, 'port', 0);
@@ -28,8 +29,9 @@ async function runSandboxCli(argv: string[]): Promise<void> {
   const accessToken = values['access-token'] ?? process.env.SANDBOX_ACCESS_TOKEN;
 
   const searchLagMs = readInteger(values['search-lag-ms'], 'search-lag-ms', 0);
-  const sandbox = await startSandbox({ port, requestsPer10s: tier, windowMs, accessToken, searchLagMs, autoCreateCompanies: values['auto-create-companies'] });
-  console.log(`HubSpot sandbox listening on ${sandbox.url} (${tier} requests per ${windowMs} ms window)`);
+  const portalId = values['portal-id'] === undefined ? undefined : readInteger(values['portal-id'], 'portal-id', 0);
+  const sandbox = await startSandbox({ port, requestsPer10s: tier, windowMs, accessToken, searchLagMs, autoCreateCompanies: values['auto-create-companies'], portalId });
+  console.log(`HubSpot sandbox (portal ${sandbox.portalId}) listening on ${sandbox.url} (${tier} requests per ${windowMs} ms window)`);
   console.log(`Try: curl -s -H 'Authorization: Bearer x' ${sandbox.url}/crm/v3/properties/contacts`);
   const stop = () => {
     sandbox.stop().then(() => process.exit(0));

@@ -34,6 +34,11 @@ export interface SandboxOptions {
   autoCreateCompanies?: boolean;
   /** Association limits per `from>to` (e.g. `{ 'deals>companies': 1 }`), as a portal admin can set them. */
   associationLimits?: Record<string, number>;
+  /**
+   * The portal id `GET /account-info/v3/details` answers. Default: a random one per sandbox, so two
+   * sandboxes are two portals, as a test account and a production account are.
+   */
+  portalId?: number;
 }
 
 export interface SandboxStats {
@@ -141,6 +146,8 @@ export interface FaultConfig {
 export interface Sandbox {
   /** 'http://127.0.0.1:PORT': pass as basePath to the client. */
   url: string;
+  /** This portal's id (see SandboxOptions.portalId). */
+  portalId: number;
   port: number;
   /** Live counters. */
   stats: SandboxStats;
