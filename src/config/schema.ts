@@ -31,11 +31,33 @@ export const propertyMapping = z
      * if_empty or not_null for properties people also edit (amount, close date, job title).
      */
     write: z.enum(['always', 'if_empty', 'not_null']).optional(),
+    /**
+     * Significance (docs/change-control.md), numbers: the smallest move from the value last
+     * delivered that is worth sending, absolute (5) or relative to that value ('10%').
+     */
+    min_change: z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?%$/, "a percentage such as '10%'")]).optional(),
+    /** Significance, numbers: ascending bucket bounds; a change is sent when the value enters another bucket. */
+    buckets: z
+      .array(z.number())
+      .min(1)
+      .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]), { message: 'bucket bounds must be strictly ascending' })
+      .optional(),
+    /** Significance, dates and datetimes: a change is sent when the value moves to another minute, hour, day, month or year. */
+    granularity: z.enum(['minute', 'hour', 'day', 'month', 'year']).optional(),
   })
   .strict()
   .refine((p) => p.type !== 'enumeration' || (p.options && p.options.length > 0), {
     message: 'an enumeration needs its options',
     path: ['options'],
+  })
+  .refine((p) => p.type === 'number' || (p.min_change === undefined && p.buckets === undefined), {
+    message: 'min_change and buckets apply to numbers; any change of a string, enumeration or bool (a tier, stage, trigger, owner) is always sent',
+    path: ['min_change'],
+  })
+  .refine((p) => p.min_change === undefined || p.buckets === undefined, { message: 'write one of min_change and buckets, not both', path: ['buckets'] })
+  .refine((p) => p.granularity === undefined || p.type === 'date' || p.type === 'datetime', {
+    message: 'granularity applies to date and datetime properties',
+    path: ['granularity'],
   });
 export type PropertyMapping = z.infer<typeof propertyMapping>;
 
@@ -324,6 +346,11 @@ export const projectConfig = z
       })
       .strict(),
     syncs: z.array(syncInput).min(1),
+    /**
+     * Per-run history of the values each sync run replaced in HubSpot (src/state/run-history-values.ts),
+     * which `pqlsync rollback` puts back: kept for runs of the last `retention_days` days.
+     */
+    history: z.object({ retention_days: z.number().int().min(0).default(7) }).strict().default({ retention_days: 7 }),
     /** `pqlsync evaluate`: backtest the scores against outcomes. */
     evaluate: evaluateConfig.optional(),
     handoff: handoffConfig.optional(),
