@@ -25,6 +25,13 @@ export const propertyMapping = z
     /** Allowed values, for type enumeration (option values; labels are derived). */
     options: z.array(z.string().min(1)).optional(),
     /**
+     * How the value meets what HubSpot holds (docs/hubspot.md, "Shared fields"). always (default):
+     * the model's value, a NULL clears; if_empty: written only while HubSpot holds no value (read
+     * first), never overwritten nor cleared; not_null: written, but a NULL never clears. Use
+     * if_empty or not_null for properties people also edit (amount, close date, job title).
+     */
+    write: z.enum(['always', 'if_empty', 'not_null']).optional(),
+    /**
      * Significance (docs/change-control.md), numbers: the smallest move from the value last
      * delivered that is worth sending, absolute (5) or relative to that value ('10%').
      */
