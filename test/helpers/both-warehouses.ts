@@ -3,6 +3,7 @@
  * behind one shape, so a scenario is written once and run on both engines.
  */
 import type { Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
+import type { Warehouse } from '../../connectors/warehouse.ts';
 import { opsFixture, type OpsFixtureOptions } from './ops-fixture.ts';
 import { postgresFixture } from './postgres-fixture.ts';
 import { postgresUrl } from '../warehouse/postgres-env.ts';
@@ -10,6 +11,9 @@ import { postgresUrl } from '../warehouse/postgres-env.ts';
 export interface EngineFixture {
   engine: 'duckdb' | 'postgres';
   sandbox: Sandbox;
+  /** The project folder (models/) and its pqlsync.yml (JSON text). */
+  dir: string;
+  config: string;
   /** The source table of people (id, email, score, updated_at, is_active), qualified. */
   people: string;
   /** The state schema. */
@@ -18,6 +22,8 @@ export interface EngineFixture {
   /** Runs statements on a connection of the test's own (DuckDB: the CLI must not be running). */
   exec(...statements: string[]): Promise<void>;
   query(sql: string): Promise<Record<string, unknown>[]>;
+  /** A warehouse connection of the test's own (DuckDB: the CLI must not be running). */
+  sql<T>(fn: (w: Warehouse) => Promise<T>): Promise<T>;
   cleanup(): Promise<void>;
 }
 
@@ -30,6 +36,8 @@ export async function engineFixture(engine: EngineFixture['engine'], options: Op
     return {
       engine,
       sandbox: f.sandbox,
+      dir: f.dir,
+      config: f.config,
       people: 'raw.people',
       state: 'pqlsync',
       cli: (args, o) => f.cli(args, o),
@@ -37,6 +45,7 @@ export async function engineFixture(engine: EngineFixture['engine'], options: Op
         for (const s of statements) await w.execute(s);
       }),
       query: (sql) => f.sql((w) => w.query(sql)),
+      sql: (fn) => f.sql(fn),
       cleanup: f.cleanup,
     };
   }
@@ -44,6 +53,8 @@ export async function engineFixture(engine: EngineFixture['engine'], options: Op
   return {
     engine,
     sandbox: f.sandbox,
+    dir: f.dir,
+    config: f.config,
     people: `"${f.schemas.raw}".people`,
     state: f.schemas.state,
     cli: (args, o) => f.cli(args, o),
@@ -51,6 +62,7 @@ export async function engineFixture(engine: EngineFixture['engine'], options: Op
       for (const s of statements) await w.execute(s);
     }),
     query: (sql) => f.sql((w) => w.query(sql)),
+    sql: (fn) => f.sql(fn),
     cleanup: f.cleanup,
   };
 }
