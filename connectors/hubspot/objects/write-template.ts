@@ -184,7 +184,7 @@ async function settleAgainstHeld<T extends Target>(ctx: SendContext, writer: Obj
   for (const t of batch) {
     const writerReads = by === 'id' && writer.readsBeforeUpdate ? writer.readsBeforeUpdate(t as T & ByIdTarget) : [];
     const skipPolicy = by === 'identity' && ownedKey && t.prepared.change.kind === 'new';
-    const needed = [...writerReads, ...(skipPolicy ? [] : policyReads(ctx.sync.properties, t.properties))];
+    const needed = [...writerReads, ...(skipPolicy ? [] : policyReads(ctx.sync, t.properties))];
     if (needed.length > 0) reads.set(t, needed);
   }
   if (reads.size === 0) return batch;
@@ -200,7 +200,7 @@ async function settleAgainstHeld<T extends Target>(ctx: SendContext, writer: Obj
   for (const t of reads.keys()) {
     const held = result.held.get(ref(t));
     if (by === 'id') writer.settleUpdate?.(ctx, t as T & ByIdTarget, held);
-    t.properties = applyWritePolicy(ctx.sync.properties, t.properties, held);
+    t.properties = applyWritePolicy(ctx.sync, t.properties, held);
   }
   return batch;
 }
