@@ -10,7 +10,7 @@ import type { Value } from './warehouse.ts';
  * What a destination knows of a sync: where its rows go and how they are written. Not the
  * model, the key column, guardrails or associations, which are the runner's business.
  */
-export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline'>;
+export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline' | 'lifecycle'>;
 
 export type ChangeKind =
   /** A row never delivered before (no record id known). */
@@ -109,6 +109,12 @@ export interface Destination {
   associate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]>;
   /** Removes the associations of these pairs (pairs not associated are ignored). */
   dissociate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]>;
+  /**
+   * The id of the account the credentials reach (HubSpot: the portal id). Sync state belongs to
+   * one account: a run against another must never take that state for its own. Throws AuthError
+   * for credentials the destination refuses, so a bad token shows even when nothing changed.
+   */
+  accountId(): Promise<string>;
   /** The portal's owners, active and archived (handoff routing). */
   listOwners?(): Promise<HubSpotOwner[]>;
   /** The owner id HubSpot holds on each contact, by email (absent: no contact, or no owner). Throws when it cannot know. */

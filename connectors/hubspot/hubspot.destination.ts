@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, EnrolOutcome, HubSpotOwner, Outcome, PairOutcome, SequenceEnrolment } from '../destination.ts';
+import { readPortalId } from './account.ts';
 import { listOwners, readContactOwners } from './owners.ts';
 import { enrolInSequence, readEnrolment, readSequence } from './sequences.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
@@ -74,6 +75,7 @@ export class HubSpotDestination implements Destination {
   /** Deal pipelines checked by ensureProperties, per sync name. */
   private readonly pipelines = new Map<string, ResolvedPipeline>();
   private traceCounter = 0;
+  private portalId: Promise<string> | undefined;
 
   constructor(private readonly options: HubSpotDestinationOptions) {
     if (!options.accessToken) throw new ConfigError('HubSpot needs an access token (a private app token with CRM scopes)');
@@ -194,6 +196,12 @@ export class HubSpotDestination implements Destination {
 
   async dissociate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
     return dissociatePairs(this.associationContext(), kind, pairs);
+  }
+
+  /** The portal the token reaches (read once, then remembered for the run). */
+  async accountId(): Promise<string> {
+    this.portalId ??= readPortalId({ exec: this.exec, accessToken: this.options.accessToken, basePath: this.options.basePath ?? 'https://api.hubapi.com' });
+    return this.portalId;
   }
 
   async listOwners(): Promise<HubSpotOwner[]> {

@@ -24,11 +24,40 @@ export const propertyMapping = z
     description: z.string().optional(),
     /** Allowed values, for type enumeration (option values; labels are derived). */
     options: z.array(z.string().min(1)).optional(),
+    /**
+     * How the value meets what HubSpot holds (docs/hubspot.md, "Shared fields"). always (default):
+     * the model's value, a NULL clears; if_empty: written only while HubSpot holds no value (read
+     * first), never overwritten nor cleared; not_null: written, but a NULL never clears. Use
+     * if_empty or not_null for properties people also edit (amount, close date, job title).
+     */
+    write: z.enum(['always', 'if_empty', 'not_null']).optional(),
+    /**
+     * Significance (docs/change-control.md), numbers: the smallest move from the value last
+     * delivered that is worth sending, absolute (5) or relative to that value ('10%').
+     */
+    min_change: z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?%$/, "a percentage such as '10%'")]).optional(),
+    /** Significance, numbers: ascending bucket bounds; a change is sent when the value enters another bucket. */
+    buckets: z
+      .array(z.number())
+      .min(1)
+      .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]), { message: 'bucket bounds must be strictly ascending' })
+      .optional(),
+    /** Significance, dates and datetimes: a change is sent when the value moves to another minute, hour, day, month or year. */
+    granularity: z.enum(['minute', 'hour', 'day', 'month', 'year']).optional(),
   })
   .strict()
   .refine((p) => p.type !== 'enumeration' || (p.options && p.options.length > 0), {
     message: 'an enumeration needs its options',
     path: ['options'],
+  })
+  .refine((p) => p.type === 'number' || (p.min_change === undefined && p.buckets === undefined), {
+    message: 'min_change and buckets apply to numbers; any change of a string, enumeration or bool (a tier, stage, trigger, owner) is always sent',
+    path: ['min_change'],
+  })
+  .refine((p) => p.min_change === undefined || p.buckets === undefined, { message: 'write one of min_change and buckets, not both', path: ['buckets'] })
+  .refine((p) => p.granularity === undefined || p.type === 'date' || p.type === 'datetime', {
+    message: 'granularity applies to date and datetime properties',
+    path: ['granularity'],
   });
 export type PropertyMapping = z.infer<typeof propertyMapping>;
 
@@ -72,6 +101,19 @@ export const pipelineConfig = z
   .strict();
 export type PipelineConfig = z.infer<typeof pipelineConfig>;
 
+/** HubSpot's default lifecycle stages, in their order (docs/hubspot.md, "Lifecycle stage"). */
+export const HUBSPOT_LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist'];
+
+export const lifecycleConfig = z
+  .object({
+    /** The stages (ids) in their order; a stage HubSpot holds that is not listed is never written over. */
+    stages: z.array(z.string().min(1)).min(2).default(HUBSPOT_LIFECYCLE_STAGES),
+    /** Stages pqlsync never moves a record out of, even forward. */
+    never_over: z.array(z.string().min(1)).default(['opportunity', 'customer', 'evangelist']),
+  })
+  .strict();
+export type LifecycleConfig = z.infer<typeof lifecycleConfig>;
+
 /** An association written from each record of this sync to a record of another sync. */
 export const associationConfig = z
   .object({
@@ -106,6 +148,13 @@ export const syncConfig = z
     identity_property: hubspotProperty.optional(),
     /** deals: the pipeline the deals live in. */
     pipeline: pipelineConfig.optional(),
+    /**
+     * A sync mapping a column to `lifecyclestage`: the stages in their order and the ones pqlsync
+     * never writes over. pqlsync reads the stage HubSpot holds and only ever moves it forward
+     * (docs/hubspot.md, "Lifecycle stage"). Defaults: HubSpot's own stages; never over
+     * opportunity, customer, evangelist. Custom stages: list their ids in `stages`.
+     */
+    lifecycle: lifecycleConfig.optional(),
     associations: z.array(associationConfig).optional(),
     /** The model column that identifies a row: an email for contacts, a domain for companies. */
     key: identifier,
@@ -371,6 +420,11 @@ export const projectConfig = z
       })
       .strict(),
     syncs: z.array(syncInput).min(1),
+    /**
+     * Per-run history of the values each sync run replaced in HubSpot (src/state/run-history-values.ts),
+     * which `pqlsync rollback` puts back: kept for runs of the last `retention_days` days.
+     */
+    history: z.object({ retention_days: z.number().int().min(0).default(7) }).strict().default({ retention_days: 7 }),
     /** `pqlsync evaluate`: backtest the scores against outcomes. */
     evaluate: evaluateConfig.optional(),
     handoff: handoffConfig.optional(),

@@ -31,6 +31,7 @@ const CASE_INSENSITIVE_PROPERTIES = new Set(['email', 'domain']);
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const settings = { ...DEFAULTS, ...withoutUndefined(options) };
   const store = new PortalStore();
+  store.settings.portalId = options.portalId ?? 10_000_000 + Math.floor(Math.random() * 89_999_999);
   store.settings.searchLagMs = options.searchLagMs ?? 0;
   store.settings.autoCreateCompanies = options.autoCreateCompanies ?? false;
   store.settings.associationLimits = { ...options.associationLimits };
@@ -65,6 +66,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    portalId: store.settings.portalId,
     stats,
     resetStats: () => Object.assign(stats, createStats()),
     records: (objectType) => store.listRecords(requireType(objectType)).map(toStoredRecord),
@@ -91,6 +93,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults = new FaultInjector(config);
     },
     resetDaily: () => limiter.resetDaily(),
+    lifecycleMovesIgnored: () => store.lifecycleMovesIgnored,
     setRateLimit: (limit) => limiter.reconfigure({ requestsPerWindow: limit.requestsPer10s, windowMs: limit.windowMs }),
     seedOwner: (owner) => {
       const state = store.addOwner({
