@@ -108,6 +108,8 @@ async function openWorld(config: Record<string, any>, db?: string): Promise<Worl
     SLACK_API_URL: slack.apiUrl,
     PQLSYNC_SLACK_SECOND_MS: String(SECOND_MS),
   };
+  // Its password would be masked wherever it appears in the output (it may be a word like 'pqlsync').
+  if (cfg.warehouse.type !== 'postgres') delete env.PQLSYNC_POSTGRES_URL;
   return {
     dir,
     configPath,
