@@ -12,9 +12,10 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         const runs = await session.state.lastRuns(args.limit);
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
+        const backfills = await (await import('../../run/backfill.ts')).unfinishedBackfills(session);
         const log = session.log;
         if (log.json) {
-          log.info('status', { event: 'status', runs, row_errors: errors, locks });
+          log.info('status', { event: 'status', runs, row_errors: errors, locks, backfills });
           return;
         }
         log.info(runs.length ? 'Last runs:' : 'No runs yet.');
@@ -25,6 +26,8 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         }
         log.info(locks.length ? 'Locks held:' : 'No locks held.');
         for (const l of locks) log.info(`  ${l.sync_name} by run ${l.run_id} (host ${l.host}, pid ${l.pid}) until ${iso(l.expires_at)}`);
+        if (backfills.length) log.info('Unfinished backfills:');
+        for (const b of backfills) log.info(`  ${b.sync} (${b.selection}): ${b.sent} of ${b.total} sent, started ${iso(b.startedAt)}; continue with pqlsync backfill ${b.sync} --resume`);
       }),
   };
 }
