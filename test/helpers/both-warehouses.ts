@@ -14,6 +14,9 @@ export interface EngineFixture {
   people: string;
   /** The state schema. */
   state: string;
+  /** pqlsync.yml, and the environment the CLI runs with (token, sandbox, warehouse URL). */
+  config: string;
+  env: NodeJS.ProcessEnv;
   cli(args: string[], options?: { signal?: AbortSignal }): Promise<{ code: number; events: any[]; err: string }>;
   /** Runs statements on a connection of the test's own (DuckDB: the CLI must not be running). */
   exec(...statements: string[]): Promise<void>;
@@ -32,6 +35,8 @@ export async function engineFixture(engine: EngineFixture['engine'], options: Op
       sandbox: f.sandbox,
       people: 'raw.people',
       state: 'pqlsync',
+      config: f.config,
+      env: f.env,
       cli: (args, o) => f.cli(args, o),
       exec: (...statements) => f.sql(async (w) => {
         for (const s of statements) await w.execute(s);
@@ -46,6 +51,8 @@ export async function engineFixture(engine: EngineFixture['engine'], options: Op
     sandbox: f.sandbox,
     people: `"${f.schemas.raw}".people`,
     state: f.schemas.state,
+    config: f.config,
+    env: f.env,
     cli: (args, o) => f.cli(args, o),
     exec: (...statements) => f.sql(async (w) => {
       for (const s of statements) await w.execute(s);

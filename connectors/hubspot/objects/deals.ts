@@ -43,7 +43,8 @@ export const dealsWriter: ObjectWriter = {
     out[STAGE] = pipeline.stageIds.get(stage)!;
     return out;
   },
-  beforeUpdate: keepStagesMovedByHand,
+  // A rollback with --allow-stage-back puts earlier stages back on purpose.
+  beforeUpdate: (ctx, targets) => (ctx.sync.allowStageBack ? Promise.resolve(targets) : keepStagesMovedByHand(ctx, targets)),
   notFound: (p) => ({ property: 'dealname', message: `no HubSpot deal has the key ${p.key}` }),
 };
 
