@@ -10,7 +10,7 @@ import type { Value } from './warehouse.ts';
  * What a destination knows of a sync: where its rows go and how they are written. Not the
  * model, the key column, guardrails or associations, which are the runner's business.
  */
-export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline'> & {
+export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline' | 'lifecycle'> & {
   /** A rollback asked with --allow-stage-back: a deal's stage may move back to an earlier stage. */
   allowStageBack?: boolean;
 };

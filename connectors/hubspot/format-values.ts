@@ -6,6 +6,7 @@
 import type { PropertyMapping } from '../../src/config/schema.ts';
 import type { Value } from '../warehouse.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
+import { nullClears } from './write-policy.ts';
 
 export type Formatted = { ok: true; value: string } | { ok: false; category: string; message: string };
 
@@ -181,10 +182,14 @@ export type FormattedRow =
   | { ok: true; properties: Record<string, string> }
   | { ok: false; category: string; property: string; message: string };
 
-/** Formats every mapped property of a row; stops at the first invalid value. */
+/**
+ * Formats every mapped property of a row; stops at the first invalid value. A NULL is left out
+ * when the property's write policy says it never clears (write-policy.ts).
+ */
 export function formatRow(mappings: readonly PropertyMapping[], values: Record<string, Value>): FormattedRow {
   const properties: Record<string, string> = {};
   for (const m of mappings) {
+    if (values[m.column] === null && !nullClears(m)) continue;
     const f = formatValue(m, values[m.column]);
     if (!f.ok) return { ok: false, category: f.category, property: m.property, message: `${m.property}: ${f.message}` };
     properties[m.property] = f.value;
@@ -192,9 +197,9 @@ export function formatRow(mappings: readonly PropertyMapping[], values: Record<s
   return { ok: true, properties };
 }
 
-/** Every mapped property emptied: what `clear` sends. */
+/** Every mapped property emptied: what `clear` sends (properties that never clear are left alone). */
 export function clearedRow(mappings: readonly PropertyMapping[]): Record<string, string> {
-  return Object.fromEntries(mappings.map((m) => [m.property, '']));
+  return Object.fromEntries(mappings.filter(nullClears).map((m) => [m.property, '']));
 }
 
 // A practical email check (not RFC 5322): local part of the usual characters without
