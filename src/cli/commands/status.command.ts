@@ -9,7 +9,10 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
     builder: (y: Argv) => y.option('limit', { type: 'number', default: 10, describe: 'How many runs to show' }),
     handler: (args: GlobalArgs & { limit: number }) =>
       withSession(args, io, exit, async (session) => {
-        const runs = await session.state.lastRuns(args.limit);
+        const [{ rollbackAvailability }, { syncContext }] = await Promise.all([import('../../run/rollback.ts'), import('../../run/steps.ts')]);
+        const lastRuns = await session.state.lastRuns(args.limit);
+        const rollback = await rollbackAvailability(syncContext(session), lastRuns, session.project.config.history.retention_days);
+        const runs = lastRuns.map((r) => ({ ...r, rollback: rollback.get(`${r.run_id}/${r.sync_name}`) ?? '' }));
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
         const backfills = await (await import('../../run/backfill.ts')).unfinishedBackfills(session);
@@ -38,7 +41,7 @@ function describeRun(r: Row): string {
     r.n_rows === null
       ? ''
       : ` rows ${r.n_rows}: ${r.n_new} new, ${r.n_changed} changed, ${r.n_unchanged} unchanged, ${r.n_removed} removed; sent ${r.n_sent}, failed ${r.n_failed};`;
-  return `${iso(r.started_at)} ${r.run_id} ${r.command} ${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${ms === null ? '' : `, ${(ms / 1000).toFixed(1)} s`}${r.message ? ` — ${r.message}` : ''}`;
+  return `${iso(r.started_at)} ${r.run_id} ${r.command} ${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${ms === null ? '' : `, ${(ms / 1000).toFixed(1)} s`}${r.message ? ` — ${r.message}` : ''}${r.rollback ? `; rollback: ${r.rollback}` : ''}`;
 }
 
 function iso(v: unknown): string {
