@@ -9,13 +9,17 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
     builder: (y: Argv) => y.option('limit', { type: 'number', default: 10, describe: 'How many runs to show' }),
     handler: (args: GlobalArgs & { limit: number }) =>
       withSession(args, io, exit, async (session) => {
-        const [{ rollbackAvailability }, { syncContext }] = await Promise.all([import('../../run/rollback.ts'), import('../../run/steps.ts')]);
+        const [{ rollbackAvailability }, { syncContext }, { unfinishedBackfills }] = await Promise.all([
+          import('../../run/rollback.ts'),
+          import('../../run/steps.ts'),
+          import('../../run/backfill.ts'),
+        ]);
         const lastRuns = await session.state.lastRuns(args.limit);
         const rollback = await rollbackAvailability(syncContext(session), lastRuns, session.project.config.history.retention_days);
         const runs = lastRuns.map((r) => ({ ...r, rollback: rollback.get(`${r.run_id}/${r.sync_name}`) ?? '' }));
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
-        const backfills = await (await import('../../run/backfill.ts')).unfinishedBackfills(session);
+        const backfills = await unfinishedBackfills(session);
         const log = session.log;
         if (log.json) {
           log.info('status', { event: 'status', runs, row_errors: errors, locks, backfills });
