@@ -11,13 +11,15 @@ import { postgresUrl } from '../warehouse/postgres-env.ts';
 export interface EngineFixture {
   engine: 'duckdb' | 'postgres';
   sandbox: Sandbox;
-  /** The project folder (models/) and its pqlsync.yml (JSON text). */
+  /** The project folder (models/). */
   dir: string;
-  config: string;
   /** The source table of people (id, email, score, updated_at, is_active), qualified. */
   people: string;
   /** The state schema. */
   state: string;
+  /** Its pqlsync.yml (JSON text), and the environment the CLI runs with (token, sandbox, warehouse URL). */
+  config: string;
+  env: NodeJS.ProcessEnv;
   cli(args: string[], options?: { signal?: AbortSignal }): Promise<{ code: number; events: any[]; err: string }>;
   /** Runs statements on a connection of the test's own (DuckDB: the CLI must not be running). */
   exec(...statements: string[]): Promise<void>;
@@ -37,9 +39,10 @@ export async function engineFixture(engine: EngineFixture['engine'], options: Op
       engine,
       sandbox: f.sandbox,
       dir: f.dir,
-      config: f.config,
       people: 'raw.people',
       state: 'pqlsync',
+      config: f.config,
+      env: f.env,
       cli: (args, o) => f.cli(args, o),
       exec: (...statements) => f.sql(async (w) => {
         for (const s of statements) await w.execute(s);
@@ -54,9 +57,10 @@ export async function engineFixture(engine: EngineFixture['engine'], options: Op
     engine,
     sandbox: f.sandbox,
     dir: f.dir,
-    config: f.config,
     people: `"${f.schemas.raw}".people`,
     state: f.schemas.state,
+    config: f.config,
+    env: f.env,
     cli: (args, o) => f.cli(args, o),
     exec: (...statements) => f.sql(async (w) => {
       for (const s of statements) await w.execute(s);

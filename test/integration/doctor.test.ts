@@ -169,7 +169,8 @@ describe.each(ENGINES)('pqlsync doctor checks what run will need, on %s', (engin
     expect(checks.compile.detail).toContain('people_scores (on stg_people)');
     expect(checks.columns.status).toBe('ok');
     expect(await leftoverSchemas()).toBe(0);
-    const built = await e.query("select table_name from information_schema.tables where table_schema = 'pqlsync_models' or table_name = 'people_scores'");
+    const modelsSchema = JSON.parse(await readFile(e.config, 'utf8')).schema;
+    const built = await e.query(`select table_name from information_schema.tables where table_schema = '${modelsSchema}'`);
     expect(built).toEqual([]);
   });
 

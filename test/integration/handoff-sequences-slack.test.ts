@@ -100,7 +100,7 @@ async function openWorld(config: Record<string, any>, db?: string): Promise<Worl
   }
   expect(hubspot.sequences.seed('PQL Outreach - Activated Key Feature', 'sdr.one@pqlsync-demo.test').id).toBe(SEQUENCE_ID);
   hubspot.sequences.removeSeat(NO_SEAT);
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     HUBSPOT_ACCESS_TOKEN: TOKEN,
     HUBSPOT_BASE_PATH: hubspot.url,
