@@ -23,12 +23,18 @@ function userOf(store: PortalStore, query: URLSearchParams): OwnerState {
   return owner;
 }
 
+/** HubSpot's sequences need a paid seat for the user acting (its message is not documented; ours says what is missing). */
+function noSeat(user: OwnerState): ApiError {
+  return validationError(`User ${user.userId} (${user.email}) does not have a Sales Hub or Service Hub Professional or Enterprise seat and cannot use sequences`);
+}
+
 function viewSequence(sequence: SequenceState) {
   return { id: sequence.id, name: sequence.name, userId: String(sequence.userId), createdAt: sequence.createdAt, updatedAt: sequence.createdAt };
 }
 
 function readSequence({ params, query, store }: RouteContext) {
-  userOf(store, query);
+  const user = userOf(store, query);
+  if (sequencesOf(store).unseated.has(user.userId)) throw noSeat(user);
   const sequence = sequencesOf(store).sequences.get(params.sequenceId);
   if (!sequence) throw new ApiError(404, 'OBJECT_NOT_FOUND', `Sequence ${params.sequenceId} does not exist`);
   return { status: 200, body: viewSequence(sequence) };
@@ -66,9 +72,7 @@ export const sequenceRoutes: Route[] = [
         if (typeof input[field] !== 'string' || input[field] === '') throw validationError(`${field} is required`);
       }
       const book = sequencesOf(store);
-      if (book.unseated.has(user.userId)) {
-        throw validationError(`User ${user.userId} (${user.email}) does not have a Sales Hub or Service Hub Professional or Enterprise seat and cannot enroll contacts in sequences`);
-      }
+      if (book.unseated.has(user.userId)) throw noSeat(user);
       if (String(input.senderEmail).toLowerCase() !== user.email.toLowerCase()) {
         throw validationError(`senderEmail ${String(input.senderEmail)} is not a connected inbox of user ${user.userId}`);
       }
