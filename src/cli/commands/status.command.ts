@@ -12,9 +12,10 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         const runs = await session.state.lastRuns(args.limit);
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
+        const deleted = await session.state.deletedInDestination();
         const log = session.log;
         if (log.json) {
-          log.info('status', { event: 'status', runs, row_errors: errors, locks });
+          log.info('status', { event: 'status', runs, row_errors: errors, locks, deleted_in_hubspot: deleted });
           return;
         }
         log.info(runs.length ? 'Last runs:' : 'No runs yet.');
@@ -23,6 +24,7 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         for (const e of errors) {
           log.info(`  ${e.sync_name} ${e.record_key}: ${e.category}${e.property ? ` (${e.property})` : ''} ${e.message} [attempts ${e.attempts}]`);
         }
+        for (const d of deleted) log.info(`${d.sync_name}: ${d.deleted} record(s) deleted in HubSpot, left deleted (on_deleted_in_hubspot: skip)`);
         log.info(locks.length ? 'Locks held:' : 'No locks held.');
         for (const l of locks) log.info(`  ${l.sync_name} by run ${l.run_id} (host ${l.host}, pid ${l.pid}) until ${iso(l.expires_at)}`);
       }),
