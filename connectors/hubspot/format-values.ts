@@ -162,6 +162,22 @@ export function formatString(value: Value): Formatted {
   return { ok: true, value: s };
 }
 
+/**
+ * Whether the text HubSpot holds for a property is what sending `value` writes: the same
+ * formatted text, numbers equal as numbers and instants as instants ("12.0" holds 12), empty
+ * as NULL. An invalid value is never held.
+ */
+export function holdsValue(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean {
+  const f = formatValue(mapping, value);
+  if (!f.ok) return false;
+  const h = held ?? '';
+  if (h === f.value) return true;
+  if (h === '' || f.value === '') return false;
+  if (mapping.type === 'number') return Number(h) === Number(f.value);
+  if (mapping.type === 'datetime') return Date.parse(h) === Date.parse(f.value);
+  return false;
+}
+
 export type FormattedRow =
   | { ok: true; properties: Record<string, string> }
   | { ok: false; category: string; property: string; message: string };

@@ -50,7 +50,8 @@ export const dealsWriter: ObjectWriter = {
 
 /** Drops the stage from an update that would move a deal back, or out of the pipeline it sits in. */
 function keepStageMovedByHand(ctx: SendContext, t: ByIdTarget, current: HeldValues | undefined): void {
-  if (!current || !t.properties[STAGE]) return; // gone: the update answers NOT_FOUND and the deal is upserted
+  // A rollback with --allow-stage-back puts earlier stages back on purpose.
+  if (!current || !t.properties[STAGE] || ctx.sync.allowStageBack) return; // gone: the update answers NOT_FOUND and the deal is upserted
   const pipeline = pipelineOf(ctx);
   const currentRank = current[PIPELINE] === pipeline.id && current[STAGE] ? pipeline.ranks.get(current[STAGE]!) : undefined;
   const wantedRank = pipeline.ranks.get(t.properties[STAGE])!;

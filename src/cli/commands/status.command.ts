@@ -9,13 +9,21 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
     builder: (y: Argv) => y.option('limit', { type: 'number', default: 10, describe: 'How many runs to show' }),
     handler: (args: GlobalArgs & { limit: number }) =>
       withSession(args, io, exit, async (session) => {
-        const runs = await session.state.lastRuns(args.limit);
+        const [{ rollbackAvailability }, { syncContext }, { unfinishedBackfills }] = await Promise.all([
+          import('../../run/rollback.ts'),
+          import('../../run/steps.ts'),
+          import('../../run/backfill.ts'),
+        ]);
+        const lastRuns = await session.state.lastRuns(args.limit);
+        const rollback = await rollbackAvailability(syncContext(session), lastRuns, session.project.config.history.retention_days);
+        const runs = lastRuns.map((r) => ({ ...r, rollback: rollback.get(`${r.run_id}/${r.sync_name}`) ?? '' }));
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
         const deleted = await session.state.deletedInDestination();
+        const backfills = await unfinishedBackfills(session);
         const log = session.log;
         if (log.json) {
-          log.info('status', { event: 'status', runs, row_errors: errors, locks, deleted_in_hubspot: deleted });
+          log.info('status', { event: 'status', runs, row_errors: errors, locks, backfills, deleted_in_hubspot: deleted });
           return;
         }
         log.info(runs.length ? 'Last runs:' : 'No runs yet.');
@@ -27,6 +35,8 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         for (const d of deleted) log.info(`${d.sync_name}: ${d.deleted} record(s) deleted in HubSpot, left deleted (on_deleted_in_hubspot: skip)`);
         log.info(locks.length ? 'Locks held:' : 'No locks held.');
         for (const l of locks) log.info(`  ${l.sync_name} by run ${l.run_id} (host ${l.host}, pid ${l.pid}) until ${iso(l.expires_at)}`);
+        if (backfills.length) log.info('Unfinished backfills:');
+        for (const b of backfills) log.info(`  ${b.sync} (${b.selection}): ${b.sent} of ${b.total} sent, started ${iso(b.startedAt)}; continue with pqlsync backfill ${b.sync} --resume`);
       }),
   };
 }
@@ -37,7 +47,7 @@ function describeRun(r: Row): string {
     r.n_rows === null
       ? ''
       : ` rows ${r.n_rows}: ${r.n_new} new, ${r.n_changed} changed, ${r.n_unchanged} unchanged, ${r.n_removed} removed; sent ${r.n_sent}, failed ${r.n_failed};`;
-  return `${iso(r.started_at)} ${r.run_id} ${r.command} ${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${ms === null ? '' : `, ${(ms / 1000).toFixed(1)} s`}${r.message ? ` — ${r.message}` : ''}`;
+  return `${iso(r.started_at)} ${r.run_id} ${r.command} ${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${ms === null ? '' : `, ${(ms / 1000).toFixed(1)} s`}${r.message ? ` — ${r.message}` : ''}${r.rollback ? `; rollback: ${r.rollback}` : ''}`;
 }
 
 function iso(v: unknown): string {
