@@ -19,13 +19,14 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         const runs = lastRuns.map((r) => ({ ...r, rollback: rollback.get(`${r.run_id}/${r.sync_name}`) ?? '' }));
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
+        const deleted = await session.state.deletedInDestination();
         const backfills = await unfinishedBackfills(session);
         const { HandoffActionStore } = await import('../../state/handoff-actions-state.ts');
         const actions = new HandoffActionStore(session.warehouse, session.project.config.state_schema);
         const handoff = { counts: await actions.counts(), errors: await actions.errors(50) };
         const log = session.log;
         if (log.json) {
-          log.info('status', { event: 'status', runs, row_errors: errors, locks, backfills, handoff_actions: handoff.counts, handoff_errors: handoff.errors });
+          log.info('status', { event: 'status', runs, row_errors: errors, locks, backfills, deleted_in_hubspot: deleted, handoff_actions: handoff.counts, handoff_errors: handoff.errors });
           return;
         }
         log.info(runs.length ? 'Last runs:' : 'No runs yet.');
@@ -39,6 +40,7 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
           if (handoff.errors.length) log.info(`Handoff row errors (${handoff.errors.length}${handoff.errors.length === 50 ? '+' : ''}; tried again when the owner changes):`);
           for (const e of handoff.errors) log.info(`  ${e.action} ${e.record_key} (${e.signal}): ${e.category} ${e.message}`);
         }
+        for (const d of deleted) log.info(`${d.sync_name}: ${d.deleted} record(s) deleted in HubSpot, left deleted (on_deleted_in_hubspot: skip)`);
         log.info(locks.length ? 'Locks held:' : 'No locks held.');
         for (const l of locks) log.info(`  ${l.sync_name} by run ${l.run_id} (host ${l.host}, pid ${l.pid}) until ${iso(l.expires_at)}`);
         if (backfills.length) log.info('Unfinished backfills:');
