@@ -273,6 +273,12 @@ describe('kill after HubSpot accepted an enrolment', () => {
       expect(Number(recorded[0].n)).toBe(0); // HubSpot enrolled the contact; state never recorded it
 
       world.hubspot.setFaults(undefined);
+      // plan shows what the next sync's handoff would do, from what the killed run's handoff left.
+      const expected = await withDuck(db, (w) => expectedEpisodes(w, 'pqlsync', DEMO_AS_OF, { signals: SEQUENCE_SIGNALS, motion: 'self_serve', skipInitial: false }));
+      const planned = (await world.cli('plan', '--as-of', DEMO_AS_OF, '--wait', '30')).events.find((e) => e.event === 'handoff_actions_plan');
+      expect(planned.sequences.toEnrol + planned.sequences.waiting).toBe(expected.length);
+      expect(planned.sequences.toEnrol).toBeGreaterThan(0);
+      expect(planned.slack.toMessage).toBeGreaterThan(0);
       world.hubspot.resetStats();
       const rerun = await world.cli('sync', '--as-of', DEMO_AS_OF, '--wait', '30');
       expect([0, 7], rerun.text.slice(-2000)).toContain(rerun.code);
@@ -285,6 +291,9 @@ describe('kill after HubSpot accepted an enrolment', () => {
       expect(row.status).toBe('enrolled');
       const refusals = await withDuck(db, (w) => w.query(`select message from pqlsync.handoff_actions where action = 'sequence' and status = 'error' and message like '%already enrolled%'`));
       expect(refusals).toEqual([]);
+      const after2 = (await world.cli('plan', '--as-of', DEMO_AS_OF)).events.find((e) => e.event === 'handoff_actions_plan');
+      expect(after2.sequences.toEnrol).toBe(0);
+      expect(after2.slack.toMessage).toBe(0);
     } finally {
       await world.close();
     }
