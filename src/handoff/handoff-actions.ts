@@ -102,7 +102,13 @@ export async function runHandoffActions(
   const slackBefore = slack?.stats.requests ?? 0;
   try {
     if (config.sequences) result.sequences = await enrolSequences({ store, destination, query, runId: session.runId }, config.sequences);
-    if (config.slack && slack) result.slack = await postSlackMessages({ store, slack, query, runId: session.runId }, config.slack);
+    if (config.slack && slack) {
+      const configured = config.slack.portal_id;
+      let portal: Promise<string | undefined> | undefined;
+      // The portal the token reaches (one request, only when a message is composed), unless pqlsync.yml names it.
+      const portalId = () => (portal ??= configured ? Promise.resolve(configured) : destination.accountId().catch(() => undefined));
+      result.slack = await postSlackMessages({ store, slack, query, runId: session.runId, portalId }, config.slack);
+    }
   } finally {
     result.slackRequests = (slack?.stats.requests ?? 0) - slackBefore;
     await session.state.releaseLock(LOCK, session.runId).catch(() => undefined);
