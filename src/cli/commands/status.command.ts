@@ -5,20 +5,31 @@ import type { Row } from '../../../connectors/warehouse.ts';
 export function statusCommand(io: CliIo, exit: ExitBox) {
   return {
     command: 'status',
-    describe: 'Show the last runs, the open row errors and the locks',
+    describe: 'Show the portal the state belongs to, the last runs (however they ended), the open row errors and the locks',
     builder: (y: Argv) => y.option('limit', { type: 'number', default: 10, describe: 'How many runs to show' }),
     handler: (args: GlobalArgs & { limit: number }) =>
       withSession(args, io, exit, async (session) => {
-        const runs = await session.state.lastRuns(args.limit);
+        const account = await session.state.boundAccount();
+        const runLog = await session.state.lastRunLog(args.limit);
+        // Runs not in the run log (recorded before it existed, or by the demo) have only their per-sync rows.
+        const logged = new Set(runLog.map((r) => String(r.run_id)));
+        const unlogged = (await session.state.lastRuns(args.limit)).filter((r) => !logged.has(String(r.run_id)));
+        const runs = [...(await session.state.syncRunsOf([...logged])), ...unlogged];
+        const syncRuns = runs;
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
         const log = session.log;
         if (log.json) {
-          log.info('status', { event: 'status', runs, row_errors: errors, locks });
+          log.info('status', { event: 'status', account_id: account, run_log: runLog, runs, row_errors: errors, locks });
           return;
         }
-        log.info(runs.length ? 'Last runs:' : 'No runs yet.');
-        for (const r of runs) log.info(`  ${describeRun(r)}`);
+        log.info(account ? `State in '${session.state.schema}' belongs to HubSpot portal ${account}.` : `State in '${session.state.schema}' belongs to no portal yet (no sync has run).`);
+        log.info(runLog.length || runs.length ? 'Last runs:' : 'No runs yet.');
+        const entries = [...runLog.map((r) => ({ at: time(r.started_at), line: describeLoggedRun(r), syncs: syncRuns.filter((x) => x.run_id === r.run_id) })), ...unlogged.map((r) => ({ at: time(r.started_at), line: `${iso(r.started_at)} ${r.run_id} ${r.command} ${describeSyncRun(r)}`, syncs: [] }))];
+        for (const e of entries.sort((a, b) => b.at - a.at).slice(0, args.limit)) {
+          log.info(`  ${e.line}`);
+          for (const s of e.syncs) log.info(`      ${describeSyncRun(s)}`);
+        }
         log.info(errors.length ? `Open row errors (${errors.length}${errors.length === 50 ? '+' : ''}):` : 'No open row errors.');
         for (const e of errors) {
           log.info(`  ${e.sync_name} ${e.record_key}: ${e.category}${e.property ? ` (${e.property})` : ''} ${e.message} [attempts ${e.attempts}]`);
@@ -29,13 +40,22 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
   };
 }
 
-function describeRun(r: Row): string {
+function describeLoggedRun(r: Row): string {
   const ms = r.finished_at instanceof Date && r.started_at instanceof Date ? r.finished_at.getTime() - r.started_at.getTime() : null;
+  const ended = r.status === 'running' ? 'running (or killed: the next run of its syncs cleans up)' : `${r.status}, exit ${r.exit_code}`;
+  return `${iso(r.started_at)} ${r.run_id} ${r.command}: ${ended}${ms === null ? '' : `, ${(ms / 1000).toFixed(1)} s`}${r.account_id ? `, portal ${r.account_id}` : ''}${r.message ? ` — ${r.message}` : ''}`;
+}
+
+function describeSyncRun(r: Row): string {
   const counts =
     r.n_rows === null
       ? ''
       : ` rows ${r.n_rows}: ${r.n_new} new, ${r.n_changed} changed, ${r.n_unchanged} unchanged, ${r.n_removed} removed; sent ${r.n_sent}, failed ${r.n_failed};`;
-  return `${iso(r.started_at)} ${r.run_id} ${r.command} ${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${ms === null ? '' : `, ${(ms / 1000).toFixed(1)} s`}${r.message ? ` — ${r.message}` : ''}`;
+  return `${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${r.message ? ` — ${r.message}` : ''}`;
+}
+
+function time(v: unknown): number {
+  return v instanceof Date ? v.getTime() : new Date(String(v)).getTime();
 }
 
 function iso(v: unknown): string {
