@@ -77,8 +77,7 @@ export interface DiffSummary {
   heldBack: number;
   /**
    * Of the changed rows, those delivered under another mapping (a property renamed, retyped,
-   * added or dropped since), by the fingerprint of that mapping; `sameValues` of them changed
-   * only where they go, not what they hold.
+   * added or dropped since), by the fingerprint of that mapping.
    */
   remapped: RemappedRows[];
   /** Keys delivered before that left the model. */
@@ -220,22 +219,19 @@ export interface RemappedRows {
   /** The fingerprint of the mapping the rows were delivered under (run/mapping-fingerprint.ts). */
   fingerprint: string;
   rows: number;
-  sameValues: number;
 }
 
 /** The changed rows whose state hash names another mapping than `fingerprint`, grouped by it. */
 async function remappedRows(warehouse: Warehouse, tables: SyncTables, syncName: string, fingerprint: string): Promise<RemappedRows[]> {
   const d = warehouse.dialect;
   const q = d.quote;
-  const after = FINGERPRINT_PREFIX_LENGTH + 1;
   const rows = await warehouse.query(
-    `select substr(st.row_hash, 1, ${FINGERPRINT_PREFIX_LENGTH - 1}) as fingerprint, count(*) as n,
-       sum(case when substr(st.row_hash, ${after}) = substr(c.${q(HASH)}, ${after}) then 1 else 0 end) as n_same
+    `select substr(st.row_hash, 1, ${FINGERPRINT_PREFIX_LENGTH - 1}) as fingerprint, count(*) as n
      from ${d.table(tables.changes)} c join ${d.table(tables.syncState)} st on st.sync_name = ${syncName} and st.record_key = c.${q(KEY)}
      where c.${q(KIND)} = 'changed' and st.row_hash like '%:%' and st.row_hash not like '${fingerprint}:%'
      group by 1 order by 2 desc`,
   );
-  return rows.map((r) => ({ fingerprint: String(r.fingerprint), rows: Number(r.n), sameValues: Number(r.n_same ?? 0) }));
+  return rows.map((r) => ({ fingerprint: String(r.fingerprint), rows: Number(r.n) }));
 }
 
 /** A key that appears twice would be sent twice in one batch, which HubSpot rejects whole. */

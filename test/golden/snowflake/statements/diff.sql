@@ -17,8 +17,7 @@ with cur as (select h."PQLSYNC__KEY", '9bbde9f54121:' || h."PQLSYNC__VALUES_HASH
     select p."PQLSYNC__KEY", m."PQL_SCORE", m."PQL_TIER", m."PRODUCT_SCORE", m."FIT_SCORE", m."ACTIVATION_LEVEL", m."HOT_TRIGGER", m."PQL_REASONS", m."ACTIVATED", m."ACTIVATED_AT", m."SIGNUP_DATE", m."LAST_ACTIVE_AT", m."LOGINS_14D", m."DAYS_ACTIVE_30D", m."CORE_FEATURES_USED", m."INVITES_TOTAL", m."PAYWALL_HITS_30D", m."ACCOUNT_MOTION", m."ACCOUNT_ID", m."USER_ID", m."LEAD_STAGE", p."PQLSYNC__HASH", cast(m."PQL_TIER" as varchar) as "PQLSYNC__TIER", p."PQLSYNC__RECORD_ID", p."PQLSYNC__KIND"
     from p join "PQLSYNC_MODELS"."CONTACT_SYNC" m on cast(m."EMAIL" as varchar) = p."PQLSYNC__KEY";
 
-select substr(st.row_hash, 1, 12) as fingerprint, count(*) as n,
-       sum(case when substr(st.row_hash, 14) = substr(c."PQLSYNC__HASH", 14) then 1 else 0 end) as n_same
+select substr(st.row_hash, 1, 12) as fingerprint, count(*) as n
      from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" c join "PQLSYNC"."SYNC_STATE" st on st.sync_name = 'contacts' and st.record_key = c."PQLSYNC__KEY"
      where c."PQLSYNC__KIND" = 'changed' and st.row_hash like '%:%' and st.row_hash not like '9bbde9f54121:%'
      group by 1 order by 2 desc;
