@@ -10,7 +10,10 @@ import type { Value } from './warehouse.ts';
  * What a destination knows of a sync: where its rows go and how they are written. Not the
  * model, the key column, guardrails or associations, which are the runner's business.
  */
-export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline'>;
+export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline' | 'lifecycle'> & {
+  /** A rollback asked with --allow-stage-back: a deal's stage may move back to an earlier stage. */
+  allowStageBack?: boolean;
+};
 
 export type ChangeKind =
   /** A row never delivered before (no record id known). */
@@ -106,6 +109,13 @@ export interface Destination {
   accountId(): Promise<string>;
   /** The portal's owners, active and archived (handoff routing). */
   listOwners?(): Promise<HubSpotOwner[]>;
+  /**
+   * The values HubSpot holds for `properties` on records of the sync's object, by record id (a
+   * record it no longer has is absent). Throws when it cannot know.
+   */
+  readValues?(sync: SyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>>;
+  /** Whether `held` (as readValues answers it) is what sending `value` for this property writes. Pure. */
+  holds?(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean;
   /** The owner id HubSpot holds on each contact, by email (absent: no contact, or no owner). Throws when it cannot know. */
   readContactOwners?(emails: string[]): Promise<Map<string, string>>;
   readonly stats: DestinationStats;

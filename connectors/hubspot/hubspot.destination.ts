@@ -10,12 +10,15 @@ import { randomBytes } from 'node:crypto';
 import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, HubSpotOwner, Outcome, PairOutcome } from '../destination.ts';
 import { readPortalId } from './account.ts';
 import { listOwners, readContactOwners } from './owners.ts';
+import { readRecordValues } from './read-records.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
 import type { SyncTarget } from '../destination.ts';
 import { ConfigError, DestinationError } from '../../src/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
 import { DailyLimitError } from './errors.ts';
-import { clearedRow, formatRow } from './format-values.ts';
+import { clearedRow, formatRow, holdsValue } from './format-values.ts';
+import type { PropertyMapping } from '../../src/config/schema.ts';
+import type { Value } from '../warehouse.ts';
 import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
@@ -209,6 +212,14 @@ export class HubSpotDestination implements Destination {
 
   async readContactOwners(emails: string[]): Promise<Map<string, string>> {
     return readContactOwners({ apis: this.apis, exec: this.exec }, emails);
+  }
+
+  async readValues(sync: SyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>> {
+    return readRecordValues({ apis: this.apis, exec: this.exec }, sync, recordIds, properties);
+  }
+
+  holds(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean {
+    return holdsValue(mapping, held, value);
   }
 
   private associationContext() {

@@ -136,6 +136,24 @@ export function collectMappings(syncs: readonly SyncTarget[]): Map<ObjectType, M
   return out;
 }
 
+/**
+ * Mapped properties pqlsync would have to create under a name HubSpot keeps for its own: the
+ * `hs_` prefix (docs/hubspot.md, "Reserved property names"). No retry can create them, so each is a
+ * configuration error naming the sync, the column and the property. `exists` says whether the
+ * portal already has a property (an existing `hs_` property is HubSpot's own, checked like any other).
+ */
+export function reservedPropertyProblems(syncs: readonly SyncTarget[], exists: (object: ObjectType, property: string) => boolean): string[] {
+  return syncs.flatMap((sync) =>
+    sync.properties
+      .filter((m) => m.property.startsWith('hs_') && !exists(sync.object, m.property))
+      .map(
+        (m) =>
+          `sync '${sync.name}' maps column ${m.column} to ${sync.object} property ${m.property}, which the portal does not have: ` +
+          `HubSpot reserves names starting with hs_ and refuses to create one; map the column to another name (e.g. ${m.property.replace(/^hs_/, '')})`,
+      ),
+  );
+}
+
 export interface PropertyPlan {
   object: ObjectType;
   createGroup: boolean;
@@ -225,6 +243,8 @@ export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: reado
   };
   // Read and check every object before writing anything.
   for (const object of all.keys()) plans.push(await readPlan(object));
+  const reserved = reservedPropertyProblems(syncs, (object, name) => !plans.some((p) => p.object === object && p.create.some((c) => c.name === name)));
+  if (reserved.length > 0) throw new ConfigError(`pqlsync.yml maps properties HubSpot will not create; nothing was sent:\n- ${reserved.join('\n- ')}`);
   const conflicts = plans.flatMap((p) => p.conflicts);
   if (conflicts.length > 0) {
     throw new DestinationError(`HubSpot properties conflict with the sync configuration; nothing was sent:\n- ${conflicts.join('\n- ')}`);

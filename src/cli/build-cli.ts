@@ -7,7 +7,9 @@ import { doctorCommand } from './commands/doctor.command.ts';
 import { evaluateCommand } from './commands/evaluate.command.ts';
 import { planCommand } from './commands/plan.command.ts';
 import { propertiesCommand } from './commands/properties.command.ts';
+import { rollbackCommand } from './commands/rollback.command.ts';
 import { runCommand } from './commands/run.command.ts';
+import { sandboxCommand } from './commands/sandbox.command.ts';
 import { statusCommand } from './commands/status.command.ts';
 import { syncCommand } from './commands/sync.command.ts';
 import { testCommand } from './commands/test.command.ts';
@@ -51,7 +53,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command(propertiesCommand(io, exit) as unknown as CommandModule)
     .command(statusCommand(io, exit) as unknown as CommandModule)
     .command(backfillCommand(io, exit) as unknown as CommandModule)
+    .command(rollbackCommand(io, exit) as unknown as CommandModule)
     .command(evaluateCommand(io, exit) as unknown as CommandModule)
+    .command(sandboxCommand(io, exit) as unknown as CommandModule)
     .demandCommand(1, 'Name a command: pqlsync --help lists them.')
     .strict()
     .epilogue(exitCodesLine())

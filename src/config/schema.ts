@@ -25,6 +25,13 @@ export const propertyMapping = z
     /** Allowed values, for type enumeration (option values; labels are derived). */
     options: z.array(z.string().min(1)).optional(),
     /**
+     * How the value meets what HubSpot holds (docs/hubspot.md, "Shared fields"). always (default):
+     * the model's value, a NULL clears; if_empty: written only while HubSpot holds no value (read
+     * first), never overwritten nor cleared; not_null: written, but a NULL never clears. Use
+     * if_empty or not_null for properties people also edit (amount, close date, job title).
+     */
+    write: z.enum(['always', 'if_empty', 'not_null']).optional(),
+    /**
      * Significance (docs/change-control.md), numbers: the smallest move from the value last
      * delivered that is worth sending, absolute (5) or relative to that value ('10%').
      */
@@ -94,6 +101,19 @@ export const pipelineConfig = z
   .strict();
 export type PipelineConfig = z.infer<typeof pipelineConfig>;
 
+/** HubSpot's default lifecycle stages, in their order (docs/hubspot.md, "Lifecycle stage"). */
+export const HUBSPOT_LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist'];
+
+export const lifecycleConfig = z
+  .object({
+    /** The stages (ids) in their order; a stage HubSpot holds that is not listed is never written over. */
+    stages: z.array(z.string().min(1)).min(2).default(HUBSPOT_LIFECYCLE_STAGES),
+    /** Stages pqlsync never moves a record out of, even forward. */
+    never_over: z.array(z.string().min(1)).default(['opportunity', 'customer', 'evangelist']),
+  })
+  .strict();
+export type LifecycleConfig = z.infer<typeof lifecycleConfig>;
+
 /** An association written from each record of this sync to a record of another sync. */
 export const associationConfig = z
   .object({
@@ -128,6 +148,13 @@ export const syncConfig = z
     identity_property: hubspotProperty.optional(),
     /** deals: the pipeline the deals live in. */
     pipeline: pipelineConfig.optional(),
+    /**
+     * A sync mapping a column to `lifecyclestage`: the stages in their order and the ones pqlsync
+     * never writes over. pqlsync reads the stage HubSpot holds and only ever moves it forward
+     * (docs/hubspot.md, "Lifecycle stage"). Defaults: HubSpot's own stages; never over
+     * opportunity, customer, evangelist. Custom stages: list their ids in `stages`.
+     */
+    lifecycle: lifecycleConfig.optional(),
     associations: z.array(associationConfig).optional(),
     /** The model column that identifies a row: an email for contacts, a domain for companies. */
     key: identifier,

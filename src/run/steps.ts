@@ -208,6 +208,7 @@ export async function syncStep(
         checkpointEvery: options.checkpointEvery,
         diff: options.diff,
         afterCheckpoint: options.afterCheckpoint,
+        historyRetentionDays: session.project.config.history.retention_days,
       });
       const associations = result.stopped
         ? []
@@ -252,7 +253,7 @@ export async function syncStep(
  * Takes a lock kept in the warehouse (queueing up to --wait for it), renews it while held,
  * and answers the function that releases it.
  */
-async function holdLock(session: Session, name: string, ttlMs: number): Promise<() => Promise<void>> {
+export async function holdLock(session: Session, name: string, ttlMs: number): Promise<() => Promise<void>> {
   await waitForLock(session.lockWaitMs, session.log, () => session.state.acquireLock(name, session.runId, ttlMs));
   const heartbeat = setInterval(() => {
     session.state.renewLock(name, session.runId, ttlMs).catch(() => undefined);

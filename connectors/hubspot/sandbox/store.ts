@@ -74,6 +74,8 @@ export class PortalStore {
   /** Owner id → owner, archived ones included (HubSpot keeps them; `archived=true` lists them). */
   readonly owners = new Map<string, OwnerState>();
   readonly pipelines = new PipelineStore(new Date().toISOString());
+  /** Backwards lifecycle-stage moves answered as a success and ignored, as HubSpot does. */
+  lifecycleMovesIgnored = 0;
   readonly settings: PortalSettings = { portalId: 0, searchLagMs: 0, autoCreateCompanies: false, associationLimits: {} };
   private readonly tables = new Map<ObjectTypeName, ObjectTable>();
   // One counter for every type, so an id used on the wrong object type is a miss, as it would be in HubSpot.

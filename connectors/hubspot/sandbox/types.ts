@@ -174,6 +174,8 @@ export interface Sandbox {
   /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */
   editRecord(objectType: string, id: string, properties: Record<string, string>): StoredRecord;
   resetDaily(): void;
+  /** Backwards lifecycle-stage moves received (answered as a success, the held stage kept). */
+  lifecycleMovesIgnored(): number;
   /**
    * Changes the rolling window while the portal runs (a benchmark's first sync at a compressed
    * window, then HubSpot's own); requests already in the window stay counted.

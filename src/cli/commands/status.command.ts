@@ -5,27 +5,37 @@ import type { Row } from '../../../connectors/warehouse.ts';
 export function statusCommand(io: CliIo, exit: ExitBox) {
   return {
     command: 'status',
-    describe: 'Show the portal the state belongs to, the last runs (however they ended), the open row errors and the locks',
+    describe: 'Show the portal the state belongs to, the last runs (however they ended, and whether they can be rolled back), the open row errors, the locks and unfinished backfills',
     builder: (y: Argv) => y.option('limit', { type: 'number', default: 10, describe: 'How many runs to show' }),
     handler: (args: GlobalArgs & { limit: number }) =>
       withSession(args, io, exit, async (session) => {
+        const [{ rollbackAvailability }, { syncContext }, { unfinishedBackfills }] = await Promise.all([
+          import('../../run/rollback.ts'),
+          import('../../run/steps.ts'),
+          import('../../run/backfill.ts'),
+        ]);
         const account = await session.state.boundAccount();
         const runLog = await session.state.lastRunLog(args.limit);
         // Runs not in the run log (recorded before it existed, or by the demo) have only their per-sync rows.
         const logged = new Set(runLog.map((r) => String(r.run_id)));
         const unlogged = (await session.state.lastRuns(args.limit)).filter((r) => !logged.has(String(r.run_id)));
-        const runs = [...(await session.state.syncRunsOf([...logged])), ...unlogged];
-        const syncRuns = runs;
+        const syncRows = [...(await session.state.syncRunsOf([...logged])), ...unlogged];
+        const rollback = await rollbackAvailability(syncContext(session), syncRows, session.project.config.history.retention_days);
+        const runs: Row[] = syncRows.map((r) => ({ ...r, rollback: rollback.get(`${r.run_id}/${r.sync_name}`) ?? '' }));
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
+        const backfills = await unfinishedBackfills(session);
         const log = session.log;
         if (log.json) {
-          log.info('status', { event: 'status', account_id: account, run_log: runLog, runs, row_errors: errors, locks });
+          log.info('status', { event: 'status', account_id: account, run_log: runLog, runs, row_errors: errors, locks, backfills });
           return;
         }
         log.info(account ? `State in '${session.state.schema}' belongs to HubSpot portal ${account}.` : `State in '${session.state.schema}' belongs to no portal yet (no sync has run).`);
         log.info(runLog.length || runs.length ? 'Last runs:' : 'No runs yet.');
-        const entries = [...runLog.map((r) => ({ at: time(r.started_at), line: describeLoggedRun(r), syncs: syncRuns.filter((x) => x.run_id === r.run_id) })), ...unlogged.map((r) => ({ at: time(r.started_at), line: `${iso(r.started_at)} ${r.run_id} ${r.command} ${describeSyncRun(r)}`, syncs: [] }))];
+        const entries = [
+          ...runLog.map((r) => ({ at: time(r.started_at), line: describeLoggedRun(r), syncs: runs.filter((x) => x.run_id === r.run_id) })),
+          ...runs.filter((r) => !logged.has(String(r.run_id))).map((r) => ({ at: time(r.started_at), line: `${iso(r.started_at)} ${r.run_id} ${r.command} ${describeSyncRun(r)}`, syncs: [] })),
+        ];
         for (const e of entries.sort((a, b) => b.at - a.at).slice(0, args.limit)) {
           log.info(`  ${e.line}`);
           for (const s of e.syncs) log.info(`      ${describeSyncRun(s)}`);
@@ -36,6 +46,8 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         }
         log.info(locks.length ? 'Locks held:' : 'No locks held.');
         for (const l of locks) log.info(`  ${l.sync_name} by run ${l.run_id} (host ${l.host}, pid ${l.pid}) until ${iso(l.expires_at)}`);
+        if (backfills.length) log.info('Unfinished backfills:');
+        for (const b of backfills) log.info(`  ${b.sync} (${b.selection}): ${b.sent} of ${b.total} sent, started ${iso(b.startedAt)}; continue with pqlsync backfill ${b.sync} --resume`);
       }),
   };
 }
@@ -51,7 +63,7 @@ function describeSyncRun(r: Row): string {
     r.n_rows === null
       ? ''
       : ` rows ${r.n_rows}: ${r.n_new} new, ${r.n_changed} changed, ${r.n_unchanged} unchanged, ${r.n_removed} removed; sent ${r.n_sent}, failed ${r.n_failed};`;
-  return `${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${r.message ? ` — ${r.message}` : ''}`;
+  return `${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${r.message ? ` — ${r.message}` : ''}${r.rollback ? `; rollback: ${r.rollback}` : ''}`;
 }
 
 function time(v: unknown): number {
