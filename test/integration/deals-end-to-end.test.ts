@@ -107,6 +107,8 @@ describe('deals and associations from the shipped models', () => {
     const run = await s.sync();
     expect(run.code, String(run.error)).toBe(EXIT.ok);
     expect(routes()).toEqual({
+      // Which portal the token reaches, once a run (state belongs to one portal).
+      'GET /account-info/v3/details': 1,
       'GET /crm/v3/pipelines/deals': 1,
       'GET /crm/v3/properties/deals': 1,
       'POST /crm/v3/objects/deals/batch/read': 1,
@@ -136,6 +138,8 @@ describe('deals and associations from the shipped models', () => {
     const run = await s.sync();
     expect(run.code, String(run.error)).toBe(EXIT.ok);
     expect(routes()).toEqual({
+      // Which portal the token reaches, once a run (state belongs to one portal).
+      'GET /account-info/v3/details': 1,
       'GET /crm/v3/pipelines/deals': 1,
       'GET /crm/v3/properties/deals': 1,
       'POST /crm/v3/objects/deals/batch/upsert': 1,
