@@ -10,10 +10,22 @@ import type { Value } from './warehouse.ts';
  * What a destination knows of a sync: where its rows go and how they are written. Not the
  * model, the key column, guardrails or associations, which are the runner's business.
  */
-export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline' | 'lifecycle'> & {
+export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline' | 'lifecycle' | 'on_deleted_in_hubspot'> & {
   /** A rollback asked with --allow-stage-back: a deal's stage may move back to an earlier stage. */
   allowStageBack?: boolean;
 };
+
+/**
+ * The record id state keeps for a record someone deleted in the destination, which the sync
+ * leaves deleted (`on_deleted_in_hubspot: skip`): no destination id looks like it.
+ */
+export function deletedRecordId(id: string): string {
+  return id.startsWith(DELETED_PREFIX) ? id : `${DELETED_PREFIX}${id}`;
+}
+export function isDeletedRecordId(id: string | null | undefined): boolean {
+  return !!id && id.startsWith(DELETED_PREFIX);
+}
+export const DELETED_PREFIX = 'deleted:';
 
 export type ChangeKind =
   /** A row never delivered before (no record id known). */

@@ -166,6 +166,13 @@ export const syncConfig = z
     mode: z.enum(['upsert', 'update', 'insert_once']).default('upsert'),
     /** What happens in HubSpot to rows that leave the model. */
     on_removed: z.enum(['keep', 'clear']).default('keep'),
+    /**
+     * A record pqlsync delivered that someone deleted in HubSpot: skip (default) leaves it deleted
+     * and records that in state (`status` counts it); recreate writes it again, as a new record.
+     * A deletion is a person's decision (a spam contact, a privacy request): undoing it silently
+     * is the surprise, so skip is the default (docs/hubspot.md, "Deleted records").
+     */
+    on_deleted_in_hubspot: z.enum(['skip', 'recreate']).optional(),
     properties: z.array(propertyMapping).min(1),
     guardrails: guardrails.default({ max_changed_share: 0.3, max_tier_shift: 0.2, min_rows: 100 }),
   })

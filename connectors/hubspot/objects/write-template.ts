@@ -6,6 +6,7 @@
  * so a create repeated after a lost answer updates the record it created. One answer per row.
  */
 import { chunk, runPool, withTraceId, writeWithSplitting, type BatchResponseLike, type ItemResult, type WriteItem } from '../batch-writer.ts';
+import { deletedRecordId, isDeletedRecordId } from '../../destination.ts';
 import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
 import { applyWritePolicy, policyReads } from '../write-policy.ts';
@@ -55,15 +56,28 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
     return out;
   };
 
-  // 1. Known record ids.
+  // 1. Known record ids. A record someone deleted in HubSpot answers NOT_FOUND: the sync's
+  // on_deleted_in_hubspot decides (docs/hubspot.md, "Deleted records"). skip: state keeps it as
+  // deleted, and later changes are answered without a request; recreate: written anew below.
   let unresolved: Prepared[] = prepared;
   if (writer.updatesById) {
+    const recreate = sync.on_deleted_in_hubspot === 'recreate';
     const stale: Prepared[] = [];
-    await updateById(ctx, writer, prepared.filter((p) => p.change.recordId).map((p) => ({ prepared: p, id: p.change.recordId!, properties: properties(p) })), (p, result) => {
-      if (!result.ok && result.category === 'NOT_FOUND' && canCreate(p)) stale.push(p);
-      else ctx.record(p, result);
+    const known: Prepared[] = [];
+    for (const p of prepared) {
+      if (!isDeletedRecordId(p.change.recordId)) (p.change.recordId ? known : stale).push(p);
+      else if (recreate && canCreate(p)) stale.push(p);
+      else ctx.record(p, { ok: true, recordId: p.change.recordId! });
+    }
+    await updateById(ctx, writer, known.map((p) => ({ prepared: p, id: p.change.recordId!, properties: properties(p) })), (p, result) => {
+      if (result.ok || result.category !== 'NOT_FOUND' || !canCreate(p)) ctx.record(p, result);
+      else if (recreate) stale.push(p);
+      else {
+        ctx.log?.({ level: 'info', msg: `${writer.object} ${p.key}: record ${p.change.recordId} was deleted in HubSpot; left deleted (on_deleted_in_hubspot: skip)` });
+        ctx.record(p, { ok: true, recordId: deletedRecordId(p.change.recordId!) });
+      }
     });
-    unresolved = [...prepared.filter((p) => !p.change.recordId), ...stale];
+    unresolved = stale;
   }
   if (unresolved.length === 0) return;
 

@@ -24,10 +24,11 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         const runs: Row[] = syncRows.map((r) => ({ ...r, rollback: rollback.get(`${r.run_id}/${r.sync_name}`) ?? '' }));
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
+        const deleted = await session.state.deletedInDestination();
         const backfills = await unfinishedBackfills(session);
         const log = session.log;
         if (log.json) {
-          log.info('status', { event: 'status', account_id: account, run_log: runLog, runs, row_errors: errors, locks, backfills });
+          log.info('status', { event: 'status', account_id: account, run_log: runLog, runs, row_errors: errors, locks, backfills, deleted_in_hubspot: deleted });
           return;
         }
         log.info(account ? `State in '${session.state.schema}' belongs to HubSpot portal ${account}.` : `State in '${session.state.schema}' belongs to no portal yet (no sync has run).`);
@@ -44,6 +45,7 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         for (const e of errors) {
           log.info(`  ${e.sync_name} ${e.record_key}: ${e.category}${e.property ? ` (${e.property})` : ''} ${e.message} [attempts ${e.attempts}]`);
         }
+        for (const d of deleted) log.info(`${d.sync_name}: ${d.deleted} record(s) deleted in HubSpot, left deleted (on_deleted_in_hubspot: skip)`);
         log.info(locks.length ? 'Locks held:' : 'No locks held.');
         for (const l of locks) log.info(`  ${l.sync_name} by run ${l.run_id} (host ${l.host}, pid ${l.pid}) until ${iso(l.expires_at)}`);
         if (backfills.length) log.info('Unfinished backfills:');
