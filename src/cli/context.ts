@@ -66,6 +66,7 @@ export async function withSession(
   const env = options.env ?? io.env;
   const started = Date.now();
   let session: Session | undefined;
+  let reason: string | null = null;
   try {
     const project = projectFor(options.project ?? (await loadProject(args.config)), args, env);
     session = await openSession(project, { log, env, runId, asOf: parseAsOf(args.asOf), lockWaitMs: Math.max(0, args.wait ?? 0) * 1000 });
@@ -76,10 +77,18 @@ export async function withSession(
     const opened = session;
     const { end, error } = await loggedRun(opened, options.record, () => body(opened), (code) => ({ exitCode: code ?? EXIT.ok, status: statusOf(code ?? EXIT.ok) }));
     exit.code = error === undefined ? end.exitCode : reportError(log, error, io.env);
+    if (error !== undefined) reason = error instanceof Error ? error.message : String(error);
     await reportSummary(opened, options.record, exit.code, end.status, end.message, Date.now() - started);
   } catch (error) {
     exit.code = reportError(log, error, io.env);
+    reason = error instanceof Error ? error.message : String(error);
   } finally {
+    // The run's end, whatever it was, for `alerts:` (one alert per failing run; src/alerts).
+    const command = String((args as { _?: unknown[] })._?.[0] ?? '');
+    if (session && ALERTING_COMMANDS.has(command)) {
+      const { alertRunEnd } = await import('../alerts/run-alert.ts');
+      await alertRunEnd(session, { command, exitCode: exit.code, reason });
+    }
     if (session) await closeSession(session).catch(() => undefined);
   }
 }
@@ -112,6 +121,9 @@ async function reportSummary(session: Session, command: string, exitCode: number
     duration_ms: ms,
   });
 }
+
+/** The commands a scheduler runs: their failures alert. */
+const ALERTING_COMMANDS = new Set(['build', 'run', 'sync', 'backfill']);
 
 export function reportError(log: Logger, error: unknown, env: NodeJS.ProcessEnv): number {
   const code = exitCodeFor(error);
