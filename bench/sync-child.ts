@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       return inner.stats;
     },
     ensureProperties: (syncs) => inner.ensureProperties(syncs),
+    accountId: () => inner.accountId(),
     associate: (kind, pairs) => inner.associate(kind, pairs),
     dissociate: (kind, pairs) => inner.dissociate(kind, pairs),
     async send(s, changes) {

@@ -6,6 +6,7 @@
 import type { PropertyMapping } from '../../src/config/schema.ts';
 import type { Value } from '../warehouse.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
+import { nullClears } from './write-policy.ts';
 
 export type Formatted = { ok: true; value: string } | { ok: false; category: string; message: string };
 
@@ -161,14 +162,34 @@ export function formatString(value: Value): Formatted {
   return { ok: true, value: s };
 }
 
+/**
+ * Whether the text HubSpot holds for a property is what sending `value` writes: the same
+ * formatted text, numbers equal as numbers and instants as instants ("12.0" holds 12), empty
+ * as NULL. An invalid value is never held.
+ */
+export function holdsValue(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean {
+  const f = formatValue(mapping, value);
+  if (!f.ok) return false;
+  const h = held ?? '';
+  if (h === f.value) return true;
+  if (h === '' || f.value === '') return false;
+  if (mapping.type === 'number') return Number(h) === Number(f.value);
+  if (mapping.type === 'datetime') return Date.parse(h) === Date.parse(f.value);
+  return false;
+}
+
 export type FormattedRow =
   | { ok: true; properties: Record<string, string> }
   | { ok: false; category: string; property: string; message: string };
 
-/** Formats every mapped property of a row; stops at the first invalid value. */
+/**
+ * Formats every mapped property of a row; stops at the first invalid value. A NULL is left out
+ * when the property's write policy says it never clears (write-policy.ts).
+ */
 export function formatRow(mappings: readonly PropertyMapping[], values: Record<string, Value>): FormattedRow {
   const properties: Record<string, string> = {};
   for (const m of mappings) {
+    if (values[m.column] === null && !nullClears(m)) continue;
     const f = formatValue(m, values[m.column]);
     if (!f.ok) return { ok: false, category: f.category, property: m.property, message: `${m.property}: ${f.message}` };
     properties[m.property] = f.value;
@@ -176,9 +197,9 @@ export function formatRow(mappings: readonly PropertyMapping[], values: Record<s
   return { ok: true, properties };
 }
 
-/** Every mapped property emptied: what `clear` sends. */
+/** Every mapped property emptied: what `clear` sends (properties that never clear are left alone). */
 export function clearedRow(mappings: readonly PropertyMapping[]): Record<string, string> {
-  return Object.fromEntries(mappings.map((m) => [m.property, '']));
+  return Object.fromEntries(mappings.filter(nullClears).map((m) => [m.property, '']));
 }
 
 // A practical email check (not RFC 5322): local part of the usual characters without

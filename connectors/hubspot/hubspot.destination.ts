@@ -7,14 +7,19 @@
  * HubSpot stayed unreachable.
  */
 import { randomBytes } from 'node:crypto';
-import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, HubSpotOwner, Outcome, PairOutcome } from '../destination.ts';
+import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, EnrolOutcome, HubSpotOwner, Outcome, PairOutcome, SequenceEnrolment } from '../destination.ts';
+import { readPortalId } from './account.ts';
 import { listOwners, readContactOwners } from './owners.ts';
+import { enrolInSequence, readEnrolment, readSequence } from './sequences.ts';
+import { readRecordValues } from './read-records.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
 import type { SyncTarget } from '../destination.ts';
 import { ConfigError, DestinationError } from '../../src/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
 import { DailyLimitError } from './errors.ts';
-import { clearedRow, formatRow } from './format-values.ts';
+import { clearedRow, formatRow, holdsValue } from './format-values.ts';
+import type { PropertyMapping } from '../../src/config/schema.ts';
+import type { Value } from '../warehouse.ts';
 import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
@@ -73,6 +78,7 @@ export class HubSpotDestination implements Destination {
   /** Deal pipelines checked by ensureProperties, per sync name. */
   private readonly pipelines = new Map<string, ResolvedPipeline>();
   private traceCounter = 0;
+  private portalId: Promise<string> | undefined;
 
   constructor(private readonly options: HubSpotDestinationOptions) {
     if (!options.accessToken) throw new ConfigError('HubSpot needs an access token (a private app token with CRM scopes)');
@@ -195,12 +201,38 @@ export class HubSpotDestination implements Destination {
     return dissociatePairs(this.associationContext(), kind, pairs);
   }
 
+  /** The portal the token reaches (read once, then remembered for the run). */
+  async accountId(): Promise<string> {
+    this.portalId ??= readPortalId({ exec: this.exec, accessToken: this.options.accessToken, basePath: this.options.basePath ?? 'https://api.hubapi.com' });
+    return this.portalId;
+  }
+
   async listOwners(): Promise<HubSpotOwner[]> {
     return listOwners({ apis: this.apis, exec: this.exec });
   }
 
   async readContactOwners(emails: string[]): Promise<Map<string, string>> {
     return readContactOwners({ apis: this.apis, exec: this.exec }, emails);
+  }
+
+  async readEnrolment(contactId: string): Promise<SequenceEnrolment | null> {
+    return readEnrolment({ apis: this.apis, exec: this.exec }, contactId);
+  }
+
+  async enrolInSequence(input: { contactId: string; sequenceId: string; senderEmail: string; userId: string }): Promise<EnrolOutcome> {
+    return enrolInSequence({ apis: this.apis, exec: this.exec }, input);
+  }
+
+  async readSequence(sequenceId: string, userId: string): Promise<string | null> {
+    return readSequence({ apis: this.apis, exec: this.exec }, sequenceId, userId);
+  }
+
+  async readValues(sync: SyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>> {
+    return readRecordValues({ apis: this.apis, exec: this.exec }, sync, recordIds, properties);
+  }
+
+  holds(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean {
+    return holdsValue(mapping, held, value);
   }
 
   private associationContext() {

@@ -22,10 +22,12 @@ export interface PropertyGroupSpec {
   label: string;
 }
 
+/** An option as HubSpot's option input requires it: `hidden` is required (docs/hubspot.md, "Property options"). */
 export interface OptionDef {
   label: string;
   value: string;
   displayOrder: number;
+  hidden: boolean;
 }
 
 export interface PropertyDef {
@@ -83,11 +85,11 @@ export function propertyDefinition(mapping: WantedProperty, groupName: string): 
   };
   if (mapping.type === 'bool') {
     def.options = [
-      { label: 'Yes', value: 'true', displayOrder: 0 },
-      { label: 'No', value: 'false', displayOrder: 1 },
+      { label: 'Yes', value: 'true', displayOrder: 0, hidden: false },
+      { label: 'No', value: 'false', displayOrder: 1, hidden: false },
     ];
   } else if (mapping.type === 'enumeration') {
-    def.options = (mapping.options ?? []).map((value, displayOrder) => ({ label: optionLabel(value), value, displayOrder }));
+    def.options = (mapping.options ?? []).map((value, displayOrder) => ({ label: optionLabel(value), value, displayOrder, hidden: false }));
   }
   return def;
 }
@@ -132,6 +134,24 @@ export function collectMappings(syncs: readonly SyncTarget[]): Map<ObjectType, M
     }
   }
   return out;
+}
+
+/**
+ * Mapped properties pqlsync would have to create under a name HubSpot keeps for its own: the
+ * `hs_` prefix (docs/hubspot.md, "Reserved property names"). No retry can create them, so each is a
+ * configuration error naming the sync, the column and the property. `exists` says whether the
+ * portal already has a property (an existing `hs_` property is HubSpot's own, checked like any other).
+ */
+export function reservedPropertyProblems(syncs: readonly SyncTarget[], exists: (object: ObjectType, property: string) => boolean): string[] {
+  return syncs.flatMap((sync) =>
+    sync.properties
+      .filter((m) => m.property.startsWith('hs_') && !exists(sync.object, m.property))
+      .map(
+        (m) =>
+          `sync '${sync.name}' maps column ${m.column} to ${sync.object} property ${m.property}, which the portal does not have: ` +
+          `HubSpot reserves names starting with hs_ and refuses to create one; map the column to another name (e.g. ${m.property.replace(/^hs_/, '')})`,
+      ),
+  );
 }
 
 export interface PropertyPlan {
@@ -181,8 +201,9 @@ export function planProperties(
       const missing = (m.options ?? []).filter((o) => !have.has(o));
       if (missing.length === 0) continue;
       if (ex.groupName === group.name) {
-        const options = [...(ex.options ?? []).map((o, i) => ({ label: o.label ?? optionLabel(o.value), value: o.value, displayOrder: o.displayOrder ?? i }))];
-        for (const value of missing) options.push({ label: optionLabel(value), value, displayOrder: options.length });
+        // The PATCH replaces the option list: every existing option keeps its own flag.
+        const options: OptionDef[] = (ex.options ?? []).map((o, i) => ({ label: o.label ?? optionLabel(o.value), value: o.value, displayOrder: o.displayOrder ?? i, hidden: o.hidden ?? false }));
+        for (const value of missing) options.push({ label: optionLabel(value), value, displayOrder: options.length, hidden: false });
         plan.addOptions.push({ name: m.property, options, missing });
       } else {
         plan.conflicts.push(
@@ -222,6 +243,8 @@ export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: reado
   };
   // Read and check every object before writing anything.
   for (const object of all.keys()) plans.push(await readPlan(object));
+  const reserved = reservedPropertyProblems(syncs, (object, name) => !plans.some((p) => p.object === object && p.create.some((c) => c.name === name)));
+  if (reserved.length > 0) throw new ConfigError(`pqlsync.yml maps properties HubSpot will not create; nothing was sent:\n- ${reserved.join('\n- ')}`);
   const conflicts = plans.flatMap((p) => p.conflicts);
   if (conflicts.length > 0) {
     throw new DestinationError(`HubSpot properties conflict with the sync configuration; nothing was sent:\n- ${conflicts.join('\n- ')}`);
@@ -258,7 +281,7 @@ export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: reado
     for (const patch of plan.addOptions) {
       unwrap(
         await ctx.exec.run('crm', `${object} add options to ${patch.name}`, (o) =>
-          api.coreApi.updateWithHttpInfo(object, patch.name, { options: patch.options } as never, o),
+          api.coreApi.updateWithHttpInfo(object, patch.name, { options: patch.options }, o),
         ),
         `adding options ${patch.missing.join(', ')} to ${object} property ${patch.name}`,
       );

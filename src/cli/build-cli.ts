@@ -7,12 +7,15 @@ import { doctorCommand } from './commands/doctor.command.ts';
 import { evaluateCommand } from './commands/evaluate.command.ts';
 import { planCommand } from './commands/plan.command.ts';
 import { propertiesCommand } from './commands/properties.command.ts';
+import { rollbackCommand } from './commands/rollback.command.ts';
 import { runCommand } from './commands/run.command.ts';
+import { sandboxCommand } from './commands/sandbox.command.ts';
 import { statusCommand } from './commands/status.command.ts';
 import { syncCommand } from './commands/sync.command.ts';
 import { testCommand } from './commands/test.command.ts';
 import type { CliIo, ExitBox } from './context.ts';
 import { EXIT } from './exit-codes.ts';
+import { knownOptions, UsageError, withSuggestion } from './usage-error.ts';
 import { packageVersion } from '../util/package-root.ts';
 
 /**
@@ -50,7 +53,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command(propertiesCommand(io, exit) as unknown as CommandModule)
     .command(statusCommand(io, exit) as unknown as CommandModule)
     .command(backfillCommand(io, exit) as unknown as CommandModule)
+    .command(rollbackCommand(io, exit) as unknown as CommandModule)
     .command(evaluateCommand(io, exit) as unknown as CommandModule)
+    .command(sandboxCommand(io, exit) as unknown as CommandModule)
     .demandCommand(1, 'Name a command: pqlsync --help lists them.')
     .strict()
     .epilogue(
@@ -59,14 +64,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
+    .recommendCommands()
+    // Throwing (not just printing) is what stops yargs from running the command after a
+    // validation failure when exitProcess is off: a mistyped flag must never reach a sync.
     .fail((message, error) => {
       if (error) throw error;
-      io.err.write(`${message}\nRun pqlsync --help for usage.\n`);
-      exit.code = EXIT.config;
+      throw new UsageError(withSuggestion(message, knownOptions(cli)));
     });
   try {
     await cli.parseAsync();
   } catch (error) {
+    if (error instanceof UsageError) {
+      io.err.write(`${error.message}\nRun pqlsync --help for usage.\n`);
+      return EXIT.config;
+    }
     io.err.write(`${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.internal;
   }

@@ -17,7 +17,7 @@ export function reportPlan(log: Logger, plan: SyncPlan): void {
   const removed = d.removed > 0 ? ` (${plan.onRemoved === 'clear' ? 'their properties are cleared' : 'kept in HubSpot'})` : '';
   log.info(
     `Plan ${plan.sync} → HubSpot ${plan.object}: ${d.rows} rows; ${d.new} new, ${d.changed} changed, ` +
-      `${d.retrying} retrying, ${d.unchanged} unchanged, ${d.removed} removed${removed}; would send ${plan.toSend}`,
+      `${d.retrying} retrying, ${d.unchanged} unchanged${heldBack(d)}, ${d.removed} removed${removed}; would send ${plan.toSend}`,
     {
       event: 'plan',
       sync: plan.sync,
@@ -88,7 +88,7 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
   const d = result.plan.diff;
   log.info(
     `Synced ${result.plan.sync} → HubSpot ${result.plan.object}: ${d.new} new, ${d.changed + d.retrying} changed, ` +
-      `${d.unchanged} unchanged, ${d.removed} removed; sent ${result.sent}, delivered ${result.delivered}, ` +
+      `${d.unchanged} unchanged${heldBack(d)}, ${d.removed} removed; sent ${result.sent}, delivered ${result.delivered}, ` +
       `failed ${result.failed}; ${result.requests} requests in ${(result.ms / 1000).toFixed(1)} s` +
       (result.stopped ? ' (stopped early; the rest goes next run)' : ''),
     {
@@ -98,6 +98,7 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
       new: d.new,
       changed: d.changed + d.retrying,
       unchanged: d.unchanged,
+      held_back: d.heldBack,
       removed: d.removed,
       sent: result.sent,
       delivered: result.delivered,
@@ -115,6 +116,11 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
       { event: 'associations_done', sync: result.plan.sync, to: a.to, pairs: a.pairs, sent: a.sent, written: a.written, failed: a.failed, waiting: a.waiting, removed: a.removed },
     );
   }
+}
+
+/** ' (N of them moved too little to send)' when significance (run/significance.ts) held rows back. */
+function heldBack(d: SyncPlan['diff']): string {
+  return d.heldBack > 0 ? ` (${d.heldBack} of them moved too little to send)` : '';
 }
 
 function formatValue(v: unknown): string {

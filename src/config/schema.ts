@@ -24,11 +24,40 @@ export const propertyMapping = z
     description: z.string().optional(),
     /** Allowed values, for type enumeration (option values; labels are derived). */
     options: z.array(z.string().min(1)).optional(),
+    /**
+     * How the value meets what HubSpot holds (docs/hubspot.md, "Shared fields"). always (default):
+     * the model's value, a NULL clears; if_empty: written only while HubSpot holds no value (read
+     * first), never overwritten nor cleared; not_null: written, but a NULL never clears. Use
+     * if_empty or not_null for properties people also edit (amount, close date, job title).
+     */
+    write: z.enum(['always', 'if_empty', 'not_null']).optional(),
+    /**
+     * Significance (docs/change-control.md), numbers: the smallest move from the value last
+     * delivered that is worth sending, absolute (5) or relative to that value ('10%').
+     */
+    min_change: z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?%$/, "a percentage such as '10%'")]).optional(),
+    /** Significance, numbers: ascending bucket bounds; a change is sent when the value enters another bucket. */
+    buckets: z
+      .array(z.number())
+      .min(1)
+      .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]), { message: 'bucket bounds must be strictly ascending' })
+      .optional(),
+    /** Significance, dates and datetimes: a change is sent when the value moves to another minute, hour, day, month or year. */
+    granularity: z.enum(['minute', 'hour', 'day', 'month', 'year']).optional(),
   })
   .strict()
   .refine((p) => p.type !== 'enumeration' || (p.options && p.options.length > 0), {
     message: 'an enumeration needs its options',
     path: ['options'],
+  })
+  .refine((p) => p.type === 'number' || (p.min_change === undefined && p.buckets === undefined), {
+    message: 'min_change and buckets apply to numbers; any change of a string, enumeration or bool (a tier, stage, trigger, owner) is always sent',
+    path: ['min_change'],
+  })
+  .refine((p) => p.min_change === undefined || p.buckets === undefined, { message: 'write one of min_change and buckets, not both', path: ['buckets'] })
+  .refine((p) => p.granularity === undefined || p.type === 'date' || p.type === 'datetime', {
+    message: 'granularity applies to date and datetime properties',
+    path: ['granularity'],
   });
 export type PropertyMapping = z.infer<typeof propertyMapping>;
 
@@ -72,6 +101,19 @@ export const pipelineConfig = z
   .strict();
 export type PipelineConfig = z.infer<typeof pipelineConfig>;
 
+/** HubSpot's default lifecycle stages, in their order (docs/hubspot.md, "Lifecycle stage"). */
+export const HUBSPOT_LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist'];
+
+export const lifecycleConfig = z
+  .object({
+    /** The stages (ids) in their order; a stage HubSpot holds that is not listed is never written over. */
+    stages: z.array(z.string().min(1)).min(2).default(HUBSPOT_LIFECYCLE_STAGES),
+    /** Stages pqlsync never moves a record out of, even forward. */
+    never_over: z.array(z.string().min(1)).default(['opportunity', 'customer', 'evangelist']),
+  })
+  .strict();
+export type LifecycleConfig = z.infer<typeof lifecycleConfig>;
+
 /** An association written from each record of this sync to a record of another sync. */
 export const associationConfig = z
   .object({
@@ -106,6 +148,13 @@ export const syncConfig = z
     identity_property: hubspotProperty.optional(),
     /** deals: the pipeline the deals live in. */
     pipeline: pipelineConfig.optional(),
+    /**
+     * A sync mapping a column to `lifecyclestage`: the stages in their order and the ones pqlsync
+     * never writes over. pqlsync reads the stage HubSpot holds and only ever moves it forward
+     * (docs/hubspot.md, "Lifecycle stage"). Defaults: HubSpot's own stages; never over
+     * opportunity, customer, evangelist. Custom stages: list their ids in `stages`.
+     */
+    lifecycle: lifecycleConfig.optional(),
     associations: z.array(associationConfig).optional(),
     /** The model column that identifies a row: an email for contacts, a domain for companies. */
     key: identifier,
@@ -117,6 +166,13 @@ export const syncConfig = z
     mode: z.enum(['upsert', 'update', 'insert_once']).default('upsert'),
     /** What happens in HubSpot to rows that leave the model. */
     on_removed: z.enum(['keep', 'clear']).default('keep'),
+    /**
+     * A record pqlsync delivered that someone deleted in HubSpot: skip (default) leaves it deleted
+     * and records that in state (`status` counts it); recreate writes it again, as a new record.
+     * A deletion is a person's decision (a spam contact, a privacy request): undoing it silently
+     * is the surprise, so skip is the default (docs/hubspot.md, "Deleted records").
+     */
+    on_deleted_in_hubspot: z.enum(['skip', 'recreate']).optional(),
     properties: z.array(propertyMapping).min(1),
     guardrails: guardrails.default({ max_changed_share: 0.3, max_tier_shift: 0.2, min_rows: 100 }),
   })
@@ -146,6 +202,34 @@ export function syncRelation(sync: Pick<SyncConfig, 'model' | 'relation'>, model
   }
   return { schema: modelsSchema, name: sync.model };
 }
+
+/** A handoff signal, exactly (tier:sales_ready) or by prefix (trigger:*). */
+const signalPattern = z.string().regex(/^[a-z_]+(:[a-z_]+|:\*)?$/, 'a signal of the signals model (tier:sales_ready, trigger:paywall) or a prefix (trigger:*)');
+
+/** A Slack conversation id: C… (public channel) or G… (private). Names change; ids do not. */
+const slackChannel = z.string().regex(/^[CG][A-Z0-9]{6,}$/, 'a Slack channel id (C0123ABCD: channel details, bottom of the About tab)');
+
+const handoffSequence = z
+  .object({
+    signals: z.array(signalPattern).min(1),
+    motions: z.array(identifier).min(1).optional(),
+    /** The sequence's id in HubSpot (from its URL, or `pqlsync doctor`). */
+    sequence_id: z.string().regex(/^[0-9]+$/, 'a HubSpot sequence id (digits)'),
+  })
+  .strict();
+
+const handoffSlack = z
+  .object({
+    /** owner: a direct message to the contact's routed owner (their HubSpot email → Slack user); channel: to `channel`. */
+    to: z.enum(['owner', 'channel']).default('owner'),
+    /** The channel (to: channel), and where a message goes when the contact has no owner. */
+    channel: slackChannel.optional(),
+    signals: z.array(signalPattern).min(1).default(['tier:sales_ready', 'account:sales_ready', 'trigger:*']),
+    /** The HubSpot portal id, for links to the contact, company and deal records (none without it). */
+    portal_id: z.string().regex(/^[0-9]+$/, 'the HubSpot portal (hub) id: digits').optional(),
+  })
+  .strict()
+  .refine((s) => s.to !== 'channel' || s.channel !== undefined, { message: 'to: channel needs a channel id', path: ['channel'] });
 
 /**
  * The handoff (src/handoff): episodes of each contact's signals, owner routing, and the tables
@@ -180,9 +264,35 @@ export const handoffConfig = z
       })
       .strict()
       .optional(),
+    /**
+     * Sequence enrolments (HubSpot Sales Hub sequences): a contact with one of `signals` true, in
+     * one of `motions` (route groups; all when absent), is enrolled once per episode in the
+     * sequence, sent by its routed owner. A contact already in a sequence is never enrolled again.
+     */
+    sequences: z.array(handoffSequence).min(1).optional(),
+    /** A Slack message about each new sales-ready contact or account and hot trigger (SLACK_BOT_TOKEN). */
+    slack: handoffSlack.optional(),
   })
   .strict();
 export type HandoffConfig = z.infer<typeof handoffConfig>;
+
+/**
+ * `alerts:`: one message when a run fails, a guardrail stops it, or more rows fail than
+ * `max_failed_rows`; none for a clean run; the same failure again within `dedupe_minutes` (a
+ * scheduler retrying) is not sent twice. To a Slack channel (SLACK_BOT_TOKEN) or a webhook
+ * (its URL in PQLSYNC_ALERT_WEBHOOK_URL, never in this file).
+ */
+export const alertsConfig = z
+  .object({
+    slack_channel: slackChannel.optional(),
+    webhook: z.boolean().default(false),
+    /** Rows failed in one run (recorded, retried next run) above which the run alerts. */
+    max_failed_rows: z.number().int().min(0).default(10),
+    dedupe_minutes: z.number().int().min(0).default(60),
+  })
+  .strict()
+  .refine((a) => a.slack_channel !== undefined || a.webhook, { message: 'name where alerts go: slack_channel (a channel id) and/or webhook: true (PQLSYNC_ALERT_WEBHOOK_URL)' });
+export type AlertsConfig = z.infer<typeof alertsConfig>;
 
 const duckdbWarehouse = z
   .object({
@@ -325,9 +435,15 @@ export const projectConfig = z
       })
       .strict(),
     syncs: z.array(syncInput).min(1),
+    /**
+     * Per-run history of the values each sync run replaced in HubSpot (src/state/run-history-values.ts),
+     * which `pqlsync rollback` puts back: kept for runs of the last `retention_days` days.
+     */
+    history: z.object({ retention_days: z.number().int().min(0).default(7) }).strict().default({ retention_days: 7 }),
     /** `pqlsync evaluate`: backtest the scores against outcomes. */
     evaluate: evaluateConfig.optional(),
     handoff: handoffConfig.optional(),
+    alerts: alertsConfig.optional(),
   })
   .strict();
 export type ProjectConfig = z.infer<typeof projectConfig>;

@@ -1,22 +1,32 @@
 /**
- * `pqlsync doctor`, as dbt's `debug`: loads the config and the models, connects to the warehouse,
- * looks for the tables the models and syncs read, and checks the HubSpot token and its scopes.
- * Each check says what it found and, when it fails, how to fix it. Nothing is written anywhere
- * (the warehouse sees only a `select 1` and lookups in its catalog), and the token never reaches
- * a message: only HubSpot's answers about it do.
+ * `pqlsync doctor`, as dbt's `debug`, checks what `run` will need: the config and the models load,
+ * the warehouse answers and has the tables the models read, every model compiles (the engine binds
+ * it without building it), every mapped column is in its model's output, the HubSpot token works
+ * and has its scopes, no mapping needs a property HubSpot refuses to create, and the token reaches
+ * the portal the sync state was delivered to. Each check says what it found and, when it fails,
+ * how to fix it. Nothing is sent, and the warehouse keeps nothing: the compile check's views live in
+ * a throwaway schema dropped at the end. The token never reaches a message: only HubSpot's answers
+ * about it do.
  */
 import { openWarehouse } from '../../connectors/registry.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import { loadProject, type Project } from '../config/load-project.ts';
-import { syncRelation } from '../config/schema.ts';
+import { syncRelation, type SyncConfig } from '../config/schema.ts';
 import { orderModels } from '../project/graph.ts';
 import { loadModels, type Model } from '../project/load-models.ts';
 import { PqlsyncError } from '../errors.ts';
+import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
+import { StateStore } from '../state/state-store.ts';
+import { compileModelsAsViews, type CompiledModels } from './compile-models.ts';
+import { checkHubSpot, type HubSpotCheckInput } from './hubspot-checks.ts';
+import { checkHandoffActions } from './handoff-checks.ts';
+
+export { requiredScopes } from './hubspot-checks.ts';
 
 export type CheckStatus = 'ok' | 'failed' | 'skipped';
 
 export interface DoctorCheck {
-  check: 'config' | 'models' | 'warehouse' | 'tables' | 'hubspot token' | 'hubspot scopes';
+  check: 'config' | 'models' | 'warehouse' | 'tables' | 'compile' | 'columns' | 'hubspot token' | 'hubspot scopes' | 'properties' | 'portal' | 'slack token' | 'sequences';
   status: CheckStatus;
   /** What was found, in a sentence. */
   detail: string;
@@ -32,14 +42,6 @@ export interface DoctorOptions {
   /** HTTP for the HubSpot checks (tests inject a fake); default: global fetch. */
   fetch?: typeof fetch;
 }
-
-/** The scopes pqlsync needs for a HubSpot object: read and write its records and its property schema. */
-export function requiredScopes(objects: string[]): string[] {
-  return [...new Set(objects)].flatMap((o) => [`crm.objects.${o}.read`, `crm.objects.${o}.write`, `crm.schemas.${o}.read`, `crm.schemas.${o}.write`]);
-}
-
-const HUBSPOT_ORIGIN = 'https://api.hubapi.com';
-const TIMEOUT_MS = 15_000;
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
@@ -59,7 +61,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   if (project) {
     try {
       models = orderModels(await loadModels(project.modelsDir, { dialect: project.config.warehouse.type, projectRoot: project.root }), Object.keys(project.sources));
-      const names = new Set(models.map((m) => m.name));
+      // The handoff writes the views its syncs read, right before they run.
+      const names = new Set([...models.map((m) => m.name), ...(project.config.handoff ? Object.values(HANDOFF_VIEWS) : [])]);
       const unknown = project.config.syncs.filter((s) => !s.relation && !names.has(s.model));
       if (unknown.length > 0) {
         checks.push({
@@ -77,6 +80,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   } else skip('models', 'no config');
 
   let warehouse: Warehouse | undefined;
+  let state: HubSpotCheckInput['state'];
   try {
     if (project) {
       try {
@@ -88,14 +92,80 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
       }
     } else skip('warehouse', 'no config');
 
-    if (project && warehouse) checks.push(await checkTables(project, models ?? [], warehouse));
-    else skip('tables', project ? 'no warehouse connection' : 'no config');
+    let tablesOk = false;
+    if (project && warehouse) {
+      const tables = await checkTables(project, models ?? [], warehouse);
+      checks.push(tables);
+      tablesOk = tables.status === 'ok';
+    } else skip('tables', project ? 'no warehouse connection' : 'no config');
+
+    let compiled: CompiledModels | undefined;
+    if (project && warehouse && models && tablesOk) {
+      compiled = await compileModelsAsViews(warehouse, models, { sources: project.sources, asOf: new Date().toISOString() });
+      checks.push(compileCheck(compiled, models.length, project.config.warehouse.type));
+    } else skip('compile', !models ? 'the models did not load' : 'needs the warehouse and the tables the models read');
+
+    if (project && warehouse && compiled) checks.push(await checkColumns(project, compiled, warehouse));
+    else skip('columns', 'needs the compiled models');
+
+    if (project && warehouse) state = await readBoundAccount(warehouse, project.config.state_schema);
   } finally {
     await warehouse?.close().catch(() => undefined);
   }
 
-  checks.push(...(await checkHubSpot(project, options)));
+  checks.push(...(await checkHubSpot({ project, env: options.env, fetch: options.fetch, state })));
+  checks.push(...(await checkHandoffActions({ project, env: options.env, fetch: options.fetch })));
   return checks;
+}
+
+function compileCheck(compiled: CompiledModels, total: number, engine: string): DoctorCheck {
+  if (compiled.failures.length === 0) {
+    return { check: 'compile', status: 'ok', detail: `${total} models compile on ${engine} (each bound by the engine as a view, nothing built)` };
+  }
+  const blocked = compiled.blocked.length ? `; not compiled, as they depend on a failed model: ${compiled.blocked.map((b) => `${b.model} (on ${b.by})`).join(', ')}` : '';
+  return {
+    check: 'compile',
+    status: 'failed',
+    detail: `${compiled.failures.map((f) => f.message.replace(/\n\s*Fix the model's SQL.*$/s, '')).join('\n')}${blocked}`,
+    fix: "fix the model's SQL at the file and line named, then run pqlsync doctor again",
+  };
+}
+
+/** The model columns each sync reads: its key, its mapped columns (the tier column is one) and its association columns. */
+function columnsRead(sync: SyncConfig): string[] {
+  return [sync.key, ...sync.properties.map((p) => p.column), ...(sync.associations ?? []).map((a) => a.column)];
+}
+
+async function checkColumns(project: Project, compiled: CompiledModels, warehouse: Warehouse): Promise<DoctorCheck> {
+  const problems: string[] = [];
+  let checked = 0;
+  for (const sync of project.config.syncs) {
+    if ((Object.values(HANDOFF_VIEWS) as string[]).includes(sync.model) && !sync.relation) continue;
+    const columns = sync.relation
+      ? (await warehouse.describe(syncRelation(sync, project.config.schema)))?.map((c) => c.name.toLowerCase())
+      : compiled.columns.get(sync.model);
+    if (!columns) continue; // its model failed to compile (reported there), or its relation is missing (reported by tables)
+    checked++;
+    const missing = [...new Set(columnsRead(sync))].filter((c) => !columns.includes(c));
+    if (missing.length > 0) {
+      const from = sync.relation ? `relation ${sync.relation}` : `model ${sync.model}`;
+      problems.push(`sync '${sync.name}' reads ${missing.map((c) => `column ${c}`).join(', ')}, which ${from} does not have (it has: ${columns.join(', ')})`);
+    }
+  }
+  if (problems.length > 0) {
+    return { check: 'columns', status: 'failed', detail: problems.join('; '), fix: 'rename the column in the sync (key, properties[].column, associations[].column) or add it to the model' };
+  }
+  return { check: 'columns', status: 'ok', detail: `every column ${checked} syncs read is in its model's output` };
+}
+
+/** The portal the sync state was delivered to; undefined when the state cannot be read. */
+async function readBoundAccount(warehouse: Warehouse, schema: string): Promise<HubSpotCheckInput['state']> {
+  try {
+    return { schema, boundAccount: await new StateStore(warehouse, schema).boundAccount() };
+  } catch {
+    // No state tables yet (never run): nothing was delivered anywhere.
+    return { schema, boundAccount: null };
+  }
 }
 
 const WAREHOUSE_FIX: Record<string, string> = {
@@ -131,120 +201,6 @@ async function checkTables(project: Project, models: Model[], warehouse: Warehou
     };
   }
   return { check: 'tables', status: 'ok', detail: `${wanted.size} tables the models and syncs read are there` };
-}
-
-async function checkHubSpot(project: Project | undefined, options: DoctorOptions): Promise<DoctorCheck[]> {
-  const token = options.env.HUBSPOT_ACCESS_TOKEN?.trim();
-  if (!token) {
-    return [
-      {
-        check: 'hubspot token',
-        status: 'failed',
-        detail: 'HUBSPOT_ACCESS_TOKEN is not set',
-        fix: 'create a private app in HubSpot (Settings → Integrations → Private apps) and export HUBSPOT_ACCESS_TOKEN=<its token>; never put it in pqlsync.yml',
-      },
-      { check: 'hubspot scopes', status: 'skipped', detail: 'no token' },
-    ];
-  }
-  const origin = (options.env.HUBSPOT_BASE_PATH || HUBSPOT_ORIGIN).replace(/\/+$/, '');
-  const http = options.fetch ?? fetch;
-  const objects = project ? [...new Set(project.config.syncs.map((s) => s.object as string))] : ['contacts', 'companies'];
-  const needed = requiredScopes(objects);
-  const where = origin === HUBSPOT_ORIGIN ? 'HubSpot' : `HubSpot at ${origin}`;
-
-  // A private app's token says which scopes it has (POST /oauth/v2/private-apps/get/access-token-info).
-  let granted: string[] | undefined;
-  let portal: unknown;
-  try {
-    const answer = await http(`${origin}/oauth/v2/private-apps/get/access-token-info`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ tokenKey: token }),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    if (answer.ok) {
-      const info = (await answer.json()) as { scopes?: unknown; hubId?: unknown };
-      if (Array.isArray(info.scopes)) granted = info.scopes.map(String);
-      portal = info.hubId;
-    }
-  } catch {
-    // Not answered: the probes below reach the same endpoints a sync does.
-  }
-
-  if (granted) {
-    const missing = needed.filter((s) => !granted!.includes(s));
-    const known: DoctorCheck = { check: 'hubspot token', status: 'ok', detail: `${where} knows the token (private app${portal ? ` in portal ${portal}` : ''})` };
-    if (missing.length > 0) {
-      return [
-        known,
-        {
-          check: 'hubspot scopes',
-          status: 'failed',
-          detail: `the token lacks ${missing.join(', ')} (the syncs write ${objects.join(', ')})`,
-          fix: "add those scopes to the private app (Settings → Integrations → Private apps → your app → Scopes), commit the change, and use the app's token",
-        },
-      ];
-    }
-    return [known, { check: 'hubspot scopes', status: 'ok', detail: `the token has every scope the syncs need: ${needed.join(', ')}` }];
-  }
-
-  // No token info (an OAuth token, an older portal, the sandbox): read what a sync reads first.
-  const probes = objects.flatMap((o) => [
-    { path: `/crm/v3/properties/${o}`, scope: `crm.schemas.${o}.read` },
-    { path: `/crm/v3/objects/${o}?limit=1`, scope: `crm.objects.${o}.read` },
-  ]);
-  const missing: string[] = [];
-  for (const probe of probes) {
-    let status: number;
-    try {
-      const answer = await http(`${origin}${probe.path}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(TIMEOUT_MS) });
-      status = answer.status;
-      await answer.body?.cancel();
-    } catch (error) {
-      return [
-        { check: 'hubspot token', status: 'failed', detail: `${where} did not answer: ${messageOf(error)}`, fix: 'check the network (and HUBSPOT_BASE_PATH, if you set it)' },
-        { check: 'hubspot scopes', status: 'skipped', detail: 'HubSpot unreachable' },
-      ];
-    }
-    if (status === 401) {
-      return [
-        {
-          check: 'hubspot token',
-          status: 'failed',
-          detail: `${where} rejected the token (401: unknown, revoked or expired)`,
-          fix: "copy the token again from the private app's Auth tab (or rotate it) and export HUBSPOT_ACCESS_TOKEN",
-        },
-        { check: 'hubspot scopes', status: 'skipped', detail: 'the token was rejected' },
-      ];
-    }
-    if (status === 403) missing.push(probe.scope);
-    else if (status >= 400) {
-      return [
-        { check: 'hubspot token', status: 'failed', detail: `${where} answered ${status} to GET ${probe.path.split('?')[0]}`, fix: 'retry later; if it persists, check status.hubspot.com' },
-        { check: 'hubspot scopes', status: 'skipped', detail: `HubSpot answered ${status}` },
-      ];
-    }
-  }
-  const accepted: DoctorCheck = { check: 'hubspot token', status: 'ok', detail: `${where} accepts the token` };
-  if (missing.length > 0) {
-    return [
-      accepted,
-      {
-        check: 'hubspot scopes',
-        status: 'failed',
-        detail: `HubSpot refused reads that need ${missing.join(', ')} (403)`,
-        fix: `give the private app the scopes ${needed.join(', ')}`,
-      },
-    ];
-  }
-  return [
-    accepted,
-    {
-      check: 'hubspot scopes',
-      status: 'ok',
-      detail: `reads of ${objects.join(', ')} and their properties are allowed; write scopes (${needed.filter((s) => s.endsWith('.write')).join(', ')}) cannot be checked without writing: HubSpot gave no token info`,
-    },
-  ];
 }
 
 function messageOf(error: unknown): string {

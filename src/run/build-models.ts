@@ -73,14 +73,14 @@ export async function buildModels(
         watermarks: options.watermarks,
         fullRefresh: options.fullRefresh ?? false,
         allModels: options.allModels ?? models,
-        onError: (error, statement, sql, fileLine) => buildError(error, model, statement, sql, fileLine),
+        onError: (error, statement, sql, fileLine) => modelSqlError(error, model, statement, sql, fileLine),
       });
     } else {
       const statement = dialect.createTableAs(table, compiled.sql, model.header.materialized);
       try {
         await warehouse.execute(statement);
       } catch (error) {
-        throw buildError(error, model, statement, compiled.sql, compiled.fileLine);
+        throw modelSqlError(error, model, statement, compiled.sql, compiled.fileLine);
       }
     }
     const ms = Math.round(performance.now() - started);
@@ -91,7 +91,7 @@ export async function buildModels(
         const counted = await warehouse.query(`select count(*) as row_count from ${dialect.table(table)}`);
         rows = Number(Object.values(counted[0] ?? {})[0]);
       } catch (error) {
-        throw buildError(error, model, '', compiled.sql, compiled.fileLine);
+        throw modelSqlError(error, model, '', compiled.sql, compiled.fileLine);
       }
     }
     const done: BuiltModel = { name: model.name, file: model.file, rows, ms, ...(incremental ? { incremental } : {}) };
@@ -101,7 +101,18 @@ export async function buildModels(
   return built;
 }
 
-function buildError(error: unknown, model: Model, statement: string, sql: string, fileLine: (line: number) => number): ModelError {
+/**
+ * The engine's error on a model's statement as a ModelError naming the model file, and its line
+ * when the engine reports one. `step` says what was attempted: a build, or doctor's compile check.
+ */
+export function modelSqlError(
+  error: unknown,
+  model: Model,
+  statement: string,
+  sql: string,
+  fileLine: (line: number) => number,
+  step: 'build' | 'compile' = 'build',
+): ModelError {
   if (error instanceof ModelError) return error;
   // The engine counts lines in the whole statement; the SELECT starts after the DDL around it.
   const at = statement.lastIndexOf(sql);
@@ -111,7 +122,7 @@ function buildError(error: unknown, model: Model, statement: string, sql: string
   const where = sqlLine !== undefined && sqlLine >= 1 ? `${model.file}:${fileLine(sqlLine)}` : model.file;
   const reason = error instanceof PqlsyncError || error instanceof Error ? error.message : String(error);
   return new ModelError(
-    `${where}: model ${model.name} failed to build:\n${reason.replace(/^/gm, '  ')}\n  Fix the model's SQL and build again.`,
+    `${where}: model ${model.name} failed to ${step}:\n${reason.replace(/^/gm, '  ')}\n  Fix the model's SQL and ${step === 'build' ? 'build' : 'run pqlsync doctor'} again.`,
     model.file,
     { cause: error },
   );

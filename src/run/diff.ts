@@ -2,6 +2,7 @@ import { syncRelation, type SyncConfig } from '../config/schema.ts';
 import { ModelError } from '../errors.ts';
 import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
 import { runTableName } from '../state/state-store.ts';
+import { hasSignificance, insignificantKeysSql } from './significance.ts';
 
 /** Internal columns of the changes table; mapped model columns keep their own names. */
 export const KEY = 'pqlsync__key';
@@ -69,6 +70,8 @@ export interface DiffSummary {
   /** Unchanged rows re-sent because their last delivery failed. */
   retrying: number;
   unchanged: number;
+  /** Of the unchanged rows, those whose values moved but not significantly (run/significance.ts): not sent. */
+  heldBack: number;
   /** Keys delivered before that left the model. */
   removed: number;
   /** Rows of the model without a key: never sent, reported. */
@@ -104,14 +107,23 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
     ? ` and cur.${q(KEY)} in (select record_key from ${d.table(options.selection)} where sent_at is null)`
     : '';
   // insert_once (events): a delivered key is never sent again, whatever its values became.
-  const changedHash = sync.mode === 'insert_once' ? '1 = 0' : `st.row_hash <> cur.${q(HASH)}`;
+  // With significance, a key whose every change is insignificant (compared with the snapshot of
+  // what was delivered, run/significance.ts) stays unchanged: its state and snapshot stay as
+  // delivered, so small moves add up across runs.
+  const quiet = await quietKeys(warehouse, sync, tables, options, { model, modelKey: key });
+  const changedHash =
+    sync.mode === 'insert_once'
+      ? '1 = 0'
+      : `(st.row_hash <> cur.${q(HASH)}${quiet ? ` and cur.${q(KEY)} not in (select record_key from quiet)` : ''})`;
   const pending = options.ignoreState
     ? `st as (select record_key, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName}),
     p as (select cur.${q(KEY)}, cur.${q(HASH)}, st.record_id as ${q(RECORD_ID)},
         case when st.record_key is null then 'new' else 'changed' end as ${q(KIND)}
       from cur left join st on st.record_key = cur.${q(KEY)}
       where 1 = 1${selected})`
-    : `st as (select record_key, row_hash, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName}),
+    : `st as (select record_key, row_hash, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName}),${quiet ? `
+    moved as (select cur.${q(KEY)} from cur join st on st.record_key = cur.${q(KEY)} where st.row_hash <> cur.${q(HASH)}),
+    quiet as (${quiet}),` : ''}
     err as (select distinct record_key from ${d.table(tables.rowErrors)} where sync_name = ${syncName}),
     p as (select cur.${q(KEY)}, cur.${q(HASH)}, st.record_id as ${q(RECORD_ID)},
         case when st.record_key is null then 'new'
@@ -125,6 +137,17 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
     select p.${q(KEY)}, ${unique.map((c) => `m.${q(c)}`).join(', ')}, p.${q(HASH)}, ${tier} as ${q(TIER)}, p.${q(RECORD_ID)}, p.${q(KIND)}
     from p join ${model} m on ${key} = p.${q(KEY)}`;
   await warehouse.execute(d.createTableAs(tables.changes, changes, 'table'));
+  const heldBack = quiet
+    ? Number(
+        (
+          await warehouse.query(`with cur as (${current}),
+            st as (select record_key, row_hash from ${d.table(tables.syncState)} where sync_name = ${syncName}),
+            moved as (select cur.${q(KEY)} from cur join st on st.record_key = cur.${q(KEY)} where st.row_hash <> cur.${q(HASH)}),
+            quiet as (${quiet})
+            select count(*) as n from quiet where record_key not in (select ${q(KEY)} from ${d.table(tables.changes)})`)
+        )[0]?.n ?? 0,
+      )
+    : 0;
 
   // A backfill re-sends what it selected and nothing else: no key counts as removed.
   const removed = `select st.record_key as ${q(KEY)}, st.record_id as ${q(RECORD_ID)}
@@ -147,9 +170,28 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
     changed: n('n_changed'),
     retrying: n('n_retry'),
     unchanged: n('n_rows') - n('n_new') - n('n_changed') - n('n_retry'),
+    heldBack,
     removed: n('n_removed'),
     nullKeys: n('n_null_keys'),
   };
+}
+
+/**
+ * The SELECT of keys whose changes are all insignificant (run/significance.ts), or null when
+ * significance does not apply: no rule in the mapping, a backfill (it re-sends on purpose), or no
+ * delivered snapshot matching the mapping (then every change is sent, which rebuilds it).
+ */
+async function quietKeys(
+  warehouse: Warehouse,
+  sync: SyncConfig,
+  tables: SyncTables,
+  options: DiffOptions,
+  sql: { model: string; modelKey: string },
+): Promise<string | null> {
+  if (!hasSignificance(sync) || options.ignoreState || sync.mode === 'insert_once') return null;
+  if (!(await deliveredTableMatches(warehouse, sync, tables))) return null;
+  const d = warehouse.dialect;
+  return insignificantKeysSql(d, sync, { moved: 'moved', keyColumn: KEY, model: sql.model, modelKey: sql.modelKey, delivered: d.table(tables.delivered) });
 }
 
 /** A key that appears twice would be sent twice in one batch, which HubSpot rejects whole. */

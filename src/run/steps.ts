@@ -12,6 +12,7 @@ import { orderSyncs } from './sync-order.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { ensureHandoffViews, runHandoff } from '../handoff/handoff-step.ts';
+import { runHandoffActions } from '../handoff/handoff-actions.ts';
 import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
@@ -199,6 +200,7 @@ export async function syncStep(
         checkpointEvery: options.checkpointEvery,
         diff: options.diff,
         afterCheckpoint: options.afterCheckpoint,
+        historyRetentionDays: session.project.config.history.retention_days,
       });
       const associations = result.stopped
         ? []
@@ -236,6 +238,8 @@ export async function syncStep(
       await release();
     }
   }
+  // Sequence enrolments and Slack messages, once the handoff syncs have written owners and tasks.
+  if (handoffDone && !results.some((r) => r.stopped)) await runHandoffActions(session, destination, { lockTtlMs: ttl });
   return results;
 }
 
@@ -243,7 +247,7 @@ export async function syncStep(
  * Takes a lock kept in the warehouse (queueing up to --wait for it), renews it while held,
  * and answers the function that releases it.
  */
-async function holdLock(session: Session, name: string, ttlMs: number): Promise<() => Promise<void>> {
+export async function holdLock(session: Session, name: string, ttlMs: number): Promise<() => Promise<void>> {
   await waitForLock(session.lockWaitMs, session.log, () => session.state.acquireLock(name, session.runId, ttlMs));
   const heartbeat = setInterval(() => {
     session.state.renewLock(name, session.runId, ttlMs).catch(() => undefined);

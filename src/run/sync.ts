@@ -24,6 +24,7 @@ import {
   type SyncTables,
 } from './diff.ts';
 import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
+import { RunHistoryValues } from '../state/run-history-values.ts';
 
 export interface SyncPlan {
   sync: string;
@@ -168,6 +169,8 @@ export interface SyncOptions {
    * marking a backfill's keys as sent.
    */
   afterCheckpoint?: (outcomes: TableName) => Promise<void>;
+  /** Days the values this run replaces are kept for `pqlsync rollback` (0: none kept); default 7. */
+  historyRetentionDays?: number;
 }
 
 export interface SyncResult {
@@ -195,6 +198,12 @@ export async function runSync(
   // Under the sync's lock: the only place the delivered snapshot is (re)created.
   await ensureDeliveredTable(warehouse, sync, tables);
   const outcomesTable = state.outcomesTable(sync.name, options.runId);
+  const retentionDays = options.historyRetentionDays ?? 7;
+  const history = retentionDays > 0 ? new RunHistoryValues(warehouse, ctx.schemas.state) : null;
+  if (history) {
+    await history.ensureTable();
+    await history.prune(new Date(Date.now() - retentionDays * 86_400_000));
+  }
   try {
     const plan = await planSync({ ...ctx, runId: options.runId }, sync, { diff: options.diff, keepTables: true });
     if (plan.guardrails.violations.length > 0 && !options.force) {
@@ -206,7 +215,7 @@ export async function runSync(
     // Properties are checked only when something is to be sent: a run with no change makes no request.
     if (plan.toSend > 0) await destination.ensureProperties([sync]);
     await state.createOutcomes(outcomesTable);
-    return await sendChanges(ctx, destination, sync, options, plan, tables, outcomesTable);
+    return await sendChanges(ctx, destination, sync, options, plan, tables, outcomesTable, history);
   } finally {
     await dropRunTables(warehouse, tables).catch(() => undefined);
     await state.dropOutcomes(outcomesTable).catch(() => undefined);
@@ -222,6 +231,7 @@ async function sendChanges(
   plan: SyncPlan,
   tables: SyncTables,
   outcomesTable: TableName,
+  history: RunHistoryValues | null,
 ): Promise<SyncResult> {
   const pageSize = options.pageSize ?? 1000;
   const checkpointEvery = options.checkpointEvery ?? 2000;
@@ -236,7 +246,10 @@ async function sendChanges(
   let checkpoints: Promise<void> = Promise.resolve();
   let checkpointError: unknown;
   const commit = async (outcomes: DeliveryOutcome[]) => {
-    await state.checkpoint(sync.name, options.runId, outcomesTable, outcomes);
+    const at = new Date();
+    await state.checkpoint(sync.name, options.runId, outcomesTable, outcomes, at);
+    // What HubSpot held before (the snapshot, not moved yet) and what it holds now, for rollback.
+    await history?.capture(sync, options.runId, { changes: tables.changes, delivered: tables.delivered, outcomes: outcomesTable }, KEY, at);
     // The snapshot and the caller's follow-up come after the state transaction: a crash in
     // between leaves the snapshot one checkpoint behind (plan's before-values only) and a
     // backfill re-sends that checkpoint's keys (upserts are idempotent).
@@ -321,7 +334,7 @@ async function sendChanges(
  * warehouse reads while HubSpot answers. A warehouse hands over what it likes (DuckDB whole
  * 2,048-row chunks): regrouping keeps every batch full, and a stop lands between pages.
  */
-async function* pages(stream: AsyncIterable<Row[]>, size: number): AsyncIterable<Row[]> {
+export async function* pages(stream: AsyncIterable<Row[]>, size: number): AsyncIterable<Row[]> {
   const regrouped = (async function* () {
     // Never changes an array the stream yielded (it may still be reading it): pages are copies.
     let carry: Row[] = [];

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
+import { DELETED_PREFIX } from '../../connectors/destination.ts';
 import type { Row, Statement, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
-import { LockHeldError } from '../errors.ts';
+import { ConfigError, LockHeldError } from '../errors.ts';
 import { stateTableDdl } from './state-tables.ts';
 
 /** What one record's delivery came to, as the checkpoint stores it. */
@@ -29,6 +30,20 @@ export interface RunRecord {
   counts?: { rows: number; new: number; changed: number; unchanged: number; removed: number; sent: number; failed: number };
   requests?: number;
   message?: string;
+}
+
+export type RunLogStatus = 'success' | 'partial' | 'failed' | 'stopped' | 'interrupted';
+
+/** What to do when the state belongs to another portal than the token's (exit 2). */
+export function accountMismatchMessage(schema: string, bound: string, current: string): string {
+  const fresh = `${schema}_${current}`;
+  return (
+    `The sync state in schema '${schema}' was delivered to HubSpot portal ${bound}, but this token reaches portal ${current}. ` +
+    `Nothing was sent: reading portal ${bound}'s state would skip every row portal ${current} has never received. ` +
+    `If portal ${current} is where pqlsync should deliver now, give it a state of its own: set \`state_schema: ${fresh}\` in pqlsync.yml ` +
+    `(or PQLSYNC_STATE_SCHEMA=${fresh}, or --state-schema ${fresh}); the next run sends every row there as a first sync, and portal ${bound}'s state stays in '${schema}'. ` +
+    `If the token is the wrong one, export portal ${bound}'s token instead.`
+  );
 }
 
 /**
@@ -182,6 +197,78 @@ export class StateStore {
     return runIds;
   }
 
+  /** The destination account this state describes, null before the first sync. */
+  async boundAccount(): Promise<string | null> {
+    const [row] = await this.warehouse.query(`select account_id from ${this.t('destination_account')} order by bound_at limit 1`);
+    return row ? String(row.account_id) : null;
+  }
+
+  /**
+   * Binds this state to the account a sync is about to write to, or checks that it is bound to
+   * it: state delivered to one HubSpot portal says nothing of another, and reading it as if it did
+   * would skip every row (docs/delivery.md, "One portal per state"). Throws a ConfigError (exit 2)
+   * naming both portals and what to do when the state belongs to another.
+   */
+  async claimAccount(accountId: string, runId: string): Promise<'bound' | 'same'> {
+    const bound = await this.boundAccount();
+    if (bound === accountId) return 'same';
+    if (bound !== null) throw new ConfigError(accountMismatchMessage(this.schema, bound, accountId));
+    await this.warehouse.execute({
+      sql: `insert into ${this.t('destination_account')} (account_id, bound_at, run_id) values (?, ?, ?)`,
+      values: [accountId, new Date(), runId],
+    });
+    return 'bound';
+  }
+
+  /** Records a sync's mapping under its fingerprint (once per fingerprint). */
+  async rememberMapping(syncName: string, fingerprint: string, mapping: string, runId: string): Promise<void> {
+    const [row] = await this.warehouse.query({
+      sql: `select count(*) as n from ${this.t('sync_mappings')} where sync_name = ? and fingerprint = ?`,
+      values: [syncName, fingerprint],
+    });
+    if (Number(row.n) > 0) return;
+    await this.warehouse.execute({
+      sql: `insert into ${this.t('sync_mappings')} (sync_name, fingerprint, mapping, first_run_id, first_seen_at) values (?, ?, ?, ?, ?)`,
+      values: [syncName, fingerprint, mapping, runId, new Date()],
+    });
+  }
+
+  /** The mappings a sync delivered under, by fingerprint. */
+  async mappings(syncName: string): Promise<Map<string, string>> {
+    const rows = await this.warehouse.query({ sql: `select fingerprint, mapping from ${this.t('sync_mappings')} where sync_name = ?`, values: [syncName] });
+    return new Map(rows.map((r) => [String(r.fingerprint), String(r.mapping)]));
+  }
+
+  /** Opens a run's line in the run log (every command that works on this state). */
+  async logRunStart(entry: { runId: string; command: string; startedAt: Date }): Promise<void> {
+    await this.warehouse.execute({
+      sql: `insert into ${this.t('run_log')} (run_id, command, started_at, status) values (?, ?, ?, 'running')`,
+      values: [entry.runId, entry.command, entry.startedAt],
+    });
+  }
+
+  /** Closes a run's line with how it ended: its exit code and, when it failed, why. */
+  async logRunEnd(entry: { runId: string; status: RunLogStatus; exitCode: number; message?: string; accountId?: string | null }): Promise<void> {
+    await this.warehouse.execute({
+      sql: `update ${this.t('run_log')} set finished_at = ?, status = ?, exit_code = ?, message = ?, account_id = ? where run_id = ?`,
+      values: [new Date(), entry.status, entry.exitCode, entry.message ?? null, entry.accountId ?? null, entry.runId],
+    });
+  }
+
+  /** The last runs of the run log, newest first; runs recorded before the log existed come from `runs`. */
+  async lastRunLog(limit = 10): Promise<Row[]> {
+    return this.warehouse.query(`select * from ${this.t('run_log')} order by started_at desc limit ${Math.trunc(limit)}`);
+  }
+
+  /** The per-sync rows of these runs. */
+  async syncRunsOf(runIds: string[]): Promise<Row[]> {
+    if (runIds.length === 0) return [];
+    return this.warehouse.query({
+      sql: `select * from ${this.t('runs')} where run_id in (${runIds.map(() => '?').join(', ')}) order by started_at, sync_name`,
+      values: runIds,
+    });
+  }
+
   async startRun(run: RunRecord): Promise<void> {
     await this.warehouse.execute({
       sql: `insert into ${this.t('runs')} (run_id, command, sync_name, started_at, status) values (?, ?, ?, ?, ?)`,
@@ -222,6 +309,15 @@ export class StateStore {
       `select sync_name, record_key, category, property, message, attempts, first_failed_at, last_failed_at
        from ${this.t('row_errors')} order by sync_name, record_key limit ${Math.trunc(limit)}`,
     );
+  }
+
+  /** Per sync, the records someone deleted in HubSpot that the sync leaves deleted (on_deleted_in_hubspot: skip). */
+  async deletedInDestination(): Promise<Array<{ sync_name: string; deleted: number }>> {
+    const rows = await this.warehouse.query({
+      sql: `select sync_name, count(*) as deleted from ${this.t('sync_state')} where record_id like ? group by sync_name order by sync_name`,
+      values: [`${DELETED_PREFIX}%`],
+    });
+    return rows.map((r) => ({ sync_name: String(r.sync_name), deleted: Number(r.deleted) }));
   }
 
   async countErrors(syncName: string): Promise<number> {

@@ -4,7 +4,7 @@ import type { Dialect, TableName } from '../../connectors/warehouse.ts';
  * The tables pqlsync keeps in the warehouse's state schema. Nothing lives on local
  * disk: schedulers start every run on a fresh machine.
  */
-export const STATE_TABLES = ['sync_state', 'runs', 'row_errors', 'locks'] as const;
+export const STATE_TABLES = ['sync_state', 'runs', 'row_errors', 'locks', 'run_log', 'destination_account', 'sync_mappings'] as const;
 export type StateTable = (typeof STATE_TABLES)[number];
 
 export function stateTable(schema: string, name: string): TableName {
@@ -30,5 +30,14 @@ export function stateTableDdl(dialect: Dialect, schema: string): string[] {
       attempts ${i}, first_failed_at ${ts}, last_failed_at ${ts})`,
     `create table if not exists ${t('locks')} (
       sync_name ${s}, run_id ${s}, host ${s}, pid ${i}, acquired_at ${ts}, expires_at ${ts})`,
+    // One row per command that ran against this state (build, test, run, sync, backfill…),
+    // whatever stopped it: `runs` holds the per-sync detail of the same run ids.
+    `create table if not exists ${t('run_log')} (
+      run_id ${s}, command ${s}, account_id ${s}, started_at ${ts}, finished_at ${ts}, status ${s}, exit_code ${i}, message ${s})`,
+    // The destination account (HubSpot portal) this state describes: one, bound by the first sync.
+    `create table if not exists ${t('destination_account')} (account_id ${s}, bound_at ${ts}, run_id ${s})`,
+    // Each mapping a sync delivered under, by fingerprint: the row hashes in sync_state start with
+    // it, so a renamed or retyped property is a change, and a plan can say what changed.
+    `create table if not exists ${t('sync_mappings')} (sync_name ${s}, fingerprint ${s}, mapping ${s}, first_run_id ${s}, first_seen_at ${ts})`,
   ];
 }

@@ -68,6 +68,8 @@ export interface ScenarioOptions {
   stripTraceIds?: boolean;
   /** Changes the built models before anything runs (bad rows, a broken model). */
   prepare?: (w: DuckDBWarehouse) => Promise<unknown>;
+  /** Changes the project's config (pqlsync.yml) of this scenario. */
+  editConfig?: (config: Record<string, any>) => void;
 }
 
 export interface SyncOutcome {
@@ -107,7 +109,8 @@ export async function openScenario(template: Template, options: ScenarioOptions 
   const dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-faults-'));
   const db = path.join(dir, 'warehouse.duckdb');
   await copyFile(template.db, db);
-  const configObject = { ...template.config, warehouse: { ...template.config.warehouse, path: db } };
+  const configObject = { ...structuredClone(template.config), warehouse: { ...template.config.warehouse, path: db } };
+  options.editConfig?.(configObject);
   const config = path.join(dir, 'pqlsync.yml');
   const text = JSON.stringify(configObject, null, 2);
   await writeFile(config, text);

@@ -18,6 +18,9 @@ let refuse = new Set<string>();
 const destination = {
   stats: { requests: 0, recordsWritten: 0 },
   async ensureProperties() {},
+  async accountId() {
+    return '1234';
+  },
   async send() {
     return [];
   },

@@ -256,7 +256,8 @@ describe('handoff against the sandbox', () => {
     const third = await s.sync();
     expect(third.error).toBeUndefined();
     expect(Object.keys(third.requests).filter((r) => r.includes('tasks'))).toEqual([]);
-    expect(third.requests['POST /crm/v3/objects/contacts/batch/upsert']).toBe(1);
+    // The contact is known (its record id in state): updated by id.
+    expect(third.requests['POST /crm/v3/objects/contacts/batch/update']).toBe(1);
     expect(s.sandbox.findByProperty('contacts', 'email', String(moved.record_key))[0].properties.hubspot_owner_id).toBe(String(other.owner_id));
     const movedTask = [...heldTasks(s.sandbox).values()].find((t) => t.properties.pqlsync_task_key.startsWith(`${moved.record_key}|`))!;
     expect(movedTask.properties.hubspot_owner_id).toBe(String(moved.owner_id));

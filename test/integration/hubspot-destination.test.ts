@@ -240,13 +240,13 @@ describe('companies', () => {
     expect(sandbox.records('companies').find((r) => r.id === acme.id)!.properties.pqlsync_account_key).toBe('acme.com');
   });
 
-  it('with record ids from state, updates by id without searching; a stale id is resolved again', async () => {
+  it('with record ids from state, updates by id without searching; a stale id is resolved again (recreate)', async () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([companiesSync()]);
     const first = await destination.send(companiesSync(), [company('acme.com', 1), company('globex.com', 2)]);
     sandbox.resetStats();
     const ids = new Map(okOutcomes(first).map((o) => [o.key, o.recordId]));
-    const second = await destination.send(companiesSync(), [
+    const second = await destination.send(companiesSync({ on_deleted_in_hubspot: 'recreate' }), [
       company('acme.com', 5, { kind: 'changed', recordId: ids.get('acme.com')! }),
       company('globex.com', 6, { kind: 'changed', recordId: '999999' }),
     ]);

@@ -5,9 +5,10 @@
  * to `--prefer-offline` when the cache lacks a package's metadata), and each test runs the
  * installed `node_modules/.bin/pqlsync`.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -95,7 +96,7 @@ describe('the packed tarball, installed into an empty folder', () => {
     if (unavailable) return ctx.skip();
     const { code, stdout } = await pqlsync(['--help']);
     expect(code).toBe(0);
-    for (const command of ['demo', 'init', 'doctor', 'build', 'run', 'sync', 'plan', 'status']) expect(stdout).toContain(`pqlsync ${command}`);
+    for (const command of ['demo', 'init', 'doctor', 'build', 'run', 'sync', 'plan', 'status', 'sandbox']) expect(stdout).toContain(`pqlsync ${command}`);
     const version = await pqlsync(['--version']);
     expect(version.stdout.trim()).toBe(JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')).version);
   });
@@ -121,6 +122,37 @@ describe('the packed tarball, installed into an empty folder', () => {
     const bare = await pqlsync(['status'], empty);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('`pqlsync demo` left its project here: pass --config .pqlsync/demo.yml');
+  }, 60_000);
+
+  it('pqlsync sandbox starts from the installed package, prints where it listens and how to point pqlsync at it, answers, and stops on Ctrl-C', async (ctx) => {
+    if (unavailable) return ctx.skip();
+    const child = spawn(process.execPath, [path.join(app, 'node_modules/.bin/pqlsync'), 'sandbox', '--port', '0', '--portal-id', '5151', '--json'], {
+      cwd: app,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
+    let stdout = '';
+    const exports = new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const line = stdout.split('\n').find((l) => l.includes('"sandbox_env"'));
+        if (line) resolve(JSON.parse(line).exports);
+      });
+      child.once('exit', (code) => reject(new Error(`pqlsync sandbox exited ${code}: ${stdout}`)));
+    });
+    try {
+      const line = await exports;
+      const [, url, token] = /^export HUBSPOT_BASE_PATH=(\S+) HUBSPOT_ACCESS_TOKEN=(\S+)$/.exec(line) ?? [];
+      expect(url, line).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const answer = await fetch(`${url}/account-info/v3/details`, { headers: { authorization: `Bearer ${token}` } });
+      expect(answer.status).toBe(200);
+      expect((await answer.json()).portalId).toBe(5151);
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      const [code] = await exited;
+      expect(code).toBe(0);
+    }
+    expect(stdout).toContain('"event":"sandbox_stopped"');
   }, 60_000);
 
   it('the library entry runs from code: plan() on the demo project reads the state the CLI demo left', async (ctx) => {
@@ -187,7 +219,10 @@ describe('the packed tarball, installed into an empty folder', () => {
         await w.close();
       }
     };
-    await load(path.join(project, 'warehouse.duckdb'));
+    // As README's walkthrough seeds it.
+    const seeded = await pqlsync(['demo', '--config', 'pqlsync.yml', '--data-only', '--users', String(users), '--seed', String(seed)], project);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect(seeded.stdout).toContain(`users ${users}`);
 
     const token = 'pat-package-test';
     const portals: Sandbox[] = [];

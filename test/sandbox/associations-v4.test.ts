@@ -35,7 +35,12 @@ describe('associations v4', () => {
       ],
     });
     expect(response.results).toHaveLength(1);
+    // HubSpot's current schema: ids as strings; a 207 with its status, numErrors and errors[].
+    expect(response.results[0]).toMatchObject({ fromObjectId: contact.id, toObjectId: company.id });
+    expect(typeof response.results[0].fromObjectId).toBe('string');
+    expect(response.status).toBe('COMPLETE');
     expect((response as any).numErrors).toBe(1);
+    expect((response as any).errors[0]).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR', context: { toId: ['999999'] } });
   });
 
   it('associates with the default type, 200, accepting type ids in the path', async () => {
@@ -49,7 +54,7 @@ describe('associations v4', () => {
     expect(sandbox.associations('companies', company.id)[0]).toMatchObject({ toObjectId: contact.id, types: [{ associationTypeId: 280 }] });
 
     const page = await client.crm.associations.v4.basicApi.getPage('contacts', contact.id, 'companies');
-    expect(page.results[0].toObjectId).toBe(Number(company.id));
+    expect(page.results[0].toObjectId).toBe(company.id);
 
     const missing = await catchFailure(
       client.crm.associations.v4.batchApi.createDefault('contacts', 'companies', { inputs: [{ _from: { id: contact.id }, to: { id: '1' } }] }),

@@ -116,6 +116,18 @@ describe('property groups and properties', () => {
     expect(group.code).toBe(409);
   });
 
+  it('refuses an option without its hidden flag, which HubSpot requires', async () => {
+    const { client } = await openSandbox();
+    await client.crm.properties.groupsApi.create('contacts', PQL_GROUP);
+    const input = { name: 'pql_tier', label: 'Tier', type: 'enumeration' as any, fieldType: 'select' as any, groupName: 'pqlsync' };
+    const missing = await catchFailure(client.crm.properties.coreApi.create('contacts', { ...input, options: [{ label: 'Cold', value: 'cold' }] as any }));
+    expect(missing.code).toBe(400);
+    expect(missing.body.message).toMatch(/options\[0\]\.hidden/);
+    await client.crm.properties.coreApi.create('contacts', { ...input, options: [{ label: 'Cold', value: 'cold', hidden: true, displayOrder: 0 }] });
+    const patched = await catchFailure(client.crm.properties.coreApi.update('contacts', 'pql_tier', { options: [{ label: 'Hot', value: 'hot' }] as any }));
+    expect(patched.code).toBe(400);
+  });
+
   it('answers a batch create with one bad definition as a 207', async () => {
     const { client } = await openSandbox();
     const response = await client.crm.properties.batchApi.create('contacts', {

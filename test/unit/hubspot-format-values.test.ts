@@ -115,6 +115,16 @@ describe('rows', () => {
   it('clear empties every mapped property', () => {
     expect(clearedRow(mappings)).toEqual({ pql_score: '', pql_tier: '' });
   });
+  it('a NULL clears only under write: always; clear leaves if_empty and not_null properties alone', () => {
+    const shared: PropertyMapping[] = [
+      ...mappings,
+      { column: 'amount', property: 'amount', type: 'number', label: 'Amount', write: 'if_empty' },
+      { column: 'title', property: 'jobtitle', type: 'string', label: 'Title', write: 'not_null' },
+    ];
+    expect(formatRow(shared, { score: null, tier: 'hot', amount: null, title: null })).toEqual({ ok: true, properties: { pql_score: '', pql_tier: 'hot' } });
+    expect(formatRow(shared, { score: 1, tier: 'hot', amount: 5, title: 'CTO' })).toEqual({ ok: true, properties: { pql_score: '1', pql_tier: 'hot', amount: '5', jobtitle: 'CTO' } });
+    expect(clearedRow(shared)).toEqual({ pql_score: '', pql_tier: '' });
+  });
 });
 
 describe('keys', () => {

@@ -42,8 +42,11 @@ describe('planning properties', () => {
     expect(plan.conflicts[0]).toMatch(/contacts property pql_score exists as type string .* as number/);
   });
   it('adds missing options in our group, refuses elsewhere', () => {
-    const ours = planProperties('contacts', mappings, [{ name: 'pql_tier', type: 'enumeration', groupName: 'pqlsync', options: [{ label: 'Cold', value: 'cold', displayOrder: 0 }] }], ['pqlsync'], group);
-    expect(ours.addOptions).toEqual([{ name: 'pql_tier', missing: ['hot'], options: [{ label: 'Cold', value: 'cold', displayOrder: 0 }, { label: 'Hot', value: 'hot', displayOrder: 1 }] }]);
+    // The PATCH replaces the list: an option a person hid stays hidden, the new one is shown.
+    const ours = planProperties('contacts', mappings, [{ name: 'pql_tier', type: 'enumeration', groupName: 'pqlsync', options: [{ label: 'Cold', value: 'cold', displayOrder: 0, hidden: true }] }], ['pqlsync'], group);
+    expect(ours.addOptions).toEqual([
+      { name: 'pql_tier', missing: ['hot'], options: [{ label: 'Cold', value: 'cold', displayOrder: 0, hidden: true }, { label: 'Hot', value: 'hot', displayOrder: 1, hidden: false }] },
+    ]);
     const theirs = planProperties('contacts', mappings, [{ name: 'pql_tier', type: 'enumeration', groupName: 'sales', options: [{ value: 'cold' }] }], ['pqlsync'], group);
     expect(theirs.conflicts[0]).toMatch(/lacks the options hot/);
   });

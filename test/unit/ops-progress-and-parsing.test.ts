@@ -89,7 +89,7 @@ describe('plan as Markdown', () => {
     const plan: SyncPlan = {
       sync: 'contact_sync',
       object: 'contacts',
-      diff: { rows: 2, new: 0, changed: 1, retrying: 0, unchanged: 1, removed: 0, nullKeys: 0 },
+      diff: { rows: 2, new: 0, changed: 1, retrying: 0, unchanged: 1, heldBack: 0, removed: 0, nullKeys: 0 },
       toSend: 1,
       onRemoved: 'keep',
       guardrails: { changedShare: 0.5, tierShift: null, violations: [] },

@@ -12,8 +12,8 @@
  * properties are still updated.
  */
 import { DestinationError } from '../../../src/errors.ts';
-import type { BatchResponseLike } from '../batch-writer.ts';
 import type { SendContext } from '../send-context.ts';
+import type { HeldValues } from './held-values.ts';
 import type { ByIdTarget, ObjectWriter } from './write-template.ts';
 
 const STAGE = 'dealstage';
@@ -43,36 +43,21 @@ export const dealsWriter: ObjectWriter = {
     out[STAGE] = pipeline.stageIds.get(stage)!;
     return out;
   },
-  beforeUpdate: keepStagesMovedByHand,
+  readsBeforeUpdate: (t) => (t.properties[STAGE] ? [STAGE, PIPELINE] : []),
+  settleUpdate: keepStageMovedByHand,
   notFound: (p) => ({ property: 'dealname', message: `no HubSpot deal has the key ${p.key}` }),
 };
 
-/** Reads the stage HubSpot holds and drops the stage from updates that would move a deal back. */
-async function keepStagesMovedByHand(ctx: SendContext, targets: ByIdTarget[]): Promise<ByIdTarget[]> {
-  const moving = targets.filter((t) => t.properties[STAGE]);
-  if (moving.length === 0) return targets;
+/** Drops the stage from an update that would move a deal back, or out of the pipeline it sits in. */
+function keepStageMovedByHand(ctx: SendContext, t: ByIdTarget, current: HeldValues | undefined): void {
+  // A rollback with --allow-stage-back puts earlier stages back on purpose.
+  if (!current || !t.properties[STAGE] || ctx.sync.allowStageBack) return; // gone: the update answers NOT_FOUND and the deal is upserted
   const pipeline = pipelineOf(ctx);
-  const result = await ctx.exec.run<BatchResponseLike>('crm', `deals read stages (${moving.length})`, (options) =>
-    ctx.apis.deals.batchApi.readWithHttpInfo({ inputs: moving.map((t) => ({ id: t.id })), properties: [STAGE, PIPELINE], propertiesWithHistory: [] }, false, options),
-  );
-  if (!result.ok) {
-    // Without HubSpot's stage the update could move a deal back: answer these rows now, retried next run.
-    const message = `reading the deals' stages before updating them: ${result.kind === 'exhausted' ? result.message : result.failure.message}`;
-    const failed = new Set(moving);
-    for (const t of moving) ctx.record(t.prepared, { ok: false, category: 'RETRIES_EXHAUSTED', property: STAGE, message });
-    return targets.filter((t) => !failed.has(t));
+  const currentRank = current[PIPELINE] === pipeline.id && current[STAGE] ? pipeline.ranks.get(current[STAGE]!) : undefined;
+  const wantedRank = pipeline.ranks.get(t.properties[STAGE])!;
+  const elsewhere = current[PIPELINE] !== pipeline.id || (current[STAGE] && currentRank === undefined);
+  if (elsewhere || (currentRank !== undefined && wantedRank <= currentRank)) {
+    const { [STAGE]: _stage, [PIPELINE]: _pipeline, ...rest } = t.properties;
+    t.properties = rest;
   }
-  const held = new Map((result.data.results ?? []).map((r) => [String(r.id), r.properties ?? {}]));
-  for (const t of moving) {
-    const current = held.get(t.id);
-    if (!current) continue; // gone: the update answers NOT_FOUND and the deal is upserted
-    const currentRank = current[PIPELINE] === pipeline.id && current[STAGE] ? pipeline.ranks.get(current[STAGE]!) : undefined;
-    const wantedRank = pipeline.ranks.get(t.properties[STAGE])!;
-    const elsewhere = current[PIPELINE] !== pipeline.id || (current[STAGE] && currentRank === undefined);
-    if (elsewhere || (currentRank !== undefined && wantedRank <= currentRank)) {
-      const { [STAGE]: _stage, [PIPELINE]: _pipeline, ...rest } = t.properties;
-      t.properties = rest;
-    }
-  }
-  return targets;
 }

@@ -6,8 +6,11 @@
  * so a create repeated after a lost answer updates the record it created. One answer per row.
  */
 import { chunk, runPool, withTraceId, writeWithSplitting, type BatchResponseLike, type ItemResult, type WriteItem } from '../batch-writer.ts';
+import { deletedRecordId, isDeletedRecordId } from '../../destination.ts';
 import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
+import { applyWritePolicy, policyReads } from '../write-policy.ts';
+import { readHeldValues, type HeldValues } from './held-values.ts';
 import type { ObjectTypeName } from './object-types.ts';
 
 export interface ByIdTarget {
@@ -29,8 +32,10 @@ export interface ObjectWriter {
   updatesById: boolean;
   /** Finds records that existed before pqlsync: key → record id; keys whose lookup failed in `failed`. */
   findExisting?(ctx: SendContext, keys: string[]): Promise<{ found: Map<string, string>; failed: Map<string, string> }>;
-  /** Rewrites the properties of updates by id after reading what HubSpot holds (deal stages); may answer rows itself. */
-  beforeUpdate?(ctx: SendContext, targets: ByIdTarget[]): Promise<ByIdTarget[]>;
+  /** Properties to read from HubSpot before updating this record by id (deals: stage and pipeline). */
+  readsBeforeUpdate?(target: ByIdTarget): string[];
+  /** Trims an update by id from what HubSpot holds (`held` undefined: the record is gone). */
+  settleUpdate?(ctx: SendContext, target: ByIdTarget, held: HeldValues | undefined): void;
   /** Turns formatted properties into what HubSpot receives (deal stage keys into stage ids). */
   toHubSpot?(ctx: SendContext, properties: Record<string, string>, clear: boolean): Record<string, string>;
   /** Properties a record pqlsync creates also gets (companies: the domain). */
@@ -51,15 +56,28 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
     return out;
   };
 
-  // 1. Known record ids.
+  // 1. Known record ids. A record someone deleted in HubSpot answers NOT_FOUND: the sync's
+  // on_deleted_in_hubspot decides (docs/hubspot.md, "Deleted records"). skip: state keeps it as
+  // deleted, and later changes are answered without a request; recreate: written anew below.
   let unresolved: Prepared[] = prepared;
   if (writer.updatesById) {
+    const recreate = sync.on_deleted_in_hubspot === 'recreate';
     const stale: Prepared[] = [];
-    await updateById(ctx, writer, prepared.filter((p) => p.change.recordId).map((p) => ({ prepared: p, id: p.change.recordId!, properties: properties(p) })), (p, result) => {
-      if (!result.ok && result.category === 'NOT_FOUND' && canCreate(p)) stale.push(p);
-      else ctx.record(p, result);
+    const known: Prepared[] = [];
+    for (const p of prepared) {
+      if (!isDeletedRecordId(p.change.recordId)) (p.change.recordId ? known : stale).push(p);
+      else if (recreate && canCreate(p)) stale.push(p);
+      else ctx.record(p, { ok: true, recordId: p.change.recordId! });
+    }
+    await updateById(ctx, writer, known.map((p) => ({ prepared: p, id: p.change.recordId!, properties: properties(p) })), (p, result) => {
+      if (result.ok || result.category !== 'NOT_FOUND' || !canCreate(p)) ctx.record(p, result);
+      else if (recreate) stale.push(p);
+      else {
+        ctx.log?.({ level: 'info', msg: `${writer.object} ${p.key}: record ${p.change.recordId} was deleted in HubSpot; left deleted (on_deleted_in_hubspot: skip)` });
+        ctx.record(p, { ok: true, recordId: deletedRecordId(p.change.recordId!) });
+      }
     });
-    unresolved = [...prepared.filter((p) => !p.change.recordId), ...stale];
+    unresolved = stale;
   }
   if (unresolved.length === 0) return;
 
@@ -106,7 +124,7 @@ export async function updateById(
   onResult: (p: Prepared, r: ItemResult) => void,
 ): Promise<void> {
   const tasks = chunk(targets, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
-    const live = writer.beforeUpdate ? await writer.beforeUpdate(ctx, batch) : batch;
+    const live = await settleAgainstHeld(ctx, writer, batch, 'id');
     const byTrace = new Map<string, Prepared>();
     const items: WriteItem[] = live.map(({ prepared, id, properties }) => {
       const item: WriteItem = { traceId: ctx.nextTraceId(), input: { id, properties }, matchKeys: [id] };
@@ -132,7 +150,8 @@ async function writeByIdentity(
   op: 'upsert' | 'update',
   list: Array<{ prepared: Prepared; properties: Record<string, string> }>,
 ): Promise<void> {
-  const tasks = chunk(list, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
+  const tasks = chunk(list, HUBSPOT_LIMITS.batchSize).map((whole) => async () => {
+    const batch = await settleAgainstHeld(ctx, writer, whole, 'identity');
     const byTrace = new Map<string, Prepared>();
     const items: WriteItem[] = batch.map(({ prepared, properties }) => {
       const item: WriteItem = {
@@ -158,4 +177,44 @@ async function writeByIdentity(
     }
   });
   await runPool(tasks, ctx.concurrency);
+}
+
+interface Target {
+  prepared: Prepared;
+  properties: Record<string, string>;
+  id?: string;
+}
+
+/**
+ * Reads what HubSpot holds where an update depends on it (a writer's rule by id; an if_empty
+ * property) in one batch read, and trims each target's properties. By identity, a record
+ * pqlsync has never delivered under a key it owns cannot exist yet, so new rows are not read.
+ * A target whose read failed is answered (retried next run) and dropped: writing it blind
+ * could overwrite what a person typed.
+ */
+async function settleAgainstHeld<T extends Target>(ctx: SendContext, writer: ObjectWriter, batch: T[], by: 'id' | 'identity'): Promise<T[]> {
+  const ownedKey = ctx.identity !== 'email';
+  const reads = new Map<T, string[]>();
+  for (const t of batch) {
+    const writerReads = by === 'id' && writer.readsBeforeUpdate ? writer.readsBeforeUpdate(t as T & ByIdTarget) : [];
+    const skipPolicy = by === 'identity' && ownedKey && t.prepared.change.kind === 'new';
+    const needed = [...writerReads, ...(skipPolicy ? [] : policyReads(ctx.sync, t.properties))];
+    if (needed.length > 0) reads.set(t, needed);
+  }
+  if (reads.size === 0) return batch;
+  const ref = (t: T) => (by === 'id' ? t.id! : t.prepared.key);
+  const properties = [...new Set([...reads.values()].flat())];
+  const result = await readHeldValues(ctx, writer.object, [...reads.keys()].map(ref), by, properties);
+  if (!result.ok) {
+    for (const t of reads.keys()) {
+      ctx.record(t.prepared, { ok: false, category: 'RETRIES_EXHAUSTED', property: reads.get(t)![0], message: `reading ${properties.join(', ')} from HubSpot before writing: ${result.message}` });
+    }
+    return batch.filter((t) => !reads.has(t));
+  }
+  for (const t of reads.keys()) {
+    const held = result.held.get(ref(t));
+    if (by === 'id') writer.settleUpdate?.(ctx, t as T & ByIdTarget, held);
+    t.properties = applyWritePolicy(ctx.sync, t.properties, held);
+  }
+  return batch;
 }

@@ -71,3 +71,13 @@ export function buildStandardError(
 export function validationError(message: string, extras: ErrorExtras = {}): ApiError {
   return new ApiError(400, 'VALIDATION_ERROR', message, extras);
 }
+
+/**
+ * A batch answer: `{ status: "COMPLETE", results, startedAt, completedAt }` with `okStatus`,
+ * or, when some inputs failed, a 207 that adds `numErrors` and `errors[]` (docs/hubspot.md,
+ * "Batch answers").
+ */
+export function batchAnswer<T>(okStatus: 200 | 201, results: T[], errors: StandardError[], startedAt: string): { status: number; body: Record<string, unknown> } {
+  const envelope = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
+  return errors.length === 0 ? { status: okStatus, body: envelope } : { status: 207, body: { ...envelope, numErrors: errors.length, errors } };
+}

@@ -158,11 +158,13 @@ function readOptions(raw: unknown): PropertyOption[] {
   return raw.map((item: unknown, index) => {
     const option = requireRecord(item);
     const value = requireText(option.value, `options[${index}].value`);
+    // HubSpot's option input requires `hidden` (docs/hubspot.md, "Property options").
+    if (typeof option.hidden !== 'boolean') throw validationError(`Invalid input JSON: "options[${index}].hidden" is required (true or false).`);
     return {
       label: typeof option.label === 'string' && option.label !== '' ? option.label : value,
       value,
       displayOrder: typeof option.displayOrder === 'number' ? option.displayOrder : index,
-      hidden: option.hidden === true,
+      hidden: option.hidden,
       ...(typeof option.description === 'string' ? { description: option.description } : {}),
     };
   });

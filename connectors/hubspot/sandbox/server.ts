@@ -14,6 +14,7 @@ import { PortalStore, toStoredRecord, toUniqueKey } from './store.ts';
 import type { PropertyDefinition, Sandbox, SandboxOptions, SandboxStats, StoredRecord } from './types.ts';
 import { describeIssues, validatePropertyValues } from './validation.ts';
 import { planUpdate } from './routes/write-plan.ts';
+import { sequencesOf } from './sequences.ts';
 
 const DEFAULTS = {
   port: 0,
@@ -30,6 +31,7 @@ const CASE_INSENSITIVE_PROPERTIES = new Set(['email', 'domain']);
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const settings = { ...DEFAULTS, ...withoutUndefined(options) };
   const store = new PortalStore();
+  store.settings.portalId = options.portalId ?? 10_000_000 + Math.floor(Math.random() * 89_999_999);
   store.settings.searchLagMs = options.searchLagMs ?? 0;
   store.settings.autoCreateCompanies = options.autoCreateCompanies ?? false;
   store.settings.associationLimits = { ...options.associationLimits };
@@ -64,6 +66,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    portalId: store.settings.portalId,
     stats,
     resetStats: () => Object.assign(stats, createStats()),
     records: (objectType) => store.listRecords(requireType(objectType)).map(toStoredRecord),
@@ -90,6 +93,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults = new FaultInjector(config);
     },
     resetDaily: () => limiter.resetDaily(),
+    lifecycleMovesIgnored: () => store.lifecycleMovesIgnored,
     setRateLimit: (limit) => limiter.reconfigure({ requestsPerWindow: limit.requestsPer10s, windowMs: limit.windowMs }),
     seedOwner: (owner) => {
       const state = store.addOwner({
@@ -107,12 +111,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       owner.archived = true;
       owner.updatedAt = store.stampTime();
     },
+    sequences: {
+      seed: (name, ownerEmail) => ({ id: sequencesOf(store).addSequence(name, ownerByEmail(store, ownerEmail).userId, store.stampTime()).id }),
+      removeSeat: (ownerEmail) => {
+        sequencesOf(store).unseated.add(ownerByEmail(store, ownerEmail).userId);
+      },
+      enrolments: () => [...sequencesOf(store).enrolments.values()].map(({ contactId, sequenceId, enrolledByEmail, toEmail }) => ({ contactId, sequenceId, enrolledByEmail, toEmail })),
+    },
     stop: async () => {
       sleeper.cancelAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function ownerByEmail(store: PortalStore, email: string) {
+  const owner = [...store.owners.values()].find((o) => o.email.toLowerCase() === email.toLowerCase());
+  if (!owner) throw new Error(`no owner ${email}`);
+  return owner;
 }
 
 function createStats(): SandboxStats {

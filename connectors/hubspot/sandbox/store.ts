@@ -34,6 +34,8 @@ export function toUniqueKey(property: string, value: string): string {
 
 /** Portal behaviours a test can turn on. */
 export interface PortalSettings {
+  /** What account-info answers as `portalId`. */
+  portalId: number;
   /** A record appears in search results only this many ms after it was created (HubSpot: seconds). Default 0. */
   searchLagMs: number;
   /**
@@ -72,7 +74,9 @@ export class PortalStore {
   /** Owner id → owner, archived ones included (HubSpot keeps them; `archived=true` lists them). */
   readonly owners = new Map<string, OwnerState>();
   readonly pipelines = new PipelineStore(new Date().toISOString());
-  readonly settings: PortalSettings = { searchLagMs: 0, autoCreateCompanies: false, associationLimits: {} };
+  /** Backwards lifecycle-stage moves answered as a success and ignored, as HubSpot does. */
+  lifecycleMovesIgnored = 0;
+  readonly settings: PortalSettings = { portalId: 0, searchLagMs: 0, autoCreateCompanies: false, associationLimits: {} };
   private readonly tables = new Map<ObjectTypeName, ObjectTable>();
   // One counter for every type, so an id used on the wrong object type is a miss, as it would be in HubSpot.
   private nextId = 1001;

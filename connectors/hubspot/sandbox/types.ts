@@ -34,6 +34,11 @@ export interface SandboxOptions {
   autoCreateCompanies?: boolean;
   /** Association limits per `from>to` (e.g. `{ 'deals>companies': 1 }`), as a portal admin can set them. */
   associationLimits?: Record<string, number>;
+  /**
+   * The portal id `GET /account-info/v3/details` answers. Default: a random one per sandbox, so two
+   * sandboxes are two portals, as a test account and a production account are.
+   */
+  portalId?: number;
 }
 
 export interface SandboxStats {
@@ -141,6 +146,8 @@ export interface FaultConfig {
 export interface Sandbox {
   /** 'http://127.0.0.1:PORT': pass as basePath to the client. */
   url: string;
+  /** This portal's id (see SandboxOptions.portalId). */
+  portalId: number;
   port: number;
   /** Live counters. */
   stats: SandboxStats;
@@ -167,6 +174,8 @@ export interface Sandbox {
   /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */
   editRecord(objectType: string, id: string, properties: Record<string, string>): StoredRecord;
   resetDaily(): void;
+  /** Backwards lifecycle-stage moves received (answered as a success, the held stage kept). */
+  lifecycleMovesIgnored(): number;
   /**
    * Changes the rolling window while the portal runs (a benchmark's first sync at a compressed
    * window, then HubSpot's own); requests already in the window stay counted.
@@ -176,5 +185,12 @@ export interface Sandbox {
   seedOwner(owner: { email: string; firstName?: string; lastName?: string; archived?: boolean; teams?: Array<{ id: string; name: string; primary?: boolean }> }): { id: string; email: string };
   /** Archives an owner, as when the user is removed from the portal: it can no longer be assigned. */
   archiveOwner(id: string): void;
+  /** Sales sequences (routes/sequences.routes.ts): seed them, take a user's seat away, read the enrolments. */
+  sequences: {
+    seed(name: string, ownerEmail: string): { id: string };
+    removeSeat(ownerEmail: string): void;
+    /** Contact id → the sequence it is enrolled in. */
+    enrolments(): Array<{ contactId: string; sequenceId: string; enrolledByEmail: string; toEmail: string }>;
+  };
   stop(): Promise<void>;
 }

@@ -9,12 +9,24 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
     builder: (y: Argv) => y.option('limit', { type: 'number', default: 10, describe: 'How many runs to show' }),
     handler: (args: GlobalArgs & { limit: number }) =>
       withSession(args, io, exit, async (session) => {
-        const runs = await session.state.lastRuns(args.limit);
+        const [{ rollbackAvailability }, { syncContext }, { unfinishedBackfills }] = await Promise.all([
+          import('../../run/rollback.ts'),
+          import('../../run/steps.ts'),
+          import('../../run/backfill.ts'),
+        ]);
+        const lastRuns = await session.state.lastRuns(args.limit);
+        const rollback = await rollbackAvailability(syncContext(session), lastRuns, session.project.config.history.retention_days);
+        const runs = lastRuns.map((r) => ({ ...r, rollback: rollback.get(`${r.run_id}/${r.sync_name}`) ?? '' }));
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
+        const deleted = await session.state.deletedInDestination();
+        const backfills = await unfinishedBackfills(session);
+        const { HandoffActionStore } = await import('../../state/handoff-actions-state.ts');
+        const actions = new HandoffActionStore(session.warehouse, session.project.config.state_schema);
+        const handoff = { counts: await actions.counts(), errors: await actions.errors(50) };
         const log = session.log;
         if (log.json) {
-          log.info('status', { event: 'status', runs, row_errors: errors, locks });
+          log.info('status', { event: 'status', runs, row_errors: errors, locks, backfills, deleted_in_hubspot: deleted, handoff_actions: handoff.counts, handoff_errors: handoff.errors });
           return;
         }
         log.info(runs.length ? 'Last runs:' : 'No runs yet.');
@@ -23,8 +35,16 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         for (const e of errors) {
           log.info(`  ${e.sync_name} ${e.record_key}: ${e.category}${e.property ? ` (${e.property})` : ''} ${e.message} [attempts ${e.attempts}]`);
         }
+        if (handoff.counts.length > 0) {
+          log.info(`Handoff actions: ${handoff.counts.map((c) => `${c.action} ${c.status} ${c.n}`).join(', ')}`);
+          if (handoff.errors.length) log.info(`Handoff row errors (${handoff.errors.length}${handoff.errors.length === 50 ? '+' : ''}; tried again when the owner changes):`);
+          for (const e of handoff.errors) log.info(`  ${e.action} ${e.record_key} (${e.signal}): ${e.category} ${e.message}`);
+        }
+        for (const d of deleted) log.info(`${d.sync_name}: ${d.deleted} record(s) deleted in HubSpot, left deleted (on_deleted_in_hubspot: skip)`);
         log.info(locks.length ? 'Locks held:' : 'No locks held.');
         for (const l of locks) log.info(`  ${l.sync_name} by run ${l.run_id} (host ${l.host}, pid ${l.pid}) until ${iso(l.expires_at)}`);
+        if (backfills.length) log.info('Unfinished backfills:');
+        for (const b of backfills) log.info(`  ${b.sync} (${b.selection}): ${b.sent} of ${b.total} sent, started ${iso(b.startedAt)}; continue with pqlsync backfill ${b.sync} --resume`);
       }),
   };
 }
@@ -35,7 +55,7 @@ function describeRun(r: Row): string {
     r.n_rows === null
       ? ''
       : ` rows ${r.n_rows}: ${r.n_new} new, ${r.n_changed} changed, ${r.n_unchanged} unchanged, ${r.n_removed} removed; sent ${r.n_sent}, failed ${r.n_failed};`;
-  return `${iso(r.started_at)} ${r.run_id} ${r.command} ${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${ms === null ? '' : `, ${(ms / 1000).toFixed(1)} s`}${r.message ? ` — ${r.message}` : ''}`;
+  return `${iso(r.started_at)} ${r.run_id} ${r.command} ${r.sync_name ?? ''} ${r.status}${counts} ${r.requests ?? 0} requests${ms === null ? '' : `, ${(ms / 1000).toFixed(1)} s`}${r.message ? ` — ${r.message}` : ''}${r.rollback ? `; rollback: ${r.rollback}` : ''}`;
 }
 
 function iso(v: unknown): string {

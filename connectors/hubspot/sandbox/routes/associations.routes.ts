@@ -1,10 +1,10 @@
 /**
  * Associations v4: `POST /crm/v4/associations/{from}/{to}/batch/create` and
  * `.../batch/associate/default`, and reading a record's associations. These
- * are exempt from the ten-second window (API.md). HubSpot answers object ids
- * here as numbers, unlike v3.
+ * are exempt from the ten-second window (docs/hubspot.md). Object ids are strings
+ * here, as in v3 (HubSpot's current schema; an older rollout answered integers).
  */
-import { buildStandardError, validationError, type StandardError } from '../api-error.ts';
+import { batchAnswer, buildStandardError, validationError, type StandardError } from '../api-error.ts';
 import { findDefaultTypeId, listLabels, type AssociationType } from '../associations.ts';
 import { typeIdOf, type ObjectTypeName } from '../object-types.ts';
 import type { Route } from '../router.ts';
@@ -46,15 +46,13 @@ export const associationRoutes: Route[] = [
         for (const type of types) store.associations.add(fromType, fromId, toType, toId, type);
         results.push({
           fromObjectTypeId: typeIdOf(fromType),
-          fromObjectId: Number(fromId),
+          fromObjectId: fromId,
           toObjectTypeId: typeIdOf(toType),
-          toObjectId: Number(toId),
+          toObjectId: toId,
           labels: [],
         });
       }
-      const envelope = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
-      if (errors.length === 0) return { status: 201, body: envelope };
-      return { status: 207, body: { ...envelope, numErrors: errors.length, errors } };
+      return batchAnswer(201, results, errors, startedAt);
     },
   },
   {
@@ -120,7 +118,7 @@ export const associationRoutes: Route[] = [
         .list(type, params.id)
         .filter((association) => association.toObjectType === toType)
         .map((association) => ({
-          toObjectId: Number(association.toObjectId),
+          toObjectId: association.toObjectId,
           associationTypes: association.types.map((entry) => ({
             category: entry.associationCategory,
             typeId: entry.associationTypeId,

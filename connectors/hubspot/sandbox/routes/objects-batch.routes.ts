@@ -7,7 +7,7 @@
  * batch (nothing written, no index named). Duplicate identities reject the
  * whole batch either way.
  */
-import { buildStandardError, validationError, type StandardError } from '../api-error.ts';
+import { batchAnswer, buildStandardError, validationError, type StandardError } from '../api-error.ts';
 import { findTargetType, type AssociationType } from '../associations.ts';
 import { upperSingularOf, type ObjectTypeName } from '../object-types.ts';
 import type { Route, RouteResult } from '../router.ts';
@@ -139,11 +139,9 @@ export const objectBatchRoutes: Route[] = [
         if (record) results.push(viewReadRecord(type, record, requested));
         else missing.push(id);
       }
-      const envelope = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
-      if (missing.length === 0) return { status: 200, body: envelope };
       const message = `Could not get some ${upperSingularOf(type)} objects, they may be deleted or not exist. Check that ids are valid.`;
-      const errors = [buildStandardError('OBJECT_NOT_FOUND', message, { ids: missing })];
-      return { status: 207, body: { ...envelope, numErrors: errors.length, errors } };
+      const errors = missing.length === 0 ? [] : [buildStandardError('OBJECT_NOT_FOUND', message, { ids: missing })];
+      return batchAnswer(200, results, errors, startedAt);
     },
   },
   {
@@ -198,9 +196,7 @@ function executeBatchWrite(
     const view = viewWrittenRecord(type, record, write.sentNames, input.traceId);
     results.push(isUpsert ? { ...view, new: input.isNew === true } : view);
   }
-  const envelope = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
-  if (errors.length === 0) return { status: successStatus, body: envelope, recordsWritten: results.length };
-  return { status: 207, body: { ...envelope, numErrors: errors.length, errors }, recordsWritten: results.length };
+  return { ...batchAnswer(successStatus, results, errors, startedAt), recordsWritten: results.length };
 }
 
 /** `associations` on a create input: `[{ to: { id }, types: [{ associationCategory, associationTypeId }] }]`. */

@@ -3,7 +3,7 @@
  * The literal routes (groups, batch) come before `/{name}` so a path like
  * `.../groups` is never read as a property named "groups".
  */
-import { ApiError, buildStandardError, validationError, type StandardError } from '../api-error.ts';
+import { ApiError, batchAnswer, buildStandardError, validationError, type StandardError } from '../api-error.ts';
 import { applyPropertyUpdate, buildGroupDefinition, buildPropertyDefinition, viewGroup, viewProperty } from '../property-schema.ts';
 import type { Route } from '../router.ts';
 import { notFoundError, readId, requireBody, requireInputs, requireObjectType } from './request-shape.ts';
@@ -74,9 +74,7 @@ export const propertyRoutes: Route[] = [
           errors.push(buildStandardError(error.category, error.message, { ...error.extras.context, name: [name] }));
         }
       }
-      const envelope = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
-      if (errors.length === 0) return { status: 201, body: envelope };
-      return { status: 207, body: { ...envelope, numErrors: errors.length, errors } };
+      return batchAnswer(201, results, errors, startedAt);
     },
   },
   {
@@ -90,17 +88,10 @@ export const propertyRoutes: Route[] = [
       const names = requireInputs(body).map((input) => readId(input.name, 'name'));
       const found = names.filter((name) => properties.has(name));
       const missing = names.filter((name) => !properties.has(name));
-      const envelope = {
-        status: 'COMPLETE',
-        results: found.map((name) => viewProperty(properties.get(name)!)),
-        startedAt,
-        completedAt: new Date().toISOString(),
-      };
-      if (missing.length === 0) return { status: 200, body: envelope };
       const errors = missing.map((name) =>
         buildStandardError('OBJECT_NOT_FOUND', `Unable to find property ${name} for object type ${type}.`, { name: [name] }),
       );
-      return { status: 207, body: { ...envelope, numErrors: errors.length, errors } };
+      return batchAnswer(200, found.map((name) => viewProperty(properties.get(name)!)), errors, startedAt);
     },
   },
   {

@@ -120,7 +120,8 @@ function planValues(
     const failure = checkDealStage(store, record, values);
     if (failure) return { ok: false, failure };
   }
-  const failure = checkOwner(store, values) ?? checkLifecycleStage(record, values) ?? (type === 'tasks' ? checkTask(record, values) : undefined);
+  keepLifecycleStage(store, record, values);
+  const failure = checkOwner(store, values) ?? (type === 'tasks' ? checkTask(record, values) : undefined);
   if (failure) return { ok: false, failure };
   // A task created without a status is open, as in HubSpot's UI.
   if (type === 'tasks' && !record && !values.hs_task_status) values.hs_task_status = 'NOT_STARTED';
@@ -160,18 +161,19 @@ function checkOwner(store: PortalStore, values: Record<string, string>): WriteFa
 }
 
 /**
- * Lifecycle stages only move forward (HubSpot's rule: to move a record back, clear the stage
- * first, then set it; second-hand: the exact error HubSpot answers is not documented, so the
- * sandbox answers a VALIDATION_ERROR naming the property).
+ * Lifecycle stages only move forward. HubSpot answers a backwards move as a success and keeps
+ * the stage it held (docs/hubspot.md, "Lifecycle stage"); to move a record back, clear the
+ * stage first, then set it. The sandbox counts the moves it ignored, so tests can see one sent.
  */
-function checkLifecycleStage(record: RecordState | undefined, values: Record<string, string>): WriteFailure | undefined {
+function keepLifecycleStage(store: PortalStore, record: RecordState | undefined, values: Record<string, string>): void {
   const wanted = values.lifecyclestage;
   const held = record?.properties.lifecyclestage;
-  if (!wanted || !held) return undefined;
+  if (!wanted || !held) return;
   const from = LIFECYCLE_STAGES.indexOf(held);
   const to = LIFECYCLE_STAGES.indexOf(wanted);
-  if (from < 0 || to < 0 || to >= from) return undefined;
-  return propertyFailure('INVALID_LIFECYCLE_STAGE', 'lifecyclestage', `lifecyclestage cannot move back from ${held} to ${wanted}; clear it first`);
+  if (from < 0 || to < 0 || to >= from) return;
+  delete values.lifecyclestage;
+  store.lifecycleMovesIgnored++;
 }
 
 /** A task needs its due time (`hs_timestamp`), which cannot be emptied. */

@@ -1,0 +1,342 @@
+/**
+ * `pqlsync rollback <run>` (docs/change-control.md): puts back in HubSpot the values a sync run
+ * replaced, from the run's history (src/state/run-history-values.ts), for the records nobody
+ * changed since: a record a later run changed, or that someone edited in HubSpot after the run,
+ * is listed and left alone; a record the run created is listed, never deleted; a task (an
+ * event) is never touched; a deal never moves back a stage unless asked (--allow-stage-back).
+ * Paced, batched and checkpointed like a sync: a rollback that stops (or is killed) continues
+ * where it was when run again, and a record restored before the kill is found restored in
+ * HubSpot and not sent again.
+ */
+import type { Change, Destination } from '../../connectors/destination.ts';
+import { OBJECT_TYPES } from '../../connectors/hubspot/objects/object-types.ts';
+import type { Row, TableName } from '../../connectors/warehouse.ts';
+import type { PropertyMapping, SyncConfig } from '../config/schema.ts';
+import { ConfigError, DestinationError } from '../errors.ts';
+import { RunHistoryValues, type RollbackVerdict } from '../state/run-history-values.ts';
+import { runTableName } from '../state/state-store.ts';
+import { syncTables } from './diff.ts';
+import type { Session } from './session.ts';
+import { holdLock, syncContext } from './steps.ts';
+import { pages, type SyncContext } from './sync.ts';
+
+export interface RollbackOptions {
+  /** Only say what a rollback would do: nothing is sent, nothing written. */
+  dryRun?: boolean;
+  /** Deals may move back to an earlier stage (by default their stage stays, the rest is restored). */
+  allowStageBack?: boolean;
+  /** Records read from the history per page (each page: one read of HubSpot per 100, then the writes). */
+  pageSize?: number;
+  /** Verdicts buffered before a checkpoint commits them. */
+  checkpointEvery?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RollbackPlan {
+  sync: string;
+  runId: string;
+  /** A rollback of this run was started before and continues. */
+  resumed: boolean;
+  /** Records by verdict so far ('restore': still to check and send). */
+  counts: Partial<Record<RollbackVerdict, number>>;
+  /** A few keys of each verdict that leaves a record as it is, with why. */
+  listed: Partial<Record<RollbackVerdict, Array<{ key: string; message: string | null }>>>;
+}
+
+export interface RollbackResult {
+  plan: RollbackPlan;
+  /** Records written back (sent and acknowledged). */
+  restored: number;
+  /** Records found with their old values already (restored by an earlier, interrupted attempt). */
+  already: number;
+  edited: number;
+  failed: number;
+  /** Records sent to HubSpot. */
+  sent: number;
+  stopped: boolean;
+  /** The final counts and lists, after the rollback. */
+  after: RollbackPlan;
+}
+
+/** The syncs a run has history for, filtered by --sync; a clear error when there is nothing to roll back. */
+export async function rollbackSyncs(ctx: SyncContext, syncs: SyncConfig[], runId: string, only: string[] = []): Promise<SyncConfig[]> {
+  const history = new RunHistoryValues(ctx.warehouse, ctx.schemas.state);
+  await history.ensureTable();
+  const names = await history.syncsOfRun(runId);
+  const chosen = syncs.filter((s) => names.includes(s.name) && (only.length === 0 || only.includes(s.name)));
+  if (chosen.length === 0) {
+    throw new ConfigError(
+      names.length === 0
+        ? `Run ${runId} has no history to roll back: it changed nothing in HubSpot, or it is older than history.retention_days (pqlsync status shows which runs can be rolled back).`
+        : `Run ${runId} changed records of ${names.join(', ')}; --sync ${only.join(', ')} names none of them.`,
+    );
+  }
+  return chosen;
+}
+
+/** What a rollback of `runId` on one sync would do, without changing anything. */
+export async function planRollback(ctx: SyncContext, sync: SyncConfig, runId: string): Promise<RollbackPlan> {
+  const history = new RunHistoryValues(ctx.warehouse, ctx.schemas.state);
+  const real = history.rollbackTable(sync.name, runId);
+  const resumed = !!(await ctx.warehouse.describe(real));
+  // A dry run judges into a table of its own run, dropped at once: the real rollback judges again.
+  const table = resumed ? real : history.rollbackTable(sync.name, ctx.runId);
+  if (!resumed) await history.prepareRollback(sync.name, runId, syncTables(sync, ctx.schemas, ctx.runId).delivered, table);
+  try {
+    return await describeRollback(history, sync, runId, table, resumed);
+  } finally {
+    if (!resumed) await history.drop(table);
+  }
+}
+
+async function describeRollback(history: RunHistoryValues, sync: SyncConfig, runId: string, table: TableName, resumed: boolean): Promise<RollbackPlan> {
+  const { counts, samples } = await history.rollbackSummary(table);
+  return { sync: sync.name, runId, resumed, counts, listed: samples };
+}
+
+/**
+ * Rolls back one sync's part of a run. Call it holding the sync's lock. The work table
+ * (one verdict per record) is kept after the end, so a rerun answers what was done.
+ */
+export async function rollbackRun(ctx: SyncContext, destination: Destination, sync: SyncConfig, runId: string, options: RollbackOptions = {}): Promise<RollbackResult> {
+  if (sync.mode === 'insert_once') {
+    throw new ConfigError(`Sync '${sync.name}' writes events (${sync.object}, mode insert_once): a rollback never deletes nor rewrites them.`);
+  }
+  if (!destination.readValues || !destination.holds) {
+    throw new DestinationError(`The destination of sync '${sync.name}' cannot read records back, which a rollback needs to leave later edits alone.`);
+  }
+  const history = new RunHistoryValues(ctx.warehouse, ctx.schemas.state);
+  const tables = syncTables(sync, ctx.schemas, ctx.runId);
+  const { resumed, table: work } = await history.prepareRollback(sync.name, runId, tables.delivered);
+  const plan = await describeRollback(history, sync, runId, work, resumed);
+  const staging = { schema: ctx.schemas.state, name: runTableName('outcomes', sync.name, ctx.runId) };
+  await history.createStaging(staging);
+  const result: RollbackResult = { plan, restored: 0, already: 0, edited: 0, failed: 0, sent: 0, stopped: false, after: plan };
+  const total = plan.counts.restore ?? 0;
+  const target = { ...sync, allowStageBack: options.allowStageBack === true };
+  const mappings = new Map(sync.properties.map((p) => [p.property, p]));
+  const stageBack = stageBackCheck(sync, options.allowStageBack === true);
+  const managed = new Set(OBJECT_TYPES[sync.object].managedProperties);
+  let buffer: Array<{ key: string; verdict: RollbackVerdict; message: string | null }> = [];
+  const commit = async () => {
+    const verdicts = buffer;
+    buffer = [];
+    await history.commitRollback(sync, runId, ctx.runId, { work, staging, delivered: tables.delivered, syncState: tables.syncState }, verdicts, new Date());
+  };
+
+  const judge = async (records: PendingRecord[]) => {
+    const held = await destination.readValues!(sync, records.map((r) => r.recordId), [...new Set(records.flatMap((r) => r.values.map((v) => v.property)))]);
+    const toSend: Array<{ record: PendingRecord; values: PendingValue[]; note: string | null }> = [];
+    for (const record of records) {
+      const now = held.get(record.recordId);
+      if (!now) {
+        buffer.push({ key: record.key, verdict: 'failed', message: `HubSpot no longer has record ${record.recordId}` });
+        result.failed++;
+        continue;
+      }
+      const values = record.values.filter((v) => mappings.has(v.property));
+      if (values.length === 0) {
+        buffer.push({ key: record.key, verdict: 'failed', message: `the properties the run changed (${record.values.map((v) => v.property).join(', ')}) are no longer mapped` });
+        result.failed++;
+        continue;
+      }
+      // Managed properties (a deal's stage id, an owner) are held in HubSpot's own form: not compared.
+      const compared = values.filter((v) => !managed.has(v.property));
+      const edited = compared.filter((v) => {
+        const m = mappings.get(v.property)!;
+        return !destination.holds!(m, now[v.property], v.after) && !destination.holds!(m, now[v.property], v.before);
+      });
+      if (edited.length > 0) {
+        buffer.push({ key: record.key, verdict: 'edited', message: edited.map((v) => `${v.property}: HubSpot ${JSON.stringify(now[v.property] ?? '')}, the run wrote ${JSON.stringify(v.after ?? '')}`).join('; ') });
+        result.edited++;
+      } else if (compared.length > 0 && compared.every((v) => destination.holds!(mappings.get(v.property)!, now[v.property], v.before)) && compared.length === values.length) {
+        buffer.push({ key: record.key, verdict: 'already', message: null });
+        result.already++;
+      } else {
+        const kept = values.filter((v) => !stageBack(v));
+        toSend.push({
+          record,
+          values: kept,
+          note: kept.length < values.length ? 'the deal stage stays where it is (--allow-stage-back moves it back)' : null,
+        });
+      }
+    }
+    // One send per set of properties: a record gets back exactly the properties the run changed.
+    const groups = new Map<string, typeof toSend>();
+    for (const item of toSend) {
+      const signature = item.values.map((v) => v.property).join(',');
+      groups.set(signature, [...(groups.get(signature) ?? []), item]);
+    }
+    for (const [signature, items] of groups) {
+      if (signature === '') {
+        for (const item of items) buffer.push({ key: item.record.key, verdict: 'restored', message: item.note });
+        result.restored += items.length;
+        continue;
+      }
+      const properties = signature.split(',').map((p) => mappings.get(p)!);
+      const changes: Change[] = items.map((item) => ({
+        key: item.record.key,
+        kind: 'changed',
+        recordId: item.record.recordId,
+        values: Object.fromEntries(item.values.map((v) => [mappings.get(v.property)!.column, v.before])),
+      }));
+      const notes = new Map(items.map((item) => [item.record.key, item.note]));
+      const outcomes = await destination.send({ ...target, properties }, changes);
+      result.sent += changes.length;
+      for (const o of outcomes) {
+        if (o.ok) result.restored++;
+        else result.failed++;
+        buffer.push(o.ok ? { key: o.key, verdict: 'restored', message: notes.get(o.key) ?? null } : { key: o.key, verdict: 'failed', message: o.message });
+      }
+    }
+  };
+
+  const pageSize = options.pageSize ?? 1000;
+  const checkpointEvery = options.checkpointEvery ?? 2000;
+  try {
+    let done = 0;
+    for await (const page of recordPages(pages(ctx.warehouse.stream(history.pendingValuesQuery(sync.name, runId, work), pageSize), pageSize))) {
+      if (options.signal?.aborted) {
+        result.stopped = true;
+        break;
+      }
+      await judge(page);
+      done += page.length;
+      options.onProgress?.(done, total);
+      if (buffer.length >= checkpointEvery) await commit();
+    }
+  } finally {
+    await commit();
+    await history.drop(staging);
+  }
+  result.after = await describeRollback(history, sync, runId, work, true);
+  return result;
+}
+
+interface PendingValue {
+  column: string;
+  property: string;
+  before: string | null;
+  after: string | null;
+}
+
+interface PendingRecord {
+  key: string;
+  recordId: string;
+  values: PendingValue[];
+}
+
+/**
+ * Pages of whole records from pages of history rows in key order: a record's rows may straddle
+ * two pages of rows, so the last record of each page waits for the next.
+ */
+async function* recordPages(rows: AsyncIterable<Row[]>): AsyncIterable<PendingRecord[]> {
+  let current: PendingRecord | null = null;
+  for await (const page of rows) {
+    const records: PendingRecord[] = [];
+    for (const row of page) {
+      const key = String(row.record_key);
+      if (!current || current.key !== key) {
+        if (current) records.push(current);
+        current = { key, recordId: String(row.record_id), values: [] };
+      }
+      current.values.push({
+        column: String(row.column_name),
+        property: String(row.property),
+        before: row.before_value === null ? null : String(row.before_value),
+        after: row.after_value === null ? null : String(row.after_value),
+      });
+    }
+    if (records.length > 0) yield records;
+  }
+  if (current) yield [current];
+}
+
+/** For deals: whether putting a value back would move the deal to an earlier stage (refused unless allowed). */
+function stageBackCheck(sync: SyncConfig, allowed: boolean): (v: PendingValue) => boolean {
+  const stages = sync.pipeline?.stages.map((s) => s.key);
+  if (allowed || !stages) return () => false;
+  const stageColumn = sync.properties.find((p: PropertyMapping) => p.property === 'dealstage')?.column;
+  return (v) => v.column === stageColumn && v.before !== null && v.after !== null && stages.indexOf(v.before) < stages.indexOf(v.after);
+}
+
+/**
+ * Rolls back a run on each chosen sync under the sync's lock, recorded in run history as a run
+ * of its own (command 'rollback'). `onPlan` sees each sync's plan before anything is sent.
+ */
+export async function rollbackStep(
+  session: Session,
+  destination: Destination,
+  syncs: SyncConfig[],
+  runId: string,
+  options: RollbackOptions & { onPlan?: (plan: RollbackPlan) => void; onDone?: (result: RollbackResult) => void },
+): Promise<RollbackResult[]> {
+  const results: RollbackResult[] = [];
+  for (const sync of syncs) {
+    const release = await holdLock(session, sync.name, 10 * 60_000);
+    const started = new Date();
+    const requestsBefore = destination.stats.requests;
+    try {
+      await session.state.abandonDeadRuns(sync.name, session.runId);
+      options.onPlan?.(await planRollback(syncContext(session), sync, runId));
+      await session.state.startRun({ runId: session.runId, command: 'rollback', syncName: sync.name, startedAt: started, status: 'running' });
+      try {
+        const result = await rollbackRun(syncContext(session), destination, sync, runId, options);
+        await session.state.finishRun({
+          runId: session.runId,
+          command: 'rollback',
+          syncName: sync.name,
+          startedAt: started,
+          status: result.stopped ? 'stopped' : result.failed > 0 ? 'partial' : 'success',
+          counts: { rows: sumCounts(result.plan), new: 0, changed: result.restored + result.already, unchanged: result.edited, removed: 0, sent: result.sent, failed: result.failed },
+          requests: destination.stats.requests - requestsBefore,
+          message: `rollback of run ${runId}`,
+        });
+        results.push(result);
+        options.onDone?.(result);
+        if (result.stopped) break;
+      } catch (error) {
+        await session.state
+          .finishRun({ runId: session.runId, command: 'rollback', syncName: sync.name, startedAt: started, status: 'failed', message: `rollback of run ${runId}: ${String(error)}` })
+          .catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await release();
+    }
+  }
+  return results;
+}
+
+function sumCounts(plan: RollbackPlan): number {
+  return Object.values(plan.counts).reduce((a, b) => a + (b ?? 0), 0);
+}
+
+/**
+ * For `status`: whether each run (run history rows: run_id, sync_name, command, n_sent) can still
+ * be rolled back, keyed `<run id>/<sync>`: 'yes: N records, until <when>', 'rolled back',
+ * 'no: …' or '' (a rollback itself, or a run that sent nothing).
+ */
+export async function rollbackAvailability(ctx: SyncContext, runs: Row[], retentionDays: number): Promise<Map<string, string>> {
+  const history = new RunHistoryValues(ctx.warehouse, ctx.schemas.state);
+  await history.ensureTable();
+  const entries = await history.restorableRuns([...new Set(runs.map((r) => String(r.run_id)))]);
+  const byKey = new Map(entries.map((e) => [`${e.runId}/${e.syncName}`, e]));
+  const out = new Map<string, string>();
+  for (const r of runs) {
+    const key = `${r.run_id}/${r.sync_name}`;
+    const entry = byKey.get(key);
+    if (entry) {
+      const work = history.rollbackTable(entry.syncName, entry.runId);
+      const summary = (await ctx.warehouse.describe(work)) ? await history.rollbackSummary(work, 0) : null;
+      const until = new Date(entry.recordedAt.getTime() + retentionDays * 86_400_000).toISOString();
+      out.set(key, summary && !summary.counts.restore ? 'rolled back' : `yes: ${entry.records} records, until ${until}`);
+    } else if (r.command === 'rollback' || !r.sync_name || !Number(r.n_sent ?? 0)) {
+      out.set(key, '');
+    } else {
+      out.set(key, retentionDays === 0 ? 'no: history is off (history.retention_days: 0)' : `no: history kept ${retentionDays} days`);
+    }
+  }
+  return out;
+}
