@@ -377,8 +377,16 @@ export const evaluateTarget = z
     suggest: z
       .object({
         model: identifier.default('scoring_points'),
-        features: z.record(identifier, z.object({ points: z.array(identifier).min(1), subtracts: z.boolean().default(false) }).strict()),
+        /** Layer column → the points it sums (each added once when its rule holds), its cap, and whether it is subtracted. */
+        features: z.record(
+          identifier,
+          z.object({ points: z.array(identifier).min(1), cap: identifier.optional(), subtracts: z.boolean().default(false) }).strict(),
+        ),
         thresholds: z.record(z.string().min(1), z.object({ value: identifier, lift: z.number().positive() }).strict()).default({}),
+        /** Refuse to fit with fewer conversions (or fewer records that did not convert) on the fitting dates (docs/evaluate.md: why 300). */
+        min_conversions: z.number().int().positive().default(300),
+        /** Refuse a tier holding less than this share of the record-dates; thresholds move down to keep it. */
+        min_tier_share: z.number().min(0).max(0.5).default(0.01),
       })
       .strict()
       .optional(),
