@@ -83,7 +83,8 @@ export function createLogger(options: {
     log(event) {
       const e = clean(event) as LogEvent;
       if (options.json) {
-        out.write(`${JSON.stringify({ time: new Date().toISOString(), ...options.fields, ...e })}\n`);
+        // Every line has an event a log shipper can filter on; plain messages are 'message'.
+        out.write(`${JSON.stringify({ time: new Date().toISOString(), ...options.fields, event: 'message', ...e })}\n`);
         return;
       }
       if (options.quiet && e.level === 'debug') return;
