@@ -84,10 +84,9 @@ export async function withSession(
     reason = error instanceof Error ? error.message : String(error);
   } finally {
     // The run's end, whatever it was, for `alerts:` (one alert per failing run; src/alerts).
-    const command = String((args as { _?: unknown[] })._?.[0] ?? '');
-    if (session && ALERTING_COMMANDS.has(command)) {
+    if (session && options.record && ALERTING_COMMANDS.has(options.record)) {
       const { alertRunEnd } = await import('../alerts/run-alert.ts');
-      await alertRunEnd(session, { command, exitCode: exit.code, reason });
+      await alertRunEnd(session, { command: options.record, exitCode: exit.code, reason });
     }
     if (session) await closeSession(session).catch(() => undefined);
   }

@@ -26,6 +26,8 @@ export async function deliver(session: Session, syncs: SyncConfig[], options: De
       reportPlan(session.log, plan);
       reportAssociationPlan(session.log, plan.sync, associations.get(plan.sync) ?? []);
     }
+    const { planHandoffActions, reportHandoffActionsPlan } = await import('../handoff/handoff-actions.ts');
+    reportHandoffActionsPlan(session.log, await planHandoffActions(session));
     return { code: EXIT.ok, results: [] };
   }
   const destination =
