@@ -91,7 +91,18 @@ export interface HubSpotOwner {
   archived: boolean;
   /** Names of the owner's teams. */
   teams: string[];
+  /** The HubSpot user behind the owner (the sequences API acts as a user). */
+  userId?: string;
 }
+
+/** A contact's current sequence enrolment, as HubSpot reports it. */
+export interface SequenceEnrolment {
+  id: string;
+  sequenceId: string;
+  enrolledByEmail: string;
+}
+
+export type EnrolOutcome = { ok: true; id: string } | { ok: false; category: string; message: string };
 
 export interface Destination {
   /**
@@ -130,6 +141,12 @@ export interface Destination {
   holds?(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean;
   /** The owner id HubSpot holds on each contact, by email (absent: no contact, or no owner). Throws when it cannot know. */
   readContactOwners?(emails: string[]): Promise<Map<string, string>>;
+  /** The sequence a contact is enrolled in now, or null. Throws when it cannot know. */
+  readEnrolment?(contactId: string): Promise<SequenceEnrolment | null>;
+  /** Enrols a contact in a sequence, sent by a user; a refusal is an outcome. Throws for whole-run failures. */
+  enrolInSequence?(input: { contactId: string; sequenceId: string; senderEmail: string; userId: string }): Promise<EnrolOutcome>;
+  /** The sequence's name as the user sees it, or null when that user cannot see it (doctor). */
+  readSequence?(sequenceId: string, userId: string): Promise<string | null>;
   readonly stats: DestinationStats;
 }
 

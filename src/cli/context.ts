@@ -56,6 +56,7 @@ export async function withSession(
   // Loaded here, not at the top: `pqlsync --help` then loads yargs and the command list only.
   const [{ loadProject, projectFor }, { closeSession, openSession }] = await Promise.all([import('../config/load-project.ts'), import('../run/session.ts')]);
   let session: Session | undefined;
+  let reason: string | null = null;
   try {
     const project = projectFor(options.project ?? (await loadProject(args.config)), args, options.env ?? io.env);
     session = await openSession(project, { log, env: options.env ?? io.env, asOf: parseAsOf(args.asOf), lockWaitMs: Math.max(0, args.wait ?? 0) * 1000 });
@@ -63,10 +64,20 @@ export async function withSession(
     exit.code = code ?? EXIT.ok;
   } catch (error) {
     exit.code = reportError(log, error, io.env);
+    reason = error instanceof Error ? error.message : String(error);
   } finally {
+    // The run's end, whatever it was, for `alerts:` (one alert per failing run; src/alerts).
+    const command = String((args as { _?: unknown[] })._?.[0] ?? '');
+    if (session && ALERTING_COMMANDS.has(command)) {
+      const { alertRunEnd } = await import('../alerts/run-alert.ts');
+      await alertRunEnd(session, { command, exitCode: exit.code, reason });
+    }
     if (session) await closeSession(session).catch(() => undefined);
   }
 }
+
+/** The commands a scheduler runs: their failures alert. */
+const ALERTING_COMMANDS = new Set(['build', 'run', 'sync', 'backfill']);
 
 export function reportError(log: Logger, error: unknown, env: NodeJS.ProcessEnv): number {
   const code = exitCodeFor(error);

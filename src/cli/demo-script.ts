@@ -24,6 +24,8 @@ export interface DemoOptions {
   seed: number;
   /** Requests per 10 s of the sandbox portal (100 Free/Starter, 190 Professional). */
   tier: number;
+  /** Only generate the data into the project's DuckDB file: no sandbox, no build, no sync. */
+  dataOnly?: boolean;
   log: Logger;
   signal?: AbortSignal;
 }
@@ -44,6 +46,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const dbFile = path.resolve(project.root, warehouseConfig.path);
   await rm(dbFile, { force: true });
   await rm(`${dbFile}.wal`, { force: true });
+  if (options.dataOnly) return generateOnly(dbFile, options);
 
   const sandbox = await startSandbox({ requestsPer10s: options.tier, accessToken: DEMO_TOKEN });
   const env = { ...process.env, HUBSPOT_ACCESS_TOKEN: DEMO_TOKEN, HUBSPOT_BASE_PATH: sandbox.url };
@@ -84,6 +87,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   } finally {
     await sandbox.stop();
   }
+}
+
+/** The demo's product data, alone, in a new DuckDB file: a project of your own to run against a sandbox. */
+async function generateOnly(dbFile: string, options: DemoOptions): Promise<number> {
+  const warehouse = await DuckDBWarehouse.open({ path: dbFile });
+  try {
+    const counts = await generateDemoData(warehouse, { users: options.users, seed: options.seed });
+    options.log.info(`Generated demo data (seed ${options.seed}) into ${dbFile}: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}`, {
+      event: 'demo_data',
+      tables: counts,
+    });
+  } finally {
+    await warehouse.close();
+  }
+  return 0;
 }
 
 /**

@@ -19,13 +19,14 @@ import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
 import { StateStore } from '../state/state-store.ts';
 import { compileModelsAsViews, type CompiledModels } from './compile-models.ts';
 import { checkHubSpot, type HubSpotCheckInput } from './hubspot-checks.ts';
+import { checkHandoffActions } from './handoff-checks.ts';
 
 export { requiredScopes } from './hubspot-checks.ts';
 
 export type CheckStatus = 'ok' | 'failed' | 'skipped';
 
 export interface DoctorCheck {
-  check: 'config' | 'models' | 'warehouse' | 'tables' | 'compile' | 'columns' | 'hubspot token' | 'hubspot scopes' | 'properties' | 'portal';
+  check: 'config' | 'models' | 'warehouse' | 'tables' | 'compile' | 'columns' | 'hubspot token' | 'hubspot scopes' | 'properties' | 'portal' | 'slack token' | 'sequences';
   status: CheckStatus;
   /** What was found, in a sentence. */
   detail: string;
@@ -113,6 +114,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   }
 
   checks.push(...(await checkHubSpot({ project, env: options.env, fetch: options.fetch, state })));
+  checks.push(...(await checkHandoffActions({ project, env: options.env, fetch: options.fetch })));
   return checks;
 }
 

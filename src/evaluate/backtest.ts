@@ -36,6 +36,12 @@ export interface BacktestInput {
   candidate?: Model;
   /** Columns of a target's score model to snapshot too (numbers), for fitting points: target → columns. */
   features?: Record<string, string[]>;
+  /**
+   * A model replacing the project's model of the same name (the probe scoring of
+   * evaluate --suggest) for the feature snapshots: built on each date after the current
+   * scoring, and the features are read from what it built.
+   */
+  probe?: Model;
   onProgress?: (message: string) => void;
 }
 
@@ -48,8 +54,9 @@ export interface PairedCell {
   conversions: number;
 }
 
-/** Record-dates (current scoring) that share every feature value, and how many converted. */
+/** Record-dates (current scoring) of one date that share every feature value, and how many converted. */
 export interface FeaturePattern {
+  asOf: string;
   values: number[];
   records: number;
   conversions: number;
@@ -86,6 +93,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestData> {
   for (const name of scoreModels) requireModel(input.models, name, 'evaluate.targets.*.model');
   const current = selectModels(input.models, scoreModels.map((m) => `+${m}`));
   const candidate = input.candidate ? candidateModels(input.models, current, input.candidate) : [];
+  const probe = input.probe ? candidateModels(input.models, current, input.probe) : [];
   const snapshot = { schema, name: 'eval_scores' };
 
   await warehouse.execute(dialect.createSchema(schema));
@@ -98,6 +106,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestData> {
       input.onProgress?.(`scoring as of ${date.slice(0, 10)} (${i + 1}/${input.dates.length})`);
       await buildModels(warehouse, current, { ...evalCtx, asOf: date }, undefined, { countRows: false });
       await appendScores(warehouse, snapshot, schema, targets, 'current', date);
+      if (input.probe) await buildModels(warehouse, probe, { ...evalCtx, asOf: date }, undefined, { countRows: false });
       for (const [name, columns] of Object.entries(input.features ?? {})) {
         await appendFeatures(warehouse, schema, targets[name], name, columns, date, i === 0);
       }
@@ -127,6 +136,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestData> {
       const columns = input.features?.[name];
       const patterns = columns
         ? (await warehouse.query(`${sql.ctes} ${featurePatternSql(dialect, schema, name, columns)}`)).map((r) => ({
+            asOf: iso(r.as_of),
             values: columns.map((_, j) => Number(r[`f_${j}`])),
             records: Number(r.records),
             conversions: Number(r.conversions),
@@ -193,10 +203,10 @@ async function appendFeatures(warehouse: Warehouse, schema: string, t: EvaluateT
 /** Appended to outcomeSql's CTEs: feature patterns of the current scoring, with records and conversions. */
 function featurePatternSql(dialect: Dialect, schema: string, target: string, columns: string[]): string {
   const f = columns.map((_, j) => `x.f_${j}`).join(', ');
-  return `select ${f}, count(*) as records, sum(s.converted) as conversions
+  return `select s.as_of, ${f}, count(*) as records, sum(s.converted) as conversions
     from s join ${dialect.table(featureTable(schema, target))} x on x.record_key = s.record_key and x.as_of = s.as_of
     where s.scoring = 'current'
-    group by ${f}`;
+    group by s.as_of, ${f}`;
 }
 
 /**

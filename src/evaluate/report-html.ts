@@ -82,8 +82,8 @@ function groupTable(title: string, rows: GroupStats[], path: string): string {
       .join('')}</table>`;
 }
 
-function cell(text: string, path: string): string {
-  return `<td data-path="${esc(path)}">${esc(text)}</td>`;
+function cell(text: string, path: string, tag: 'td' | 'span' = 'td'): string {
+  return `<${tag} data-path="${esc(path)}">${esc(text)}</${tag}>`;
 }
 
 function esc(s: string): string {
@@ -181,12 +181,17 @@ function suggestionHtml(report: EvaluationReport): string {
   const s = report.suggestion!;
   return `<section><h2>Suggested scoring</h2><p>Fitted on ${s.fittedOn.length} earlier dates (${s.fittedOn[0].slice(0, 10)} to ${s.fittedOn[s.fittedOn.length - 1].slice(0, 10)}); the figures below are for the ${report.dates.length} later dates only. Written to ${esc(s.file)}.</p>
     ${s.targets
-      .map(
-        (t, ti) => `<table><caption>${esc(t.target)}: layers</caption><tr><th>column</th><th>log-odds per point</th><th>scale</th></tr>
-        ${t.features.map((f, i) => `<tr><td>${esc(f.column)}</td>${cell(f.coefficient.toFixed(4), `suggestion.targets.${ti}.features.${i}.coefficient`)}${cell(f.scale.toFixed(2), `suggestion.targets.${ti}.features.${i}.scale`)}</tr>`).join('')}</table>
-        <table><caption>${esc(t.target)}: values</caption><tr><th>value</th><th>current</th><th>suggested</th></tr>
-        ${t.values.map((v, i) => `<tr><td>${esc(v.name)}</td>${cell(String(v.from), `suggestion.targets.${ti}.values.${i}.from`)}${cell(String(v.to), `suggestion.targets.${ti}.values.${i}.to`)}</tr>`).join('')}
-        ${t.thresholds.map((v, i) => `<tr><td>${esc(v.name)} (${esc(v.tier)}, lift ${v.lift}×)</td>${cell(String(v.from), `suggestion.targets.${ti}.thresholds.${i}.from`)}${cell(String(v.to), `suggestion.targets.${ti}.thresholds.${i}.to`)}</tr>`).join('')}</table>`,
-      )
+      .map((t, ti) => {
+        const at = `suggestion.targets.${ti}`;
+        const o = t.outOfTime;
+        const auc = o
+          ? `<p>Out of time, on ${o.records.toLocaleString('en-US')} record-dates: AUC ${cell(fixed(o.current), `${at}.outOfTime.current`, 'span')} with the current points, ${cell(fixed(o.suggested), `${at}.outOfTime.suggested`, 'span')} with the suggested ones, and ${cell(fixed(o.reference), `${at}.outOfTime.reference`, 'span')} for the reference: a logistic regression on the same rules without the points' constraints (integers, signs, caps, 0-100), what the data allows.</p>`
+          : '';
+        return `${auc}<div class="scroll"><table><caption>${esc(t.target)}: points, one per rule</caption><tr><th>value</th><th>layer</th><th>current</th><th>suggested</th><th>log-odds</th><th>reference</th><th>holds for</th></tr>
+        ${t.points.map((v, i) => `<tr><td>${esc(v.name)}</td><td>${esc(v.layer)}</td>${cell(String(v.from), `${at}.points.${i}.from`)}${cell(String(v.to), `${at}.points.${i}.to`)}${cell(v.weight.toFixed(2), `${at}.points.${i}.weight`)}${cell(v.referenceWeight.toFixed(2), `${at}.points.${i}.referenceWeight`)}${cell(pct(v.share), `${at}.points.${i}.share`)}</tr>`).join('')}
+        ${t.caps.map((v, i) => `<tr><td>${esc(v.name)}</td><td>cap</td>${cell(String(v.from), `${at}.caps.${i}.from`)}${cell(String(v.to), `${at}.caps.${i}.to`)}<td></td><td></td><td></td></tr>`).join('')}
+        ${t.thresholds.map((v, i) => `<tr><td>${esc(v.name)}</td><td>${esc(v.tier)}, lift ${v.lift}×</td>${cell(String(v.from), `${at}.thresholds.${i}.from`)}${cell(String(v.to), `${at}.thresholds.${i}.to`)}<td></td><td></td>${cell(pct(v.share), `${at}.thresholds.${i}.share`)}</tr>`).join('')}</table></div>
+        ${t.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}`;
+      })
       .join('')}</section>`;
 }

@@ -59,15 +59,26 @@ function table(title: string, rows: GroupStats[], candidate?: GroupStats[]): str
   return out;
 }
 
+function fmt(value: number | null): string {
+  return value === null ? 'n/a' : value.toFixed(3);
+}
+
 function suggestionLines(report: EvaluationReport): string[] {
   const s = report.suggestion!;
   const lines = [
     `Suggested on ${s.fittedOn.length} earlier dates (${s.fittedOn[0].slice(0, 10)} to ${s.fittedOn[s.fittedOn.length - 1].slice(0, 10)}); reported below on the ${report.dates.length} later ones only. Written to ${s.file}`,
   ];
   for (const t of s.targets) {
-    lines.push(`  ${t.target}: ${t.features.map((f) => `${f.column} ×${f.scale.toFixed(2)}`).join(', ')}`);
-    const changed = [...t.values, ...t.thresholds].filter((v) => v.to !== v.from);
+    const o = t.outOfTime;
+    if (o) {
+      lines.push(
+        `  ${t.target}, out of time (${o.records.toLocaleString('en-US')} record-dates, ${o.conversions.toLocaleString('en-US')} converted): AUC current ${fmt(o.current)}, suggested ${fmt(o.suggested)}, reference (unconstrained logistic regression on the same rules: what the data allows) ${fmt(o.reference)}`,
+      );
+    }
+    const changed = [...t.points, ...t.caps, ...t.thresholds].filter((v) => v.to !== v.from);
     lines.push(`    ${changed.length === 0 ? 'no value changes' : changed.map((v) => `${v.name} ${v.from} → ${v.to}`).join(', ')}`);
+    for (const note of t.notes) lines.push(`    note: ${note}`);
   }
+  lines.push(`  fit: ${s.fitMs.toFixed(0)} ms in process`);
   return lines;
 }

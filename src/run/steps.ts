@@ -12,6 +12,7 @@ import { orderSyncs } from './sync-order.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { ensureHandoffViews, runHandoff } from '../handoff/handoff-step.ts';
+import { runHandoffActions } from '../handoff/handoff-actions.ts';
 import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
@@ -237,6 +238,8 @@ export async function syncStep(
       await release();
     }
   }
+  // Sequence enrolments and Slack messages, once the handoff syncs have written owners and tasks.
+  if (handoffDone && !results.some((r) => r.stopped)) await runHandoffActions(session, destination, { lockTtlMs: ttl });
   return results;
 }
 

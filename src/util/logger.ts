@@ -30,6 +30,8 @@ const SECRET_ENV = [
   'SNOWFLAKE_PRIVATE_KEY_PASS',
   'PQLSYNC_POSTGRES_URL',
   'DATABASE_URL',
+  'SLACK_BOT_TOKEN',
+  'PQLSYNC_ALERT_WEBHOOK_URL',
 ];
 
 /** Secret values from the environment, plus the password part of any connection URL. */

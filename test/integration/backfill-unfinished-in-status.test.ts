@@ -3,37 +3,39 @@
  * sent, since when), and a dry run never discards or writes shared backfill state: not with
  * --restart, not with --resume, not with a selection of its own.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
+import { engineFixture, ENGINES, type EngineFixture } from '../helpers/both-warehouses.ts';
 import { memoryLogger } from '../helpers/project.ts';
-import { AS_OF, opsFixture, type OpsFixture } from '../helpers/ops-fixture.ts';
 
-let f: OpsFixture;
-let hot: number;
-beforeAll(async () => {
-  f = await opsFixture({ users: 300 });
-  const first = await f.cli(['run']);
-  expect(first.code, first.err).toBe(EXIT.ok);
-  hot = Number(await f.sql(async (w) => (await w.query("select count(*) as n from pqlsync_models.people_scores where pql_tier = 'hot'"))[0].n));
-}, 120_000);
-afterAll(async () => f?.cleanup());
+describe.each(ENGINES)('an unfinished backfill, on %s', (engine) => {
+  let f: EngineFixture;
+  let hot: number;
+  let models: string;
+  beforeAll(async () => {
+    f = await engineFixture(engine, { users: 300 });
+    const first = await f.cli(['run']);
+    expect(first.code, first.err).toBe(EXIT.ok);
+    models = JSON.parse(await readFile(f.config, 'utf8')).schema;
+    hot = Number((await f.query(`select count(*) as n from "${models}".people_scores where pql_tier = 'hot'`))[0].n);
+  }, 120_000);
+  afterAll(async () => f?.cleanup());
 
-async function unfinished(): Promise<any[]> {
-  const status = await f.cli(['status']);
-  expect(status.code, status.err).toBe(EXIT.ok);
-  return status.events.find((e) => e.event === 'status').backfills;
-}
+  async function unfinished(): Promise<any[]> {
+    const status = await f.cli(['status']);
+    expect(status.code, status.err).toBe(EXIT.ok);
+    return status.events.find((e) => e.event === 'status').backfills;
+  }
 
-/** The state schema's backfill tables (the description and each selection or key list). */
-async function backfillTables(): Promise<string[]> {
-  const rows = await f.sql((w) => w.query("select table_name from information_schema.tables where table_schema = 'pqlsync' and table_name like 'backfill%' order by table_name"));
-  return rows.map((r) => String(r.table_name));
-}
+  /** The state schema's backfill tables (the description and each selection or key list). */
+  async function backfillTables(): Promise<string[]> {
+    const rows = await f.query(`select table_name from information_schema.tables where table_schema = '${f.state}' and table_name like 'backfill%' order by table_name`);
+    return rows.map((r) => String(r.table_name));
+  }
 
-describe('an unfinished backfill', () => {
   it('is listed by status, and no --dry-run discards or writes it', async () => {
     // Ctrl-C before the first page: the selection is made and kept, nothing is sent.
     const stop = new AbortController();
@@ -75,7 +77,8 @@ describe('an unfinished backfill', () => {
 
   it('a dry run with keys of its own leaves no table and no backfill behind', async () => {
     const keys = path.join(f.dir, 'keys.txt');
-    await writeFile(keys, 'person0001@example.com\nperson0002@example.com\n');
+    const emails = await f.query(`select email from "${models}".people_scores order by email limit 2`);
+    await writeFile(keys, emails.map((r) => `${r.email}\n`).join(''));
     const dry = await f.cli(['backfill', 'contact_sync', '--keys', keys, '--dry-run']);
     expect(dry.code, dry.err).toBe(EXIT.ok);
     expect(dry.events.find((e) => e.event === 'backfill_plan')).toMatchObject({ selected: 2 });

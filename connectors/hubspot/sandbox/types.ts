@@ -187,5 +187,12 @@ export interface Sandbox {
   seedOwner(owner: { email: string; firstName?: string; lastName?: string; archived?: boolean; teams?: Array<{ id: string; name: string; primary?: boolean }> }): { id: string; email: string };
   /** Archives an owner, as when the user is removed from the portal: it can no longer be assigned. */
   archiveOwner(id: string): void;
+  /** Sales sequences (routes/sequences.routes.ts): seed them, take a user's seat away, read the enrolments. */
+  sequences: {
+    seed(name: string, ownerEmail: string): { id: string };
+    removeSeat(ownerEmail: string): void;
+    /** Contact id → the sequence it is enrolled in. */
+    enrolments(): Array<{ contactId: string; sequenceId: string; enrolledByEmail: string; toEmail: string }>;
+  };
   stop(): Promise<void>;
 }

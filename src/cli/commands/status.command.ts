@@ -21,9 +21,12 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         const locks = await session.state.lockHolders();
         const deleted = await session.state.deletedInDestination();
         const backfills = await unfinishedBackfills(session);
+        const { HandoffActionStore } = await import('../../state/handoff-actions-state.ts');
+        const actions = new HandoffActionStore(session.warehouse, session.project.config.state_schema);
+        const handoff = { counts: await actions.counts(), errors: await actions.errors(50) };
         const log = session.log;
         if (log.json) {
-          log.info('status', { event: 'status', runs, row_errors: errors, locks, backfills, deleted_in_hubspot: deleted });
+          log.info('status', { event: 'status', runs, row_errors: errors, locks, backfills, deleted_in_hubspot: deleted, handoff_actions: handoff.counts, handoff_errors: handoff.errors });
           return;
         }
         log.info(runs.length ? 'Last runs:' : 'No runs yet.');
@@ -31,6 +34,11 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         log.info(errors.length ? `Open row errors (${errors.length}${errors.length === 50 ? '+' : ''}):` : 'No open row errors.');
         for (const e of errors) {
           log.info(`  ${e.sync_name} ${e.record_key}: ${e.category}${e.property ? ` (${e.property})` : ''} ${e.message} [attempts ${e.attempts}]`);
+        }
+        if (handoff.counts.length > 0) {
+          log.info(`Handoff actions: ${handoff.counts.map((c) => `${c.action} ${c.status} ${c.n}`).join(', ')}`);
+          if (handoff.errors.length) log.info(`Handoff row errors (${handoff.errors.length}${handoff.errors.length === 50 ? '+' : ''}; tried again when the owner changes):`);
+          for (const e of handoff.errors) log.info(`  ${e.action} ${e.record_key} (${e.signal}): ${e.category} ${e.message}`);
         }
         for (const d of deleted) log.info(`${d.sync_name}: ${d.deleted} record(s) deleted in HubSpot, left deleted (on_deleted_in_hubspot: skip)`);
         log.info(locks.length ? 'Locks held:' : 'No locks held.');
