@@ -37,7 +37,7 @@ export async function alertFor(session: Session, end: RunEnd): Promise<Alert | n
   if (!config || end.exitCode === EXIT.ok || end.exitCode === EXIT.lockHeld) return null;
   const secrets = secretsFrom(session.env);
   let reason = end.reason ? redact(end.reason, secrets) : null;
-  const runs = (await session.state.lastRuns(200).catch(() => [])).filter((r) => r.run_id === session.runId);
+  const runs = await session.state.syncRunsOf([session.runId]).catch(() => []);
   const syncs = [...new Set(runs.map((r) => String(r.sync_name)))];
   if (end.exitCode === EXIT.rowsFailed) {
     const handoff = await new HandoffActionStore(session.warehouse, session.project.config.state_schema).runCounts(session.runId).catch(() => []);

@@ -115,6 +115,8 @@ async function loadShippedDemo(cwd: string): Promise<{ project: Project; leftCon
   const warehouse = project.config.warehouse;
   if (warehouse.type !== 'duckdb' || warehouse.path === ':memory:') return { project };
   warehouse.path = path.resolve(cwd, warehouse.path);
+  // The demo's own folder (./.pqlsync/): pqlsync never creates a database's folder otherwise.
+  await mkdir(path.dirname(warehouse.path), { recursive: true });
   if (path.resolve(cwd, 'pqlsync.yml') !== project.configFile) {
     // Anywhere but the shipped project's own folder, leave a config beside the database so that status,
     // plan and evaluate can open the demo too: the shipped pqlsync.yml with the database here and the

@@ -225,7 +225,7 @@ const handoffSlack = z
     /** The channel (to: channel), and where a message goes when the contact has no owner. */
     channel: slackChannel.optional(),
     signals: z.array(signalPattern).min(1).default(['tier:sales_ready', 'account:sales_ready', 'trigger:*']),
-    /** The HubSpot portal id, for links to the contact, company and deal records (none without it). */
+    /** The HubSpot portal id for the record links; default: the portal the token reaches. */
     portal_id: z.string().regex(/^[0-9]+$/, 'the HubSpot portal (hub) id: digits').optional(),
   })
   .strict()

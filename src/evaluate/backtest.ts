@@ -17,6 +17,7 @@ import { ConfigError } from '../errors.ts';
 import { selectModels } from '../project/graph.ts';
 import type { Model } from '../project/model-file.ts';
 import { buildModels } from '../run/build-models.ts';
+import { CLUSTERS } from './compare.ts';
 import type { ScoreCell } from './metrics.ts';
 
 export const SCORINGS = ['current', 'candidate'] as const;
@@ -45,9 +46,9 @@ export interface BacktestInput {
   onProgress?: (message: string) => void;
 }
 
-/** A paired cell: the same record-dates scored by both scorings. */
+/** A paired cell: the same record-dates scored by both scorings, within one cluster of records (the bootstrap's unit). */
 export interface PairedCell {
-  asOf: string;
+  cluster: number;
   current: { score: number; tier: string };
   candidate: { score: number; tier: string };
   records: number;
@@ -68,6 +69,8 @@ export interface TargetBacktest {
   patterns: FeaturePattern[];
   /** Only with a candidate. */
   paired: PairedCell[];
+  /** The first and last conversion in the outcomes (ISO; null when none). */
+  outcomeRange: { first: string | null; last: string | null };
   /** Median whole days from the first backtest date a record was a PQL to its conversion; null when none. */
   medianDaysToConvert: Record<Scoring, number | null>;
 }
@@ -142,7 +145,9 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestData> {
             conversions: Number(r.conversions),
           }))
         : [];
-      result.targets[name] = { cells, paired, patterns, medianDaysToConvert };
+      const [range] = await warehouse.query(`${sql.ctes} select min(converted_at) as first, max(converted_at) as last from o`);
+      const outcomeRange = { first: range?.first == null ? null : iso(range.first), last: range?.last == null ? null : iso(range.last) };
+      result.targets[name] = { cells, paired, patterns, outcomeRange, medianDaysToConvert };
     }
     return result;
   } finally {
@@ -245,11 +250,17 @@ export function outcomeSql(
   )`;
   const histogram = `select scoring, as_of, score, tier, count(*) as records, sum(converted) as conversions
     from s group by scoring, as_of, score, tier order by scoring, as_of, score, tier`;
-  const paired = `select a.as_of, a.score as score_a, a.tier as tier_a, b.score as score_b, b.tier as tier_b,
+  // Every record, with all its dates, in one cluster (by the rank of its key) for compare.ts's bootstrap.
+  const paired = `, k as (
+      select record_key, mod(dense_rank() over (order by record_key), ${CLUSTERS}) as cluster
+      from (select distinct record_key from s) d
+    )
+    select k.cluster, a.score as score_a, a.tier as tier_a, b.score as score_b, b.tier as tier_b,
       count(*) as records, sum(a.converted) as conversions
     from s a join s b on b.record_key = a.record_key and b.as_of = a.as_of and b.scoring = 'candidate'
+    join k on k.record_key = a.record_key
     where a.scoring = 'current'
-    group by a.as_of, a.score, a.tier, b.score, b.tier`;
+    group by k.cluster, a.score, a.tier, b.score, b.tier`;
   const placeholders = target.pql_tiers.map(() => '?').join(', ');
   const medianDays = `, first_pql as (
       select e.scoring, e.record_key, min(e.as_of) as pql_at
@@ -280,7 +291,7 @@ function toCell(r: Row): ScoreCell {
 
 function toPaired(r: Row): PairedCell {
   return {
-    asOf: iso(r.as_of),
+    cluster: Number(r.cluster),
     current: { score: Number(r.score_a), tier: String(r.tier_a) },
     candidate: { score: Number(r.score_b), tier: String(r.tier_b) },
     records: Number(r.records),

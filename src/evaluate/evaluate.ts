@@ -13,7 +13,7 @@ import { shippedDemoConfig } from '../util/package-root.ts';
 import { parseModelFile, type Model } from '../project/model-file.ts';
 import { compileContext, loadSelectedModels } from '../run/steps.ts';
 import type { Session } from '../run/session.ts';
-import { backtestDates, runBacktest, type Scoring } from './backtest.ts';
+import { backtestDates, runBacktest, type Scoring, type TargetBacktest } from './backtest.ts';
 import { compareScorings, type Comparison } from './compare.ts';
 import { computeMetrics, type TargetMetrics } from './metrics.ts';
 import { applySuggestions, probeModelText, scoreOutOfTime, suggestPoints, type Suggestion } from './suggest.ts';
@@ -53,6 +53,8 @@ export interface EvaluationReport {
   horizonDays: number;
   /** Where the candidate came from, when there is one. */
   candidate?: string;
+  /** Dates before the data starts or after it ends, an --as-of past the data: in words. */
+  warnings: string[];
   targets: Record<string, { current: ScoringReport; candidate?: ScoringReport; comparison?: Comparison }>;
   /** With --suggest: what was fitted, on which dates, and where the candidate was written. */
   suggestion?: {
@@ -113,7 +115,15 @@ export async function evaluateScoring(session: Session, options: EvaluateOptions
     }
   }
 
-  const report: EvaluationReport = { asOf: session.asOf, dates, horizonDays, candidate: candidate?.from, targets: {}, suggestion };
+  const report: EvaluationReport = {
+    asOf: session.asOf,
+    dates,
+    horizonDays,
+    candidate: candidate?.from,
+    warnings: Object.entries(targets).flatMap(([name, t]) => dataWarnings(name, t, data.targets[name], dates, session.asOf, horizonDays)),
+    targets: {},
+    suggestion,
+  };
   for (const [name, target] of Object.entries(targets)) {
     const t = data.targets[name];
     const scoring = (s: Scoring): ScoringReport => ({
@@ -129,6 +139,34 @@ export async function evaluateScoring(session: Session, options: EvaluateOptions
       : { current: scoring('current') };
   }
   return report;
+}
+
+/**
+ * Backtest dates the data cannot answer: a date with no records (before the data starts), and
+ * an --as-of well past the last conversion in the outcomes (left at today while the data ended
+ * earlier: the latest horizons then see no conversions).
+ */
+export function dataWarnings(name: string, target: EvaluateTarget, data: TargetBacktest, dates: string[], asOf: string, horizonDays: number): string[] {
+  const warnings: string[] = [];
+  const records = new Map<string, number>();
+  for (const c of data.cells.current) records.set(c.asOf, (records.get(c.asOf) ?? 0) + c.records);
+  const most = Math.max(0, ...records.values());
+  const empty = dates.filter((d) => (records.get(d) ?? 0) === 0);
+  if (empty.length > 0) warnings.push(`${name}: no records on ${empty.map((d) => d.slice(0, 10)).join(', ')}: ${empty.length === 1 ? 'that date falls' : 'those dates fall'} before the data starts; give fewer --dates`);
+  const thin = dates.filter((d) => (records.get(d) ?? 0) > 0 && (records.get(d) ?? 0) < most * 0.2);
+  if (thin.length > 0) warnings.push(`${name}: ${thin.map((d) => d.slice(0, 10)).join(', ')} hold${thin.length === 1 ? 's' : ''} under a fifth of the records of the fullest date: near the data's start, such dates speak for few records`);
+  const source = target.outcomes.source ?? target.outcomes.model;
+  const last = data.outcomeRange.last;
+  if (last === null) {
+    warnings.push(`${name}: the outcomes (${source}) hold no conversion at all`);
+  } else if (Date.parse(asOf) - Date.parse(last) > 7 * 86_400_000) {
+    const days = Math.round((Date.parse(asOf) - Date.parse(last)) / 86_400_000);
+    const blind = dates.filter((d) => Date.parse(d) > Date.parse(last));
+    warnings.push(
+      `${name}: the last conversion in ${source} is on ${last.slice(0, 10)}, ${days} days before --as-of ${asOf.slice(0, 10)}: if the data ends there, pass --as-of ${last.slice(0, 10)}${blind.length > 0 ? `; ${blind.length} backtest date${blind.length === 1 ? '' : 's'} fall after it and count no conversion` : `; the ${horizonDays}-day horizons of the latest dates reach past it`}`,
+    );
+  }
+  return warnings;
 }
 
 function pickTargets<T>(all: Record<string, T>, names: string[], file: string): Record<string, T> {

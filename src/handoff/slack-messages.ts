@@ -30,6 +30,8 @@ export interface SlackResult {
 export interface SlackContext {
   store: HandoffActionStore;
   slack: SlackClient;
+  /** The HubSpot portal id for record links, asked for only when a message is composed. */
+  portalId: () => Promise<string | undefined>;
   query: Omit<CandidateQuery, 'action' | 'signals' | 'routeGroups'>;
   runId: string;
 }
@@ -99,7 +101,7 @@ async function postOnce(ctx: SlackContext, channel: string, recipient: string, b
   const keys = batch.map((c) => c.episodeKey);
   const startedAt = Date.now();
   await ctx.store.record('slack', batch.map((c) => record(c, recipient, 'pending', channel, null)), ctx.runId);
-  const message = composeMessage(batch, config.portal_id);
+  const message = composeMessage(batch, await ctx.portalId());
   for (let attempt = 1; attempt <= 3; attempt++) {
     const posted = await ctx.slack.call<{ ok: boolean; ts?: string }>(
       'chat.postMessage',
@@ -164,7 +166,9 @@ export function composeMessage(batch: ActionCandidate[], portalId: string | unde
   const blocks: unknown[] = [];
   for (const c of batch) {
     const title = c.taskSubject ?? `${c.recordKey}: ${c.signal}`;
-    const body = c.taskBody ? htmlToMrkdwn(c.taskBody) : '';
+    // The task notes open with the subject: the message shows it once, as its title.
+    const notes = c.taskBody ? htmlToMrkdwn(c.taskBody) : '';
+    const body = notes.startsWith(escapeMrkdwn(title)) ? notes.slice(escapeMrkdwn(title).length).replace(/^\.?\n/, '') : notes;
     const links = portalId
       ? [
           c.contactId ? `<https://app.hubspot.com/contacts/${portalId}/record/0-1/${c.contactId}|Contact>` : null,

@@ -160,6 +160,16 @@ export class HandoffActionStore {
     }
   }
 
+  /** The as-of of the last handoff (the latest sighting of any episode), or null before the first. */
+  async lastHandoffAt(): Promise<string | null> {
+    if (!(await this.warehouse.describe({ schema: this.stateSchema, name: EPISODES }))) return null;
+    if (!(await this.warehouse.describe({ schema: this.stateSchema, name: ACTIONS }))) await this.ensureTables();
+    const [row] = await this.warehouse.query(`select max(last_seen) as at from ${this.t(EPISODES)}`);
+    const at = row?.at;
+    if (at === null || at === undefined) return null;
+    return (at instanceof Date ? at : new Date(String(at))).toISOString();
+  }
+
   /** Counts per action and status (`status`, `plan`). */
   async counts(): Promise<Array<{ action: string; status: string; n: number }>> {
     if (!(await this.warehouse.describe({ schema: this.stateSchema, name: ACTIONS }))) return [];

@@ -49,7 +49,7 @@ beforeAll(async () => {
   let config: Record<string, any> = {};
   const shipped = await shippedProject((c) => {
     c.handoff.sequences = [{ signals: SEQUENCE_SIGNALS, motions: ['self_serve'], sequence_id: SEQUENCE_ID }];
-    c.handoff.slack = { to: 'owner', portal_id: '4242' };
+    c.handoff.slack = { to: 'owner' };
     config = c;
   }, { handoff: true });
   const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
@@ -159,6 +159,13 @@ async function withDuck<T>(db: string, fn: (w: DuckDBWarehouse) => Promise<T>): 
   }
 }
 
+/** An episode whose owner has a Slack user. */
+function reachableSample(world: World, messaging: Row[]): Row {
+  const found = messaging.find((e) => world.slackUsers.has(String(e.owner_email)));
+  expect(found).toBeDefined();
+  return found!;
+}
+
 /** Checks that every expected episode got its action exactly once and each outcome is what the owner allows. */
 function checkOutcomes(world: World, enrolling: Row[], messaging: Row[], contactIdOf: Map<string, string>): void {
   // Sequences: one enrolment per contact whose owner has a seat, none for the owner without one.
@@ -207,6 +214,12 @@ describe('the demo second day through the CLI, both sandboxes', () => {
       // One POST per contact enrolled and per episode refused: nothing tried twice.
       const refused = enrolling.filter((e) => e.owner_email === NO_SEAT);
       expect(world.hubspot.stats.requestsByRoute[ENROL]).toBe(world.hubspot.sequences.enrolments().length + refused.length);
+      // Who, the score and the reasons, and the contact's record in the portal the token reaches.
+      const sample = reachableSample(world, messaging);
+      const block = JSON.stringify(world.slack.messages().find((m) => (m.metadata?.event_payload.episodes as string[]).includes(String(sample.episode_key)))!.blocks);
+      expect(block).toContain(String(sample.record_key));
+      expect(block).toMatch(/PQL score: \d+\/100/);
+      expect(block).toContain(`https://app.hubspot.com/contacts/${world.hubspot.portalId}/record/0-1/${contactIdOf.get(String(sample.record_key))}`);
       // One message a second per channel: the sandbox never had to refuse one.
       expect(world.slack.stats.rateLimited).toBe(0);
 
@@ -273,6 +286,12 @@ describe('kill after HubSpot accepted an enrolment', () => {
       expect(Number(recorded[0].n)).toBe(0); // HubSpot enrolled the contact; state never recorded it
 
       world.hubspot.setFaults(undefined);
+      // plan shows what the next sync's handoff would do, from what the killed run's handoff left.
+      const expected = await withDuck(db, (w) => expectedEpisodes(w, 'pqlsync', DEMO_AS_OF, { signals: SEQUENCE_SIGNALS, motion: 'self_serve', skipInitial: false }));
+      const planned = (await world.cli('plan', '--as-of', DEMO_AS_OF, '--wait', '30')).events.find((e) => e.event === 'handoff_actions_plan');
+      expect(planned.sequences.toEnrol + planned.sequences.waiting).toBe(expected.length);
+      expect(planned.sequences.toEnrol).toBeGreaterThan(0);
+      expect(planned.slack.toMessage).toBeGreaterThan(0);
       world.hubspot.resetStats();
       const rerun = await world.cli('sync', '--as-of', DEMO_AS_OF, '--wait', '30');
       expect([0, 7], rerun.text.slice(-2000)).toContain(rerun.code);
@@ -285,6 +304,9 @@ describe('kill after HubSpot accepted an enrolment', () => {
       expect(row.status).toBe('enrolled');
       const refusals = await withDuck(db, (w) => w.query(`select message from pqlsync.handoff_actions where action = 'sequence' and status = 'error' and message like '%already enrolled%'`));
       expect(refusals).toEqual([]);
+      const after2 = (await world.cli('plan', '--as-of', DEMO_AS_OF)).events.find((e) => e.event === 'handoff_actions_plan');
+      expect(after2.sequences.toEnrol).toBe(0);
+      expect(after2.slack.toMessage).toBe(0);
     } finally {
       await world.close();
     }

@@ -12,6 +12,7 @@ import type { RequestExecutor } from '../../connectors/hubspot/retry.ts';
 import type { HubSpotApis } from '../../connectors/hubspot/hubspot.client.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 import { AuthError, DestinationError } from '../../src/errors.ts';
+import { crmRequests } from '../helpers/project.ts';
 
 const TOKEN = 'pat-na1-test-token-0123456789';
 
@@ -174,7 +175,7 @@ describe('contacts', () => {
       ['INVALID_DATE', 'pql_activated_on'],
       ['VALUE_TOO_LONG', 'pql_reasons'],
     ]);
-    expect(sandbox.stats.requests).toBe(0);
+    expect(crmRequests(sandbox)).toBe(0);
   });
 
   it('a record HubSpot rejects (207) fails alone; the rest of the batch lands', async () => {

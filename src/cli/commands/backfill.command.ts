@@ -109,7 +109,7 @@ export function backfillCommand(io: CliIo, exit: ExitBox) {
           return EXIT.rowsFailed;
         }
         return EXIT.ok;
-      }),
+      }, { record: args.dryRun ? undefined : 'backfill' }),
   };
 }
 
