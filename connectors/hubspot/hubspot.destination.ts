@@ -243,7 +243,7 @@ export class HubSpotDestination implements Destination {
     const failure = (category: string, property: string | null, message: string) => ({
       outcome: { key: change.key, ok: false as const, category, property, message },
     });
-    const normalised = OBJECT_WRITERS[sync.object].normaliseKey(String(change.key));
+    const normalised = OBJECT_WRITERS[sync.object].normaliseKey(String(change.key), identityProperty(sync));
     if (!('key' in normalised)) return failure(normalised.category, normalised.property, normalised.message);
     const { key } = normalised;
     if (change.kind === 'clear') return { change, key, properties: clearedRow(sync.properties), clear: true };

@@ -10,7 +10,7 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
 import { startSlackSandbox, type SlackSandbox } from '../../connectors/slack/sandbox/slack-sandbox.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
@@ -20,6 +20,8 @@ import { closeSession, openSession } from '../../src/run/session.ts';
 import { buildStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { memoryLogger, shippedProject } from '../helpers/project.ts';
+import { alertRunEnd } from '../../src/alerts/run-alert.ts';
+import { loadProject } from '../../src/config/load-project.ts';
 
 const TOKEN = 'pat-na1-alerts-test-token';
 const SLACK_TOKEN = 'xoxb-alerts-test-slack-token';
@@ -44,6 +46,8 @@ beforeAll(async () => {
 afterAll(async () => template?.cleanup());
 
 interface World {
+  configPath: string;
+  env: NodeJS.ProcessEnv;
   hubspot: Sandbox;
   slack: SlackSandbox;
   channel: string;
@@ -53,10 +57,14 @@ interface World {
   close(): Promise<void>;
 }
 
-async function openWorld(edit: (config: Record<string, any>) => void = () => undefined): Promise<World> {
+async function openWorld(edit: (config: Record<string, any>) => void = () => undefined, prepare?: (w: DuckDBWarehouse) => Promise<void>): Promise<World> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-alerts-'));
   const db = path.join(dir, 'warehouse.duckdb');
   await copyFile(template.db, db);
+  if (prepare) {
+    const w = await DuckDBWarehouse.open({ path: db });
+    await prepare(w).finally(() => w.close());
+  }
   const hubspot = await startSandbox({ requestsPer10s: 100, windowMs: 500, accessToken: TOKEN });
   const slack = await startSlackSandbox({ token: SLACK_TOKEN, secondMs: 20 });
   const channel = slack.addChannel('pqlsync-alerts');
@@ -86,6 +94,8 @@ async function openWorld(edit: (config: Record<string, any>) => void = () => und
     PQLSYNC_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/${HOOK_SECRET}`,
   };
   return {
+    configPath,
+    env,
     hubspot,
     slack,
     channel,
@@ -148,6 +158,17 @@ describe('alerts when a run goes wrong', () => {
       expect(retry.code).toBe(first.code);
       expectOneAlert(world, first.code, 'run');
       expectNoSecrets(first.text + retry.text);
+      // The same failure an hour and a minute later is news again.
+      const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
+      const session = await openSession(await loadProject(world.configPath), { log, env: world.env, asOf: DEMO_AS_OF });
+      try {
+        const later = new Date(Date.now() + 61 * 60_000);
+        expect(await alertRunEnd(session, { command: 'run', exitCode: first.code, reason: world.hooks[0].reason }, { now: later })).toBe(true);
+        expect(await alertRunEnd(session, { command: 'run', exitCode: first.code, reason: world.hooks[0].reason }, { now: later })).toBe(false);
+      } finally {
+        await closeSession(session);
+      }
+      expect(world.hooks).toHaveLength(2);
     } finally {
       await world.close();
     }
@@ -170,6 +191,30 @@ describe('alerts when a run goes wrong', () => {
       expectNoSecrets(run.text);
     } finally {
       await world.close();
+    }
+  }, 300_000);
+
+  it('rows failed: above max_failed_rows one alert with exit 7, at or below it none', async () => {
+    // Twelve contacts with a tier HubSpot's enumeration does not have: twelve row errors.
+    const spoil = (w: DuckDBWarehouse) =>
+      w.execute(`update pqlsync_models.contact_sync set pql_tier = 'lukewarm' where email in (select email from pqlsync_models.contact_sync order by email limit 12)`);
+    const many = await openWorld(() => undefined, spoil);
+    try {
+      const run = await many.cli('sync', '--as-of', DEMO_AS_OF);
+      expect(run.code, run.text.slice(-2000)).toBe(EXIT.rowsFailed);
+      expectOneAlert(many, EXIT.rowsFailed, 'sync');
+      expect(many.hooks[0].reason).toMatch(/^12 rows failed/);
+    } finally {
+      await many.close();
+    }
+    const few = await openWorld((c) => (c.alerts.max_failed_rows = 12), spoil);
+    try {
+      const run = await few.cli('sync', '--as-of', DEMO_AS_OF);
+      expect(run.code).toBe(EXIT.rowsFailed);
+      expect(few.slack.messages()).toEqual([]);
+      expect(few.hooks).toEqual([]);
+    } finally {
+      await few.close();
     }
   }, 300_000);
 
