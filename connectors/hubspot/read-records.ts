@@ -16,7 +16,7 @@ interface ReadResponse {
 /**
  * The properties' values on each record, by record id; a record HubSpot no longer has (deleted,
  * merged away) is absent from the map. Throws when HubSpot cannot answer: without its values a
- * rollback could overwrite a rep's edit.
+ * rollback could overwrite a rep's edit. Callers pass a page (about a thousand ids), not a whole table.
  */
 export async function readRecordValues(
   ctx: { apis: HubSpotApis; exec: RequestExecutor },
@@ -26,14 +26,17 @@ export async function readRecordValues(
 ): Promise<Map<string, Record<string, string | null>>> {
   const out = new Map<string, Record<string, string | null>>();
   const api = ctx.apis[sync.object].batchApi;
-  for (const ids of chunk(recordIds, HUBSPOT_LIMITS.batchSize)) {
-    const result = await ctx.exec.run<ReadResponse>('crm', `${sync.object} read values (${ids.length})`, (options) =>
-      api.readWithHttpInfo({ inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [] }, false, options),
-    );
-    if (!result.ok) {
-      throw new DestinationError(`reading ${ids.length} ${sync.object} records: ${result.kind === 'exhausted' ? result.message : result.failure.message}`);
-    }
-    for (const r of result.data.results ?? []) out.set(String(r.id), r.properties ?? {});
-  }
+  // The batches go out together; the executor paces them under the portal's limits.
+  await Promise.all(
+    chunk(recordIds, HUBSPOT_LIMITS.batchSize).map(async (ids) => {
+      const result = await ctx.exec.run<ReadResponse>('crm', `${sync.object} read values (${ids.length})`, (options) =>
+        api.readWithHttpInfo({ inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [] }, false, options),
+      );
+      if (!result.ok) {
+        throw new DestinationError(`reading ${ids.length} ${sync.object} records: ${result.kind === 'exhausted' ? result.message : result.failure.message}`);
+      }
+      for (const r of result.data.results ?? []) out.set(String(r.id), r.properties ?? {});
+    }),
+  );
   return out;
 }
