@@ -4,6 +4,7 @@
  *                  [--daily-run-users 1000000] [--tsx] [--quick] [--out file.json]
  * npm run bench -- --incremental [...]   incremental vs full model builds as history grows (bench/incremental.ts)
  * npm run bench -- --continuous [...]    event-to-HubSpot latency of run --every (bench/continuous.ts)
+ * npm run bench -- --evaluate [...]      evaluate --suggest on the demo and the second data set: time, fit time, AUC (bench/evaluate.ts)
  *
  * Generates scored users in DuckDB and measures pqlsync's sync step against the local
  * HubSpot sandbox with its rate limit on (window compressed, stated in the output), side by
@@ -34,6 +35,7 @@ import { changeOnePercentSql, changedRows, generateScoredUsers, MODEL, MODELS_SC
 import type { SyncChildInput } from './sync-child.ts';
 import { runIncrementalBench } from './incremental.ts';
 import { runContinuousBench } from './continuous.ts';
+import { runEvaluateBench } from './evaluate.ts';
 
 const TOKEN = 'pat-bench-token';
 /** The first lines a failed child wrote, by size. */
@@ -377,7 +379,13 @@ async function main(): Promise<void> {
   console.error(`wrote ${settings.out} and ${md}`);
 }
 
-(process.argv.includes('--incremental') ? runIncrementalBench(process.argv.slice(2)) : process.argv.includes('--continuous') ? runContinuousBench(process.argv.slice(2)) : main()).catch((error: unknown) => {
+(process.argv.includes('--incremental')
+  ? runIncrementalBench(process.argv.slice(2))
+  : process.argv.includes('--continuous')
+    ? runContinuousBench(process.argv.slice(2))
+    : process.argv.includes('--evaluate')
+      ? runEvaluateBench(process.argv.slice(2))
+      : main()).catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

@@ -10,10 +10,22 @@ import type { Value } from './warehouse.ts';
  * What a destination knows of a sync: where its rows go and how they are written. Not the
  * model, the key column, guardrails or associations, which are the runner's business.
  */
-export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline' | 'lifecycle'> & {
+export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline' | 'lifecycle' | 'on_deleted_in_hubspot'> & {
   /** A rollback asked with --allow-stage-back: a deal's stage may move back to an earlier stage. */
   allowStageBack?: boolean;
 };
+
+/**
+ * The record id state keeps for a record someone deleted in the destination, which the sync
+ * leaves deleted (`on_deleted_in_hubspot: skip`): no destination id looks like it.
+ */
+export function deletedRecordId(id: string): string {
+  return id.startsWith(DELETED_PREFIX) ? id : `${DELETED_PREFIX}${id}`;
+}
+export function isDeletedRecordId(id: string | null | undefined): boolean {
+  return !!id && id.startsWith(DELETED_PREFIX);
+}
+export const DELETED_PREFIX = 'deleted:';
 
 export type ChangeKind =
   /** A row never delivered before (no record id known). */
@@ -79,7 +91,18 @@ export interface HubSpotOwner {
   archived: boolean;
   /** Names of the owner's teams. */
   teams: string[];
+  /** The HubSpot user behind the owner (the sequences API acts as a user). */
+  userId?: string;
 }
+
+/** A contact's current sequence enrolment, as HubSpot reports it. */
+export interface SequenceEnrolment {
+  id: string;
+  sequenceId: string;
+  enrolledByEmail: string;
+}
+
+export type EnrolOutcome = { ok: true; id: string } | { ok: false; category: string; message: string };
 
 export interface Destination {
   /**
@@ -118,6 +141,12 @@ export interface Destination {
   holds?(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean;
   /** The owner id HubSpot holds on each contact, by email (absent: no contact, or no owner). Throws when it cannot know. */
   readContactOwners?(emails: string[]): Promise<Map<string, string>>;
+  /** The sequence a contact is enrolled in now, or null. Throws when it cannot know. */
+  readEnrolment?(contactId: string): Promise<SequenceEnrolment | null>;
+  /** Enrols a contact in a sequence, sent by a user; a refusal is an outcome. Throws for whole-run failures. */
+  enrolInSequence?(input: { contactId: string; sequenceId: string; senderEmail: string; userId: string }): Promise<EnrolOutcome>;
+  /** The sequence's name as the user sees it, or null when that user cannot see it (doctor). */
+  readSequence?(sequenceId: string, userId: string): Promise<string | null>;
   readonly stats: DestinationStats;
 }
 

@@ -22,6 +22,8 @@ import type { ModelTestResult } from './run/test-models.ts';
 import type { SyncPlan } from './run/sync.ts';
 import { createLogger, secretsFrom, type Logger } from './util/logger.ts';
 import { openDestination } from '../connectors/registry.ts';
+import { loggedRun, statusOf } from './run/run-log.ts';
+import { EXIT } from './cli/exit-codes.ts';
 
 export interface RunOptions {
   /** Path to pqlsync.yml (default: ./pqlsync.yml), or a project already loaded with `loadProject`. */
@@ -63,7 +65,7 @@ export interface RunResult {
 
 /** Builds the models, runs their tests, then syncs (or plans, with `dryRun`): `pqlsync run` as a function. */
 export async function run(options: RunOptions = {}): Promise<RunResult> {
-  return withLibrarySession(options, async (session) => {
+  return withLibrarySession(options, options.dryRun ? undefined : 'run', async (session) => {
     const { modelSelectors, syncs } = await resolveSelection(session, options.select ?? [], options.syncs ?? []);
     const built = await buildStep(session, modelSelectors);
     const tests = await testStep(session, modelSelectors);
@@ -75,7 +77,7 @@ export async function run(options: RunOptions = {}): Promise<RunResult> {
 
 /** Syncs already built models (`pqlsync sync`): only the rows that changed since the last run. */
 export async function sync(options: Omit<RunOptions, 'select' | 'dryRun'> = {}): Promise<SyncStepResult[]> {
-  return withLibrarySession(options, async (session) => {
+  return withLibrarySession(options, 'sync', async (session) => {
     const { syncs } = await resolveSelection(session, [], options.syncs ?? []);
     return sendSyncs(session, syncs, options);
   });
@@ -83,7 +85,7 @@ export async function sync(options: Omit<RunOptions, 'select' | 'dryRun'> = {}):
 
 /** What a sync would send, without sending (`pqlsync plan`). */
 export async function plan(options: Pick<RunOptions, 'config' | 'syncs' | 'asOf' | 'env' | 'log' | 'modelsSchema' | 'stateSchema'> = {}): Promise<SyncPlan[]> {
-  return withLibrarySession(options, async (session) => {
+  return withLibrarySession(options, undefined, async (session) => {
     const { syncs } = await resolveSelection(session, [], options.syncs ?? []);
     return planStep(session, syncs);
   });
@@ -94,17 +96,28 @@ async function sendSyncs(session: Session, syncs: SyncConfig[], options: RunOpti
   return syncStep(session, destination, syncs, { force: options.force, signal: options.signal });
 }
 
-async function withLibrarySession<T>(options: RunOptions, body: (session: Session) => Promise<T>): Promise<T> {
+/** Opens a session for `body`; with `record`, the call is one entry of the run log, as the CLI's runs are (docs/delivery.md). */
+async function withLibrarySession<T>(options: RunOptions, record: string | undefined, body: (session: Session) => Promise<T>): Promise<T> {
   const env = options.env ?? process.env;
   const loaded = typeof options.config === 'object' ? options.config : await loadProject(options.config);
   const project = projectFor(loaded, { modelsSchema: options.modelsSchema, stateSchema: options.stateSchema }, env);
   const log = options.log ?? createLogger({ json: false, secrets: secretsFrom(env), out: nullStream, err: nullStream });
   const session = await openSession(project, { log, env, asOf: options.asOf, lockWaitMs: Math.max(0, options.waitSeconds ?? 0) * 1000 });
   try {
-    return await body(session);
+    if (!record) return await body(session);
+    const { value, error } = await loggedRun(session, record, () => body(session), (result) => ({ exitCode: exitCodeOfResult(result), status: statusOf(exitCodeOfResult(result)) }));
+    if (error !== undefined) throw error;
+    return value as T;
   } finally {
     await closeSession(session);
   }
+}
+
+/** A library result's exit code as the CLI would give it: interrupted 130, rows that failed 7, else 0. */
+function exitCodeOfResult(result: unknown): number {
+  const syncs = Array.isArray(result) ? result : ((result as { syncs?: unknown }).syncs as SyncStepResult[] | undefined) ?? [];
+  if ((syncs as SyncStepResult[]).some((s) => s.stopped)) return EXIT.interrupted;
+  return (syncs as SyncStepResult[]).some((s) => s.failed > 0) ? EXIT.rowsFailed : EXIT.ok;
 }
 
 const nullStream = { write: () => true } as unknown as NodeJS.WritableStream;

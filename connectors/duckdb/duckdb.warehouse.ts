@@ -12,7 +12,7 @@ import {
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LockHeldError, WarehouseError } from '../../src/errors.ts';
+import { ConfigError, LockHeldError, WarehouseError } from '../../src/errors.ts';
 import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse } from '../warehouse.ts';
 import { duckdbDialect } from './duckdb.dialect.ts';
 import { abbreviate, describeFromInformationSchema, messageOf, toStatement } from '../shared/sql-text.ts';
@@ -114,6 +114,13 @@ export class DuckDBWarehouse implements Warehouse {
         throw new LockHeldError(
           `The DuckDB database '${settings.path}' is in use by another process${holder ? ` (pid ${holder})` : ''}, most likely another pqlsync run: ` +
             `DuckDB lets one process at a time open a file for writing. Skip this run, run again when the other one has finished, or pass --wait <seconds> to queue behind it.`,
+          { cause: error },
+        );
+      }
+      // A file or folder this user may not write is configuration, never "retry later".
+      if (/Permission denied|Read-only file system/i.test(message)) {
+        throw new ConfigError(
+          `Could not open the DuckDB database '${settings.path}': ${message}. pqlsync writes to the database (models and sync state): give this user write access to the file and its folder, or set warehouse.path to a writable place.`,
           { cause: error },
         );
       }

@@ -44,6 +44,8 @@ export interface HubSpotApis {
   properties: Client['crm']['properties'];
   pipelines: Client['crm']['pipelines'];
   associations: Client['crm']['associations']['v4'];
+  /** The client's generic request, for APIs 13.5 has no module for (sequences): same token and base path. */
+  request: Client['apiRequest'];
 }
 
 /** A keep-alive agent whose sockets are destroyed after `timeoutMs` without traffic. */
@@ -79,6 +81,7 @@ export function createHubSpotApis(options: { accessToken: string; basePath?: str
     properties: crm.properties,
     pipelines: crm.pipelines,
     associations: crm.associations.v4,
+    request: (options) => client.apiRequest(options),
   };
   return apis;
 }

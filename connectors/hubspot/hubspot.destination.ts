@@ -7,9 +7,10 @@
  * HubSpot stayed unreachable.
  */
 import { randomBytes } from 'node:crypto';
-import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, HubSpotOwner, Outcome, PairOutcome } from '../destination.ts';
+import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, EnrolOutcome, HubSpotOwner, Outcome, PairOutcome, SequenceEnrolment } from '../destination.ts';
 import { readPortalId } from './account.ts';
 import { listOwners, readContactOwners } from './owners.ts';
+import { enrolInSequence, readEnrolment, readSequence } from './sequences.ts';
 import { readRecordValues } from './read-records.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
 import type { SyncTarget } from '../destination.ts';
@@ -214,6 +215,18 @@ export class HubSpotDestination implements Destination {
     return readContactOwners({ apis: this.apis, exec: this.exec }, emails);
   }
 
+  async readEnrolment(contactId: string): Promise<SequenceEnrolment | null> {
+    return readEnrolment({ apis: this.apis, exec: this.exec }, contactId);
+  }
+
+  async enrolInSequence(input: { contactId: string; sequenceId: string; senderEmail: string; userId: string }): Promise<EnrolOutcome> {
+    return enrolInSequence({ apis: this.apis, exec: this.exec }, input);
+  }
+
+  async readSequence(sequenceId: string, userId: string): Promise<string | null> {
+    return readSequence({ apis: this.apis, exec: this.exec }, sequenceId, userId);
+  }
+
   async readValues(sync: SyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>> {
     return readRecordValues({ apis: this.apis, exec: this.exec }, sync, recordIds, properties);
   }
@@ -230,7 +243,7 @@ export class HubSpotDestination implements Destination {
     const failure = (category: string, property: string | null, message: string) => ({
       outcome: { key: change.key, ok: false as const, category, property, message },
     });
-    const normalised = OBJECT_WRITERS[sync.object].normaliseKey(String(change.key));
+    const normalised = OBJECT_WRITERS[sync.object].normaliseKey(String(change.key), identityProperty(sync));
     if (!('key' in normalised)) return failure(normalised.category, normalised.property, normalised.message);
     const { key } = normalised;
     if (change.kind === 'clear') return { change, key, properties: clearedRow(sync.properties), clear: true };

@@ -17,7 +17,7 @@ interface OwnersContext {
 }
 
 interface OwnerPage {
-  results?: Array<{ id: string; email?: string; firstName?: string; lastName?: string; archived: boolean; teams?: Array<{ id: string; name: string; primary?: boolean }> }>;
+  results?: Array<{ id: string; userId?: number; email?: string; firstName?: string; lastName?: string; archived: boolean; teams?: Array<{ id: string; name: string; primary?: boolean }> }>;
   paging?: { next?: { after?: string } };
 }
 
@@ -40,6 +40,7 @@ export async function listOwners(ctx: OwnersContext): Promise<HubSpotOwner[]> {
           name: `${o.firstName ?? ''} ${o.lastName ?? ''}`.trim(),
           archived: o.archived === true || archived,
           teams: (o.teams ?? []).map((t) => t.name),
+          ...(o.userId !== undefined ? { userId: String(o.userId) } : {}),
         });
       }
       after = result.data.paging?.next?.after;

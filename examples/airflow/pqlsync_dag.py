@@ -44,7 +44,7 @@ except ImportError:  # Airflow 2
 PROJECT_DIR = os.environ.get("PQLSYNC_PROJECT_DIR", "/opt/pqlsync-project")
 ROWS_FAILED_FAILS_TASK = False
 
-RETRY = {1, 4, 5}
+RETRY = {1, 4, 5, 130}
 NO_RETRY = {2, 3, 6, 9, 10}
 ROWS_FAILED = 7
 LOCK_HELD = 8

@@ -14,7 +14,7 @@ import { statusCommand } from './commands/status.command.ts';
 import { syncCommand } from './commands/sync.command.ts';
 import { testCommand } from './commands/test.command.ts';
 import type { CliIo, ExitBox } from './context.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCodesLine } from './exit-codes.ts';
 import { knownOptions, UsageError, withSuggestion } from './usage-error.ts';
 import { packageVersion } from '../util/package-root.ts';
 
@@ -58,10 +58,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command(sandboxCommand(io, exit) as unknown as CommandModule)
     .demandCommand(1, 'Name a command: pqlsync --help lists them.')
     .strict()
-    .epilogue(
-      'Exit codes: 0 ok, 1 internal error, 2 config, 3 model or model test, 4 warehouse, 5 HubSpot, 6 HubSpot auth, ' +
-        '7 rows failed (recorded, retried next run), 8 lock held, 9 guardrail stopped the sync, 10 doctor found a problem.',
-    )
+    .epilogue(exitCodesLine())
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .recommendCommands()

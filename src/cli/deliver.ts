@@ -26,6 +26,8 @@ export async function deliver(session: Session, syncs: SyncConfig[], options: De
       reportPlan(session.log, plan);
       reportAssociationPlan(session.log, plan.sync, associations.get(plan.sync) ?? []);
     }
+    const { planHandoffActions, reportHandoffActionsPlan } = await import('../handoff/handoff-actions.ts');
+    reportHandoffActionsPlan(session.log, await planHandoffActions(session));
     return { code: EXIT.ok, results: [] };
   }
   const destination =
@@ -44,6 +46,14 @@ export async function deliver(session: Session, syncs: SyncConfig[], options: De
     },
   });
   session.log.progressDone();
+  if (results.some((r) => r.stopped)) {
+    const unsent = results.reduce((n, r) => n + Math.max(0, r.plan.toSend - r.sent), 0);
+    session.log.warn(`interrupted: ${unsent} rows not sent yet; what HubSpot acknowledged is in state, and the next run sends the rest`, {
+      event: 'interrupted',
+      unsent,
+    });
+    return { code: EXIT.interrupted, results };
+  }
   const failed = results.reduce((sum, r) => sum + r.failed + (r.associations ?? []).reduce((n, a) => n + a.failed, 0), 0);
   if (failed > 0) {
     session.log.warn(`${failed} rows were rejected; they are in row errors (pqlsync status) and are retried next run`, {

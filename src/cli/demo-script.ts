@@ -24,6 +24,8 @@ export interface DemoOptions {
   seed: number;
   /** Requests per 10 s of the sandbox portal (100 Free/Starter, 190 Professional). */
   tier: number;
+  /** Only generate the data into the project's DuckDB file: no sandbox, no build, no sync. */
+  dataOnly?: boolean;
   log: Logger;
   signal?: AbortSignal;
 }
@@ -44,6 +46,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const dbFile = path.resolve(project.root, warehouseConfig.path);
   await rm(dbFile, { force: true });
   await rm(`${dbFile}.wal`, { force: true });
+  if (options.dataOnly) return generateOnly(dbFile, options);
 
   const sandbox = await startSandbox({ requestsPer10s: options.tier, accessToken: DEMO_TOKEN });
   const env = { ...process.env, HUBSPOT_ACCESS_TOKEN: DEMO_TOKEN, HUBSPOT_BASE_PATH: sandbox.url };
@@ -86,6 +89,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
+/** The demo's product data, alone, in a new DuckDB file: a project of your own to run against a sandbox. */
+async function generateOnly(dbFile: string, options: DemoOptions): Promise<number> {
+  const warehouse = await DuckDBWarehouse.open({ path: dbFile });
+  try {
+    const counts = await generateDemoData(warehouse, { users: options.users, seed: options.seed });
+    options.log.info(`Generated demo data (seed ${options.seed}) into ${dbFile}: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}`, {
+      event: 'demo_data',
+      tables: counts,
+    });
+  } finally {
+    await warehouse.close();
+  }
+  return 0;
+}
+
 /**
  * The demo project that ships with pqlsync (examples/demo: its pqlsync.yml and models/, read where
  * pqlsync is installed), with its DuckDB file moved to the current folder: an installed package may
@@ -97,6 +115,8 @@ async function loadShippedDemo(cwd: string): Promise<{ project: Project; leftCon
   const warehouse = project.config.warehouse;
   if (warehouse.type !== 'duckdb' || warehouse.path === ':memory:') return { project };
   warehouse.path = path.resolve(cwd, warehouse.path);
+  // The demo's own folder (./.pqlsync/): pqlsync never creates a database's folder otherwise.
+  await mkdir(path.dirname(warehouse.path), { recursive: true });
   if (path.resolve(cwd, 'pqlsync.yml') !== project.configFile) {
     // Anywhere but the shipped project's own folder, leave a config beside the database so that status,
     // plan and evaluate can open the demo too: the shipped pqlsync.yml with the database here and the

@@ -9,30 +9,61 @@ import {
   WarehouseError,
 } from '../errors.ts';
 
-/** Exit codes a scheduler can act on. Documented in README.md ("Exit codes"). */
-export const EXIT = {
-  ok: 0,
-  /** A bug in pqlsync or an error it did not expect. */
-  internal: 1,
-  /** pqlsync.yml, a setting or the command line is wrong: fix the config, do not retry. */
-  config: 2,
-  /** A model failed to compile or build, or a model test failed: fix the model. */
-  model: 3,
-  /** The warehouse refused or failed a statement: retry later or fix access. */
-  warehouse: 4,
-  /** HubSpot failed as a whole (unreachable, out of retries, daily limit): retry later. */
-  destination: 5,
-  /** HubSpot rejected the token (401) or its scopes (403): fix the credentials, do not retry. */
-  auth: 6,
-  /** The run finished but some rows were rejected; they are in row errors and retried next run. */
-  rowsFailed: 7,
-  /** Another run of the same sync holds the lock: skip this run. */
-  lockHeld: 8,
-  /** The guardrails stopped a suspicious change before sending: review, then --force. */
-  guardrail: 9,
-  /** `pqlsync doctor` found a problem; each failed check says what and how to fix it. */
-  doctor: 10,
-} as const;
+/**
+ * Exit codes a scheduler can act on: the one source of truth. `pqlsync --help` prints them from
+ * here, and a test holds README.md's table ("Exit codes") to this list.
+ */
+export const EXIT_CODES = [
+  { name: 'ok', short: 'ok', code: 0, meaning: 'everything delivered', action: 'nothing' },
+  { name: 'internal', short: 'internal error', code: 1, meaning: 'internal error (a bug)', action: 'alert' },
+  {
+    name: 'config',
+    short: 'config',
+    code: 2,
+    meaning: 'configuration or command-line error: pqlsync.yml, an option, a folder or permission, a reserved property name, state that belongs to another portal',
+    action: 'fix what the message names; do not retry',
+  },
+  { name: 'model', short: 'model or model test', code: 3, meaning: 'a model failed to compile or build, or a model test failed', action: 'fix the model; do not retry' },
+  { name: 'warehouse', short: 'warehouse', code: 4, meaning: 'the warehouse refused or failed a statement', action: 'retry later' },
+  {
+    name: 'destination',
+    short: 'HubSpot',
+    code: 5,
+    meaning: 'HubSpot failed as a whole (unreachable, retries exhausted, daily limit)',
+    action: 'retry later; the next run continues where this one stopped',
+  },
+  { name: 'auth', short: 'HubSpot auth', code: 6, meaning: 'HubSpot rejected the token (401) or its scopes (403)', action: 'fix the credentials; do not retry' },
+  { name: 'rowsFailed', short: 'rows failed (recorded, retried next run)', code: 7, meaning: 'the run finished but some rows were rejected; they are in row errors and retried next run', action: 'warn' },
+  { name: 'lockHeld', short: 'lock held', code: 8, meaning: 'another run of the same sync holds the lock', action: 'skip (or pass `--wait <seconds>`)' },
+  { name: 'guardrail', short: 'guardrail stopped the sync', code: 9, meaning: 'the guardrails stopped a suspicious change before sending', action: 'review the model change, then `--force`' },
+  { name: 'doctor', short: 'doctor found a problem', code: 10, meaning: '`pqlsync doctor` found a problem (each failed check says what and how to fix it)', action: 'fix what it names; do not retry' },
+  {
+    name: 'interrupted',
+    short: 'interrupted with rows unsent (rerun sends them)',
+    code: 130,
+    meaning: 'stopped by Ctrl-C or SIGTERM before every row was sent; what HubSpot acknowledged is in state',
+    action: 'run again: the next run sends the rest',
+  },
+] as const;
+
+type ExitName = (typeof EXIT_CODES)[number]['name'];
+
+/** Exit codes by name (`EXIT.config` is 2). */
+export const EXIT = Object.fromEntries(EXIT_CODES.map((e) => [e.name, e.code])) as { readonly [K in ExitName]: Extract<(typeof EXIT_CODES)[number], { name: K }>['code'] };
+
+/** The exit codes in one line, for `--help`. */
+export function exitCodesLine(): string {
+  return `Exit codes: ${EXIT_CODES.map((e) => `${e.code} ${e.short}`).join(', ')}.`;
+}
+
+/** README's table of exit codes, as it must read. */
+export function exitCodesMarkdown(): string {
+  return [
+    '| code | meaning | what a scheduler should do |',
+    '| --- | --- | --- |',
+    ...EXIT_CODES.map((e) => `| ${e.code} | ${e.meaning} | ${e.action} |`),
+  ].join('\n');
+}
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return EXIT.config;

@@ -27,6 +27,7 @@ export function renderPlanMarkdown(plans: SyncPlan[], options: { title?: string;
   for (const p of plans) {
     const details: string[] = [];
     for (const v of p.guardrails.violations) details.push(`> [!WARNING]\n> Guardrail: ${v}. A scheduled sync would stop; \`--force\` sends anyway.`, '');
+    for (const m of p.mappingChanges) details.push(`Mapping changed: ${m.reason}: ${m.rows} rows sent again`, '');
     if (p.changedProperties.length > 0) {
       details.push(`Properties that change most: ${p.changedProperties.slice(0, 8).map((c) => `\`${c.property}\` (${c.rows})`).join(', ')}`, '');
     }

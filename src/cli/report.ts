@@ -27,6 +27,7 @@ export function reportPlan(log: Logger, plan: SyncPlan): void {
       on_removed: plan.onRemoved,
       guardrails: plan.guardrails,
       changed_properties: plan.changedProperties,
+      mapping_changes: plan.mappingChanges,
       sample: plan.sample,
       removed_sample: plan.removedSample,
     },
@@ -39,6 +40,7 @@ function reportPlanDetails(log: Logger, plan: SyncPlan): void {
   const d = plan.diff;
   if (d.nullKeys > 0) log.warn(`${plan.sync}: ${d.nullKeys} model rows have no key and are not sent`, { event: 'null_keys', sync: plan.sync, rows: d.nullKeys });
   for (const v of plan.guardrails.violations) log.warn(`${plan.sync}: guardrail: ${v}`, { event: 'guardrail', sync: plan.sync, violation: v });
+  for (const m of plan.mappingChanges) log.info(`  ${m.reason}: ${m.rows} rows (sent again, to where the mapping now says)`, { event: 'mapping_changed', sync: plan.sync, reason: m.reason, rows: m.rows });
   if (log.json) return;
   if (plan.changedProperties.length > 0) {
     log.info(`  changed most: ${plan.changedProperties.slice(0, 5).map((p) => `${p.property} (${p.rows})`).join(', ')}`);

@@ -181,6 +181,13 @@ export const syncConfig = z
     mode: z.enum(['upsert', 'update', 'insert_once']).default('upsert'),
     /** What happens in HubSpot to rows that leave the model. */
     on_removed: z.enum(['keep', 'clear']).default('keep'),
+    /**
+     * A record pqlsync delivered that someone deleted in HubSpot: skip (default) leaves it deleted
+     * and records that in state (`status` counts it); recreate writes it again, as a new record.
+     * A deletion is a person's decision (a spam contact, a privacy request): undoing it silently
+     * is the surprise, so skip is the default (docs/hubspot.md, "Deleted records").
+     */
+    on_deleted_in_hubspot: z.enum(['skip', 'recreate']).optional(),
     properties: z.array(propertyMapping).min(1),
     guardrails: guardrails.default({ max_changed_share: 0.15, max_tier_shift: 0.2, min_rows: 100 }),
   })
@@ -210,6 +217,34 @@ export function syncRelation(sync: Pick<SyncConfig, 'model' | 'relation'>, model
   }
   return { schema: modelsSchema, name: sync.model };
 }
+
+/** A handoff signal, exactly (tier:sales_ready) or by prefix (trigger:*). */
+const signalPattern = z.string().regex(/^[a-z_]+(:[a-z_]+|:\*)?$/, 'a signal of the signals model (tier:sales_ready, trigger:paywall) or a prefix (trigger:*)');
+
+/** A Slack conversation id: C… (public channel) or G… (private). Names change; ids do not. */
+const slackChannel = z.string().regex(/^[CG][A-Z0-9]{6,}$/, 'a Slack channel id (C0123ABCD: channel details, bottom of the About tab)');
+
+const handoffSequence = z
+  .object({
+    signals: z.array(signalPattern).min(1),
+    motions: z.array(identifier).min(1).optional(),
+    /** The sequence's id in HubSpot (from its URL, or `pqlsync doctor`). */
+    sequence_id: z.string().regex(/^[0-9]+$/, 'a HubSpot sequence id (digits)'),
+  })
+  .strict();
+
+const handoffSlack = z
+  .object({
+    /** owner: a direct message to the contact's routed owner (their HubSpot email → Slack user); channel: to `channel`. */
+    to: z.enum(['owner', 'channel']).default('owner'),
+    /** The channel (to: channel), and where a message goes when the contact has no owner. */
+    channel: slackChannel.optional(),
+    signals: z.array(signalPattern).min(1).default(['tier:sales_ready', 'account:sales_ready', 'trigger:*']),
+    /** The HubSpot portal id for the record links; default: the portal the token reaches. */
+    portal_id: z.string().regex(/^[0-9]+$/, 'the HubSpot portal (hub) id: digits').optional(),
+  })
+  .strict()
+  .refine((s) => s.to !== 'channel' || s.channel !== undefined, { message: 'to: channel needs a channel id', path: ['channel'] });
 
 /**
  * The handoff (src/handoff): episodes of each contact's signals, owner routing, and the tables
@@ -244,9 +279,35 @@ export const handoffConfig = z
       })
       .strict()
       .optional(),
+    /**
+     * Sequence enrolments (HubSpot Sales Hub sequences): a contact with one of `signals` true, in
+     * one of `motions` (route groups; all when absent), is enrolled once per episode in the
+     * sequence, sent by its routed owner. A contact already in a sequence is never enrolled again.
+     */
+    sequences: z.array(handoffSequence).min(1).optional(),
+    /** A Slack message about each new sales-ready contact or account and hot trigger (SLACK_BOT_TOKEN). */
+    slack: handoffSlack.optional(),
   })
   .strict();
 export type HandoffConfig = z.infer<typeof handoffConfig>;
+
+/**
+ * `alerts:`: one message when a run fails, a guardrail stops it, or more rows fail than
+ * `max_failed_rows`; none for a clean run; the same failure again within `dedupe_minutes` (a
+ * scheduler retrying) is not sent twice. To a Slack channel (SLACK_BOT_TOKEN) or a webhook
+ * (its URL in PQLSYNC_ALERT_WEBHOOK_URL, never in this file).
+ */
+export const alertsConfig = z
+  .object({
+    slack_channel: slackChannel.optional(),
+    webhook: z.boolean().default(false),
+    /** Rows failed in one run (recorded, retried next run) above which the run alerts. */
+    max_failed_rows: z.number().int().min(0).default(10),
+    dedupe_minutes: z.number().int().min(0).default(60),
+  })
+  .strict()
+  .refine((a) => a.slack_channel !== undefined || a.webhook, { message: 'name where alerts go: slack_channel (a channel id) and/or webhook: true (PQLSYNC_ALERT_WEBHOOK_URL)' });
+export type AlertsConfig = z.infer<typeof alertsConfig>;
 
 const duckdbWarehouse = z
   .object({
@@ -331,8 +392,16 @@ export const evaluateTarget = z
     suggest: z
       .object({
         model: identifier.default('scoring_points'),
-        features: z.record(identifier, z.object({ points: z.array(identifier).min(1), subtracts: z.boolean().default(false) }).strict()),
+        /** Layer column → the points it sums (each added once when its rule holds), its cap, and whether it is subtracted. */
+        features: z.record(
+          identifier,
+          z.object({ points: z.array(identifier).min(1), cap: identifier.optional(), subtracts: z.boolean().default(false) }).strict(),
+        ),
         thresholds: z.record(z.string().min(1), z.object({ value: identifier, lift: z.number().positive() }).strict()).default({}),
+        /** Refuse to fit with fewer conversions (or fewer records that did not convert) on the fitting dates (docs/evaluate.md: why 300). */
+        min_conversions: z.number().int().positive().default(300),
+        /** Refuse a tier holding less than this share of the record-dates; thresholds move down to keep it. */
+        min_tier_share: z.number().min(0).max(0.5).default(0.01),
       })
       .strict()
       .optional(),
@@ -389,6 +458,7 @@ export const projectConfig = z
     /** `pqlsync evaluate`: backtest the scores against outcomes. */
     evaluate: evaluateConfig.optional(),
     handoff: handoffConfig.optional(),
+    alerts: alertsConfig.optional(),
   })
   .strict();
 export type ProjectConfig = z.infer<typeof projectConfig>;

@@ -30,6 +30,40 @@ export interface DemoOptions {
   asOf?: string;
   /** Days of history before asOf; default 75. */
   days?: number;
+  /**
+   * Draw conversions from these signals instead of the latent intent behind the behaviour:
+   * a user converts with probability 1 / (1 + exp(-(intercept + Σ weight · signal))), each
+   * signal 0 or 1 over the user's whole activity (CONVERSION_SIGNALS). A second data set whose
+   * conversions weigh the signals differently from the shipped points, to prove that
+   * `evaluate --suggest` learns them.
+   */
+  conversion?: ConversionWeights;
+}
+
+/** Signals a drawn conversion can depend on: SQL over a generated user, each 0 or 1. */
+export const CONVERSION_SIGNALS = {
+  activated: 'activates',
+  onboarded: 'onboards',
+  invited_2: 'n_invites >= 2',
+  integration: 'n_integrations > 0',
+  paywall_or_limit: 'n_paywall + n_limit > 0',
+  premium_attempt: 'n_premium > 0',
+  enterprise_attempt: 'n_enterprise > 0',
+  billing_view: 'n_billing > 0',
+  frequent: 'n_sessions >= 8',
+  team_workspace: "atype in ('team', 'large')",
+} as const;
+
+export interface ConversionWeights {
+  intercept: number;
+  weights: Partial<Record<keyof typeof CONVERSION_SIGNALS, number>>;
+  /**
+   * When a converting user converts: while active (as the demo data: somewhere in the second
+   * half of the user's activity, or shortly after), or at any time after signup, active or not,
+   * at a constant rate (an exponential wait, 60 days on average: a purchase on the buyer's
+   * budget cycle, not the user's visit).
+   */
+  timing?: 'while_active' | 'any_time';
 }
 
 /** The tables generateDemoData creates in schema `raw`, in creation order. */
@@ -223,10 +257,14 @@ export async function generateDemoData(warehouse: DuckDBWarehouse, options: Demo
         when pqd_r(${seed}, i, 'ent') < 0.005 then 1 else 0 end as integer) as n_enterprise,
       cast(floor(pqd_r(${seed}, i, 'bill') * intent * 5) as integer) as n_billing,
       pqd_r(${seed}, i, 'onb') < case when persona = 'tourist' then 0.15 else 0.75 end as onboards,
-      -- conversion outcome, from the same latent intent as the behaviour
-      pqd_r(${seed}, i, 'conv') < (0.01 + 0.45 * intent * intent
-        + case when persona in ('power', 'spreader') then 0.10 else 0 end) as would_convert,
-      signup_at + to_seconds(cast(floor(86400 * (span_days * (0.4 + 0.6 * pqd_r(${seed}, i, 'convt')) + 12 * pqd_r(${seed}, i, 'convt2'))) as bigint)) as convert_time
+      -- conversion outcome: from the same latent intent as the behaviour, or from the signals given
+      pqd_r(${seed}, i, 'conv') < ${options.conversion ? conversionProbability(options.conversion) : `(0.01 + 0.45 * intent * intent
+        + case when persona in ('power', 'spreader') then 0.10 else 0 end)`} as would_convert,
+      signup_at + to_seconds(cast(floor(86400 * ${
+        options.conversion?.timing === 'any_time'
+          ? `-60 * ln(1 - pqd_r(${seed}, i, 'convt'))`
+          : `(span_days * (0.4 + 0.6 * pqd_r(${seed}, i, 'convt')) + 12 * pqd_r(${seed}, i, 'convt2'))`
+      }) as bigint)) as convert_time
     from demo_usr2`);
 
   // 3. raw.users, with messy emails, domains and titles.
@@ -616,6 +654,18 @@ async function defineMacros(warehouse: DuckDBWarehouse): Promise<void> {
 }
 
 /** One of `values`, chosen by a hash expression (an inline list literal: DuckDB folds it once). */
+/** SQL for the chance a generated user converts, from the weighted signals. */
+function conversionProbability(conversion: ConversionWeights): string {
+  const terms = Object.entries(conversion.weights).map(([name, weight]) => {
+    const signal = CONVERSION_SIGNALS[name as keyof typeof CONVERSION_SIGNALS];
+    if (!signal) throw new Error(`conversion.weights: unknown signal '${name}' (known: ${Object.keys(CONVERSION_SIGNALS).join(', ')})`);
+    if (!Number.isFinite(weight)) throw new Error(`conversion.weights.${name} must be a number, got ${weight}`);
+    return ` + ${weight} * cast(${signal} as double)`;
+  });
+  if (!Number.isFinite(conversion.intercept)) throw new Error(`conversion.intercept must be a number, got ${conversion.intercept}`);
+  return `(1.0 / (1.0 + exp(-(${conversion.intercept}${terms.join('')}))))`;
+}
+
 function pick(values: string[], hashExpr: string): string {
   return `(${list(values)})[1 + cast((${hashExpr}) % ${values.length} as bigint)]`;
 }

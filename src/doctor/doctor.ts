@@ -19,13 +19,14 @@ import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
 import { StateStore } from '../state/state-store.ts';
 import { compileModelsAsViews, type CompiledModels } from './compile-models.ts';
 import { checkHubSpot, type HubSpotCheckInput } from './hubspot-checks.ts';
+import { checkHandoffActions } from './handoff-checks.ts';
 
 export { requiredScopes } from './hubspot-checks.ts';
 
 export type CheckStatus = 'ok' | 'failed' | 'skipped';
 
 export interface DoctorCheck {
-  check: 'config' | 'models' | 'warehouse' | 'tables' | 'compile' | 'columns' | 'hubspot token' | 'hubspot scopes' | 'properties' | 'portal';
+  check: 'config' | 'models' | 'warehouse' | 'tables' | 'compile' | 'columns' | 'hubspot token' | 'hubspot scopes' | 'properties' | 'portal' | 'slack token' | 'sequences';
   status: CheckStatus;
   /** What was found, in a sentence. */
   detail: string;
@@ -113,6 +114,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   }
 
   checks.push(...(await checkHubSpot({ project, env: options.env, fetch: options.fetch, state })));
+  checks.push(...(await checkHandoffActions({ project, env: options.env, fetch: options.fetch })));
   return checks;
 }
 
@@ -124,7 +126,7 @@ function compileCheck(compiled: CompiledModels, total: number, engine: string): 
   return {
     check: 'compile',
     status: 'failed',
-    detail: `${compiled.failures.map((f) => f.message.replace(/\n\s*Fix the model's SQL.*$/s, '')).join('\n')}${blocked}`,
+    detail: `${compiled.failures.map((f) => f.message).join('\n')}${blocked}`,
     fix: "fix the model's SQL at the file and line named, then run pqlsync doctor again",
   };
 }
@@ -137,12 +139,17 @@ function columnsRead(sync: SyncConfig): string[] {
 async function checkColumns(project: Project, compiled: CompiledModels, warehouse: Warehouse): Promise<DoctorCheck> {
   const problems: string[] = [];
   let checked = 0;
+  const unchecked: string[] = [];
   for (const sync of project.config.syncs) {
     if ((Object.values(HANDOFF_VIEWS) as string[]).includes(sync.model) && !sync.relation) continue;
     const columns = sync.relation
       ? (await warehouse.describe(syncRelation(sync, project.config.schema)))?.map((c) => c.name.toLowerCase())
       : compiled.columns.get(sync.model);
-    if (!columns) continue; // its model failed to compile (reported there), or its relation is missing (reported by tables)
+    // Its model failed to compile (reported there), or its relation is missing (reported by tables).
+    if (!columns) {
+      unchecked.push(sync.name);
+      continue;
+    }
     checked++;
     const missing = [...new Set(columnsRead(sync))].filter((c) => !columns.includes(c));
     if (missing.length > 0) {
@@ -153,7 +160,9 @@ async function checkColumns(project: Project, compiled: CompiledModels, warehous
   if (problems.length > 0) {
     return { check: 'columns', status: 'failed', detail: problems.join('; '), fix: 'rename the column in the sync (key, properties[].column, associations[].column) or add it to the model' };
   }
-  return { check: 'columns', status: 'ok', detail: `every column ${checked} syncs read is in its model's output` };
+  const notChecked = unchecked.length ? `not checked (their model did not compile): ${unchecked.join(', ')}` : '';
+  if (checked === 0) return { check: 'columns', status: 'skipped', detail: notChecked };
+  return { check: 'columns', status: 'ok', detail: `every column ${checked} syncs read is in its model's output${notChecked ? `; ${notChecked}` : ''}` };
 }
 
 /** The portal the sync state was delivered to; undefined when the state cannot be read. */

@@ -17,6 +17,7 @@ import { ConfigError } from '../errors.ts';
 import { selectModels } from '../project/graph.ts';
 import type { Model } from '../project/model-file.ts';
 import { buildModels } from '../run/build-models.ts';
+import { CLUSTERS } from './compare.ts';
 import type { ScoreCell } from './metrics.ts';
 
 export const SCORINGS = ['current', 'candidate'] as const;
@@ -36,20 +37,27 @@ export interface BacktestInput {
   candidate?: Model;
   /** Columns of a target's score model to snapshot too (numbers), for fitting points: target → columns. */
   features?: Record<string, string[]>;
+  /**
+   * A model replacing the project's model of the same name (the probe scoring of
+   * evaluate --suggest) for the feature snapshots: built on each date after the current
+   * scoring, and the features are read from what it built.
+   */
+  probe?: Model;
   onProgress?: (message: string) => void;
 }
 
-/** A paired cell: the same record-dates scored by both scorings. */
+/** A paired cell: the same record-dates scored by both scorings, within one cluster of records (the bootstrap's unit). */
 export interface PairedCell {
-  asOf: string;
+  cluster: number;
   current: { score: number; tier: string };
   candidate: { score: number; tier: string };
   records: number;
   conversions: number;
 }
 
-/** Record-dates (current scoring) that share every feature value, and how many converted. */
+/** Record-dates (current scoring) of one date that share every feature value, and how many converted. */
 export interface FeaturePattern {
+  asOf: string;
   values: number[];
   records: number;
   conversions: number;
@@ -61,6 +69,8 @@ export interface TargetBacktest {
   patterns: FeaturePattern[];
   /** Only with a candidate. */
   paired: PairedCell[];
+  /** The first and last conversion in the outcomes (ISO; null when none). */
+  outcomeRange: { first: string | null; last: string | null };
   /** Median whole days from the first backtest date a record was a PQL to its conversion; null when none. */
   medianDaysToConvert: Record<Scoring, number | null>;
 }
@@ -86,6 +96,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestData> {
   for (const name of scoreModels) requireModel(input.models, name, 'evaluate.targets.*.model');
   const current = selectModels(input.models, scoreModels.map((m) => `+${m}`));
   const candidate = input.candidate ? candidateModels(input.models, current, input.candidate) : [];
+  const probe = input.probe ? candidateModels(input.models, current, input.probe) : [];
   const snapshot = { schema, name: 'eval_scores' };
 
   await warehouse.execute(dialect.createSchema(schema));
@@ -98,6 +109,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestData> {
       input.onProgress?.(`scoring as of ${date.slice(0, 10)} (${i + 1}/${input.dates.length})`);
       await buildModels(warehouse, current, { ...evalCtx, asOf: date }, undefined, { countRows: false });
       await appendScores(warehouse, snapshot, schema, targets, 'current', date);
+      if (input.probe) await buildModels(warehouse, probe, { ...evalCtx, asOf: date }, undefined, { countRows: false });
       for (const [name, columns] of Object.entries(input.features ?? {})) {
         await appendFeatures(warehouse, schema, targets[name], name, columns, date, i === 0);
       }
@@ -127,12 +139,15 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestData> {
       const columns = input.features?.[name];
       const patterns = columns
         ? (await warehouse.query(`${sql.ctes} ${featurePatternSql(dialect, schema, name, columns)}`)).map((r) => ({
+            asOf: iso(r.as_of),
             values: columns.map((_, j) => Number(r[`f_${j}`])),
             records: Number(r.records),
             conversions: Number(r.conversions),
           }))
         : [];
-      result.targets[name] = { cells, paired, patterns, medianDaysToConvert };
+      const [range] = await warehouse.query(`${sql.ctes} select min(converted_at) as first, max(converted_at) as last from o`);
+      const outcomeRange = { first: range?.first == null ? null : iso(range.first), last: range?.last == null ? null : iso(range.last) };
+      result.targets[name] = { cells, paired, patterns, outcomeRange, medianDaysToConvert };
     }
     return result;
   } finally {
@@ -193,10 +208,10 @@ async function appendFeatures(warehouse: Warehouse, schema: string, t: EvaluateT
 /** Appended to outcomeSql's CTEs: feature patterns of the current scoring, with records and conversions. */
 function featurePatternSql(dialect: Dialect, schema: string, target: string, columns: string[]): string {
   const f = columns.map((_, j) => `x.f_${j}`).join(', ');
-  return `select ${f}, count(*) as records, sum(s.converted) as conversions
+  return `select s.as_of, ${f}, count(*) as records, sum(s.converted) as conversions
     from s join ${dialect.table(featureTable(schema, target))} x on x.record_key = s.record_key and x.as_of = s.as_of
     where s.scoring = 'current'
-    group by ${f}`;
+    group by s.as_of, ${f}`;
 }
 
 /**
@@ -235,11 +250,17 @@ export function outcomeSql(
   )`;
   const histogram = `select scoring, as_of, score, tier, count(*) as records, sum(converted) as conversions
     from s group by scoring, as_of, score, tier order by scoring, as_of, score, tier`;
-  const paired = `select a.as_of, a.score as score_a, a.tier as tier_a, b.score as score_b, b.tier as tier_b,
+  // Every record, with all its dates, in one cluster (by the rank of its key) for compare.ts's bootstrap.
+  const paired = `, k as (
+      select record_key, mod(dense_rank() over (order by record_key), ${CLUSTERS}) as cluster
+      from (select distinct record_key from s) d
+    )
+    select k.cluster, a.score as score_a, a.tier as tier_a, b.score as score_b, b.tier as tier_b,
       count(*) as records, sum(a.converted) as conversions
     from s a join s b on b.record_key = a.record_key and b.as_of = a.as_of and b.scoring = 'candidate'
+    join k on k.record_key = a.record_key
     where a.scoring = 'current'
-    group by a.as_of, a.score, a.tier, b.score, b.tier`;
+    group by k.cluster, a.score, a.tier, b.score, b.tier`;
   const placeholders = target.pql_tiers.map(() => '?').join(', ');
   const medianDays = `, first_pql as (
       select e.scoring, e.record_key, min(e.as_of) as pql_at
@@ -270,7 +291,7 @@ function toCell(r: Row): ScoreCell {
 
 function toPaired(r: Row): PairedCell {
   return {
-    asOf: iso(r.as_of),
+    cluster: Number(r.cluster),
     current: { score: Number(r.score_a), tier: String(r.tier_a) },
     candidate: { score: Number(r.score_b), tier: String(r.tier_b) },
     records: Number(r.records),

@@ -1,17 +1,22 @@
 /**
- * Two scorings side by side on the same record-dates: the difference in AUC and in the
- * top tier's lift, with a bootstrap interval. Pure: it works on the paired histogram the
- * warehouse returns, (current score and tier, candidate score and tier) → records,
- * conversions.
+ * Two scorings side by side on the same record-dates: the difference in AUC, in the top tier's
+ * lift and in the share of converters found in the top 5 % of records, each with a bootstrap
+ * interval. Pure: it works on the paired histogram the warehouse returns, (record cluster,
+ * current score and tier, candidate score and tier) → records, conversions.
  *
- * The bootstrap is a Poisson bootstrap over record-dates (each one's weight drawn from
- * Poisson(1), so a cell of n record-dates draws Poisson(n)): fast on a histogram, and
- * close to resampling with replacement. It treats record-dates as independent; the same
- * person on several dates makes the interval somewhat too narrow.
+ * The bootstrap resamples records, not record-dates: the warehouse puts every record, with all
+ * its dates, into one of CLUSTERS clusters (by the rank of its key), and each replicate weighs
+ * each cluster by a Poisson(1) draw. One person scored on several dates moves as one, so their
+ * repeated dates are not counted as independent evidence.
  */
 import { createPrng } from '../util/prng.ts';
-import { auc, byScore } from './metrics.ts';
+import { auc } from './metrics.ts';
 import type { PairedCell } from './backtest.ts';
+
+/** Clusters of records the bootstrap resamples (the warehouse assigns them: backtest.ts). */
+export const CLUSTERS = 100;
+/** The share of records at the top whose converters the verdict counts. */
+export const TOP_SHARE = 0.05;
 
 export interface Difference {
   current: number | null;
@@ -28,6 +33,8 @@ export interface Comparison {
   /** Lift of the top tier (the last configured tier) over the baseline. */
   topTier: string;
   topTierLift: Difference;
+  /** Share of all converters among the TOP_SHARE of record-dates with the highest scores (ties split evenly). */
+  topCapture: Difference;
   replicates: number;
   seed: number;
 }
@@ -35,65 +42,119 @@ export interface Comparison {
 interface Figures {
   auc: number | null;
   topTierLift: number | null;
+  topCapture: number | null;
+}
+
+/** One side's counts per distinct score (ascending) and in the top tier, per cluster. */
+interface Side {
+  scores: number[];
+  /** cluster → per score index [converted, not converted]. */
+  byCluster: Map<number, Float64Array>;
+  top: Map<number, [number, number]>;
 }
 
 export function compareScorings(paired: PairedCell[], topTier: string, options: { replicates?: number; seed?: number } = {}): Comparison {
   const replicates = options.replicates ?? 1000;
   const seed = options.seed ?? 1;
-  const observed = figures(paired, topTier, (c) => [c.conversions, c.records - c.conversions]);
+  const sides = { current: side(paired, 'current', topTier), candidate: side(paired, 'candidate', topTier) };
+  const clusters = [...new Set(paired.map((c) => c.cluster))].sort((a, b) => a - b);
+  const observed = { current: figures(sides.current, () => 1), candidate: figures(sides.candidate, () => 1) };
   const random = createPrng(seed);
-  const diffs = { auc: [] as number[], lift: [] as number[] };
+  const diffs: Record<keyof Figures, number[]> = { auc: [], topTierLift: [], topCapture: [] };
   for (let b = 0; b < replicates; b++) {
-    const weights = new Map<PairedCell, [number, number]>();
-    for (const c of paired) weights.set(c, [poisson(c.conversions, random), poisson(c.records - c.conversions, random)]);
-    const f = figures(paired, topTier, (c) => weights.get(c)!);
-    if (f.current.auc !== null && f.candidate.auc !== null) diffs.auc.push(f.candidate.auc - f.current.auc);
-    if (f.current.topTierLift !== null && f.candidate.topTierLift !== null) diffs.lift.push(f.candidate.topTierLift - f.current.topTierLift);
+    const weights = new Map(clusters.map((c) => [c, poisson(1, random)]));
+    const weight = (c: number) => weights.get(c) ?? 0;
+    const current = figures(sides.current, weight);
+    const candidate = figures(sides.candidate, weight);
+    for (const key of Object.keys(diffs) as (keyof Figures)[]) {
+      const a = current[key];
+      const c = candidate[key];
+      if (a !== null && c !== null) diffs[key].push(c - a);
+    }
   }
-  const difference = (key: keyof Figures, samples: number[]): Difference => {
+  const difference = (key: keyof Figures): Difference => {
     const a = observed.current[key];
     const b = observed.candidate[key];
     return {
       current: a,
       candidate: b,
       difference: a !== null && b !== null ? b - a : null,
-      interval: samples.length >= 20 ? [quantile(samples, 0.025), quantile(samples, 0.975)] : null,
+      interval: diffs[key].length >= 20 ? [quantile(diffs[key], 0.025), quantile(diffs[key], 0.975)] : null,
     };
   };
   return {
     records: paired.reduce((s, c) => s + c.records, 0),
-    auc: difference('auc', diffs.auc),
+    auc: difference('auc'),
     topTier,
-    topTierLift: difference('topTierLift', diffs.lift),
+    topTierLift: difference('topTierLift'),
+    topCapture: difference('topCapture'),
     replicates,
     seed,
   };
 }
 
-/** AUC and top-tier lift of both scorings, with each cell weighted as [converted, not converted]. */
-function figures(paired: PairedCell[], topTier: string, weight: (c: PairedCell) => [number, number]): { current: Figures; candidate: Figures } {
-  let records = 0;
-  let conversions = 0;
-  const top = { current: [0, 0], candidate: [0, 0] };
-  const hist = { current: [] as { score: number; records: number; conversions: number }[], candidate: [] as { score: number; records: number; conversions: number }[] };
+/** Whether an interval holds 0 (the scorings are not shown to differ). */
+export function crossesZero(d: Difference): boolean {
+  return d.interval !== null && d.interval[0] <= 0 && d.interval[1] >= 0;
+}
+
+function side(paired: PairedCell[], key: 'current' | 'candidate', topTier: string): Side {
+  const scores = [...new Set(paired.map((c) => c[key].score))].sort((a, b) => a - b);
+  const index = new Map(scores.map((s, i) => [s, i]));
+  const byCluster = new Map<number, Float64Array>();
+  const top = new Map<number, [number, number]>();
   for (const c of paired) {
-    const [pos, neg] = weight(c);
-    records += pos + neg;
-    conversions += pos;
-    for (const side of ['current', 'candidate'] as const) {
-      hist[side].push({ score: c[side].score, records: pos + neg, conversions: pos });
-      if (c[side].tier === topTier) {
-        top[side][0] += pos + neg;
-        top[side][1] += pos;
-      }
+    const counts = byCluster.get(c.cluster) ?? new Float64Array(scores.length * 2);
+    byCluster.set(c.cluster, counts);
+    const i = index.get(c[key].score)!;
+    counts[2 * i] += c.conversions;
+    counts[2 * i + 1] += c.records - c.conversions;
+    if (c[key].tier === topTier) {
+      const t = top.get(c.cluster) ?? [0, 0];
+      t[0] += c.records;
+      t[1] += c.conversions;
+      top.set(c.cluster, t);
     }
   }
+  return { scores, byCluster, top };
+}
+
+/** AUC, top-tier lift and top-5% capture of one side, each cluster weighted. */
+function figures(s: Side, weight: (cluster: number) => number): Figures {
+  const pooled = new Float64Array(s.scores.length * 2);
+  for (const [cluster, counts] of s.byCluster) {
+    const w = weight(cluster);
+    if (w === 0) continue;
+    for (let i = 0; i < counts.length; i++) pooled[i] += w * counts[i];
+  }
+  const distribution = s.scores.map((_, i) => ({ records: pooled[2 * i] + pooled[2 * i + 1], conversions: pooled[2 * i] }));
+  const records = distribution.reduce((a, d) => a + d.records, 0);
+  const conversions = distribution.reduce((a, d) => a + d.conversions, 0);
+  let topRecords = 0;
+  let topConversions = 0;
+  for (const [cluster, [n, k]] of s.top) {
+    topRecords += weight(cluster) * n;
+    topConversions += weight(cluster) * k;
+  }
   const baseline = records > 0 ? conversions / records : 0;
-  const lift = ([n, k]: number[]) => (n > 0 && baseline > 0 ? k / n / baseline : null);
   return {
-    current: { auc: auc(byScore(hist.current)), topTierLift: lift(top.current) },
-    candidate: { auc: auc(byScore(hist.candidate)), topTierLift: lift(top.candidate) },
+    auc: auc(distribution),
+    topTierLift: topRecords > 0 && baseline > 0 ? topConversions / topRecords / baseline : null,
+    topCapture: conversions > 0 ? capturedAtTop(distribution, records * TOP_SHARE) / conversions : null,
   };
+}
+
+/** Conversions among the `budget` highest-scoring records; a score straddling the cut contributes pro rata. */
+function capturedAtTop(distribution: { records: number; conversions: number }[], budget: number): number {
+  let left = budget;
+  let captured = 0;
+  for (let i = distribution.length - 1; i >= 0 && left > 0; i--) {
+    const d = distribution[i];
+    const take = Math.min(left, d.records);
+    if (d.records > 0) captured += (d.conversions * take) / d.records;
+    left -= take;
+  }
+  return captured;
 }
 
 function quantile(values: number[], p: number): number {

@@ -7,11 +7,16 @@
  * paces, batches and checkpoints like a sync; after each checkpoint the keys it committed
  * are marked sent, set-based. Running the same backfill again, or `--resume`, continues
  * with the keys not yet sent; a backfill that ran to the end is dropped.
+ *
+ * A dry run only looks: its selection goes to a table of its own (named with the run), dropped
+ * when it ends, and it never discards, creates or describes a shared backfill.
  */
 import { createHash } from 'node:crypto';
 import type { Row, TableName, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import { ConfigError, WarehouseError } from '../errors.ts';
+import { runTag } from '../state/state-store.ts';
+import type { Session } from './session.ts';
 import { syncTables, type SyncTables } from './diff.ts';
 import { planSync, type SyncContext, type SyncOptions, type SyncPlan } from './sync.ts';
 
@@ -32,6 +37,8 @@ export interface BackfillRequest {
   resume?: boolean;
   /** Discard an unfinished backfill of this sync and start this one. */
   restart?: boolean;
+  /** Only look: the selection is this run's own, and no shared backfill is discarded or written. */
+  dryRun?: boolean;
 }
 
 export interface PreparedBackfill {
@@ -48,6 +55,8 @@ export interface PreparedBackfill {
   resumed: boolean;
   /** Keys listed with --keys that the model does not have (never sent). */
   unknownKeys: number;
+  /** True when `table` is this run's own (a dry run): releaseBackfill drops it. */
+  scratch: boolean;
 }
 
 /** Refuses what is surely an accident in a --where predicate: a second statement or a comment. */
@@ -97,11 +106,13 @@ function describeSelection(selection: BackfillSelection): { label: string; ident
  */
 export async function prepareBackfill(ctx: SyncContext, sync: SyncConfig, request: BackfillRequest): Promise<PreparedBackfill> {
   const { warehouse } = ctx;
+  const dryRun = request.dryRun === true;
   const tables = syncTables(sync, ctx.schemas, ctx.runId);
-  const meta = await ensureMetaTable(ctx);
-  let existing = await findBackfill(ctx, sync, tables, meta);
+  const meta = dryRun ? metaTable(ctx) : await ensureMetaTable(ctx);
+  let existing = await findBackfill(ctx, sync, tables, meta, { repair: !dryRun });
   if (existing && (existing.total === existing.sent || request.restart)) {
-    await discardBackfill(ctx, sync);
+    // A dry run leaves the unfinished backfill where it is: only the real --restart discards it.
+    if (!dryRun) await discardBackfill(ctx, sync);
     existing = undefined;
   }
   const wanted = request.selection ? describeSelection(request.selection) : undefined;
@@ -112,7 +123,7 @@ export async function prepareBackfill(ctx: SyncContext, sync: SyncConfig, reques
           `--resume continues the unfinished backfill of '${sync.name}' (${existing.selection}); leave out the selection, or pass --restart to start ${wanted.label} instead.`,
         );
       }
-      return { sync: sync.name, table: tables.backfill, selection: existing.selection, total: existing.total, sent: existing.sent, resumed: true, unknownKeys: 0 };
+      return { sync: sync.name, table: tables.backfill, selection: existing.selection, total: existing.total, sent: existing.sent, resumed: true, unknownKeys: 0, scratch: false };
     }
     throw new ConfigError(
       `An unfinished backfill of '${sync.name}' exists (${existing.selection}; ${existing.sent} of ${existing.total} sent). ` +
@@ -131,6 +142,7 @@ export async function prepareBackfill(ctx: SyncContext, sync: SyncConfig, reques
   if (!columns) throw new ConfigError(`Sync '${sync.name}' reads model '${sync.model}', which is not built: run pqlsync build first.`);
   let predicate = '1 = 1';
   const selection = request.selection;
+  const own = selectionTables(ctx, sync, dryRun);
   if (selection.kind === 'where') {
     predicate = `(${checkPredicate(selection.predicate)})`;
     await probe(warehouse, `select count(*) as n from ${model} m where ${predicate}`, (message) =>
@@ -149,29 +161,80 @@ export async function prepareBackfill(ctx: SyncContext, sync: SyncConfig, reques
   } else if (selection.kind === 'keys') {
     if (selection.keys.length === 0) throw new ConfigError(`${selection.source} lists no keys (one per line; # starts a comment).`);
     // The keys travel as data (a table filled by insertRows), never as SQL text.
-    const keysTable = { schema: ctx.schemas.state, name: `backfill_keys__${sync.name}` };
-    await warehouse.execute(`drop table if exists ${d.table(keysTable)}`);
-    await warehouse.execute(`create table ${d.table(keysTable)} (record_key ${d.types.string})`);
-    await warehouse.insertRows(keysTable, ['record_key'], selection.keys.map((k) => [k]));
-    predicate = `${d.macros.to_string(`m.${q(sync.key)}`)} in (select record_key from ${d.table(keysTable)})`;
+    await warehouse.execute(`drop table if exists ${d.table(own.keys)}`);
+    await warehouse.execute(`create table ${d.table(own.keys)} (record_key ${d.types.string})`);
+    await warehouse.insertRows(own.keys, ['record_key'], selection.keys.map((k) => [k]));
+    predicate = `${d.macros.to_string(`m.${q(sync.key)}`)} in (select record_key from ${d.table(own.keys)})`;
   }
 
   await warehouse.execute(
     d.createTableAs(
-      tables.backfill,
+      own.selection,
       `select distinct ${d.macros.to_string(`m.${q(sync.key)}`)} as record_key, cast(null as ${d.types.timestamp}) as sent_at
        from ${model} m where m.${q(sync.key)} is not null and ${predicate}`,
       'table',
     ),
   );
-  const [{ n }] = await warehouse.query(`select count(*) as n from ${d.table(tables.backfill)}`);
+  const [{ n }] = await warehouse.query(`select count(*) as n from ${d.table(own.selection)}`);
   const total = Number(n);
-  await warehouse.execute({
-    sql: `insert into ${d.table(meta)} (sync_name, selection, identity, total, started_at) values (?, ?, ?, ?, ?)`,
-    values: [sync.name, wanted.label, wanted.identity, total, new Date()],
-  });
+  if (!dryRun) {
+    await warehouse.execute({
+      sql: `insert into ${d.table(meta)} (sync_name, selection, identity, total, started_at) values (?, ?, ?, ?, ?)`,
+      values: [sync.name, wanted.label, wanted.identity, total, new Date()],
+    });
+  }
   const unknownKeys = selection.kind === 'keys' ? selection.keys.length - total : 0;
-  return { sync: sync.name, table: tables.backfill, selection: wanted.label, total, sent: 0, resumed: false, unknownKeys };
+  return { sync: sync.name, table: own.selection, selection: wanted.label, total, sent: 0, resumed: false, unknownKeys, scratch: dryRun };
+}
+
+/** Where a new selection and its keys go: the sync's shared backfill tables, or a dry run's own. */
+function selectionTables(ctx: SyncContext, sync: SyncConfig, dryRun: boolean): { selection: TableName; keys: TableName } {
+  const state = (name: string) => ({ schema: ctx.schemas.state, name });
+  if (!dryRun) return { selection: syncTables(sync, ctx.schemas, ctx.runId).backfill, keys: state(`backfill_keys__${sync.name}`) };
+  const tag = runTag(ctx.runId);
+  return { selection: state(`backfill__${sync.name}__${tag}`), keys: state(`backfill_keys__${sync.name}__${tag}`) };
+}
+
+/**
+ * Lets go of a backfill that will not be sent now (a dry run, an unconfirmed or refused one): a dry
+ * run's own tables are dropped; a selection just made is discarded; one continued stays unfinished.
+ */
+export async function releaseBackfill(ctx: SyncContext, sync: SyncConfig, prepared: PreparedBackfill): Promise<void> {
+  if (prepared.scratch) {
+    const own = selectionTables(ctx, sync, true);
+    for (const table of [own.selection, own.keys]) await ctx.warehouse.execute(`drop table if exists ${ctx.warehouse.dialect.table(table)}`);
+  } else if (!prepared.resumed) {
+    await discardBackfill(ctx, sync);
+  }
+}
+
+/** An unfinished backfill, for `pqlsync status`. */
+export interface UnfinishedBackfill {
+  sync: string;
+  /** The selection in words. */
+  selection: string;
+  total: number;
+  sent: number;
+  startedAt: Date | string;
+}
+
+/** Every backfill started and not run to the end, oldest first. Reads only. */
+export async function unfinishedBackfills(session: Pick<Session, 'warehouse' | 'project'>): Promise<UnfinishedBackfill[]> {
+  const { warehouse } = session;
+  const d = warehouse.dialect;
+  const stateSchema = session.project.config.state_schema;
+  const meta = { schema: stateSchema, name: 'backfills' };
+  if (!(await warehouse.describe(meta))) return [];
+  const rows = await warehouse.query(`select sync_name, selection, total, started_at from ${d.table(meta)} order by started_at`);
+  const out: UnfinishedBackfill[] = [];
+  for (const row of rows) {
+    const table = { schema: stateSchema, name: `backfill__${String(row.sync_name)}` };
+    if (!(await warehouse.describe(table))) continue;
+    const [{ n }] = await warehouse.query(`select count(*) as n from ${d.table(table)} where sent_at is not null`);
+    const [total, sent] = [Number(row.total), Number(n)];
+    if (sent < total) out.push({ sync: String(row.sync_name), selection: String(row.selection), total, sent, startedAt: row.started_at as Date | string });
+  }
+  return out;
 }
 
 /** What the backfill would send now: the selected keys not yet sent, whatever state says. Sends nothing. */
@@ -217,9 +280,13 @@ export async function discardBackfill(ctx: SyncContext, sync: SyncConfig): Promi
   await ctx.warehouse.execute({ sql: `delete from ${d.table(meta)} where sync_name = ?`, values: [sync.name] });
 }
 
+function metaTable(ctx: SyncContext): TableName {
+  return { schema: ctx.schemas.state, name: 'backfills' };
+}
+
 async function ensureMetaTable(ctx: SyncContext): Promise<TableName> {
   const d = ctx.warehouse.dialect;
-  const meta = { schema: ctx.schemas.state, name: 'backfills' };
+  const meta = metaTable(ctx);
   const { string: s, integer: i, timestamp: ts } = d.types;
   await ctx.warehouse.execute(
     `create table if not exists ${d.table(meta)} (sync_name ${s}, selection ${s}, identity ${s}, total ${i}, started_at ${ts})`,
@@ -232,15 +299,18 @@ async function findBackfill(
   sync: SyncConfig,
   tables: SyncTables,
   meta: TableName,
+  options: { repair: boolean },
 ): Promise<{ selection: string; identity: string; total: number; sent: number } | undefined> {
   const d = ctx.warehouse.dialect;
+  if (!options.repair && !(await ctx.warehouse.describe(meta))) return undefined;
   const rows: Row[] = await ctx.warehouse.query({
     sql: `select selection, identity, total from ${d.table(meta)} where sync_name = ? order by started_at desc`,
     values: [sync.name],
   });
   if (rows.length === 0) return undefined;
   if (!(await ctx.warehouse.describe(tables.backfill))) {
-    await ctx.warehouse.execute({ sql: `delete from ${d.table(meta)} where sync_name = ?`, values: [sync.name] });
+    // Described but its table is gone (dropped by hand): forget it, unless only looking.
+    if (options.repair) await ctx.warehouse.execute({ sql: `delete from ${d.table(meta)} where sync_name = ?`, values: [sync.name] });
     return undefined;
   }
   const [{ n }] = await ctx.warehouse.query(`select count(*) as n from ${d.table(tables.backfill)} where sent_at is not null`);

@@ -103,7 +103,8 @@ export async function buildModels(
 
 /**
  * The engine's error on a model's statement as a ModelError naming the model file, and its line
- * when the engine reports one. `step` says what was attempted: a build, or doctor's compile check.
+ * when the engine reports one. `step` says what was attempted: a build (the message ends with what
+ * to do), or doctor's compile check (whose check says it).
  */
 export function modelSqlError(
   error: unknown,
@@ -122,7 +123,7 @@ export function modelSqlError(
   const where = sqlLine !== undefined && sqlLine >= 1 ? `${model.file}:${fileLine(sqlLine)}` : model.file;
   const reason = error instanceof PqlsyncError || error instanceof Error ? error.message : String(error);
   return new ModelError(
-    `${where}: model ${model.name} failed to ${step}:\n${reason.replace(/^/gm, '  ')}\n  Fix the model's SQL and ${step === 'build' ? 'build' : 'run pqlsync doctor'} again.`,
+    `${where}: model ${model.name} failed to ${step}:\n${reason.replace(/^/gm, '  ')}${step === 'build' ? "\n  Fix the model's SQL and build again." : ''}`,
     model.file,
     { cause: error },
   );

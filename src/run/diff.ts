@@ -3,6 +3,7 @@ import { ModelError } from '../errors.ts';
 import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
 import { runTableName } from '../state/state-store.ts';
 import { hasSignificance, insignificantKeysSql } from './significance.ts';
+import { FINGERPRINT_PREFIX_LENGTH, mappingFingerprint } from './mapping-fingerprint.ts';
 
 /** Internal columns of the changes table; mapped model columns keep their own names. */
 export const KEY = 'pqlsync__key';
@@ -10,6 +11,8 @@ export const HASH = 'pqlsync__hash';
 export const RECORD_ID = 'pqlsync__record_id';
 export const KIND = 'pqlsync__kind';
 export const TIER = 'pqlsync__tier';
+/** The md5 of a row's mapped values alone (the hash without the mapping's fingerprint). */
+const VALUES_HASH = 'pqlsync__values_hash';
 
 export interface SyncTables {
   model: TableName;
@@ -72,6 +75,11 @@ export interface DiffSummary {
   unchanged: number;
   /** Of the unchanged rows, those whose values moved but not significantly (run/significance.ts): not sent. */
   heldBack: number;
+  /**
+   * Of the changed rows, those delivered under another mapping (a property renamed, retyped,
+   * added or dropped since), by the fingerprint of that mapping.
+   */
+  remapped: RemappedRows[];
   /** Keys delivered before that left the model. */
   removed: number;
   /** Rows of the model without a key: never sent, reported. */
@@ -101,8 +109,18 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
   // or spill), and the mapped columns are read only for the rows that changed: carrying every
   // mapped column through the join made DuckDB hold or spill whole rows of the model (at 1 M rows
   // it failed at a 64MB limit that the narrow join runs in).
-  const current = `select ${key} as ${q(KEY)}, ${d.macros.row_hash(...columns.map((c) => `m.${q(c)}`))} as ${q(HASH)}
-    from ${model} m where m.${q(sync.key)} is not null`;
+  // The hash names the mapping too (run/mapping-fingerprint.ts): a row delivered under another
+  // mapping is stale even when its values are not. A hash without a fingerprint (state written
+  // before fingerprints existed) is compared by its values: that state is taken as delivered
+  // under today's mapping.
+  const { fingerprint } = mappingFingerprint(sync);
+  const current = `select h.${q(KEY)}, '${fingerprint}:' || h.${q(VALUES_HASH)} as ${q(HASH)}, h.${q(VALUES_HASH)}
+    from (select ${key} as ${q(KEY)}, ${d.macros.row_hash(...columns.map((c) => `m.${q(c)}`))} as ${q(VALUES_HASH)}
+          from ${model} m where m.${q(sync.key)} is not null) h`;
+  // Delivered as the row is now (same mapping and values, or an old-style hash and same values).
+  const stale = `st.row_hash <> cur.${q(HASH)} and st.row_hash <> cur.${q(VALUES_HASH)}`;
+  // Delivered under today's mapping (or before fingerprints): only its values can have moved.
+  const sameMapping = `(st.row_hash like '${fingerprint}:%' or st.row_hash not like '%:%')`;
   const selected = options.selection
     ? ` and cur.${q(KEY)} in (select record_key from ${d.table(options.selection)} where sent_at is null)`
     : '';
@@ -114,7 +132,7 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
   const changedHash =
     sync.mode === 'insert_once'
       ? '1 = 0'
-      : `(st.row_hash <> cur.${q(HASH)}${quiet ? ` and cur.${q(KEY)} not in (select record_key from quiet)` : ''})`;
+      : `(${stale}${quiet ? ` and cur.${q(KEY)} not in (select record_key from quiet)` : ''})`;
   const pending = options.ignoreState
     ? `st as (select record_key, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName}),
     p as (select cur.${q(KEY)}, cur.${q(HASH)}, st.record_id as ${q(RECORD_ID)},
@@ -122,7 +140,7 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
       from cur left join st on st.record_key = cur.${q(KEY)}
       where 1 = 1${selected})`
     : `st as (select record_key, row_hash, record_id from ${d.table(tables.syncState)} where sync_name = ${syncName}),${quiet ? `
-    moved as (select cur.${q(KEY)} from cur join st on st.record_key = cur.${q(KEY)} where st.row_hash <> cur.${q(HASH)}),
+    moved as (select cur.${q(KEY)} from cur join st on st.record_key = cur.${q(KEY)} where ${stale} and ${sameMapping}),
     quiet as (${quiet}),` : ''}
     err as (select distinct record_key from ${d.table(tables.rowErrors)} where sync_name = ${syncName}),
     p as (select cur.${q(KEY)}, cur.${q(HASH)}, st.record_id as ${q(RECORD_ID)},
@@ -142,12 +160,14 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
         (
           await warehouse.query(`with cur as (${current}),
             st as (select record_key, row_hash from ${d.table(tables.syncState)} where sync_name = ${syncName}),
-            moved as (select cur.${q(KEY)} from cur join st on st.record_key = cur.${q(KEY)} where st.row_hash <> cur.${q(HASH)}),
+            moved as (select cur.${q(KEY)} from cur join st on st.record_key = cur.${q(KEY)} where ${stale} and ${sameMapping}),
             quiet as (${quiet})
             select count(*) as n from quiet where record_key not in (select ${q(KEY)} from ${d.table(tables.changes)})`)
         )[0]?.n ?? 0,
       )
     : 0;
+
+  const remapped = options.ignoreState ? [] : await remappedRows(warehouse, tables, syncName, fingerprint);
 
   // A backfill re-sends what it selected and nothing else: no key counts as removed.
   const removed = `select st.record_key as ${q(KEY)}, st.record_id as ${q(RECORD_ID)}
@@ -171,6 +191,7 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
     retrying: n('n_retry'),
     unchanged: n('n_rows') - n('n_new') - n('n_changed') - n('n_retry'),
     heldBack,
+    remapped,
     removed: n('n_removed'),
     nullKeys: n('n_null_keys'),
   };
@@ -192,6 +213,25 @@ async function quietKeys(
   if (!(await deliveredTableMatches(warehouse, sync, tables))) return null;
   const d = warehouse.dialect;
   return insignificantKeysSql(d, sync, { moved: 'moved', keyColumn: KEY, model: sql.model, modelKey: sql.modelKey, delivered: d.table(tables.delivered) });
+}
+
+export interface RemappedRows {
+  /** The fingerprint of the mapping the rows were delivered under (run/mapping-fingerprint.ts). */
+  fingerprint: string;
+  rows: number;
+}
+
+/** The changed rows whose state hash names another mapping than `fingerprint`, grouped by it. */
+async function remappedRows(warehouse: Warehouse, tables: SyncTables, syncName: string, fingerprint: string): Promise<RemappedRows[]> {
+  const d = warehouse.dialect;
+  const q = d.quote;
+  const rows = await warehouse.query(
+    `select substr(st.row_hash, 1, ${FINGERPRINT_PREFIX_LENGTH - 1}) as fingerprint, count(*) as n
+     from ${d.table(tables.changes)} c join ${d.table(tables.syncState)} st on st.sync_name = ${syncName} and st.record_key = c.${q(KEY)}
+     where c.${q(KIND)} = 'changed' and st.row_hash like '%:%' and st.row_hash not like '${fingerprint}:%'
+     group by 1 order by 2 desc`,
+  );
+  return rows.map((r) => ({ fingerprint: String(r.fingerprint), rows: Number(r.n) }));
 }
 
 /** A key that appears twice would be sent twice in one batch, which HubSpot rejects whole. */

@@ -24,7 +24,11 @@ export function checkGuardrails(
   const limits = sync.guardrails;
   const inState = stateTiers.total;
   const cleared = sync.on_removed === 'clear' ? diff.removed : 0;
-  const changedShare = inState > 0 ? (diff.changed + cleared) / inState : 0;
+  // Rows delivered under another mapping (a property renamed, retyped, added or dropped: a change
+  // reviewed in git) all change, which is no sign of a broken model: they are sent but not counted
+  // here. The tier-shift check below still watches what the model says.
+  const remapped = diff.remapped.reduce((n, r) => n + r.rows, 0);
+  const changedShare = inState > 0 ? (diff.changed - remapped + cleared) / inState : 0;
   let tierShift: GuardrailVerdict['tierShift'] = null;
   if (modelTiers) {
     const tiers = new Set([...stateTiers.shares.keys(), ...modelTiers.keys()]);

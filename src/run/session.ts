@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newRunId } from '../util/run-id.ts';
 import { openWarehouse } from '../../connectors/registry.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import type { Project } from '../config/load-project.ts';
@@ -18,11 +18,11 @@ export interface Session {
   env: NodeJS.ProcessEnv;
   /** How long to wait for another run's lock before giving up with LockHeldError (0: not at all). */
   lockWaitMs: number;
+  /** The destination account (HubSpot portal) this run writes to, once a sync has read it. */
+  accountId?: string;
 }
 
-export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-}
+export { newRunId } from '../util/run-id.ts';
 
 export async function openSession(
   project: Project,

@@ -9,9 +9,11 @@ import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult
 import { waitForLock, type Session } from './session.ts';
 import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
+import { mappingFingerprint } from './mapping-fingerprint.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { ensureHandoffViews, runHandoff } from '../handoff/handoff-step.ts';
+import { runHandoffActions } from '../handoff/handoff-actions.ts';
 import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
@@ -169,6 +171,12 @@ export async function syncStep(
   const results: SyncStepResult[] = [];
   const ttl = options.lockTtlMs ?? 10 * 60_000;
   let handoffDone = false;
+  // State belongs to one portal: read which one the token reaches before anything is read or sent
+  // (a bad token fails here too, even when nothing changed).
+  session.accountId = await destination.accountId();
+  if ((await session.state.claimAccount(session.accountId, session.runId)) === 'bound') {
+    session.log.info(`  state in '${session.state.schema}' is now bound to HubSpot portal ${session.accountId}`, { event: 'state_bound', account_id: session.accountId });
+  }
   // A sync runs after the syncs whose record ids its associations need.
   for (const sync of orderSyncs(syncs)) {
     // The handoff (episodes, owner routing) prepares what the handoff syncs read, once, right before
@@ -189,6 +197,8 @@ export async function syncStep(
       });
     }
     await session.state.startRun({ runId: session.runId, command: options.command ?? 'sync', syncName: sync.name, startedAt: started, status: 'running' });
+    const { fingerprint, mapping } = mappingFingerprint(sync);
+    await session.state.rememberMapping(sync.name, fingerprint, mapping, session.runId);
     try {
       const result = await runSync(syncContext(session), destination, sync, {
         runId: session.runId,
@@ -237,6 +247,8 @@ export async function syncStep(
       await release();
     }
   }
+  // Sequence enrolments and Slack messages, once the handoff syncs have written owners and tasks.
+  if (handoffDone && !results.some((r) => r.stopped)) await runHandoffActions(session, destination, { lockTtlMs: ttl });
   return results;
 }
 

@@ -23,6 +23,7 @@ import {
   type PropertyChange,
   type SyncTables,
 } from './diff.ts';
+import { describeMappingChange, mappingFingerprint } from './mapping-fingerprint.ts';
 import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
 import { RunHistoryValues } from '../state/run-history-values.ts';
 
@@ -37,6 +38,8 @@ export interface SyncPlan {
   guardrails: GuardrailVerdict;
   /** The properties the changed rows change, most first (from the delivered snapshot). */
   changedProperties: PropertyChange[];
+  /** Changed rows delivered under another mapping, with what changed in words ("property renamed a → b"). */
+  mappingChanges: Array<{ reason: string; rows: number }>;
   /**
    * A few rows that would be sent, with their values and, for a key delivered before,
    * the values HubSpot was last sent (as text; null when no snapshot exists for the key).
@@ -88,6 +91,13 @@ export async function planSync(ctx: SyncContext, sync: SyncConfig, options: Plan
   }
 }
 
+async function describeRemapped(ctx: SyncContext, sync: SyncConfig, diff: DiffSummary): Promise<SyncPlan['mappingChanges']> {
+  if (diff.remapped.length === 0) return [];
+  const known = await ctx.state.mappings(sync.name);
+  const now = mappingFingerprint(sync).mapping;
+  return diff.remapped.map((r) => ({ reason: describeMappingChange(known.get(r.fingerprint), now), rows: r.rows }));
+}
+
 async function describePlan(ctx: SyncContext, sync: SyncConfig, tables: SyncTables, options: PlanOptions): Promise<SyncPlan> {
   const sampleSize = Math.trunc(options.sampleSize ?? 5);
   const diff = await diffSync(ctx.warehouse, sync, tables, options.diff);
@@ -117,6 +127,7 @@ async function describePlan(ctx: SyncContext, sync: SyncConfig, tables: SyncTabl
     onRemoved: sync.on_removed,
     guardrails,
     changedProperties: diff.changed > 0 && snapshot ? await changedProperties(ctx.warehouse, sync, tables) : [],
+    mappingChanges: await describeRemapped(ctx, sync, diff),
     sample: sampleRows.map((row) => ({
       key: String(row[KEY]),
       kind: String(row[KIND]),

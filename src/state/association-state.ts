@@ -5,6 +5,7 @@
  * table and the run-private tables an association diff writes.
  */
 import type { TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
+import { DELETED_PREFIX } from '../../connectors/destination.ts';
 import { runTag } from './state-store.ts';
 
 export const ASSOCIATION_STATE = 'association_state';
@@ -77,7 +78,10 @@ export class AssociationStore {
     const lit = (name: string) => `'${name}'`; // validated identifiers
     const current = `select distinct ${str(`m.${q(source.keyColumn)}`)} as from_key, ${str(`m.${q(source.targetColumn)}`)} as to_key
       from ${d.table(source.model)} m where m.${q(source.keyColumn)} is not null and m.${q(source.targetColumn)} is not null`;
-    const resolved = `select c.from_key, c.to_key, f.record_id as from_id, t.record_id as to_id
+    // A record left deleted in HubSpot (its id in state marked, connectors/destination.ts) has no
+    // id to associate: its pairs wait, as for a record not delivered yet.
+    const live = (e: string) => `case when ${e} like '${DELETED_PREFIX}%' then null else ${e} end`;
+    const resolved = `select c.from_key, c.to_key, ${live('f.record_id')} as from_id, ${live('t.record_id')} as to_id
       from (${current}) c
       left join ${this.t('sync_state')} f on f.sync_name = ${lit(source.syncName)} and f.record_key = c.from_key
       left join ${this.t('sync_state')} t on t.sync_name = ${lit(source.toSync)} and t.record_key = c.to_key`;

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { DELETED_PREFIX } from '../../connectors/destination.ts';
 import type { Row, Statement, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import { ConfigError, LockHeldError } from '../errors.ts';
 import { stateTableDdl } from './state-tables.ts';
@@ -308,6 +309,15 @@ export class StateStore {
       `select sync_name, record_key, category, property, message, attempts, first_failed_at, last_failed_at
        from ${this.t('row_errors')} order by sync_name, record_key limit ${Math.trunc(limit)}`,
     );
+  }
+
+  /** Per sync, the records someone deleted in HubSpot that the sync leaves deleted (on_deleted_in_hubspot: skip). */
+  async deletedInDestination(): Promise<Array<{ sync_name: string; deleted: number }>> {
+    const rows = await this.warehouse.query({
+      sql: `select sync_name, count(*) as deleted from ${this.t('sync_state')} where record_id like ? group by sync_name order by sync_name`,
+      values: [`${DELETED_PREFIX}%`],
+    });
+    return rows.map((r) => ({ sync_name: String(r.sync_name), deleted: Number(r.deleted) }));
   }
 
   async countErrors(syncName: string): Promise<number> {

@@ -30,6 +30,8 @@ const SECRET_ENV = [
   'SNOWFLAKE_PRIVATE_KEY_PASS',
   'PQLSYNC_POSTGRES_URL',
   'DATABASE_URL',
+  'SLACK_BOT_TOKEN',
+  'PQLSYNC_ALERT_WEBHOOK_URL',
 ];
 
 /** Secret values from the environment, plus the password part of any connection URL. */
@@ -56,7 +58,15 @@ export function redact(text: string, secrets: string[]): string {
   return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, '$1***');
 }
 
-export function createLogger(options: { json: boolean; secrets: string[]; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream; quiet?: boolean }): Logger {
+export function createLogger(options: {
+  json: boolean;
+  secrets: string[];
+  out?: NodeJS.WritableStream;
+  err?: NodeJS.WritableStream;
+  quiet?: boolean;
+  /** Added to every JSON line (the run id), before the event's own fields. */
+  fields?: Record<string, unknown>;
+}): Logger {
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
   const tty = !options.json && Boolean((err as NodeJS.WriteStream).isTTY);
@@ -73,7 +83,8 @@ export function createLogger(options: { json: boolean; secrets: string[]; out?: 
     log(event) {
       const e = clean(event) as LogEvent;
       if (options.json) {
-        out.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+        // Every line has an event a log shipper can filter on; plain messages are 'message'.
+        out.write(`${JSON.stringify({ time: new Date().toISOString(), ...options.fields, event: 'message', ...e })}\n`);
         return;
       }
       if (options.quiet && e.level === 'debug') return;

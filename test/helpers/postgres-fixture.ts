@@ -56,7 +56,7 @@ export interface PostgresFixture {
   sandbox: Sandbox;
   env: NodeJS.ProcessEnv;
   /** Runs the CLI in-process with --json and --as-of, against `config` (default: the fixture's). */
-  cli(args: string[], options?: { config?: string; signal?: AbortSignal }): Promise<CliResult>;
+  cli(args: string[], options?: { config?: string; signal?: AbortSignal; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
   /** A warehouse connection of the test's own (the CLI opens its own). */
   sql<T>(fn: (w: Warehouse) => Promise<T>): Promise<T>;
   /**
@@ -134,7 +134,7 @@ export async function postgresFixture(options: OpsFixtureOptions & { users: numb
       const out = memoryLogger();
       const err = memoryLogger();
       const code = await runCli([...args, '--config', o.config ?? config, '--json', '--as-of', AS_OF], {
-        env: cliEnv,
+        env: o.env ?? cliEnv,
         out: out.sink,
         err: err.sink,
         signal: o.signal,

@@ -55,3 +55,11 @@ export function memoryLogger() {
   const sink = { write: (chunk: string) => (lines.push(chunk), true) } as unknown as NodeJS.WritableStream;
   return { lines, sink, events: () => lines.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l)) };
 }
+
+/**
+ * Requests a sandbox received other than the read of which portal the token reaches (one per
+ * run, even when nothing is sent): what "no request" means in a scenario about sending.
+ */
+export function crmRequests(sandbox: { stats: { requests: number; requestsByRoute: Record<string, number> } }): number {
+  return sandbox.stats.requests - (sandbox.stats.requestsByRoute['GET /account-info/v3/details'] ?? 0);
+}

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { opsFixture, type OpsFixture } from '../helpers/ops-fixture.ts';
+import { crmRequests } from '../helpers/project.ts';
 
 let f: OpsFixture;
 
@@ -83,7 +84,7 @@ describe('backfill of a subset', () => {
     const r = await f.cli(['backfill', 'contact_sync', '--since', '2026-10-28', '--since-column', 'modified_at', '--yes']);
     expect(r.code).toBe(EXIT.config);
     expect(r.err).toMatch(/no column 'modified_at'.*--since-column.*updated_at/);
-    expect(f.sandbox.stats.requests).toBe(0);
+    expect(crmRequests(f.sandbox)).toBe(0);
   });
 
   it('refuses a predicate with a second statement or a comment, and one the warehouse cannot run', async () => {
@@ -95,18 +96,18 @@ describe('backfill of a subset', () => {
     const bad = await f.cli(['backfill', 'contact_sync', '--where', 'no_such_column = 1', '--yes']);
     expect(bad.code).toBe(EXIT.config);
     expect(bad.err).toMatch(/does not run on model 'people_scores'/);
-    expect(f.sandbox.stats.requests).toBe(0);
+    expect(crmRequests(f.sandbox)).toBe(0);
   });
 
   it('asks before sending: off a terminal without --yes it refuses with the config exit code', async () => {
     const r = await f.cli(['backfill', 'contact_sync', '--full']);
     expect(r.code).toBe(EXIT.config);
     expect(r.err).toMatch(/pass --yes/);
-    expect(f.sandbox.stats.requests).toBe(0);
+    expect(crmRequests(f.sandbox)).toBe(0);
     // The refused selection is not left behind to block another one.
     const other = await f.cli(['backfill', 'contact_sync', '--where', 'pql_score = 1', '--dry-run']);
     expect(other.code, other.err).toBe(EXIT.ok);
-    expect(f.sandbox.stats.requests).toBe(0);
+    expect(crmRequests(f.sandbox)).toBe(0);
   });
 
   it('wants one selection', async () => {

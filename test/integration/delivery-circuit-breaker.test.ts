@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { buildTemplate, openScenario, type Template } from '../helpers/faults-harness.ts';
+import { crmRequests } from '../helpers/project.ts';
 
 let template: Template;
 beforeAll(async () => {
@@ -27,7 +28,7 @@ describe('guardrails stop a model bug before it floods every rep’s queue', () 
       s.sandbox.resetStats();
       const stopped = await s.cli(['sync']);
       expect(stopped.code, stopped.out.slice(-1500)).toBe(EXIT.guardrail);
-      expect(s.sandbox.stats.requests).toBe(0);
+      expect(crmRequests(s.sandbox)).toBe(0);
       const error = stopped.events.find((e) => e.event === 'error');
       expect(error).toMatchObject({ kind: 'GuardrailError', exit_code: 9 });
       expect(error.msg).toMatch(/Sync 'contacts' stopped before sending: .*sales_ready.*--force/s);

@@ -16,6 +16,7 @@ import { StateStore } from '../../src/state/state-store.ts';
 import { AS_OF, opsFixture, type OpsFixture } from '../helpers/ops-fixture.ts';
 import { REPO } from '../helpers/project.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+import { crmRequests } from '../helpers/project.ts';
 
 let f: OpsFixture | undefined;
 afterEach(async () => {
@@ -102,7 +103,7 @@ describe('two runs of the same sync at once', () => {
     const held = await fx.cli(['sync']);
     expect(held.code, held.err).toBe(EXIT.lockHeld);
     expect(held.err).toMatch(/locked by run run-elsewhere \(host another-host, pid 4242/);
-    expect(fx.sandbox.stats.requests).toBe(0);
+    expect(crmRequests(fx.sandbox)).toBe(0);
     expect((await fx.cli(['status'])).events.find((e) => e.event === 'status').locks).toHaveLength(1);
 
     // The same machine's run, whose process is gone (no pid this large exists).

@@ -10,6 +10,7 @@ import { EXIT } from '../../src/cli/exit-codes.ts';
 import { StateStore } from '../../src/state/state-store.ts';
 import { opsFixture, type OpsFixture } from '../helpers/ops-fixture.ts';
 import { REPO } from '../helpers/project.ts';
+import { crmRequests } from '../helpers/project.ts';
 
 let f: OpsFixture | undefined;
 afterEach(async () => {
@@ -44,7 +45,7 @@ describe('--wait queues behind a run that holds the lock', () => {
     const held = await fx.cli(['sync']);
     expect(held.code, held.err).toBe(EXIT.lockHeld);
     expect(held.err).toContain('--wait');
-    expect(fx.sandbox.stats.requests).toBe(0);
+    expect(crmRequests(fx.sandbox)).toBe(0);
 
     const waited = await fx.cli(['sync', '--wait', '30']);
     expect(waited.code, waited.err).toBe(EXIT.ok);

@@ -129,22 +129,15 @@ describe('pqlsync evaluate on DuckDB', () => {
     expect(same.report.targets.contacts.candidate!.bands).toEqual(same.report.targets.contacts.current.bands);
   }, 60_000);
 
-  it('--suggest fits on the earlier dates, writes a candidate that builds, and reports only the later dates', async () => {
+  it('--suggest refuses, with the numbers, when the fitting dates hold too few conversions (the fitted case: evaluate-suggest-learns.test.ts)', async () => {
     const out = path.join(fx.dir, 'suggested.sql');
     const r = await evaluate(['--target', 'contacts', '--suggest', '--suggest-out', out, '--dates', '6', '--horizon', '14']);
-    expect(r.code, r.err).toBe(0);
-    const s = r.report.suggestion!;
-    expect(s.fittedOn).toEqual(['2026-09-13T00:00:00.000Z', '2026-09-20T00:00:00.000Z']);
-    expect(r.report.dates).toEqual(['2026-10-04T00:00:00.000Z', '2026-10-11T00:00:00.000Z', '2026-10-18T00:00:00.000Z']);
-    expect(s.file).toBe(out);
-    expect(r.report.candidate).toBe(out);
-    const text = await readFile(out, 'utf8');
-    for (const v of s.targets[0].values) expect(text).toMatch(new RegExp(`\\b${v.to} as ${v.name}\\b`));
-    expect(s.targets[0].features.map((f) => f.column)).toEqual(['activation_layer', 'usage_layer', 'fit_layer', 'intent_layer', 'decay_points']);
-    // The candidate was built and scored on the same record-dates as the current scoring.
-    const t = r.report.targets.contacts;
-    expect(t.candidate!.records).toBe(t.current.records);
-    expect(t.comparison!.records).toBe(t.current.records);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/contacts has \d+ conversions among \d+ record-dates on the fitting dates; at least 300 conversions/);
+    await expect(readFile(out, 'utf8')).rejects.toThrow();
+    const few = await evaluate(['--target', 'contacts', '--suggest', '--dates', '6']);
+    expect(few.code).toBe(2);
+    expect(few.err).toMatch(/6 dates 7 days apart leave 0\. Give --dates 11 or more/);
   }, 60_000);
 
   it('names the problem when the outcome source is not configured', async () => {

@@ -36,4 +36,15 @@ describe('the library entry', () => {
     expect(error).toBeInstanceOf(AuthError);
     expect(exitCodeFor(error)).toBe(EXIT.auth);
   });
+
+  it('the library\'s runs are in the run log beside the CLI\'s, with the same exit codes; a dry run is not', async () => {
+    const { events } = await f.cli(['status']);
+    const log = events.find((e) => e.event === 'status').run_log.map((r: { command: string; exit_code: number; status: string }) => [r.command, r.exit_code, r.status]);
+    // Newest first: the failed sync (bad token), the sync, the run. No dry run.
+    expect(log).toEqual([
+      ['sync', EXIT.auth, 'failed'],
+      ['sync', EXIT.ok, 'success'],
+      ['run', EXIT.ok, 'success'],
+    ]);
+  });
 });

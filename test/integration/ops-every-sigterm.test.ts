@@ -1,11 +1,13 @@
 /**
  * `pqlsync run --every "<cron>"` as a real child process: SIGTERM while it sends lets the
- * page under way finish, checkpoints what HubSpot acknowledged, and exits 0.
+ * page under way finish, checkpoints what HubSpot acknowledged, and exits 130 (rows were left
+ * unsent: the next start sends them).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/project.ts';
+import { EXIT } from '../../src/cli/exit-codes.ts';
 import { AS_OF, opsFixture, type OpsFixture } from '../helpers/ops-fixture.ts';
 
 let f: OpsFixture;
@@ -24,7 +26,7 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
 }
 
 describe('run --every', () => {
-  it('on SIGTERM finishes the page under way, checkpoints and exits 0', async () => {
+  it('on SIGTERM finishes the page under way, checkpoints and exits 130 with rows unsent', async () => {
     const child = spawn(
       process.execPath,
       [path.join(REPO, 'bin/pqlsync.js'), 'run', '--every', '* * * * * *', '--config', f.config, '--json', '--as-of', AS_OF],
@@ -39,7 +41,7 @@ describe('run --every', () => {
     await until(() => f.sandbox.stats.recordsWritten > 0, 45_000);
     child.kill('SIGTERM');
     const code = await exited;
-    expect(code, stderr + stdout.slice(-2000)).toBe(0);
+    expect(code, stderr + stdout.slice(-2000)).toBe(EXIT.interrupted);
 
     const events = stdout
       .split('\n')

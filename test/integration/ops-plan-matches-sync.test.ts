@@ -8,6 +8,7 @@ import { runCli } from '../../src/cli/build-cli.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { memoryLogger } from '../helpers/project.ts';
 import { AS_OF, opsFixture, type OpsFixture } from '../helpers/ops-fixture.ts';
+import { crmRequests } from '../helpers/project.ts';
 
 let f: OpsFixture;
 beforeAll(async () => {
@@ -35,7 +36,7 @@ describe('plan, then sync', () => {
     f.sandbox.resetStats();
     const planned = await f.cli(['plan']);
     expect(planned.code, planned.err).toBe(EXIT.ok);
-    expect(f.sandbox.stats.requests).toBe(0);
+    expect(crmRequests(f.sandbox)).toBe(0);
     const plan = planned.events.find((e) => e.event === 'plan');
     expect(plan).toMatchObject({ sync: 'contact_sync', new: 7, changed: 20, removed: 5, to_send: 27, on_removed: 'keep' });
 
@@ -58,7 +59,7 @@ describe('plan, then sync', () => {
     f.sandbox.resetStats();
     const after = (await f.cli(['plan'])).events.find((e) => e.event === 'plan');
     expect(after).toMatchObject({ new: 0, changed: 0, removed: 0, to_send: 0 });
-    expect(f.sandbox.stats.requests).toBe(0);
+    expect(crmRequests(f.sandbox)).toBe(0);
   });
 
   it('shows before → after on a terminal, and a Markdown report for a pull request', async () => {

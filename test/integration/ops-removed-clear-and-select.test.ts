@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { opsFixture, type OpsFixture } from '../helpers/ops-fixture.ts';
+import { crmRequests } from '../helpers/project.ts';
 
 let f: OpsFixture | undefined;
 afterEach(async () => {
@@ -28,7 +29,7 @@ describe('on_removed: clear', () => {
     fx.sandbox.resetStats();
     const plan = (await fx.cli(['plan'])).events.find((e) => e.event === 'plan');
     expect(plan).toMatchObject({ removed: 3, on_removed: 'clear', to_send: 3, removed_sample: gone });
-    expect(fx.sandbox.stats.requests).toBe(0);
+    expect(crmRequests(fx.sandbox)).toBe(0);
 
     const synced = await fx.cli(['sync']);
     expect(synced.code, synced.err).toBe(EXIT.ok);
@@ -77,7 +78,7 @@ describe('run --select', () => {
     expect(r.code, r.err).toBe(EXIT.ok);
     expect(r.events.filter((e) => e.event === 'model_built').map((e) => e.model)).toEqual(['unrelated_rollup']);
     expect(r.events.find((e) => e.event === 'sync_done')).toBeUndefined();
-    expect(fx.sandbox.stats.requests).toBe(0);
+    expect(crmRequests(fx.sandbox)).toBe(0);
   });
 
   it('an unknown name is a config error that suggests the close one', async () => {

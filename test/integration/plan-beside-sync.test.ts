@@ -62,6 +62,7 @@ describe.skipIf(!postgresUrl)('a plan beside a running sync (PostgreSQL)', () =>
       ...inner,
       stats: inner.stats,
       ensureProperties: (syncs) => inner.ensureProperties(syncs),
+      accountId: () => inner.accountId(),
       async send(sync, changes) {
         if (pages++ === 0) {
           // Both plans run to the end while the sync is between reading and sending a page.

@@ -219,7 +219,10 @@ describe('the packed tarball, installed into an empty folder', () => {
         await w.close();
       }
     };
-    await load(path.join(project, 'warehouse.duckdb'));
+    // As README's walkthrough seeds it.
+    const seeded = await pqlsync(['demo', '--config', 'pqlsync.yml', '--data-only', '--users', String(users), '--seed', String(seed)], project);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect(seeded.stdout).toContain(`users ${users}`);
 
     const token = 'pat-package-test';
     const portals: Sandbox[] = [];

@@ -15,8 +15,9 @@ function paired(n: number, seed: number, sameScoring = false): PairedCell[] {
     const converted = random() < p * p * 0.3;
     const blurred = Math.round(Math.min(100, Math.max(0, p * 100 + (random() - 0.5) * 80)) / 5) * 5;
     const sharp = sameScoring ? blurred : Math.round(p * 20) * 5;
-    const key = `${blurred}|${sharp}|${converted}`;
-    const c = cells.get(key) ?? { asOf: '2026-09-01T00:00:00.000Z', current: { score: blurred, tier: tierOf(blurred) }, candidate: { score: sharp, tier: tierOf(sharp) }, records: 0, conversions: 0 };
+    const cluster = i % 100;
+    const key = `${cluster}|${blurred}|${sharp}|${converted}`;
+    const c = cells.get(key) ?? { cluster, current: { score: blurred, tier: tierOf(blurred) }, candidate: { score: sharp, tier: tierOf(sharp) }, records: 0, conversions: 0 };
     c.records++;
     if (converted) c.conversions++;
     cells.set(key, c);
@@ -41,6 +42,21 @@ describe('comparing two scorings', () => {
     expect(a.auc.interval![1]).toBeGreaterThan(a.auc.difference!);
     expect(compareScorings(cells, 'sales_ready', { replicates: 300, seed: 9 })).toEqual(a);
     expect(a.records).toBe(4000);
+  });
+
+  it('resamples records, not record-dates: one person on six dates moves as one, and the interval widens', () => {
+    // 3,000 people scored on 6 dates each, the same outcome and scores on every date.
+    const people = paired(3000, 7).flatMap((c) => Array.from({ length: c.records }, () => ({ ...c, records: 1, conversions: 0 })).map((r, i) => ({ ...r, conversions: i < c.conversions ? 1 : 0 })));
+    const byPerson = people.flatMap((p, person) => Array.from({ length: 6 }, () => ({ ...p, cluster: person % 100 })));
+    const asIfIndependent = people.flatMap((p, person) => Array.from({ length: 6 }, (_, date) => ({ ...p, cluster: (person * 6 + date) % 100 })));
+    const grouped = compareScorings(byPerson, 'sales_ready', { replicates: 400, seed: 3 });
+    const naive = compareScorings(asIfIndependent, 'sales_ready', { replicates: 400, seed: 3 });
+    expect(grouped.auc.difference).toBeCloseTo(naive.auc.difference!, 12);
+    const width = (c: typeof grouped) => c.auc.interval![1] - c.auc.interval![0];
+    expect(width(grouped)).toBeGreaterThan(1.5 * width(naive));
+    // The top 5 %: the sharper candidate finds more of the converters there.
+    expect(grouped.topCapture.difference!).toBeGreaterThan(0);
+    expect(grouped.topCapture.current!).toBeGreaterThan(0.05);
   });
 
   it('Poisson draws have the right mean, small and large', () => {

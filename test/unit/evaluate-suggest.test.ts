@@ -1,85 +1,165 @@
-/** Fitting points from outcomes (src/evaluate/fit.ts, suggest.ts), on data with a known answer. */
+/** Fitting every point from outcomes (src/evaluate/fit.ts, suggest.ts), on data with a known answer, and the guards. */
 import { describe, expect, it } from 'vitest';
 import type { FeaturePattern } from '../../src/evaluate/backtest.ts';
-import { createPrng } from '../../src/util/prng.ts';
 import { splitOutOfTime } from '../../src/evaluate/evaluate.ts';
 import { fitLogistic } from '../../src/evaluate/fit.ts';
-import { applySuggestions, suggestPoints } from '../../src/evaluate/suggest.ts';
+import { applySuggestions, decodeIndicators, layersOf, probeModelText, readValue, scoreOutOfTime, suggestPoints } from '../../src/evaluate/suggest.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
-
-/** Patterns over two layers (0..30 each) whose outcome follows log-odds = -5 + 0.12·a + 0.03·b. */
-function patterns(seed: number): FeaturePattern[] {
-  const random = createPrng(seed);
-  const out: FeaturePattern[] = [];
-  for (let a = 0; a <= 30; a += 5) {
-    for (let b = 0; b <= 30; b += 5) {
-      const p = 1 / (1 + Math.exp(-(-5 + 0.12 * a + 0.03 * b)));
-      let conversions = 0;
-      for (let i = 0; i < 2000; i++) if (random() < p) conversions++;
-      out.push({ values: [a, b], records: 2000, conversions });
-    }
-  }
-  return out;
-}
+import { createPrng } from '../../src/util/prng.ts';
 
 const MODEL = `/*
 materialized: table
 description: points
 */
 select
-  20 as a_points,
+  20 as a1_points,
+  10 as a2_points,
   30 as a_cap,
-  20 as b_points,
-  30 as b_cap,
+  10 as b1_points,
+  10 as b2_points,
+  25 as b_cap,
+  10 as d1_points,
   30 as warm_min,
-  60 as hot_min`;
+  60 as hot_min,
+  80 as sales_ready_min`;
+const FILE = 'models/config/scoring_points.sql';
 
 const CONFIG = {
   model: 'scoring_points',
-  features: { a_layer: { points: ['a_points', 'a_cap'], subtracts: false }, b_layer: { points: ['b_points', 'b_cap'], subtracts: false } },
-  thresholds: { warm: { value: 'warm_min', lift: 1 }, hot: { value: 'hot_min', lift: 2 } },
+  features: {
+    a_layer: { points: ['a1_points', 'a2_points'], cap: 'a_cap', subtracts: false },
+    b_layer: { points: ['b1_points', 'b2_points'], cap: 'b_cap', subtracts: false },
+    decay: { points: ['d1_points'], subtracts: true },
+  },
+  thresholds: { warm: { value: 'warm_min', lift: 1 }, hot: { value: 'hot_min', lift: 2 }, sales_ready: { value: 'sales_ready_min', lift: 3 } },
+  min_conversions: 100,
+  min_tier_share: 0.01,
 };
 
-describe('fitting points from outcomes', () => {
-  it('a logistic regression without penalty recovers the coefficients', () => {
-    const fit = fitLogistic(patterns(3), { l2: 0 });
+/**
+ * Record-dates over five 0/1 rules (a1, a2, b1, b2, d1), each holding independently with the
+ * given chance, converting with log-odds = intercept + Σ weight·rule. Values are what a probe
+ * build gives: per layer, rule k adds 2^k.
+ */
+function patterns(seed: number, weights: number[], options: { intercept?: number; records?: number; shares?: number[] } = {}): FeaturePattern[] {
+  const random = createPrng(seed);
+  const shares = options.shares ?? [0.3, 0.5, 0.2, 0.4, 0.3];
+  const counts = new Map<string, FeaturePattern>();
+  for (let i = 0; i < (options.records ?? 40_000); i++) {
+    const x: number[] = shares.map((s) => (random() < s ? 1 : 0));
+    const p = 1 / (1 + Math.exp(-((options.intercept ?? -3.5) + x.reduce((a, v, k) => a + v * weights[k], 0))));
+    const values = [x[0] + 2 * x[1], x[2] + 2 * x[3], x[4]];
+    const key = values.join(',');
+    const entry = counts.get(key) ?? { asOf: '2026-09-01T00:00:00.000Z', values, records: 0, conversions: 0 };
+    entry.records++;
+    if (random() < p) entry.conversions++;
+    counts.set(key, entry);
+  }
+  return [...counts.values()];
+}
+
+/** True weights unlike the model's points: a2 matters most, b1 not at all, decay a lot. */
+const WEIGHTS = [0.4, 2.2, 0, 1.0, -1.5];
+
+describe('fitting a logistic regression on grouped rows', () => {
+  it('without penalty it recovers the coefficients', () => {
+    const random = createPrng(3);
+    const rows = [];
+    for (let a = 0; a <= 30; a += 5) {
+      for (let b = 0; b <= 30; b += 5) {
+        const p = 1 / (1 + Math.exp(-(-5 + 0.12 * a + 0.03 * b)));
+        let conversions = 0;
+        for (let i = 0; i < 2000; i++) if (random() < p) conversions++;
+        rows.push({ values: [a, b], records: 2000, conversions });
+      }
+    }
+    const fit = fitLogistic(rows);
     expect(fit.coefficients[0]).toBeCloseTo(0.12, 2);
     expect(fit.coefficients[1]).toBeCloseTo(0.03, 2);
     expect(fit.intercept).toBeCloseTo(-5, 0);
+    // Held at or above 0, a coefficient the data wants negative stops at 0.
+    const bounded = fitLogistic(rows.map((r) => ({ ...r, values: [r.values[0], -r.values[1]] })), { lower: [0, 0] });
+    expect(bounded.coefficients[1]).toBe(0);
+    expect(bounded.coefficients[0]).toBeGreaterThan(0.1);
+  });
+});
+
+describe('suggesting every point from outcomes', () => {
+  it('the probe gives the k-th point of a layer 2^k and lifts every cap out of reach; its layer values decode to the rules', () => {
+    const probe = probeModelText(MODEL, CONFIG, FILE);
+    expect([readValue(probe, 'a1_points', FILE), readValue(probe, 'a2_points', FILE), readValue(probe, 'b2_points', FILE), readValue(probe, 'd1_points', FILE)]).toEqual([1, 2, 2, 1]);
+    expect(readValue(probe, 'a_cap', FILE)).toBeGreaterThan(1000);
+    expect(readValue(probe, 'warm_min', FILE)).toBe(30);
+    const layers = layersOf(CONFIG);
+    expect(decodeIndicators(layers, [3, 2, 1])).toEqual([1, 1, 0, 1, 1]);
+    expect(() => decodeIndicators(layers, [4, 0, 0])).toThrow(/a_layer scored 4 with the probe points.*a1_points, a2_points/);
   });
 
-  it('the layer that predicts more gets more points, the other fewer, and the file keeps its shape', () => {
-    const s = suggestPoints('contacts', CONFIG, patterns(4), MODEL, 'models/config/scoring_points.sql');
-    const a = s.features.find((f) => f.column === 'a_layer')!;
-    const b = s.features.find((f) => f.column === 'b_layer')!;
-    expect(a.scale).toBeGreaterThan(1);
-    expect(b.scale).toBeLessThan(1);
-    const to = Object.fromEntries([...s.values, ...s.thresholds].map((v) => [v.name, v.to]));
-    expect(to.a_points).toBeGreaterThan(20);
-    expect(to.b_points).toBeLessThan(20);
-    expect(to.hot_min).toBeGreaterThan(to.warm_min);
+  it('learns weights unlike the current points, out of time, within 0.02 of the unconstrained reference and above the current points', () => {
+    const s = suggestPoints('contacts', CONFIG, patterns(4, WEIGHTS), MODEL, FILE);
+    const to = Object.fromEntries([...s.points, ...s.caps, ...s.thresholds].map((v) => [v.name, v.to]));
+    expect(to.a2_points).toBeGreaterThan(to.a1_points);
+    expect(to.a2_points).toBeGreaterThan(to.b2_points);
+    expect(to.b2_points).toBeGreaterThan(to.b1_points);
+    expect(to.d1_points).toBeGreaterThan(0);
+    for (const v of [...s.points, ...s.caps, ...s.thresholds]) {
+      expect(Number.isInteger(v.to)).toBe(true);
+      expect(v.to).toBeGreaterThanOrEqual(0);
+      expect(v.to).toBeLessThanOrEqual(100);
+    }
+    expect(to.warm_min).toBeLessThan(to.hot_min);
+    expect(to.hot_min).toBeLessThan(to.sales_ready_min);
+
+    const later = scoreOutOfTime(CONFIG, s, patterns(5, WEIGHTS), MODEL, FILE);
+    expect(later.suggested! - later.current!).toBeGreaterThan(0.03);
+    expect(Math.abs(later.reference! - later.suggested!)).toBeLessThan(0.02);
 
     const text = applySuggestions(MODEL, [s], 'Suggested for a test.');
     const model = parseModelFile(text, 'suggested.sql', 'scoring_points');
     expect(model.body).toContain('-- Suggested for a test.');
-    expect(model.body).toContain(`${to.a_points} as a_points`);
-    expect(model.body).toContain(`${to.hot_min} as hot_min`);
+    expect(model.body).toContain(`${to.a2_points} as a2_points`);
     expect(model.header.materialized).toBe('table');
   });
 
-  it('names the file when a configured value is not in the scoring model', () => {
-    const config = { ...CONFIG, features: { a_layer: { points: ['missing_points'], subtracts: false } } };
-    expect(() => suggestPoints('contacts', config, patterns(5).map((p) => ({ ...p, values: [p.values[0]] })), MODEL, 'models/config/scoring_points.sql')).toThrow(
-      /models\/config\/scoring_points\.sql: no value '<number> as missing_points'/,
+  it('never proposes a cap above the score maximum, however much one layer predicts', () => {
+    const s = suggestPoints('contacts', CONFIG, patterns(6, [3, 1.5, 0, 0, 0], { intercept: -5 }), MODEL, FILE);
+    for (const v of [...s.points, ...s.caps]) expect(v.to).toBeLessThanOrEqual(100);
+    expect(s.caps.find((c) => c.name === 'a_cap')!.to).toBe(100);
+  });
+
+  it('refuses to fit with too few conversions, and says how many there are', () => {
+    const few = patterns(7, WEIGHTS, { records: 3000, intercept: -6 });
+    const conversions = few.reduce((a, p) => a + p.conversions, 0);
+    expect(conversions).toBeLessThan(100);
+    expect(() => suggestPoints('contacts', CONFIG, few, MODEL, FILE)).toThrow(
+      new RegExp(`contacts has ${conversions} conversions among 3000 record-dates on the fitting dates; at least 100 conversions`),
     );
   });
 
-  it('fits on earlier dates whose horizon ends before the later half begins', () => {
-    const dates = Array.from({ length: 13 }, (_, i) => new Date(Date.UTC(2026, 6, 10) + i * 7 * 86_400_000).toISOString());
+  it('keeps every tier above min_tier_share where lift targets alone would collapse one, and refuses when no threshold can', () => {
+    // Only a rare rule (1% of records) predicts: every lift target lands on its score, so warm
+    // and hot would hold next to nothing.
+    const config = { ...CONFIG, min_tier_share: 0.05 };
+    const s = suggestPoints('contacts', config, patterns(9, [3.5, 0, 0, 0, 0], { shares: [0.01, 0.3, 0.3, 0.3, 0.3], intercept: -4.5, records: 60_000 }), MODEL, FILE);
+    for (const t of s.thresholds) expect(t.share).toBeGreaterThanOrEqual(0.05);
+    expect(s.notes.join(' ')).toMatch(/moved to \d+ so it holds/);
+    // Two scores only: no threshold gives three tiers 5% each.
+    const asOf = '2026-09-01T00:00:00.000Z';
+    const one = [
+      { asOf, values: [0, 0, 0], records: 50_000, conversions: 900 },
+      { asOf, values: [1, 0, 0], records: 10_000, conversions: 900 },
+    ];
+    expect(() => suggestPoints('contacts', config, one, MODEL, FILE)).toThrow(/tier of contacts would hold .*% of the record-dates at any threshold, less than min_tier_share 5.00%/);
+  });
+
+  it('fits on earlier dates whose horizon ends before the later half begins; too few dates name the spacing and the count needed', () => {
+    const weekly = (n: number) => Array.from({ length: n }, (_, i) => new Date(Date.UTC(2026, 6, 10) + i * 7 * 86_400_000).toISOString());
+    const dates = weekly(13);
     const { train, test } = splitOutOfTime(dates, 30);
     expect(test).toEqual(dates.slice(7));
     expect(train).toEqual(dates.slice(0, 3));
     for (const d of train) expect(Date.parse(d) + 30 * 86_400_000).toBeLessThanOrEqual(Date.parse(test[0]));
-    expect(() => splitOutOfTime(dates.slice(0, 3), 30)).toThrow(/--suggest needs dates/);
+    expect(() => splitOutOfTime(weekly(6), 30)).toThrow(/6 dates 7 days apart leave 0\. Give --dates 11 or more/);
+    expect(() => splitOutOfTime(weekly(4), 14)).toThrow(/4 dates 7 days apart leave 1\. Give --dates 5 or more/);
   });
 });

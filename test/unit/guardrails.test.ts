@@ -15,7 +15,7 @@ const sync = syncConfig.parse({
 });
 
 const diff = (changed: number, removed = 0): DiffSummary => ({
-  rows: 1000, new: 0, changed, retrying: 0, unchanged: 1000 - changed, heldBack: 0, removed, nullKeys: 0,
+  rows: 1000, new: 0, changed, retrying: 0, unchanged: 1000 - changed, heldBack: 0, remapped: [], removed, nullKeys: 0,
 });
 const shares = (entries: [string, number][]) => new Map(entries);
 const state = { total: 1000, shares: shares([['cold', 0.6], ['warm', 0.25], ['hot', 0.1], ['sales_ready', 0.05]]) };

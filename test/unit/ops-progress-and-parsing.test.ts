@@ -89,11 +89,12 @@ describe('plan as Markdown', () => {
     const plan: SyncPlan = {
       sync: 'contact_sync',
       object: 'contacts',
-      diff: { rows: 2, new: 0, changed: 1, retrying: 0, unchanged: 1, heldBack: 0, removed: 0, nullKeys: 0 },
+      diff: { rows: 2, new: 0, changed: 1, retrying: 0, unchanged: 1, heldBack: 0, remapped: [], removed: 0, nullKeys: 0 },
       toSend: 1,
       onRemoved: 'keep',
       guardrails: { changedShare: 0.5, tierShift: null, violations: [] },
       changedProperties: [{ column: 'pql_reason', property: 'pql_reason', rows: 1 }],
+      mappingChanges: [],
       sample: [{ key: 'a@x.io', kind: 'changed', values: { pql_reason: 'a | b' }, before: { pql_reason: 'old\nline' }, changed: ['pql_reason'] }],
       removedSample: [],
     };

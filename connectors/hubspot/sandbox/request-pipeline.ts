@@ -56,7 +56,7 @@ async function handleRequest(deps: PipelineDeps, request: IncomingMessage, respo
   stats.requests++;
   stats.requestsByRoute[routeKey] = (stats.requestsByRoute[routeKey] ?? 0) + 1;
 
-  const fault = url.pathname.startsWith('/crm/') ? deps.currentFaults().pick(url.pathname) : undefined;
+  const fault = url.pathname.startsWith('/crm/') || url.pathname.startsWith('/automation/') ? deps.currentFaults().pick(url.pathname) : undefined;
   if (fault) stats.faultsInjected++;
   if (fault?.type === 'reset') {
     request.socket.destroy();

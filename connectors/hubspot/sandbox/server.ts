@@ -14,6 +14,7 @@ import { PortalStore, toStoredRecord, toUniqueKey } from './store.ts';
 import type { PropertyDefinition, Sandbox, SandboxOptions, SandboxStats, StoredRecord } from './types.ts';
 import { describeIssues, validatePropertyValues } from './validation.ts';
 import { planUpdate } from './routes/write-plan.ts';
+import { sequencesOf } from './sequences.ts';
 
 const DEFAULTS = {
   port: 0,
@@ -92,6 +93,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults = new FaultInjector(config);
     },
     resetDaily: () => limiter.resetDaily(),
+    addSecondaryEmail: (contactId, email) => {
+      const contact = store.getRecord('contacts', contactId);
+      if (!contact) throw new Error(`addSecondaryEmail: no contact ${contactId}`);
+      store.addSecondaryEmail(contact, email);
+    },
     lifecycleMovesIgnored: () => store.lifecycleMovesIgnored,
     setRateLimit: (limit) => limiter.reconfigure({ requestsPerWindow: limit.requestsPer10s, windowMs: limit.windowMs }),
     seedOwner: (owner) => {
@@ -110,12 +116,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       owner.archived = true;
       owner.updatedAt = store.stampTime();
     },
+    sequences: {
+      seed: (name, ownerEmail) => ({ id: sequencesOf(store).addSequence(name, ownerByEmail(store, ownerEmail).userId, store.stampTime()).id }),
+      removeSeat: (ownerEmail) => {
+        sequencesOf(store).unseated.add(ownerByEmail(store, ownerEmail).userId);
+      },
+      enrolments: () => [...sequencesOf(store).enrolments.values()].map(({ contactId, sequenceId, enrolledByEmail, toEmail }) => ({ contactId, sequenceId, enrolledByEmail, toEmail })),
+    },
     stop: async () => {
       sleeper.cancelAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function ownerByEmail(store: PortalStore, email: string) {
+  const owner = [...store.owners.values()].find((o) => o.email.toLowerCase() === email.toLowerCase());
+  if (!owner) throw new Error(`no owner ${email}`);
+  return owner;
 }
 
 function createStats(): SandboxStats {

@@ -174,6 +174,8 @@ export interface Sandbox {
   /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */
   editRecord(objectType: string, id: string, properties: Record<string, string>): StoredRecord;
   resetDaily(): void;
+  /** Adds a secondary email to a contact (hs_additional_emails), as a person does in HubSpot's UI. */
+  addSecondaryEmail(contactId: string, email: string): void;
   /** Backwards lifecycle-stage moves received (answered as a success, the held stage kept). */
   lifecycleMovesIgnored(): number;
   /**
@@ -185,5 +187,12 @@ export interface Sandbox {
   seedOwner(owner: { email: string; firstName?: string; lastName?: string; archived?: boolean; teams?: Array<{ id: string; name: string; primary?: boolean }> }): { id: string; email: string };
   /** Archives an owner, as when the user is removed from the portal: it can no longer be assigned. */
   archiveOwner(id: string): void;
+  /** Sales sequences (routes/sequences.routes.ts): seed them, take a user's seat away, read the enrolments. */
+  sequences: {
+    seed(name: string, ownerEmail: string): { id: string };
+    removeSeat(ownerEmail: string): void;
+    /** Contact id → the sequence it is enrolled in. */
+    enrolments(): Array<{ contactId: string; sequenceId: string; enrolledByEmail: string; toEmail: string }>;
+  };
   stop(): Promise<void>;
 }

@@ -43,7 +43,7 @@ export function backfillCommand(io: CliIo, exit: ExitBox) {
         .option('dry-run', { type: 'boolean', describe: 'Show what the backfill would send; send nothing' }),
     handler: (args: BackfillArgs) =>
       withSession(args, io, exit, async (session) => {
-        const [{ openDestination }, { findSync }, { backfillSyncOptions, discardBackfill, planBackfill, prepareBackfill }, { syncContext, syncStep }, { sendProgress }, { reportBackfillPlan, reportSync }] =
+        const [{ openDestination }, { findSync }, { backfillSyncOptions, discardBackfill, planBackfill, prepareBackfill, releaseBackfill }, { syncContext, syncStep }, { sendProgress }, { reportBackfillPlan, reportSync }] =
           await Promise.all([
             import('../../../connectors/registry.ts'),
             import('../../config/load-project.ts'),
@@ -55,29 +55,32 @@ export function backfillCommand(io: CliIo, exit: ExitBox) {
         const sync = findSync(session.project, args.sync);
         const selection = await selectionFrom(args);
         const ctx = syncContext(session);
-        const prepared = await prepareBackfill(ctx, sync, { selection, resume: args.resume, restart: args.restart });
-        const plan = await planBackfill(ctx, sync, prepared);
+        const prepared = await prepareBackfill(ctx, sync, { selection, resume: args.resume, restart: args.restart, dryRun: args.dryRun });
+        // A selection made only to be looked at (or refused) is not left behind to block the next one.
+        const release = () => releaseBackfill(ctx, sync, prepared);
+        const plan = await planBackfill(ctx, sync, prepared).catch(async (error) => {
+          if (prepared.scratch) await release();
+          throw error;
+        });
         reportBackfillPlan(session.log, prepared, plan);
         if (plan.toSend === 0) {
-          await discardBackfill(ctx, sync);
+          await (args.dryRun ? release() : discardBackfill(ctx, sync));
           session.log.info('Nothing to send.', { event: 'backfill_done', sync: sync.name, sent: 0 });
           return EXIT.ok;
         }
-        // A selection made only to be looked at (or refused) is not left behind to block the next one.
-        const dropUnlessResumed = () => (prepared.resumed ? Promise.resolve() : discardBackfill(ctx, sync));
         if (args.dryRun) {
-          await dropUnlessResumed();
+          await release();
           return EXIT.ok;
         }
         let confirmed: boolean;
         try {
           confirmed = args.yes === true || (await confirm(session, io, `Send ${plan.toSend} records to HubSpot ${plan.object}? [y/N] `));
         } catch (error) {
-          await dropUnlessResumed();
+          await release();
           throw error;
         }
         if (!confirmed) {
-          await dropUnlessResumed();
+          await release();
           session.log.info('Not confirmed: nothing sent.', { event: 'backfill_cancelled', sync: sync.name });
           return EXIT.ok;
         }
@@ -106,7 +109,7 @@ export function backfillCommand(io: CliIo, exit: ExitBox) {
           return EXIT.rowsFailed;
         }
         return EXIT.ok;
-      }),
+      }, { record: args.dryRun ? undefined : 'backfill' }),
   };
 }
 

@@ -15,6 +15,6 @@ export function buildCommand(io: CliIo, exit: ExitBox) {
         const started = Date.now();
         const built = await buildStep(session, args.select ?? [], { fullRefresh: args.fullRefresh });
         reportBuild(session.log, built, Date.now() - started);
-      }),
+      }, { record: 'build' }),
   };
 }

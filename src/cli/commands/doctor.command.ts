@@ -7,7 +7,9 @@ const MARK = { ok: '✓', failed: '✗', skipped: '-' } as const;
 export function doctorCommand(io: CliIo, exit: ExitBox) {
   return {
     command: 'doctor',
-    describe: 'Check the config, the models, the warehouse connection and tables, the HubSpot token and its scopes; say how to fix what is wrong',
+    describe:
+      'Check what run will need, sending nothing: config, models (compiled by the warehouse, not built), mapped columns, tables, ' +
+      'the HubSpot token, its scopes and portal, property names; say how to fix what is wrong',
     builder: (y: Argv) => y,
     handler: async (args: GlobalArgs) => {
       const log = loggerFor(args, io);

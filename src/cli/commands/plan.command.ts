@@ -32,6 +32,8 @@ export function planCommand(io: CliIo, exit: ExitBox) {
           reportPlan(session.log, plan);
           reportAssociationPlan(session.log, plan.sync, associations.get(plan.sync) ?? []);
         }
+        const { planHandoffActions, reportHandoffActionsPlan } = await import('../../handoff/handoff-actions.ts');
+        reportHandoffActionsPlan(session.log, await planHandoffActions(session));
       }),
   };
 }

@@ -29,13 +29,18 @@ export function runCommand(io: CliIo, exit: ExitBox) {
         .option('dry-run', { type: 'boolean', default: false, describe: 'Build and test, then plan; send nothing' })
         .option('every', {
           type: 'string',
-          describe: 'Keep running on a cron schedule, e.g. "*/15 * * * *" (6 fields: seconds first); SIGTERM finishes the current batch and exits 0',
+          describe: 'Keep running on a cron schedule, e.g. "*/15 * * * *" (6 fields: seconds first); SIGTERM finishes the current batch, checkpoints and exits (130 with rows unsent, 0 between runs)',
         })
         .option('timezone', { type: 'string', describe: 'Time zone of the --every schedule (IANA name; default: the local one)' })
         .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild incremental models from all history (with --every: the first run only)' }),
     handler: async (args: RunArgs) => {
+      if (args.timezone !== undefined && !isTimeZone(args.timezone)) {
+        loggerFor(args, io).error(`--timezone '${args.timezone}' is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`, { event: 'error', kind: 'ConfigError', exit_code: EXIT.config });
+        exit.code = EXIT.config;
+        return;
+      }
       if (args.every === undefined) {
-        await withSession(args, io, exit, (session) => runOnce(session, args, io));
+        await withSession(args, io, exit, (session) => runOnce(session, args, io), { record: args.dryRun ? undefined : 'run' });
         return;
       }
       // One session per run: each has its own run id, and the warehouse is not held open between runs.
@@ -46,7 +51,7 @@ export function runCommand(io: CliIo, exit: ExitBox) {
           { expression: args.every, timezone: args.timezone, signal: io.signal, log, stopOn: [EXIT.config, EXIT.auth] },
           async () => {
             const box: ExitBox = { code: EXIT.ok };
-            await withSession(args, io, box, (session) => runOnce(session, args, io));
+            await withSession(args, io, box, (session) => runOnce(session, args, io), { record: args.dryRun ? undefined : 'run' });
             args = { ...args, fullRefresh: false };
             return box.code;
           },
@@ -72,4 +77,13 @@ async function runOnce(session: Session, args: RunArgs, io: CliIo): Promise<numb
   await testStep(session, modelSelectors);
   const { code } = await deliver(session, syncs, { force: args.force, dryRun: args.dryRun, signal: io.signal });
   return code;
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }

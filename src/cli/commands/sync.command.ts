@@ -17,6 +17,6 @@ export function syncCommand(io: CliIo, exit: ExitBox) {
         const { syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
         const { code } = await deliver(session, syncs, { force: args.force, dryRun: args.dryRun, signal: io.signal });
         return code;
-      }),
+      }, { record: 'sync' }),
   };
 }

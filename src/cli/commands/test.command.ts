@@ -10,6 +10,6 @@ export function testCommand(io: CliIo, exit: ExitBox) {
       withSession(args, io, exit, async (session) => {
         const { testStep } = await import('../../run/steps.ts');
         await testStep(session, args.select ?? []);
-      }),
+      }, { record: 'test' }),
   };
 }

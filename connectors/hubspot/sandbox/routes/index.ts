@@ -8,5 +8,6 @@ import { ownerRoutes } from './owners.routes.ts';
 import { propertyRoutes } from './properties.routes.ts';
 import { pipelineRoutes } from './pipelines.routes.ts';
 import { searchRoutes } from './search.routes.ts';
+import { sequenceRoutes } from './sequences.routes.ts';
 
-export const ROUTES: Route[] = [...propertyRoutes, ...searchRoutes, ...objectBatchRoutes, ...objectBasicRoutes, ...associationRoutes, ...pipelineRoutes, ...ownerRoutes, ...accountRoutes];
+export const ROUTES: Route[] = [...propertyRoutes, ...searchRoutes, ...objectBatchRoutes, ...objectBasicRoutes, ...associationRoutes, ...pipelineRoutes, ...ownerRoutes, ...accountRoutes, ...sequenceRoutes];

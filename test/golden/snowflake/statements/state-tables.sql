@@ -14,3 +14,10 @@ create table if not exists "PQLSYNC"."ROW_ERRORS" (
 
 create table if not exists "PQLSYNC"."LOCKS" (
       sync_name varchar, run_id varchar, host varchar, pid number(38,0), acquired_at timestamp_ntz, expires_at timestamp_ntz);
+
+create table if not exists "PQLSYNC"."RUN_LOG" (
+      run_id varchar, command varchar, account_id varchar, started_at timestamp_ntz, finished_at timestamp_ntz, status varchar, exit_code number(38,0), message varchar);
+
+create table if not exists "PQLSYNC"."DESTINATION_ACCOUNT" (account_id varchar, bound_at timestamp_ntz, run_id varchar);
+
+create table if not exists "PQLSYNC"."SYNC_MAPPINGS" (sync_name varchar, fingerprint varchar, mapping varchar, first_run_id varchar, first_seen_at timestamp_ntz);

@@ -1,0 +1,234 @@
+/**
+ * Alerts through the CLI (pqlsync.yml `alerts:`): a failed build, a guardrail stop and HubSpot's
+ * daily limit (429 DAILY) each post exactly one alert, with the exit code, to the Slack sandbox's
+ * channel and to a webhook; a scheduler retrying the same failure within the hour posts none;
+ * a clean run posts none. Neither token nor the webhook URL reach the alerts or the output.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
+import { startSlackSandbox, type SlackSandbox } from '../../connectors/slack/sandbox/slack-sandbox.ts';
+import { runCli } from '../../src/cli/build-cli.ts';
+import { EXIT } from '../../src/cli/exit-codes.ts';
+import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { closeSession, openSession } from '../../src/run/session.ts';
+import { buildStep } from '../../src/run/steps.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import { memoryLogger, shippedProject } from '../helpers/project.ts';
+import { alertRunEnd } from '../../src/alerts/run-alert.ts';
+import { loadProject } from '../../src/config/load-project.ts';
+
+const TOKEN = 'pat-na1-alerts-test-token';
+const SLACK_TOKEN = 'xoxb-alerts-test-slack-token';
+const HOOK_SECRET = 'hook-secret-7f3a9c';
+
+let template: { db: string; config: Record<string, any>; cleanup(): Promise<void> };
+
+beforeAll(async () => {
+  let config: Record<string, any> = {};
+  const shipped = await shippedProject((c) => (config = c));
+  const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
+  const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env: {} });
+  try {
+    await generateDemoData(session.warehouse as DuckDBWarehouse, { users: 200, seed: 11 });
+    await buildStep(session);
+  } finally {
+    await closeSession(session);
+  }
+  template = { db: config.warehouse.path, config, cleanup: shipped.cleanup };
+}, 300_000);
+
+afterAll(async () => template?.cleanup());
+
+interface World {
+  configPath: string;
+  env: NodeJS.ProcessEnv;
+  hubspot: Sandbox;
+  slack: SlackSandbox;
+  channel: string;
+  /** Bodies the webhook received. */
+  hooks: any[];
+  cli(...argv: string[]): Promise<{ code: number; text: string }>;
+  close(): Promise<void>;
+}
+
+async function openWorld(edit: (config: Record<string, any>) => void = () => undefined, prepare?: (w: DuckDBWarehouse) => Promise<void>): Promise<World> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-alerts-'));
+  const db = path.join(dir, 'warehouse.duckdb');
+  await copyFile(template.db, db);
+  if (prepare) {
+    const w = await DuckDBWarehouse.open({ path: db });
+    await prepare(w).finally(() => w.close());
+  }
+  const hubspot = await startSandbox({ requestsPer10s: 100, windowMs: 500, accessToken: TOKEN });
+  const slack = await startSlackSandbox({ token: SLACK_TOKEN, secondMs: 20 });
+  const channel = slack.addChannel('pqlsync-alerts');
+  const hooks: any[] = [];
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (d) => (body += d));
+    request.on('end', () => {
+      if (request.url === `/hooks/${HOOK_SECRET}`) hooks.push(JSON.parse(body));
+      response.writeHead(request.url === `/hooks/${HOOK_SECRET}` ? 200 : 404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const config = structuredClone(template.config);
+  config.warehouse = { ...config.warehouse, path: db };
+  config.alerts = { slack_channel: channel, webhook: true };
+  edit(config);
+  const configPath = path.join(dir, 'pqlsync.yml');
+  await writeFile(configPath, JSON.stringify(config, null, 2));
+  const env = {
+    ...process.env,
+    HUBSPOT_ACCESS_TOKEN: TOKEN,
+    HUBSPOT_BASE_PATH: hubspot.url,
+    SLACK_BOT_TOKEN: SLACK_TOKEN,
+    SLACK_API_URL: slack.apiUrl,
+    PQLSYNC_SLACK_SECOND_MS: '20',
+    PQLSYNC_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/${HOOK_SECRET}`,
+  };
+  return {
+    configPath,
+    env,
+    hubspot,
+    slack,
+    channel,
+    hooks,
+    async cli(...argv) {
+      const out = memoryLogger();
+      const err = memoryLogger();
+      const code = await runCli([...argv, '--config', configPath], { env, out: out.sink, err: err.sink });
+      return { code, text: [...out.lines, ...err.lines].join('') };
+    },
+    async close() {
+      await hubspot.stop();
+      await slack.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Exactly one alert in Slack and one at the webhook, both with this exit code; nothing secret in them. */
+function expectOneAlert(world: World, exitCode: number, command: string): void {
+  const posted = world.slack.messages(world.channel);
+  expect(posted).toHaveLength(1);
+  expect(posted[0].text).toContain(`exit ${exitCode}`);
+  expect(posted[0].text).toContain(`\`${command}\``);
+  expect(posted[0].text).toMatch(/pqlsync status --config \S+pqlsync\.yml/);
+  expect(world.hooks).toHaveLength(1);
+  expect(world.hooks[0]).toMatchObject({ exit_code: exitCode, command, project: template.config.name });
+  for (const text of [posted[0].text, JSON.stringify(world.hooks[0])]) {
+    for (const secret of [TOKEN, SLACK_TOKEN, HOOK_SECRET]) expect(text).not.toContain(secret);
+  }
+}
+
+function expectNoSecrets(text: string): void {
+  for (const secret of [TOKEN, SLACK_TOKEN, HOOK_SECRET]) expect(text).not.toContain(secret);
+}
+
+describe('alerts when a run goes wrong', () => {
+  it('a clean run posts no alert', async () => {
+    const world = await openWorld();
+    try {
+      const run = await world.cli('sync', '--as-of', DEMO_AS_OF);
+      expect(run.code, run.text.slice(-2000)).toBe(EXIT.ok);
+      expect(world.slack.messages()).toEqual([]);
+      expect(world.hooks).toEqual([]);
+    } finally {
+      await world.close();
+    }
+  }, 300_000);
+
+  it('a failed build posts one alert with its exit code; the scheduler retrying it within the hour posts none', async () => {
+    const world = await openWorld((c) => (c.sources.events = 'raw.events_gone'));
+    try {
+      const first = await world.cli('run', '--as-of', DEMO_AS_OF);
+      expect([EXIT.model, EXIT.warehouse], first.text.slice(-2000)).toContain(first.code);
+      expectOneAlert(world, first.code, 'run');
+      expect(world.hooks[0].reason).toMatch(/events_gone/);
+      const retry = await world.cli('run', '--as-of', DEMO_AS_OF);
+      expect(retry.code).toBe(first.code);
+      expectOneAlert(world, first.code, 'run');
+      expectNoSecrets(first.text + retry.text);
+      // The same failure an hour and a minute later is news again.
+      const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
+      const session = await openSession(await loadProject(world.configPath), { log, env: world.env, asOf: DEMO_AS_OF });
+      try {
+        const later = new Date(Date.now() + 61 * 60_000);
+        expect(await alertRunEnd(session, { command: 'run', exitCode: first.code, reason: world.hooks[0].reason }, { now: later })).toBe(true);
+        expect(await alertRunEnd(session, { command: 'run', exitCode: first.code, reason: world.hooks[0].reason }, { now: later })).toBe(false);
+      } finally {
+        await closeSession(session);
+      }
+      expect(world.hooks).toHaveLength(2);
+    } finally {
+      await world.close();
+    }
+  }, 300_000);
+
+  it('a guardrail stop posts one alert with exit 9', async () => {
+    const world = await openWorld((c) => {
+      // A week later most contacts' usage counters move: far more than 5% of them change.
+      c.syncs.find((s: { name: string }) => s.name === 'contacts').guardrails = { max_changed_share: 0.05, max_tier_shift: 1, min_rows: 0 };
+    });
+    try {
+      const first = await world.cli('sync', '--as-of', DEMO_AS_OF);
+      expect(first.code, first.text.slice(-2000)).toBe(EXIT.ok);
+      expect(world.slack.messages()).toEqual([]);
+      const weekLater = new Date(Date.parse(DEMO_AS_OF) + 7 * 86_400_000).toISOString();
+      const run = await world.cli('run', '--as-of', weekLater);
+      expect(run.code, run.text.slice(-2000)).toBe(EXIT.guardrail);
+      expectOneAlert(world, EXIT.guardrail, 'run');
+      expect(world.slack.messages(world.channel)[0].text).toContain('stopped by a guardrail');
+      expectNoSecrets(run.text);
+    } finally {
+      await world.close();
+    }
+  }, 300_000);
+
+  it('rows failed: above max_failed_rows one alert with exit 7, at or below it none', async () => {
+    // Twelve contacts with a tier HubSpot's enumeration does not have: twelve row errors.
+    const spoil = (w: DuckDBWarehouse) =>
+      w.execute(`update pqlsync_models.contact_sync set pql_tier = 'lukewarm' where email in (select email from pqlsync_models.contact_sync order by email limit 12)`);
+    const many = await openWorld(() => undefined, spoil);
+    try {
+      const run = await many.cli('sync', '--as-of', DEMO_AS_OF);
+      expect(run.code, run.text.slice(-2000)).toBe(EXIT.rowsFailed);
+      expectOneAlert(many, EXIT.rowsFailed, 'sync');
+      expect(many.hooks[0].reason).toMatch(/^12 rows failed/);
+    } finally {
+      await many.close();
+    }
+    const few = await openWorld((c) => (c.alerts.max_failed_rows = 12), spoil);
+    try {
+      const run = await few.cli('sync', '--as-of', DEMO_AS_OF);
+      expect(run.code).toBe(EXIT.rowsFailed);
+      expect(few.slack.messages()).toEqual([]);
+      expect(few.hooks).toEqual([]);
+    } finally {
+      await few.close();
+    }
+  }, 300_000);
+
+  it("HubSpot's daily limit (429 DAILY) posts one alert with exit 5", async () => {
+    const world = await openWorld();
+    try {
+      world.hubspot.setFaults({ rules: [{ fault: { type: 'daily-exhausted' }, onRequests: [3] }] });
+      const run = await world.cli('sync', '--as-of', DEMO_AS_OF);
+      expect(run.code, run.text.slice(-2000)).toBe(EXIT.destination);
+      expectOneAlert(world, EXIT.destination, 'sync');
+      expect(world.hooks[0].reason).toMatch(/daily/i);
+      expectNoSecrets(run.text);
+    } finally {
+      await world.close();
+    }
+  }, 300_000);
+});
