@@ -188,6 +188,11 @@ export const syncConfig = z
      * is the surprise, so skip is the default (docs/hubspot.md, "Deleted records").
      */
     on_deleted_in_hubspot: z.enum(['skip', 'recreate']).optional(),
+    /**
+     * Under a tight daily budget, rows whose tier (guardrails.tier_column) enters one of these
+     * go first, then other tier changes, then the rest. Default: hot, sales_ready.
+     */
+    pql_tiers: z.array(z.string().min(1)).min(1).optional(),
     properties: z.array(propertyMapping).min(1),
     guardrails: guardrails.default({ max_changed_share: 0.15, max_tier_shift: 0.2, min_rows: 100 }),
   })
@@ -447,6 +452,12 @@ export const projectConfig = z
         requests_per_10s: z.number().int().positive().default(100),
         /** Requests per day the portal allows. */
         requests_per_day: z.number().int().positive().default(250_000),
+        /**
+         * Share of the portal's daily limit left for its other apps (docs/hubspot.md, "Daily
+         * budget"): a run that would go below it sends its most important changes first and
+         * defers the rest (exit code deferred).
+         */
+        daily_reserve: z.number().min(0).max(1).default(0.2),
       })
       .strict(),
     syncs: z.array(syncInput).min(1),
