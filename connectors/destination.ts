@@ -148,6 +148,13 @@ export interface Destination {
   /** The sequence's name as the user sees it, or null when that user cannot see it (doctor). */
   readSequence?(sequenceId: string, userId: string): Promise<string | null>;
   readonly stats: DestinationStats;
+  /**
+   * The portal's daily budget as its last answer reported it (shared by every app of the portal),
+   * null before any answer said.
+   */
+  dailyBudget?(): { remaining: number; limit: number } | null;
+  /** The requests sending `records` changes of this sync is expected to take (writes and the reads before them). */
+  estimateRequests?(sync: SyncTarget, records: number): number;
 }
 
 export type { PropertyMapping };

@@ -28,6 +28,7 @@ import { OBJECT_WRITERS } from './objects/registry.ts';
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
 import { ensureHubSpotProperties } from './properties.ts';
+import { LIFECYCLE_STAGE, writePolicyOf } from './write-policy.ts';
 import { RequestExecutor, type Log, type RetryPolicy } from './retry.ts';
 import type { Prepared, SendContext } from './send-context.ts';
 
@@ -78,6 +79,7 @@ export class HubSpotDestination implements Destination {
   /** Deal pipelines checked by ensureProperties, per sync name. */
   private readonly pipelines = new Map<string, ResolvedPipeline>();
   private traceCounter = 0;
+  private readonly daily: DailyBudget;
   private portalId: Promise<string> | undefined;
 
   constructor(private readonly options: HubSpotDestinationOptions) {
@@ -102,7 +104,7 @@ export class HubSpotDestination implements Destination {
     this.exec = new RequestExecutor({
       transport,
       pacers: { crm: this.pacer, search: (this.searchPacer = createSearchPacer(options.searchPerSecond, options.clock)) },
-      daily: new DailyBudget(options.requestsPerDay),
+      daily: (this.daily = new DailyBudget(options.requestsPerDay)),
       policy: { maxAttempts: options.maxAttempts, ...options.retry },
       clock: options.clock,
       random: options.random,
@@ -193,6 +195,17 @@ export class HubSpotDestination implements Destination {
     return result;
   }
 
+  dailyBudget(): { remaining: number; limit: number } | null {
+    return this.daily.reported();
+  }
+
+  /** One write per 100 records, and one read per 100 when a write policy or the deal stage needs what HubSpot holds. */
+  estimateRequests(sync: SyncTarget, records: number): number {
+    const batches = Math.ceil(records / HUBSPOT_LIMITS.batchSize);
+    const reads = sync.object === 'deals' || sync.properties.some((p) => writePolicyOf(p) === 'if_empty' || p.property === LIFECYCLE_STAGE);
+    return batches * (reads ? 2 : 1);
+  }
+
   async associate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
     return associatePairs(this.associationContext(), kind, pairs);
   }
@@ -243,7 +256,7 @@ export class HubSpotDestination implements Destination {
     const failure = (category: string, property: string | null, message: string) => ({
       outcome: { key: change.key, ok: false as const, category, property, message },
     });
-    const normalised = OBJECT_WRITERS[sync.object].normaliseKey(String(change.key));
+    const normalised = OBJECT_WRITERS[sync.object].normaliseKey(String(change.key), identityProperty(sync));
     if (!('key' in normalised)) return failure(normalised.category, normalised.property, normalised.message);
     const { key } = normalised;
     if (change.kind === 'clear') return { change, key, properties: clearedRow(sync.properties), clear: true };

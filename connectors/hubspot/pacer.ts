@@ -204,6 +204,7 @@ export function createSearchPacer(perSecond: number = HUBSPOT_LIMITS.searchPerSe
 export class DailyBudget {
   private used = 0;
   private serverRemaining: number | null = null;
+  private serverLimit: number | null = null;
   private exhausted = false;
 
   constructor(private readonly perDay: number) {}
@@ -227,5 +228,12 @@ export class DailyBudget {
   observe(headers: Record<string, string> | undefined): void {
     const remaining = header(headers, 'x-hubspot-ratelimit-daily-remaining');
     if (remaining !== null) this.serverRemaining = remaining;
+    const limit = header(headers, 'x-hubspot-ratelimit-daily');
+    if (limit !== null) this.serverLimit = limit;
+  }
+
+  /** What the portal's answers last said is left of its daily limit (every app's requests count), or null. */
+  reported(): { remaining: number; limit: number } | null {
+    return this.serverRemaining === null ? null : { remaining: this.serverRemaining, limit: this.serverLimit ?? this.perDay };
   }
 }

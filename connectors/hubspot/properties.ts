@@ -13,7 +13,7 @@ import { chunk } from './batch-writer.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import type { CallResult, Log, RequestExecutor } from './retry.ts';
-import { identityProperty, OBJECT_TYPES } from './objects/object-types.ts';
+import { identityProperty, OBJECT_TYPES, ownsIdentity } from './objects/object-types.ts';
 
 type ObjectType = SyncTarget['object'];
 
@@ -104,7 +104,7 @@ export function collectMappings(syncs: readonly SyncTarget[]): Map<ObjectType, M
     const props = out.get(sync.object) ?? new Map<string, WantedProperty>();
     out.set(sync.object, props);
     const info = OBJECT_TYPES[sync.object];
-    if (info.identity.ownedByPqlsync) {
+    if (ownsIdentity(sync)) {
       const name = identityProperty(sync);
       // Written from the record's key, not from a model column.
       props.set(name, {

@@ -48,6 +48,7 @@ RETRY = {1, 4, 5, 130}
 NO_RETRY = {2, 3, 6, 9, 10}
 ROWS_FAILED = 7
 LOCK_HELD = 8
+DEFERRED = 11
 
 
 class PqlsyncOperator(BashOperator):
@@ -68,6 +69,9 @@ class PqlsyncOperator(BashOperator):
             return result.output
         if code == LOCK_HELD:
             raise AirflowSkipException("pqlsync: another run of this sync holds the lock; this run is skipped")
+        if code == DEFERRED:
+            self.log.warning("pqlsync: the portal's daily budget covered only the most important changes; the next run after the reset sends the rest")
+            return result.output
         if code in NO_RETRY or code == ROWS_FAILED:
             raise AirflowFailException(f"pqlsync exited with {code}: fix the cause (see the log); retrying cannot help")
         raise AirflowException(f"pqlsync exited with {code}: retrying")

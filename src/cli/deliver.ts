@@ -54,6 +54,14 @@ export async function deliver(session: Session, syncs: SyncConfig[], options: De
     });
     return { code: EXIT.interrupted, results };
   }
+  const deferred = results.reduce((n, r) => n + (r.deferred ?? 0), 0);
+  if (deferred > 0) {
+    session.log.warn(
+      `deferred: ${deferred} changes wait for the next run; the portal's daily budget, less the ${Math.round(session.project.config.destination.daily_reserve * 100)}% reserve for its other apps, covered only the most important ones (new PQLs and tier changes first)`,
+      { event: 'deferred', deferred },
+    );
+    return { code: EXIT.deferred, results };
+  }
   const failed = results.reduce((sum, r) => sum + r.failed + (r.associations ?? []).reduce((n, a) => n + a.failed, 0), 0);
   if (failed > 0) {
     session.log.warn(`${failed} rows were rejected; they are in row errors (pqlsync status) and are retried next run`, {

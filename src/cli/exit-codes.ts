@@ -38,6 +38,13 @@ export const EXIT_CODES = [
   { name: 'guardrail', short: 'guardrail stopped the sync', code: 9, meaning: 'the guardrails stopped a suspicious change before sending', action: 'review the model change, then `--force`' },
   { name: 'doctor', short: 'doctor found a problem', code: 10, meaning: '`pqlsync doctor` found a problem (each failed check says what and how to fix it)', action: 'fix what it names; do not retry' },
   {
+    name: 'deferred',
+    short: 'deferred under the daily budget (next run sends the rest)',
+    code: 11,
+    meaning: "the portal's daily budget, less the reserve for its other apps, did not cover the run: the most important changes were sent, the rest wait",
+    action: 'run again after the daily limit resets (midnight in the portal\'s time zone)',
+  },
+  {
     name: 'interrupted',
     short: 'interrupted with rows unsent (rerun sends them)',
     code: 130,

@@ -92,7 +92,8 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
     `Synced ${result.plan.sync} → HubSpot ${result.plan.object}: ${d.new} new, ${d.changed + d.retrying} changed, ` +
       `${d.unchanged} unchanged${heldBack(d)}, ${d.removed} removed; sent ${result.sent}, delivered ${result.delivered}, ` +
       `failed ${result.failed}; ${result.requests} requests in ${(result.ms / 1000).toFixed(1)} s` +
-      (result.stopped ? ' (stopped early; the rest goes next run)' : ''),
+      (result.stopped ? ' (stopped early; the rest goes next run)' : '') +
+      (result.deferred > 0 ? `; ${result.deferred} deferred under the daily budget (new PQLs and tier changes went first)` : ''),
     {
       event: 'sync_done',
       sync: result.plan.sync,
@@ -109,6 +110,7 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
       ms: result.ms,
       diff_ms: result.plan.ms,
       stopped: result.stopped,
+      deferred: result.deferred,
     },
   );
   for (const a of result.associations ?? []) {

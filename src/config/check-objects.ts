@@ -11,8 +11,13 @@ export function checkObjectRules(config: ProjectConfig): string[] {
   config.syncs.forEach((sync, i) => {
     const at = `syncs.${i}`;
     const info = OBJECT_TYPES[sync.object];
-    if (sync.identity_property && !info.identity.ownedByPqlsync) {
+    if (sync.identity_property && !info.identity.ownedByPqlsync && !info.identity.ownable) {
       problems.push(`${at}.identity_property: ${sync.object} are identified by HubSpot's own ${info.identity.property}; remove identity_property`);
+    }
+    if (sync.identity_property && info.identity.ownable && !sync.properties.some((p) => p.property === info.identity.property)) {
+      problems.push(
+        `${at}.properties: a ${sync.object} sync keyed by ${sync.identity_property} maps a column to ${info.identity.property} (how an existing record is found the first time, and a value that may change)`,
+      );
     }
     if (sync.object === 'deals') {
       if (!sync.pipeline) problems.push(`${at}.pipeline: a deals sync needs its pipeline (label and stages)`);

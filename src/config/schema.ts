@@ -32,8 +32,9 @@ export const propertyMapping = z
      */
     write: z.enum(['always', 'if_empty', 'not_null']).optional(),
     /**
-     * Significance (docs/change-control.md), numbers: the smallest move from the value last
-     * delivered that is worth sending, absolute (5) or relative to that value ('10%').
+     * Significance (docs/change-control.md): the smallest move from the value last delivered that
+     * is worth sending. Numbers: absolute (5) or relative to that value ('10%'); dates and
+     * datetimes: whole days (7).
      */
     min_change: z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?%$/, "a percentage such as '10%'")]).optional(),
     /** Significance, numbers: ascending bucket bounds; a change is sent when the value enters another bucket. */
@@ -44,17 +45,31 @@ export const propertyMapping = z
       .optional(),
     /** Significance, dates and datetimes: a change is sent when the value moves to another minute, hour, day, month or year. */
     granularity: z.enum(['minute', 'hour', 'day', 'month', 'year']).optional(),
+    /**
+     * Significance: false for a value derived from others (reasons in words, a counter a rep does
+     * not act on): its change alone never sends the row; it goes along whenever the row is sent.
+     */
+    send_alone: z.boolean().optional(),
   })
   .strict()
   .refine((p) => p.type !== 'enumeration' || (p.options && p.options.length > 0), {
     message: 'an enumeration needs its options',
     path: ['options'],
   })
-  .refine((p) => p.type === 'number' || (p.min_change === undefined && p.buckets === undefined), {
-    message: 'min_change and buckets apply to numbers; any change of a string, enumeration or bool (a tier, stage, trigger, owner) is always sent',
+  .refine((p) => p.type === 'number' || p.buckets === undefined, {
+    message: 'buckets apply to numbers; any change of a string, enumeration or bool (a tier, stage, trigger, owner) is always sent',
+    path: ['buckets'],
+  })
+  .refine((p) => p.min_change === undefined || p.type === 'number' || ((p.type === 'date' || p.type === 'datetime') && typeof p.min_change === 'number'), {
+    message: 'min_change applies to numbers (5 or a percentage) and to dates (whole days); any change of a string, enumeration or bool (a tier, stage, trigger, owner) is always sent',
     path: ['min_change'],
   })
+  .refine((p) => p.min_change === undefined || p.granularity === undefined, { message: 'write one of min_change and granularity, not both', path: ['granularity'] })
   .refine((p) => p.min_change === undefined || p.buckets === undefined, { message: 'write one of min_change and buckets, not both', path: ['buckets'] })
+  .refine((p) => p.send_alone !== false || (p.type !== 'enumeration' && p.type !== 'bool'), {
+    message: 'an enumeration or bool (a tier, stage, flag) is always sent when it changes: send_alone: false applies to strings, numbers and dates',
+    path: ['send_alone'],
+  })
   .refine((p) => p.granularity === undefined || p.type === 'date' || p.type === 'datetime', {
     message: 'granularity applies to date and datetime properties',
     path: ['granularity'],
@@ -64,7 +79,7 @@ export type PropertyMapping = z.infer<typeof propertyMapping>;
 export const guardrails = z
   .object({
     /** Stop when more than this share of the model's rows would be sent (0..1). */
-    max_changed_share: z.number().min(0).max(1).default(0.3),
+    max_changed_share: z.number().min(0).max(1).default(0.15),
     /** Stop when any tier's share of rows moves by more than this many points (0..1). */
     max_tier_shift: z.number().min(0).max(1).default(0.2),
     /** The column holding the tier whose shares are watched. */
@@ -173,8 +188,13 @@ export const syncConfig = z
      * is the surprise, so skip is the default (docs/hubspot.md, "Deleted records").
      */
     on_deleted_in_hubspot: z.enum(['skip', 'recreate']).optional(),
+    /**
+     * Under a tight daily budget, rows whose tier (guardrails.tier_column) enters one of these
+     * go first, then other tier changes, then the rest. Default: hot, sales_ready.
+     */
+    pql_tiers: z.array(z.string().min(1)).min(1).optional(),
     properties: z.array(propertyMapping).min(1),
-    guardrails: guardrails.default({ max_changed_share: 0.3, max_tier_shift: 0.2, min_rows: 100 }),
+    guardrails: guardrails.default({ max_changed_share: 0.15, max_tier_shift: 0.2, min_rows: 100 }),
   })
   .strict();
 export type SyncConfig = z.infer<typeof syncConfig>;
@@ -432,6 +452,12 @@ export const projectConfig = z
         requests_per_10s: z.number().int().positive().default(100),
         /** Requests per day the portal allows. */
         requests_per_day: z.number().int().positive().default(250_000),
+        /**
+         * Share of the portal's daily limit left for its other apps (docs/hubspot.md, "Daily
+         * budget"): a run that would go below it sends its most important changes first and
+         * defers the rest (exit code deferred).
+         */
+        daily_reserve: z.number().min(0).max(1).default(0.2),
       })
       .strict(),
     syncs: z.array(syncInput).min(1),

@@ -18,7 +18,7 @@ export function renderEvaluationHtml(report: EvaluationReport): string {
     const scorings = (['current', 'candidate'] as const).filter((s) => t[s]).map((s) => ({ key: s, report: t[s]! }));
     const base = `targets.${name}`;
     const comparison = t.comparison
-      ? `<p class="verdict"><strong>Verdict:</strong> ${esc(verdict(t.comparison))}</p><div class="scroll"><table class="summary"><tr><th></th><th>current</th><th>candidate</th><th>difference</th><th>95% interval of the difference</th></tr>
+      ? `<div class="scroll"><table class="summary"><tr><th></th><th>current</th><th>candidate</th><th>difference</th><th>95% interval of the difference</th></tr>
         ${[['AUC', 'auc', 3] as const, [`${t.comparison.topTier} lift`, 'topTierLift', 2] as const, [`converters in the top ${pct(TOP_SHARE, 0)}`, 'topCapture', 3] as const]
           .map(([label, key, digits]) => {
             const d = t.comparison![key];
@@ -48,7 +48,8 @@ export function renderEvaluationHtml(report: EvaluationReport): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>pqlsync evaluate</title>
 <style>
-body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#111;background:#fff;max-width:1200px;overflow-wrap:anywhere}
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#111;background:#fff;max-width:1200px}
+p,figcaption{overflow-wrap:anywhere}td,th{white-space:nowrap}caption{text-align:left}
 @media (max-width:600px){body{margin:8px;font-size:13px}td,th{padding:2px 4px}}
 .scroll{overflow-x:auto;max-width:100%}.side{display:flex;flex-wrap:wrap;gap:0 24px}.side>*{min-width:0;max-width:100%}
 svg{max-width:100%;height:auto}figure{max-width:100%;box-sizing:border-box}.verdict{font-size:16px;background:#f6f8fa;padding:8px 12px;border-left:4px solid #2563eb}
@@ -61,6 +62,9 @@ figure{margin:0;border:1px solid #eee;padding:8px}figcaption{font-weight:600;mar
 </style></head><body>
 <h1>pqlsync evaluate</h1>
 <p>${report.dates.length} backtest dates from ${first} to ${last}; a record converts when it does within ${report.horizonDays} days after a date; records already converted on a date are left out of it. Data to ${report.asOf.slice(0, 10)}.${report.candidate ? ` Candidate scoring: ${esc(report.candidate)}.` : ''}</p>
+${Object.entries(report.targets)
+  .flatMap(([name, t]) => (t.comparison ? [`<p class="verdict"><strong>Verdict (${esc(name)}):</strong> ${esc(verdict(t.comparison))}</p>`] : []))
+  .join('')}
 ${report.warnings.map((w) => `<p class="warning">${esc(w)}</p>`).join('')}
 <p class="note">${esc(AUC_IN_ONE_LINE)}</p>
 ${report.suggestion ? suggestionHtml(report) : ''}
@@ -229,10 +233,10 @@ function suggestionHtml(report: EvaluationReport): string {
         const auc = o
           ? `<p>Out of time, on ${o.records.toLocaleString('en-US')} record-dates: AUC ${cell(fixed(o.current), `${at}.outOfTime.current`, 'span')} with the current points, ${cell(fixed(o.suggested), `${at}.outOfTime.suggested`, 'span')} with the suggested ones, and ${cell(fixed(o.reference), `${at}.outOfTime.reference`, 'span')} for the reference: a logistic regression on the same rules without the points' constraints (integers, signs, caps, 0-100), what the data allows.</p>`
           : '';
-        return `${auc}<div class="scroll"><table><caption>${esc(t.target)}: points, one per rule</caption><tr><th>value</th><th>layer</th><th>current</th><th>suggested</th><th>log-odds</th><th>reference</th><th>holds for</th></tr>
-        ${t.points.map((v, i) => `<tr><td>${esc(v.name)}</td><td>${esc(v.layer)}</td>${cell(String(v.from), `${at}.points.${i}.from`)}${cell(String(v.to), `${at}.points.${i}.to`)}${cell(v.weight.toFixed(2), `${at}.points.${i}.weight`)}${cell(v.referenceWeight.toFixed(2), `${at}.points.${i}.referenceWeight`)}${cell(pct(v.share), `${at}.points.${i}.share`)}</tr>`).join('')}
-        ${t.caps.map((v, i) => `<tr><td>${esc(v.name)}</td><td>cap</td>${cell(String(v.from), `${at}.caps.${i}.from`)}${cell(String(v.to), `${at}.caps.${i}.to`)}<td></td><td></td><td></td></tr>`).join('')}
-        ${t.thresholds.map((v, i) => `<tr><td>${esc(v.name)}</td><td>${esc(v.tier)}, lift ${v.lift}×</td>${cell(String(v.from), `${at}.thresholds.${i}.from`)}${cell(String(v.to), `${at}.thresholds.${i}.to`)}<td></td><td></td>${cell(pct(v.share), `${at}.thresholds.${i}.share`)}</tr>`).join('')}</table></div>
+        return `${auc}<div class="scroll"><table><caption>${esc(t.target)}: points, one per rule (log-odds: the fitted weight of the rule; reference: the unconstrained fit's)</caption><tr><th>value</th><th>current</th><th>suggested</th><th>log-odds</th><th>reference</th><th>holds for</th><th>layer</th></tr>
+        ${t.points.map((v, i) => `<tr><td>${esc(v.name)}</td>${cell(String(v.from), `${at}.points.${i}.from`)}${cell(String(v.to), `${at}.points.${i}.to`)}${cell(v.weight.toFixed(2), `${at}.points.${i}.weight`)}${cell(v.referenceWeight.toFixed(2), `${at}.points.${i}.referenceWeight`)}${cell(pct(v.share), `${at}.points.${i}.share`)}<td>${esc(v.layer)}</td></tr>`).join('')}
+        ${t.caps.map((v, i) => `<tr><td>${esc(v.name)}</td>${cell(String(v.from), `${at}.caps.${i}.from`)}${cell(String(v.to), `${at}.caps.${i}.to`)}<td></td><td></td><td></td><td>cap</td></tr>`).join('')}
+        ${t.thresholds.map((v, i) => `<tr><td>${esc(v.name)}</td>${cell(String(v.from), `${at}.thresholds.${i}.from`)}${cell(String(v.to), `${at}.thresholds.${i}.to`)}<td></td><td></td>${cell(pct(v.share), `${at}.thresholds.${i}.share`)}<td>${esc(v.tier)}, lift ${v.lift}×</td></tr>`).join('')}</table></div>
         ${t.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}`;
       })
       .join('')}</section>`;

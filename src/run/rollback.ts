@@ -57,6 +57,8 @@ export interface RollbackResult {
   stopped: boolean;
   /** The final counts and lists, after the rollback. */
   after: RollbackPlan;
+  /** Wall time of the rollback (judging, reading HubSpot, sending, checkpoints), ms. */
+  ms: number;
 }
 
 /** The syncs a run has history for, filtered by --sync; a clear error when there is nothing to roll back. */
@@ -112,7 +114,8 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
   const plan = await describeRollback(history, sync, runId, work, resumed);
   const staging = { schema: ctx.schemas.state, name: runTableName('outcomes', sync.name, ctx.runId) };
   await history.createStaging(staging);
-  const result: RollbackResult = { plan, restored: 0, already: 0, edited: 0, failed: 0, sent: 0, stopped: false, after: plan };
+  const started = Date.now();
+  const result: RollbackResult = { plan, restored: 0, already: 0, edited: 0, failed: 0, sent: 0, stopped: false, after: plan, ms: 0 };
   const total = plan.counts.restore ?? 0;
   const target = { ...sync, allowStageBack: options.allowStageBack === true };
   const mappings = new Map(sync.properties.map((p) => [p.property, p]));
@@ -126,8 +129,9 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
   };
 
   const judge = async (records: PendingRecord[]) => {
-    const held = await destination.readValues!(sync, records.map((r) => r.recordId), [...new Set(records.flatMap((r) => r.values.map((v) => v.property)))]);
-    const toSend: Array<{ record: PendingRecord; values: PendingValue[]; note: string | null }> = [];
+    const read = [...new Set(records.flatMap((r) => r.values.map((v) => v.property)))].filter((p) => mappings.has(p));
+    const held = await destination.readValues!(sync, records.map((r) => r.recordId), read);
+    const toSend: Array<{ record: PendingRecord; values: PendingValue[]; held: Record<string, string | null>; note: string | null }> = [];
     for (const record of records) {
       const now = held.get(record.recordId);
       if (!now) {
@@ -158,29 +162,33 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
         toSend.push({
           record,
           values: kept,
+          held: now,
           note: kept.length < values.length ? 'the deal stage stays where it is (--allow-stage-back moves it back)' : null,
         });
       }
     }
-    // One send per set of properties: a record gets back exactly the properties the run changed.
+    // Full batches: every record of the page is sent with the same properties, those the page's
+    // records changed. A property the run did not change on a record is sent as HubSpot holds it
+    // (just read), so it stays as it is. Managed properties (a deal's stage, an owner) are held in
+    // HubSpot's own form and cannot be sent back as read: one send per set of them.
+    const plain = read.filter((p) => !managed.has(p));
     const groups = new Map<string, typeof toSend>();
     for (const item of toSend) {
-      const signature = item.values.map((v) => v.property).join(',');
+      const signature = item.values.filter((v) => managed.has(v.property)).map((v) => v.property).join(',');
       groups.set(signature, [...(groups.get(signature) ?? []), item]);
     }
     for (const [signature, items] of groups) {
-      if (signature === '') {
-        for (const item of items) buffer.push({ key: item.record.key, verdict: 'restored', message: item.note });
-        result.restored += items.length;
-        continue;
-      }
-      const properties = signature.split(',').map((p) => mappings.get(p)!);
-      const changes: Change[] = items.map((item) => ({
-        key: item.record.key,
-        kind: 'changed',
-        recordId: item.record.recordId,
-        values: Object.fromEntries(item.values.map((v) => [mappings.get(v.property)!.column, v.before])),
-      }));
+      const sent = [...plain, ...(signature ? signature.split(',') : [])];
+      const properties = sent.map((p) => mappings.get(p)!);
+      const changes: Change[] = items.map((item) => {
+        const before = new Map(item.values.map((v) => [v.property, v.before]));
+        return {
+          key: item.record.key,
+          kind: 'changed',
+          recordId: item.record.recordId,
+          values: Object.fromEntries(properties.map((m) => [m.column, before.has(m.property) ? before.get(m.property)! : (item.held[m.property] ?? null)])),
+        };
+      });
       const notes = new Map(items.map((item) => [item.record.key, item.note]));
       const outcomes = await destination.send({ ...target, properties }, changes);
       result.sent += changes.length;
@@ -211,6 +219,7 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
     await history.drop(staging);
   }
   result.after = await describeRollback(history, sync, runId, work, true);
+  result.ms = Date.now() - started;
   return result;
 }
 

@@ -1,8 +1,9 @@
 /**
  * Significance: which changes of a row are worth sending (docs/change-control.md). A mapping may
  * say that a number must move by `min_change` (absolute, or relative: '10%'), or cross one of its
- * `buckets`, and that a date or datetime must move to another `granularity` unit, before the
- * change is sent. The comparison is with the value last *delivered* (the sync's delivered
+ * `buckets`, and that a date or datetime must move by `min_change` whole days, or to another
+ * `granularity` unit, before the
+ * change is sent; a derived value (`send_alone: false`) is never a reason to send on its own. The comparison is with the value last *delivered* (the sync's delivered
  * snapshot, as text), never with yesterday's model: small moves add up, and are sent once they
  * matter. Any other property (a tier, stage, trigger, owner, enumeration, string or bool) is
  * significant on any change. Pure SQL generation: the diff runs it inside the warehouse.
@@ -21,7 +22,7 @@ const GRANULARITY_PREFIX: Record<NonNullable<PropertyMapping['granularity']>, nu
 
 /** Whether any property of the sync has a significance rule (else every change is sent, as before). */
 export function hasSignificance(sync: Pick<SyncConfig, 'properties'>): boolean {
-  return sync.properties.some((p) => p.min_change !== undefined || p.buckets !== undefined || p.granularity !== undefined);
+  return sync.properties.some((p) => p.min_change !== undefined || p.buckets !== undefined || p.granularity !== undefined || p.send_alone === false);
 }
 
 /**
@@ -31,6 +32,14 @@ export function hasSignificance(sync: Pick<SyncConfig, 'properties'>): boolean {
  */
 export function significantChange(d: Dialect, p: PropertyMapping, current: string, delivered: string): string {
   const text = d.macros.to_string(current);
+  // Goes along with the row's other changes, never alone.
+  if (p.send_alone === false) return '(1 = 0)';
+  if (p.min_change !== undefined && (p.type === 'date' || p.type === 'datetime')) {
+    // Dates: whole days between the value delivered and the current one.
+    const ts = d.types.timestamp;
+    const days = `abs(${d.macros.days_between(`cast(${delivered} as ${ts})`, `cast(${current} as ${ts})`)})`;
+    return `coalesce(${days} >= ${Number(p.min_change)}, ${delivered} is distinct from ${text})`;
+  }
   if (p.granularity) {
     const n = GRANULARITY_PREFIX[p.granularity];
     return `(substr(${text}, 1, ${n}) is distinct from substr(${delivered}, 1, ${n}))`;

@@ -210,6 +210,7 @@ export async function syncStep(
         diff: options.diff,
         afterCheckpoint: options.afterCheckpoint,
         historyRetentionDays: session.project.config.history.retention_days,
+        dailyReserve: session.project.config.destination.daily_reserve,
       });
       const associations = result.stopped
         ? []
@@ -222,7 +223,7 @@ export async function syncStep(
         command: options.command ?? 'sync',
         syncName: sync.name,
         startedAt: started,
-        status: result.stopped ? 'stopped' : result.failed + associationsFailed > 0 ? 'partial' : 'success',
+        status: result.stopped ? 'stopped' : result.failed + associationsFailed + result.deferred > 0 ? 'partial' : 'success',
         counts: { rows: d.rows, new: d.new, changed: d.changed + d.retrying, unchanged: d.unchanged, removed: d.removed, sent: result.sent, failed: result.failed },
         requests,
       });

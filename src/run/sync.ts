@@ -182,6 +182,8 @@ export interface SyncOptions {
   afterCheckpoint?: (outcomes: TableName) => Promise<void>;
   /** Days the values this run replaces are kept for `pqlsync rollback` (0: none kept); default 7. */
   historyRetentionDays?: number;
+  /** Share of the portal's daily limit to leave for its other apps (destination.daily_reserve); unset: no budget check. */
+  dailyReserve?: number;
 }
 
 export interface SyncResult {
@@ -191,6 +193,8 @@ export interface SyncResult {
   failed: number;
   /** True when a stop was requested before every change was sent. */
   stopped: boolean;
+  /** Changes left for the next run because the portal's daily budget (less the reserve) did not cover them. */
+  deferred: number;
 }
 
 /**
@@ -226,7 +230,8 @@ export async function runSync(
     // Properties are checked only when something is to be sent: a run with no change makes no request.
     if (plan.toSend > 0) await destination.ensureProperties([sync]);
     await state.createOutcomes(outcomesTable);
-    return await sendChanges(ctx, destination, sync, options, plan, tables, outcomesTable, history);
+    const cap = plan.toSend > 0 ? budgetCap(destination, sync, plan.toSend, options.dailyReserve) : null;
+    return await sendChanges(ctx, destination, sync, options, plan, tables, outcomesTable, history, cap);
   } finally {
     await dropRunTables(warehouse, tables).catch(() => undefined);
     await state.dropOutcomes(outcomesTable).catch(() => undefined);
@@ -243,6 +248,7 @@ async function sendChanges(
   tables: SyncTables,
   outcomesTable: TableName,
   history: RunHistoryValues | null,
+  cap: number | null,
 ): Promise<SyncResult> {
   const pageSize = options.pageSize ?? 1000;
   const checkpointEvery = options.checkpointEvery ?? 2000;
@@ -250,7 +256,7 @@ async function sendChanges(
   const q = warehouse.dialect.quote;
 
   let buffer: DeliveryOutcome[] = [];
-  const result: SyncResult = { plan, sent: 0, delivered: 0, failed: 0, stopped: false };
+  const result: SyncResult = { plan, sent: 0, delivered: 0, failed: 0, stopped: false, deferred: 0 };
   // Checkpoints run one after another, in the background of the sends that follow (streams
   // read on connections of their own, and each checkpoint's transaction has its own); the
   // first failure stops the sending, on every loop.
@@ -308,14 +314,18 @@ async function sendChanges(
       void flush();
     }
   };
-  /** Sends every page of `table`; false when a stop was requested. */
+  /** Sends every page of `table` (under a budget cap, the most important rows up to it); false when a stop was requested. */
   const sendAll = async (table: TableName, kindOf: (row: Row) => DeliveryOutcome['kind']): Promise<boolean> => {
-    // No ORDER BY: the order of sending does not matter, and sorting the whole table would
-    // hold it in the warehouse's memory for the length of the stream.
-    for await (const page of pages(warehouse.stream(`select * from ${warehouse.dialect.table(table)}`, pageSize), pageSize)) {
+    // No ORDER BY unless the budget forces a choice: the order of sending does not matter, and
+    // sorting the whole table holds it in the warehouse's memory for the length of the stream.
+    const name = warehouse.dialect.table(table);
+    const sql = cap === null || table !== tables.changes ? `select * from ${name}` : state.prioritisedChangesSql(sync.name, name, q(KEY), q(TIER), sync.pql_tiers ?? DEFAULT_PQL_TIERS);
+    for await (const page of pages(warehouse.stream(sql, pageSize), pageSize)) {
       if (checkpointError) throw checkpointError;
       if (options.signal?.aborted) return false;
-      await sendPage(page, kindOf);
+      const room = cap === null ? page.length : Math.max(0, cap - result.sent);
+      if (room > 0) await sendPage(page.slice(0, room), kindOf);
+      result.deferred += page.length - Math.min(room, page.length);
     }
     return true;
   };
@@ -338,6 +348,22 @@ async function sendChanges(
     await forgetDelivered(warehouse, tables);
   }
   return result;
+}
+
+const DEFAULT_PQL_TIERS = ['hot', 'sales_ready'];
+
+/**
+ * How many changes fit in the portal's daily budget less the reserve for its other apps (whole
+ * batches of 100), or null when the run's estimated requests fit (docs/hubspot.md, "Daily budget").
+ */
+export function budgetCap(destination: Destination, sync: SyncConfig, toSend: number, reserve: number | undefined): number | null {
+  const budget = destination.dailyBudget?.();
+  if (!budget || reserve === undefined) return null;
+  const allowance = budget.remaining - Math.ceil(budget.limit * reserve);
+  const estimate = destination.estimateRequests?.(sync, toSend) ?? Math.ceil(toSend / 100);
+  if (estimate <= allowance) return null;
+  const rows = Math.floor((Math.max(0, allowance) * toSend) / estimate);
+  return Math.floor(rows / 100) * 100;
 }
 
 /**

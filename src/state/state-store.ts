@@ -320,6 +320,19 @@ export class StateStore {
     return rows.map((r) => ({ sync_name: String(r.sync_name), deleted: Number(r.deleted) }));
   }
 
+  /**
+   * A query over a run's changes table in the order to send under a tight daily budget: rows whose
+   * tier enters one of `pqlTiers` (new PQLs, tier changes into them) first, other tier changes
+   * next (a new row counts as one), then the rest; keys in order within each.
+   */
+  prioritisedChangesSql(syncName: string, changes: string, keyColumn: string, tierColumn: string, pqlTiers: readonly string[]): string {
+    const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+    const moved = `(st.tier is null or st.tier <> c.${tierColumn})`;
+    return `select c.* from ${changes} c
+      left join ${this.t('sync_state')} st on st.sync_name = ${lit(syncName)} and st.record_key = c.${keyColumn}
+      order by case when c.${tierColumn} in (${pqlTiers.map(lit).join(', ')}) and ${moved} then 0 when ${moved} then 1 else 2 end, c.${keyColumn}`;
+  }
+
   async countErrors(syncName: string): Promise<number> {
     const [row] = await this.warehouse.query({ sql: `select count(*) as n from ${this.t('row_errors')} where sync_name = ?`, values: [syncName] });
     return Number(row.n);

@@ -84,7 +84,7 @@ export function createLogger(options: {
       const e = clean(event) as LogEvent;
       if (options.json) {
         // Every line has an event a log shipper can filter on; plain messages are 'message'.
-        out.write(`${JSON.stringify({ time: new Date().toISOString(), ...options.fields, event: 'message', ...e })}\n`);
+        out.write(`${JSON.stringify({ time: new Date().toISOString(), ...options.fields, ...e, event: e.event ?? 'message' })}\n`);
         return;
       }
       if (options.quiet && e.level === 'debug') return;

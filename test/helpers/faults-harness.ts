@@ -20,7 +20,7 @@ import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.
 import { closeSession, openSession } from '../../src/run/session.ts';
 import { buildStep, syncStep, testStep, type SyncStepResult } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
-import { memoryLogger, shippedProject } from './project.ts';
+import { memoryLogger, shippedProject, withoutSignificance } from './project.ts';
 
 export const FAULTS_TOKEN = 'pat-na1-faults-9f3c2e7a-secret-token';
 export const OBJECTS = ['contacts', 'companies', 'deals'] as const;
@@ -46,6 +46,8 @@ export interface Template {
 export async function buildTemplate(options: { users: number; seed: number }): Promise<Template> {
   let config: Record<string, any> = {};
   const shipped = await shippedProject((c) => {
+    // Delivery scenarios compare every record with the model after each change: nothing held back.
+    withoutSignificance(c);
     config = c;
   });
   const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
@@ -179,7 +181,7 @@ export async function openScenario(template: Template, options: ScenarioOptions 
       return { code, out: outText, err: err.lines.join(''), events };
     },
     sql,
-    held: () => heldRecords(sandbox),
+    held: () => heldRecords(sandbox, keyPropertiesOf(configObject)),
     stateRows: () => sql((w) => w.query('select * from pqlsync.sync_state order by sync_name, record_key')),
     rowErrors: () => sql((w) => w.query('select * from pqlsync.row_errors order by sync_name, record_key')),
     associationRows: () => sql(async (w) => ((await w.describe({ schema: 'pqlsync', name: 'association_state' })) ? w.query('select * from pqlsync.association_state') : [])),
@@ -194,6 +196,12 @@ export async function openScenario(template: Template, options: ScenarioOptions 
 const normaliseKey = (object: ObjectName, value: string) =>
   object === 'contacts' ? value.toLowerCase() : object === 'companies' ? value.toLowerCase().replace(/^www\./, '') : value;
 const KEY_PROPERTY: Record<ObjectName, string> = { contacts: 'email', companies: 'domain', deals: 'pqlsync_trial_id' };
+
+/** The property holding each object's sync key: contacts keyed by a product key hold it in their identity property. */
+function keyPropertiesOf(config: Record<string, any>): Record<ObjectName, string> {
+  const contacts = config.syncs.find((s: { name: string }) => s.name === 'contacts');
+  return { ...KEY_PROPERTY, ...(contacts?.identity_property ? { contacts: contacts.identity_property } : {}) };
+}
 /** HubSpot's own deal properties pqlsync writes (besides its pqlsync_ ones). */
 const DEAL_PROPERTIES = new Set(['dealname', 'dealstage', 'pipeline', 'amount', 'closedate']);
 
@@ -202,12 +210,12 @@ const DEAL_PROPERTIES = new Set(['dealname', 'dealstage', 'pipeline', 'amount', 
  * records. Throws on a key held twice: a duplicate contact, company or deal is the one thing a
  * retry must never cause.
  */
-export function heldRecords(sandbox: Sandbox): Held {
+export function heldRecords(sandbox: Sandbox, keyProperty: Record<ObjectName, string> = KEY_PROPERTY): Held {
   const held = { contacts: new Map(), companies: new Map(), deals: new Map(), associations: new Set<string>() } as Held;
   const keyOf = new Map<string, string>();
   for (const object of OBJECTS) {
     for (const record of sandbox.records(object)) {
-      const key = normaliseKey(object, record.properties[KEY_PROPERTY[object]] ?? '');
+      const key = keyProperty[object] === KEY_PROPERTY[object] ? normaliseKey(object, record.properties[keyProperty[object]] ?? '') : (record.properties[keyProperty[object]] ?? '');
       if (held[object].has(key)) throw new Error(`duplicate ${object} record for ${key}: ids ${held[object].get(key)!.id} and ${record.id}`);
       const properties = Object.fromEntries(Object.entries(record.properties).filter(([name]) => name.startsWith('pqlsync_') || (object === 'deals' && DEAL_PROPERTIES.has(name))));
       held[object].set(key, { id: record.id, properties });

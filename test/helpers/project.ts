@@ -41,6 +41,14 @@ export async function shippedProject(
   return { project, dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Takes the significance rules (docs/change-control.md) out of a config: for tests that compare
+ * every HubSpot record with the model after a change, which significance holds back by design.
+ */
+export function withoutSignificance(config: Record<string, any>): void {
+  for (const sync of config.syncs) for (const p of sync.properties) for (const k of ['min_change', 'buckets', 'granularity', 'send_alone']) delete p[k];
+}
+
 /** A logger that keeps JSON events in memory, for assertions. */
 export function memoryLogger() {
   const lines: string[] = [];

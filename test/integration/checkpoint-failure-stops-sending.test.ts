@@ -43,7 +43,7 @@ describe.skipIf(!postgresUrl)('a failed checkpoint while clearing removed rows (
     const session = await openSession(project, { log, env: f.env, asOf: AS_OF });
     const inner = await openDestination(project.config.destination, { env: f.env });
     let pagesSent = 0;
-    const destination: Destination = { ...inner, stats: inner.stats, ensureProperties: (s) => inner.ensureProperties(s), send: (s, c) => (pagesSent++, inner.send(s, c)) };
+    const destination: Destination = { ...inner, stats: inner.stats, ensureProperties: (s) => inner.ensureProperties(s), accountId: () => inner.accountId(), send: (s, c) => (pagesSent++, inner.send(s, c)) };
     // The second checkpoint's state transaction fails (each checkpoint runs two transactions:
     // state, then the delivered snapshot).
     const transaction = session.warehouse.transaction.bind(session.warehouse);

@@ -140,6 +140,23 @@ describe('pqlsync evaluate on DuckDB', () => {
     expect(few.err).toMatch(/6 dates 7 days apart leave 0\. Give --dates 11 or more/);
   }, 60_000);
 
+  it('warns when dates fall before the data starts, and when --as-of runs past the last conversion', async () => {
+    // 90 days of data; 16 weekly dates with a 30-day horizon reach 135 days back.
+    const early = await evaluate(['--target', 'contacts', '--dates', '16']);
+    expect(early.code, early.err).toBe(0);
+    expect(early.report.warnings.join('\n')).toMatch(/contacts: no records on 2026-0\d-\d\d(, 2026-\d\d-\d\d)*: those dates fall before the data starts/);
+    expect(early.report.warnings.join('\n')).not.toMatch(/last conversion/);
+    const out = memoryLogger();
+    const code = await runCli(
+      ['evaluate', '--config', fx.project.configFile, '--as-of', '2026-12-20T00:00:00.000Z', '--target', 'contacts', '--dates', '3', '--json', '--replicates', '20', '--html', path.join(fx.dir, 'late.html')],
+      { env: {}, out: out.sink, err: out.sink },
+    );
+    expect(code, out.lines.join('')).toBe(0);
+    const late = out.events().find((e) => e.event === 'evaluation')?.report as EvaluationReport;
+    expect(late.warnings.join('\n')).toMatch(/contacts: the last conversion in user_outcomes is on 2026-1\d-\d\d, \d+ days before --as-of 2026-12-20: if the data ends there, pass --as-of 2026-1\d-\d\d/);
+    expect(await readFile(path.join(fx.dir, 'late.html'), 'utf8')).toContain('class="warning"');
+  }, 120_000);
+
   it('names the problem when the outcome source is not configured', async () => {
     const broken = await shippedProject((c) => {
       c.warehouse.path = path.join(fx.dir, 'warehouse.duckdb');

@@ -63,7 +63,8 @@ it('a PQL reaches lifecyclestage, a customer is left alone, and no backwards mov
 
   // A second run with the PQLs back to leads sends nothing backwards either.
   await s.sql((w) => w.execute(`update pqlsync_models.contact_sync set lifecycle_stage = 'lead' where pql_tier in ('hot', 'sales_ready')`));
-  const again = await s.cli(['sync', '--select', 'contacts']);
+  // Every PQL changes at once, past the guardrail's default share (15%): sent with --force.
+  const again = await s.cli(['sync', '--select', 'contacts', '--force']);
   expect(again.code, again.err).toBe(EXIT.ok);
   expect(stage(lead)).toBe('salesqualifiedlead');
   expect(s.sandbox.lifecycleMovesIgnored()).toBe(0);

@@ -27,6 +27,11 @@ async function fixture(edit?: (config: Record<string, any>) => void): Promise<Op
   return f;
 }
 
+/** The fixture's pqlsync.yml, edited as a team edits it in a pull request. */
+async function rewriteConfig(fx: OpsFixture, edit: (config: Record<string, any>) => void): Promise<void> {
+  await writeFile(fx.config, JSON.stringify(fixtureConfig(fx.db, { edit })));
+}
+
 async function tablesIn(fx: OpsFixture, schema: string): Promise<number> {
   return fx.sql(async (w) => Number((await w.query(`select count(*) as n from information_schema.tables where table_schema = '${schema}'`))[0].n));
 }
@@ -116,16 +121,9 @@ describe('the mapping is part of what was delivered', () => {
   it('renaming a property: plan shows every row changed with the reason, run fills the new property', async () => {
     const fx = await fixture();
     expect((await fx.cli(['run'])).code).toBe(EXIT.ok);
-    await writeFile(
-      fx.config,
-      JSON.stringify(
-        fixtureConfig(fx.db, {
-          edit: (c) => {
-            c.syncs[0].properties[0].property = 'pqlsync_score';
-          },
-        }),
-      ),
-    );
+    await rewriteConfig(fx, (c) => {
+      c.syncs[0].properties[0].property = 'pqlsync_score';
+    });
     const plan = (await fx.cli(['plan'])).events.find((e) => e.event === 'plan');
     expect(plan).toMatchObject({ changed: USERS, to_send: USERS });
     expect(plan.mapping_changes).toEqual([{ reason: 'property renamed pql_score → pqlsync_score', rows: USERS }]);
@@ -140,16 +138,9 @@ describe('the mapping is part of what was delivered', () => {
   it('removing a mapping clears nothing in HubSpot', async () => {
     const fx = await fixture();
     expect((await fx.cli(['run'])).code).toBe(EXIT.ok);
-    await writeFile(
-      fx.config,
-      JSON.stringify(
-        fixtureConfig(fx.db, {
-          edit: (c) => {
-            c.syncs[0].properties = c.syncs[0].properties.filter((p: { column: string }) => p.column !== 'pql_reason');
-          },
-        }),
-      ),
-    );
+    await rewriteConfig(fx, (c) => {
+      c.syncs[0].properties = c.syncs[0].properties.filter((p: { column: string }) => p.column !== 'pql_reason');
+    });
     expect((await fx.cli(['run'])).code).toBe(EXIT.ok);
     const withReason = fx.sandbox.records('contacts').filter((r) => /^score \d+$/.test(r.properties.pql_reason ?? ''));
     expect(withReason).toHaveLength(USERS);

@@ -27,10 +27,11 @@ describe('the circuit breaker against a bad model', () => {
     expect(verdict.changedShare).toBeCloseTo(0.12);
   });
 
-  it('stops when more than 30% of delivered rows would change', () => {
-    const verdict = checkGuardrails(sync, diff(301), state, null);
+  it('stops when more than 15% of delivered rows would change (the default)', () => {
+    expect(checkGuardrails(sync, diff(150), state, null).violations).toEqual([]);
+    const verdict = checkGuardrails(sync, diff(151), state, null);
     expect(verdict.violations).toHaveLength(1);
-    expect(verdict.violations[0]).toContain('30.1% of the 1000 delivered rows');
+    expect(verdict.violations[0]).toContain('15.1% of the 1000 delivered rows would change (limit 15.0%)');
   });
 
   it('stops when everyone suddenly becomes sales_ready', () => {
@@ -41,8 +42,8 @@ describe('the circuit breaker against a bad model', () => {
 
   it('counts cleared rows as changes when rows that leave the model are cleared', () => {
     const clearing = { ...sync, on_removed: 'clear' as const };
-    expect(checkGuardrails(clearing, diff(200, 200), state, null).violations).toHaveLength(1);
-    expect(checkGuardrails(sync, diff(200, 200), state, null).violations).toHaveLength(0);
+    expect(checkGuardrails(clearing, diff(100, 100), state, null).violations).toHaveLength(1);
+    expect(checkGuardrails(sync, diff(100, 100), state, null).violations).toHaveLength(0);
   });
 
   it('never trips below min_rows (a first sync, a small portal)', () => {

@@ -54,8 +54,9 @@ describe('pipelines and identities', () => {
       "HubSpot deal pipeline 'PLG trials' (id 77) has no stage labelled 'Closed won'",
     );
   });
-  it('the identity property: email for contacts, pqlsync-owned for companies and deals', () => {
-    expect(identityProperty({ object: 'contacts', identity_property: 'x' })).toBe('email');
+  it('the identity property: email for contacts unless keyed by a product key, pqlsync-owned for companies and deals', () => {
+    expect(identityProperty({ object: 'contacts' })).toBe('email');
+    expect(identityProperty({ object: 'contacts', identity_property: 'pqlsync_user_key' })).toBe('pqlsync_user_key');
     expect(identityProperty({ object: 'companies' })).toBe('pqlsync_account_key');
     expect(identityProperty({ object: 'deals', identity_property: 'pqlsync_trial_id' })).toBe('pqlsync_trial_id');
   });

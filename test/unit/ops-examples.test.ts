@@ -76,7 +76,7 @@ describe('exit codes, as documented', () => {
     expect(readme).toContain(exitCodesMarkdown());
     const dag = readFileSync(path.join(REPO, 'examples/airflow/pqlsync_dag.py'), 'utf8');
     const mapped = new Set(
-      [...dag.matchAll(/^(?:RETRY|NO_RETRY) = \{([\d, ]+)\}|^(?:ROWS_FAILED|LOCK_HELD) = (\d+)/gm)].flatMap((m) => (m[1] ?? m[2]).split(',').map((n) => Number(n.trim()))),
+      [...dag.matchAll(/^(?:RETRY|NO_RETRY) = \{([\d, ]+)\}|^(?:ROWS_FAILED|LOCK_HELD|DEFERRED) = (\d+)/gm)].flatMap((m) => (m[1] ?? m[2]).split(',').map((n) => Number(n.trim()))),
     );
     for (const [name, code] of Object.entries(EXIT)) {
       expect(readme, `README exit code ${code} (${name})`).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));

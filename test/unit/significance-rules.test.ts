@@ -65,6 +65,20 @@ describe('significance rules', () => {
     expect(await significant(month, '2026-11-30', `date '2026-12-01'`)).toBe(true);
   });
 
+  it('min_change on a datetime: whole days from the value delivered', async () => {
+    const p = mapping({ type: 'datetime', min_change: 7 });
+    expect(await significant(p, '2026-11-01 08:00:00', `timestamp '2026-11-08 07:59:59'`)).toBe(false);
+    expect(await significant(p, '2026-11-01 08:00:00', `timestamp '2026-11-08 08:00:00'`)).toBe(true);
+    expect(await significant(p, '2026-11-08 08:00:00', `timestamp '2026-11-01 08:00:00'`)).toBe(true);
+    expect(await significant(p, null, `timestamp '2026-11-01 08:00:00'`)).toBe(true);
+  });
+
+  it('send_alone: false never sends on its own', async () => {
+    const p = mapping({ type: 'string', send_alone: false });
+    expect(await significant(p, 'logged in 5 times', `'logged in 6 times'`)).toBe(false);
+    expect(await significant(p, null, `'x'`)).toBe(false);
+  });
+
   it('no rule: any change, NULL-safe', async () => {
     const p = mapping({ type: 'enumeration', options: ['a', 'b'] });
     expect(await significant(p, 'a', `'a'`)).toBe(false);
@@ -75,10 +89,13 @@ describe('significance rules', () => {
   it('the config refuses rules on properties that are always significant, naming the key', () => {
     const error = (extra: Record<string, unknown>) => propertyMapping.safeParse({ column: 'v', property: 'v', label: 'V', ...extra }).error?.issues[0];
     expect(error({ type: 'enumeration', options: ['a'], min_change: 1 })).toMatchObject({ path: ['min_change'], message: expect.stringMatching(/always sent/) });
-    expect(error({ type: 'string', buckets: [1] })).toMatchObject({ path: ['min_change'] });
+    expect(error({ type: 'string', buckets: [1] })).toMatchObject({ path: ['buckets'] });
+    expect(error({ type: 'date', min_change: '10%' })).toMatchObject({ path: ['min_change'] });
     expect(error({ type: 'number', granularity: 'day' })).toMatchObject({ path: ['granularity'] });
     expect(error({ type: 'number', buckets: [3, 1] })).toMatchObject({ path: ['buckets'] });
     expect(error({ type: 'number', min_change: '10' })).toMatchObject({ path: ['min_change'] });
     expect(error({ type: 'number', min_change: 1, buckets: [1] })).toMatchObject({ path: ['buckets'] });
+    expect(error({ type: 'enumeration', options: ['a'], send_alone: false })).toMatchObject({ path: ['send_alone'] });
+    expect(error({ type: 'bool', send_alone: false })).toMatchObject({ path: ['send_alone'] });
   });
 });

@@ -26,7 +26,7 @@ export const companiesWriter: ObjectWriter = {
     const key = normaliseDomain(raw);
     return key ? { key } : { category: 'INVALID_DOMAIN', property: 'domain', message: `${JSON.stringify(raw)} is not a valid company domain` };
   },
-  findExisting: (ctx, keys) => findCompaniesByDomain(ctx, keys),
+  findExisting: (ctx, prepared) => findCompaniesByDomain(ctx, prepared.map((p) => p.key)),
   createProperties: (p) => ({ domain: p.key }),
   notFound: (p) => ({ property: 'domain', message: `no HubSpot company has the domain ${p.key}` }),
 };

@@ -14,7 +14,8 @@ import type { ObjectTypeName } from './object-types.ts';
 /** Property → value HubSpot holds (null or absent: empty). */
 export type HeldValues = Record<string, string | null | undefined>;
 
-export type HeldRead = { ok: true; held: Map<string, HeldValues> } | { ok: false; message: string };
+/** `held` by ref; `all`: every record answered, also those a ref matched another way (a secondary email). */
+export type HeldRead = { ok: true; held: Map<string, HeldValues>; all: HeldValues[] } | { ok: false; message: string };
 
 /**
  * The held values of `properties` for each ref (record ids, or values of `idProperty`), keyed by
@@ -28,6 +29,7 @@ export async function readRecords(
   idProperty?: string,
 ): Promise<HeldRead> {
   const held = new Map<string, HeldValues>();
+  const all: HeldValues[] = [];
   const fold = (v: string) => (idProperty === 'email' ? v.toLowerCase() : v);
   const wanted = [...new Set(idProperty ? [...properties, idProperty] : properties)];
   for (const group of chunk([...new Set(refs)], HUBSPOT_LIMITS.batchSize)) {
@@ -41,12 +43,13 @@ export async function readRecords(
     if (!result.ok) return { ok: false, message: result.kind === 'exhausted' ? result.message : result.failure.message };
     const byFolded = new Map(group.map((ref) => [fold(ref), ref]));
     for (const record of result.data.results ?? []) {
-      const values = (record.properties ?? {}) as HeldValues;
+      const values = { ...record.properties, hs_object_id: String(record.id) } as HeldValues;
+      all.push(values);
       const ref = idProperty ? byFolded.get(fold(String(values[idProperty] ?? ''))) : String(record.id);
       if (ref !== undefined) held.set(ref, values);
     }
   }
-  return { ok: true, held };
+  return { ok: true, held, all };
 }
 
 /** What a writer reads before writing: by record id, or by the sync's identity. */

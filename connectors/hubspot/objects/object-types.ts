@@ -15,7 +15,16 @@ export interface ObjectTypeInfo {
    * create updates the same record. Contacts use HubSpot's own unique `email`; for the others
    * pqlsync creates the property (default name here; a sync's `identity_property` overrides it).
    */
-  identity: { property: string; ownedByPqlsync: boolean; label: string };
+  identity: {
+    property: string;
+    ownedByPqlsync: boolean;
+    label: string;
+    /**
+     * contacts: a sync may name a pqlsync-owned unique property instead (`identity_property`, a
+     * stable product key); the contact is then found once by email and written by that key.
+     */
+    ownable?: boolean;
+  };
   /** HubSpot properties pqlsync writes through a rule of its own, not as plain values (deal stage and pipeline). */
   managedProperties: readonly string[];
   /**
@@ -27,7 +36,7 @@ export interface ObjectTypeInfo {
 
 export const OBJECT_TYPES: Record<ObjectTypeName, ObjectTypeInfo> = {
   contacts: {
-    identity: { property: 'email', ownedByPqlsync: false, label: 'Email' },
+    identity: { property: 'email', ownedByPqlsync: false, label: 'pqlsync person key', ownable: true },
     // The owner is an id of the portal's owners (pqlsync routes them, src/handoff): not a property pqlsync creates.
     managedProperties: ['hubspot_owner_id'],
     associations: { companies: { typeId: 279, primaryTypeId: 1 } },
@@ -58,5 +67,12 @@ export function isObjectTypeName(name: string): name is ObjectTypeName {
 
 /** The identity property of a sync: its own `identity_property`, else the object type's default. */
 export function identityProperty(sync: { object: ObjectTypeName; identity_property?: string }): string {
-  return OBJECT_TYPES[sync.object].identity.ownedByPqlsync && sync.identity_property ? sync.identity_property : OBJECT_TYPES[sync.object].identity.property;
+  const { identity } = OBJECT_TYPES[sync.object];
+  return (identity.ownedByPqlsync || identity.ownable) && sync.identity_property ? sync.identity_property : identity.property;
+}
+
+/** Whether the sync's records are identified by a unique property pqlsync creates and stamps. */
+export function ownsIdentity(sync: { object: ObjectTypeName; identity_property?: string }): boolean {
+  const { identity } = OBJECT_TYPES[sync.object];
+  return identity.ownedByPqlsync || identityProperty(sync) !== identity.property;
 }

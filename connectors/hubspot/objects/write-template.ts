@@ -23,15 +23,20 @@ export interface ByIdTarget {
 /** What an object type plugs into the template. */
 export interface ObjectWriter {
   object: ObjectTypeName;
-  /** The normalised key, or null with the category, property and message of the row error. */
-  normaliseKey(raw: string): { key: string } | { category: string; property: string | null; message: string };
+  /** The normalised key (for the sync's identity property), or the category, property and message of the row error. */
+  normaliseKey(raw: string, identity: string): { key: string } | { category: string; property: string | null; message: string };
   /**
    * Records with a known id are updated by id. Without it (contacts) every row goes through
    * the identity upsert, which is as cheap and also idempotent.
    */
   updatesById: boolean;
-  /** Finds records that existed before pqlsync: key → record id; keys whose lookup failed in `failed`. */
-  findExisting?(ctx: SendContext, keys: string[]): Promise<{ found: Map<string, string>; failed: Map<string, string> }>;
+  /**
+   * Finds records that existed before pqlsync: key → record id; keys whose lookup failed in
+   * `failed`; keys whose record belongs to another key in `refused` (the row error).
+   */
+  findExisting?(ctx: SendContext, prepared: Prepared[]): Promise<{ found: Map<string, string>; failed: Map<string, string>; refused?: Map<string, ItemResult> }>;
+  /** Rewrites a CONFLICT answer (a unique value another record holds) into a row error naming both records. */
+  explainConflict?(prepared: Prepared, result: Extract<ItemResult, { ok: false }>, recordId: string | null): ItemResult;
   /** Properties to read from HubSpot before updating this record by id (deals: stage and pipeline). */
   readsBeforeUpdate?(target: ByIdTarget): string[];
   /** Trims an update by id from what HubSpot holds (`held` undefined: the record is gone). */
@@ -70,7 +75,8 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
       else ctx.record(p, { ok: true, recordId: p.change.recordId! });
     }
     await updateById(ctx, writer, known.map((p) => ({ prepared: p, id: p.change.recordId!, properties: properties(p) })), (p, result) => {
-      if (result.ok || result.category !== 'NOT_FOUND' || !canCreate(p)) ctx.record(p, result);
+      if (!result.ok && result.category === 'CONFLICT' && writer.explainConflict) ctx.record(p, writer.explainConflict(p, result, p.change.recordId));
+      else if (result.ok || result.category !== 'NOT_FOUND' || !canCreate(p)) ctx.record(p, result);
       else if (recreate) stale.push(p);
       else {
         ctx.log?.({ level: 'info', msg: `${writer.object} ${p.key}: record ${p.change.recordId} was deleted in HubSpot; left deleted (on_deleted_in_hubspot: skip)` });
@@ -84,12 +90,13 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
   // 2. Records that existed before pqlsync.
   const rest: Prepared[] = [];
   if (writer.findExisting) {
-    const { found, failed } = await writer.findExisting(ctx, unresolved.map((p) => p.key));
+    const { found, failed, refused } = await writer.findExisting(ctx, unresolved);
     const targets: ByIdTarget[] = [];
     for (const p of unresolved) {
       const id = found.get(p.key);
       const error = failed.get(p.key);
-      if (id) targets.push({ prepared: p, id, properties: properties(p) });
+      if (refused?.has(p.key)) ctx.record(p, refused.get(p.key)!);
+      else if (id) targets.push({ prepared: p, id, properties: properties(p) });
       else if (error) ctx.record(p, { ok: false, category: 'RETRIES_EXHAUSTED', property: null, message: `looking for an existing record: ${error}` });
       else rest.push(p);
     }
@@ -173,7 +180,8 @@ async function writeByIdentity(
     });
     for (const [traceId, result] of results) {
       const p = byTrace.get(traceId)!;
-      ctx.record(p, !result.ok && result.category === 'NOT_FOUND' && op === 'update' ? { ...result, ...writer.notFound(p) } : result);
+      if (!result.ok && result.category === 'CONFLICT' && writer.explainConflict) ctx.record(p, writer.explainConflict(p, result, null));
+      else ctx.record(p, !result.ok && result.category === 'NOT_FOUND' && op === 'update' ? { ...result, ...writer.notFound(p) } : result);
     }
   });
   await runPool(tasks, ctx.concurrency);

@@ -73,6 +73,9 @@ const DEFAULT_PROPERTIES: Record<ObjectTypeName, DefaultProperty[]> = {
     { name: 'company', label: 'Company Name', type: 'string', fieldType: 'text', groupName: 'contactinformation' },
     { name: 'phone', label: 'Phone Number', type: 'string', fieldType: 'phonenumber', groupName: 'contactinformation' },
     { name: 'jobtitle', label: 'Job Title', type: 'string', fieldType: 'text', groupName: 'contactinformation' },
+    // Calculated by HubSpot (a person adds a secondary email, a merge keeps the other's): `;`-separated.
+    { name: 'hs_additional_emails', label: 'Additional email addresses', type: 'string', fieldType: 'textarea', groupName: 'contactinformation', readOnlyValue: true },
+    { name: 'hs_merged_object_ids', label: 'Merged record IDs', type: 'string', fieldType: 'textarea', groupName: 'contactinformation', readOnlyValue: true },
     { name: 'website', label: 'Website URL', type: 'string', fieldType: 'text', groupName: 'contactinformation' },
     {
       name: 'lifecyclestage',

@@ -67,6 +67,11 @@ export class RateLimiter {
     return { admitted: true, headers: this.buildHeaders(now) };
   }
 
+  /** Counts requests the portal's other apps made today (the daily limit is the portal's). */
+  spendDaily(requests: number): void {
+    this.dailyUsed += requests;
+  }
+
   /** From now on every request is a 429 DAILY, until resetDaily(). */
   exhaustDaily(): void {
     this.dailyExhausted = true;

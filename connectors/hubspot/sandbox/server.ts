@@ -93,6 +93,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults = new FaultInjector(config);
     },
     resetDaily: () => limiter.resetDaily(),
+    spendDaily: (requests) => limiter.spendDaily(requests),
+    addSecondaryEmail: (contactId, email) => {
+      const contact = store.getRecord('contacts', contactId);
+      if (!contact) throw new Error(`addSecondaryEmail: no contact ${contactId}`);
+      store.addSecondaryEmail(contact, email);
+    },
     lifecycleMovesIgnored: () => store.lifecycleMovesIgnored,
     setRateLimit: (limit) => limiter.reconfigure({ requestsPerWindow: limit.requestsPer10s, windowMs: limit.windowMs }),
     seedOwner: (owner) => {

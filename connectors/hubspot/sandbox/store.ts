@@ -74,6 +74,10 @@ export class PortalStore {
   /** Owner id → owner, archived ones included (HubSpot keeps them; `archived=true` lists them). */
   readonly owners = new Map<string, OwnerState>();
   readonly pipelines = new PipelineStore(new Date().toISOString());
+  /** `type:merged id` → the id of the record it was merged into. */
+  private readonly mergedInto = new Map<string, string>();
+  /** Secondary email (lower case) → contact id. */
+  private readonly secondaryEmails = new Map<string, string>();
   /** Backwards lifecycle-stage moves answered as a success and ignored, as HubSpot does. */
   lifecycleMovesIgnored = 0;
   readonly settings: PortalSettings = { portalId: 0, searchLagMs: 0, autoCreateCompanies: false, associationLimits: {} };
@@ -102,10 +106,47 @@ export class PortalStore {
     return this.tables.get(type)!;
   }
 
-  /** A live (not archived) record by id. */
+  /** A live (not archived) record by id; an id merged away answers as the record it was merged into. */
   getRecord(type: ObjectTypeName, id: string): RecordState | undefined {
+    const survivor = this.mergedInto.get(`${type}:${id}`);
+    if (survivor !== undefined) return this.getRecord(type, survivor);
     const record = this.table(type).records.get(id);
     return record && !record.archived ? record : undefined;
+  }
+
+  /** A contact by its email, primary or secondary (`hs_additional_emails`), case-insensitive. */
+  findContactByEmail(email: string): RecordState | undefined {
+    const primary = this.findByUniqueValue('contacts', 'email', email);
+    if (primary) return primary;
+    const id = this.secondaryEmails.get(email.toLowerCase());
+    return id === undefined ? undefined : this.getRecord('contacts', id);
+  }
+
+  /** Adds a secondary email to a contact, as a person does in HubSpot's UI. */
+  addSecondaryEmail(contact: RecordState, email: string): void {
+    const emails = new Set((contact.properties.hs_additional_emails ?? '').split(';').filter(Boolean));
+    emails.add(email.toLowerCase());
+    contact.properties.hs_additional_emails = [...emails].join(';');
+    this.secondaryEmails.set(email.toLowerCase(), contact.id);
+  }
+
+  /**
+   * Merges `merged` into `primary`, as HubSpot does: the primary keeps its values and gains the
+   * other's email as a secondary one and its associations; the merged id is listed in
+   * `hs_merged_object_ids` and answers as the primary from then on.
+   */
+  mergeRecords(type: ObjectTypeName, primary: RecordState, merged: RecordState): void {
+    const email = merged.properties.email;
+    const secondary = (merged.properties.hs_additional_emails ?? '').split(';').filter(Boolean);
+    const mergedIds = [...(primary.properties.hs_merged_object_ids ?? '').split(';').filter(Boolean), merged.id];
+    for (const a of this.associations.list(type, merged.id)) {
+      for (const t of a.types) this.associations.add(type, primary.id, a.toObjectType as ObjectTypeName, a.toObjectId, t);
+    }
+    this.archiveRecord(type, merged);
+    this.mergedInto.set(`${type}:${merged.id}`, primary.id);
+    if (type === 'contacts') for (const e of [email, ...secondary]) if (e) this.addSecondaryEmail(primary, e);
+    primary.properties.hs_merged_object_ids = mergedIds.join(';');
+    this.updateRecord(type, primary, {});
   }
 
   findByUniqueValue(type: ObjectTypeName, property: string, value: string): RecordState | undefined {

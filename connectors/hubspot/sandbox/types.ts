@@ -174,6 +174,10 @@ export interface Sandbox {
   /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */
   editRecord(objectType: string, id: string, properties: Record<string, string>): StoredRecord;
   resetDaily(): void;
+  /** Requests the portal's other apps made today: they count against the same daily limit. */
+  spendDaily(requests: number): void;
+  /** Adds a secondary email to a contact (hs_additional_emails), as a person does in HubSpot's UI. */
+  addSecondaryEmail(contactId: string, email: string): void;
   /** Backwards lifecycle-stage moves received (answered as a success, the held stage kept). */
   lifecycleMovesIgnored(): number;
   /**

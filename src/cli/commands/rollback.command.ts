@@ -70,8 +70,8 @@ function reportRollbackPlan(log: Logger, plan: RollbackPlan): void {
 function reportRollback(log: Logger, r: RollbackResult): void {
   log.info(
     `Rolled back run ${r.plan.runId} on ${r.plan.sync}: ${r.restored} put back (${r.sent} sent), ${r.already} found already back, ` +
-      `${r.edited} edited in HubSpot since and left alone, ${r.failed} failed${r.stopped ? ' (stopped early; run it again to continue)' : ''}`,
-    { event: 'rollback_done', sync: r.plan.sync, run_id: r.plan.runId, restored: r.restored, sent: r.sent, already: r.already, edited: r.edited, failed: r.failed, stopped: r.stopped, counts: r.after.counts, listed: r.after.listed },
+      `${r.edited} edited in HubSpot since and left alone, ${r.failed} failed, in ${(r.ms / 1000).toFixed(1)} s${r.stopped ? ' (stopped early; run it again to continue)' : ''}`,
+    { event: 'rollback_done', sync: r.plan.sync, run_id: r.plan.runId, restored: r.restored, sent: r.sent, already: r.already, edited: r.edited, failed: r.failed, stopped: r.stopped, ms: r.ms, counts: r.after.counts, listed: r.after.listed },
   );
   listKeys(log, r.after);
 }

@@ -19,7 +19,7 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         // Runs not in the run log (recorded before it existed, or by the demo) have only their per-sync rows.
         const logged = new Set(runLog.map((r) => String(r.run_id)));
         const unlogged = (await session.state.lastRuns(args.limit)).filter((r) => !logged.has(String(r.run_id)));
-        const syncRows = [...(await session.state.syncRunsOf([...logged])), ...unlogged];
+        const syncRows = [...(await session.state.syncRunsOf([...logged])), ...unlogged].sort((a, b) => time(b.started_at) - time(a.started_at));
         const rollback = await rollbackAvailability(syncContext(session), syncRows, session.project.config.history.retention_days);
         const runs: Row[] = syncRows.map((r) => ({ ...r, rollback: rollback.get(`${r.run_id}/${r.sync_name}`) ?? '' }));
         const errors = await session.state.openErrors(50);

@@ -9,12 +9,29 @@ import type { Route } from '../router.ts';
 import type { PortalStore, RecordState } from '../store.ts';
 import { readCreateAssociations } from './objects-batch.routes.ts';
 import { viewReadRecord, viewWrittenRecord } from './record-view.ts';
-import { notFoundError, readProperties, readPropertyList, requireBody, requireObjectType } from './request-shape.ts';
+import { notFoundError, readId, readProperties, readPropertyList, requireBody, requireObjectType } from './request-shape.ts';
 import { planCreate, planUpdate, requireUniqueIdProperty, toApiError } from './write-plan.ts';
 
 const MAX_PAGE_LIMIT = 100;
 
 export const objectBasicRoutes: Route[] = [
+  {
+    // `{ primaryObjectId, objectIdToMerge }`: the second record is merged into the first, whose id
+    // survives (docs/hubspot.md, "Contact identity"); the merged-away id answers as the survivor.
+    method: 'POST',
+    pattern: '/crm/v3/objects/:type/merge',
+    limit: 'window',
+    handle: ({ params, body, store }) => {
+      const type = requireObjectType(params.type);
+      const input = requireBody(body);
+      const primary = store.getRecord(type, readId(input.primaryObjectId, 'primaryObjectId'));
+      const merged = store.getRecord(type, readId(input.objectIdToMerge, 'objectIdToMerge'));
+      if (!primary || !merged) throw notFoundError('Object not found.  objectId are usually numeric.', { id: [String(input.primaryObjectId), String(input.objectIdToMerge)] });
+      if (primary.id === merged.id) throw validationError('A record cannot be merged with itself.');
+      store.mergeRecords(type, primary, merged);
+      return { status: 200, body: viewReadRecord(type, primary, []), recordsWritten: 1 };
+    },
+  },
   {
     method: 'POST',
     pattern: '/crm/v3/objects/:type',

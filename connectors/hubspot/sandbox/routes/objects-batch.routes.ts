@@ -135,7 +135,13 @@ export const objectBatchRoutes: Route[] = [
       const results: RecordView[] = [];
       const missing: string[] = [];
       for (const id of new Set(inputs.map((input) => readId(input.id)))) {
-        const record = idProperty && idProperty !== 'hs_object_id' ? store.findByUniqueValue(type, idProperty, id) : store.getRecord(type, id);
+        // By email, HubSpot also finds a contact that holds it as a secondary email (docs/hubspot.md, "Contact identity").
+        const record =
+          type === 'contacts' && idProperty === 'email'
+            ? store.findContactByEmail(id)
+            : idProperty && idProperty !== 'hs_object_id'
+              ? store.findByUniqueValue(type, idProperty, id)
+              : store.getRecord(type, id);
         if (record) results.push(viewReadRecord(type, record, requested));
         else missing.push(id);
       }
