@@ -16,6 +16,14 @@ import { AlertStore } from '../state/alert-state.ts';
 import { HandoffActionStore } from '../state/handoff-actions-state.ts';
 import { redact, secretsFrom } from '../util/logger.ts';
 
+
+/** How a run that did not fail outright ended, in the alert's words. */
+const HOW_IT_ENDED: Record<number, string> = {
+  [EXIT.guardrail]: 'was stopped by a guardrail',
+  [EXIT.deferred]: 'deferred rows under the daily budget',
+  [EXIT.interrupted]: 'was interrupted with rows unsent',
+};
+
 export interface RunEnd {
   command: string;
   exitCode: number;
@@ -50,7 +58,7 @@ export async function alertFor(session: Session, end: RunEnd): Promise<Alert | n
   const look = `pqlsync status --config ${session.project.configFile}`;
   const kind = EXIT_NAMES[end.exitCode] ?? 'error';
   const text =
-    `:rotating_light: pqlsync ${name}: \`${end.command}\` ${end.exitCode === EXIT.guardrail ? 'was stopped by a guardrail' : 'failed'} (exit ${end.exitCode}, ${kind})\n` +
+    `:rotating_light: pqlsync ${name}: \`${end.command}\` ${HOW_IT_ENDED[end.exitCode] ?? 'failed'} (exit ${end.exitCode}, ${kind})\n` +
     `Run ${session.runId}${syncs.length ? `, syncs ${syncs.join(', ')}` : ''}\nReason: ${reason}\nLook closer: \`${look}\``;
   // The same failure: same project, command, exit code and reason, numbers aside (counts, ids, times move between retries).
   const fingerprint = createHash('sha256').update([name, end.command, end.exitCode, reason.replace(/\d+/g, '#')].join('\n')).digest('hex');

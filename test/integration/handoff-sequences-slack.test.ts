@@ -313,6 +313,48 @@ describe('kill after HubSpot accepted an enrolment', () => {
   }, 600_000);
 });
 
+describe('kill after Slack accepted a message', () => {
+  it('SIGKILL between the post and its record: the rerun finds the message in the channel and posts it once', async () => {
+    const world = await openWorld(createConfig(), template.db);
+    try {
+      // The first message is posted, then its answer held: the kill lands in between.
+      world.slack.setFaults([{ method: 'chat.postMessage', onCalls: [1], fault: { type: 'slow', delayMs: 60_000 } }]);
+      const child = spawn(process.execPath, [path.join(REPO, 'bin/pqlsync.js'), 'sync', '--config', world.configPath, '--json', '--as-of', DEMO_AS_OF], {
+        cwd: world.dir,
+        env: world.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      const deadline = Date.now() + 240_000;
+      while (world.slack.messages().length === 0 && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGKILL');
+      expect(await exited, output.slice(-2000)).toBe('SIGKILL');
+      const posted = world.slack.messages();
+      expect(posted).toHaveLength(1);
+      const keys = posted[0].metadata!.event_payload.episodes as string[];
+      const db = path.join(world.dir, 'warehouse.duckdb');
+      const pending = await withDuck(db, (w) => w.query(`select episode_key from pqlsync.handoff_actions where action = 'slack' and status = 'pending'`));
+      expect(pending.map((r) => String(r.episode_key)).sort()).toEqual([...keys].sort()); // Slack has it; state only knows it was about to be posted
+
+      world.slack.setFaults([]);
+      const rerun = await world.cli('sync', '--as-of', DEMO_AS_OF, '--wait', '30');
+      expect([0, 7], rerun.text.slice(-2000)).toContain(rerun.code);
+      const actions = rerun.events.find((e) => e.event === 'handoff_actions');
+      expect(actions.slack.recovered).toBe(keys.length);
+      const messaged = messagedEpisodes(world.slack);
+      for (const key of keys) expect(messaged.get(key)).toBe(1);
+      expect([...messaged.values()].every((n) => n === 1)).toBe(true);
+      const [left] = await withDuck(db, (w) => w.query(`select count(*) as n from pqlsync.handoff_actions where status = 'pending'`));
+      expect(Number(left.n)).toBe(0);
+    } finally {
+      await world.close();
+    }
+  }, 600_000);
+});
+
 /** Lost answers and 429 storms from both APIs; runs again until nothing is left unanswered. */
 async function faultRuns(world: World): Promise<void> {
   world.hubspot.setFaults({
@@ -354,6 +396,9 @@ describe('faults from both APIs, DuckDB', () => {
       }));
       expect(messaging.length).toBeGreaterThan(10);
       checkOutcomes(world, [...new Map(enrolling.map((e) => [String(e.record_key), e])).values()], messaging, contactIdOf);
+      // Nothing is left half done: no message whose fate state does not know.
+      const [left] = await withDuck(db, (w) => w.query(`select count(*) as n from pqlsync.handoff_actions where status = 'pending'`));
+      expect(Number(left.n)).toBe(0);
     } finally {
       await world.close();
     }

@@ -1,6 +1,6 @@
 /**
- * Alerts through the CLI (pqlsync.yml `alerts:`): a failed build, a guardrail stop and HubSpot's
- * daily limit (429 DAILY) each post exactly one alert, with the exit code, to the Slack sandbox's
+ * Alerts through the CLI (pqlsync.yml `alerts:`): a failed build, a guardrail stop, HubSpot's
+ * daily limit (429 DAILY) and rows deferred under the daily budget each post exactly one alert, with the exit code, to the Slack sandbox's
  * channel and to a webhook; a scheduler retrying the same failure within the hour posts none;
  * a clean run posts none. Neither token nor the webhook URL reach the alerts or the output.
  */
@@ -215,6 +215,21 @@ describe('alerts when a run goes wrong', () => {
       expect(few.hooks).toEqual([]);
     } finally {
       await few.close();
+    }
+  }, 300_000);
+
+  it('a run that defers rows under the daily budget posts one alert with exit 11', async () => {
+    const world = await openWorld();
+    try {
+      // Another app of the portal used the day's requests down to a few above pqlsync's reserve (20 %).
+      world.hubspot.spendDaily(250_000 * 0.8 - 6);
+      const run = await world.cli('sync', '--as-of', DEMO_AS_OF);
+      expect(run.code, run.text.slice(-2000)).toBe(EXIT.deferred);
+      expectOneAlert(world, EXIT.deferred, 'sync');
+      expect(world.slack.messages(world.channel)[0].text).toMatch(/deferred rows under the daily budget/);
+      expectNoSecrets(run.text);
+    } finally {
+      await world.close();
     }
   }, 300_000);
 

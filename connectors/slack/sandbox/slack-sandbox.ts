@@ -9,8 +9,9 @@
  *
  * Methods: auth.test, users.lookupByEmail, conversations.open, chat.postMessage (text, blocks,
  * metadata), conversations.history (oldest, include_all_metadata). Faults, by method and call
- * number or probability: `lost-response` (applied, then the connection drops), `status`
- * (5xx, or 429 with Retry-After), `reset` (dropped before anything is applied).
+ * number or probability: `lost-response` (applied, then the connection drops), `slow` (applied,
+ * then answered after a delay), `status` (5xx, or 429 with Retry-After), `reset` (dropped before
+ * anything is applied).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,7 +34,7 @@ const SCOPES: Record<string, (channel: string) => string[]> = {
   'conversations.history': (channel) => [channel.startsWith('D') ? 'im:history' : 'channels:history'],
 };
 
-export type SlackFault = { type: 'lost-response' } | { type: 'reset' } | { type: 'status'; status: number; retryAfterSeconds?: number };
+export type SlackFault = { type: 'lost-response' } | { type: 'reset' } | { type: 'slow'; delayMs: number } | { type: 'status'; status: number; retryAfterSeconds?: number };
 
 export interface SlackFaultRule {
   /** The Web API method, e.g. chat.postMessage; all when absent. */
@@ -211,6 +212,11 @@ export async function startSlackSandbox(options: SlackSandboxOptions): Promise<S
     const reply = (status: number, payload: Record<string, unknown>, extra: Record<string, string> = {}) => {
       if (fault?.type === 'lost-response') {
         request.socket.destroy();
+        return;
+      }
+      if (fault?.type === 'slow') {
+        const timer = setTimeout(() => send(response, status, payload, { ...headers, ...extra }), fault.delayMs);
+        response.on('close', () => clearTimeout(timer));
         return;
       }
       send(response, status, payload, { ...headers, ...extra });
