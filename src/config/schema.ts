@@ -266,6 +266,12 @@ export const handoffConfig = z
     hysteresis_days: z.number().int().min(1).default(7),
     /** skip: episodes already open at pqlsync's first handoff run make no task (a backlog); create: they do. */
     first_run: z.enum(['skip', 'create']).default('skip'),
+    /**
+     * How many sales-ready PQLs the reps can call in a week. With it, `evaluate --suggest` puts the
+     * sales_ready threshold where about this many records are sales-ready on a backtest date
+     * (docs/evaluate.md); without it, the threshold follows its lift target.
+     */
+    capacity: z.object({ pqls_per_week: z.number().int().positive() }).strict().optional(),
     /** Owner groups, by the signals model's route_group; owners by their HubSpot login email. */
     routing: z
       .object({

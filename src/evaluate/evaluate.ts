@@ -295,7 +295,7 @@ async function suggestFromOutcomes(
     onProgress: options.onProgress,
   });
   const started = performance.now();
-  const suggestions = Object.entries(plan.targets).map(([n, t]) => suggestPoints(n, t.suggest!, data.targets[n].patterns, plan.text, plan.scoring.file));
+  const suggestions = Object.entries(plan.targets).map(([n, t]) => suggestPoints(n, t.suggest!, data.targets[n].patterns, plan.text, plan.scoring.file, { pqlsPerWeek: session.project.config.handoff?.capacity?.pqls_per_week }));
   const fitMs = performance.now() - started;
   const name = plan.scoring.name;
   const note = `Suggested by pqlsync evaluate --suggest: fitted on ${train.length} dates from ${train[0].slice(0, 10)} to ${train[train.length - 1].slice(0, 10)} (${horizonDays}-day horizon).`;

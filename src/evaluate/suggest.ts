@@ -143,7 +143,12 @@ export function indicate(layers: Layer[], patterns: FeaturePattern[]): Indicated
 }
 
 /** Fits every point of the target's layers on the fitting dates' patterns (probe layer values, in config order). */
-export function suggestPoints(target: string, config: SuggestConfig, patterns: FeaturePattern[], modelText: string, file: string): Suggestion {
+export interface SuggestOptions {
+  /** handoff.capacity.pqls_per_week: the sales_ready threshold yields about this many records per backtest date. */
+  pqlsPerWeek?: number;
+}
+
+export function suggestPoints(target: string, config: SuggestConfig, patterns: FeaturePattern[], modelText: string, file: string, options: SuggestOptions = {}): Suggestion {
   const layers = layersOf(config);
   const rows = indicate(layers, patterns);
   const records = rows.reduce((s, r) => s + r.records, 0);
@@ -202,7 +207,8 @@ export function suggestPoints(target: string, config: SuggestConfig, patterns: F
   const caps = layers.flatMap((l) => (l.cap ? [{ name: l.cap, from: current(l.cap), to: suggestedValue(l.cap) }] : []));
 
   const scored = rows.map((r) => ({ score: pointsScore(layers, suggestedValue, r.x), records: r.records, conversions: r.conversions }));
-  const { thresholds, notes } = suggestThresholds(config, scored, current, target);
+  const dates = new Set(patterns.map((p) => p.asOf)).size;
+  const { thresholds, notes } = suggestThresholds(config, scored, current, target, options.pqlsPerWeek === undefined ? undefined : { pqlsPerWeek: options.pqlsPerWeek, dates });
   return {
     target,
     points,
@@ -265,20 +271,49 @@ function weightedQuantile(items: { sum: number; records: number }[], q: number):
 
 type Scored = { score: number; records: number; conversions: number };
 
+/** The rep capacity a sales_ready threshold follows: PQLs a week, and the backtest dates the record-dates span. */
+interface Capacity {
+  pqlsPerWeek: number;
+  dates: number;
+}
+
 /**
- * Each tier's lowest score where its lift target is reached; tiers kept in order; then, from
+ * The sales_ready threshold that yields about `pqlsPerWeek` records at or above it per backtest
+ * date (the dates are a week apart: the list the reps work that week): the score whose count is
+ * nearest, the higher score on a tie, so the team is not handed more than it can call.
+ */
+export function capacityThreshold(scored: Scored[], capacity: Capacity): { score: number; perWeek: number } {
+  let best = { score: 100, perWeek: 0 };
+  for (let s = 100; s >= 1; s--) {
+    const perWeek = scored.reduce((a, p) => a + (p.score >= s ? p.records : 0), 0) / capacity.dates;
+    if (Math.abs(perWeek - capacity.pqlsPerWeek) < Math.abs(best.perWeek - capacity.pqlsPerWeek)) best = { score: s, perWeek };
+  }
+  return best;
+}
+
+/**
+ * Each tier's lowest score where its lift target is reached (sales_ready, when the handoff
+ * declares rep capacity, where it yields about that many PQLs a week); tiers kept in order; then, from
  * the top tier down, a tier holding less than `min_tier_share` of the record-dates takes its
  * lowest score down until it holds that share. A tier that cannot is a refusal, with numbers.
  */
-function suggestThresholds(config: SuggestConfig, scored: Scored[], current: (n: string) => number, target: string) {
+function suggestThresholds(config: SuggestConfig, scored: Scored[], current: (n: string) => number, target: string, capacity?: Capacity) {
   const total = scored.reduce((s, p) => s + p.records, 0);
   const baseline = scored.reduce((s, p) => s + p.conversions, 0) / total;
+  const notes: string[] = [];
   const thresholds = Object.entries(config.thresholds).map(([tier, t]) => {
     const from = current(t.value);
+    if (tier === 'sales_ready' && capacity) {
+      const { score, perWeek } = capacityThreshold(scored, capacity);
+      notes.push(`sales_ready: lowest score ${score} from rep capacity (handoff.capacity.pqls_per_week ${capacity.pqlsPerWeek}): ${perWeek.toFixed(1)} records a week at or above it on the ${capacity.dates} fitting dates`);
+      return { tier, name: t.value, lift: t.lift, from, to: score, share: 0 };
+    }
     return { tier, name: t.value, lift: t.lift, from, to: lowestScoreWithLift(scored, t.lift * baseline, total) ?? from, share: 0 };
   });
-  for (let i = 1; i < thresholds.length; i++) thresholds[i].to = Math.max(thresholds[i].to, thresholds[i - 1].to + 1);
-  const notes: string[] = [];
+  // Tiers stay in order: below a capacity threshold, a lower tier gives way; above it, it moves up.
+  const fixed = thresholds.findIndex((t) => t.tier === 'sales_ready' && capacity);
+  for (let i = fixed - 1; i >= 0; i--) thresholds[i].to = Math.max(1 + i, Math.min(thresholds[i].to, thresholds[i + 1].to - 1));
+  for (let i = Math.max(1, fixed + 1); i < thresholds.length; i++) thresholds[i].to = Math.max(thresholds[i].to, thresholds[i - 1].to + 1);
   const shareBetween = (low: number, high: number) => scored.reduce((s, p) => s + (p.score >= low && p.score < high ? p.records : 0), 0) / total;
   for (let i = thresholds.length - 1; i >= 0; i--) {
     const t = thresholds[i];

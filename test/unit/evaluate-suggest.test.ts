@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FeaturePattern } from '../../src/evaluate/backtest.ts';
 import { splitOutOfTime } from '../../src/evaluate/evaluate.ts';
 import { fitLogistic } from '../../src/evaluate/fit.ts';
-import { applySuggestions, decodeIndicators, layersOf, probeModelText, readValue, scoreOutOfTime, suggestPoints } from '../../src/evaluate/suggest.ts';
+import { applySuggestions, capacityThreshold, decodeIndicators, layersOf, pointsScore, probeModelText, readValue, scoreOutOfTime, suggestPoints } from '../../src/evaluate/suggest.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
 import { createPrng } from '../../src/util/prng.ts';
 
@@ -150,6 +150,41 @@ describe('suggesting every point from outcomes', () => {
       { asOf, values: [1, 0, 0], records: 10_000, conversions: 900 },
     ];
     expect(() => suggestPoints('contacts', config, one, MODEL, FILE)).toThrow(/tier of contacts would hold .*% of the record-dates at any threshold, less than min_tier_share 5.00%/);
+  });
+
+  it('with rep capacity, puts sales_ready where about that many records a week are at or above it, and keeps the tiers below it in order', () => {
+    // Four weekly backtest dates of 10,000 records each; the team can call 700 PQLs a week.
+    const weeks = [1, 8, 15, 22].flatMap((day, i) =>
+      patterns(20 + i, WEIGHTS, { records: 10_000 }).map((p) => ({ ...p, asOf: new Date(Date.UTC(2026, 8, day)).toISOString() })),
+    );
+    const capacity = 700;
+    const byLift = suggestPoints('contacts', CONFIG, weeks, MODEL, FILE);
+    const s = suggestPoints('contacts', CONFIG, weeks, MODEL, FILE, { pqlsPerWeek: capacity });
+    const layers = layersOf(CONFIG);
+    const value = new Map([...s.points, ...s.caps].map((v) => [v.name, v.to]));
+    const scores = weeks.map((p) => ({ score: pointsScore(layers, (n) => value.get(n)!, decodeIndicators(layers, p.values)), records: p.records }));
+    const perWeek = (t: number) => scores.reduce((a, p) => a + (p.score >= t ? p.records : 0), 0) / 4;
+    const salesReady = s.thresholds.find((t) => t.tier === 'sales_ready')!;
+    // No other threshold comes nearer the capacity.
+    for (let t = 1; t <= 100; t++) expect(Math.abs(perWeek(salesReady.to) - capacity)).toBeLessThanOrEqual(Math.abs(perWeek(t) - capacity));
+    expect(Math.abs(perWeek(salesReady.to) - capacity)).toBeLessThan(capacity * 0.5);
+    expect(salesReady.to).not.toBe(byLift.thresholds.find((t) => t.tier === 'sales_ready')!.to);
+    expect(s.notes.join(' ')).toContain('rep capacity (handoff.capacity.pqls_per_week 700)');
+    const [warm, hot] = s.thresholds;
+    expect(warm.to).toBeLessThan(hot.to);
+    expect(hot.to).toBeLessThan(salesReady.to);
+  });
+
+  it('capacity threshold: the nearest count wins, the higher score on a tie', () => {
+    const scored = [
+      { score: 90, records: 20, conversions: 5 },
+      { score: 70, records: 40, conversions: 5 },
+      { score: 50, records: 100, conversions: 5 },
+    ];
+    // Two dates: 10 a week at 90, 30 at 70, 80 at 50.
+    expect(capacityThreshold(scored, { pqlsPerWeek: 25, dates: 2 })).toEqual({ score: 70, perWeek: 30 });
+    expect(capacityThreshold(scored, { pqlsPerWeek: 20, dates: 2 })).toEqual({ score: 90, perWeek: 10 });
+    expect(capacityThreshold(scored, { pqlsPerWeek: 200, dates: 2 })).toEqual({ score: 50, perWeek: 80 });
   });
 
   it('fits on earlier dates whose horizon ends before the later half begins; too few dates name the spacing and the count needed', () => {
