@@ -163,6 +163,14 @@ export interface PropertyPlan {
   conflicts: string[];
 }
 
+/**
+ * Why a tasks sync stops when the portal keeps no unique task key: pqlsync's exactly-once task
+ * rests on upserting by that key (docs/hubspot.md, "Tasks and unique values").
+ */
+const TASKS_WITHOUT_UNIQUE =
+  'this portal does not keep task keys unique, and pqlsync makes each task exactly once only by upserting on a unique key, ' +
+  'so the tasks sync stops before sending any task (docs/hubspot.md, "Tasks and unique values")';
+
 /** Compares what exists with what the mappings need. Pure. */
 export function planProperties(
   object: ObjectType,
@@ -182,7 +190,9 @@ export function planProperties(
     }
     if (m.unique && !ex.hasUniqueValue) {
       plan.conflicts.push(
-        `${object} property ${m.property} exists without unique values (hasUniqueValue cannot be changed once created); set identity_property in the sync to another name`,
+        object === 'tasks'
+          ? `tasks property ${m.property} exists without unique values: ${TASKS_WITHOUT_UNIQUE}`
+          : `${object} property ${m.property} exists without unique values (hasUniqueValue cannot be changed once created); set identity_property in the sync to another name`,
       );
       continue;
     }
@@ -271,8 +281,9 @@ export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: reado
         const again = await readPlan(object);
         const missing = again.create.filter((p) => batch.some((b) => b.name === p.name));
         if (missing.length > 0 || again.conflicts.length > 0) {
+          const taskKey = object === 'tasks' && missing.some((p) => p.hasUniqueValue) ? `\n- ${TASKS_WITHOUT_UNIQUE}` : '';
           throw new DestinationError(
-            `HubSpot refused to create ${object} properties: ${result.errors.map((e) => e.message).join('; ')}${again.conflicts.length > 0 ? `\n- ${again.conflicts.join('\n- ')}` : ''}`,
+            `HubSpot refused to create ${object} properties: ${result.errors.map((e) => e.message).join('; ')}${again.conflicts.length > 0 ? `\n- ${again.conflicts.join('\n- ')}` : ''}${taskKey}`,
           );
         }
       }

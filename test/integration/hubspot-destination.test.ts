@@ -121,6 +121,47 @@ describe('properties', () => {
     expect(sandbox.propertyGroups('contacts').map((g) => g.name)).not.toContain('pqlsync');
   });
 
+  it('a portal that refuses or ignores unique values on tasks stops the tasks sync before any task; one that keeps them gets its task once', async () => {
+    const tasksSync = contactsSync({
+      name: 'handoff_tasks',
+      model: 'handoff_tasks',
+      object: 'tasks',
+      key: 'task_key',
+      mode: 'insert_once',
+      properties: [
+        { column: 'subject', property: 'hs_task_subject', type: 'string', label: 'Task Title' },
+        { column: 'due', property: 'hs_timestamp', type: 'datetime', label: 'Due date' },
+      ],
+    });
+    const task: Change = { key: 'a@acme.test|paywall|2026-01-05', kind: 'new', recordId: null, values: { subject: 'PQL: a@acme.test', due: new Date(Date.UTC(2026, 0, 5)) } };
+    const explained = /tasks property pqlsync_task_key.*does not keep task keys unique.*stops before sending any task/s;
+
+    // Refused: HubSpot's answer to the create, then pqlsync's reason.
+    const refused = await setup({ uniqueOnTasks: false });
+    const error = await refused.destination.ensureProperties([tasksSync]).catch((e) => e);
+    expect(error).toBeInstanceOf(DestinationError);
+    expect(error.message).toContain('unique-value properties are not supported on tasks');
+    expect(error.message).toMatch(/does not keep task keys unique.*stops before sending any task/s);
+    expect(refused.sandbox.properties('tasks').some((p) => p.name === 'pqlsync_task_key')).toBe(false);
+
+    // Ignored: the key exists without unique values (created by hand, or by a portal that dropped the flag).
+    const ignored = await setup();
+    ignored.sandbox.seedProperty('tasks', { name: 'pqlsync_task_key', type: 'string', fieldType: 'text', groupName: 'taskinformation', hasUniqueValue: false });
+    const error2 = await ignored.destination.ensureProperties([tasksSync]).catch((e) => e);
+    expect(error2).toBeInstanceOf(DestinationError);
+    expect(error2.message).toMatch(explained);
+    expect(ignored.sandbox.records('tasks')).toHaveLength(0);
+
+    // Kept unique (the default sandbox): the task is upserted by its key, once however often it is sent.
+    const kept = await setup();
+    await kept.destination.ensureProperties([tasksSync]);
+    expect(kept.sandbox.properties('tasks').find((p) => p.name === 'pqlsync_task_key')?.hasUniqueValue).toBe(true);
+    const first = await kept.destination.send(tasksSync, [task]);
+    const again = await kept.destination.send(tasksSync, [task]);
+    expect(okOutcomes(first).map((o) => o.recordId)).toEqual(okOutcomes(again).map((o) => o.recordId));
+    expect(kept.sandbox.records('tasks')).toHaveLength(1);
+  });
+
   it('adds missing options to an enumeration in our group', async () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([contactsSync({ properties: [{ ...properties[1], options: ['cold', 'hot'] }] })]);

@@ -63,6 +63,28 @@ describe('tasks', () => {
     expect(badPriority.code).toBe(400);
   });
 
+  it('uniqueOnTasks: false refuses a unique-value property on tasks as HubSpot refuses a property create; a plain one, or one on deals, is created', async () => {
+    const { sandbox, client } = await openSandbox({ uniqueOnTasks: false });
+    const key = { name: 'pqlsync_task_key', label: 'pqlsync task key', type: 'string' as any, fieldType: 'text' as any, groupName: 'taskinformation' };
+    const refused = await catchFailure(client.crm.properties.coreApi.create('tasks', { ...key, hasUniqueValue: true }));
+    expect(refused.code).toBe(400);
+    expect(refused.body).toMatchObject({ category: 'VALIDATION_ERROR' });
+    expect(refused.body.message).toContain('not supported on tasks');
+    const batch = await client.crm.properties.batchApi.create('tasks', { inputs: [{ ...key, hasUniqueValue: true }] });
+    expect(batch.results).toEqual([]);
+    expect(JSON.stringify(batch)).toContain('not supported on tasks');
+    expect(sandbox.properties('tasks').some((p) => p.name === 'pqlsync_task_key')).toBe(false);
+    // Without unique values the property is created, and an upsert by it is refused.
+    await client.crm.properties.coreApi.create('tasks', key);
+    const upsert = await catchFailure(
+      client.crm.objects.tasks.batchApi.upsert({ inputs: [{ id: 'k1', idProperty: 'pqlsync_task_key', properties: { hs_timestamp: '2026-01-05T04:00:00Z', hs_task_subject: 'x' } }] }),
+    );
+    expect(upsert.code).toBe(400);
+    expect(sandbox.records('tasks')).toHaveLength(0);
+    await client.crm.properties.coreApi.create('deals', { ...key, name: 'pqlsync_deal_key', groupName: 'dealinformation', hasUniqueValue: true });
+    expect(sandbox.properties('deals').find((p) => p.name === 'pqlsync_deal_key')?.hasUniqueValue).toBe(true);
+  });
+
   it('tasks associate with contacts (204), companies (192) and deals (216), read back from both sides', async () => {
     const { sandbox, client } = await openSandbox();
     const contact = await client.crm.contacts.basicApi.create({ properties: { email: 'a@acme.test' }, associations: [] });

@@ -35,6 +35,10 @@ export function buildPropertyDefinition(store: PortalStore, type: ObjectTypeName
     throw new ApiError(409, 'OBJECT_ALREADY_EXISTS', `Property named '${name}' already exists.`, { context: { name: [name] } });
   }
   const hasUniqueValue = input.hasUniqueValue === true;
+  if (hasUniqueValue && type === 'tasks' && !store.settings.uniqueOnTasks) {
+    // A portal where activities take no unique-value property (docs/hubspot.md, "Tasks and unique values").
+    throw validationError(`Cannot create property ${name}: unique-value properties are not supported on tasks.`);
+  }
   if (hasUniqueValue) {
     const unique = [...table.properties.values()].filter((property) => property.hasUniqueValue && !property.hubspotDefined);
     if (unique.length >= MAX_UNIQUE_PROPERTIES) {

@@ -35,6 +35,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   store.settings.searchLagMs = options.searchLagMs ?? 0;
   store.settings.autoCreateCompanies = options.autoCreateCompanies ?? false;
   store.settings.associationLimits = { ...options.associationLimits };
+  store.settings.uniqueOnTasks = options.uniqueOnTasks ?? true;
   const limiter = new RateLimiter({
     requestsPerWindow: settings.requestsPer10s,
     windowMs: settings.windowMs,

@@ -49,6 +49,8 @@ export interface PortalSettings {
    * be associated with), as HubSpot allows since 2024: a pair past the limit is refused.
    */
   associationLimits: Record<string, number>;
+  /** Whether properties on tasks may have unique values (default true; SandboxOptions.uniqueOnTasks). */
+  uniqueOnTasks: boolean;
 }
 
 /** Free-mail domains HubSpot does not create companies from (a sample of its list). */
@@ -80,7 +82,7 @@ export class PortalStore {
   private readonly secondaryEmails = new Map<string, string>();
   /** Backwards lifecycle-stage moves answered as a success and ignored, as HubSpot does. */
   lifecycleMovesIgnored = 0;
-  readonly settings: PortalSettings = { portalId: 0, searchLagMs: 0, autoCreateCompanies: false, associationLimits: {} };
+  readonly settings: PortalSettings = { portalId: 0, searchLagMs: 0, autoCreateCompanies: false, associationLimits: {}, uniqueOnTasks: true };
   private readonly tables = new Map<ObjectTypeName, ObjectTable>();
   // One counter for every type, so an id used on the wrong object type is a miss, as it would be in HubSpot.
   private nextId = 1001;

@@ -39,6 +39,13 @@ export interface SandboxOptions {
    * sandboxes are two portals, as a test account and a production account are.
    */
   portalId?: number;
+  /**
+   * Whether a property created on tasks may have unique values (default true). HubSpot documents
+   * unique-value properties for companies, deals, tickets, custom objects and contacts, not for
+   * activities; false makes the sandbox refuse `hasUniqueValue` on tasks as HubSpot refuses a
+   * property create (400 VALIDATION_ERROR), so pqlsync can be tested against such a portal.
+   */
+  uniqueOnTasks?: boolean;
 }
 
 export interface SandboxStats {
@@ -168,7 +175,7 @@ export interface Sandbox {
   seedProperty(objectType: string, def: Partial<PropertyDefinition> & { name: string; type: string; fieldType: string }): void;
   setFaults(faults: FaultConfig | undefined): void;
   /** The portal's behaviours, changeable while it runs. */
-  settings: { searchLagMs: number; autoCreateCompanies: boolean; associationLimits: Record<string, number> };
+  settings: { searchLagMs: number; autoCreateCompanies: boolean; associationLimits: Record<string, number>; uniqueOnTasks: boolean };
   /** Deal pipelines, the default one included. */
   pipelines(): Array<{ id: string; label: string; stages: Array<{ id: string; label: string; metadata: Record<string, string> }> }>;
   /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */
