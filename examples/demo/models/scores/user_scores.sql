@@ -11,12 +11,16 @@ description: >
   attempt, 5+ invites, within a week; 3+ activations from the user's company domain in 14 days,
   for the users who are part of that spike)
   bypasses the score and lifts the tier to at least hot, and is named in hot_trigger.
+  rules_layer sums the points of the rows of scoring_rules whose signal (the user's counters, or
+  the team activity of the user's account: users, seats, active users in 7 and 30 days,
+  activations in 14 days, an active trial) is at or above their threshold; it adds to pql_score
+  and each rule that holds is named in pql_reasons. With no rules (as shipped) it is 0.
   activation_level is red/yellow/green. pql_reasons lists, in a fixed order, the signals behind
   the score in words a sales rep can read. Every number comes from scoring_points.
 tests:
   unique: [user_id]
   # A user without a valid email cannot become a HubSpot contact: reported (by user_id), never a stop.
-  not_null: [user_id, { column: account_id, severity: warn }, { column: email, severity: warn }, pql_score, product_score, fit_score, pql_tier, activation_level, pql_reasons, activation_layer, usage_layer, fit_layer, intent_layer, decay_points]
+  not_null: [user_id, { column: account_id, severity: warn }, { column: email, severity: warn }, pql_score, product_score, fit_score, pql_tier, activation_level, pql_reasons, activation_layer, usage_layer, fit_layer, intent_layer, decay_points, rules_layer]
   accepted_values:
     pql_tier: [cold, warm, hot, sales_ready]
     activation_level: [red, yellow, green]
@@ -34,9 +38,27 @@ with senior as (
   group by f.user_id
 ),
 
+team as (
+  select
+    f.account_id,
+    count(*) as team_users,
+    {{ count_if(coalesce(f.last_active_at > add_days(as_of(), -7), false)) }} as team_active_users_7d,
+    {{ count_if(coalesce(f.last_active_at > add_days(as_of(), -30), false)) }} as team_active_users_30d,
+    {{ count_if(coalesce(f.activated_at > add_days(as_of(), -14), false)) }} as team_activations_14d
+  from {{ ref('user_features') }} f
+  where f.account_id is not null
+  group by f.account_id
+),
+
 base as (
   select
     f.*,
+    coalesce(t.team_users, 0) as team_users,
+    greatest(coalesce(a.seats, 0), coalesce(t.team_users, 0)) as team_seats,
+    coalesce(t.team_active_users_7d, 0) as team_active_users_7d,
+    coalesce(t.team_active_users_30d, 0) as team_active_users_30d,
+    coalesce(t.team_activations_14d, 0) as team_activations_14d,
+    case when a.trial_status = 'active' then 1 else 0 end as team_trial_active,
     a.is_company as account_is_company,
     a.employees,
     a.industry,
@@ -51,11 +73,52 @@ base as (
   left join {{ ref('icp_industries') }} i on i.industry = a.industry_key
   left join senior s on s.user_id = f.user_id
   left join {{ ref('domain_activity') }} d on d.company_domain = f.company_domain
+  left join team t on t.account_id = f.account_id
+),
+
+-- Each rule of scoring_rules beside the value of its signal, one line per signal it may name.
+rule_values as (
+  select
+    b.user_id,
+    r.threshold,
+    r.points,
+    r.reason,
+    case r.signal
+      when 'logins_7d' then b.logins_7d
+      when 'logins_30d' then b.logins_30d
+      when 'days_active_30d' then b.days_active_30d
+      when 'core_features_used' then b.core_features_used
+      when 'invites_total' then b.invites_total
+      when 'invites_7d' then b.invites_7d
+      when 'integrations_connected' then b.integrations_connected
+      when 'paywall_hits_30d' then b.paywall_hits_30d
+      when 'team_users' then b.team_users
+      when 'team_seats' then b.team_seats
+      when 'team_active_users_7d' then b.team_active_users_7d
+      when 'team_active_users_30d' then b.team_active_users_30d
+      when 'team_activations_14d' then b.team_activations_14d
+      when 'team_trial_active' then b.team_trial_active
+    end as signal_value
+  from base b
+  cross join {{ ref('scoring_rules') }} r
+),
+
+-- The rules that hold for each user: their points, and each named with its value.
+rule_hits as (
+  select
+    user_id,
+    cast(sum(points) as integer) as rules_layer,
+    {{ string_agg_sorted(concat('; ', reason, ': ', to_string(signal_value)), '') }} as rule_reasons
+  from rule_values
+  where signal_value >= threshold
+  group by user_id
 ),
 
 layers as (
   select
     b.*,
+    coalesce(h.rules_layer, 0) as rules_layer,
+    h.rule_reasons,
     least(p.activation_cap,
       case when b.activated then p.activation_points else 0 end
       + case when b.activated and b.days_to_activate <= p.fast_activation_days then p.fast_activation_points else 0 end
@@ -104,6 +167,7 @@ layers as (
       else false
     end as trigger_domain
   from base b
+  left join rule_hits h on h.user_id = b.user_id
   cross join {{ ref('scoring_points') }} p
 ),
 
@@ -114,7 +178,7 @@ scored as (
     coalesce(cast(floor(100.0 * greatest(l.activation_layer + l.usage_layer + l.intent_layer - l.decay_points, 0)
       / nullif(p.activation_cap + p.usage_cap + p.intent_cap, 0) + 0.5) as integer), 0) as product_score,
     coalesce(cast(floor(100.0 * l.fit_layer / nullif(p.fit_cap, 0) + 0.5) as integer), 0) as fit_score,
-    least(greatest(l.activation_layer + l.usage_layer + l.fit_layer + l.intent_layer - l.decay_points, 0), 100) as pql_score,
+    least(greatest(l.activation_layer + l.usage_layer + l.fit_layer + l.intent_layer + l.rules_layer - l.decay_points, 0), 100) as pql_score,
     case
       when l.activated and l.activation_layer + l.usage_layer - l.decay_points >= p.green_min then 'green'
       when l.activation_layer + l.usage_layer - l.decay_points >= p.yellow_min then 'yellow'
@@ -183,6 +247,7 @@ tiered as (
       case when coalesce(s.employees, 0) >= p.employees_mid_min then concat('; ', {{ to_string(s.employees) }}, '-person company') else '' end,
       case when s.icp_industry then concat('; ', s.industry_key, ' (ICP industry)') else '' end,
       case when s.senior_title then concat('; ', s.job_title, ' (decision-maker title)') else '' end,
+      coalesce(s.rule_reasons, ''),
       case
         when s.days_since_active >= p.decay_3_days then concat('; inactive ', {{ to_string(p.decay_3_days) }}, '+ days')
         when s.days_since_active >= p.decay_2_days then concat('; inactive ', {{ to_string(p.decay_2_days) }}, '+ days')
@@ -227,6 +292,7 @@ select
   t.fit_layer,
   t.intent_layer,
   t.decay_points,
+  t.rules_layer,
   t.product_score,
   t.fit_score,
   t.pql_score,

@@ -5,9 +5,27 @@ with senior as (
   group by f.user_id
 ),
 
+team as (
+  select
+    f.account_id,
+    count(*) as team_users,
+    count_if(coalesce(f.last_active_at > dateadd('day', cast(-7 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz)), false)) as team_active_users_7d,
+    count_if(coalesce(f.last_active_at > dateadd('day', cast(-30 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz)), false)) as team_active_users_30d,
+    count_if(coalesce(f.activated_at > dateadd('day', cast(-14 as integer), cast('2026-11-01 00:00:00.000' as timestamp_ntz)), false)) as team_activations_14d
+  from "PQLSYNC_MODELS"."USER_FEATURES" f
+  where f.account_id is not null
+  group by f.account_id
+),
+
 base as (
   select
     f.*,
+    coalesce(t.team_users, 0) as team_users,
+    greatest(coalesce(a.seats, 0), coalesce(t.team_users, 0)) as team_seats,
+    coalesce(t.team_active_users_7d, 0) as team_active_users_7d,
+    coalesce(t.team_active_users_30d, 0) as team_active_users_30d,
+    coalesce(t.team_activations_14d, 0) as team_activations_14d,
+    case when a.trial_status = 'active' then 1 else 0 end as team_trial_active,
     a.is_company as account_is_company,
     a.employees,
     a.industry,
@@ -22,11 +40,52 @@ base as (
   left join "PQLSYNC_MODELS"."ICP_INDUSTRIES" i on i.industry = a.industry_key
   left join senior s on s.user_id = f.user_id
   left join "PQLSYNC_MODELS"."DOMAIN_ACTIVITY" d on d.company_domain = f.company_domain
+  left join team t on t.account_id = f.account_id
+),
+
+-- Each rule of scoring_rules beside the value of its signal, one line per signal it may name.
+rule_values as (
+  select
+    b.user_id,
+    r.threshold,
+    r.points,
+    r.reason,
+    case r.signal
+      when 'logins_7d' then b.logins_7d
+      when 'logins_30d' then b.logins_30d
+      when 'days_active_30d' then b.days_active_30d
+      when 'core_features_used' then b.core_features_used
+      when 'invites_total' then b.invites_total
+      when 'invites_7d' then b.invites_7d
+      when 'integrations_connected' then b.integrations_connected
+      when 'paywall_hits_30d' then b.paywall_hits_30d
+      when 'team_users' then b.team_users
+      when 'team_seats' then b.team_seats
+      when 'team_active_users_7d' then b.team_active_users_7d
+      when 'team_active_users_30d' then b.team_active_users_30d
+      when 'team_activations_14d' then b.team_activations_14d
+      when 'team_trial_active' then b.team_trial_active
+    end as signal_value
+  from base b
+  cross join "PQLSYNC_MODELS"."SCORING_RULES" r
+),
+
+-- The rules that hold for each user: their points, and each named with its value.
+rule_hits as (
+  select
+    user_id,
+    cast(sum(points) as integer) as rules_layer,
+    (case when count(concat('; ', reason, ': ', cast(signal_value as varchar))) = 0 then null else listagg(distinct concat('; ', reason, ': ', cast(signal_value as varchar)), '') within group (order by concat('; ', reason, ': ', cast(signal_value as varchar))) end) as rule_reasons
+  from rule_values
+  where signal_value >= threshold
+  group by user_id
 ),
 
 layers as (
   select
     b.*,
+    coalesce(h.rules_layer, 0) as rules_layer,
+    h.rule_reasons,
     least(p.activation_cap,
       case when b.activated then p.activation_points else 0 end
       + case when b.activated and b.days_to_activate <= p.fast_activation_days then p.fast_activation_points else 0 end
@@ -75,6 +134,7 @@ layers as (
       else false
     end as trigger_domain
   from base b
+  left join rule_hits h on h.user_id = b.user_id
   cross join "PQLSYNC_MODELS"."SCORING_POINTS" p
 ),
 
@@ -85,7 +145,7 @@ scored as (
     coalesce(cast(floor(100.0 * greatest(l.activation_layer + l.usage_layer + l.intent_layer - l.decay_points, 0)
       / nullif(p.activation_cap + p.usage_cap + p.intent_cap, 0) + 0.5) as integer), 0) as product_score,
     coalesce(cast(floor(100.0 * l.fit_layer / nullif(p.fit_cap, 0) + 0.5) as integer), 0) as fit_score,
-    least(greatest(l.activation_layer + l.usage_layer + l.fit_layer + l.intent_layer - l.decay_points, 0), 100) as pql_score,
+    least(greatest(l.activation_layer + l.usage_layer + l.fit_layer + l.intent_layer + l.rules_layer - l.decay_points, 0), 100) as pql_score,
     case
       when l.activated and l.activation_layer + l.usage_layer - l.decay_points >= p.green_min then 'green'
       when l.activation_layer + l.usage_layer - l.decay_points >= p.yellow_min then 'yellow'
@@ -154,6 +214,7 @@ tiered as (
       case when coalesce(s.employees, 0) >= p.employees_mid_min then concat('; ', cast(s.employees as varchar), '-person company') else '' end,
       case when s.icp_industry then concat('; ', s.industry_key, ' (ICP industry)') else '' end,
       case when s.senior_title then concat('; ', s.job_title, ' (decision-maker title)') else '' end,
+      coalesce(s.rule_reasons, ''),
       case
         when s.days_since_active >= p.decay_3_days then concat('; inactive ', cast(p.decay_3_days as varchar), '+ days')
         when s.days_since_active >= p.decay_2_days then concat('; inactive ', cast(p.decay_2_days as varchar), '+ days')
@@ -198,6 +259,7 @@ select
   t.fit_layer,
   t.intent_layer,
   t.decay_points,
+  t.rules_layer,
   t.product_score,
   t.fit_score,
   t.pql_score,
