@@ -315,6 +315,28 @@ describe('handoff against the sandbox', () => {
     }), 300_000);
 });
 
+describe('a portal that refuses unique values on tasks (uniqueOnTasks: false)', () => {
+  it('the contacts, companies and deals syncs land; the tasks sync stops before any task, with the reason, run after run', async () => {
+    const s = await openScenario({ uniqueOnTasks: false });
+    try {
+      for (let run = 0; run < 2; run++) {
+        const result = await s.sync();
+        expect(String(result.error)).toMatch(/pqlsync_task_key.*not supported on tasks.*does not keep task keys unique/s);
+        expect(result.requests[TASKS_UPSERT] ?? 0).toBe(0);
+        expect(s.sandbox.records('tasks')).toHaveLength(0);
+        // The syncs ordered before the tasks sync delivered.
+        expect(result.results.map((r) => r.plan.sync)).toEqual(expect.arrayContaining(['contacts', 'companies', 'deals']));
+        expect(result.results.every((r) => r.failed === 0)).toBe(true);
+      }
+      const [claimed] = await s.query(`select count(*) as n from pqlsync.sync_state where sync_name = 'handoff_tasks'`);
+      expect(Number(claimed.n)).toBe(0);
+      expect(s.sandbox.records('contacts').length).toBeGreaterThan(USERS / 2);
+    } finally {
+      await s.close();
+    }
+  }, 300_000);
+});
+
 describe('a score flickering across the threshold, day after day', () => {
   it('150 contacts in and out of sales-ready for 10 days: one task each, made the first day', () =>
     withScenario(async (s) => {
