@@ -3,6 +3,7 @@
  * contacts) on a real PostgreSQL server, at sizes past every page, checkpoint and batch, with
  * the CLI run in-process as a scheduler would run it. Each fixture has schemas of its own.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,8 +12,26 @@ import type { Warehouse } from '../../connectors/warehouse.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { AS_OF, fixtureConfig, TOKEN, writeModels, type OpsFixtureOptions } from './ops-fixture.ts';
-import { memoryLogger } from './project.ts';
+import { memoryLogger, REPO } from './project.ts';
 import { postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+
+/** `pqlsync sync` of the fixture as a child process (bin/pqlsync.js), so a test can SIGKILL it. */
+export function startChildSync(fx: Pick<PostgresFixture, 'config' | 'dir' | 'env'>): {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+} {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/pqlsync.js'), 'sync', '--config', fx.config, '--json', '--as-of', AS_OF], {
+    cwd: fx.dir,
+    env: { ...process.env, ...fx.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited, output: () => out };
+}
 
 export interface CliResult {
   code: number;

@@ -7,14 +7,10 @@
  *   with changes and removed rows (clear): the rerun leaves HubSpot equal to the model, no
  *   record twice, and state with nothing left to send.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAULT_MIX } from '../helpers/faults-harness.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { AS_OF } from '../helpers/ops-fixture.ts';
-import { personEmail, NO_GUARDRAILS, postgresFixture, type PostgresFixture } from '../helpers/postgres-fixture.ts';
-import { REPO } from '../helpers/project.ts';
+import { personEmail, NO_GUARDRAILS, postgresFixture, startChildSync, type PostgresFixture } from '../helpers/postgres-fixture.ts';
 import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
 const USERS = 10_000;
@@ -77,23 +73,10 @@ describe.skipIf(!postgresUrl)('PostgreSQL under HubSpot faults (10,000 contacts,
 });
 
 describe.skipIf(!postgresUrl)('PostgreSQL, sync SIGKILLed mid-run (10,000 contacts, default sizes)', () => {
-  function startSync(fx: PostgresFixture) {
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/pqlsync.js'), 'sync', '--config', fx.config, '--json', '--as-of', AS_OF], {
-      cwd: fx.dir,
-      env: { ...process.env, ...fx.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    return { child, exited, output: () => out };
-  }
-
   /** Kills a child sync once `afterRecords` records were written, then reruns it to the end. */
   async function killThenRerun(fx: PostgresFixture, afterRecords: number) {
     const before = fx.sandbox.stats.recordsWritten;
-    const run = startSync(fx);
+    const run = startChildSync(fx);
     const poll = setInterval(() => {
       if (fx.sandbox.stats.recordsWritten - before >= afterRecords) run.child.kill('SIGKILL');
     }, 1);
@@ -105,7 +88,7 @@ describe.skipIf(!postgresUrl)('PostgreSQL, sync SIGKILLed mid-run (10,000 contac
     expect(held.size).toBe(fx.sandbox.records('contacts').length);
     const state = await fx.sql((w) => w.query(`select record_key from "${fx.schemas.state}".sync_state`));
     expect(state.filter((r) => !held.has(String(r.record_key)))).toEqual([]);
-    const rerun = startSync(fx);
+    const rerun = startChildSync(fx);
     const done = await rerun.exited;
     expect(done.code, rerun.output().slice(-2000)).toBe(EXIT.ok);
     return state.length;
