@@ -3,7 +3,7 @@ import { ModelError } from '../errors.ts';
 import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
 import { runTableName } from '../state/state-store.ts';
 import { hasSignificance, insignificantKeysSql } from './significance.ts';
-import { FINGERPRINT_PREFIX_LENGTH, mappingFingerprint } from './mapping-fingerprint.ts';
+import { FINGERPRINT_PREFIX_LENGTH, mappingFingerprint } from '../state/mapping-fingerprint.ts';
 
 /** Internal columns of the changes table; mapped model columns keep their own names. */
 export const KEY = 'pqlsync__key';
@@ -109,7 +109,7 @@ export async function diffSync(warehouse: Warehouse, sync: SyncConfig, tables: S
   // or spill), and the mapped columns are read only for the rows that changed: carrying every
   // mapped column through the join made DuckDB hold or spill whole rows of the model (at 1 M rows
   // it failed at a 64MB limit that the narrow join runs in).
-  // The hash names the mapping too (run/mapping-fingerprint.ts): a row delivered under another
+  // The hash names the mapping too (state/mapping-fingerprint.ts): a row delivered under another
   // mapping is stale even when its values are not. A hash without a fingerprint (state written
   // before fingerprints existed) is compared by its values: that state is taken as delivered
   // under today's mapping.
@@ -216,7 +216,7 @@ async function quietKeys(
 }
 
 export interface RemappedRows {
-  /** The fingerprint of the mapping the rows were delivered under (run/mapping-fingerprint.ts). */
+  /** The fingerprint of the mapping the rows were delivered under (state/mapping-fingerprint.ts). */
   fingerprint: string;
   rows: number;
 }

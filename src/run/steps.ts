@@ -9,7 +9,7 @@ import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult
 import { waitForLock, type Session } from './session.ts';
 import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
-import { mappingFingerprint } from './mapping-fingerprint.ts';
+import { mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { ensureHandoffViews, runHandoff } from '../handoff/handoff-step.ts';

@@ -23,7 +23,7 @@ import {
   type PropertyChange,
   type SyncTables,
 } from './diff.ts';
-import { describeMappingChange, mappingFingerprint } from './mapping-fingerprint.ts';
+import { describeMappingChange, mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
 import { RunHistoryValues } from '../state/run-history-values.ts';
 

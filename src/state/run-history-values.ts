@@ -8,6 +8,7 @@
  */
 import type { Row, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
+import { mappingFingerprint } from './mapping-fingerprint.ts';
 import { runTag } from './state-store.ts';
 
 export const RUN_VALUES = 'run_values';
@@ -239,10 +240,11 @@ export class RunHistoryValues {
         });
       }
       // The hash of the snapshot's text is the hash of the model's values it was taken from
-      // (row_hash casts each column to text first): the next diff compares with what HubSpot holds.
+      // (row_hash casts each column to text first), under today's mapping (the snapshot is rebuilt
+      // when the mapping changes): the next diff compares with what HubSpot holds.
       const tier = sync.guardrails.tier_column && columns.includes(sync.guardrails.tier_column) ? `, tier = s.${q(sync.guardrails.tier_column)}` : '';
       await tx.execute({
-        sql: `update ${d.table(tables.syncState)} set row_hash = ${d.macros.row_hash(...mappedColumnsOf(sync).map((c) => `s.${q(c)}`))}${tier}, run_id = ?
+        sql: `update ${d.table(tables.syncState)} set row_hash = '${mappingFingerprint(sync).fingerprint}:' || ${d.macros.row_hash(...mappedColumnsOf(sync).map((c) => `s.${q(c)}`))}${tier}, run_id = ?
               from ${snapshot} s where ${stateName}.sync_name = ? and ${stateName}.record_key = s.record_key and s.record_key in (${restored})`,
         values: [rollbackRunId, sync.name],
       });

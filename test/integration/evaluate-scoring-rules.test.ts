@@ -89,4 +89,18 @@ describe('scoring_rules: point rules beyond the layers of scoring_points', () =>
     expect(await count(`select count(*) from ${SCHEMA}.user_scores s join ${SCHEMA}.user_scores_before_rules b using (user_id) where s.pql_score < b.pql_score`)).toBe(0);
     expect(await count(`select count(*) from ${SCHEMA}.user_scores s join ${SCHEMA}.user_scores_before_rules b using (user_id) where s.pql_score > b.pql_score`)).toBeGreaterThan(0);
   });
+
+  it('a rule naming a signal user_scores does not know fails the model test, naming the table, the column and the value', async () => {
+    const rules = model('scoring_rules');
+    const text = (await readFile(path.resolve(path.dirname(DEMO_CONFIG), rules.file), 'utf8')).replace(
+      /select\n  'none' as rule_id[\s\S]*$/,
+      `select 'seats_50' as rule_id, 'seat_count' as signal, 50 as threshold, 10 as points, 'a large team' as reason`,
+    );
+    const bad = parseModelFile(text, rules.file, 'scoring_rules');
+    await buildModels(warehouse, [bad], ctx);
+    const results = await testModels(warehouse, [bad], ctx);
+    const failed = results.filter((r) => r.status === 'error');
+    expect(failed.map((r) => `${r.model} ${r.test}`)).toEqual(['scoring_rules accepted_values(signal)']);
+    expect(JSON.stringify(failed[0].sample)).toContain('seat_count');
+  });
 });
