@@ -327,7 +327,7 @@ function sumCounts(plan: RollbackPlan): number {
  * be rolled back, keyed `<run id>/<sync>`: 'yes: N records, until <when>', 'rolled back',
  * 'no: …' or '' (a rollback itself, or a run that sent nothing).
  */
-export async function rollbackAvailability(ctx: SyncContext, runs: Row[], retentionDays: number): Promise<Map<string, string>> {
+export async function rollbackAvailability(ctx: SyncContext, runs: Row[], retentionDays: number, eventSyncs: Set<string> = new Set()): Promise<Map<string, string>> {
   const history = new RunHistoryValues(ctx.warehouse, ctx.schemas.state);
   await history.ensureTable();
   const entries = await history.restorableRuns([...new Set(runs.map((r) => String(r.run_id)))]);
@@ -336,7 +336,10 @@ export async function rollbackAvailability(ctx: SyncContext, runs: Row[], retent
   for (const r of runs) {
     const key = `${r.run_id}/${r.sync_name}`;
     const entry = byKey.get(key);
-    if (entry) {
+    if (eventSyncs.has(String(r.sync_name)) && Number(r.n_sent ?? 0) > 0) {
+      // Tasks and other events are never rolled back (a task is deleted by a rep, not by pqlsync).
+      out.set(key, 'no: events such as tasks are never rolled back');
+    } else if (entry) {
       const work = history.rollbackTable(entry.syncName, entry.runId);
       const summary = (await ctx.warehouse.describe(work)) ? await history.rollbackSummary(work, 0) : null;
       const until = new Date(entry.recordedAt.getTime() + retentionDays * 86_400_000).toISOString();

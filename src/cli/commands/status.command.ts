@@ -20,7 +20,8 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         const logged = new Set(runLog.map((r) => String(r.run_id)));
         const unlogged = (await session.state.lastRuns(args.limit)).filter((r) => !logged.has(String(r.run_id)));
         const syncRows = [...(await session.state.syncRunsOf([...logged])), ...unlogged].sort((a, b) => time(b.started_at) - time(a.started_at));
-        const rollback = await rollbackAvailability(syncContext(session), syncRows, session.project.config.history.retention_days);
+        const events = new Set(session.project.config.syncs.filter((s) => s.mode === 'insert_once').map((s) => s.name));
+        const rollback = await rollbackAvailability(syncContext(session), syncRows, session.project.config.history.retention_days, events);
         const runs: Row[] = syncRows.map((r) => ({ ...r, rollback: rollback.get(`${r.run_id}/${r.sync_name}`) ?? '' }));
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
