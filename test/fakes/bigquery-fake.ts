@@ -354,6 +354,11 @@ export function rewrite(sql: string): string {
       return n === 1 ? us : `CAST(trunc(${us} / ${n}) AS BIGINT)`;
     },
     UNIX_SECONDS: ([ts]) => `CAST(floor(epoch_us(${ts}) / 1000000) AS BIGINT)`,
+    // The dialect's sorted distinct string aggregation, through JSON as GoogleSQL needs it.
+    ARRAY_TO_STRING: ([list, separator]) => {
+      const m = /^JSON_VALUE_ARRAY\(TO_JSON_STRING\(ARRAY_AGG\(DISTINCT ([\s\S]+?) IGNORE NULLS ORDER BY ([\s\S]+)\)\)\)$/i.exec(list ?? '');
+      return m ? `string_agg(DISTINCT ${m[1]}, ${separator} ORDER BY ${m[2]})` : undefined;
+    },
   });
 }
 

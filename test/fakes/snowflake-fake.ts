@@ -51,11 +51,39 @@ const SNOWFLAKE_SHIMS = [
   'create macro snowflake_epoch_second(ts) as cast(floor(epoch_us(ts) / 1000000) as bigint)',
 ];
 
-/** The two textual rewrites the shims cannot do: NUMBER(p, s) and DATE_PART(epoch_second, …). */
+/**
+ * The textual rewrites the shims cannot do: NUMBER(p, s), DATE_PART(epoch_second, …) and
+ * LISTAGG(…) WITHIN GROUP (ORDER BY …), which DuckDB spells string_agg(… ORDER BY …).
+ */
 function snowflakeToDuckDB(sql: string): string {
-  return sql
-    .replace(/\bnumber\(\s*(\d+)\s*,\s*(\d+)\s*\)/gi, 'decimal($1, $2)')
-    .replace(/\bdate_part\(\s*epoch_second\s*,/gi, 'snowflake_epoch_second(');
+  return rewriteListagg(
+    sql.replace(/\bnumber\(\s*(\d+)\s*,\s*(\d+)\s*\)/gi, 'decimal($1, $2)').replace(/\bdate_part\(\s*epoch_second\s*,/gi, 'snowflake_epoch_second('),
+  );
+}
+
+/** `listagg(<args>) within group (order by <key>)` → `string_agg(<args> order by <key>)`, parentheses balanced. */
+function rewriteListagg(sql: string): string {
+  const closing = (from: number): number => {
+    let depth = 0;
+    for (let i = from; i < sql.length; i++) {
+      const c = sql[i];
+      if (c === "'") i = sql.indexOf("'", i + 1);
+      else if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) return i;
+    }
+    return -1;
+  };
+  for (let start = sql.search(/\blistagg\s*\(/i); start >= 0; start = sql.search(/\blistagg\s*\(/i)) {
+    const open = sql.indexOf('(', start);
+    const end = closing(open);
+    const within = /^\s*within\s+group\s*\(\s*order\s+by\s+/i.exec(sql.slice(end + 1));
+    if (end < 0 || !within) break;
+    const groupOpen = sql.indexOf('(', end + 1);
+    const groupEnd = closing(groupOpen);
+    const key = sql.slice(end + 1 + within[0].length, groupEnd);
+    sql = `${sql.slice(0, start)}string_agg(${sql.slice(open + 1, end)} order by ${key})${sql.slice(groupEnd + 1)}`;
+  }
+  return sql;
 }
 
 export class SnowflakeFake {
