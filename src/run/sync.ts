@@ -370,9 +370,9 @@ function prioritySql(ctx: SyncContext, sync: SyncConfig, tables: SyncTables, ord
 
 /** The run's changes per priority class, counted in the warehouse. */
 export async function changesByPriority(ctx: SyncContext, sync: SyncConfig, tables: SyncTables): Promise<PriorityCounts> {
-  const rows = await ctx.warehouse.query(`select ${PRIORITY} as class, count(*) as n from (${prioritySql(ctx, sync, tables, false)}) p group by ${PRIORITY}`);
+  const rows = await ctx.warehouse.query(`select ${PRIORITY} as priority_class, count(*) as n from (${prioritySql(ctx, sync, tables, false)}) p group by ${PRIORITY}`);
   const counts: PriorityCounts = { pqls: 0, tiers: 0, scores: 0, counters: 0 };
-  for (const r of rows) counts[PRIORITY_CLASSES[Number(r.class)]] += Number(r.n);
+  for (const r of rows) counts[PRIORITY_CLASSES[Number(r.priority_class)]] += Number(r.n);
   return counts;
 }
 
