@@ -15,6 +15,9 @@ import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { ensureHandoffViews, runHandoff } from '../handoff/handoff-step.ts';
 import { runHandoffActions } from '../handoff/handoff-actions.ts';
 import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
+import { PortalBudgetStore } from '../state/portal-budget.ts';
+import { planBudget, type BudgetPlan } from './budget-plan.ts';
+import { destinations } from '../../connectors/registry.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
 
 /** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
@@ -123,6 +126,23 @@ export async function planAssociationsStep(session: Session, syncs: SyncConfig[]
   const out = new Map<string, AssociationResult[]>();
   for (const sync of syncs) out.set(sync.name, await planAssociations({ ...syncContext(session), syncs: session.project.config.syncs }, sync));
   return out;
+}
+
+/**
+ * The run's request estimate beside the portal's daily budget as the last run saw it, and what the
+ * budget would defer. Sends nothing (the estimate is the destination's pure function).
+ */
+export async function planBudgetStep(session: Session, plans: SyncPlan[], associations: Map<string, AssociationResult[]>): Promise<BudgetPlan> {
+  const config = session.project.config;
+  const entry = await destinations[config.destination.type]();
+  return planBudget({
+    plans,
+    syncs: config.syncs,
+    associations,
+    estimate: (sync, work) => entry.estimateRequests(sync, work),
+    budget: await new PortalBudgetStore(session.warehouse, config.state_schema).read(),
+    reserve: config.destination.daily_reserve,
+  });
 }
 
 export async function planStep(session: Session, syncs: SyncConfig[]): Promise<SyncPlan[]> {
@@ -245,6 +265,9 @@ export async function syncStep(
         .catch(() => undefined);
       throw error;
     } finally {
+      // What the portal's answers said is left of its daily limit, for the next `plan`.
+      const budget = destination.dailyBudget?.();
+      if (budget) await new PortalBudgetStore(session.warehouse, session.project.config.state_schema).record(budget, new Date()).catch(() => undefined);
       await release();
     }
   }

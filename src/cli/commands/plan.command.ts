@@ -15,23 +15,25 @@ export function planCommand(io: CliIo, exit: ExitBox) {
         }),
     handler: (args: GlobalArgs & { sync?: string[]; select?: string[]; format?: 'text' | 'json' | 'markdown' }) =>
       withSession({ ...args, json: args.json || args.format === 'json' }, io, exit, async (session) => {
-        const [{ resolveSelection }, { planAssociationsStep, planStep }, { renderPlanMarkdown }, { reportAssociationPlan, reportPlan }] = await Promise.all([
+        const [{ resolveSelection }, { planAssociationsStep, planBudgetStep, planStep }, { renderPlanMarkdown }, { reportAssociationPlan, reportBudgetPlan, reportPlan }] = await Promise.all([
           import('../../run/select-syncs.ts'),
           import('../../run/steps.ts'),
           import('../plan-markdown.ts'),
           import('../report.ts'),
         ]);
         const { syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
+        const associations = await planAssociationsStep(session, syncs);
         const plans = await planStep(session, syncs);
+        const budget = await planBudgetStep(session, plans, associations);
         if (args.format === 'markdown') {
-          io.out.write(renderPlanMarkdown(plans, { asOf: args.asOf ? session.asOf : undefined }));
+          io.out.write(renderPlanMarkdown(plans, { asOf: args.asOf ? session.asOf : undefined, budget }));
           return;
         }
-        const associations = await planAssociationsStep(session, syncs);
         for (const plan of plans) {
           reportPlan(session.log, plan);
           reportAssociationPlan(session.log, plan.sync, associations.get(plan.sync) ?? []);
         }
+        reportBudgetPlan(session.log, budget);
         const { planHandoffActions, reportHandoffActionsPlan } = await import('../../handoff/handoff-actions.ts');
         reportHandoffActionsPlan(session.log, await planHandoffActions(session));
       }),
