@@ -9,6 +9,7 @@ import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult
 import { waitForLock, type Session } from './session.ts';
 import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
+import { journalCreates } from './create-journal.ts';
 import { mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
@@ -211,6 +212,7 @@ export async function syncStep(
         afterCheckpoint: options.afterCheckpoint,
         historyRetentionDays: session.project.config.history.retention_days,
         dailyReserve: session.project.config.destination.daily_reserve,
+        beforeSend: journalCreates(syncContext(session), destination, sync, session.project.config.syncs),
       });
       const associations = result.stopped
         ? []
