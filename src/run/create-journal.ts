@@ -12,11 +12,18 @@ import { ConfigError } from '../errors.ts';
 import { CreateIntents } from '../state/create-intents.ts';
 import type { SyncContext } from './sync.ts';
 
-/** The `beforeSend` of a sync (run/sync.ts): completes each page's changes and journals their creates. */
-export function journalCreates(ctx: SyncContext, destination: Destination, sync: SyncConfig, syncs: readonly SyncConfig[]): (changes: Change[]) => Promise<Change[]> {
+export interface CreateJournal {
+  /** The sync's `beforeSend` (run/sync.ts): completes each page's changes and journals their creates. */
+  beforeSend(changes: Change[]): Promise<Change[]>;
+  /** After the sync: forgets the intents of keys now delivered (nothing when the sync journaled nothing). */
+  settle(): Promise<void>;
+}
+
+export function createJournal(ctx: SyncContext, destination: Destination, sync: SyncConfig, syncs: readonly SyncConfig[]): CreateJournal {
   const intents = new CreateIntents(ctx.warehouse, ctx.schemas.state);
   let settled = false;
-  return async (changes) => {
+  let journaled = false;
+  const beforeSend = async (changes: Change[]): Promise<Change[]> => {
     const through = destination.createsThrough?.(sync) ?? null;
     if (!through || changes.length === 0) return changes;
     const association = sync.associations?.find((a) => syncs.find((s) => s.name === a.to)?.object === through);
@@ -25,17 +32,24 @@ export function journalCreates(ctx: SyncContext, destination: Destination, sync:
         `Sync '${sync.name}' needs an association to a ${through} sync: this portal keeps no unique values on ${sync.object}, so pqlsync creates each one with its ${through.replace(/s$/, '')} and finds it back through it (docs/hubspot.md, "Tasks and unique values")`,
       );
     }
-    // Intents of keys delivered since (by an earlier run) are settled: forgotten once a run.
+    // Intents of keys an earlier run delivered (killed before it settled): forgotten once a run.
     if (!settled) {
       await intents.forgetDelivered(sync.name);
       settled = true;
     }
     const source = { syncName: sync.name, parentSync: association.to, model: syncRelation(sync, ctx.schemas.models), keyColumn: sync.key, parentColumn: association.column };
     const entries = await intents.lookup(source, changes.map((c) => c.key));
-    const journaled = changes.map((c): Change => ({ ...c, journal: entries.get(c.key) ?? { parentId: null, attempted: false } }));
+    const completed = changes.map((c): Change => ({ ...c, journal: entries.get(c.key) ?? { parentId: null, attempted: false } }));
     // A change known by id is updated, not created; one without a parent waits: neither is intended.
-    const fresh = journaled.filter((c) => !c.recordId && c.journal!.parentId && !c.journal!.attempted);
+    const fresh = completed.filter((c) => !c.recordId && c.journal!.parentId && !c.journal!.attempted);
     await intents.record(sync.name, ctx.runId, fresh.map((c) => ({ key: c.key, parentId: c.journal!.parentId! })));
-    return journaled;
+    journaled = true;
+    return completed;
+  };
+  return {
+    beforeSend,
+    async settle() {
+      if (journaled) await intents.forgetDelivered(sync.name);
+    },
   };
 }

@@ -9,7 +9,7 @@ import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult
 import { waitForLock, type Session } from './session.ts';
 import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
-import { journalCreates } from './create-journal.ts';
+import { createJournal } from './create-journal.ts';
 import { mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
@@ -200,6 +200,7 @@ export async function syncStep(
     await session.state.startRun({ runId: session.runId, command: options.command ?? 'sync', syncName: sync.name, startedAt: started, status: 'running' });
     const { fingerprint, mapping } = mappingFingerprint(sync);
     await session.state.rememberMapping(sync.name, fingerprint, mapping, session.runId);
+    const journal = createJournal(syncContext(session), destination, sync, session.project.config.syncs);
     try {
       const result = await runSync(syncContext(session), destination, sync, {
         runId: session.runId,
@@ -212,8 +213,9 @@ export async function syncStep(
         afterCheckpoint: options.afterCheckpoint,
         historyRetentionDays: session.project.config.history.retention_days,
         dailyReserve: session.project.config.destination.daily_reserve,
-        beforeSend: journalCreates(syncContext(session), destination, sync, session.project.config.syncs),
+        beforeSend: (changes) => journal.beforeSend(changes),
       });
+      await journal.settle();
       const associations = result.stopped
         ? []
         : await syncAssociations({ ...syncContext(session), syncs: session.project.config.syncs, runId: session.runId, pageSize: options.pageSize }, destination, sync);
