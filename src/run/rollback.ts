@@ -341,6 +341,8 @@ export async function rollbackStep(
   options: RollbackOptions & { onPlan?: (plan: RollbackPlan) => void; onDone?: (result: RollbackResult) => void },
 ): Promise<RollbackResult[]> {
   const results: RollbackResult[] = [];
+  // Checks the properties (reads when they exist) and resolves a deal pipeline's stage ids.
+  await destination.ensureProperties(syncs);
   for (const sync of syncs) {
     const release = await holdLock(session, sync.name, 10 * 60_000);
     const started = new Date();
