@@ -19,12 +19,13 @@ import { ConfigError, DestinationError } from '../../src/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
 import { DailyLimitError } from './errors.ts';
 import { clearedRow, formatRow, holdsValue } from './format-values.ts';
+import { searchModifiedSince } from './modified-since.ts';
 import type { PropertyMapping } from '../../src/config/schema.ts';
 import type { Value } from '../warehouse.ts';
 import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
-import { identityProperty } from './objects/object-types.ts';
+import { describeCreateMode, identityProperty, OBJECT_TYPES, ownsIdentity, type ObjectTypeName } from './objects/object-types.ts';
 import { OBJECT_WRITERS } from './objects/registry.ts';
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
@@ -77,6 +78,8 @@ export class HubSpotDestination implements Destination {
   private readonly searchPacer: RollingWindowPacer;
   private readonly memo = new Map<string, unknown>();
   private readonly associationLabels = new Map<string, Array<{ typeId: number; label: string | null; category: string }>>();
+  /** Syncs whose identity the portal keeps without unique values (ensureProperties): the type their records are found through. */
+  private readonly journaled = new Map<string, ObjectTypeName | null>();
   /** Deal pipelines checked by ensureProperties, per sync name. */
   private readonly pipelines = new Map<string, ResolvedPipeline>();
   private traceCounter = 0;
@@ -119,8 +122,21 @@ export class HubSpotDestination implements Destination {
 
   async ensureProperties(syncs: SyncTarget[]): Promise<void> {
     const ctx = { apis: this.apis, exec: this.exec, log: this.options.log };
-    await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
+    const plans = await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
     for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.pipeline));
+    // Where HubSpot may refuse unique values (tasks), the portal's answer picks how records are made once.
+    for (const sync of syncs) {
+      const through = OBJECT_TYPES[sync.object].identity.uniqueMayBeRefused?.foundThrough;
+      if (!through || !ownsIdentity(sync)) continue;
+      const identity = identityProperty(sync);
+      const plain = plans.some((p) => p.object === sync.object && p.withoutUnique.includes(identity));
+      this.journaled.set(sync.name, plain ? through : null);
+      this.options.log?.({ level: 'info', msg: `${sync.name}: ${describeCreateMode(sync, plain ? through : null)}`, event: 'create_mode', sync: sync.name, unique_key: !plain });
+    }
+  }
+
+  createsThrough(sync: SyncTarget): ObjectTypeName | null {
+    return this.journaled.get(sync.name) ?? null;
   }
 
   async send(sync: SyncTarget, changes: Change[]): Promise<Outcome[]> {
@@ -152,6 +168,7 @@ export class HubSpotDestination implements Destination {
       exec: this.exec,
       sync,
       identity: identityProperty(sync),
+      createsThrough: this.journaled.get(sync.name) ?? undefined,
       pipeline: this.pipelines.get(sync.name),
       memo: this.memo,
       rates: () => ({
@@ -247,6 +264,10 @@ export class HubSpotDestination implements Destination {
     return readRecordValues({ apis: this.apis, exec: this.exec }, sync, recordIds, properties);
   }
 
+  async modifiedSince(sync: SyncTarget, since: Date, limit: number): Promise<Set<string> | null> {
+    return searchModifiedSince({ apis: this.apis, exec: this.exec }, sync.object, since, limit);
+  }
+
   holds(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean {
     return holdsValue(mapping, held, value);
   }
@@ -263,7 +284,8 @@ export class HubSpotDestination implements Destination {
     if (!('key' in normalised)) return failure(normalised.category, normalised.property, normalised.message);
     const { key } = normalised;
     if (change.kind === 'clear') return { change, key, properties: clearedRow(sync.properties), clear: true };
-    const row = formatRow(sync.properties, change.values);
+    const mappings = change.partial ? sync.properties.filter((m) => m.column in change.values) : sync.properties;
+    const row = formatRow(mappings, change.values);
     if (!row.ok) return failure(row.category, row.property, row.message);
     return { change, key, properties: row.properties, clear: false };
   }

@@ -11,6 +11,7 @@ import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
 import { applyWritePolicy, policyReads } from '../write-policy.ts';
 import { readHeldValues, type HeldValues } from './held-values.ts';
+import { createThroughParents } from './journaled-creates.ts';
 import type { ObjectTypeName } from './object-types.ts';
 
 export interface ByIdTarget {
@@ -52,7 +53,7 @@ export interface ObjectWriter {
 export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepared: Prepared[]): Promise<void> {
   const { sync, identity } = ctx;
   const owned = identity !== 'email';
-  const canCreate = (p: Prepared) => sync.mode !== 'update' && !p.clear;
+  const canCreate = (p: Prepared) => sync.mode !== 'update' && !p.clear && !sync.updateByIdOnly;
   const properties = (p: Prepared) => {
     const out = writer.toHubSpot ? writer.toHubSpot(ctx, p.properties, p.clear) : { ...p.properties };
     // A pqlsync-owned identity is stamped on every write, so a record found by id or by
@@ -65,7 +66,7 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
   // on_deleted_in_hubspot decides (docs/hubspot.md, "Deleted records"). skip: state keeps it as
   // deleted, and later changes are answered without a request; recreate: written anew below.
   let unresolved: Prepared[] = prepared;
-  if (writer.updatesById) {
+  if (writer.updatesById || sync.updateByIdOnly) {
     const recreate = sync.on_deleted_in_hubspot === 'recreate';
     const stale: Prepared[] = [];
     const known: Prepared[] = [];
@@ -84,6 +85,10 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
       }
     });
     unresolved = stale;
+  }
+  if (sync.updateByIdOnly) {
+    for (const p of unresolved) ctx.record(p, { ok: false, category: 'NOT_FOUND', property: null, message: `no ${writer.object} record id is known for ${p.key}` });
+    return;
   }
   if (unresolved.length === 0) return;
 
@@ -113,6 +118,22 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
   // 3. The rest by identity: upsert (creates what is missing), or update (update-only syncs).
   const upserts = rest.filter(canCreate);
   const updates = rest.filter((p) => !canCreate(p));
+  if (ctx.createsThrough) {
+    // No unique identity in this portal (tasks): a record known by id is updated by id (a
+    // backfill), a new one created with its parent, journaled and reconciled, never upserted.
+    const known = upserts.filter((p) => p.change.recordId && !isDeletedRecordId(p.change.recordId));
+    await Promise.all([
+      updateById(ctx, writer, known.map((p) => ({ prepared: p, id: p.change.recordId!, properties: properties(p) })), (p, result) => ctx.record(p, result)),
+      createThroughParents(
+        ctx,
+        writer,
+        ctx.createsThrough,
+        upserts.filter((p) => !known.includes(p)).map((p) => ({ prepared: p, properties: { ...writer.createProperties?.(p), ...properties(p) } })),
+      ),
+      writeByIdentity(ctx, writer, 'update', updates.map((p) => ({ prepared: p, properties: properties(p) }))),
+    ]);
+    return;
+  }
   await Promise.all([
     writeByIdentity(ctx, writer, 'upsert', upserts.map((p) => ({ prepared: p, properties: { ...writer.createProperties?.(p), ...properties(p) } }))),
     writeByIdentity(ctx, writer, 'update', updates.map((p) => ({ prepared: p, properties: properties(p) }))),
