@@ -1,10 +1,10 @@
-select "EMAIL" as k, count(*) as n from "PQLSYNC_MODELS"."CONTACT_SYNC" where "EMAIL" is not null
-     group by "EMAIL" having count(*) > 1 order by count(*) desc, "EMAIL" limit 5;
+select "USER_ID" as k, count(*) as n from "PQLSYNC_MODELS"."CONTACT_SYNC" where "USER_ID" is not null
+     group by "USER_ID" having count(*) > 1 order by count(*) desc, "USER_ID" limit 5;
 
 create or replace table "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" as
-with cur as (select h."PQLSYNC__KEY", '9bbde9f54121:' || h."PQLSYNC__VALUES_HASH" as "PQLSYNC__HASH", h."PQLSYNC__VALUES_HASH"
-    from (select cast(m."EMAIL" as varchar) as "PQLSYNC__KEY", md5(coalesce(replace(replace(cast(m."PQL_SCORE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PQL_TIER" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PRODUCT_SCORE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."FIT_SCORE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACTIVATION_LEVEL" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."HOT_TRIGGER" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PQL_REASONS" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACTIVATED" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACTIVATED_AT" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."SIGNUP_DATE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."LAST_ACTIVE_AT" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."LOGINS_14D" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."DAYS_ACTIVE_30D" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."CORE_FEATURES_USED" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."INVITES_TOTAL" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PAYWALL_HITS_30D" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACCOUNT_MOTION" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACCOUNT_ID" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."USER_ID" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."LEAD_STAGE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N')) as "PQLSYNC__VALUES_HASH"
-          from "PQLSYNC_MODELS"."CONTACT_SYNC" m where m."EMAIL" is not null) h),
+with cur as (select h."PQLSYNC__KEY", 'a952b3575c93:' || h."PQLSYNC__VALUES_HASH" as "PQLSYNC__HASH", h."PQLSYNC__VALUES_HASH"
+    from (select cast(m."USER_ID" as varchar) as "PQLSYNC__KEY", md5(coalesce(replace(replace(cast(m."EMAIL" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PQL_SCORE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PQL_TIER" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PRODUCT_SCORE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."FIT_SCORE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACTIVATION_LEVEL" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."HOT_TRIGGER" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PQL_REASONS" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACTIVATED" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACTIVATED_AT" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."SIGNUP_DATE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."LAST_ACTIVE_AT" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."LOGINS_14D" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."DAYS_ACTIVE_30D" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."CORE_FEATURES_USED" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."INVITES_TOTAL" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."PAYWALL_HITS_30D" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACCOUNT_MOTION" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."ACCOUNT_ID" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."USER_ID" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N') || '|' || coalesce(replace(replace(cast(m."LEAD_STAGE" as varchar), '\\', '\\\\'), '|', '\\|'), '\\N')) as "PQLSYNC__VALUES_HASH"
+          from "PQLSYNC_MODELS"."CONTACT_SYNC" m where m."USER_ID" is not null) h),
     st as (select record_key, row_hash, record_id from "PQLSYNC"."SYNC_STATE" where sync_name = 'contacts'),
     err as (select distinct record_key from "PQLSYNC"."ROW_ERRORS" where sync_name = 'contacts'),
     p as (select cur."PQLSYNC__KEY", cur."PQLSYNC__HASH", st.record_id as "PQLSYNC__RECORD_ID",
@@ -14,23 +14,23 @@ with cur as (select h."PQLSYNC__KEY", '9bbde9f54121:' || h."PQLSYNC__VALUES_HASH
       from cur left join st on st.record_key = cur."PQLSYNC__KEY"
       where (st.record_key is null or (st.row_hash <> cur."PQLSYNC__HASH" and st.row_hash <> cur."PQLSYNC__VALUES_HASH")
          or cur."PQLSYNC__KEY" in (select record_key from err)))
-    select p."PQLSYNC__KEY", m."PQL_SCORE", m."PQL_TIER", m."PRODUCT_SCORE", m."FIT_SCORE", m."ACTIVATION_LEVEL", m."HOT_TRIGGER", m."PQL_REASONS", m."ACTIVATED", m."ACTIVATED_AT", m."SIGNUP_DATE", m."LAST_ACTIVE_AT", m."LOGINS_14D", m."DAYS_ACTIVE_30D", m."CORE_FEATURES_USED", m."INVITES_TOTAL", m."PAYWALL_HITS_30D", m."ACCOUNT_MOTION", m."ACCOUNT_ID", m."USER_ID", m."LEAD_STAGE", p."PQLSYNC__HASH", cast(m."PQL_TIER" as varchar) as "PQLSYNC__TIER", p."PQLSYNC__RECORD_ID", p."PQLSYNC__KIND"
-    from p join "PQLSYNC_MODELS"."CONTACT_SYNC" m on cast(m."EMAIL" as varchar) = p."PQLSYNC__KEY";
+    select p."PQLSYNC__KEY", m."EMAIL", m."PQL_SCORE", m."PQL_TIER", m."PRODUCT_SCORE", m."FIT_SCORE", m."ACTIVATION_LEVEL", m."HOT_TRIGGER", m."PQL_REASONS", m."ACTIVATED", m."ACTIVATED_AT", m."SIGNUP_DATE", m."LAST_ACTIVE_AT", m."LOGINS_14D", m."DAYS_ACTIVE_30D", m."CORE_FEATURES_USED", m."INVITES_TOTAL", m."PAYWALL_HITS_30D", m."ACCOUNT_MOTION", m."ACCOUNT_ID", m."USER_ID", m."LEAD_STAGE", p."PQLSYNC__HASH", cast(m."PQL_TIER" as varchar) as "PQLSYNC__TIER", p."PQLSYNC__RECORD_ID", p."PQLSYNC__KIND"
+    from p join "PQLSYNC_MODELS"."CONTACT_SYNC" m on cast(m."USER_ID" as varchar) = p."PQLSYNC__KEY";
 
 select substr(st.row_hash, 1, 12) as fingerprint, count(*) as n
      from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" c join "PQLSYNC"."SYNC_STATE" st on st.sync_name = 'contacts' and st.record_key = c."PQLSYNC__KEY"
-     where c."PQLSYNC__KIND" = 'changed' and st.row_hash like '%:%' and st.row_hash not like '9bbde9f54121:%'
+     where c."PQLSYNC__KIND" = 'changed' and st.row_hash like '%:%' and st.row_hash not like 'a952b3575c93:%'
      group by 1 order by 2 desc;
 
 create or replace table "PQLSYNC"."REMOVED__CONTACTS__142300_A1B2C3" as
 select st.record_key as "PQLSYNC__KEY", st.record_id as "PQLSYNC__RECORD_ID"
     from "PQLSYNC"."SYNC_STATE" st
     where st.sync_name = 'contacts'
-      and not exists (select 1 from "PQLSYNC_MODELS"."CONTACT_SYNC" m where cast(m."EMAIL" as varchar) = st.record_key);
+      and not exists (select 1 from "PQLSYNC_MODELS"."CONTACT_SYNC" m where cast(m."USER_ID" as varchar) = st.record_key);
 
 select
-      (select count(*) from "PQLSYNC_MODELS"."CONTACT_SYNC" m where m."EMAIL" is not null) as n_rows,
-      (select count(*) from "PQLSYNC_MODELS"."CONTACT_SYNC" m where m."EMAIL" is null) as n_null_keys,
+      (select count(*) from "PQLSYNC_MODELS"."CONTACT_SYNC" m where m."USER_ID" is not null) as n_rows,
+      (select count(*) from "PQLSYNC_MODELS"."CONTACT_SYNC" m where m."USER_ID" is null) as n_null_keys,
       (select count(*) from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" where "PQLSYNC__KIND" = 'new') as n_new,
       (select count(*) from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" where "PQLSYNC__KIND" = 'changed') as n_changed,
       (select count(*) from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" where "PQLSYNC__KIND" = 'retry') as n_retry,
