@@ -25,7 +25,7 @@ import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotAp
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
 import { identityProperty } from './objects/object-types.ts';
-import { OBJECT_WRITERS } from './objects/registry.ts';
+import { OBJECT_WRITERS } from './objects/object-types.ts';
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
 import { ensureHubSpotProperties } from './properties.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-types.ts';
+import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-type-names.ts';
 
 /** Identifiers that reach SQL or HubSpot: validated here so they can never inject anything. */
 export const identifier = z

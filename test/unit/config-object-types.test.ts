@@ -5,8 +5,7 @@ import { parseDocument } from 'yaml';
 import { parseProject } from '../../src/config/load-project.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { orderSyncs } from '../../src/run/sync-order.ts';
-import { OBJECT_WRITERS } from '../../connectors/hubspot/objects/registry.ts';
-import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-types.ts';
+import { OBJECT_TYPE_NAMES, OBJECT_WRITERS } from '../../connectors/hubspot/objects/object-types.ts';
 import { DEMO_CONFIG } from '../helpers/project.ts';
 
 const FILE = '/projects/acme/pqlsync.yml';

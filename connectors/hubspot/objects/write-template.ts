@@ -11,7 +11,6 @@ import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
 import { applyWritePolicy, policyReads } from '../write-policy.ts';
 import { readHeldValues, type HeldValues } from './held-values.ts';
-import type { ObjectTypeName } from './object-types.ts';
 
 export interface ByIdTarget {
   prepared: Prepared;
@@ -22,7 +21,8 @@ export interface ByIdTarget {
 
 /** What an object type plugs into the template. */
 export interface ObjectWriter {
-  object: ObjectTypeName;
+  /** The object type's name (its folder's). */
+  object: string;
   /** The normalised key (for the sync's identity property), or the category, property and message of the row error. */
   normaliseKey(raw: string, identity: string): { key: string } | { category: string; property: string | null; message: string };
   /**
@@ -123,8 +123,8 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
   ]);
 }
 
-function batchApiOf(ctx: SendContext, object: ObjectTypeName) {
-  return ctx.apis[object].batchApi;
+function batchApiOf(ctx: SendContext, object: string) {
+  return ctx.apis.object(object).batchApi;
 }
 
 /** Updates records by id, in batches; the answer for each goes to `onResult`. */
