@@ -25,7 +25,7 @@ import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotAp
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
 import { identityProperty } from './objects/object-types.ts';
-import { OBJECT_WRITERS } from './objects/object-types.ts';
+import { OBJECT_TYPES, OBJECT_WRITERS } from './objects/object-types.ts';
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
 import { ensureHubSpotProperties } from './properties.ts';
@@ -120,7 +120,7 @@ export class HubSpotDestination implements Destination {
   async ensureProperties(syncs: SyncTarget[]): Promise<void> {
     const ctx = { apis: this.apis, exec: this.exec, log: this.options.log };
     await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
-    for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.pipeline));
+    for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.object, sync.pipeline));
   }
 
   async send(sync: SyncTarget, changes: Change[]): Promise<Outcome[]> {
@@ -203,7 +203,7 @@ export class HubSpotDestination implements Destination {
   /** One write per 100 records, and one read per 100 when a write policy or the deal stage needs what HubSpot holds. */
   estimateRequests(sync: SyncTarget, records: number): number {
     const batches = Math.ceil(records / HUBSPOT_LIMITS.batchSize);
-    const reads = sync.object === 'deals' || sync.properties.some((p) => writePolicyOf(p) === 'if_empty' || p.property === LIFECYCLE_STAGE);
+    const reads = OBJECT_TYPES[sync.object].capabilities.pipeline !== undefined || sync.properties.some((p) => writePolicyOf(p) === 'if_empty' || p.property === LIFECYCLE_STAGE);
     return batches * (reads ? 2 : 1);
   }
 

@@ -11,6 +11,7 @@ import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
 import { applyWritePolicy, policyReads } from '../write-policy.ts';
 import { readHeldValues, type HeldValues } from './held-values.ts';
+import { ownsIdentity } from './object-types.ts';
 
 export interface ByIdTarget {
   prepared: Prepared;
@@ -51,7 +52,8 @@ export interface ObjectWriter {
 
 export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepared: Prepared[]): Promise<void> {
   const { sync, identity } = ctx;
-  const owned = identity !== 'email';
+  // A unique property pqlsync owns (not one HubSpot keeps itself, as contacts' email).
+  const owned = ownsIdentity(sync);
   const canCreate = (p: Prepared) => sync.mode !== 'update' && !p.clear && !sync.updateByIdOnly;
   const properties = (p: Prepared) => {
     const out = writer.toHubSpot ? writer.toHubSpot(ctx, p.properties, p.clear) : { ...p.properties };
@@ -205,7 +207,7 @@ interface Target {
  * could overwrite what a person typed.
  */
 async function settleAgainstHeld<T extends Target>(ctx: SendContext, writer: ObjectWriter, batch: T[], by: 'id' | 'identity'): Promise<T[]> {
-  const ownedKey = ctx.identity !== 'email';
+  const ownedKey = ownsIdentity(ctx.sync);
   const reads = new Map<T, string[]>();
   for (const t of batch) {
     const writerReads = by === 'id' && writer.readsBeforeUpdate ? writer.readsBeforeUpdate(t as T & ByIdTarget) : [];
