@@ -135,7 +135,7 @@ export {
   AuthError,
   LockHeldError,
   GuardrailError,
-} from './errors.ts';
+} from '../contracts/errors.ts';
 export type { SyncStepResult } from './run/steps.ts';
 export type { SyncPlan } from './run/sync.ts';
 export type { BuiltModel } from './run/build-models.ts';

@@ -5,7 +5,7 @@
  * nothing in HubSpot, so a retry after a lost answer is safe. One outcome per pair.
  */
 import type { AssociationKind, AssociationPair, PairOutcome } from '../destination.ts';
-import { DestinationError } from '../../src/errors.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import { chunk, runPool } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';

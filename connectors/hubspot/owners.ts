@@ -4,7 +4,7 @@
  * by email, 100 a request). pqlsync routes records to owners itself (src/handoff); these are the
  * two reads it needs.
  */
-import { DestinationError } from '../../src/errors.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import type { HubSpotOwner } from '../destination.ts';
 import { chunk } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';

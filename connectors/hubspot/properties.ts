@@ -6,9 +6,9 @@
  * properties are created with the batch endpoint, and options missing from an enumeration
  * in our own group are added.
  */
-import type { PropertyMapping, PropertyType } from '../../src/config/schema.ts';
+import type { PropertyMapping, PropertyType } from '../../contracts/config.ts';
 import type { SyncTarget } from '../destination.ts';
-import { ConfigError, DestinationError } from '../../src/errors.ts';
+import { ConfigError, DestinationError } from '../../contracts/errors.ts';
 import { chunk } from './batch-writer.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import type { HubSpotApis } from './hubspot.client.ts';

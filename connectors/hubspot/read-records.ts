@@ -3,7 +3,7 @@
  * batch read, 100 ids a request). A rollback reads them to leave alone what someone changed
  * after the run.
  */
-import { DestinationError } from '../../src/errors.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import type { SyncTarget } from '../destination.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import { readRecords } from './objects/held-values.ts';

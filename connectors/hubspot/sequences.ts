@@ -6,7 +6,7 @@
  * non-2xx answer, as the generated code does.
  */
 import type { EnrolOutcome, SequenceEnrolment } from '../destination.ts';
-import { DestinationError } from '../../src/errors.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import { recordFailure } from './errors.ts';
 import type { CallOptions, HttpInfoLike, HubSpotApis } from './hubspot.client.ts';
 import type { RequestExecutor } from './retry.ts';

@@ -10,7 +10,8 @@
  * NULLs are left out when the row is formatted (format-values.ts); the rest is decided here, from
  * the held values.
  */
-import { lifecycleConfig, type PropertyMapping } from '../../src/config/schema.ts';
+import type { PropertyMapping } from '../../contracts/config.ts';
+import { lifecycleConfig } from './config.ts';
 import type { SyncTarget } from '../destination.ts';
 import type { HeldValues } from './objects/held-values.ts';
 

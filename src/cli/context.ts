@@ -1,5 +1,5 @@
 import type { Project } from '../config/load-project.ts';
-import { ConfigError, PqlsyncError } from '../errors.ts';
+import { ConfigError, PqlsyncError } from '../../contracts/errors.ts';
 import type { Session } from '../run/session.ts';
 import { newRunId } from '../util/run-id.ts';
 import { createLogger, redact, secretsFrom, type Logger } from '../util/logger.ts';

@@ -16,7 +16,7 @@
  */
 import type { Destination, HubSpotOwner } from '../../connectors/destination.ts';
 import type { HandoffConfig } from '../config/schema.ts';
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import type { Session } from '../run/session.ts';
 import { HandoffStore, type OwnerSlot } from '../state/handoff-state.ts';
 

@@ -9,7 +9,7 @@
  */
 import type { Destination, HubSpotOwner } from '../../connectors/destination.ts';
 import type { HandoffConfig } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { ActionCandidate, ActionRecord, CandidateQuery, HandoffActionStore } from '../state/handoff-actions-state.ts';
 
 export interface SequenceResult {
