@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { identifier, propertyName } from '../../contracts/config.ts';
+import type { AssociationKind, SyncTarget } from '../destination.ts';
+import type { ObjectTypeName } from './objects/object-types.ts';
 
 /** The `destination:` block of pqlsync.yml for HubSpot. */
 export const hubspotDestinationConfig = z
@@ -67,3 +69,22 @@ export const lifecycleConfig = z
   })
   .strict();
 export type LifecycleConfig = z.infer<typeof lifecycleConfig>;
+
+/**
+ * What the HubSpot destination reads of a sync: the contract's target (connectors/destination.ts)
+ * plus HubSpot's own settings. The runner hands it the sync's config, which has them all.
+ */
+export type HubSpotSyncTarget = SyncTarget & {
+  object: ObjectTypeName;
+  /** companies, deals, tasks (and contacts keyed by the product): the unique-value property records are upserted by. */
+  identity_property?: string;
+  /** deals: the pipeline the deals live in. */
+  pipeline?: PipelineConfig;
+  /** A sync mapping `lifecyclestage`: its stages in order and those never written over. */
+  lifecycle?: LifecycleConfig;
+  /** A record someone deleted in HubSpot: leave it deleted (default) or write it again. */
+  on_deleted_in_hubspot?: 'skip' | 'recreate';
+};
+
+/** An association between records of two HubSpot object types. */
+export type HubSpotAssociationKind = AssociationKind & { from: ObjectTypeName; to: ObjectTypeName };

@@ -7,13 +7,15 @@
  * HubSpot stayed unreachable.
  */
 import { randomBytes } from 'node:crypto';
-import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, EnrolOutcome, HubSpotOwner, Outcome, PairOutcome, SequenceEnrolment } from '../destination.ts';
+import type { AssociationPair, Change, Destination, DestinationStats, Outcome, PairOutcome } from '../destination.ts';
+import type { HubSpotAssociationKind } from './config.ts';
+import type { EnrolOutcome, HubSpotCapabilities, HubSpotOwner, SequenceEnrolment } from './capabilities.ts';
 import { readPortalId } from './account.ts';
 import { listOwners, readContactOwners } from './owners.ts';
 import { enrolInSequence, readEnrolment, readSequence } from './sequences.ts';
 import { readRecordValues } from './read-records.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
-import type { SyncTarget } from '../destination.ts';
+import type { HubSpotSyncTarget } from './config.ts';
 import { ConfigError, DestinationError } from '../../contracts/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
 import { DailyLimitError } from './errors.ts';
@@ -67,7 +69,7 @@ export interface HubSpotDestinationStats extends DestinationStats {
   rateLimited: number;
 }
 
-export class HubSpotDestination implements Destination {
+export class HubSpotDestination implements Destination, HubSpotCapabilities {
   readonly stats: HubSpotDestinationStats = { requests: 0, recordsWritten: 0, rateLimited: 0 };
   readonly pacer: RollingWindowPacer;
   private readonly apis: HubSpotApis;
@@ -116,13 +118,13 @@ export class HubSpotDestination implements Destination {
     });
   }
 
-  async ensureProperties(syncs: SyncTarget[]): Promise<void> {
+  async ensureProperties(syncs: HubSpotSyncTarget[]): Promise<void> {
     const ctx = { apis: this.apis, exec: this.exec, log: this.options.log };
     await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
     for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.pipeline));
   }
 
-  async send(sync: SyncTarget, changes: Change[]): Promise<Outcome[]> {
+  async send(sync: HubSpotSyncTarget, changes: Change[]): Promise<Outcome[]> {
     const outcomes = new Map<Change, Outcome>();
     const groups = new Map<string, Change[]>();
     const prepared: Prepared[] = [];
@@ -200,17 +202,17 @@ export class HubSpotDestination implements Destination {
   }
 
   /** One write per 100 records, and one read per 100 when a write policy or the deal stage needs what HubSpot holds. */
-  estimateRequests(sync: SyncTarget, records: number): number {
+  estimateRequests(sync: HubSpotSyncTarget, records: number): number {
     const batches = Math.ceil(records / HUBSPOT_LIMITS.batchSize);
     const reads = sync.object === 'deals' || sync.properties.some((p) => writePolicyOf(p) === 'if_empty' || p.property === LIFECYCLE_STAGE);
     return batches * (reads ? 2 : 1);
   }
 
-  async associate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
+  async associate(kind: HubSpotAssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
     return associatePairs(this.associationContext(), kind, pairs);
   }
 
-  async dissociate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
+  async dissociate(kind: HubSpotAssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
     return dissociatePairs(this.associationContext(), kind, pairs);
   }
 
@@ -240,7 +242,7 @@ export class HubSpotDestination implements Destination {
     return readSequence({ apis: this.apis, exec: this.exec }, sequenceId, userId);
   }
 
-  async readValues(sync: SyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>> {
+  async readValues(sync: HubSpotSyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>> {
     return readRecordValues({ apis: this.apis, exec: this.exec }, sync, recordIds, properties);
   }
 
@@ -252,7 +254,7 @@ export class HubSpotDestination implements Destination {
     return { apis: this.apis, exec: this.exec, concurrency: this.options.concurrency ?? RETRY_DEFAULTS.concurrency, labels: this.associationLabels };
   }
 
-  private prepare(sync: SyncTarget, change: Change): Prepared | { outcome: Outcome } {
+  private prepare(sync: HubSpotSyncTarget, change: Change): Prepared | { outcome: Outcome } {
     const failure = (category: string, property: string | null, message: string) => ({
       outcome: { key: change.key, ok: false as const, category, property, message },
     });

@@ -5,7 +5,7 @@
  * two reads it needs.
  */
 import { DestinationError } from '../../contracts/errors.ts';
-import type { HubSpotOwner } from '../destination.ts';
+import type { HubSpotOwner } from './capabilities.ts';
 import { chunk } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';

@@ -12,7 +12,7 @@
  */
 import type { PropertyMapping } from '../../contracts/config.ts';
 import { lifecycleConfig } from './config.ts';
-import type { SyncTarget } from '../destination.ts';
+import type { HubSpotSyncTarget } from './config.ts';
 import type { HeldValues } from './objects/held-values.ts';
 
 export type WritePolicy = NonNullable<PropertyMapping['write']>;
@@ -30,7 +30,7 @@ export function nullClears(mapping: Pick<PropertyMapping, 'write' | 'property'>)
   return writePolicyOf(mapping) === 'always';
 }
 
-type PolicySync = Pick<SyncTarget, 'properties' | 'lifecycle'>;
+type PolicySync = Pick<HubSpotSyncTarget, 'properties' | 'lifecycle'>;
 
 /** The properties to read from HubSpot before writing these: if_empty values and a lifecycle stage. */
 export function policyReads(sync: PolicySync, properties: Record<string, string>): string[] {
