@@ -22,6 +22,11 @@ export interface SyncTarget {
   properties: PropertyMapping[];
   /** A rollback asked with --allow-stage-back: a value of an ordered field (a stage) may move back. */
   allowStageBack?: boolean;
+  /**
+   * Every change updates the record it names by `recordId` (a rollback): nothing is created or
+   * looked up by identity; a record gone from the destination answers NOT_FOUND.
+   */
+  updateByIdOnly?: boolean;
 }
 
 /**
@@ -52,6 +57,11 @@ export interface Change {
   recordId: string | null;
   /** Model column → value, for every mapped column (clear: ignored, all properties emptied). */
   values: Record<string, Value>;
+  /**
+   * `values` holds only the columns to write; the properties of the other columns are left as
+   * the destination holds them (a rollback puts back only what a run changed).
+   */
+  partial?: boolean;
 }
 
 export type Outcome =
@@ -120,6 +130,13 @@ export interface Destination {
    * record it no longer has is absent). Throws when it cannot know.
    */
   readValues?(sync: SyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>>;
+  /**
+   * Ids of the sync's records that changed in the destination after `since` (by anyone: people,
+   * workflows, pqlsync), or null when there are more than `limit` (reading them all is then
+   * cheaper). Costs no write budget (HubSpot answers it with search, outside its 10-second window). A
+   * change made moments before the call may be missing (a search index that lags writes). Throws when it cannot know.
+   */
+  modifiedSince?(sync: SyncTarget, since: Date, limit: number): Promise<Set<string> | null>;
   /** Whether `held` (as readValues answers it) is what sending `value` for this property writes. Pure. */
   holds?(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean;
   readonly stats: DestinationStats;

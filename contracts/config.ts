@@ -56,6 +56,12 @@ export const propertyMapping = z
      * not act on): its change alone never sends the row; it goes along whenever the row is sent.
      */
     send_alone: z.boolean().optional(),
+    /**
+     * Priority under a tight daily budget (docs/hubspot.md, "Daily budget"): after new PQLs and
+     * tier changes, rows where a `score` property moved go before rows where only `counter`s did.
+     * Default: score for a number with min_change or buckets, counter for anything else.
+     */
+    priority: z.enum(['score', 'counter']).optional(),
   })
   .strict()
   .refine((p) => p.type !== 'enumeration' || (p.options && p.options.length > 0), {

@@ -6,10 +6,6 @@ import { identifier, propertyMapping, propertyName, warehouseConfig } from '../.
 export { identifier, propertyMapping, propertyType, warehouseConfig, type PropertyMapping, type PropertyType, type WarehouseConfig } from '../../contracts/config.ts';
 export { HUBSPOT_LIFECYCLE_STAGES, lifecycleConfig, pipelineConfig, type LifecycleConfig, type PipelineConfig } from '../../connectors/hubspot/config.ts';
 
-
-
-
-
 export const guardrails = z
   .object({
     /** Stop when more than this share of the model's rows would be sent (0..1). */
@@ -86,7 +82,8 @@ export const syncConfig = z
     on_deleted_in_hubspot: z.enum(['skip', 'recreate']).optional(),
     /**
      * Under a tight daily budget, rows whose tier (guardrails.tier_column) enters one of these
-     * go first, then other tier changes, then the rest. Default: hot, sales_ready.
+     * go first, then other tier changes and new records, then score moves, then the rest
+     * (counters; see a property's `priority`). Default: hot, sales_ready.
      */
     pql_tiers: z.array(z.string().min(1)).min(1).optional(),
     properties: z.array(propertyMapping).min(1),
