@@ -4,7 +4,7 @@
  */
 import type { WarehouseConfig } from '../contracts/config.ts';
 import type { HubSpotDestinationConfig } from './hubspot/config.ts';
-import type { Destination } from './destination.ts';
+import type { Destination, RequestEstimate, SendWorkload, SyncTarget } from './destination.ts';
 import type { Dialect, DialectName, Warehouse } from './warehouse.ts';
 import { duckdbDialect } from './duckdb/duckdb.dialect.ts';
 import { postgresDialect } from './postgres/postgres.dialect.ts';
@@ -62,4 +62,6 @@ export async function openDestination(config: DestinationConfig, context: Destin
 
 export interface DestinationEntry {
   open(config: DestinationConfig, context: DestinationContext): Promise<Destination>;
+  /** The requests a run of the sync would make for this work; pure (no credentials), for `plan`. */
+  estimateRequests(sync: SyncTarget, work: SendWorkload): RequestEstimate;
 }
