@@ -1,6 +1,6 @@
 import type { Destination } from '../../connectors/destination.ts';
 import type { SyncConfig } from '../config/schema.ts';
-import { ConfigError, PqlsyncError } from '../errors.ts';
+import { ConfigError, PqlsyncError } from '../../contracts/errors.ts';
 import { loadModels, type Model } from '../project/load-models.ts';
 import { orderModels, selectModels } from '../project/graph.ts';
 import type { CompileContext } from '../compile/compile-model.ts';
@@ -9,10 +9,14 @@ import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult
 import { waitForLock, type Session } from './session.ts';
 import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
+import { createJournal } from './create-journal.ts';
 import { mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { ensureHandoffViews } from '../handoff/handoff-step.ts';
+import { PortalBudgetStore } from '../state/portal-budget.ts';
+import { planBudget, type BudgetPlan } from './budget-plan.ts';
+import { destinations } from '../../connectors/registry.ts';
 import { DELIVERY_STEPS, type DeliveryStep } from './delivery-steps.ts';
 import type { PipelineOptions } from './pipeline.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncResult } from './sync.ts';
@@ -131,6 +135,23 @@ export async function planAssociationsStep(session: Session, syncs: SyncConfig[]
   return out;
 }
 
+/**
+ * The run's request estimate beside the portal's daily budget as the last run saw it, and what the
+ * budget would defer. Sends nothing (the estimate is the destination's pure function).
+ */
+export async function planBudgetStep(session: Session, plans: SyncPlan[], associations: Map<string, AssociationResult[]>): Promise<BudgetPlan> {
+  const config = session.project.config;
+  const entry = await destinations[config.destination.type]();
+  return planBudget({
+    plans,
+    syncs: config.syncs,
+    associations,
+    estimate: (sync, work) => entry.estimateRequests(sync, work),
+    budget: await new PortalBudgetStore(session.warehouse, config.state_schema).read(),
+    reserve: config.destination.daily_reserve,
+  });
+}
+
 export async function planStep(session: Session, syncs: SyncConfig[]): Promise<SyncPlan[]> {
   const plans: SyncPlan[] = [];
   for (const sync of syncs) plans.push(await planSync(syncContext(session), sync));
@@ -191,6 +212,7 @@ export async function syncStep(
     await session.state.startRun({ runId: session.runId, command, syncName: sync.name, startedAt: started, status: 'running' });
     const { fingerprint, mapping } = mappingFingerprint(sync);
     await session.state.rememberMapping(sync.name, fingerprint, mapping, session.runId);
+    const journal = createJournal(syncContext(session), destination, sync, session.project.config.syncs);
     try {
       const result = await runSync(syncContext(session), destination, sync, {
         ...options,
@@ -198,7 +220,9 @@ export async function syncStep(
         runId: session.runId,
         historyRetentionDays: session.project.config.history.retention_days,
         dailyReserve: session.project.config.destination.daily_reserve,
+        beforeSend: (changes) => journal.beforeSend(changes),
       });
+      await journal.settle();
       const associations = result.stopped
         ? []
         : await syncAssociations({ ...syncContext(session), syncs: session.project.config.syncs, runId: session.runId, pageSize: options.pageSize }, destination, sync);
@@ -232,6 +256,9 @@ export async function syncStep(
         .catch(() => undefined);
       throw error;
     } finally {
+      // What the portal's answers said is left of its daily limit, for the next `plan`.
+      const budget = destination.dailyBudget?.();
+      if (budget) await new PortalBudgetStore(session.warehouse, session.project.config.state_schema).record(budget, new Date()).catch(() => undefined);
       await release();
     }
   }

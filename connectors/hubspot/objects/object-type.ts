@@ -40,6 +40,14 @@ export interface ObjectTypeDefinition<N extends ObjectTypeName = ObjectTypeName>
      * product key); the record is then found once by `property` and written by that key.
      */
     ownable?: boolean;
+    /**
+     * HubSpot does not document unique-value properties for this type (activities): a portal may
+     * refuse the flag or drop it. pqlsync then creates the property without it and makes each
+     * record exactly once through a journal and reconciliation instead of an upsert
+     * (docs/hubspot.md, "Tasks and unique values"). The records are found back through their
+     * association with a record of `foundThrough`.
+     */
+    uniqueMayBeRefused?: { foundThrough: ObjectTypeName };
   };
   /** HubSpot properties pqlsync writes through a rule of its own, not as plain values (deal stage and pipeline). */
   managedProperties: readonly string[];

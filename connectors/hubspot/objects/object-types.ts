@@ -31,3 +31,14 @@ export function ownsIdentity(sync: { object: ObjectTypeName; identity_property?:
   const { identity } = OBJECT_TYPES[sync.object];
   return identity.ownedByPqlsync || identityProperty(sync) !== identity.property;
 }
+
+/**
+ * One line on how a sync whose key HubSpot may refuse unique values for (tasks) makes each record
+ * once: `through` null when the portal keeps the key unique (docs/hubspot.md, "Tasks and unique values").
+ */
+export function describeCreateMode(sync: { object: ObjectTypeName; identity_property?: string }, through: ObjectTypeName | null): string {
+  const key = identityProperty(sync);
+  return through === null
+    ? `${key} is a unique-value property in this portal: each ${sync.object.replace(/s$/, '')} is upserted by it, once`
+    : `this portal keeps no unique values on ${sync.object} (${key} is a plain property): each ${sync.object.replace(/s$/, '')} is created with its ${through.replace(/s$/, '')}, its intent journaled in the warehouse first, and after an uncertain answer or a kill its ${through.replace(/s$/, '')}'s ${sync.object} are read before any is created again`;
+}

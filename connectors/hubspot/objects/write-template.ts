@@ -12,6 +12,8 @@ import type { Prepared, SendContext } from '../send-context.ts';
 import { applyWritePolicy, policyReads } from '../write-policy.ts';
 import { readHeldValues, type HeldValues } from './held-values.ts';
 import { ownsIdentity } from './object-types.ts';
+import { createThroughParents } from './journaled-creates.ts';
+import type { ObjectTypeName } from './object-types.ts';
 
 export interface ByIdTarget {
   prepared: Prepared;
@@ -23,7 +25,7 @@ export interface ByIdTarget {
 /** What an object type plugs into the template. */
 export interface ObjectWriter {
   /** The object type's name (its folder's). */
-  object: string;
+  object: ObjectTypeName;
   /** The normalised key (for the sync's identity property), or the category, property and message of the row error. */
   normaliseKey(raw: string, identity: string): { key: string } | { category: string; property: string | null; message: string };
   /**
@@ -119,6 +121,22 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
   // 3. The rest by identity: upsert (creates what is missing), or update (update-only syncs).
   const upserts = rest.filter(canCreate);
   const updates = rest.filter((p) => !canCreate(p));
+  if (ctx.createsThrough) {
+    // No unique identity in this portal (tasks): a record known by id is updated by id (a
+    // backfill), a new one created with its parent, journaled and reconciled, never upserted.
+    const known = upserts.filter((p) => p.change.recordId && !isDeletedRecordId(p.change.recordId));
+    await Promise.all([
+      updateById(ctx, writer, known.map((p) => ({ prepared: p, id: p.change.recordId!, properties: properties(p) })), (p, result) => ctx.record(p, result)),
+      createThroughParents(
+        ctx,
+        writer,
+        ctx.createsThrough,
+        upserts.filter((p) => !known.includes(p)).map((p) => ({ prepared: p, properties: { ...writer.createProperties?.(p), ...properties(p) } })),
+      ),
+      writeByIdentity(ctx, writer, 'update', updates.map((p) => ({ prepared: p, properties: properties(p) }))),
+    ]);
+    return;
+  }
   await Promise.all([
     writeByIdentity(ctx, writer, 'upsert', upserts.map((p) => ({ prepared: p, properties: { ...writer.createProperties?.(p), ...properties(p) } }))),
     writeByIdentity(ctx, writer, 'update', updates.map((p) => ({ prepared: p, properties: properties(p) }))),

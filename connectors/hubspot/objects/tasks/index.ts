@@ -15,8 +15,9 @@ export const tasks = defineObjectType({
   typeId: '0-27',
   singular: 'task',
   // A task is an event: created once per (record, trigger, episode), upserted by this key so a
-  // create repeated after a lost answer or a kill updates the task it made.
-  identity: { property: 'pqlsync_task_key', ownedByPqlsync: true, label: 'pqlsync task key' },
+  // create repeated after a lost answer or a kill updates the task it made; where the portal keeps
+  // no unique values on tasks, created with its contact and reconciled through it.
+  identity: { property: 'pqlsync_task_key', ownedByPqlsync: true, label: 'pqlsync task key', uniqueMayBeRefused: { foundThrough: 'contacts' } },
   managedProperties: ['hubspot_owner_id'],
   modifiedDate: 'hs_lastmodifieddate',
   // Task → contact 204, → company 192, → deal 216 (HubSpot-defined, unlabelled).
