@@ -3,5 +3,5 @@
  * registry (./registry.ts) so that the config schema can check a name without loading the
  * writers. A unit test holds the two to the same list.
  */
-export const OBJECT_TYPE_NAMES = ['contacts', 'companies', 'deals', 'tasks'] as const;
+export const OBJECT_TYPE_NAMES = ['contacts', 'companies', 'deals', 'tasks', 'tickets'] as const;
 export type ObjectTypeName = (typeof OBJECT_TYPE_NAMES)[number];

@@ -8,5 +8,6 @@ import { companies } from './companies/index.ts';
 import { contacts } from './contacts/index.ts';
 import { deals } from './deals/index.ts';
 import { tasks } from './tasks/index.ts';
+import { tickets } from './tickets/index.ts';
 
-export const OBJECT_TYPE_LIST = [contacts, companies, deals, tasks] as const;
+export const OBJECT_TYPE_LIST = [contacts, companies, deals, tasks, tickets] as const;
