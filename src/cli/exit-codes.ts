@@ -7,7 +7,7 @@ import {
   ModelError,
   RowsFailedError,
   WarehouseError,
-} from '../errors.ts';
+} from '../../contracts/errors.ts';
 
 /**
  * Exit codes a scheduler can act on: the one source of truth. `pqlsync --help` prints them from
