@@ -127,7 +127,6 @@ export const lifecycleConfig = z
     never_over: z.array(z.string().min(1)).default(['opportunity', 'customer', 'evangelist']),
   })
   .strict();
-export type LifecycleConfig = z.infer<typeof lifecycleConfig>;
 
 /** An association written from each record of this sync to a record of another sync. */
 export const associationConfig = z
@@ -318,7 +317,6 @@ export const alertsConfig = z
   })
   .strict()
   .refine((a) => a.slack_channel !== undefined || a.webhook, { message: 'name where alerts go: slack_channel (a channel id) and/or webhook: true (PQLSYNC_ALERT_WEBHOOK_URL)' });
-export type AlertsConfig = z.infer<typeof alertsConfig>;
 
 const duckdbWarehouse = z
   .object({
@@ -433,7 +431,6 @@ export const evaluateConfig = z
     targets: z.record(identifier, evaluateTarget),
   })
   .strict();
-export type EvaluateConfig = z.infer<typeof evaluateConfig>;
 
 export const projectConfig = z
   .object({
