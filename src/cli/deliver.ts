@@ -57,7 +57,7 @@ export async function deliver(session: Session, syncs: SyncConfig[], options: De
   const deferred = results.reduce((n, r) => n + (r.deferred ?? 0), 0);
   if (deferred > 0) {
     session.log.warn(
-      `deferred: ${deferred} changes wait for the next run; the portal's daily budget, less the ${Math.round(session.project.config.destination.daily_reserve * 100)}% reserve for its other apps, covered only the most important ones (new PQLs and tier changes first)`,
+      `deferred: ${deferred} changes wait for the next run; the portal's daily budget, less the ${Math.round(session.project.config.destination.daily_reserve * 100)}% reserve for its other apps, covered only the most important ones (new PQLs and tier changes first, then score moves, then counters)`,
       { event: 'deferred', deferred },
     );
     return { code: EXIT.deferred, results };

@@ -93,7 +93,7 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
       `${d.unchanged} unchanged${heldBack(d)}, ${d.removed} removed; sent ${result.sent}, delivered ${result.delivered}, ` +
       `failed ${result.failed}; ${result.requests} requests in ${(result.ms / 1000).toFixed(1)} s` +
       (result.stopped ? ' (stopped early; the rest goes next run)' : '') +
-      (result.deferred > 0 ? `; ${result.deferred} deferred under the daily budget (new PQLs and tier changes went first)` : ''),
+      (result.deferred > 0 ? `; ${result.deferred} deferred under the daily budget (new PQLs and tier changes went first, then score moves)` : ''),
     {
       event: 'sync_done',
       sync: result.plan.sync,

@@ -26,6 +26,8 @@ import {
 import { describeMappingChange, mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
 import { RunHistoryValues } from '../state/run-history-values.ts';
+import { PRIORITY } from '../state/state-store.ts';
+import { scoreMovedSql } from './significance.ts';
 
 export interface SyncPlan {
   sync: string;
@@ -319,7 +321,7 @@ async function sendChanges(
     // No ORDER BY unless the budget forces a choice: the order of sending does not matter, and
     // sorting the whole table holds it in the warehouse's memory for the length of the stream.
     const name = warehouse.dialect.table(table);
-    const sql = cap === null || table !== tables.changes ? `select * from ${name}` : state.prioritisedChangesSql(sync.name, name, q(KEY), q(TIER), sync.pql_tiers ?? DEFAULT_PQL_TIERS);
+    const sql = cap === null || table !== tables.changes ? `select * from ${name}` : prioritySql(ctx, sync, tables, true);
     for await (const page of pages(warehouse.stream(sql, pageSize), pageSize)) {
       if (checkpointError) throw checkpointError;
       if (options.signal?.aborted) return false;
@@ -351,6 +353,41 @@ async function sendChanges(
 }
 
 const DEFAULT_PQL_TIERS = ['hot', 'sales_ready'];
+
+/** The run's changes with their priority class (state-store PRIORITY), computed in the warehouse. */
+function prioritySql(ctx: SyncContext, sync: SyncConfig, tables: SyncTables, ordered: boolean): string {
+  const d = ctx.warehouse.dialect;
+  return ctx.state.prioritisedChangesSql(sync.name, {
+    changes: d.table(tables.changes),
+    delivered: d.table(tables.delivered),
+    keyColumn: d.quote(KEY),
+    tierColumn: d.quote(TIER),
+    pqlTiers: sync.pql_tiers ?? DEFAULT_PQL_TIERS,
+    scoreMoved: scoreMovedSql(d, sync),
+    ordered,
+  });
+}
+
+/** The run's changes per priority class, counted in the warehouse. */
+export async function changesByPriority(ctx: SyncContext, sync: SyncConfig, tables: SyncTables): Promise<PriorityCounts> {
+  const rows = await ctx.warehouse.query(`select ${PRIORITY} as priority_class, count(*) as n from (${prioritySql(ctx, sync, tables, false)}) p group by ${PRIORITY}`);
+  const counts: PriorityCounts = { pqls: 0, tiers: 0, scores: 0, counters: 0 };
+  for (const r of rows) counts[PRIORITY_CLASSES[Number(r.priority_class)]] += Number(r.n);
+  return counts;
+}
+
+/** Changes per priority class, in the order they are sent under a tight daily budget. */
+export interface PriorityCounts {
+  /** Rows whose tier enters one of the sync's pql_tiers (new PQLs). */
+  pqls: number;
+  /** Other tier changes, and records never delivered. */
+  tiers: number;
+  /** Rows where a score property moved (significance.ts priorityOf). */
+  scores: number;
+  /** The rest: only counters changed. */
+  counters: number;
+}
+const PRIORITY_CLASSES = ['pqls', 'tiers', 'scores', 'counters'] as const;
 
 /**
  * How many changes fit in the portal's daily budget less the reserve for its other apps (whole

@@ -18,6 +18,8 @@ export interface DeliveryOutcome {
   message: string | null;
 }
 
+/** The priority class column of prioritisedChangesSql (0 first). */
+export const PRIORITY = 'pqlsync__priority';
 const OUTCOME_COLUMNS = ['record_key', 'ok', 'record_id', 'row_hash', 'tier', 'kind', 'category', 'property', 'message'];
 
 export interface RunRecord {
@@ -321,16 +323,28 @@ export class StateStore {
   }
 
   /**
-   * A query over a run's changes table in the order to send under a tight daily budget: rows whose
-   * tier enters one of `pqlTiers` (new PQLs, tier changes into them) first, other tier changes
-   * next (a new row counts as one), then the rest; keys in order within each.
+   * A query over a run's changes table giving each row its priority class under a tight daily
+   * budget, as column `pqlsync__priority` (docs/hubspot.md, "Daily budget"): 0 rows whose tier
+   * enters one of `pqlTiers` (new PQLs, tier changes into them), 1 other tier changes and records
+   * never delivered, 2 score moves (`scoreMoved`: a boolean over c, the changes, and s, the
+   * delivered snapshot left-joined by key), 3 the rest (counters). Set-based: the class is
+   * computed in the warehouse; `ordered` sorts by class, then key.
    */
-  prioritisedChangesSql(syncName: string, changes: string, keyColumn: string, tierColumn: string, pqlTiers: readonly string[]): string {
+  prioritisedChangesSql(
+    syncName: string,
+    sql: { changes: string; delivered: string; keyColumn: string; tierColumn: string; pqlTiers: readonly string[]; scoreMoved: string; ordered: boolean },
+  ): string {
     const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
-    const moved = `(st.tier is null or st.tier <> c.${tierColumn})`;
-    return `select c.* from ${changes} c
-      left join ${this.t('sync_state')} st on st.sync_name = ${lit(syncName)} and st.record_key = c.${keyColumn}
-      order by case when c.${tierColumn} in (${pqlTiers.map(lit).join(', ')}) and ${moved} then 0 when ${moved} then 1 else 2 end, c.${keyColumn}`;
+    const tier = `c.${sql.tierColumn}`;
+    const moved = `(${tier} is not null and (st.tier is null or st.tier <> ${tier}))`;
+    return `select c.*, case when ${moved} and ${tier} in (${sql.pqlTiers.map(lit).join(', ')}) then 0
+          when ${moved} or st.record_key is null then 1
+          when ${sql.scoreMoved} then 2
+          else 3 end as ${PRIORITY}
+      from ${sql.changes} c
+      left join ${this.t('sync_state')} st on st.sync_name = ${lit(syncName)} and st.record_key = c.${sql.keyColumn}
+      left join ${sql.delivered} s on s.record_key = c.${sql.keyColumn}${sql.ordered ? `
+      order by ${PRIORITY}, c.${sql.keyColumn}` : ''}`;
   }
 
   async countErrors(syncName: string): Promise<number> {
