@@ -26,7 +26,6 @@ import {
 import { describeMappingChange, mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
 import { RunHistoryValues } from '../state/run-history-values.ts';
-import { PRIORITY } from '../state/state-store.ts';
 import { scoreMovedSql } from './significance.ts';
 
 export interface SyncPlan {
@@ -368,26 +367,6 @@ function prioritySql(ctx: SyncContext, sync: SyncConfig, tables: SyncTables, ord
   });
 }
 
-/** The run's changes per priority class, counted in the warehouse. */
-export async function changesByPriority(ctx: SyncContext, sync: SyncConfig, tables: SyncTables): Promise<PriorityCounts> {
-  const rows = await ctx.warehouse.query(`select ${PRIORITY} as priority_class, count(*) as n from (${prioritySql(ctx, sync, tables, false)}) p group by ${PRIORITY}`);
-  const counts: PriorityCounts = { pqls: 0, tiers: 0, scores: 0, counters: 0 };
-  for (const r of rows) counts[PRIORITY_CLASSES[Number(r.priority_class)]] += Number(r.n);
-  return counts;
-}
-
-/** Changes per priority class, in the order they are sent under a tight daily budget. */
-export interface PriorityCounts {
-  /** Rows whose tier enters one of the sync's pql_tiers (new PQLs). */
-  pqls: number;
-  /** Other tier changes, and records never delivered. */
-  tiers: number;
-  /** Rows where a score property moved (significance.ts priorityOf). */
-  scores: number;
-  /** The rest: only counters changed. */
-  counters: number;
-}
-const PRIORITY_CLASSES = ['pqls', 'tiers', 'scores', 'counters'] as const;
 
 /**
  * How many changes fit in the portal's daily budget less the reserve for its other apps (whole
