@@ -53,6 +53,13 @@ export interface Change {
    * the destination holds them (a rollback puts back only what a run changed).
    */
   partial?: boolean;
+  /**
+   * Set by the runner for a sync whose records the destination creates without a unique identity
+   * (`createsThrough`), after it recorded the intent to create this record: the id of the record
+   * it is created associated with (null: that record has no id yet, so this one waits), and
+   * whether an earlier attempt recorded its intent too (it may exist: look before creating).
+   */
+  journal?: { parentId: string | null; attempted: boolean };
 }
 
 export type Outcome =
@@ -173,6 +180,13 @@ export interface Destination {
   dailyBudget?(): { remaining: number; limit: number } | null;
   /** The requests sending `records` changes of this sync is expected to take (writes and the reads before them). */
   estimateRequests?(sync: SyncTarget, records: number): number;
+  /**
+   * Known once `ensureProperties` ran for the sync: null when a retried create cannot duplicate a
+   * record (an upsert by a unique identity). Otherwise the object type each new record is created
+   * associated with and found back through: the runner then records the intent of every create
+   * before `send` and fills `Change.journal` (docs/hubspot.md, "Tasks and unique values").
+   */
+  createsThrough?(sync: SyncTarget): SyncConfig['object'] | null;
 }
 
 export type { PropertyMapping };

@@ -24,7 +24,7 @@ import type { Value } from '../warehouse.ts';
 import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
-import { identityProperty } from './objects/object-types.ts';
+import { describeCreateMode, identityProperty, OBJECT_TYPES, ownsIdentity, type ObjectTypeName } from './objects/object-types.ts';
 import { OBJECT_WRITERS } from './objects/registry.ts';
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
@@ -77,6 +77,8 @@ export class HubSpotDestination implements Destination {
   private readonly searchPacer: RollingWindowPacer;
   private readonly memo = new Map<string, unknown>();
   private readonly associationLabels = new Map<string, Array<{ typeId: number; label: string | null; category: string }>>();
+  /** Syncs whose identity the portal keeps without unique values (ensureProperties): the type their records are found through. */
+  private readonly journaled = new Map<string, ObjectTypeName | null>();
   /** Deal pipelines checked by ensureProperties, per sync name. */
   private readonly pipelines = new Map<string, ResolvedPipeline>();
   private traceCounter = 0;
@@ -119,8 +121,21 @@ export class HubSpotDestination implements Destination {
 
   async ensureProperties(syncs: SyncTarget[]): Promise<void> {
     const ctx = { apis: this.apis, exec: this.exec, log: this.options.log };
-    await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
+    const plans = await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
     for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.pipeline));
+    // Where HubSpot may refuse unique values (tasks), the portal's answer picks how records are made once.
+    for (const sync of syncs) {
+      const through = OBJECT_TYPES[sync.object].identity.uniqueMayBeRefused?.foundThrough;
+      if (!through || !ownsIdentity(sync)) continue;
+      const identity = identityProperty(sync);
+      const plain = plans.some((p) => p.object === sync.object && p.withoutUnique.includes(identity));
+      this.journaled.set(sync.name, plain ? through : null);
+      this.options.log?.({ level: 'info', msg: `${sync.name}: ${describeCreateMode(sync, plain ? through : null)}`, event: 'create_mode', sync: sync.name, unique_key: !plain });
+    }
+  }
+
+  createsThrough(sync: SyncTarget): ObjectTypeName | null {
+    return this.journaled.get(sync.name) ?? null;
   }
 
   async send(sync: SyncTarget, changes: Change[]): Promise<Outcome[]> {
@@ -152,6 +167,7 @@ export class HubSpotDestination implements Destination {
       exec: this.exec,
       sync,
       identity: identityProperty(sync),
+      createsThrough: this.journaled.get(sync.name) ?? undefined,
       pipeline: this.pipelines.get(sync.name),
       memo: this.memo,
       rates: () => ({

@@ -9,6 +9,7 @@ import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult
 import { waitForLock, type Session } from './session.ts';
 import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
+import { createJournal } from './create-journal.ts';
 import { mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
@@ -191,6 +192,7 @@ export async function syncStep(
     await session.state.startRun({ runId: session.runId, command, syncName: sync.name, startedAt: started, status: 'running' });
     const { fingerprint, mapping } = mappingFingerprint(sync);
     await session.state.rememberMapping(sync.name, fingerprint, mapping, session.runId);
+    const journal = createJournal(syncContext(session), destination, sync, session.project.config.syncs);
     try {
       const result = await runSync(syncContext(session), destination, sync, {
         ...options,
@@ -198,7 +200,9 @@ export async function syncStep(
         runId: session.runId,
         historyRetentionDays: session.project.config.history.retention_days,
         dailyReserve: session.project.config.destination.daily_reserve,
+        beforeSend: (changes) => journal.beforeSend(changes),
       });
+      await journal.settle();
       const associations = result.stopped
         ? []
         : await syncAssociations({ ...syncContext(session), syncs: session.project.config.syncs, runId: session.runId, pageSize: options.pageSize }, destination, sync);

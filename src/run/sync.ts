@@ -181,6 +181,11 @@ export interface SyncOptions {
    * marking a backfill's keys as sent.
    */
   afterCheckpoint?: (outcomes: TableName) => Promise<void>;
+  /**
+   * Completes a page's changes right before they are sent (run/create-journal.ts: where the portal
+   * keeps no unique key, each change's parent and earlier attempts, its intent recorded first).
+   */
+  beforeSend?: (changes: Change[]) => Promise<Change[]>;
   /** Days the values this run replaces are kept for `pqlsync rollback` (0: none kept); default 7. */
   historyRetentionDays?: number;
   /** Share of the portal's daily limit to leave for its other apps (destination.daily_reserve); unset: no budget check. */
@@ -296,7 +301,7 @@ async function sendChanges(
     const byKey = new Map(rows.map((row) => [String(row[KEY]), row]));
     let outcomes: Outcome[];
     try {
-      outcomes = await destination.send(sync, changes);
+      outcomes = await destination.send(sync, options.beforeSend ? await options.beforeSend(changes) : changes);
     } catch (error) {
       // What landed before a whole-run failure still goes into the last checkpoint.
       for (const outcome of outcomesBeforeFailure(error)) buffer.push(toDelivery(outcome, byKey.get(outcome.key), kindOf));

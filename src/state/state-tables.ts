@@ -31,5 +31,8 @@ export function stateTableDdl(dialect: Dialect, schema: string): string[] {
     // Each mapping a sync delivered under, by fingerprint: the row hashes in sync_state start with
     // it, so a renamed or retyped property is a change, and a plan can say what changed.
     `create table if not exists ${t('sync_mappings')} (sync_name ${s}, fingerprint ${s}, mapping ${s}, first_run_id ${s}, first_seen_at ${ts})`,
+    // The create journal (create-intents.ts): a create recorded before its request, where a retried
+    // create could duplicate (tasks in a portal without unique task keys).
+    `create table if not exists ${t('create_intents')} (sync_name ${s}, record_key ${s}, parent_id ${s}, run_id ${s}, intended_at ${ts})`,
   ];
 }
