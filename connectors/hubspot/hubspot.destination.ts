@@ -13,7 +13,8 @@ import { listOwners, readContactOwners } from './owners.ts';
 import { enrolInSequence, readEnrolment, readSequence } from './sequences.ts';
 import { readRecordValues } from './read-records.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
-import type { SyncTarget } from '../destination.ts';
+import type { RequestEstimate, SendWorkload, SyncTarget } from '../destination.ts';
+import { estimateHubSpotRequests } from './estimate.ts';
 import { ConfigError, DestinationError } from '../../src/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
 import { DailyLimitError } from './errors.ts';
@@ -29,7 +30,6 @@ import { OBJECT_WRITERS } from './objects/registry.ts';
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
 import { ensureHubSpotProperties } from './properties.ts';
-import { LIFECYCLE_STAGE, writePolicyOf } from './write-policy.ts';
 import { RequestExecutor, type Log, type RetryPolicy } from './retry.ts';
 import type { Prepared, SendContext } from './send-context.ts';
 
@@ -216,11 +216,8 @@ export class HubSpotDestination implements Destination {
     return this.daily.reported();
   }
 
-  /** One write per 100 records, and one read per 100 when a write policy or the deal stage needs what HubSpot holds. */
-  estimateRequests(sync: SyncTarget, records: number): number {
-    const batches = Math.ceil(records / HUBSPOT_LIMITS.batchSize);
-    const reads = sync.object === 'deals' || sync.properties.some((p) => writePolicyOf(p) === 'if_empty' || p.property === LIFECYCLE_STAGE);
-    return batches * (reads ? 2 : 1);
+  estimateRequests(sync: SyncTarget, work: SendWorkload): RequestEstimate {
+    return estimateHubSpotRequests(sync, work);
   }
 
   async associate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
@@ -233,7 +230,12 @@ export class HubSpotDestination implements Destination {
 
   /** The portal the token reaches (read once, then remembered for the run). */
   async accountId(): Promise<string> {
-    this.portalId ??= readPortalId({ exec: this.exec, accessToken: this.options.accessToken, basePath: this.options.basePath ?? 'https://api.hubapi.com' });
+    this.portalId ??= readPortalId({
+      exec: this.exec,
+      accessToken: this.options.accessToken,
+      basePath: this.options.basePath ?? 'https://api.hubapi.com',
+      onHeaders: (headers) => this.daily.observe(headers),
+    });
     return this.portalId;
   }
 

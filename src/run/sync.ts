@@ -1,4 +1,4 @@
-import { outcomesBeforeFailure, type Change, type Destination, type Outcome } from '../../connectors/destination.ts';
+import { outcomesBeforeFailure, type Change, type Destination, type Outcome, type RequestEstimate, type SendWorkload } from '../../connectors/destination.ts';
 import type { Row, TableName, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import { GuardrailError } from '../errors.ts';
@@ -26,6 +26,7 @@ import {
 import { describeMappingChange, mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
 import { RunHistoryValues } from '../state/run-history-values.ts';
+import { PRIORITY } from '../state/state-store.ts';
 import { scoreMovedSql } from './significance.ts';
 
 export interface SyncPlan {
@@ -50,6 +51,10 @@ export interface SyncPlan {
   removedSample: string[];
   /** Wall time of the plan: the diff in the warehouse, the guardrails' shares and the sample, ms. */
   ms?: number;
+  /** The records to send by how they are written (for the request estimate; associations are planned apart). */
+  workload: Omit<SendWorkload, 'associations'>;
+  /** The changes by priority class under a tight daily budget (docs/hubspot.md, "Daily budget"). */
+  priority: PriorityCounts;
 }
 
 export interface PlanSampleRow {
@@ -120,6 +125,10 @@ async function describePlan(ctx: SyncContext, sync: SyncConfig, tables: SyncTabl
   );
   const removedRows =
     diff.removed > 0 ? await ctx.warehouse.query(`select ${q(KEY)} from ${d.table(tables.removed)} order by ${q(KEY)} limit ${sampleSize}`) : [];
+  const [ids] = await ctx.warehouse.query(
+    `select count(*) as n, sum(case when ${q(RECORD_ID)} is null then 0 else 1 end) as known from ${d.table(tables.changes)}`,
+  );
+  const cleared = sync.on_removed === 'clear' ? diff.removed : 0;
   return {
     sync: sync.name,
     object: sync.object,
@@ -148,6 +157,13 @@ async function describePlan(ctx: SyncContext, sync: SyncConfig, tables: SyncTabl
           : sync.properties.filter((p) => Number(row[`${DIFFERS}${columns.indexOf(p.column)}`]) === 1).map((p) => p.column),
     })),
     removedSample: removedRows.map((row) => String(row[KEY])),
+    workload: {
+      new: Number(ids.n) - Number(ids.known ?? 0),
+      known: Number(ids.known ?? 0),
+      cleared,
+      firstSync: diff.changed + diff.unchanged + diff.removed === 0,
+    },
+    priority: await changesByPriority(ctx, sync, tables, snapshot),
   };
 }
 
@@ -236,7 +252,7 @@ export async function runSync(
     // Properties are checked only when something is to be sent: a run with no change makes no request.
     if (plan.toSend > 0) await destination.ensureProperties([sync]);
     await state.createOutcomes(outcomesTable);
-    const cap = plan.toSend > 0 ? budgetCap(destination, sync, plan.toSend, options.dailyReserve) : null;
+    const cap = plan.toSend > 0 ? budgetCap(destination, sync, plan, options.dailyReserve) : null;
     return await sendChanges(ctx, destination, sync, options, plan, tables, outcomesTable, history, cap);
   } finally {
     await dropRunTables(warehouse, tables).catch(() => undefined);
@@ -358,32 +374,61 @@ async function sendChanges(
 
 const DEFAULT_PQL_TIERS = ['hot', 'sales_ready'];
 
-/** The run's changes with their priority class (state-store PRIORITY), computed in the warehouse. */
-function prioritySql(ctx: SyncContext, sync: SyncConfig, tables: SyncTables, ordered: boolean): string {
+/**
+ * The run's changes with their priority class (state-store PRIORITY), computed in the warehouse.
+ * Without the delivered snapshot (a plan before it matches the mapping) no row shows a score move.
+ */
+function prioritySql(ctx: SyncContext, sync: SyncConfig, tables: SyncTables, ordered: boolean, snapshot = true): string {
   const d = ctx.warehouse.dialect;
   return ctx.state.prioritisedChangesSql(sync.name, {
     changes: d.table(tables.changes),
-    delivered: d.table(tables.delivered),
+    delivered: snapshot ? d.table(tables.delivered) : null,
     keyColumn: d.quote(KEY),
     tierColumn: d.quote(TIER),
     pqlTiers: sync.pql_tiers ?? DEFAULT_PQL_TIERS,
-    scoreMoved: scoreMovedSql(d, sync),
+    scoreMoved: snapshot ? scoreMovedSql(d, sync) : '(1 = 0)',
     ordered,
   });
 }
 
+/** The run's changes per priority class, counted in the warehouse. */
+async function changesByPriority(ctx: SyncContext, sync: SyncConfig, tables: SyncTables, snapshot: boolean): Promise<PriorityCounts> {
+  const rows = await ctx.warehouse.query(`select ${PRIORITY} as priority_class, count(*) as n from (${prioritySql(ctx, sync, tables, false, snapshot)}) p group by ${PRIORITY}`);
+  const counts: PriorityCounts = { pqls: 0, tiers: 0, scores: 0, counters: 0 };
+  for (const r of rows) counts[PRIORITY_CLASSES[Number(r.priority_class)]] += Number(r.n);
+  return counts;
+}
+
+/** Changes per priority class, in the order they are sent under a tight daily budget. */
+export interface PriorityCounts {
+  /** Rows whose tier enters one of the sync's pql_tiers (new PQLs). */
+  pqls: number;
+  /** Other tier changes, and records never delivered. */
+  tiers: number;
+  /** Rows where a score property moved (significance.ts priorityOf). */
+  scores: number;
+  /** The rest: only counters changed. */
+  counters: number;
+}
+const PRIORITY_CLASSES = ['pqls', 'tiers', 'scores', 'counters'] as const;
 
 /**
  * How many changes fit in the portal's daily budget less the reserve for its other apps (whole
  * batches of 100), or null when the run's estimated requests fit (docs/hubspot.md, "Daily budget").
+ * The property checks have run by now: the budget the last answer reported is what is left for the
+ * reads and writes of the records (associations follow them and are counted as the estimate says).
  */
-export function budgetCap(destination: Destination, sync: SyncConfig, toSend: number, reserve: number | undefined): number | null {
+export function budgetCap(destination: Destination, sync: SyncConfig, plan: Pick<SyncPlan, 'toSend' | 'workload'>, reserve: number | undefined): number | null {
   const budget = destination.dailyBudget?.();
-  if (!budget || reserve === undefined) return null;
-  const allowance = budget.remaining - Math.ceil(budget.limit * reserve);
-  const estimate = destination.estimateRequests?.(sync, toSend) ?? Math.ceil(toSend / 100);
-  if (estimate <= allowance) return null;
-  const rows = Math.floor((Math.max(0, allowance) * toSend) / estimate);
+  if (!budget || reserve === undefined || !destination.estimateRequests) return null;
+  return capUnder(budget.remaining - Math.ceil(budget.limit * reserve), plan.toSend, destination.estimateRequests(sync, { ...plan.workload, associations: [] }));
+}
+
+/** The rows (whole batches of 100) of `toSend` that `allowance` requests cover, or null when all do. Pure. */
+export function capUnder(allowance: number, toSend: number, estimate: RequestEstimate): number | null {
+  const needed = estimate.total - estimate.setup;
+  if (needed <= allowance) return null;
+  const rows = Math.floor((Math.max(0, allowance) * toSend) / needed);
   return Math.floor(rows / 100) * 100;
 }
 

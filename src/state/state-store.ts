@@ -327,12 +327,12 @@ export class StateStore {
    * budget, as column `pqlsync__priority` (docs/hubspot.md, "Daily budget"): 0 rows whose tier
    * enters one of `pqlTiers` (new PQLs, tier changes into them), 1 other tier changes and records
    * never delivered, 2 score moves (`scoreMoved`: a boolean over c, the changes, and s, the
-   * delivered snapshot left-joined by key), 3 the rest (counters). Set-based: the class is
+   * delivered snapshot left-joined by key when given), 3 the rest (counters). Set-based: the class is
    * computed in the warehouse; `ordered` sorts by class, then key.
    */
   prioritisedChangesSql(
     syncName: string,
-    sql: { changes: string; delivered: string; keyColumn: string; tierColumn: string; pqlTiers: readonly string[]; scoreMoved: string; ordered: boolean },
+    sql: { changes: string; delivered: string | null; keyColumn: string; tierColumn: string; pqlTiers: readonly string[]; scoreMoved: string; ordered: boolean },
   ): string {
     const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
     const tier = `c.${sql.tierColumn}`;
@@ -343,7 +343,7 @@ export class StateStore {
           else 3 end as ${PRIORITY}
       from ${sql.changes} c
       left join ${this.t('sync_state')} st on st.sync_name = ${lit(syncName)} and st.record_key = c.${sql.keyColumn}
-      left join ${sql.delivered} s on s.record_key = c.${sql.keyColumn}${sql.ordered ? `
+      ${sql.delivered ? `left join ${sql.delivered} s on s.record_key = c.${sql.keyColumn}` : ''}${sql.ordered ? `
       order by ${PRIORITY}, c.${sql.keyColumn}` : ''}`;
   }
 
