@@ -26,6 +26,7 @@ import {
 import { describeMappingChange, mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
 import { RunHistoryValues } from '../state/run-history-values.ts';
+import { CreateIntents } from '../state/create-intents.ts';
 import { PRIORITY } from '../state/state-store.ts';
 import { scoreMovedSql } from './significance.ts';
 
@@ -49,6 +50,11 @@ export interface SyncPlan {
   sample: PlanSampleRow[];
   /** A few keys that left the model (cleared in HubSpot when onRemoved is 'clear'). */
   removedSample: string[];
+  /**
+   * insert_once syncs: creates journaled and never confirmed (a kill, an answer that never came),
+   * each looked for in HubSpot before it is created again (docs/hubspot.md, "Tasks and unique values").
+   */
+  unconfirmedCreates?: number;
   /** Wall time of the plan: the diff in the warehouse, the guardrails' shares and the sample, ms. */
   ms?: number;
   /** The records to send by how they are written (for the request estimate; associations are planned apart). */
@@ -164,6 +170,7 @@ async function describePlan(ctx: SyncContext, sync: SyncConfig, tables: SyncTabl
       firstSync: diff.changed + diff.unchanged + diff.removed === 0,
     },
     priority: await changesByPriority(ctx, sync, tables, snapshot),
+    ...(sync.mode === 'insert_once' ? { unconfirmedCreates: await new CreateIntents(ctx.warehouse, ctx.schemas.state).pending(sync.name) } : {}),
   };
 }
 

@@ -164,6 +164,12 @@ describe.each(ENGINES)('tasks without unique keys on %s (2,500 contacts, 3,000 t
     expect(Number(state.delivered)).toBe(2000);
     expect(Number(state.intents)).toBe(TASKS);
 
+    // A plan says how many creates are unconfirmed (and sends nothing).
+    const requests = fx.sandbox.stats.requests;
+    const plan = await fx.cli(['plan']);
+    expect(plan.events.find((e) => e.event === 'create_journal' && e.sync === 'person_tasks')).toMatchObject({ unconfirmed: TASKS - 2000 });
+    expect(fx.sandbox.stats.requests).toBe(requests);
+
     fx.sandbox.setFaults(undefined);
     const creates = fx.sandbox.stats.requestsByRoute[CREATE];
     const rerun = await fx.cli(['sync']);
