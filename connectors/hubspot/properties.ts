@@ -262,7 +262,8 @@ async function createProperties(
   for (const created of result.results ?? []) {
     if (batch.some((b) => b.name === created.name && b.hasUniqueValue) && created.hasUniqueValue !== true) plan.withoutUnique.push(created.name);
   }
-  if (result.errors && result.errors.length > 0) {
+  let errors = result.errors ?? [];
+  if (errors.length > 0) {
     // "already exists" after a retry whose first answer was lost is what we wanted;
     // read again and fail only for what is still missing or wrong.
     let again = await readPlan(object);
@@ -271,18 +272,17 @@ async function createProperties(
     if (refused.length > 0 && again.conflicts.length === 0) {
       // The portal refuses unique values here (tasks): the key becomes a plain property.
       const plain = refused.map(({ hasUniqueValue: _unique, ...def }) => def);
-      ctx.log?.({ level: 'info', msg: `HubSpot refused unique values for ${object} property ${plain.map((p) => p.name).join(', ')} (${result.errors.map((e) => e.message).join('; ')}); creating it without them` });
+      ctx.log?.({ level: 'info', msg: `HubSpot refused unique values for ${object} property ${plain.map((p) => p.name).join(', ')} (${errors.map((e) => e.message).join('; ')}); creating it without them` });
       const second = await create(plain);
       again = await readPlan(object);
       missing = again.create.filter((p) => batch.some((b) => b.name === p.name));
-      if (missing.length === 0) {
-        plan.withoutUnique.push(...again.withoutUnique.filter((name) => refused.some((r) => r.name === name)));
-        result.errors = second.errors;
-      }
+      plan.withoutUnique.push(...again.withoutUnique.filter((name) => refused.some((r) => r.name === name)));
+      if (missing.length === 0) errors = [];
+      else errors = [...errors, ...(second.errors ?? [])];
     }
     if (missing.length > 0 || again.conflicts.length > 0) {
       throw new DestinationError(
-        `HubSpot refused to create ${object} properties: ${(result.errors ?? []).map((e) => e.message).join('; ')}${again.conflicts.length > 0 ? `\n- ${again.conflicts.join('\n- ')}` : ''}`,
+        `HubSpot refused to create ${object} properties: ${errors.map((e) => e.message).join('; ')}${again.conflicts.length > 0 ? `\n- ${again.conflicts.join('\n- ')}` : ''}`,
       );
     }
   }
