@@ -6,16 +6,16 @@
  * properties are created with the batch endpoint, and options missing from an enumeration
  * in our own group are added.
  */
-import type { PropertyMapping, PropertyType } from '../../src/config/schema.ts';
-import type { SyncTarget } from '../destination.ts';
-import { ConfigError, DestinationError } from '../../src/errors.ts';
+import type { PropertyMapping, PropertyType } from '../../contracts/config.ts';
+import type { HubSpotSyncTarget } from './config.ts';
+import { ConfigError, DestinationError } from '../../contracts/errors.ts';
 import { chunk } from './batch-writer.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import type { CallResult, Log, RequestExecutor } from './retry.ts';
 import { identityProperty, OBJECT_TYPES, ownsIdentity } from './objects/object-types.ts';
 
-type ObjectType = SyncTarget['object'];
+type ObjectType = HubSpotSyncTarget['object'];
 
 export interface PropertyGroupSpec {
   name: string;
@@ -98,7 +98,7 @@ export function propertyDefinition(mapping: WantedProperty, groupName: string): 
  * The mapped properties per object, merged across syncs: the same property mapped twice
  * must agree on its type (enumeration options are united).
  */
-export function collectMappings(syncs: readonly SyncTarget[]): Map<ObjectType, Map<string, WantedProperty>> {
+export function collectMappings(syncs: readonly HubSpotSyncTarget[]): Map<ObjectType, Map<string, WantedProperty>> {
   const out = new Map<ObjectType, Map<string, WantedProperty>>();
   for (const sync of syncs) {
     const props = out.get(sync.object) ?? new Map<string, WantedProperty>();
@@ -142,7 +142,7 @@ export function collectMappings(syncs: readonly SyncTarget[]): Map<ObjectType, M
  * configuration error naming the sync, the column and the property. `exists` says whether the
  * portal already has a property (an existing `hs_` property is HubSpot's own, checked like any other).
  */
-export function reservedPropertyProblems(syncs: readonly SyncTarget[], exists: (object: ObjectType, property: string) => boolean): string[] {
+export function reservedPropertyProblems(syncs: readonly HubSpotSyncTarget[], exists: (object: ObjectType, property: string) => boolean): string[] {
   return syncs.flatMap((sync) =>
     sync.properties
       .filter((m) => m.property.startsWith('hs_') && !exists(sync.object, m.property))
@@ -289,7 +289,7 @@ async function createProperties(
   ctx.log?.({ level: 'info', msg: `created ${object} properties ${batch.map((p) => p.name).join(', ')}` });
 }
 
-export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: readonly SyncTarget[], group: PropertyGroupSpec): Promise<PropertyPlan[]> {
+export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: readonly HubSpotSyncTarget[], group: PropertyGroupSpec): Promise<PropertyPlan[]> {
   const { properties: api } = ctx.apis;
   const plans: PropertyPlan[] = [];
   const all = collectMappings(syncs);

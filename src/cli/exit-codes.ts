@@ -6,7 +6,7 @@ import {
   LockHeldError,
   ModelError,
   WarehouseError,
-} from '../errors.ts';
+} from '../../contracts/errors.ts';
 
 /**
  * Exit codes a scheduler can act on: the one source of truth. `pqlsync --help` prints them from

@@ -17,7 +17,7 @@
  * that drives the behaviour, so scores show lift in a backtest.
  */
 import type { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
-import { isoToSql } from '../../connectors/duckdb/duckdb.dialect.ts';
+import { isoToSql } from '../../connectors/shared/iso-to-sql.ts';
 
 /** End of the demo data (exclusive): the `--as-of` a demo run uses. */
 export const DEMO_AS_OF = '2026-11-01T00:00:00.000Z';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { outputDir } from '../config/load-project.ts';
 import type { EvaluateTarget } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { shippedDemoConfig } from '../util/package-root.ts';
 import { parseModelFile, type Model } from '../project/model-file.ts';
 import { compileContext, loadSelectedModels } from '../run/steps.ts';

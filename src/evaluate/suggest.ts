@@ -20,7 +20,7 @@
  * every tier holds at least `min_tier_share` of the records.
  */
 import type { EvaluateTarget } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { FeaturePattern } from './backtest.ts';
 import { fitLogistic, logOdds, type LogisticFit } from './fit.ts';
 import { auc, byScore } from './metrics.ts';

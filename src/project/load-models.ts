@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { DialectName } from '../../connectors/warehouse.ts';
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { MODEL_NAME, parseModelFile, type Model } from './model-file.ts';
 
 export type { Model } from './model-file.ts';

@@ -7,7 +7,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { identifier } from '../config/schema.ts';
 import { validate } from '../config/validate.ts';
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { parseTemplate, walkCalls } from '../compile/template.ts';
 
 /** A `ref('name')` or `source('name')` and the file line it is written on. */

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Row, TableName, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
-import { ConfigError, WarehouseError } from '../errors.ts';
+import { ConfigError, WarehouseError } from '../../contracts/errors.ts';
 import { runTag } from '../state/state-store.ts';
 import type { Session } from './session.ts';
 import { syncTables, type SyncTables } from './diff.ts';

@@ -1,5 +1,5 @@
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
 import { runTableName } from '../state/state-store.ts';
 import { hasSignificance, insignificantKeysSql } from './significance.ts';

@@ -3,7 +3,7 @@ import { openWarehouse } from '../../connectors/registry.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import type { Project } from '../config/load-project.ts';
 import { StateStore } from '../state/state-store.ts';
-import { LockHeldError } from '../errors.ts';
+import { LockHeldError } from '../../contracts/errors.ts';
 import type { Logger } from '../util/logger.ts';
 
 /** One run of pqlsync against one project: its warehouse, state and pinned time. */

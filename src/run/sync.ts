@@ -1,7 +1,7 @@
 import { outcomesBeforeFailure, type Change, type Destination, type Outcome, type RequestEstimate, type SendWorkload } from '../../connectors/destination.ts';
 import type { Row, TableName, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
-import { GuardrailError } from '../errors.ts';
+import { GuardrailError } from '../../contracts/errors.ts';
 import type { DeliveryOutcome, StateStore } from '../state/state-store.ts';
 import {
   changedProperties,

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DELETED_PREFIX } from '../../connectors/destination.ts';
 import type { Row, Statement, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
-import { ConfigError, LockHeldError } from '../errors.ts';
+import { ConfigError, LockHeldError } from '../../contracts/errors.ts';
 import { stateTableDdl } from './state-tables.ts';
 
 /** What one record's delivery came to, as the checkpoint stores it. */

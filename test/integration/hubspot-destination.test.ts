@@ -11,7 +11,7 @@ import { writeWithSplitting, type WriteItem } from '../../connectors/hubspot/bat
 import type { RequestExecutor } from '../../connectors/hubspot/retry.ts';
 import type { HubSpotApis } from '../../connectors/hubspot/hubspot.client.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
-import { AuthError, DestinationError } from '../../src/errors.ts';
+import { AuthError, DestinationError } from '../../contracts/errors.ts';
 import { crmRequests } from '../helpers/project.ts';
 
 const TOKEN = 'pat-na1-test-token-0123456789';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import type { CompileContext } from '../../src/compile/compile-model.ts';
-import { ModelError } from '../../src/errors.ts';
+import { ModelError } from '../../contracts/errors.ts';
 import { parseModelFile, type Model } from '../../src/project/model-file.ts';
 import { buildModels } from '../../src/run/build-models.ts';
 import { assertModelTestsPass, meetsThreshold, testModels } from '../../src/run/test-models.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncConfig } from '../../src/config/schema.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { collectMappings, planProperties, propertyDefinition } from '../../connectors/hubspot/properties.ts';
 import { compareIds, domainSearchValues } from '../../connectors/hubspot/objects/companies.ts';
 

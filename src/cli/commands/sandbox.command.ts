@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../contracts/errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { loggerFor, reportError, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
