@@ -3,8 +3,7 @@ import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-types
 import { hubspotDestinationConfig, lifecycleConfig, pipelineConfig } from '../../connectors/hubspot/config.ts';
 import { identifier, propertyMapping, propertyName, warehouseConfig } from '../../contracts/config.ts';
 
-export { identifier, propertyMapping, propertyType, warehouseConfig, type PropertyMapping, type PropertyType, type WarehouseConfig } from '../../contracts/config.ts';
-export { HUBSPOT_LIFECYCLE_STAGES, lifecycleConfig, pipelineConfig, type LifecycleConfig, type PipelineConfig } from '../../connectors/hubspot/config.ts';
+export { identifier, propertyMapping, type PropertyMapping, type WarehouseConfig } from '../../contracts/config.ts';
 
 export const guardrails = z
   .object({
