@@ -33,7 +33,6 @@ import { OBJECT_WRITERS } from './objects/registry.ts';
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
 import { ensureHubSpotProperties } from './properties.ts';
-import { LIFECYCLE_STAGE, writePolicyOf } from './write-policy.ts';
 import { RequestExecutor, type Log, type RetryPolicy } from './retry.ts';
 import type { Prepared, SendContext } from './send-context.ts';
 
