@@ -32,7 +32,6 @@ import { describeCreateMode, identityProperty, OBJECT_TYPES, OBJECT_WRITERS, own
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
 import { ensureHubSpotProperties } from './properties.ts';
-import { LIFECYCLE_STAGE, writePolicyOf } from './write-policy.ts';
 import { RequestExecutor, type Log, type RetryPolicy } from './retry.ts';
 import type { Prepared, SendContext } from './send-context.ts';
 

@@ -71,7 +71,7 @@ export function optionLabel(value: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** The HubSpot definition of a mapped property (type / fieldType pairs from API.md). */
+/** The HubSpot definition of a mapped property (type / fieldType pairs: docs/hubspot.md, "Property types"). */
 export function propertyDefinition(mapping: WantedProperty, groupName: string): PropertyDef {
   const def: PropertyDef = {
     name: mapping.property,

@@ -3,8 +3,7 @@ import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-type-
 import { hubspotDestinationConfig, lifecycleConfig, pipelineConfig } from '../../connectors/hubspot/config.ts';
 import { identifier, propertyMapping, propertyName, warehouseConfig } from '../../contracts/config.ts';
 
-export { identifier, propertyMapping, propertyType, warehouseConfig, type PropertyMapping, type PropertyType, type WarehouseConfig } from '../../contracts/config.ts';
-export { HUBSPOT_LIFECYCLE_STAGES, lifecycleConfig, pipelineConfig, type LifecycleConfig, type PipelineConfig } from '../../connectors/hubspot/config.ts';
+export { identifier, propertyMapping, type PropertyMapping, type WarehouseConfig } from '../../contracts/config.ts';
 
 export const guardrails = z
   .object({
@@ -211,7 +210,6 @@ export const alertsConfig = z
   })
   .strict()
   .refine((a) => a.slack_channel !== undefined || a.webhook, { message: 'name where alerts go: slack_channel (a channel id) and/or webhook: true (PQLSYNC_ALERT_WEBHOOK_URL)' });
-export type AlertsConfig = z.infer<typeof alertsConfig>;
 
 
 /**
@@ -276,7 +274,6 @@ export const evaluateConfig = z
     targets: z.record(identifier, evaluateTarget),
   })
   .strict();
-export type EvaluateConfig = z.infer<typeof evaluateConfig>;
 
 export const projectConfig = z
   .object({

@@ -21,8 +21,6 @@ import { compileModelsAsViews, type CompiledModels } from './compile-models.ts';
 import { checkHubSpot, type HubSpotCheckInput } from './hubspot-checks.ts';
 import { checkHandoffActions } from './handoff-checks.ts';
 
-export { requiredScopes } from './hubspot-checks.ts';
-
 export type CheckStatus = 'ok' | 'failed' | 'skipped';
 
 export interface DoctorCheck {

@@ -22,7 +22,7 @@
 import type { EvaluateTarget } from '../config/schema.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { FeaturePattern } from './backtest.ts';
-import { fitLogistic, logOdds, type GroupedRow, type LogisticFit } from './fit.ts';
+import { fitLogistic, logOdds, type LogisticFit } from './fit.ts';
 import { auc, byScore } from './metrics.ts';
 
 type SuggestConfig = NonNullable<EvaluateTarget['suggest']>;

@@ -9,7 +9,7 @@ import type { DialectName } from '../../connectors/warehouse.ts';
 import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { MODEL_NAME, parseModelFile, type Model } from './model-file.ts';
 
-export type { Model, ModelHeader, ModelReference } from './model-file.ts';
+export type { Model } from './model-file.ts';
 
 const DIALECTS: readonly DialectName[] = ['duckdb', 'postgres', 'bigquery', 'snowflake'];
 

@@ -262,14 +262,6 @@ export function backfillSyncOptions(ctx: SyncContext, prepared: PreparedBackfill
   };
 }
 
-/** Keys of the backfill not yet sent (0 when there is no backfill). */
-export async function remainingKeys(ctx: SyncContext, sync: SyncConfig): Promise<number> {
-  const tables = syncTables(sync, ctx.schemas, ctx.runId);
-  if (!(await ctx.warehouse.describe(tables.backfill))) return 0;
-  const [{ n }] = await ctx.warehouse.query(`select count(*) as n from ${ctx.warehouse.dialect.table(tables.backfill)} where sent_at is null`);
-  return Number(n);
-}
-
 /** Drops a backfill's tables and its description: it ran to the end, or is discarded. */
 export async function discardBackfill(ctx: SyncContext, sync: SyncConfig): Promise<void> {
   const d = ctx.warehouse.dialect;

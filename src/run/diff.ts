@@ -1,5 +1,5 @@
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
-import { ModelError } from '../../contracts/errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
 import { runTableName } from '../state/state-store.ts';
 import { hasSignificance, insignificantKeysSql } from './significance.ts';
@@ -254,7 +254,8 @@ async function checkKeys(warehouse: Warehouse, sync: SyncConfig, model: string):
 async function checkColumns(warehouse: Warehouse, sync: SyncConfig, model: TableName): Promise<void> {
   const columns = await warehouse.describe(model);
   if (!columns) {
-    throw new ModelError(`Sync '${sync.name}' reads model '${sync.model}', which is not built: run pqlsync build first.`);
+    // Not a broken model: the commands were run out of order (exit 2, as in backfill and handoff).
+    throw new ConfigError(`Sync '${sync.name}' reads model '${sync.model}', which is not built: run pqlsync build first.`);
   }
   const have = new Set(columns.map((c) => c.name.toLowerCase()));
   const wanted = [sync.key, ...sync.properties.map((p) => p.column), ...(sync.guardrails.tier_column ? [sync.guardrails.tier_column] : [])];

@@ -22,8 +22,6 @@ export interface Session {
   accountId?: string;
 }
 
-export { newRunId } from '../util/run-id.ts';
-
 export async function openSession(
   project: Project,
   options: { log: Logger; env?: NodeJS.ProcessEnv; asOf?: string; runId?: string; lockWaitMs?: number },

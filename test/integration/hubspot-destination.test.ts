@@ -87,7 +87,6 @@ async function setup(sandboxOptions: SandboxOptions = {}, options: Partial<HubSp
 
 const okOutcomes = (outcomes: Outcome[]) => outcomes.filter((o): o is Extract<Outcome, { ok: true }> => o.ok);
 const failedOutcomes = (outcomes: Outcome[]) => outcomes.filter((o): o is Extract<Outcome, { ok: false }> => !o.ok);
-const objectWrites = (sandbox: Sandbox) => Object.entries(sandbox.stats.requestsByRoute).filter(([route]) => route.includes('/objects/'));
 
 describe('properties', () => {
   it('creates the group and every property with the right type, field type and options', async () => {

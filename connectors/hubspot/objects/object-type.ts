@@ -9,7 +9,7 @@ import type { SandboxObjectSchema } from '../sandbox/schema-parts.ts';
 import type { ObjectWriter } from './write-template.ts';
 import type { ObjectTypeName } from './object-type-names.ts';
 
-/** HubSpot-defined association type ids from this type to another (docs/hubspot.md, "Associations"). */
+/** HubSpot-defined association type ids from this type to another (docs/hubspot.md, "Association type ids"). */
 export interface AssociationTypeIds {
   /** The unlabelled type, and its inverse (read from the other side). */
   typeId: number;

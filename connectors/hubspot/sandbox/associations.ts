@@ -15,7 +15,8 @@ export interface AssociationType {
 /**
  * HubSpot-defined type ids, built from each object type's folder (its `associations`: the
  * unlabelled and primary ids from it, with their inverses): forward ↔ inverse pairs, the
- * unlabelled id per `from>to`, and the target type of each id from a type.
+ * unlabelled id per `from>to`, and the target type of each id from a type (docs/hubspot.md,
+ * "Association type ids").
  */
 const INVERSE_TYPE_IDS = new Map<number, number>();
 const DEFAULT_TYPE_IDS: Record<string, number> = {};
