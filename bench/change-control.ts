@@ -21,7 +21,7 @@ import { DuckDBWarehouse } from '../connectors/duckdb/duckdb.warehouse.ts';
 import { startSandbox } from '../connectors/hubspot/sandbox/index.ts';
 import { loadProject } from '../src/config/load-project.ts';
 import { appendDemoDay, DEMO_AS_OF, generateDemoData } from '../src/demo/generate-demo-data.ts';
-import { significantChange } from '../src/run/significance.ts';
+import { significantChange } from '../src/state/significance.ts';
 import { shippedDemoConfig } from '../src/util/package-root.ts';
 
 const HERE = import.meta.dirname;

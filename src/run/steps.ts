@@ -1,13 +1,13 @@
 import type { Destination } from '../../connectors/destination.ts';
 import type { SyncConfig } from '../config/schema.ts';
-import { ConfigError, PqlsyncError } from '../errors.ts';
+import { ConfigError, LockHeldError, PqlsyncError } from '../errors.ts';
 import { loadModels, type Model } from '../project/load-models.ts';
 import { orderModels, selectModels } from '../project/graph.ts';
 import type { CompileContext } from '../compile/compile-model.ts';
 import { buildModels, type BuiltModel } from './build-models.ts';
 import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult } from './test-models.ts';
 import { waitForLock, type Session } from './session.ts';
-import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
+import { planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
 import { mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
@@ -41,11 +41,13 @@ export async function loadSelectedModels(session: Session, select: string[] = []
  * their watermarks live in the state schema.
  */
 export async function buildStep(session: Session, select: string[] = [], options: { fullRefresh?: boolean } = {}): Promise<BuiltModel[]> {
-  const release = await holdLock(session, `${BUILD_LOCK_PREFIX}${session.project.config.schema}`, 10 * 60_000);
+  const lock = await holdLock(session, `${BUILD_LOCK_PREFIX}${session.project.config.schema}`, 10 * 60_000);
   try {
-    return await buildUnderLock(session, select, options);
+    const built = await buildUnderLock(session, select, options);
+    lock.check();
+    return built;
   } finally {
-    await release();
+    await lock.release();
   }
 }
 
@@ -140,9 +142,8 @@ export interface SyncStepOptions {
   lockTtlMs?: number;
   pageSize?: number;
   checkpointEvery?: number;
-  /** A backfill's diff and its follow-up after each checkpoint (see runSync). */
-  diff?: SyncOptions['diff'];
-  afterCheckpoint?: SyncOptions['afterCheckpoint'];
+  /** A prepared backfill to send instead of the sync's diff (see runSync). */
+  backfill?: SyncOptions['backfill'];
   /** The command recorded in run history (default 'sync'). */
   command?: string;
 }
@@ -187,9 +188,8 @@ export async function syncStep(
     }
     const started = new Date();
     const requestsBefore = destination.stats.requests;
-    const release = await holdLock(session, sync.name, ttl);
-    for (const runId of await session.state.abandonDeadRuns(sync.name, session.runId)) {
-      await dropDeadRunPairs(syncContext(session), sync, runId);
+    const lock = await holdLock(session, sync.name, ttl);
+    for (const runId of await session.state.abandonDeadRuns(sync, session.runId)) {
       session.log.warn(`  ${sync.name}: run ${runId} ended without finishing (killed?); its leftovers are cleaned up, and what it did not commit is sent again now`, {
         event: 'dead_run_cleaned',
         sync: sync.name,
@@ -203,15 +203,16 @@ export async function syncStep(
       const result = await runSync(syncContext(session), destination, sync, {
         runId: session.runId,
         force: options.force,
-        signal: options.signal,
+        // A lost lock stops the sending between pages, like a stop request; check() then says why.
+        signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
         onProgress: options.onProgress,
         pageSize: options.pageSize,
         checkpointEvery: options.checkpointEvery,
-        diff: options.diff,
-        afterCheckpoint: options.afterCheckpoint,
+        backfill: options.backfill,
         historyRetentionDays: session.project.config.history.retention_days,
         dailyReserve: session.project.config.destination.daily_reserve,
       });
+      lock.check();
       const associations = result.stopped
         ? []
         : await syncAssociations({ ...syncContext(session), syncs: session.project.config.syncs, runId: session.runId, pageSize: options.pageSize }, destination, sync);
@@ -245,7 +246,7 @@ export async function syncStep(
         .catch(() => undefined);
       throw error;
     } finally {
-      await release();
+      await lock.release();
     }
   }
   // Sequence enrolments and Slack messages, once the handoff syncs have written owners and tasks.
@@ -253,18 +254,47 @@ export async function syncStep(
   return results;
 }
 
+/** A lock held in the warehouse and renewed while held (see holdLock). */
+export interface HeldLock {
+  /** Aborted when a renewal failed: another run may take the lock once it expires, so stop at the next page. */
+  readonly lost: AbortSignal;
+  /** Throws a LockHeldError saying why, when a renewal failed. */
+  check(): void;
+  release(): Promise<void>;
+}
+
 /**
- * Takes a lock kept in the warehouse (queueing up to --wait for it), renews it while held,
- * and answers the function that releases it.
+ * Takes a lock kept in the warehouse (queueing up to --wait for it) and renews it while held.
+ * A renewal that fails is not retried: the lock may expire before the next one, and another run
+ * could then send the same rows, so `lost` is aborted (the sync stops after its current page and
+ * checkpoint) and `check` throws a LockHeldError naming the failure.
  */
-export async function holdLock(session: Session, name: string, ttlMs: number): Promise<() => Promise<void>> {
+export async function holdLock(session: Session, name: string, ttlMs: number): Promise<HeldLock> {
   await waitForLock(session.lockWaitMs, session.log, () => session.state.acquireLock(name, session.runId, ttlMs));
+  const lost = new AbortController();
+  let failure: Error | null = null;
   const heartbeat = setInterval(() => {
-    session.state.renewLock(name, session.runId, ttlMs).catch(() => undefined);
+    session.state.renewLock(name, session.runId, ttlMs).catch((error: unknown) => {
+      if (failure) return;
+      clearInterval(heartbeat);
+      const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      failure = new LockHeldError(
+        `The lock of '${name}' could not be renewed (${why}): the run stopped after its last checkpoint, so that no other run sends the same rows once the lock expires. Run again.`,
+        { cause: error },
+      );
+      session.log.warn(`  ${failure.message}`, { event: 'lock_lost', lock: name });
+      lost.abort(failure);
+    });
   }, Math.max(1000, ttlMs / 3));
   heartbeat.unref();
-  return async () => {
-    clearInterval(heartbeat);
-    await session.state.releaseLock(name, session.runId).catch(() => undefined);
+  return {
+    lost: lost.signal,
+    check: () => {
+      if (failure) throw failure;
+    },
+    release: async () => {
+      clearInterval(heartbeat);
+      await session.state.releaseLock(name, session.runId).catch(() => undefined);
+    },
   };
 }

@@ -44,7 +44,7 @@ describe('an interrupted backfill', () => {
       expect(prepared.total).toBe(300);
       const destination = await openDestination(project.config.destination, { env: f.env });
       [firstPart] = await syncStep(session, destination, [sync], {
-        ...backfillSyncOptions(ctx, prepared),
+        ...backfillSyncOptions(prepared),
         command: 'backfill',
         pageSize: 50,
         checkpointEvery: 50,

@@ -86,7 +86,7 @@ export function backfillCommand(io: CliIo, exit: ExitBox) {
         }
         const destination = await openDestination(session.project.config.destination, { env: session.env, log: (e) => session.log.log(e) });
         const [result] = await syncStep(session, destination, [sync], {
-          ...backfillSyncOptions(ctx, prepared),
+          ...backfillSyncOptions(prepared),
           command: 'backfill',
           signal: io.signal,
           onProgress: sendProgress(session.log),
