@@ -9,7 +9,6 @@ import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult
 import { waitForLock, type Session } from './session.ts';
 import { planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
-import { mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { ensureHandoffViews, runHandoff } from '../handoff/handoff-step.ts';
@@ -189,16 +188,14 @@ export async function syncStep(
     const started = new Date();
     const requestsBefore = destination.stats.requests;
     const lock = await holdLock(session, sync.name, ttl);
-    for (const runId of await session.state.abandonDeadRuns(sync, session.runId)) {
+    const command = options.command ?? 'sync';
+    for (const runId of await session.state.beginSync(sync, { runId: session.runId, command, startedAt: started })) {
       session.log.warn(`  ${sync.name}: run ${runId} ended without finishing (killed?); its leftovers are cleaned up, and what it did not commit is sent again now`, {
         event: 'dead_run_cleaned',
         sync: sync.name,
         run_id: runId,
       });
     }
-    await session.state.startRun({ runId: session.runId, command: options.command ?? 'sync', syncName: sync.name, startedAt: started, status: 'running' });
-    const { fingerprint, mapping } = mappingFingerprint(sync);
-    await session.state.rememberMapping(sync.name, fingerprint, mapping, session.runId);
     try {
       const result = await runSync(syncContext(session), destination, sync, {
         runId: session.runId,
@@ -221,7 +218,7 @@ export async function syncStep(
       const d = result.plan.diff;
       await session.state.finishRun({
         runId: session.runId,
-        command: options.command ?? 'sync',
+        command,
         syncName: sync.name,
         startedAt: started,
         status: result.stopped ? 'stopped' : result.failed + associationsFailed + result.deferred > 0 ? 'partial' : 'success',
@@ -236,7 +233,7 @@ export async function syncStep(
       await session.state
         .finishRun({
           runId: session.runId,
-          command: options.command ?? 'sync',
+          command,
           syncName: sync.name,
           startedAt: started,
           status: 'failed',

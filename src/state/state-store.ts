@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { DELETED_PREFIX } from '../../connectors/destination.ts';
 import type { Row, Statement, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
+import type { SyncConfig } from '../config/schema.ts';
 import { ConfigError, LockHeldError } from '../errors.ts';
+import { mappingFingerprint } from './mapping-fingerprint.ts';
 import { deadRunTables, handoffRunTables } from './run-tables.ts';
 import { stateTableDdl } from './state-tables.ts';
 
@@ -134,6 +136,19 @@ export class StateStore {
       });
     }
     return runIds;
+  }
+
+  /**
+   * Opens a sync's run in run history, holding the sync's lock: first cleans up after its dead
+   * runs (see abandonDeadRuns), then records the run as running and the mapping it delivers
+   * under (by fingerprint). Answers the dead runs' ids.
+   */
+  async beginSync(sync: SyncConfig, run: { runId: string; command: string; startedAt: Date }): Promise<string[]> {
+    const dead = await this.abandonDeadRuns(sync, run.runId);
+    await this.startRun({ ...run, syncName: sync.name, status: 'running' });
+    const { fingerprint, mapping } = mappingFingerprint(sync);
+    await this.rememberMapping(sync.name, fingerprint, mapping, run.runId);
+    return dead;
   }
 
   /** Drops the handoff's work tables of runs that died holding its lock (see acquireLock). */
