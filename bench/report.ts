@@ -1,6 +1,6 @@
 /**
  * Turns the raw measurements into the figures issue 6 asks for, judges each against its
- * target, and renders them for a terminal and as Markdown (the README's Performance table).
+ * target, and renders them for a terminal and as Markdown (docs/performance.md).
  */
 import type { DailyRunResult } from './daily-run.ts';
 import { splitRoutes, type BaselineResult, type SyncPhaseResult } from './ipc.ts';

@@ -13,6 +13,11 @@ import type { Value } from './warehouse.ts';
 export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline' | 'lifecycle' | 'on_deleted_in_hubspot'> & {
   /** A rollback asked with --allow-stage-back: a deal's stage may move back to an earlier stage. */
   allowStageBack?: boolean;
+  /**
+   * Every change updates the record it names by `recordId` (a rollback): nothing is created or
+   * looked up by identity; a record gone from the destination answers NOT_FOUND.
+   */
+  updateByIdOnly?: boolean;
 };
 
 /**
@@ -43,6 +48,11 @@ export interface Change {
   recordId: string | null;
   /** Model column → value, for every mapped column (clear: ignored, all properties emptied). */
   values: Record<string, Value>;
+  /**
+   * `values` holds only the columns to write; the properties of the other columns are left as
+   * the destination holds them (a rollback puts back only what a run changed).
+   */
+  partial?: boolean;
 }
 
 export type Outcome =
@@ -137,6 +147,14 @@ export interface Destination {
    * record it no longer has is absent). Throws when it cannot know.
    */
   readValues?(sync: SyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>>;
+  /**
+   * Ids of the sync's records that changed in the destination after `since` (by anyone: people,
+   * workflows, pqlsync), or null when there are more than `limit` (reading them all is then
+   * cheaper). Costs no write budget (HubSpot: search, outside the 10-second window). A change
+   * made moments before the call may be missing (HubSpot's search index lags writes by up to
+   * about 30 s). Throws when it cannot know.
+   */
+  modifiedSince?(sync: SyncTarget, since: Date, limit: number): Promise<Set<string> | null>;
   /** Whether `held` (as readValues answers it) is what sending `value` for this property writes. Pure. */
   holds?(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean;
   /** The owner id HubSpot holds on each contact, by email (absent: no contact, or no owner). Throws when it cannot know. */

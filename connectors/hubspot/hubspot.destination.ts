@@ -18,6 +18,7 @@ import { ConfigError, DestinationError } from '../../src/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
 import { DailyLimitError } from './errors.ts';
 import { clearedRow, formatRow, holdsValue } from './format-values.ts';
+import { searchModifiedSince } from './modified-since.ts';
 import type { PropertyMapping } from '../../src/config/schema.ts';
 import type { Value } from '../warehouse.ts';
 import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
@@ -244,6 +245,10 @@ export class HubSpotDestination implements Destination {
     return readRecordValues({ apis: this.apis, exec: this.exec }, sync, recordIds, properties);
   }
 
+  async modifiedSince(sync: SyncTarget, since: Date, limit: number): Promise<Set<string> | null> {
+    return searchModifiedSince({ apis: this.apis, exec: this.exec }, sync.object, since, limit);
+  }
+
   holds(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean {
     return holdsValue(mapping, held, value);
   }
@@ -260,7 +265,8 @@ export class HubSpotDestination implements Destination {
     if (!('key' in normalised)) return failure(normalised.category, normalised.property, normalised.message);
     const { key } = normalised;
     if (change.kind === 'clear') return { change, key, properties: clearedRow(sync.properties), clear: true };
-    const row = formatRow(sync.properties, change.values);
+    const mappings = change.partial ? sync.properties.filter((m) => m.column in change.values) : sync.properties;
+    const row = formatRow(mappings, change.values);
     if (!row.ok) return failure(row.category, row.property, row.message);
     return { change, key, properties: row.properties, clear: false };
   }

@@ -51,6 +51,11 @@ export function applyWritePolicy(sync: PolicySync, properties: Record<string, st
   return out;
 }
 
+/** Whether the sync's lifecycle rules let its stage move from `held` to `wanted` (a rollback asks before sending). */
+export function lifecycleMovesForward(sync: Pick<SyncTarget, 'lifecycle'>, held: string | null | undefined, wanted: string): boolean {
+  return movesForward(sync.lifecycle ?? DEFAULT_LIFECYCLE, held, wanted);
+}
+
 /** Whether moving from the held stage to the wanted one is a move forward pqlsync may make. */
 export function movesForward(lifecycle: { stages: readonly string[]; never_over: readonly string[] }, held: string | null | undefined, wanted: string): boolean {
   if (!held) return true;

@@ -1,5 +1,5 @@
 /**
- * One alert when a run goes wrong (pqlsync.yml `alerts:`; README, "Alerts"): the run failed
+ * One alert when a run goes wrong (pqlsync.yml `alerts:`; docs/cli.md, "Alerts"): the run failed
  * (any exit code but 0, 7 and 8), a guardrail stopped it (9), or more rows failed than
  * `max_failed_rows` (7). Nothing for a clean run, nor for a run that found another one holding
  * the lock (8: that one is working). The message names the project, the command, the run, the

@@ -1,15 +1,32 @@
-import type { BuiltModel } from '../run/build-models.ts';
 import type { SyncStepResult } from '../run/steps.ts';
 import type { AssociationResult } from '../run/associations.ts';
 import type { PreparedBackfill } from '../run/backfill.ts';
 import type { SyncPlan } from '../run/sync.ts';
 import type { Logger } from '../util/logger.ts';
+import type { PipelineOptions, PlanResult } from '../run/pipeline.ts';
+import { reportHandoffActionsPlan } from '../handoff/handoff-actions.ts';
+import { sendProgress } from './progress.ts';
 
 /** Human lines and JSON events for what a stage did; the numbers are the same in both. */
 
-export function reportBuild(log: Logger, built: BuiltModel[], ms: number): void {
-  const rows = built.reduce((sum, b) => sum + Math.max(b.rows, 0), 0);
-  log.info(`Built ${built.length} models (${rows} rows in tables) in ${ms} ms`, { event: 'build_done', models: built.length, rows, ms });
+/** The pipeline's observers that print: progress while sending, and each sync's result as it finishes. */
+export function printing(log: Logger): Pick<PipelineOptions, 'onProgress' | 'onSyncDone'> {
+  return {
+    onProgress: sendProgress(log),
+    onSyncDone: (result) => {
+      log.progressDone();
+      reportSync(log, result);
+    },
+  };
+}
+
+/** A dry run or `plan`: each sync's plan with its associations', then the handoff actions'. */
+export function reportPlanResult(log: Logger, result: PlanResult): void {
+  for (const plan of result.plans) {
+    reportPlan(log, plan);
+    reportAssociationPlan(log, plan.sync, result.associations.get(plan.sync) ?? []);
+  }
+  reportHandoffActionsPlan(log, result.handoffActions);
 }
 
 export function reportPlan(log: Logger, plan: SyncPlan): void {
@@ -93,7 +110,7 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
       `${d.unchanged} unchanged${heldBack(d)}, ${d.removed} removed; sent ${result.sent}, delivered ${result.delivered}, ` +
       `failed ${result.failed}; ${result.requests} requests in ${(result.ms / 1000).toFixed(1)} s` +
       (result.stopped ? ' (stopped early; the rest goes next run)' : '') +
-      (result.deferred > 0 ? `; ${result.deferred} deferred under the daily budget (new PQLs and tier changes went first)` : ''),
+      (result.deferred > 0 ? `; ${result.deferred} deferred under the daily budget (new PQLs and tier changes went first, then score moves)` : ''),
     {
       event: 'sync_done',
       sync: result.plan.sync,

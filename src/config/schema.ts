@@ -50,6 +50,12 @@ export const propertyMapping = z
      * not act on): its change alone never sends the row; it goes along whenever the row is sent.
      */
     send_alone: z.boolean().optional(),
+    /**
+     * Priority under a tight daily budget (docs/hubspot.md, "Daily budget"): after new PQLs and
+     * tier changes, rows where a `score` property moved go before rows where only `counter`s did.
+     * Default: score for a number with min_change or buckets, counter for anything else.
+     */
+    priority: z.enum(['score', 'counter']).optional(),
   })
   .strict()
   .refine((p) => p.type !== 'enumeration' || (p.options && p.options.length > 0), {
@@ -190,7 +196,8 @@ export const syncConfig = z
     on_deleted_in_hubspot: z.enum(['skip', 'recreate']).optional(),
     /**
      * Under a tight daily budget, rows whose tier (guardrails.tier_column) enters one of these
-     * go first, then other tier changes, then the rest. Default: hot, sales_ready.
+     * go first, then other tier changes and new records, then score moves, then the rest
+     * (counters; see a property's `priority`). Default: hot, sales_ready.
      */
     pql_tiers: z.array(z.string().min(1)).min(1).optional(),
     properties: z.array(propertyMapping).min(1),

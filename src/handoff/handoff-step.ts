@@ -1,5 +1,5 @@
 /**
- * The handoff, run right before the first handoff sync (src/run/steps.ts; after the contacts,
+ * The handoff, run right before the first handoff sync (declared in src/run/delivery-steps.ts; after the contacts,
  * companies and deals syncs, which it never holds up), under a lock of its own:
  *
  * 1. episodes: the signals model (one row per email and signal true now) is folded into the
@@ -18,7 +18,9 @@ import type { Destination, HubSpotOwner } from '../../connectors/destination.ts'
 import type { HandoffConfig } from '../config/schema.ts';
 import { ConfigError, ModelError } from '../errors.ts';
 import type { Session } from '../run/session.ts';
-import { HandoffStore, type OwnerSlot } from '../state/handoff-state.ts';
+import { HANDOFF_VIEWS, HandoffStore, type OwnerSlot } from '../state/handoff-state.ts';
+import type { DeliveryStep } from '../run/delivery-steps.ts';
+import { runHandoffActions } from './handoff-actions.ts';
 
 /** The lock name: one handoff at a time per state schema (no sync is named with two underscores first). */
 const LOCK = '__handoff';
@@ -48,6 +50,17 @@ export async function ensureHandoffViews(session: Session): Promise<void> {
   await store.ensureTables();
   await store.createViews({ skipFirstRun: config.first_run === 'skip' });
 }
+
+/**
+ * The handoff as a step of the delivery: it produces the handoff views, so it runs right before
+ * the first sync reading one; sequence enrolments and Slack messages follow the syncs.
+ */
+export const handoffStep: DeliveryStep = {
+  name: 'handoff',
+  produces: (session) => (session.project.config.handoff ? Object.values(HANDOFF_VIEWS) : []),
+  before: (session, destination, lockTtlMs) => runHandoff(session, destination, { lockTtlMs }),
+  after: (session, destination, lockTtlMs) => runHandoffActions(session, destination, { lockTtlMs }),
+};
 
 export async function runHandoff(session: Session, destination: Destination, options: { lockTtlMs?: number } = {}): Promise<HandoffResult | null> {
   const config = session.project.config.handoff;

@@ -2,7 +2,7 @@
  * The shipped pqlsync.yml without its handoff: the `handoff:` block and the syncs that read the
  * handoff's views, with the comments written above them. `pqlsync init` starts a project from the
  * shipped file, and the handoff routes to the demo's owners, which no real portal has: a new
- * project adds its handoff once it names its owners (README, "The handoff").
+ * project adds its handoff once it names its owners (docs/handoff.md).
  */
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { HANDOFF_VIEWS } from '../state/handoff-state.ts';

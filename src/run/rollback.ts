@@ -7,11 +7,17 @@
  * Paced, batched and checkpointed like a sync: a rollback that stops (or is killed) continues
  * where it was when run again, and a record restored before the kill is found restored in
  * HubSpot and not sent again.
+ *
+ * Cost: one write per 100 records, as a sync. Only the records HubSpot's search says changed
+ * after the run are read before writing (search is outside the 10-second window the writes
+ * share); each record is updated by id with only the properties the run changed on it, so a
+ * batch mixes property sets and nothing has to be read to fill the others in.
  */
-import type { Change, Destination } from '../../connectors/destination.ts';
+import type { Change, Destination, SyncTarget } from '../../connectors/destination.ts';
 import { OBJECT_TYPES } from '../../connectors/hubspot/objects/object-types.ts';
 import type { Row, TableName } from '../../connectors/warehouse.ts';
 import type { PropertyMapping, SyncConfig } from '../config/schema.ts';
+import { lifecycleMovesForward, LIFECYCLE_STAGE, nullClears } from '../../connectors/hubspot/write-policy.ts';
 import { ConfigError, DestinationError } from '../errors.ts';
 import { RunHistoryValues, type RollbackVerdict } from '../state/run-history-values.ts';
 import { deliveredTables, runTable } from '../state/run-tables.ts';
@@ -29,6 +35,11 @@ export interface RollbackOptions {
   pageSize?: number;
   /** Verdicts buffered before a checkpoint commits them. */
   checkpointEvery?: number;
+  /**
+   * Read every record before writing it (one batch read per 100), instead of only those HubSpot's
+   * search says changed since the run: exact also for edits made while the run was running.
+   */
+  readAll?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -51,9 +62,13 @@ export interface RollbackResult {
   /** Records found with their old values already (restored by an earlier, interrupted attempt). */
   already: number;
   edited: number;
+  /** Records with nothing the write rules let a rollback put back (a stage that would move back...). */
+  kept: number;
   failed: number;
   /** Records sent to HubSpot. */
   sent: number;
+  /** Records read from HubSpot before writing (changed since the run, or all with readAll). */
+  checked: number;
   stopped: boolean;
   /** The final counts and lists, after the rollback. */
   after: RollbackPlan;
@@ -115,9 +130,9 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
   const staging = runTable(ctx.schemas.state, 'outcomes', ctx.runId, sync.name);
   await history.createStaging(staging);
   const started = Date.now();
-  const result: RollbackResult = { plan, restored: 0, already: 0, edited: 0, failed: 0, sent: 0, stopped: false, after: plan, ms: 0 };
+  const result: RollbackResult = { plan, restored: 0, already: 0, edited: 0, kept: 0, failed: 0, sent: 0, checked: 0, stopped: false, after: plan, ms: 0 };
   const total = plan.counts.restore ?? 0;
-  const target = { ...sync, allowStageBack: options.allowStageBack === true };
+  const target = { ...sync, allowStageBack: options.allowStageBack === true, updateByIdOnly: true };
   const mappings = new Map(sync.properties.map((p) => [p.property, p]));
   const stageBack = stageBackCheck(sync, options.allowStageBack === true);
   const managed = new Set(OBJECT_TYPES[sync.object].managedProperties);
@@ -128,80 +143,86 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
     await history.commitRollback(sync, runId, ctx.runId, { work, staging, delivered: tables.delivered, syncState: tables.syncState }, verdicts, new Date());
   };
 
+  const pageSize = options.pageSize ?? 1000;
+  const checkpointEvery = options.checkpointEvery ?? 2000;
+  const check = await recordsToCheck(history, destination, target, runId, total, options.readAll === true);
+  // A rerun after a kill: the records the killed attempt may have written after its last
+  // checkpoint are the first pending ones (records go in key order, a checkpoint at most every
+  // checkpointEvery + a page): read them, so none is written twice, whatever search saw.
+  let resumeWindow = plan.resumed ? checkpointEvery + pageSize : 0;
+
   const judge = async (records: PendingRecord[]) => {
-    const read = [...new Set(records.flatMap((r) => r.values.map((v) => v.property)))].filter((p) => mappings.has(p));
-    const held = await destination.readValues!(sync, records.map((r) => r.recordId), read);
-    const toSend: Array<{ record: PendingRecord; values: PendingValue[]; held: Record<string, string | null>; note: string | null }> = [];
+    const checked = records.filter((r) => {
+      const yes = check === 'all' || resumeWindow > 0 || check.has(r.recordId);
+      resumeWindow = Math.max(0, resumeWindow - 1);
+      return yes;
+    });
+    const read = [...new Set(checked.flatMap((r) => r.values.map((v) => v.property)))].filter((p) => mappings.has(p) && !managed.has(p));
+    const held = checked.length > 0 && read.length > 0 ? await destination.readValues!(sync, checked.map((r) => r.recordId), read) : new Map<string, Record<string, string | null>>();
+    const isChecked = new Set(checked.map((r) => r.key));
+    if (read.length > 0) result.checked += checked.length;
+    const toSend: Array<{ record: PendingRecord; values: PendingValue[]; note: string | null }> = [];
     for (const record of records) {
-      const now = held.get(record.recordId);
-      if (!now) {
-        buffer.push({ key: record.key, verdict: 'failed', message: `HubSpot no longer has record ${record.recordId}` });
-        result.failed++;
-        continue;
-      }
       const values = record.values.filter((v) => mappings.has(v.property));
       if (values.length === 0) {
         buffer.push({ key: record.key, verdict: 'failed', message: `the properties the run changed (${record.values.map((v) => v.property).join(', ')}) are no longer mapped` });
         result.failed++;
         continue;
       }
-      // Managed properties (a deal's stage id, an owner) are held in HubSpot's own form: not compared.
-      const compared = values.filter((v) => !managed.has(v.property));
-      const edited = compared.filter((v) => {
-        const m = mappings.get(v.property)!;
-        return !destination.holds!(m, now[v.property], v.after) && !destination.holds!(m, now[v.property], v.before);
-      });
-      if (edited.length > 0) {
-        buffer.push({ key: record.key, verdict: 'edited', message: edited.map((v) => `${v.property}: HubSpot ${JSON.stringify(now[v.property] ?? '')}, the run wrote ${JSON.stringify(v.after ?? '')}`).join('; ') });
-        result.edited++;
-      } else if (compared.length > 0 && compared.every((v) => destination.holds!(mappings.get(v.property)!, now[v.property], v.before)) && compared.length === values.length) {
-        buffer.push({ key: record.key, verdict: 'already', message: null });
-        result.already++;
-      } else {
-        const kept = values.filter((v) => !stageBack(v));
-        toSend.push({
-          record,
-          values: kept,
-          held: now,
-          note: kept.length < values.length ? 'the deal stage stays where it is (--allow-stage-back moves it back)' : null,
+      if (isChecked.has(record.key) && read.length > 0) {
+        const now = held.get(record.recordId);
+        if (!now) {
+          buffer.push({ key: record.key, verdict: 'failed', message: `HubSpot no longer has record ${record.recordId}` });
+          result.failed++;
+          continue;
+        }
+        // Managed properties (a deal's stage id, an owner) are held in HubSpot's own form: not compared.
+        const compared = values.filter((v) => !managed.has(v.property));
+        const edited = compared.filter((v) => {
+          const m = mappings.get(v.property)!;
+          return !destination.holds!(m, now[v.property], v.after) && !destination.holds!(m, now[v.property], v.before);
         });
+        if (edited.length > 0) {
+          buffer.push({ key: record.key, verdict: 'edited', message: edited.map((v) => `${v.property}: HubSpot ${JSON.stringify(now[v.property] ?? '')}, the run wrote ${JSON.stringify(v.after ?? '')}`).join('; ') });
+          result.edited++;
+          continue;
+        }
+        if (compared.length === values.length && compared.every((v) => destination.holds!(mappings.get(v.property)!, now[v.property], v.before))) {
+          buffer.push({ key: record.key, verdict: 'already', message: null });
+          result.already++;
+          continue;
+        }
       }
-    }
-    // Full batches: every record of the page is sent with the same properties, those the page's
-    // records changed. A property the run did not change on a record is sent as HubSpot holds it
-    // (just read), so it stays as it is. Managed properties (a deal's stage, an owner) are held in
-    // HubSpot's own form and cannot be sent back as read: one send per set of them.
-    const plain = read.filter((p) => !managed.has(p));
-    const groups = new Map<string, typeof toSend>();
-    for (const item of toSend) {
-      const signature = item.values.filter((v) => managed.has(v.property)).map((v) => v.property).join(',');
-      groups.set(signature, [...(groups.get(signature) ?? []), item]);
-    }
-    for (const [signature, items] of groups) {
-      const sent = [...plain, ...(signature ? signature.split(',') : [])];
-      const properties = sent.map((p) => mappings.get(p)!);
-      const changes: Change[] = items.map((item) => {
-        const before = new Map(item.values.map((v) => [v.property, v.before]));
-        return {
-          key: item.record.key,
-          kind: 'changed',
-          recordId: item.record.recordId,
-          values: Object.fromEntries(properties.map((m) => [m.column, before.has(m.property) ? before.get(m.property)! : (item.held[m.property] ?? null)])),
-        };
-      });
-      const notes = new Map(items.map((item) => [item.record.key, item.note]));
-      const outcomes = await destination.send({ ...target, properties }, changes);
-      result.sent += changes.length;
-      for (const o of outcomes) {
-        if (o.ok) result.restored++;
-        else result.failed++;
-        buffer.push(o.ok ? { key: o.key, verdict: 'restored', message: notes.get(o.key) ?? null } : { key: o.key, verdict: 'failed', message: o.message });
+      // What the write rules let a rollback put back (the destination would drop the rest anyway).
+      const refused = new Map(values.map((v) => [v, refusal(sync, mappings.get(v.property)!, v, stageBack)] as const));
+      const kept = values.filter((v) => !refused.get(v));
+      const note = [...new Set([...refused.values()].filter((r): r is string => !!r))].join('; ') || null;
+      if (kept.length === 0) {
+        buffer.push({ key: record.key, verdict: 'kept', message: note });
+        result.kept++;
       }
+      else toSend.push({ record, values: kept, note });
+    }
+    // One send: each record with only the properties the run changed on it (HubSpot's batch
+    // update takes a property set per input), by record id, never created.
+    if (toSend.length === 0) return;
+    const changes: Change[] = toSend.map((item) => ({
+      key: item.record.key,
+      kind: 'changed',
+      recordId: item.record.recordId,
+      values: Object.fromEntries(item.values.map((v) => [v.column, v.before])),
+      partial: true,
+    }));
+    const notes = new Map(toSend.map((item) => [item.record.key, item.note]));
+    const outcomes = await destination.send(target, changes);
+    result.sent += changes.length;
+    for (const o of outcomes) {
+      if (o.ok) result.restored++;
+      else result.failed++;
+      buffer.push(o.ok ? { key: o.key, verdict: 'restored', message: notes.get(o.key) ?? null } : { key: o.key, verdict: 'failed', message: o.message });
     }
   };
 
-  const pageSize = options.pageSize ?? 1000;
-  const checkpointEvery = options.checkpointEvery ?? 2000;
   try {
     let done = 0;
     for await (const page of recordPages(pages(ctx.warehouse.stream(history.pendingValuesQuery(sync.name, runId, work), pageSize), pageSize))) {
@@ -262,6 +283,44 @@ async function* recordPages(rows: AsyncIterable<Row[]>): AsyncIterable<PendingRe
   if (current) yield [current];
 }
 
+/**
+ * Why the write rules keep a value from being put back, or null: a NULL never clears a not_null
+ * or if_empty property (nor the lifecycle stage), the lifecycle stage never moves back, and a
+ * deal's stage moves back only when asked.
+ */
+function refusal(sync: SyncConfig, mapping: PropertyMapping, v: PendingValue, stageBack: (v: PendingValue) => boolean): string | null {
+  if (v.before === null && !nullClears(mapping)) return `${v.property}: a NULL does not clear it (write: ${mapping.write ?? 'not_null'})`;
+  if (mapping.property === LIFECYCLE_STAGE && v.before !== null && !lifecycleMovesForward(sync, v.after, v.before)) {
+    return `${v.property}: the lifecycle stage never moves back (${v.after ?? 'empty'} stays)`;
+  }
+  if (stageBack(v)) return 'the deal stage stays where it is (--allow-stage-back moves it back)';
+  return null;
+}
+
+/**
+ * Which pending records to read before writing: those that changed in HubSpot after the run
+ * (search, outside the write budget), from a little before its last checkpoint so a clock a few
+ * seconds apart from HubSpot's loses nothing; or 'all' when asked, when the destination cannot
+ * search, or when more changed than there are records to put back.
+ */
+async function recordsToCheck(
+  history: RunHistoryValues,
+  destination: Destination,
+  target: SyncTarget,
+  runId: string,
+  pending: number,
+  readAll: boolean,
+): Promise<Set<string> | 'all'> {
+  if (readAll || !destination.modifiedSince || pending === 0) return 'all';
+  const last = await history.lastRecordedAt(runId);
+  if (!last) return 'all';
+  const changed = await destination.modifiedSince(target, new Date(last.getTime() - CLOCK_SKEW_MS), pending);
+  return changed ?? 'all';
+}
+
+/** How far pqlsync's clock may be from HubSpot's (search compares HubSpot's dates with ours). */
+const CLOCK_SKEW_MS = 5_000;
+
 /** For deals: whether putting a value back would move the deal to an earlier stage (refused unless allowed). */
 function stageBackCheck(sync: SyncConfig, allowed: boolean): (v: PendingValue) => boolean {
   const stages = sync.pipeline?.stages.map((s) => s.key);
@@ -282,6 +341,8 @@ export async function rollbackStep(
   options: RollbackOptions & { onPlan?: (plan: RollbackPlan) => void; onDone?: (result: RollbackResult) => void },
 ): Promise<RollbackResult[]> {
   const results: RollbackResult[] = [];
+  // Checks the properties (reads when they exist) and resolves a deal pipeline's stage ids.
+  await destination.ensureProperties(syncs);
   for (const sync of syncs) {
     const lock = await holdLock(session, sync.name, 10 * 60_000);
     const started = new Date();

@@ -11,10 +11,10 @@ import { planAssociations, syncAssociations, type AssociationResult } from './as
 import { orderSyncs } from './sync-order.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
-import { ensureHandoffViews, runHandoff } from '../handoff/handoff-step.ts';
-import { runHandoffActions } from '../handoff/handoff-actions.ts';
-import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
-import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
+import { ensureHandoffViews } from '../handoff/handoff-step.ts';
+import { DELIVERY_STEPS, type DeliveryStep } from './delivery-steps.ts';
+import type { PipelineOptions } from './pipeline.ts';
+import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncResult } from './sync.ts';
 
 /** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
 
@@ -40,14 +40,19 @@ export async function loadSelectedModels(session: Session, select: string[] = []
  * their watermarks live in the state schema.
  */
 export async function buildStep(session: Session, select: string[] = [], options: { fullRefresh?: boolean } = {}): Promise<BuiltModel[]> {
+  const started = Date.now();
   const lock = await holdLock(session, `${BUILD_LOCK_PREFIX}${session.project.config.schema}`, 10 * 60_000);
+  let built: BuiltModel[];
   try {
-    const built = await buildUnderLock(session, select, options);
+    built = await buildUnderLock(session, select, options);
     lock.check();
-    return built;
   } finally {
     await lock.release();
   }
+  const rows = built.reduce((sum, b) => sum + Math.max(b.rows, 0), 0);
+  const ms = Date.now() - started;
+  session.log.info(`Built ${built.length} models (${rows} rows in tables) in ${ms} ms`, { event: 'build_done', models: built.length, rows, ms });
+  return built;
 }
 
 async function buildUnderLock(session: Session, select: string[], options: { fullRefresh?: boolean }): Promise<BuiltModel[]> {
@@ -132,30 +137,14 @@ export async function planStep(session: Session, syncs: SyncConfig[]): Promise<S
   return plans;
 }
 
-export interface SyncStepOptions {
-  force?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: SyncProgress) => void;
-  /** Called as each sync finishes, before the next starts (so a later failure does not hide it). */
-  onSyncDone?: (result: SyncStepResult) => void;
-  lockTtlMs?: number;
-  pageSize?: number;
-  checkpointEvery?: number;
-  /** A prepared backfill to send instead of the sync's diff (see runSync). */
-  backfill?: SyncOptions['backfill'];
-  /** The command recorded in run history (default 'sync'). */
-  command?: string;
-}
+/** What a backfill adds to a sync step: the prepared selection to send, unguarded (src/run/backfill.ts). */
+export type BackfillSend = Pick<SyncOptions, 'backfill' | 'force'>;
 
 export interface SyncStepResult extends SyncResult {
   requests: number;
   ms: number;
   /** The sync's associations, written after its records (none when it declares none). */
   associations: AssociationResult[];
-}
-
-function readsHandoff(sync: SyncConfig): boolean {
-  return (Object.values(HANDOFF_VIEWS) as string[]).includes(sync.model);
 }
 
 /**
@@ -166,11 +155,13 @@ export async function syncStep(
   session: Session,
   destination: Destination,
   syncs: SyncConfig[],
-  options: SyncStepOptions = {},
+  options: PipelineOptions = {},
+  backfill?: BackfillSend,
 ): Promise<SyncStepResult[]> {
   const results: SyncStepResult[] = [];
   const ttl = options.lockTtlMs ?? 10 * 60_000;
-  let handoffDone = false;
+  const command = backfill ? 'backfill' : 'sync';
+  const stepsRun: DeliveryStep[] = [];
   // State belongs to one portal: read which one the token reaches before anything is read or sent
   // (a bad token fails here too, even when nothing changed).
   session.accountId = await destination.accountId();
@@ -179,16 +170,16 @@ export async function syncStep(
   }
   // A sync runs after the syncs whose record ids its associations need.
   for (const sync of orderSyncs(syncs)) {
-    // The handoff (episodes, owner routing) prepares what the handoff syncs read, once, right before
-    // the first of them: the contacts, companies and deals syncs are not held up by it.
-    if (!handoffDone && readsHandoff(sync)) {
-      handoffDone = true;
-      await runHandoff(session, destination, { lockTtlMs: ttl });
+    // A declared step (the handoff: episodes, owner routing) prepares what its syncs read, once,
+    // right before the first of them: the syncs that do not read it are not held up by it.
+    for (const step of DELIVERY_STEPS) {
+      if (stepsRun.includes(step) || !step.produces(session).includes(sync.model)) continue;
+      stepsRun.push(step);
+      await step.before(session, destination, ttl);
     }
     const started = new Date();
     const requestsBefore = destination.stats.requests;
     const lock = await holdLock(session, sync.name, ttl);
-    const command = options.command ?? 'sync';
     for (const runId of await session.state.beginSync(sync, { runId: session.runId, command, startedAt: started })) {
       session.log.warn(`  ${sync.name}: run ${runId} ended without finishing (killed?); its leftovers are cleaned up, and what it did not commit is sent again now`, {
         event: 'dead_run_cleaned',
@@ -198,14 +189,11 @@ export async function syncStep(
     }
     try {
       const result = await runSync(syncContext(session), destination, sync, {
+        ...options,
+        ...backfill,
         runId: session.runId,
-        force: options.force,
         // A lost lock stops the sending between pages, like a stop request; check() then says why.
         signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
-        onProgress: options.onProgress,
-        pageSize: options.pageSize,
-        checkpointEvery: options.checkpointEvery,
-        backfill: options.backfill,
         historyRetentionDays: session.project.config.history.retention_days,
         dailyReserve: session.project.config.destination.daily_reserve,
       });
@@ -246,8 +234,8 @@ export async function syncStep(
       await lock.release();
     }
   }
-  // Sequence enrolments and Slack messages, once the handoff syncs have written owners and tasks.
-  if (handoffDone && !results.some((r) => r.stopped)) await runHandoffActions(session, destination, { lockTtlMs: ttl });
+  // What follows a step (the handoff's sequence enrolments and Slack messages), once its syncs have written.
+  if (!results.some((r) => r.stopped)) for (const step of stepsRun) await step.after?.(session, destination, ttl);
   return results;
 }
 

@@ -10,7 +10,7 @@ import type { Row, TableName, Value, Warehouse } from '../../connectors/warehous
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
 import { ModelError } from '../errors.ts';
 import { pages as regroup } from '../util/pages.ts';
-import { hasSignificance, insignificantKeysSql } from './significance.ts';
+import { hasSignificance, insignificantKeysSql, scoreMovedSql } from './significance.ts';
 import { describeMappingChange, FINGERPRINT_PREFIX_LENGTH, mappingFingerprint } from './mapping-fingerprint.ts';
 import { RunHistoryValues } from './run-history-values.ts';
 import { runTable, syncTable } from './run-tables.ts';
@@ -22,6 +22,8 @@ const HASH = 'pqlsync__hash';
 const RECORD_ID = 'pqlsync__record_id';
 const KIND = 'pqlsync__kind';
 const TIER = 'pqlsync__tier';
+/** The priority class of a change under a tight daily budget (ChangeSet.prioritisedSql; 0 first). */
+const PRIORITY = 'pqlsync__priority';
 /** The md5 of a row's mapped values alone (the hash without the mapping's fingerprint). */
 const VALUES_HASH = 'pqlsync__values_hash';
 
@@ -110,6 +112,19 @@ export interface DiffSummary {
   /** Rows of the model without a key: never sent, reported. */
   nullKeys: number;
 }
+
+/** Changes per priority class, in the order they are sent under a tight daily budget. */
+export interface PriorityCounts {
+  /** Rows whose tier enters one of the sync's pql_tiers (new PQLs). */
+  pqls: number;
+  /** Other tier changes, and records never delivered. */
+  tiers: number;
+  /** Rows where a score property moved (significance.ts priorityOf). */
+  scores: number;
+  /** The rest: only counters changed. */
+  counters: number;
+}
+const PRIORITY_CLASSES = ['pqls', 'tiers', 'scores', 'counters'] as const;
 
 export interface PlanSampleRow {
   key: string;
@@ -288,7 +303,7 @@ export class ChangeSet {
     const { warehouse, sync, tables } = this;
     const d = warehouse.dialect;
     const changes = d.table(tables.changes);
-    const sql = options.prioritise ? this.prioritisedSql(options.prioritise) : `select * from ${changes}`;
+    const sql = options.prioritise ? this.prioritisedSql(options.prioritise, true) : `select * from ${changes}`;
     for await (const page of regroup(warehouse.stream(sql, size), size)) yield page.map((row) => toChange(sync, row, String(row[KIND])));
     if (sync.on_removed !== 'clear' || this.summary.removed === 0) return;
     for await (const page of regroup(warehouse.stream(`select * from ${d.table(tables.removed)}`, size), size)) {
@@ -297,18 +312,35 @@ export class ChangeSet {
   }
 
   /**
-   * The changes in the order to send under a tight daily budget: rows whose tier enters one of
-   * `pqlTiers` (new PQLs, tier changes into them) first, other tier changes next (a new row
-   * counts as one), then the rest; keys in order within each.
+   * The run's changes with their priority class under a tight daily budget, as column
+   * PRIORITY (docs/hubspot.md, "Daily budget"): 0 rows whose tier enters one of `pqlTiers` (new
+   * PQLs, tier changes into them), 1 other tier changes and records never delivered, 2 score
+   * moves (significance.ts priorityOf: compared with the delivered snapshot), 3 the rest
+   * (counters). Set-based: the class is computed in the warehouse; `ordered` sorts by class, then key.
    */
-  private prioritisedSql(pqlTiers: readonly string[]): string {
+  private prioritisedSql(pqlTiers: readonly string[], ordered: boolean): string {
     const d = this.warehouse.dialect;
     const q = d.quote;
     const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
-    const moved = `(st.tier is null or st.tier <> c.${q(TIER)})`;
-    return `select c.* from ${d.table(this.tables.changes)} c
-      left join ${d.table(this.tables.syncState)} st on st.sync_name = ${lit(this.sync.name)} and st.record_key = c.${q(KEY)}
-      order by case when c.${q(TIER)} in (${pqlTiers.map(lit).join(', ')}) and ${moved} then 0 when ${moved} then 1 else 2 end, c.${q(KEY)}`;
+    const key = q(KEY);
+    const tier = `c.${q(TIER)}`;
+    const moved = `(${tier} is not null and (st.tier is null or st.tier <> ${tier}))`;
+    return `select c.*, case when ${moved} and ${tier} in (${pqlTiers.map(lit).join(', ')}) then 0
+          when ${moved} or st.record_key is null then 1
+          when ${scoreMovedSql(d, this.sync)} then 2
+          else 3 end as ${PRIORITY}
+      from ${d.table(this.tables.changes)} c
+      left join ${d.table(this.tables.syncState)} st on st.sync_name = ${lit(this.sync.name)} and st.record_key = c.${key}
+      left join ${d.table(this.tables.delivered)} s on s.record_key = c.${key}${ordered ? `
+      order by ${PRIORITY}, c.${key}` : ''}`;
+  }
+
+  /** The changes per priority class (see prioritisedSql), counted in the warehouse. */
+  async priorities(pqlTiers: readonly string[]): Promise<PriorityCounts> {
+    const rows = await this.warehouse.query(`select ${PRIORITY} as priority_class, count(*) as n from (${this.prioritisedSql(pqlTiers, false)}) p group by ${PRIORITY}`);
+    const counts: PriorityCounts = { pqls: 0, tiers: 0, scores: 0, counters: 0 };
+    for (const r of rows) counts[PRIORITY_CLASSES[Number(r.priority_class)]] += Number(r.n);
+    return counts;
   }
 
   /**

@@ -25,11 +25,12 @@ export type HistoryKind = 'changed' | 'new' | 'unknown' | 'cleared';
  * A rollback's verdict on one record: 'restore' (pending until sent_at is set), 'restored',
  * 'already' (HubSpot held the old values already: restored by a rollback killed before its
  * checkpoint), 'edited' (someone changed it in HubSpot after the run: left alone),
- * 'later_run' (a later pqlsync run changed it: left alone), 'stage_kept' (a deal would move
- * back a stage: its other properties restored), 'failed', and the kinds no rollback writes:
+ * 'later_run' (a later pqlsync run changed it: left alone), 'kept' (nothing the write rules let
+ * a rollback put back: a deal or lifecycle stage that would move back, a NULL that does not clear
+ * a not_null or if_empty property), 'failed', and the kinds no rollback writes:
  * 'new', 'unknown', 'cleared'.
  */
-export type RollbackVerdict = 'restore' | 'restored' | 'already' | 'edited' | 'later_run' | 'failed' | HistoryKind;
+export type RollbackVerdict = 'restore' | 'restored' | 'already' | 'edited' | 'later_run' | 'kept' | 'failed' | HistoryKind;
 
 /** The sync's tables a history capture and a restore work with (from run/diff.ts syncTables). */
 export interface HistoryTables {
@@ -125,6 +126,15 @@ export class RunHistoryValues {
       values: runIds,
     });
     return rows.map((r) => ({ syncName: String(r.sync_name), runId: String(r.run_id), records: Number(r.n), recordedAt: asDate(r.at) }));
+  }
+
+  /**
+   * When the run's last checkpoint was recorded, over all of its syncs (after HubSpot had
+   * acknowledged every write of the run), or null when it has no history.
+   */
+  async lastRecordedAt(runId: string): Promise<Date | null> {
+    const [row] = await this.warehouse.query({ sql: `select max(recorded_at) as at from ${this.t(RUN_VALUES)} where run_id = ?`, values: [runId] });
+    return row?.at === null || row?.at === undefined ? null : asDate(row.at);
   }
 
   /** The syncs a run has history for. */

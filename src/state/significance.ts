@@ -78,3 +78,26 @@ export function insignificantKeysSql(d: Dialect, sync: SyncConfig, sql: { moved:
       join ${sql.model} m on ${sql.modelKey} = mv.${q(sql.keyColumn)}
       where not (${any})`;
 }
+
+/**
+ * A property's class under a tight daily budget (docs/hubspot.md, "Daily budget"): its own
+ * `priority`, else `score` for a number whose significance says how far it must move (min_change
+ * or buckets: a score, a bucketed count), else `counter`. Predictable from the mapping alone.
+ */
+export function priorityOf(p: PropertyMapping): 'score' | 'counter' {
+  return p.priority ?? (p.type === 'number' && (p.min_change !== undefined || p.buckets !== undefined) ? 'score' : 'counter');
+}
+
+/**
+ * A boolean SQL expression, never NULL: some `score` property of the row (over alias c, the
+ * changes table) moved significantly from the value last delivered (alias s, the delivered
+ * snapshot, left-joined: a key without one never counts). A score marked send_alone: false still
+ * counts: priority orders what is sent, it does not decide whether.
+ */
+export function scoreMovedSql(d: Dialect, sync: Pick<SyncConfig, 'properties'>): string {
+  const q = d.quote;
+  const scores = sync.properties.filter((p) => priorityOf(p) === 'score');
+  if (scores.length === 0) return '(1 = 0)';
+  const moved = scores.map((p) => significantChange(d, { ...p, send_alone: undefined }, `c.${q(p.column)}`, `s.${q(p.column)}`));
+  return `(s.record_key is not null and (${moved.join(' or ')}))`;
+}

@@ -93,7 +93,7 @@ export interface Scenario {
   env: NodeJS.ProcessEnv;
   syncs: SyncConfig[];
   /** One `sync` through the library (as the CLI does it), with a test-tuned destination; never throws. */
-  sync(options?: { force?: boolean; destination?: Partial<HubSpotDestinationOptions> }): Promise<SyncOutcome>;
+  sync(options?: { force?: boolean; destination?: Partial<HubSpotDestinationOptions>; pageSize?: number; checkpointEvery?: number; select?: string[] }): Promise<SyncOutcome>;
   /** The CLI in-process: --config, --json, --as-of added. */
   cli(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string; events: any[] }>;
   sql<T>(fn: (w: DuckDBWarehouse) => Promise<T>): Promise<T>;
@@ -160,9 +160,11 @@ export async function openScenario(template: Template, options: ScenarioOptions 
       const before = sandbox.stats.requests;
       const results: SyncStepResult[] = [];
       try {
-        await syncStep(session, destination, project.config.syncs, { force: o.force, onSyncDone: (r) => results.push(r) });
+        const syncs = o.select ? project.config.syncs.filter((x) => o.select!.includes(x.name)) : project.config.syncs;
+        await syncStep(session, destination, syncs, { force: o.force, pageSize: o.pageSize, checkpointEvery: o.checkpointEvery, onSyncDone: (r) => results.push(r) });
         const failed = results.reduce((n, r) => n + r.failed, 0);
-        return { code: failed > 0 ? EXIT.rowsFailed : EXIT.ok, results, requests: sandbox.stats.requests - before, destination };
+        const deferred = results.reduce((n, r) => n + r.deferred, 0);
+        return { code: deferred > 0 ? EXIT.deferred : failed > 0 ? EXIT.rowsFailed : EXIT.ok, results, requests: sandbox.stats.requests - before, destination };
       } catch (error) {
         return { code: exitCodeFor(error), error, results, requests: sandbox.stats.requests - before, destination };
       } finally {

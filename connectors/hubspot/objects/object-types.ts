@@ -28,6 +28,11 @@ export interface ObjectTypeInfo {
   /** HubSpot properties pqlsync writes through a rule of its own, not as plain values (deal stage and pipeline). */
   managedProperties: readonly string[];
   /**
+   * The read-only datetime HubSpot sets on every change of a record (contacts keep their older
+   * name). Search filters on it to find what changed since a moment (a rollback).
+   */
+  modifiedDate: string;
+  /**
    * Associations from this type: target type → HubSpot-defined type ids (API.md, "Associations v4"):
    * the unlabelled one and, where HubSpot has one, the primary label.
    */
@@ -39,16 +44,19 @@ export const OBJECT_TYPES: Record<ObjectTypeName, ObjectTypeInfo> = {
     identity: { property: 'email', ownedByPqlsync: false, label: 'pqlsync person key', ownable: true },
     // The owner is an id of the portal's owners (pqlsync routes them, src/handoff): not a property pqlsync creates.
     managedProperties: ['hubspot_owner_id'],
+    modifiedDate: 'lastmodifieddate',
     associations: { companies: { typeId: 279, primaryTypeId: 1 } },
   },
   companies: {
     identity: { property: 'pqlsync_account_key', ownedByPqlsync: true, label: 'pqlsync account key' },
     managedProperties: [],
+    modifiedDate: 'hs_lastmodifieddate',
     associations: { contacts: { typeId: 280 } },
   },
   deals: {
     identity: { property: 'pqlsync_deal_key', ownedByPqlsync: true, label: 'pqlsync deal key' },
     managedProperties: ['dealstage', 'pipeline', 'hubspot_owner_id'],
+    modifiedDate: 'hs_lastmodifieddate',
     associations: { contacts: { typeId: 3 }, companies: { typeId: 341, primaryTypeId: 5 } },
   },
   tasks: {
@@ -56,6 +64,7 @@ export const OBJECT_TYPES: Record<ObjectTypeName, ObjectTypeInfo> = {
     // create repeated after a lost answer or a kill updates the task it made.
     identity: { property: 'pqlsync_task_key', ownedByPqlsync: true, label: 'pqlsync task key' },
     managedProperties: ['hubspot_owner_id'],
+    modifiedDate: 'hs_lastmodifieddate',
     // Task → contact 204, → company 192, → deal 216 (HubSpot-defined, unlabelled).
     associations: { contacts: { typeId: 204 }, companies: { typeId: 192 }, deals: { typeId: 216 } },
   },

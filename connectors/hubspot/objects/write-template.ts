@@ -52,7 +52,7 @@ export interface ObjectWriter {
 export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepared: Prepared[]): Promise<void> {
   const { sync, identity } = ctx;
   const owned = identity !== 'email';
-  const canCreate = (p: Prepared) => sync.mode !== 'update' && !p.clear;
+  const canCreate = (p: Prepared) => sync.mode !== 'update' && !p.clear && !sync.updateByIdOnly;
   const properties = (p: Prepared) => {
     const out = writer.toHubSpot ? writer.toHubSpot(ctx, p.properties, p.clear) : { ...p.properties };
     // A pqlsync-owned identity is stamped on every write, so a record found by id or by
@@ -65,7 +65,7 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
   // on_deleted_in_hubspot decides (docs/hubspot.md, "Deleted records"). skip: state keeps it as
   // deleted, and later changes are answered without a request; recreate: written anew below.
   let unresolved: Prepared[] = prepared;
-  if (writer.updatesById) {
+  if (writer.updatesById || sync.updateByIdOnly) {
     const recreate = sync.on_deleted_in_hubspot === 'recreate';
     const stale: Prepared[] = [];
     const known: Prepared[] = [];
@@ -84,6 +84,10 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
       }
     });
     unresolved = stale;
+  }
+  if (sync.updateByIdOnly) {
+    for (const p of unresolved) ctx.record(p, { ok: false, category: 'NOT_FOUND', property: null, message: `no ${writer.object} record id is known for ${p.key}` });
+    return;
   }
   if (unresolved.length === 0) return;
 

@@ -90,6 +90,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     settings: store.settings,
     pipelines: () => store.pipelines.list().map((p) => ({ id: p.id, label: p.label, stages: p.stages.map((s) => ({ id: s.id, label: s.label, metadata: { ...s.metadata } })) })),
     editRecord: (objectType, id, properties) => editRecord(store, requireType(objectType), id, properties),
+    setClock: (offsetMs) => {
+      store.clockOffsetMs = offsetMs;
+    },
     setFaults: (config) => {
       faults = new FaultInjector(config);
     },

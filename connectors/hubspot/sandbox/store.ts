@@ -87,6 +87,8 @@ export class PortalStore {
   // One counter for every type, so an id used on the wrong object type is a miss, as it would be in HubSpot.
   private nextId = 1001;
   private lastTimestamp = 0;
+  /** How far the portal's clock is from the machine's (setClock): what HubSpot stamps dates with. */
+  clockOffsetMs = 0;
 
   constructor() {
     const now = new Date().toISOString();
@@ -261,7 +263,7 @@ export class PortalStore {
    * tests never tie within one millisecond.
    */
   stampTime(): string {
-    this.lastTimestamp = Math.max(Date.now(), this.lastTimestamp + 1);
+    this.lastTimestamp = Math.max(Date.now() + this.clockOffsetMs, this.lastTimestamp + 1);
     return new Date(this.lastTimestamp).toISOString();
   }
 

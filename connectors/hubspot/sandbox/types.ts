@@ -180,6 +180,12 @@ export interface Sandbox {
   pipelines(): Array<{ id: string; label: string; stages: Array<{ id: string; label: string; metadata: Record<string, string> }> }>;
   /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */
   editRecord(objectType: string, id: string, properties: Record<string, string>): StoredRecord;
+  /**
+   * Sets the portal's clock `offsetMs` from the machine's, for the dates it stamps from now on
+   * (createdate, last-modified; never backwards): HubSpot's clock apart from pqlsync's, or a
+   * write a minute later without waiting for it.
+   */
+  setClock(offsetMs: number): void;
   resetDaily(): void;
   /** Requests the portal's other apps made today: they count against the same daily limit. */
   spendDaily(requests: number): void;

@@ -9,6 +9,7 @@ interface RollbackArgs extends GlobalArgs {
   sync?: string[];
   dryRun: boolean;
   allowStageBack: boolean;
+  readAll: boolean;
 }
 
 export function rollbackCommand(io: CliIo, exit: ExitBox) {
@@ -22,7 +23,12 @@ export function rollbackCommand(io: CliIo, exit: ExitBox) {
         .positional('run-id', { type: 'string', demandOption: true, describe: 'The run to undo (pqlsync status lists the runs that can be rolled back)' })
         .option('sync', { type: 'string', array: true, describe: 'Only these syncs of the run (default: every sync it changed)' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'Show what the rollback would do; send nothing' })
-        .option('allow-stage-back', { type: 'boolean', default: false, describe: 'Let deals move back to the stage they had before the run' }),
+        .option('allow-stage-back', { type: 'boolean', default: false, describe: 'Let deals move back to the stage they had before the run' })
+        .option('read-all', {
+          type: 'boolean',
+          default: false,
+          describe: 'Read every record before writing it back (one read per 100), not only those HubSpot says changed since the run: also sees edits made while the run was running',
+        }),
     handler: (args: RollbackArgs) =>
       withSession(args, io, exit, async (session) => {
         const [{ openDestination }, { planRollback, rollbackStep, rollbackSyncs }, { syncContext }] = await Promise.all([
@@ -39,6 +45,7 @@ export function rollbackCommand(io: CliIo, exit: ExitBox) {
         const destination = await openDestination(session.project.config.destination, { env: session.env, log: (e) => session.log.log(e) });
         const results = await rollbackStep(session, destination, syncs, runId, {
           allowStageBack: args.allowStageBack,
+          readAll: args.readAll,
           signal: io.signal,
           onPlan: (plan) => reportRollbackPlan(session.log, plan),
           onDone: (result) => reportRollback(session.log, result),
@@ -52,6 +59,7 @@ const LISTED: Record<string, string> = {
   new: 'created by the run (kept: a rollback never deletes)',
   edited: 'changed in HubSpot after the run (left as they are)',
   later_run: 'changed by a later pqlsync run (left as they are)',
+  kept: 'nothing the write rules let a rollback put back (a stage never moves back, a NULL never clears a not_null or if_empty property)',
   unknown: 'delivered before pqlsync kept before-values (left as they are)',
   cleared: 'cleared by the run (left as they are)',
   failed: 'failed',
@@ -70,8 +78,8 @@ function reportRollbackPlan(log: Logger, plan: RollbackPlan): void {
 function reportRollback(log: Logger, r: RollbackResult): void {
   log.info(
     `Rolled back run ${r.plan.runId} on ${r.plan.sync}: ${r.restored} put back (${r.sent} sent), ${r.already} found already back, ` +
-      `${r.edited} edited in HubSpot since and left alone, ${r.failed} failed, in ${(r.ms / 1000).toFixed(1)} s${r.stopped ? ' (stopped early; run it again to continue)' : ''}`,
-    { event: 'rollback_done', sync: r.plan.sync, run_id: r.plan.runId, restored: r.restored, sent: r.sent, already: r.already, edited: r.edited, failed: r.failed, stopped: r.stopped, ms: r.ms, counts: r.after.counts, listed: r.after.listed },
+      `${r.edited} edited in HubSpot since and left alone, ${r.kept} kept by the write rules, ${r.failed} failed; ${r.checked} read from HubSpot first, in ${(r.ms / 1000).toFixed(1)} s${r.stopped ? ' (stopped early; run it again to continue)' : ''}`,
+    { event: 'rollback_done', sync: r.plan.sync, run_id: r.plan.runId, restored: r.restored, sent: r.sent, already: r.already, edited: r.edited, kept: r.kept, checked: r.checked, failed: r.failed, stopped: r.stopped, ms: r.ms, counts: r.after.counts, listed: r.after.listed },
   );
   listKeys(log, r.after);
 }
