@@ -53,6 +53,13 @@ export interface Change {
    * the destination holds them (a rollback puts back only what a run changed).
    */
   partial?: boolean;
+  /**
+   * Set by the runner for a sync whose records the destination creates without a unique identity
+   * (`createsThrough`), after it recorded the intent to create this record: the id of the record
+   * it is created associated with (null: that record has no id yet, so this one waits), and
+   * whether an earlier attempt recorded its intent too (it may exist: look before creating).
+   */
+  journal?: { parentId: string | null; attempted: boolean };
 }
 
 export type Outcome =
@@ -171,8 +178,42 @@ export interface Destination {
    * null before any answer said.
    */
   dailyBudget?(): { remaining: number; limit: number } | null;
-  /** The requests sending `records` changes of this sync is expected to take (writes and the reads before them). */
-  estimateRequests?(sync: SyncTarget, records: number): number;
+  /** The requests sending this work is expected to take (see DestinationEntry.estimateRequests). */
+  estimateRequests?(sync: SyncTarget, work: SendWorkload): RequestEstimate;
+  /**
+   * Known once `ensureProperties` ran for the sync: null when a retried create cannot duplicate a
+   * record (an upsert by a unique identity). Otherwise the object type each new record is created
+   * associated with and found back through: the runner then records the intent of every create
+   * before `send` and fills `Change.journal` (docs/hubspot.md, "Tasks and unique values").
+   */
+  createsThrough?(sync: SyncTarget): SyncConfig['object'] | null;
+}
+
+/** What one run of a sync would send, as `plan` counts it in the warehouse: what a request estimate needs. */
+export interface SendWorkload {
+  /** Records without a record id: created, or found first (by email, by domain). */
+  new: number;
+  /** Records updated by the record id state holds. */
+  known: number;
+  /** Records whose properties are cleared (rows that left the model, on_removed: clear). */
+  cleared: number;
+  /** The sync has never delivered: its properties (and pipeline) may need creating. */
+  firstSync: boolean;
+  /** Per association of the sync: pairs to write (including pairs waiting for this run's records) and to remove. */
+  associations: Array<{ to: string; write: number; remove: number }>;
+}
+
+/** Requests a sync's run is expected to make, by kind. */
+export interface RequestEstimate {
+  /** Property (and pipeline) checks and creation, once per run that sends anything. */
+  setup: number;
+  /** Reads before writing: records found by email or domain, values a write policy or a stage needs. */
+  reads: number;
+  /** Batch writes of the records. */
+  writes: number;
+  /** Association label reads, batch creates and removals. */
+  associations: number;
+  total: number;
 }
 
 export type { PropertyMapping };

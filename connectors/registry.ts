@@ -3,7 +3,7 @@
  * plus one line here; nothing else in pqlsync switches on the warehouse type.
  */
 import type { ProjectConfig, WarehouseConfig } from '../src/config/schema.ts';
-import type { Destination } from './destination.ts';
+import type { Destination, RequestEstimate, SendWorkload, SyncTarget } from './destination.ts';
 import type { Dialect, DialectName, Warehouse } from './warehouse.ts';
 import { duckdbDialect } from './duckdb/duckdb.dialect.ts';
 import { postgresDialect } from './postgres/postgres.dialect.ts';
@@ -58,4 +58,6 @@ export async function openDestination(config: ProjectConfig['destination'], cont
 
 export interface DestinationEntry {
   open(config: ProjectConfig['destination'], context: DestinationContext): Promise<Destination>;
+  /** The requests a run of the sync would make for this work; pure (no credentials), for `plan`. */
+  estimateRequests(sync: SyncTarget, work: SendWorkload): RequestEstimate;
 }

@@ -10,6 +10,8 @@ export interface AccountContext {
   exec: RequestExecutor;
   accessToken: string;
   basePath: string;
+  /** The answer's headers (lower-case names): the daily budget's are read from them. */
+  onHeaders?: (headers: Record<string, string>) => void;
 }
 
 /** The portal id the token belongs to, as a string. Throws AuthError for a bad token. */
@@ -30,6 +32,7 @@ async function getJson(ctx: AccountContext, path: string): Promise<{ httpStatusC
   response.headers.forEach((value, name) => {
     headers[name.toLowerCase()] = value;
   });
+  ctx.onHeaders?.(headers);
   const text = await response.text();
   if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { code: response.status, body: text, headers });
   return { httpStatusCode: response.status, data: text ? JSON.parse(text) : {} };

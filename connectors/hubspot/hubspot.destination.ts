@@ -13,7 +13,8 @@ import { listOwners, readContactOwners } from './owners.ts';
 import { enrolInSequence, readEnrolment, readSequence } from './sequences.ts';
 import { readRecordValues } from './read-records.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
-import type { SyncTarget } from '../destination.ts';
+import type { RequestEstimate, SendWorkload, SyncTarget } from '../destination.ts';
+import { estimateHubSpotRequests } from './estimate.ts';
 import { ConfigError, DestinationError } from '../../src/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
 import { DailyLimitError } from './errors.ts';
@@ -24,7 +25,7 @@ import type { Value } from '../warehouse.ts';
 import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
-import { identityProperty } from './objects/object-types.ts';
+import { describeCreateMode, identityProperty, OBJECT_TYPES, ownsIdentity, type ObjectTypeName } from './objects/object-types.ts';
 import { OBJECT_WRITERS } from './objects/registry.ts';
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
@@ -77,6 +78,8 @@ export class HubSpotDestination implements Destination {
   private readonly searchPacer: RollingWindowPacer;
   private readonly memo = new Map<string, unknown>();
   private readonly associationLabels = new Map<string, Array<{ typeId: number; label: string | null; category: string }>>();
+  /** Syncs whose identity the portal keeps without unique values (ensureProperties): the type their records are found through. */
+  private readonly journaled = new Map<string, ObjectTypeName | null>();
   /** Deal pipelines checked by ensureProperties, per sync name. */
   private readonly pipelines = new Map<string, ResolvedPipeline>();
   private traceCounter = 0;
@@ -119,8 +122,21 @@ export class HubSpotDestination implements Destination {
 
   async ensureProperties(syncs: SyncTarget[]): Promise<void> {
     const ctx = { apis: this.apis, exec: this.exec, log: this.options.log };
-    await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
+    const plans = await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
     for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.pipeline));
+    // Where HubSpot may refuse unique values (tasks), the portal's answer picks how records are made once.
+    for (const sync of syncs) {
+      const through = OBJECT_TYPES[sync.object].identity.uniqueMayBeRefused?.foundThrough;
+      if (!through || !ownsIdentity(sync)) continue;
+      const identity = identityProperty(sync);
+      const plain = plans.some((p) => p.object === sync.object && p.withoutUnique.includes(identity));
+      this.journaled.set(sync.name, plain ? through : null);
+      this.options.log?.({ level: 'info', msg: `${sync.name}: ${describeCreateMode(sync, plain ? through : null)}`, event: 'create_mode', sync: sync.name, unique_key: !plain });
+    }
+  }
+
+  createsThrough(sync: SyncTarget): ObjectTypeName | null {
+    return this.journaled.get(sync.name) ?? null;
   }
 
   async send(sync: SyncTarget, changes: Change[]): Promise<Outcome[]> {
@@ -152,6 +168,7 @@ export class HubSpotDestination implements Destination {
       exec: this.exec,
       sync,
       identity: identityProperty(sync),
+      createsThrough: this.journaled.get(sync.name) ?? undefined,
       pipeline: this.pipelines.get(sync.name),
       memo: this.memo,
       rates: () => ({
@@ -200,11 +217,8 @@ export class HubSpotDestination implements Destination {
     return this.daily.reported();
   }
 
-  /** One write per 100 records, and one read per 100 when a write policy or the deal stage needs what HubSpot holds. */
-  estimateRequests(sync: SyncTarget, records: number): number {
-    const batches = Math.ceil(records / HUBSPOT_LIMITS.batchSize);
-    const reads = sync.object === 'deals' || sync.properties.some((p) => writePolicyOf(p) === 'if_empty' || p.property === LIFECYCLE_STAGE);
-    return batches * (reads ? 2 : 1);
+  estimateRequests(sync: SyncTarget, work: SendWorkload): RequestEstimate {
+    return estimateHubSpotRequests(sync, work);
   }
 
   async associate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
@@ -217,7 +231,12 @@ export class HubSpotDestination implements Destination {
 
   /** The portal the token reaches (read once, then remembered for the run). */
   async accountId(): Promise<string> {
-    this.portalId ??= readPortalId({ exec: this.exec, accessToken: this.options.accessToken, basePath: this.options.basePath ?? 'https://api.hubapi.com' });
+    this.portalId ??= readPortalId({
+      exec: this.exec,
+      accessToken: this.options.accessToken,
+      basePath: this.options.basePath ?? 'https://api.hubapi.com',
+      onHeaders: (headers) => this.daily.observe(headers),
+    });
     return this.portalId;
   }
 

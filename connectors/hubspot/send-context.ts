@@ -3,6 +3,7 @@ import type { Change } from '../destination.ts';
 import type { SyncTarget } from '../destination.ts';
 import type { ItemResult } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
+import type { ObjectTypeName } from './objects/object-types.ts';
 import type { ResolvedPipeline } from './pipelines.ts';
 import type { Log, RequestExecutor } from './retry.ts';
 
@@ -22,6 +23,11 @@ export interface SendContext {
   sync: SyncTarget;
   /** The unique-value property records of this sync are upserted by (email, pqlsync_account_key...). */
   identity: string;
+  /**
+   * Set when the portal keeps no unique values on this sync's identity (tasks): new records are
+   * created associated with a record of this type and found back through it (objects/journaled-creates.ts).
+   */
+  createsThrough?: ObjectTypeName;
   /** deals: the pipeline checked by ensureProperties, with its stage ids. */
   pipeline?: ResolvedPipeline;
   concurrency: number;

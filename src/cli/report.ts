@@ -2,6 +2,7 @@ import type { SyncStepResult } from '../run/steps.ts';
 import type { AssociationResult } from '../run/associations.ts';
 import type { PreparedBackfill } from '../run/backfill.ts';
 import type { SyncPlan } from '../run/sync.ts';
+import { describeDeferred, type BudgetPlan } from '../run/budget-plan.ts';
 import type { Logger } from '../util/logger.ts';
 import type { PipelineOptions, PlanResult } from '../run/pipeline.ts';
 import { reportHandoffActionsPlan } from '../handoff/handoff-actions.ts';
@@ -26,6 +27,7 @@ export function reportPlanResult(log: Logger, result: PlanResult): void {
     reportPlan(log, plan);
     reportAssociationPlan(log, plan.sync, result.associations.get(plan.sync) ?? []);
   }
+  reportBudgetPlan(log, result.budget);
   reportHandoffActionsPlan(log, result.handoffActions);
 }
 
@@ -50,6 +52,13 @@ export function reportPlan(log: Logger, plan: SyncPlan): void {
     },
   );
   reportPlanDetails(log, plan);
+  if (plan.unconfirmedCreates !== undefined) {
+    // How an event sync makes each record once is the portal's call, read when a sync checks the properties.
+    log.info(
+      `  ${plan.sync}: each ${plan.object.replace(/s$/, '')} is made once, upserted by its unique key, or, in a portal that keeps no unique values on ${plan.object}, created journaled and reconciled (\`pqlsync doctor\` says which); ${plan.unconfirmedCreates} journaled creates unconfirmed, each looked for in HubSpot before it is created again`,
+      { event: 'create_journal', sync: plan.sync, unconfirmed: plan.unconfirmedCreates },
+    );
+  }
 }
 
 /** The human part of a plan: warnings, the properties that change most, sample rows before → after. */
@@ -163,5 +172,28 @@ export function reportAssociationPlan(log: Logger, sync: string, results: readon
       waiting: a.waiting,
       removed: a.removed,
     });
+  }
+}
+
+/** The run's request estimate beside the portal's daily budget, and what it would defer. */
+export function reportBudgetPlan(log: Logger, plan: BudgetPlan): void {
+  const perSync = plan.syncs.filter((s) => s.estimate.total > 0).map((s) => `${s.sync} ${s.estimate.total}`);
+  const budget = plan.budget
+    ? `the portal had ${plan.budget.remaining} of ${plan.budget.limit} left at ${plan.budget.observedAt.toISOString()} (the last run's reading), ` +
+      `${Math.round(plan.reserve * 100)}% (${plan.reserveRequests}) kept for its other apps`
+    : 'the portal\'s daily budget is unknown until a sync has read it';
+  const verdict = plan.fits === null ? '' : plan.fits ? ': fits' : ': would not fit';
+  log.info(`Requests: about ${plan.requests} for this run${perSync.length ? ` (${perSync.join(', ')})` : ''}; ${budget}${verdict}`, {
+    event: 'budget_plan',
+    requests: plan.requests,
+    budget: plan.budget ? { remaining: plan.budget.remaining, limit: plan.budget.limit, observed_at: plan.budget.observedAt.toISOString() } : null,
+    reserve: plan.reserve,
+    reserve_requests: plan.reserveRequests,
+    fits: plan.fits,
+    syncs: plan.syncs.map((s) => ({ sync: s.sync, ...s.estimate, deferred: s.deferred })),
+  });
+  for (const s of plan.syncs) {
+    const words = describeDeferred(s.deferred);
+    if (words) log.warn(`  ${s.sync}: would defer ${words} to the next run (exit 11)`, { event: 'budget_defer', sync: s.sync, deferred: s.deferred });
   }
 }

@@ -26,7 +26,7 @@ export { requiredScopes } from './hubspot-checks.ts';
 export type CheckStatus = 'ok' | 'failed' | 'skipped';
 
 export interface DoctorCheck {
-  check: 'config' | 'models' | 'warehouse' | 'tables' | 'compile' | 'columns' | 'hubspot token' | 'hubspot scopes' | 'properties' | 'portal' | 'slack token' | 'sequences';
+  check: 'config' | 'models' | 'warehouse' | 'tables' | 'compile' | 'columns' | 'hubspot token' | 'hubspot scopes' | 'properties' | 'task keys' | 'portal' | 'slack token' | 'sequences';
   status: CheckStatus;
   /** What was found, in a sentence. */
   detail: string;

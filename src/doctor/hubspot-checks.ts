@@ -4,6 +4,7 @@
  * portal the sync state was delivered to. Only reads; the token never reaches a message.
  */
 import { reservedPropertyProblems } from '../../connectors/hubspot/properties.ts';
+import { describeCreateMode, identityProperty, OBJECT_TYPES, ownsIdentity } from '../../connectors/hubspot/objects/object-types.ts';
 import type { Project } from '../config/load-project.ts';
 import { accountMismatchMessage } from '../state/state-store.ts';
 import type { DoctorCheck } from './doctor.ts';
@@ -60,7 +61,33 @@ export async function checkHubSpot(input: HubSpotCheckInput): Promise<DoctorChec
 
   const access = await checkAccess({ token, origin, where, http, get, objects });
   if (access[0].status !== 'ok') return [...access, ...skipLater('the token was not accepted')];
-  return [...access, await checkReservedNames(input.project, objects, get), await checkPortal(input.state, get, where)];
+  return [...access, await checkReservedNames(input.project, objects, get), ...(await checkCreateModes(input.project, get)), await checkPortal(input.state, get, where)];
+}
+
+/**
+ * 'task keys', for syncs whose key HubSpot may refuse unique values for (tasks): how each record
+ * is made once in this portal, upserted by a unique key or journaled and reconciled
+ * (docs/hubspot.md, "Tasks and unique values"). One line per sync; none without such a sync.
+ */
+async function checkCreateModes(project: Project | undefined, get: (path: string) => Promise<Answer>): Promise<DoctorCheck[]> {
+  const syncs = (project?.config.syncs ?? []).filter((s) => OBJECT_TYPES[s.object].identity.uniqueMayBeRefused && ownsIdentity(s));
+  if (syncs.length === 0) return [];
+  const lines: string[] = [];
+  for (const sync of syncs) {
+    const answer = await get(`/crm/v3/properties/${sync.object}`);
+    if ('error' in answer || answer.status !== 200) {
+      return [{ check: 'task keys', status: 'skipped', detail: `the ${sync.object} properties could not be read (${'error' in answer ? answer.error : answer.status})` }];
+    }
+    const name = identityProperty(sync);
+    const key = ((answer.body?.results ?? []) as Array<{ name: string; hasUniqueValue?: boolean }>).find((p) => p.name === name);
+    const through = OBJECT_TYPES[sync.object].identity.uniqueMayBeRefused!.foundThrough;
+    lines.push(
+      key
+        ? `${sync.name}: ${describeCreateMode(sync, key.hasUniqueValue ? null : through)}`
+        : `${sync.name}: ${name} does not exist yet; the first sync asks for it with unique values and, if the portal refuses them, journals and reconciles each ${sync.object.replace(/s$/, '')} instead`,
+    );
+  }
+  return [{ check: 'task keys', status: 'ok', detail: lines.join('; ') }];
 }
 
 interface AccessContext {

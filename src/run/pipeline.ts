@@ -15,7 +15,8 @@ import { backfillSyncOptions, discardBackfill, planBackfill, prepareBackfill, re
 import type { BuiltModel } from './build-models.ts';
 import { resolveSelection } from './select-syncs.ts';
 import type { Session } from './session.ts';
-import { buildStep, planAssociationsStep, planStep, syncContext, syncStep, testStep, type SyncStepResult } from './steps.ts';
+import { buildStep, planAssociationsStep, planBudgetStep, planStep, syncContext, syncStep, testStep, type SyncStepResult } from './steps.ts';
+import type { BudgetPlan } from './budget-plan.ts';
 import type { SyncOptions, SyncPlan } from './sync.ts';
 import type { ModelTestResult } from './test-models.ts';
 
@@ -42,6 +43,8 @@ export interface PlanResult {
   plans: SyncPlan[];
   /** Per sync name: pairs to write, waiting and leaving. */
   associations: Map<string, AssociationResult[]>;
+  /** The HubSpot requests the run would make, beside the portal's daily budget, and what it would defer. */
+  budget: BudgetPlan;
   handoffActions: HandoffActionsPlan | null;
 }
 
@@ -150,7 +153,8 @@ export async function backfill(session: Session, options: BackfillOptions): Prom
 async function planSyncs(session: Session, syncs: Parameters<typeof planStep>[1]): Promise<PlanResult> {
   const plans = await planStep(session, syncs);
   const associations = await planAssociationsStep(session, syncs);
-  return { plans, associations, handoffActions: await planHandoffActions(session) };
+  const budget = await planBudgetStep(session, plans, associations);
+  return { plans, associations, budget, handoffActions: await planHandoffActions(session) };
 }
 
 function destinationOf(session: Session): Promise<Destination> {

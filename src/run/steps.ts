@@ -9,9 +9,13 @@ import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult
 import { waitForLock, type Session } from './session.ts';
 import { planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
+import { createJournal } from './create-journal.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { ensureHandoffViews } from '../handoff/handoff-step.ts';
+import { PortalBudgetStore } from '../state/portal-budget.ts';
+import { planBudget, type BudgetPlan } from './budget-plan.ts';
+import { destinations } from '../../connectors/registry.ts';
 import { DELIVERY_STEPS, type DeliveryStep } from './delivery-steps.ts';
 import type { PipelineOptions } from './pipeline.ts';
 import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncResult } from './sync.ts';
@@ -131,6 +135,23 @@ export async function planAssociationsStep(session: Session, syncs: SyncConfig[]
   return out;
 }
 
+/**
+ * The run's request estimate beside the portal's daily budget as the last run saw it, and what the
+ * budget would defer. Sends nothing (the estimate is the destination's pure function).
+ */
+export async function planBudgetStep(session: Session, plans: SyncPlan[], associations: Map<string, AssociationResult[]>): Promise<BudgetPlan> {
+  const config = session.project.config;
+  const entry = await destinations[config.destination.type]();
+  return planBudget({
+    plans,
+    syncs: config.syncs,
+    associations,
+    estimate: (sync, work) => entry.estimateRequests(sync, work),
+    budget: await new PortalBudgetStore(session.warehouse, config.state_schema).read(),
+    reserve: config.destination.daily_reserve,
+  });
+}
+
 export async function planStep(session: Session, syncs: SyncConfig[]): Promise<SyncPlan[]> {
   const plans: SyncPlan[] = [];
   for (const sync of syncs) plans.push(await planSync(syncContext(session), sync));
@@ -187,6 +208,7 @@ export async function syncStep(
         run_id: runId,
       });
     }
+    const journal = createJournal(syncContext(session), destination, sync, session.project.config.syncs);
     try {
       const result = await runSync(syncContext(session), destination, sync, {
         ...options,
@@ -196,7 +218,9 @@ export async function syncStep(
         signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
         historyRetentionDays: session.project.config.history.retention_days,
         dailyReserve: session.project.config.destination.daily_reserve,
+        beforeSend: (changes) => journal.beforeSend(changes),
       });
+      await journal.settle();
       lock.check();
       const associations = result.stopped
         ? []
@@ -231,6 +255,9 @@ export async function syncStep(
         .catch(() => undefined);
       throw error;
     } finally {
+      // What the portal's answers said is left of its daily limit, for the next `plan`.
+      const budget = destination.dailyBudget?.();
+      if (budget) await new PortalBudgetStore(session.warehouse, session.project.config.state_schema).record(budget, new Date()).catch(() => undefined);
       await lock.release();
     }
   }

@@ -3,16 +3,17 @@
  * diffs the model against state in the warehouse and answers the pages to send; what HubSpot
  * answers goes back to it in checkpoints, which alone move state.
  */
-import { outcomesBeforeFailure, type Change, type Destination, type Outcome } from '../../connectors/destination.ts';
+import { outcomesBeforeFailure, type Change, type Destination, type Outcome, type RequestEstimate, type SendWorkload } from '../../connectors/destination.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import { GuardrailError } from '../errors.ts';
 import type { PreparedBackfill } from '../state/backfill-store.ts';
-import { RecordStore, type ChangeSet, type DiffSummary, type PlanSampleRow, type PropertyChange } from '../state/record-store.ts';
+import { CreateIntents } from '../state/create-intents.ts';
+import { RecordStore, type ChangeSet, type DiffSummary, type PlanSampleRow, type PriorityCounts, type PropertyChange } from '../state/record-store.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
 
-export type { PlanSampleRow } from '../state/record-store.ts';
+export type { PlanSampleRow, PriorityCounts } from '../state/record-store.ts';
 
 export interface SyncPlan {
   sync: string;
@@ -34,6 +35,15 @@ export interface SyncPlan {
   sample: PlanSampleRow[];
   /** A few keys that left the model (cleared in HubSpot when onRemoved is 'clear'). */
   removedSample: string[];
+  /**
+   * insert_once syncs: creates journaled and never confirmed (a kill, an answer that never came),
+   * each looked for in HubSpot before it is created again (docs/hubspot.md, "Tasks and unique values").
+   */
+  unconfirmedCreates?: number;
+  /** The records to send by how they are written (for the request estimate; associations are planned apart). */
+  workload: Omit<SendWorkload, 'associations'>;
+  /** The changes by priority class under a tight daily budget (docs/hubspot.md, "Daily budget"). */
+  priority: PriorityCounts;
   /** Wall time of the plan: the diff in the warehouse, the guardrails' shares and the sample, ms. */
   ms?: number;
 }
@@ -65,13 +75,13 @@ export async function planSync(ctx: SyncContext, sync: SyncConfig, options: Plan
   const started = Date.now();
   const changes = await recordStore(ctx).diff(sync, { runId: ctx.runId, backfill: options.backfill });
   try {
-    return { ...(await describePlan(sync, changes, options.sampleSize ?? 5)), ms: Date.now() - started };
+    return { ...(await describePlan(ctx, sync, changes, options.sampleSize ?? 5)), ms: Date.now() - started };
   } finally {
     await changes.drop();
   }
 }
 
-async function describePlan(sync: SyncConfig, changes: ChangeSet, sampleSize: number): Promise<SyncPlan> {
+async function describePlan(ctx: SyncContext, sync: SyncConfig, changes: ChangeSet, sampleSize: number): Promise<SyncPlan> {
   const diff = changes.summary;
   const tiers = await changes.tierShares();
   const sample = await changes.sample(sampleSize);
@@ -86,6 +96,9 @@ async function describePlan(sync: SyncConfig, changes: ChangeSet, sampleSize: nu
     mappingChanges: await changes.mappingChanges(),
     sample: sample.rows,
     removedSample: sample.removed,
+    workload: await changes.workload(),
+    priority: await changes.priorities(sync.pql_tiers ?? DEFAULT_PQL_TIERS),
+    ...(sync.mode === 'insert_once' ? { unconfirmedCreates: await new CreateIntents(ctx.warehouse, ctx.schemas.state).pending(sync.name) } : {}),
   };
 }
 
@@ -109,6 +122,11 @@ export interface SyncOptions {
   onProgress?: (progress: SyncProgress) => void;
   /** A backfill: send its selection's unsent keys whatever state says, marking them sent at each checkpoint. */
   backfill?: PreparedBackfill;
+  /**
+   * Completes a page's changes right before they are sent (run/create-journal.ts: where the portal
+   * keeps no unique key, each change's parent and earlier attempts, its intent recorded first).
+   */
+  beforeSend?: (changes: Change[]) => Promise<Change[]>;
   /** Days the values this run replaces are kept for `pqlsync rollback` (0: none kept); default 7. */
   historyRetentionDays?: number;
   /** Share of the portal's daily limit to leave for its other apps (destination.daily_reserve); unset: no budget check. */
@@ -139,11 +157,11 @@ export async function runSync(ctx: SyncContext, destination: Destination, sync: 
     send: { historyRetentionDays: options.historyRetentionDays ?? 7 },
   });
   try {
-    const plan: SyncPlan = { ...(await describePlan(sync, changes, 5)), ms: Date.now() - started };
+    const plan: SyncPlan = { ...(await describePlan(ctx, sync, changes, 5)), ms: Date.now() - started };
     stopAtGuardrails(sync, plan, options.force === true);
     // Properties are checked only when something is to be sent: a run with no change makes no request.
     if (plan.toSend > 0) await destination.ensureProperties([sync]);
-    const cap = plan.toSend > 0 ? budgetCap(destination, sync, plan.toSend, options.dailyReserve) : null;
+    const cap = plan.toSend > 0 ? budgetCap(destination, sync, plan, options.dailyReserve) : null;
     const result = await sendChanges(destination, sync, changes, plan, options, cap);
     if (!result.stopped) {
       await changes.forgetStaleErrors();
@@ -189,7 +207,7 @@ async function sendChanges(
       }
       const room = cap === null ? page.length : Math.max(0, cap - result.sent);
       if (room > 0) {
-        const outcomes = await sendPage(destination, sync, page.slice(0, room), checkpoints);
+        const outcomes = await sendPage(destination, sync, page.slice(0, room), checkpoints, options.beforeSend);
         tally(result, Math.min(room, page.length), outcomes);
         options.onProgress?.({ sync: sync.name, sent: result.sent, total: plan.toSend, failed: result.failed });
         await checkpoints.commitWhenDue();
@@ -203,10 +221,16 @@ async function sendChanges(
 }
 
 /** Sends one page and queues its outcomes; when the destination throws, what landed before is queued first. */
-async function sendPage(destination: Destination, sync: SyncConfig, page: Change[], checkpoints: CheckpointQueue): Promise<Outcome[]> {
+async function sendPage(
+  destination: Destination,
+  sync: SyncConfig,
+  page: Change[],
+  checkpoints: CheckpointQueue,
+  beforeSend: SyncOptions['beforeSend'],
+): Promise<Outcome[]> {
   let outcomes: Outcome[];
   try {
-    outcomes = await destination.send(sync, page);
+    outcomes = await destination.send(sync, beforeSend ? await beforeSend(page) : page);
   } catch (error) {
     // What landed before a whole-run failure still goes into the last checkpoint.
     checkpoints.add(outcomesBeforeFailure(error));
@@ -279,14 +303,19 @@ const DEFAULT_PQL_TIERS: readonly string[] = ['hot', 'sales_ready'];
 /**
  * How many changes fit in the portal's daily budget less the reserve for its other apps (whole
  * batches of 100), or null when the run's estimated requests fit (docs/hubspot.md, "Daily budget").
+ * The property checks have run by now: the budget the last answer reported is what is left for the
+ * reads and writes of the records (associations follow them and are counted as the estimate says).
  */
-export function budgetCap(destination: Destination, sync: SyncConfig, toSend: number, reserve: number | undefined): number | null {
+export function budgetCap(destination: Destination, sync: SyncConfig, plan: Pick<SyncPlan, 'toSend' | 'workload'>, reserve: number | undefined): number | null {
   const budget = destination.dailyBudget?.();
-  if (!budget || reserve === undefined) return null;
-  const allowance = budget.remaining - Math.ceil(budget.limit * reserve);
-  const estimate = destination.estimateRequests?.(sync, toSend) ?? Math.ceil(toSend / 100);
-  if (estimate <= allowance) return null;
-  const rows = Math.floor((Math.max(0, allowance) * toSend) / estimate);
-  return Math.floor(rows / 100) * 100;
+  if (!budget || reserve === undefined || !destination.estimateRequests) return null;
+  return capUnder(budget.remaining - Math.ceil(budget.limit * reserve), plan.toSend, destination.estimateRequests(sync, { ...plan.workload, associations: [] }));
 }
 
+/** The rows (whole batches of 100) of `toSend` that `allowance` requests cover, or null when all do. Pure. */
+export function capUnder(allowance: number, toSend: number, estimate: RequestEstimate): number | null {
+  const needed = estimate.total - estimate.setup;
+  if (needed <= allowance) return null;
+  const rows = Math.floor((Math.max(0, allowance) * toSend) / needed);
+  return Math.floor(rows / 100) * 100;
+}

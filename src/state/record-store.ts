@@ -5,7 +5,7 @@
  * plan, its changes page by page for sending, and `checkpoint` for what HubSpot answered. The
  * diff stays in SQL: only counts, samples and the pages being sent come into the runner.
  */
-import type { Change, Outcome } from '../../connectors/destination.ts';
+import type { Change, Outcome, SendWorkload } from '../../connectors/destination.ts';
 import type { Row, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
 import { ModelError } from '../errors.ts';
@@ -258,6 +258,22 @@ export class ChangeSet {
     };
   }
 
+  /** The records to send by how they are written: created (no record id yet), updated, cleared; for the request estimate. */
+  async workload(): Promise<Omit<SendWorkload, 'associations'>> {
+    const d = this.warehouse.dialect;
+    const q = d.quote;
+    const [ids] = await this.warehouse.query(
+      `select count(*) as n, sum(case when ${q(RECORD_ID)} is null then 0 else 1 end) as known from ${d.table(this.tables.changes)}`,
+    );
+    const diff = this.summary;
+    return {
+      new: Number(ids.n) - Number(ids.known ?? 0),
+      known: Number(ids.known ?? 0),
+      cleared: this.sync.on_removed === 'clear' ? diff.removed : 0,
+      firstSync: diff.changed + diff.unchanged + diff.removed === 0,
+    };
+  }
+
   /** Which properties the changed rows change, most first (none without a snapshot matching the mapping). */
   async changedProperties(): Promise<PropertyChange[]> {
     if (this.summary.changed === 0 || !(await deliveredTableMatches(this.warehouse, this.sync, this.tables))) return [];
@@ -318,7 +334,7 @@ export class ChangeSet {
    * moves (significance.ts priorityOf: compared with the delivered snapshot), 3 the rest
    * (counters). Set-based: the class is computed in the warehouse; `ordered` sorts by class, then key.
    */
-  private prioritisedSql(pqlTiers: readonly string[], ordered: boolean): string {
+  private prioritisedSql(pqlTiers: readonly string[], ordered: boolean, snapshot = true): string {
     const d = this.warehouse.dialect;
     const q = d.quote;
     const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
@@ -327,17 +343,22 @@ export class ChangeSet {
     const moved = `(${tier} is not null and (st.tier is null or st.tier <> ${tier}))`;
     return `select c.*, case when ${moved} and ${tier} in (${pqlTiers.map(lit).join(', ')}) then 0
           when ${moved} or st.record_key is null then 1
-          when ${scoreMovedSql(d, this.sync)} then 2
+          when ${snapshot ? scoreMovedSql(d, this.sync) : '(1 = 0)'} then 2
           else 3 end as ${PRIORITY}
       from ${d.table(this.tables.changes)} c
       left join ${d.table(this.tables.syncState)} st on st.sync_name = ${lit(this.sync.name)} and st.record_key = c.${key}
-      left join ${d.table(this.tables.delivered)} s on s.record_key = c.${key}${ordered ? `
+      ${snapshot ? `left join ${d.table(this.tables.delivered)} s on s.record_key = c.${key}` : ''}${ordered ? `
       order by ${PRIORITY}, c.${key}` : ''}`;
   }
 
-  /** The changes per priority class (see prioritisedSql), counted in the warehouse. */
+  /**
+   * The changes per priority class (see prioritisedSql), counted in the warehouse. Without a
+   * delivered snapshot matching the mapping (a plan before the first sync under it) no row
+   * shows a score move.
+   */
   async priorities(pqlTiers: readonly string[]): Promise<PriorityCounts> {
-    const rows = await this.warehouse.query(`select ${PRIORITY} as priority_class, count(*) as n from (${this.prioritisedSql(pqlTiers, false)}) p group by ${PRIORITY}`);
+    const snapshot = await deliveredTableMatches(this.warehouse, this.sync, this.tables);
+    const rows = await this.warehouse.query(`select ${PRIORITY} as priority_class, count(*) as n from (${this.prioritisedSql(pqlTiers, false, snapshot)}) p group by ${PRIORITY}`);
     const counts: PriorityCounts = { pqls: 0, tiers: 0, scores: 0, counters: 0 };
     for (const r of rows) counts[PRIORITY_CLASSES[Number(r.priority_class)]] += Number(r.n);
     return counts;

@@ -24,6 +24,14 @@ export interface ObjectTypeInfo {
      * stable product key); the contact is then found once by email and written by that key.
      */
     ownable?: boolean;
+    /**
+     * HubSpot does not document unique-value properties for this type (activities): a portal may
+     * refuse the flag or drop it. pqlsync then creates the property without it and makes each
+     * record exactly once through a journal and reconciliation instead of an upsert
+     * (docs/hubspot.md, "Tasks and unique values"). The records are found back through their
+     * association with a record of `foundThrough`.
+     */
+    uniqueMayBeRefused?: { foundThrough: ObjectTypeName };
   };
   /** HubSpot properties pqlsync writes through a rule of its own, not as plain values (deal stage and pipeline). */
   managedProperties: readonly string[];
@@ -61,8 +69,9 @@ export const OBJECT_TYPES: Record<ObjectTypeName, ObjectTypeInfo> = {
   },
   tasks: {
     // A task is an event: created once per (record, trigger, episode), upserted by this key so a
-    // create repeated after a lost answer or a kill updates the task it made.
-    identity: { property: 'pqlsync_task_key', ownedByPqlsync: true, label: 'pqlsync task key' },
+    // create repeated after a lost answer or a kill updates the task it made; where the portal keeps
+    // no unique values on tasks, created with its contact and reconciled through it.
+    identity: { property: 'pqlsync_task_key', ownedByPqlsync: true, label: 'pqlsync task key', uniqueMayBeRefused: { foundThrough: 'contacts' } },
     managedProperties: ['hubspot_owner_id'],
     modifiedDate: 'hs_lastmodifieddate',
     // Task → contact 204, → company 192, → deal 216 (HubSpot-defined, unlabelled).
@@ -84,4 +93,15 @@ export function identityProperty(sync: { object: ObjectTypeName; identity_proper
 export function ownsIdentity(sync: { object: ObjectTypeName; identity_property?: string }): boolean {
   const { identity } = OBJECT_TYPES[sync.object];
   return identity.ownedByPqlsync || identityProperty(sync) !== identity.property;
+}
+
+/**
+ * One line on how a sync whose key HubSpot may refuse unique values for (tasks) makes each record
+ * once: `through` null when the portal keeps the key unique (docs/hubspot.md, "Tasks and unique values").
+ */
+export function describeCreateMode(sync: { object: ObjectTypeName; identity_property?: string }, through: ObjectTypeName | null): string {
+  const key = identityProperty(sync);
+  return through === null
+    ? `${key} is a unique-value property in this portal: each ${sync.object.replace(/s$/, '')} is upserted by it, once`
+    : `this portal keeps no unique values on ${sync.object} (${key} is a plain property): each ${sync.object.replace(/s$/, '')} is created with its ${through.replace(/s$/, '')}, its intent journaled in the warehouse first, and after an uncertain answer or a kill its ${through.replace(/s$/, '')}'s ${sync.object} are read before any is created again`;
 }

@@ -11,6 +11,7 @@ import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
 import { applyWritePolicy, policyReads } from '../write-policy.ts';
 import { readHeldValues, type HeldValues } from './held-values.ts';
+import { createThroughParents } from './journaled-creates.ts';
 import type { ObjectTypeName } from './object-types.ts';
 
 export interface ByIdTarget {
@@ -117,6 +118,22 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
   // 3. The rest by identity: upsert (creates what is missing), or update (update-only syncs).
   const upserts = rest.filter(canCreate);
   const updates = rest.filter((p) => !canCreate(p));
+  if (ctx.createsThrough) {
+    // No unique identity in this portal (tasks): a record known by id is updated by id (a
+    // backfill), a new one created with its parent, journaled and reconciled, never upserted.
+    const known = upserts.filter((p) => p.change.recordId && !isDeletedRecordId(p.change.recordId));
+    await Promise.all([
+      updateById(ctx, writer, known.map((p) => ({ prepared: p, id: p.change.recordId!, properties: properties(p) })), (p, result) => ctx.record(p, result)),
+      createThroughParents(
+        ctx,
+        writer,
+        ctx.createsThrough,
+        upserts.filter((p) => !known.includes(p)).map((p) => ({ prepared: p, properties: { ...writer.createProperties?.(p), ...properties(p) } })),
+      ),
+      writeByIdentity(ctx, writer, 'update', updates.map((p) => ({ prepared: p, properties: properties(p) }))),
+    ]);
+    return;
+  }
   await Promise.all([
     writeByIdentity(ctx, writer, 'upsert', upserts.map((p) => ({ prepared: p, properties: { ...writer.createProperties?.(p), ...properties(p) } }))),
     writeByIdentity(ctx, writer, 'update', updates.map((p) => ({ prepared: p, properties: properties(p) }))),

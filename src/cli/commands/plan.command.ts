@@ -22,7 +22,7 @@ export function planCommand(io: CliIo, exit: ExitBox) {
         ]);
         const result = await pipeline.plan(session, await pipelineOptions(args, io, session.log));
         if (args.format === 'markdown') {
-          io.out.write(renderPlanMarkdown(result.plans, { asOf: args.asOf ? session.asOf : undefined }));
+          io.out.write(renderPlanMarkdown(result.plans, { asOf: args.asOf ? session.asOf : undefined, budget: result.budget }));
           return;
         }
         reportPlanResult(session.log, result);
