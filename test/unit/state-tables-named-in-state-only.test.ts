@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ALERTS_SENT } from '../../src/state/alert-state.ts';
 import { ASSOCIATION_STATE } from '../../src/state/association-state.ts';
+import { CREATE_INTENTS } from '../../src/state/create-intents.ts';
 import { ACTIONS } from '../../src/state/handoff-actions-state.ts';
 import { ASSIGNMENTS, EPISODES } from '../../src/state/handoff-state.ts';
+import { PORTAL_BUDGET } from '../../src/state/portal-budget.ts';
 import { RUN_VALUES } from '../../src/state/run-history-values.ts';
 import { RUN_TABLES } from '../../src/state/run-tables.ts';
 import { STATE_TABLES } from '../../src/state/state-tables.ts';
@@ -18,7 +20,7 @@ import { STATE_TABLES } from '../../src/state/state-tables.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Tables with a fixed name, and the kinds whose names are `<kind>__…`. */
-const NAMED = [...STATE_TABLES, ALERTS_SENT, ASSOCIATION_STATE, ACTIONS, ASSIGNMENTS, EPISODES, RUN_VALUES, 'model_watermarks', 'backfills'];
+const NAMED = [...STATE_TABLES, ALERTS_SENT, ASSOCIATION_STATE, ACTIONS, ASSIGNMENTS, CREATE_INTENTS, EPISODES, PORTAL_BUDGET, RUN_VALUES, 'model_watermarks', 'backfills'];
 const PREFIXED = [...Object.keys(RUN_TABLES), 'delivered', 'backfill', 'backfill_keys', 'rollback'];
 
 /** A table named in SQL (`from x.sync_state`, `into …`), as a table name (`name: 'sync_state'`, `t('sync_state')`), or a `<kind>__` name. */
