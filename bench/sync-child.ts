@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   // The memory limit comes from the bench pqlsync.yml (warehouse.memory_limit), not the environment.
   const session = await openSession(project, { log, env: {} });
   const sync = session.project.config.syncs[0];
-  const inner = await createHubSpotDestination({
+  const inner: Destination = await createHubSpotDestination({
     accessToken: input.token,
     basePath: input.sandboxUrl,
     groupName: project.config.destination.property_group.name,

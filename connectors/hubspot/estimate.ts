@@ -4,7 +4,8 @@
  * Pure. An estimate, not a promise: retries, 207 splits, a company search HubSpot's index has not
  * caught up with, and options patched on an enumeration add requests it does not count.
  */
-import type { RequestEstimate, SendWorkload, SyncTarget } from '../destination.ts';
+import type { RequestEstimate, SendWorkload } from '../destination.ts';
+import type { HubSpotSyncTarget } from './config.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import { ownsIdentity } from './objects/object-types.ts';
 import { LIFECYCLE_STAGE, writePolicyOf } from './write-policy.ts';
@@ -13,7 +14,7 @@ const batches = (n: number, size: number = HUBSPOT_LIMITS.batchSize) => Math.cei
 /** Domains one company search resolves (each searched as is and with www.). */
 const DOMAINS_PER_SEARCH = Math.floor(HUBSPOT_LIMITS.searchMaxInValues / 2);
 
-export function estimateHubSpotRequests(sync: SyncTarget, work: SendWorkload): RequestEstimate {
+export function estimateHubSpotRequests(sync: HubSpotSyncTarget, work: SendWorkload): RequestEstimate {
   const records = work.new + work.known + work.cleared;
   // Properties are checked only when something is sent: one read of the object's properties;
   // a first sync also reads the groups, creates pqlsync's group and its properties.

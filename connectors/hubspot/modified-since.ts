@@ -8,7 +8,7 @@
  * HubSpot's index lags a write by seconds (up to about 30 s): a change made just before the
  * search may be missing from it (docs/change-control.md says what a rollback does about it).
  */
-import { DestinationError } from '../../src/errors.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import { OBJECT_TYPES, type ObjectTypeName } from './objects/object-types.ts';

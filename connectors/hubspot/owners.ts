@@ -4,8 +4,8 @@
  * by email, 100 a request). pqlsync routes records to owners itself (src/handoff); these are the
  * two reads it needs.
  */
-import { DestinationError } from '../../src/errors.ts';
-import type { HubSpotOwner } from '../destination.ts';
+import { DestinationError } from '../../contracts/errors.ts';
+import type { HubSpotOwner } from './capabilities.ts';
 import { chunk } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';

@@ -4,8 +4,8 @@
  * ids). A pipeline that exists but lacks a configured stage is a DestinationError before any
  * row is sent: pqlsync does not edit a pipeline people may already use.
  */
-import type { PipelineConfig } from '../../src/config/schema.ts';
-import { DestinationError } from '../../src/errors.ts';
+import type { PipelineConfig } from './config.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import type { CallResult, Log, RequestExecutor } from './retry.ts';
 

@@ -25,6 +25,7 @@ export interface HubSpotCheckInput {
   state?: { schema: string; boundAccount: string | null };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- HubSpot's JSON, read with optional chaining
 type Answer = { status: number; body?: any } | { error: string };
 
 export async function checkHubSpot(input: HubSpotCheckInput): Promise<DoctorCheck[]> {

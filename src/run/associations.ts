@@ -10,7 +10,7 @@
 import type { Destination, PairOutcome } from '../../connectors/destination.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import { syncRelation, type AssociationConfig, type SyncConfig } from '../config/schema.ts';
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { AssociationStore, type PairSource } from '../state/association-state.ts';
 
 export interface AssociationResult {

@@ -4,7 +4,7 @@
  * the sync options that send a prepared backfill through the normal send loop.
  */
 import type { SyncConfig } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { PreparedBackfill } from '../state/backfill-store.ts';
 import { planSync, type SyncContext, type SyncOptions, type SyncPlan } from './sync.ts';
 
@@ -17,7 +17,6 @@ export {
   type BackfillRequest,
   type BackfillSelection,
   type PreparedBackfill,
-  type UnfinishedBackfill,
 } from '../state/backfill-store.ts';
 
 /** Keys from the text of a keys file: one per line, trimmed; blank lines and # comments skipped; each once. */

@@ -18,7 +18,7 @@ import { OBJECT_TYPES } from '../../connectors/hubspot/objects/object-types.ts';
 import type { Row, TableName } from '../../connectors/warehouse.ts';
 import type { PropertyMapping, SyncConfig } from '../config/schema.ts';
 import { lifecycleMovesForward, LIFECYCLE_STAGE, nullClears } from '../../connectors/hubspot/write-policy.ts';
-import { ConfigError, DestinationError } from '../errors.ts';
+import { ConfigError, DestinationError } from '../../contracts/errors.ts';
 import { RunHistoryValues, type RollbackVerdict } from '../state/run-history-values.ts';
 import { deliveredTables, runTable } from '../state/run-tables.ts';
 import type { Session } from './session.ts';

@@ -1,6 +1,6 @@
 import type { Destination } from '../../connectors/destination.ts';
 import type { SyncConfig } from '../config/schema.ts';
-import { ConfigError, LockHeldError, PqlsyncError } from '../errors.ts';
+import { ConfigError, LockHeldError, PqlsyncError } from '../../contracts/errors.ts';
 import { loadModels, type Model } from '../project/load-models.ts';
 import { orderModels, selectModels } from '../project/graph.ts';
 import type { CompileContext } from '../compile/compile-model.ts';

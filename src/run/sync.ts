@@ -6,7 +6,7 @@
 import { outcomesBeforeFailure, type Change, type Destination, type Outcome, type RequestEstimate, type SendWorkload } from '../../connectors/destination.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
-import { GuardrailError } from '../errors.ts';
+import { GuardrailError } from '../../contracts/errors.ts';
 import type { PreparedBackfill } from '../state/backfill-store.ts';
 import { CreateIntents } from '../state/create-intents.ts';
 import { RecordStore, type ChangeSet, type DiffSummary, type PlanSampleRow, type PriorityCounts, type PropertyChange } from '../state/record-store.ts';

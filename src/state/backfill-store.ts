@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Row, TableName, Warehouse } from '../../connectors/warehouse.ts';
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
-import { ConfigError, WarehouseError } from '../errors.ts';
+import { ConfigError, WarehouseError } from '../../contracts/errors.ts';
 import { runTable, syncTable } from './run-tables.ts';
 
 /** What a backfill works with: the warehouse, the schemas and the run. */

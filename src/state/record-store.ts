@@ -8,7 +8,7 @@
 import type { Change, Outcome, SendWorkload } from '../../connectors/destination.ts';
 import type { Row, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
-import { ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { pages as regroup } from '../util/pages.ts';
 import { hasSignificance, insignificantKeysSql, scoreMovedSql } from './significance.ts';
 import { describeMappingChange, FINGERPRINT_PREFIX_LENGTH, mappingFingerprint } from './mapping-fingerprint.ts';
@@ -635,7 +635,8 @@ async function checkKeys(warehouse: Warehouse, sync: SyncConfig, model: string):
 async function checkColumns(warehouse: Warehouse, sync: SyncConfig, model: TableName): Promise<void> {
   const columns = await warehouse.describe(model);
   if (!columns) {
-    throw new ModelError(`Sync '${sync.name}' reads model '${sync.model}', which is not built: run pqlsync build first.`);
+    // Not a broken model: the commands were run out of order (exit 2, as in backfill and handoff).
+    throw new ConfigError(`Sync '${sync.name}' reads model '${sync.model}', which is not built: run pqlsync build first.`);
   }
   const have = new Set(columns.map((c) => c.name.toLowerCase()));
   const wanted = [sync.key, ...sync.properties.map((p) => p.column), ...(sync.guardrails.tier_column ? [sync.guardrails.tier_column] : [])];
@@ -693,14 +694,6 @@ async function recordDelivered(warehouse: Warehouse, sync: SyncConfig, tables: S
        where c.${q(KEY)} in (select record_key from ${o} where ok = true and kind <> 'clear')`,
     );
   });
-}
-
-/** Drops keys that left the model from the snapshot (on_removed: keep forgets them). */
-async function forgetDelivered(warehouse: Warehouse, tables: SyncTables): Promise<void> {
-  const d = warehouse.dialect;
-  await warehouse.execute(
-    `delete from ${d.table(tables.delivered)} where record_key in (select ${d.quote(KEY)} from ${d.table(tables.removed)})`,
-  );
 }
 
 export interface PropertyChange {

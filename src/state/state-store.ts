@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { DELETED_PREFIX } from '../../connectors/destination.ts';
 import type { Row, Statement, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
-import { ConfigError, LockHeldError } from '../errors.ts';
+import { ConfigError, LockHeldError } from '../../contracts/errors.ts';
 import { mappingFingerprint } from './mapping-fingerprint.ts';
 import { deadRunTables, handoffRunTables } from './run-tables.ts';
 import { stateTableDdl } from './state-tables.ts';

@@ -58,6 +58,16 @@ describe('exit codes', () => {
     expect(r.err).toMatch(/syncs\.0\.object/);
   });
 
+  it('2: a sync (or plan, or backfill) reads a model that is not built yet: the commands ran out of order', async () => {
+    const fx = await fixture();
+    for (const command of [['sync'], ['plan'], ['backfill', fixtureConfig(fx.db).syncs[0].name, '--full', '--yes']]) {
+      const r = await fx.cli(command);
+      expect(r.code, `${command.join(' ')}: ${r.err}`).toBe(EXIT.config);
+      expect(r.err).toMatch(/not built: run pqlsync build first/);
+    }
+    expect(crmRequests(fx.sandbox)).toBe(0);
+  });
+
   it('3: a model fails to build', async () => {
     const fx = await fixture();
     await writeFile(path.join(fx.dir, 'models', 'broken.sql'), `/*\nmaterialized: table\n*/\nselect email\nfromm {{ ref('stg_people') }}\n`);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { parseProject } from '../../src/config/load-project.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { orderSyncs } from '../../src/run/sync-order.ts';
 import { OBJECT_WRITERS } from '../../connectors/hubspot/objects/registry.ts';
 import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-types.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError } from '../../src/errors.ts';
+import { AuthError } from '../../contracts/errors.ts';
 import { DailyLimitError } from '../../connectors/hubspot/errors.ts';
 import type { HubSpotTransport } from '../../connectors/hubspot/hubspot.client.ts';
 import { DailyBudget, RollingWindowPacer, type Clock } from '../../connectors/hubspot/pacer.ts';

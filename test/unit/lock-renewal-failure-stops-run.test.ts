@@ -4,7 +4,7 @@
  * The heartbeat runs on fake timers: nothing here waits.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LockHeldError } from '../../src/errors.ts';
+import { LockHeldError } from '../../contracts/errors.ts';
 import type { Session } from '../../src/run/session.ts';
 import { holdLock } from '../../src/run/steps.ts';
 

@@ -15,12 +15,17 @@ import { ASSIGNMENTS, EPISODES } from '../../src/state/handoff-state.ts';
 import { PORTAL_BUDGET } from '../../src/state/portal-budget.ts';
 import { RUN_VALUES } from '../../src/state/run-history-values.ts';
 import { RUN_TABLES } from '../../src/state/run-tables.ts';
-import { STATE_TABLES } from '../../src/state/state-tables.ts';
+import type { Dialect } from '../../connectors/warehouse.ts';
+import { stateTableDdl } from '../../src/state/state-tables.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** The shared state tables, as their DDL creates them. */
+const fakeDialect = { types: { string: 's', float: 'f', integer: 'i', boolean: 'b', timestamp: 't' }, table: (t: { name: string }) => t.name, createSchema: () => '' } as unknown as Dialect;
+const SHARED = stateTableDdl(fakeDialect, 'pqlsync').flatMap((ddl) => /create table if not exists (\w+)/.exec(ddl)?.[1] ?? []);
+
 /** Tables with a fixed name, and the kinds whose names are `<kind>__…`. */
-const NAMED = [...STATE_TABLES, ALERTS_SENT, ASSOCIATION_STATE, ACTIONS, ASSIGNMENTS, CREATE_INTENTS, EPISODES, PORTAL_BUDGET, RUN_VALUES, 'model_watermarks', 'backfills'];
+const NAMED = [...SHARED, ALERTS_SENT, ASSOCIATION_STATE, ACTIONS, ASSIGNMENTS, CREATE_INTENTS, EPISODES, PORTAL_BUDGET, RUN_VALUES, 'model_watermarks', 'backfills'];
 const PREFIXED = [...Object.keys(RUN_TABLES), 'delivered', 'backfill', 'backfill_keys', 'rollback'];
 
 /** A table named in SQL (`from x.sync_state`, `into …`), as a table name (`name: 'sync_state'`, `t('sync_state')`), or a `<kind>__` name. */
@@ -48,6 +53,7 @@ function grep(paths: string[]): string[] {
 
 describe('state tables are named only under src/state', () => {
   it('the search finds them where they live (it can fail)', () => {
+    expect(SHARED).toEqual(expect.arrayContaining(['sync_state', 'runs', 'row_errors', 'locks', 'run_log']));
     const inState = grep(['src/state']);
     expect(inState.some((line) => line.startsWith('src/state/state-tables.ts:') && line.includes('sync_state'))).toBe(true);
     expect(inState.some((line) => line.startsWith('src/state/record-store.ts:'))).toBe(true);

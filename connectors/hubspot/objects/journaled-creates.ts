@@ -13,7 +13,7 @@
  *   only the missing ones are created.
  */
 import { chunk, runPool, withTraceId, writeWithSplitting, type BatchResponseLike, type WriteItem } from '../batch-writer.ts';
-import { DestinationError } from '../../../src/errors.ts';
+import { DestinationError } from '../../../contracts/errors.ts';
 import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
 import { readRecords } from './held-values.ts';

@@ -41,7 +41,7 @@ export interface ObjectTypeInfo {
    */
   modifiedDate: string;
   /**
-   * Associations from this type: target type → HubSpot-defined type ids (API.md, "Associations v4"):
+   * Associations from this type: target type → HubSpot-defined type ids (docs/hubspot.md, "Association type ids"):
    * the unlabelled one and, where HubSpot has one, the primary label.
    */
   associations: Partial<Record<ObjectTypeName, { typeId: number; primaryTypeId?: number }>>;
@@ -78,10 +78,6 @@ export const OBJECT_TYPES: Record<ObjectTypeName, ObjectTypeInfo> = {
     associations: { contacts: { typeId: 204 }, companies: { typeId: 192 }, deals: { typeId: 216 } },
   },
 };
-
-export function isObjectTypeName(name: string): name is ObjectTypeName {
-  return (OBJECT_TYPE_NAMES as readonly string[]).includes(name);
-}
 
 /** The identity property of a sync: its own `identity_property`, else the object type's default. */
 export function identityProperty(sync: { object: ObjectTypeName; identity_property?: string }): string {

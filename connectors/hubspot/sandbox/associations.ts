@@ -11,7 +11,7 @@ export interface AssociationType {
   associationTypeId: number;
 }
 
-/** HubSpot-defined pairs of (forward, inverse) type ids; see API.md's list of default type ids. */
+/** HubSpot-defined pairs of (forward, inverse) type ids; see docs/hubspot.md, "Association type ids". */
 const INVERSE_TYPE_IDS = new Map<number, number>([
   [279, 280], // contact → company (unlabelled)
   [1, 2], // contact → company (primary)
