@@ -9,7 +9,7 @@
 import type { Row, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import { mappingFingerprint } from './mapping-fingerprint.ts';
-import { runTag } from './state-store.ts';
+import { runTag } from './run-tables.ts';
 
 export const RUN_VALUES = 'run_values';
 
