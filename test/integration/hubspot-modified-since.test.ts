@@ -45,6 +45,7 @@ describe('records modified since a moment', () => {
     });
     const old = Array.from({ length: 30 }, (_, i) => sandbox.seedRecord('contacts', { email: `old${i}@example.com` }));
     const since = new Date(Math.max(...old.map((r) => Date.parse(r.properties.lastmodifieddate))));
+    sandbox.setClock(1_000); // the changes come a second later (records written together share a time)
     const fresh = Array.from({ length: 10_250 }, (_, i) => sandbox.seedRecord('contacts', { email: `new${i}@example.com` }));
     const edited = sandbox.editRecord('contacts', old[7].id, { firstname: 'Edited' });
 
