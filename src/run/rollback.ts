@@ -347,7 +347,7 @@ async function recordsToCheck(
 }
 
 /** How far pqlsync's clock may be from HubSpot's (search compares HubSpot's dates with ours). */
-const CLOCK_SKEW_MS = 5_000;
+const CLOCK_SKEW_MS = 2_000;
 
 /** For deals: whether putting a value back would move the deal to an earlier stage (refused unless allowed). */
 function stageBackCheck(sync: SyncConfig, allowed: boolean): (v: PendingValue) => boolean {
