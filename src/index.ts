@@ -13,35 +13,25 @@
  * Secrets come from `env` (default: process.env): HUBSPOT_ACCESS_TOKEN and the warehouse's own.
  */
 import { loadProject, projectFor, type Project } from './config/load-project.ts';
-import type { SyncConfig } from './config/schema.ts';
-import { resolveSelection } from './run/select-syncs.ts';
 import { closeSession, openSession, type Session } from './run/session.ts';
-import { buildStep, planStep, syncStep, testStep, type SyncStepResult } from './run/steps.ts';
+import * as pipeline from './run/pipeline.ts';
+import type { SyncStepResult } from './run/steps.ts';
 import type { BuiltModel } from './run/build-models.ts';
 import type { ModelTestResult } from './run/test-models.ts';
 import type { SyncPlan } from './run/sync.ts';
+import type { AssociationResult } from './run/associations.ts';
 import { createLogger, secretsFrom, type Logger } from './util/logger.ts';
-import { openDestination } from '../connectors/registry.ts';
 import { loggedRun, statusOf } from './run/run-log.ts';
 import { EXIT } from './cli/exit-codes.ts';
 
-export interface RunOptions {
+/** Where a call runs: the project, secrets, the models' "now", the logger, the lock wait. */
+export interface SessionOptions {
   /** Path to pqlsync.yml (default: ./pqlsync.yml), or a project already loaded with `loadProject`. */
   config?: string | Project;
-  /** Models to build and test, dbt-style: 'name', '+name', 'name+' (default: all). */
-  select?: string[];
-  /** Syncs to run (default: all, or those of the selected models). */
-  syncs?: string[];
-  /** Build and test, then plan: send nothing (`result.plans` says what would be sent). */
-  dryRun?: boolean;
-  /** Send even when the guardrails trip. */
-  force?: boolean;
   /** The models' "now" (ISO timestamp); default: the current time. */
   asOf?: string;
   /** Where secrets and settings are read from (default: process.env). */
   env?: NodeJS.ProcessEnv;
-  /** Aborting finishes the batch under way, checkpoints and stops. */
-  signal?: AbortSignal;
   /** Where progress goes (default: nothing is printed). `createLogger` makes one that prints. */
   log?: Logger;
   /** Seconds to wait for another run's lock (default 0: LockHeldError at once). */
@@ -52,6 +42,12 @@ export interface RunOptions {
   stateSchema?: string;
 }
 
+/**
+ * The options of `run`, `sync`, `plan` and `backfill`: where to run, and the pipeline's own
+ * (select, syncs, dryRun, force, fullRefresh, signal, …), the same ones the CLI's flags set.
+ */
+export interface RunOptions extends SessionOptions, pipeline.PipelineOptions {}
+
 export interface RunResult {
   runId: string;
   asOf: string;
@@ -59,45 +55,61 @@ export interface RunResult {
   tests: ModelTestResult[];
   /** Set on a dry run. */
   plans: SyncPlan[];
+  /** Set on a dry run: per sync name, the association pairs to write, waiting and leaving. */
+  associationPlans: Map<string, AssociationResult[]>;
   /** One per sync run: counts (new, changed, unchanged, removed, sent, failed), requests, ms. */
   syncs: SyncStepResult[];
+  /** The CLI's exit code for this outcome (0, 7 rows failed, 9 deferred, 130 interrupted). */
+  exitCode: number;
 }
 
 /** Builds the models, runs their tests, then syncs (or plans, with `dryRun`): `pqlsync run` as a function. */
 export async function run(options: RunOptions = {}): Promise<RunResult> {
   return withLibrarySession(options, options.dryRun ? undefined : 'run', async (session) => {
-    const { modelSelectors, syncs } = await resolveSelection(session, options.select ?? [], options.syncs ?? []);
-    const built = await buildStep(session, modelSelectors);
-    const tests = await testStep(session, modelSelectors);
-    if (options.dryRun) return { runId: session.runId, asOf: session.asOf, built, tests, plans: await planStep(session, syncs), syncs: [] };
-    const results = await sendSyncs(session, syncs, options);
-    return { runId: session.runId, asOf: session.asOf, built, tests, plans: [], syncs: results };
+    const result = await pipeline.run(session, options);
+    return {
+      runId: session.runId,
+      asOf: session.asOf,
+      built: result.built,
+      tests: result.tests,
+      plans: result.plan?.plans ?? [],
+      associationPlans: result.plan?.associations ?? new Map(),
+      syncs: result.syncs,
+      exitCode: result.exitCode,
+    };
   });
 }
 
 /** Syncs already built models (`pqlsync sync`): only the rows that changed since the last run. */
-export async function sync(options: Omit<RunOptions, 'select' | 'dryRun'> = {}): Promise<SyncStepResult[]> {
+export async function sync(options: Omit<RunOptions, 'dryRun' | 'fullRefresh'> = {}): Promise<SyncStepResult[]> {
+  let exitCode: number = EXIT.ok;
   return withLibrarySession(options, 'sync', async (session) => {
-    const { syncs } = await resolveSelection(session, [], options.syncs ?? []);
-    return sendSyncs(session, syncs, options);
-  });
+    const result = await pipeline.sync(session, options);
+    exitCode = result.exitCode;
+    return result.syncs;
+  }, () => exitCode);
 }
 
-/** What a sync would send, without sending (`pqlsync plan`). */
-export async function plan(options: Pick<RunOptions, 'config' | 'syncs' | 'asOf' | 'env' | 'log' | 'modelsSchema' | 'stateSchema'> = {}): Promise<SyncPlan[]> {
-  return withLibrarySession(options, undefined, async (session) => {
-    const { syncs } = await resolveSelection(session, [], options.syncs ?? []);
-    return planStep(session, syncs);
-  });
+/** What a sync would send, without sending (`pqlsync plan`); `run({ dryRun: true })` adds the association plans. */
+export async function plan(options: Omit<RunOptions, 'dryRun' | 'fullRefresh' | 'force'> = {}): Promise<SyncPlan[]> {
+  return withLibrarySession(options, undefined, async (session) => (await pipeline.plan(session, options)).plans);
 }
 
-async function sendSyncs(session: Session, syncs: SyncConfig[], options: RunOptions): Promise<SyncStepResult[]> {
-  const destination = await openDestination(session.project.config.destination, { env: session.env, log: (e) => session.log.log(e) });
-  return syncStep(session, destination, syncs, { force: options.force, signal: options.signal });
+/**
+ * Re-sends a sync's rows whatever state says (`pqlsync backfill <sync>`): all (`selection: { kind: 'full' }`)
+ * or a subset; `resume` continues an interrupted one. There is no confirmation unless `confirm` asks.
+ */
+export async function backfill(options: SessionOptions & pipeline.BackfillOptions): Promise<pipeline.BackfillResult> {
+  return withLibrarySession(options, options.dryRun ? undefined : 'backfill', (session) => pipeline.backfill(session, options));
 }
 
 /** Opens a session for `body`; with `record`, the call is one entry of the run log, as the CLI's runs are (docs/delivery.md). */
-async function withLibrarySession<T>(options: RunOptions, record: string | undefined, body: (session: Session) => Promise<T>): Promise<T> {
+async function withLibrarySession<T>(
+  options: SessionOptions,
+  record: string | undefined,
+  body: (session: Session) => Promise<T>,
+  exitCodeOf: (value: T) => number = (value) => (value as { exitCode: number }).exitCode,
+): Promise<T> {
   const env = options.env ?? process.env;
   const loaded = typeof options.config === 'object' ? options.config : await loadProject(options.config);
   const project = projectFor(loaded, { modelsSchema: options.modelsSchema, stateSchema: options.stateSchema }, env);
@@ -105,19 +117,12 @@ async function withLibrarySession<T>(options: RunOptions, record: string | undef
   const session = await openSession(project, { log, env, asOf: options.asOf, lockWaitMs: Math.max(0, options.waitSeconds ?? 0) * 1000 });
   try {
     if (!record) return await body(session);
-    const { value, error } = await loggedRun(session, record, () => body(session), (result) => ({ exitCode: exitCodeOfResult(result), status: statusOf(exitCodeOfResult(result)) }));
+    const { value, error } = await loggedRun(session, record, () => body(session), (value) => ({ exitCode: exitCodeOf(value), status: statusOf(exitCodeOf(value)) }));
     if (error !== undefined) throw error;
     return value as T;
   } finally {
     await closeSession(session);
   }
-}
-
-/** A library result's exit code as the CLI would give it: interrupted 130, rows that failed 7, else 0. */
-function exitCodeOfResult(result: unknown): number {
-  const syncs = Array.isArray(result) ? result : ((result as { syncs?: unknown }).syncs as SyncStepResult[] | undefined) ?? [];
-  if ((syncs as SyncStepResult[]).some((s) => s.stopped)) return EXIT.interrupted;
-  return (syncs as SyncStepResult[]).some((s) => s.failed > 0) ? EXIT.rowsFailed : EXIT.ok;
 }
 
 const nullStream = { write: () => true } as unknown as NodeJS.WritableStream;
@@ -135,9 +140,11 @@ export {
   AuthError,
   LockHeldError,
   GuardrailError,
-} from './errors.ts';
+} from '../contracts/errors.ts';
 export type { SyncStepResult } from './run/steps.ts';
 export type { SyncPlan } from './run/sync.ts';
+export type { PipelineOptions, BackfillOptions, BackfillResult } from './run/pipeline.ts';
+export type { BackfillSelection } from './run/backfill.ts';
 export type { BuiltModel } from './run/build-models.ts';
 export type { ModelTestResult } from './run/test-models.ts';
 export { startSandbox, type Sandbox } from '../connectors/hubspot/sandbox/index.ts';

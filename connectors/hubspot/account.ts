@@ -3,13 +3,15 @@
  * (docs/hubspot.md, "Which portal"). The official client 13.5 has no API object for it, so it
  * goes through `fetch`, paced and retried like every other call by the request executor.
  */
-import { DestinationError } from '../../src/errors.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import type { RequestExecutor } from './retry.ts';
 
 export interface AccountContext {
   exec: RequestExecutor;
   accessToken: string;
   basePath: string;
+  /** The answer's headers (lower-case names): the daily budget's are read from them. */
+  onHeaders?: (headers: Record<string, string>) => void;
 }
 
 /** The portal id the token belongs to, as a string. Throws AuthError for a bad token. */
@@ -30,6 +32,7 @@ async function getJson(ctx: AccountContext, path: string): Promise<{ httpStatusC
   response.headers.forEach((value, name) => {
     headers[name.toLowerCase()] = value;
   });
+  ctx.onHeaders?.(headers);
   const text = await response.text();
   if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { code: response.status, body: text, headers });
   return { httpStatusCode: response.status, data: text ? JSON.parse(text) : {} };

@@ -10,7 +10,13 @@ import type { CallResult } from './retry.ts';
 export interface WriteItem {
   traceId: string;
   /** The input HubSpot receives, without the trace id. */
-  input: { id?: string; idProperty?: string; properties: Record<string, string> };
+  input: {
+    id?: string;
+    idProperty?: string;
+    properties: Record<string, string>;
+    /** A create's associations, written with the record (HubSpot's batch create takes them per input). */
+    associations?: Array<{ to: { id: string }; types: Array<{ associationCategory: string; associationTypeId: number }> }>;
+  };
   /** Identifiers a result or error may name this record by (email, record id), lower case. */
   matchKeys: string[];
 }

@@ -3,9 +3,10 @@ export { createHubSpotDestination, HubSpotDestination, type HubSpotDestinationOp
 export { DailyLimitError } from './errors.ts';
 export { HUBSPOT_LIMITS } from './limits.ts';
 
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { DestinationEntry } from '../registry.ts';
 import { createHubSpotDestination } from './hubspot.destination.ts';
+import { estimateHubSpotRequests } from './estimate.ts';
 
 /**
  * The registry's entry: settings from pqlsync.yml, secrets from the environment
@@ -27,4 +28,5 @@ export const hubspotEntry: DestinationEntry = {
       log: context.log,
     });
   },
+  estimateRequests: estimateHubSpotRequests,
 };

@@ -6,16 +6,16 @@
  * properties are created with the batch endpoint, and options missing from an enumeration
  * in our own group are added.
  */
-import type { PropertyMapping, PropertyType } from '../../src/config/schema.ts';
-import type { SyncTarget } from '../destination.ts';
-import { ConfigError, DestinationError } from '../../src/errors.ts';
+import type { PropertyMapping, PropertyType } from '../../contracts/config.ts';
+import type { HubSpotSyncTarget } from './config.ts';
+import { ConfigError, DestinationError } from '../../contracts/errors.ts';
 import { chunk } from './batch-writer.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import type { CallResult, Log, RequestExecutor } from './retry.ts';
 import { identityProperty, OBJECT_TYPES, ownsIdentity } from './objects/object-types.ts';
 
-type ObjectType = SyncTarget['object'];
+type ObjectType = HubSpotSyncTarget['object'];
 
 export interface PropertyGroupSpec {
   name: string;
@@ -71,7 +71,7 @@ export function optionLabel(value: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** The HubSpot definition of a mapped property (type / fieldType pairs from API.md). */
+/** The HubSpot definition of a mapped property (type / fieldType pairs: docs/hubspot.md, "Property types"). */
 export function propertyDefinition(mapping: WantedProperty, groupName: string): PropertyDef {
   const def: PropertyDef = {
     name: mapping.property,
@@ -98,7 +98,7 @@ export function propertyDefinition(mapping: WantedProperty, groupName: string): 
  * The mapped properties per object, merged across syncs: the same property mapped twice
  * must agree on its type (enumeration options are united).
  */
-export function collectMappings(syncs: readonly SyncTarget[]): Map<ObjectType, Map<string, WantedProperty>> {
+export function collectMappings(syncs: readonly HubSpotSyncTarget[]): Map<ObjectType, Map<string, WantedProperty>> {
   const out = new Map<ObjectType, Map<string, WantedProperty>>();
   for (const sync of syncs) {
     const props = out.get(sync.object) ?? new Map<string, WantedProperty>();
@@ -142,7 +142,7 @@ export function collectMappings(syncs: readonly SyncTarget[]): Map<ObjectType, M
  * configuration error naming the sync, the column and the property. `exists` says whether the
  * portal already has a property (an existing `hs_` property is HubSpot's own, checked like any other).
  */
-export function reservedPropertyProblems(syncs: readonly SyncTarget[], exists: (object: ObjectType, property: string) => boolean): string[] {
+export function reservedPropertyProblems(syncs: readonly HubSpotSyncTarget[], exists: (object: ObjectType, property: string) => boolean): string[] {
   return syncs.flatMap((sync) =>
     sync.properties
       .filter((m) => m.property.startsWith('hs_') && !exists(sync.object, m.property))
@@ -158,18 +158,15 @@ export interface PropertyPlan {
   object: ObjectType;
   createGroup: boolean;
   create: PropertyDef[];
+  /**
+   * Identity properties that exist without unique values on a type where HubSpot may refuse them
+   * (tasks): used as they are, the sync then journals and reconciles its creates.
+   */
+  withoutUnique: string[];
   /** Enumerations in our group that lack options: the full option list to PATCH. */
   addOptions: Array<{ name: string; options: OptionDef[]; missing: string[] }>;
   conflicts: string[];
 }
-
-/**
- * Why a tasks sync stops when the portal keeps no unique task key: pqlsync's exactly-once task
- * rests on upserting by that key (docs/hubspot.md, "Tasks and unique values").
- */
-const TASKS_WITHOUT_UNIQUE =
-  'this portal does not keep task keys unique, and pqlsync makes each task exactly once only by upserting on a unique key, ' +
-  'so the tasks sync stops before sending any task (docs/hubspot.md, "Tasks and unique values")';
 
 /** Compares what exists with what the mappings need. Pure. */
 export function planProperties(
@@ -180,7 +177,8 @@ export function planProperties(
   group: PropertyGroupSpec,
 ): PropertyPlan {
   const byName = new Map(existing.map((p) => [p.name, p]));
-  const plan: PropertyPlan = { object, createGroup: !existingGroups.includes(group.name), create: [], addOptions: [], conflicts: [] };
+  const plan: PropertyPlan = { object, createGroup: !existingGroups.includes(group.name), create: [], withoutUnique: [], addOptions: [], conflicts: [] };
+  const mayRefuse = OBJECT_TYPES[object].identity.uniqueMayBeRefused !== undefined;
   for (const m of mappings) {
     const ex = byName.get(m.property);
     const wanted = propertyDefinition(m, group.name);
@@ -189,11 +187,13 @@ export function planProperties(
       continue;
     }
     if (m.unique && !ex.hasUniqueValue) {
-      plan.conflicts.push(
-        object === 'tasks'
-          ? `tasks property ${m.property} exists without unique values: ${TASKS_WITHOUT_UNIQUE}`
-          : `${object} property ${m.property} exists without unique values (hasUniqueValue cannot be changed once created); set identity_property in the sync to another name`,
-      );
+      // A portal that refused or dropped the flag on tasks: the key is a plain value (docs/hubspot.md, "Tasks and unique values").
+      if (mayRefuse && ex.type === 'string') plan.withoutUnique.push(m.property);
+      else {
+        plan.conflicts.push(
+          `${object} property ${m.property} exists without unique values (hasUniqueValue cannot be changed once created); set identity_property in the sync to another name`,
+        );
+      }
       continue;
     }
     if (ex.type !== m.type) {
@@ -237,7 +237,59 @@ function unwrap<T>(result: CallResult<T>, what: string): T {
   throw new DestinationError(`HubSpot: ${what} failed: ${message}`);
 }
 
-export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: readonly SyncTarget[], group: PropertyGroupSpec): Promise<PropertyPlan[]> {
+type CreateAnswer = { results?: ExistingProperty[]; errors?: Array<{ message?: string }> };
+
+/**
+ * Creates one batch of properties. An identity HubSpot may refuse unique values for (tasks) and
+ * did refuse, or created without the flag, is created (or kept) as a plain property and named in
+ * `plan.withoutUnique`: the sync then journals its creates.
+ */
+async function createProperties(
+  ctx: PropertyContext,
+  object: ObjectType,
+  batch: PropertyDef[],
+  readPlan: (object: ObjectType) => Promise<PropertyPlan>,
+  plan: PropertyPlan,
+): Promise<void> {
+  const { properties: api } = ctx.apis;
+  const create = async (defs: PropertyDef[]) =>
+    unwrap(
+      await ctx.exec.run<CreateAnswer>('crm', `${object} create properties (${defs.length})`, (o) => api.batchApi.createWithHttpInfo(object, { inputs: defs as never }, o)),
+      `creating ${object} properties ${defs.map((p) => p.name).join(', ')}`,
+    );
+  const result = await create(batch);
+  // Created, but the answer says without unique values: the portal dropped the flag.
+  for (const created of result.results ?? []) {
+    if (batch.some((b) => b.name === created.name && b.hasUniqueValue) && created.hasUniqueValue !== true) plan.withoutUnique.push(created.name);
+  }
+  let errors = result.errors ?? [];
+  if (errors.length > 0) {
+    // "already exists" after a retry whose first answer was lost is what we wanted;
+    // read again and fail only for what is still missing or wrong.
+    let again = await readPlan(object);
+    let missing = again.create.filter((p) => batch.some((b) => b.name === p.name));
+    const refused = OBJECT_TYPES[object].identity.uniqueMayBeRefused ? missing.filter((p) => p.hasUniqueValue) : [];
+    if (refused.length > 0 && again.conflicts.length === 0) {
+      // The portal refuses unique values here (tasks): the key becomes a plain property.
+      const plain = refused.map(({ hasUniqueValue: _unique, ...def }) => def);
+      ctx.log?.({ level: 'info', msg: `HubSpot refused unique values for ${object} property ${plain.map((p) => p.name).join(', ')} (${errors.map((e) => e.message).join('; ')}); creating it without them` });
+      const second = await create(plain);
+      again = await readPlan(object);
+      missing = again.create.filter((p) => batch.some((b) => b.name === p.name));
+      plan.withoutUnique.push(...again.withoutUnique.filter((name) => refused.some((r) => r.name === name)));
+      if (missing.length === 0) errors = [];
+      else errors = [...errors, ...(second.errors ?? [])];
+    }
+    if (missing.length > 0 || again.conflicts.length > 0) {
+      throw new DestinationError(
+        `HubSpot refused to create ${object} properties: ${errors.map((e) => e.message).join('; ')}${again.conflicts.length > 0 ? `\n- ${again.conflicts.join('\n- ')}` : ''}`,
+      );
+    }
+  }
+  ctx.log?.({ level: 'info', msg: `created ${object} properties ${batch.map((p) => p.name).join(', ')}` });
+}
+
+export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: readonly HubSpotSyncTarget[], group: PropertyGroupSpec): Promise<PropertyPlan[]> {
   const { properties: api } = ctx.apis;
   const plans: PropertyPlan[] = [];
   const all = collectMappings(syncs);
@@ -271,23 +323,7 @@ export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: reado
       ctx.log?.({ level: 'info', msg: `created the ${object} property group ${group.name}` });
     }
     for (const batch of chunk(plan.create, HUBSPOT_LIMITS.propertyBatchSize)) {
-      const result = unwrap(
-        await ctx.exec.run<{ errors?: Array<{ message?: string }> }>('crm', `${object} create properties (${batch.length})`, (o) => api.batchApi.createWithHttpInfo(object, { inputs: batch as never }, o)),
-        `creating ${object} properties ${batch.map((p) => p.name).join(', ')}`,
-      );
-      if (result.errors && result.errors.length > 0) {
-        // "already exists" after a retry whose first answer was lost is what we wanted;
-        // read again and fail only for what is still missing or wrong.
-        const again = await readPlan(object);
-        const missing = again.create.filter((p) => batch.some((b) => b.name === p.name));
-        if (missing.length > 0 || again.conflicts.length > 0) {
-          const taskKey = object === 'tasks' && missing.some((p) => p.hasUniqueValue) ? `\n- ${TASKS_WITHOUT_UNIQUE}` : '';
-          throw new DestinationError(
-            `HubSpot refused to create ${object} properties: ${result.errors.map((e) => e.message).join('; ')}${again.conflicts.length > 0 ? `\n- ${again.conflicts.join('\n- ')}` : ''}${taskKey}`,
-          );
-        }
-      }
-      ctx.log?.({ level: 'info', msg: `created ${object} properties ${batch.map((p) => p.name).join(', ')}` });
+      await createProperties(ctx, object, batch, readPlan, plan);
     }
     for (const patch of plan.addOptions) {
       unwrap(

@@ -5,7 +5,7 @@
  * backoff with full jitter, bounded; 401/403 → AuthError at once; 429 DAILY → DailyLimitError.
  * A request HubSpot refuses (another 4xx) is returned to the caller, which may split the batch.
  */
-import { AuthError } from '../../src/errors.ts';
+import { AuthError } from '../../contracts/errors.ts';
 import { classifyFailure, DailyLimitError, redact, type Failure } from './errors.ts';
 import type { Attempt, CallOptions, HttpInfoLike, HubSpotTransport } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
@@ -53,6 +53,11 @@ export function backoffDelay(failedAttempts: number, policy: Pick<RetryPolicy, '
 export interface RunHooks {
   /** Awaited before each retry after a transient failure (e.g. re-resolve before re-creating). */
   beforeRetry?: (failure: Failure) => Promise<void>;
+  /**
+   * Take a 429 as uncertain too: `beforeRetry` also runs before the retry that follows one. HubSpot
+   * answers 429 before applying a request, but a create that cannot be repeated does not rest on it.
+   */
+  rateLimitIsUncertain?: boolean;
 }
 
 export class RequestExecutor {
@@ -131,9 +136,14 @@ export class RequestExecutor {
           const wait = failure.retryAfterMs ?? Math.max(pacer.msUntilSlotFrees(), pacer.window.windowMs / 20);
           pacer.pauseFor(wait);
           this.log({ level: 'warn', msg: `${label}: rate limited, waiting ${Math.round(wait)} ms`, lane, waitMs: wait });
-          if (rateWaits <= this.policy.freeRateLimitWaits) continue;
-          failed++;
-          if (failed >= this.policy.maxAttempts) return this.exhausted(label, message, failed);
+          if (rateWaits > this.policy.freeRateLimitWaits) {
+            failed++;
+            if (failed >= this.policy.maxAttempts) return this.exhausted(label, message, failed);
+          }
+          if (hooks.rateLimitIsUncertain && hooks.beforeRetry) {
+            const stop = await this.runBeforeRetry(hooks.beforeRetry, failure, label, message, Math.max(failed, 1));
+            if (stop) return stop as CallResult<T>;
+          }
           continue;
         }
         case 'transient': {
@@ -143,16 +153,23 @@ export class RequestExecutor {
           this.log({ level: 'warn', msg: `${label}: ${message}; retry ${failed} of ${this.policy.maxAttempts - 1} in ${delay} ms`, lane, attempt: failed, delayMs: delay });
           await this.clock.sleep(delay);
           if (hooks.beforeRetry) {
-            try {
-              await hooks.beforeRetry(failure);
-            } catch (err) {
-              if (err instanceof AuthError || err instanceof DailyLimitError) throw err;
-              return this.exhausted(label, `${message}; then: ${err instanceof Error ? err.message : String(err)}`, failed);
-            }
+            const stop = await this.runBeforeRetry(hooks.beforeRetry, failure, label, message, failed);
+            if (stop) return stop as CallResult<T>;
           }
           continue;
         }
       }
+    }
+  }
+
+  /** Runs a beforeRetry hook; a failure of it ends the call (out of attempts), but auth and daily failures end the run. */
+  private async runBeforeRetry(hook: NonNullable<RunHooks['beforeRetry']>, failure: Failure, label: string, message: string, failed: number): Promise<CallResult<never> | null> {
+    try {
+      await hook(failure);
+      return null;
+    } catch (err) {
+      if (err instanceof AuthError || err instanceof DailyLimitError) throw err;
+      return this.exhausted(label, `${message}; then: ${err instanceof Error ? err.message : String(err)}`, failed);
     }
   }
 

@@ -1,8 +1,9 @@
 /** What the object writers share for one `send` call. */
 import type { Change } from '../destination.ts';
-import type { SyncTarget } from '../destination.ts';
+import type { HubSpotSyncTarget } from './config.ts';
 import type { ItemResult } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
+import type { ObjectTypeName } from './objects/object-types.ts';
 import type { ResolvedPipeline } from './pipelines.ts';
 import type { Log, RequestExecutor } from './retry.ts';
 
@@ -19,9 +20,14 @@ export interface Prepared {
 export interface SendContext {
   apis: HubSpotApis;
   exec: RequestExecutor;
-  sync: SyncTarget;
+  sync: HubSpotSyncTarget;
   /** The unique-value property records of this sync are upserted by (email, pqlsync_account_key...). */
   identity: string;
+  /**
+   * Set when the portal keeps no unique values on this sync's identity (tasks): new records are
+   * created associated with a record of this type and found back through it (objects/journaled-creates.ts).
+   */
+  createsThrough?: ObjectTypeName;
   /** deals: the pipeline checked by ensureProperties, with its stage ids. */
   pipeline?: ResolvedPipeline;
   concurrency: number;

@@ -1,6 +1,7 @@
 import type { Project } from '../config/load-project.ts';
-import { ConfigError, PqlsyncError } from '../errors.ts';
+import { ConfigError, PqlsyncError } from '../../contracts/errors.ts';
 import type { Session } from '../run/session.ts';
+import type { PipelineOptions } from '../run/pipeline.ts';
 import { newRunId } from '../util/run-id.ts';
 import { createLogger, redact, secretsFrom, type Logger } from '../util/logger.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
@@ -16,6 +17,22 @@ export interface GlobalArgs {
   modelsSchema?: string;
   /** Overrides pqlsync.yml's `state_schema` (else PQLSYNC_STATE_SCHEMA). */
   stateSchema?: string;
+}
+
+/** The pipeline flags a command may have; each maps to the PipelineOptions field of the same meaning. */
+export interface PipelineArgs {
+  select?: string[];
+  sync?: string[];
+  force?: boolean;
+  dryRun?: boolean;
+  fullRefresh?: boolean;
+}
+
+/** The one translation from flags to the pipeline's options (src/run/pipeline.ts), plus the printing observers. */
+export async function pipelineOptions(args: PipelineArgs, io: CliIo, log: Logger): Promise<PipelineOptions> {
+  const { printing } = await import('./report.ts');
+  const { select, sync: syncs, force, dryRun, fullRefresh } = args;
+  return { select, syncs, force, dryRun, fullRefresh, signal: io.signal, ...printing(log) };
 }
 
 export interface CliIo {

@@ -6,14 +6,14 @@ import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { parseDocument } from 'yaml';
 import { loadProject, type Project } from '../config/load-project.ts';
 import { syncRelation } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { appendDemoDay, DEMO_AS_OF, generateDemoData } from '../demo/generate-demo-data.ts';
 import { closeSession, openSession, type Session } from '../run/session.ts';
 import { buildStep, testStep } from '../run/steps.ts';
 import type { Logger } from '../util/logger.ts';
 import { shippedDemoConfig } from '../util/package-root.ts';
-import { deliver } from './deliver.ts';
-import { reportBuild } from './report.ts';
+import * as pipeline from '../run/pipeline.ts';
+import { printing } from './report.ts';
 
 export interface DemoOptions {
   /** A DuckDB project of your own; by default the demo project that ships with pqlsync. */
@@ -150,14 +150,12 @@ async function runOnce(
   const session = await openSession(project, { log, env, asOf });
   try {
     await prepare(session);
-    const started = Date.now();
-    const built = await buildStep(session);
-    reportBuild(log, built, Date.now() - started);
+    await buildStep(session);
     await testStep(session);
     sandbox.resetStats();
     const tasksBefore = new Set(sandbox.records('tasks').map((t) => t.id));
     const destination = await openDestination(project.config.destination, { env, log: (e) => log.log(e) });
-    const { code } = await deliver(session, project.config.syncs, { destination, signal: options.signal });
+    const { exitCode: code } = await pipeline.sync(session, { destination, signal: options.signal, ...printing(log) });
     const deals = sandbox.records('deals');
     log.info(
       `Sandbox portal now holds ${sandbox.records('contacts').length} contacts, ${sandbox.records('companies').length} companies and ${deals.length} deals; ` +

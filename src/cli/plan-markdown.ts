@@ -1,11 +1,12 @@
 import type { SyncPlan } from '../run/sync.ts';
+import { describeDeferred, type BudgetPlan } from '../run/budget-plan.ts';
 
 /**
  * A plan as a short Markdown report for a pull-request comment: one table of counts per
  * sync, the properties that change most, and a few rows before → after. Pure: plans in,
  * text out. Values are escaped for table cells (pipes, newlines) and cut at 40 characters.
  */
-export function renderPlanMarkdown(plans: SyncPlan[], options: { title?: string; asOf?: string } = {}): string {
+export function renderPlanMarkdown(plans: SyncPlan[], options: { title?: string; asOf?: string; budget?: BudgetPlan } = {}): string {
   const lines: string[] = [];
   const total = plans.reduce((sum, p) => sum + p.toSend, 0);
   lines.push(`### ${options.title ?? 'pqlsync plan'}`, '');
@@ -17,13 +18,16 @@ export function renderPlanMarkdown(plans: SyncPlan[], options: { title?: string;
           '.',
   );
   lines.push('');
-  lines.push('| sync | object | new | changed | retrying | unchanged | removed | would send |');
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const budget = options.budget;
+  lines.push(`| sync | object | new | changed | retrying | unchanged | removed | would send |${budget ? ' requests |' : ''}`);
+  lines.push(`| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |${budget ? ' ---: |' : ''}`);
   for (const p of plans) {
     const d = p.diff;
     const removed = d.removed > 0 ? `${d.removed} (${p.onRemoved})` : '0';
-    lines.push(`| ${cell(p.sync)} | ${p.object} | ${d.new} | ${d.changed} | ${d.retrying} | ${d.unchanged} | ${removed} | **${p.toSend}** |`);
+    const requests = budget ? ` ~${budget.syncs.find((s) => s.sync === p.sync)?.estimate.total ?? 0} |` : '';
+    lines.push(`| ${cell(p.sync)} | ${p.object} | ${d.new} | ${d.changed} | ${d.retrying} | ${d.unchanged} | ${removed} | **${p.toSend}** |${requests}`);
   }
+  if (budget) lines.push('', ...budgetLines(budget));
   for (const p of plans) {
     const details: string[] = [];
     for (const v of p.guardrails.violations) details.push(`> [!WARNING]\n> Guardrail: ${v}. A scheduled sync would stop; \`--force\` sends anyway.`, '');
@@ -49,6 +53,22 @@ export function renderPlanMarkdown(plans: SyncPlan[], options: { title?: string;
     if (details.length > 0) lines.push('', `#### ${cell(p.sync)}`, '', ...details);
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The estimate beside the portal's daily budget, and what a run would defer. */
+function budgetLines(budget: BudgetPlan): string[] {
+  const lines = [
+    `About **${budget.requests}** HubSpot requests. ` +
+      (budget.budget
+        ? `The portal had ${budget.budget.remaining} of its ${budget.budget.limit} daily requests left at ${budget.budget.observedAt.toISOString()} (the last run's reading); ` +
+          `${Math.round(budget.reserve * 100)}% (${budget.reserveRequests}) stays for its other apps.`
+        : "The portal's remaining daily budget is unknown until a sync has read it."),
+  ];
+  for (const s of budget.syncs) {
+    const words = describeDeferred(s.deferred);
+    if (words) lines.push('', `> [!NOTE]\n> ${cell(s.sync)}: the daily budget would defer ${words} to the next run (exit 11).`);
+  }
+  return lines;
 }
 
 /** The HubSpot property a column goes to (the column's name when the plan does not say). */

@@ -1,15 +1,34 @@
-import type { BuiltModel } from '../run/build-models.ts';
 import type { SyncStepResult } from '../run/steps.ts';
 import type { AssociationResult } from '../run/associations.ts';
 import type { PreparedBackfill } from '../run/backfill.ts';
 import type { SyncPlan } from '../run/sync.ts';
+import { describeDeferred, type BudgetPlan } from '../run/budget-plan.ts';
 import type { Logger } from '../util/logger.ts';
+import type { PipelineOptions, PlanResult } from '../run/pipeline.ts';
+import { reportHandoffActionsPlan } from '../handoff/handoff-actions.ts';
+import { sendProgress } from './progress.ts';
 
 /** Human lines and JSON events for what a stage did; the numbers are the same in both. */
 
-export function reportBuild(log: Logger, built: BuiltModel[], ms: number): void {
-  const rows = built.reduce((sum, b) => sum + Math.max(b.rows, 0), 0);
-  log.info(`Built ${built.length} models (${rows} rows in tables) in ${ms} ms`, { event: 'build_done', models: built.length, rows, ms });
+/** The pipeline's observers that print: progress while sending, and each sync's result as it finishes. */
+export function printing(log: Logger): Pick<PipelineOptions, 'onProgress' | 'onSyncDone'> {
+  return {
+    onProgress: sendProgress(log),
+    onSyncDone: (result) => {
+      log.progressDone();
+      reportSync(log, result);
+    },
+  };
+}
+
+/** A dry run or `plan`: each sync's plan with its associations', then the handoff actions'. */
+export function reportPlanResult(log: Logger, result: PlanResult): void {
+  for (const plan of result.plans) {
+    reportPlan(log, plan);
+    reportAssociationPlan(log, plan.sync, result.associations.get(plan.sync) ?? []);
+  }
+  reportBudgetPlan(log, result.budget);
+  reportHandoffActionsPlan(log, result.handoffActions);
 }
 
 export function reportPlan(log: Logger, plan: SyncPlan): void {
@@ -33,6 +52,13 @@ export function reportPlan(log: Logger, plan: SyncPlan): void {
     },
   );
   reportPlanDetails(log, plan);
+  if (plan.unconfirmedCreates !== undefined) {
+    // How an event sync makes each record once is the portal's call, read when a sync checks the properties.
+    log.info(
+      `  ${plan.sync}: each ${plan.object.replace(/s$/, '')} is made once, upserted by its unique key, or, in a portal that keeps no unique values on ${plan.object}, created journaled and reconciled (\`pqlsync doctor\` says which); ${plan.unconfirmedCreates} journaled creates unconfirmed, each looked for in HubSpot before it is created again`,
+      { event: 'create_journal', sync: plan.sync, unconfirmed: plan.unconfirmedCreates },
+    );
+  }
 }
 
 /** The human part of a plan: warnings, the properties that change most, sample rows before → after. */
@@ -122,7 +148,7 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
   }
 }
 
-/** ' (N of them moved too little to send)' when significance (run/significance.ts) held rows back. */
+/** ' (N of them moved too little to send)' when significance (state/significance.ts) held rows back. */
 function heldBack(d: SyncPlan['diff']): string {
   return d.heldBack > 0 ? ` (${d.heldBack} of them moved too little to send)` : '';
 }
@@ -146,5 +172,28 @@ export function reportAssociationPlan(log: Logger, sync: string, results: readon
       waiting: a.waiting,
       removed: a.removed,
     });
+  }
+}
+
+/** The run's request estimate beside the portal's daily budget, and what it would defer. */
+export function reportBudgetPlan(log: Logger, plan: BudgetPlan): void {
+  const perSync = plan.syncs.filter((s) => s.estimate.total > 0).map((s) => `${s.sync} ${s.estimate.total}`);
+  const budget = plan.budget
+    ? `the portal had ${plan.budget.remaining} of ${plan.budget.limit} left at ${plan.budget.observedAt.toISOString()} (the last run's reading), ` +
+      `${Math.round(plan.reserve * 100)}% (${plan.reserveRequests}) kept for its other apps`
+    : 'the portal\'s daily budget is unknown until a sync has read it';
+  const verdict = plan.fits === null ? '' : plan.fits ? ': fits' : ': would not fit';
+  log.info(`Requests: about ${plan.requests} for this run${perSync.length ? ` (${perSync.join(', ')})` : ''}; ${budget}${verdict}`, {
+    event: 'budget_plan',
+    requests: plan.requests,
+    budget: plan.budget ? { remaining: plan.budget.remaining, limit: plan.budget.limit, observed_at: plan.budget.observedAt.toISOString() } : null,
+    reserve: plan.reserve,
+    reserve_requests: plan.reserveRequests,
+    fits: plan.fits,
+    syncs: plan.syncs.map((s) => ({ sync: s.sync, ...s.estimate, deferred: s.deferred })),
+  });
+  for (const s of plan.syncs) {
+    const words = describeDeferred(s.deferred);
+    if (words) log.warn(`  ${s.sync}: would defer ${words} to the next run (exit 11)`, { event: 'budget_defer', sync: s.sync, deferred: s.deferred });
   }
 }

@@ -4,6 +4,7 @@
  * portal the sync state was delivered to. Only reads; the token never reaches a message.
  */
 import { reservedPropertyProblems } from '../../connectors/hubspot/properties.ts';
+import { describeCreateMode, identityProperty, isObjectTypeName, OBJECT_TYPES, ownsIdentity } from '../../connectors/hubspot/objects/object-types.ts';
 import type { Project } from '../config/load-project.ts';
 import { accountMismatchMessage } from '../state/state-store.ts';
 import type { DoctorCheck } from './doctor.ts';
@@ -11,9 +12,15 @@ import type { DoctorCheck } from './doctor.ts';
 const HUBSPOT_ORIGIN = 'https://api.hubapi.com';
 const TIMEOUT_MS = 15_000;
 
-/** The scopes pqlsync needs for a HubSpot object: read and write its records and its property schema. */
+/** The scopes pqlsync needs for HubSpot objects: each type's folder lists its own (read and write its records and its property schema). */
 export function requiredScopes(objects: string[]): string[] {
-  return [...new Set(objects)].flatMap((o) => [`crm.objects.${o}.read`, `crm.objects.${o}.write`, `crm.schemas.${o}.read`, `crm.schemas.${o}.write`]);
+  return [...new Set([...new Set(objects)].flatMap((o) => (isObjectTypeName(o) ? OBJECT_TYPES[o].scopes : [])))];
+}
+
+/** The scope a read of an object type's records or property schema needs (from its folder's scopes). */
+function readScope(object: string, what: 'objects' | 'schemas'): string {
+  const scopes = isObjectTypeName(object) ? OBJECT_TYPES[object].scopes : [];
+  return scopes.find((s) => s.includes(`.${what}.`) && s.endsWith('.read')) ?? scopes[0] ?? `crm.${what}.${object}.read`;
 }
 
 export interface HubSpotCheckInput {
@@ -24,6 +31,7 @@ export interface HubSpotCheckInput {
   state?: { schema: string; boundAccount: string | null };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- HubSpot's JSON, read with optional chaining
 type Answer = { status: number; body?: any } | { error: string };
 
 export async function checkHubSpot(input: HubSpotCheckInput): Promise<DoctorCheck[]> {
@@ -60,7 +68,33 @@ export async function checkHubSpot(input: HubSpotCheckInput): Promise<DoctorChec
 
   const access = await checkAccess({ token, origin, where, http, get, objects });
   if (access[0].status !== 'ok') return [...access, ...skipLater('the token was not accepted')];
-  return [...access, await checkReservedNames(input.project, objects, get), await checkPortal(input.state, get, where)];
+  return [...access, await checkReservedNames(input.project, objects, get), ...(await checkCreateModes(input.project, get)), await checkPortal(input.state, get, where)];
+}
+
+/**
+ * 'task keys', for syncs whose key HubSpot may refuse unique values for (tasks): how each record
+ * is made once in this portal, upserted by a unique key or journaled and reconciled
+ * (docs/hubspot.md, "Tasks and unique values"). One line per sync; none without such a sync.
+ */
+async function checkCreateModes(project: Project | undefined, get: (path: string) => Promise<Answer>): Promise<DoctorCheck[]> {
+  const syncs = (project?.config.syncs ?? []).filter((s) => OBJECT_TYPES[s.object].identity.uniqueMayBeRefused && ownsIdentity(s));
+  if (syncs.length === 0) return [];
+  const lines: string[] = [];
+  for (const sync of syncs) {
+    const answer = await get(`/crm/v3/properties/${sync.object}`);
+    if ('error' in answer || answer.status !== 200) {
+      return [{ check: 'task keys', status: 'skipped', detail: `the ${sync.object} properties could not be read (${'error' in answer ? answer.error : answer.status})` }];
+    }
+    const name = identityProperty(sync);
+    const key = ((answer.body?.results ?? []) as Array<{ name: string; hasUniqueValue?: boolean }>).find((p) => p.name === name);
+    const through = OBJECT_TYPES[sync.object].identity.uniqueMayBeRefused!.foundThrough;
+    lines.push(
+      key
+        ? `${sync.name}: ${describeCreateMode(sync, key.hasUniqueValue ? null : through)}`
+        : `${sync.name}: ${name} does not exist yet; the first sync asks for it with unique values and, if the portal refuses them, journals and reconciles each ${sync.object.replace(/s$/, '')} instead`,
+    );
+  }
+  return [{ check: 'task keys', status: 'ok', detail: lines.join('; ') }];
 }
 
 interface AccessContext {
@@ -113,8 +147,8 @@ async function checkAccess({ token, origin, where, http, get, objects }: AccessC
 
   // No token info (an OAuth token, an older portal, the sandbox): read what a sync reads first.
   const probes = objects.flatMap((o) => [
-    { path: `/crm/v3/properties/${o}`, scope: `crm.schemas.${o}.read` },
-    { path: `/crm/v3/objects/${o}?limit=1`, scope: `crm.objects.${o}.read` },
+    { path: `/crm/v3/properties/${o}`, scope: readScope(o, 'schemas') },
+    { path: `/crm/v3/objects/${o}?limit=1`, scope: readScope(o, 'objects') },
   ]);
   const missing: string[] = [];
   for (const probe of probes) {

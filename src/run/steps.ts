@@ -1,21 +1,24 @@
 import type { Destination } from '../../connectors/destination.ts';
 import type { SyncConfig } from '../config/schema.ts';
-import { ConfigError, PqlsyncError } from '../errors.ts';
+import { ConfigError, LockHeldError, PqlsyncError } from '../../contracts/errors.ts';
 import { loadModels, type Model } from '../project/load-models.ts';
 import { orderModels, selectModels } from '../project/graph.ts';
 import type { CompileContext } from '../compile/compile-model.ts';
 import { buildModels, type BuiltModel } from './build-models.ts';
 import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult } from './test-models.ts';
 import { waitForLock, type Session } from './session.ts';
-import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
+import { planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
-import { mappingFingerprint } from '../state/mapping-fingerprint.ts';
+import { createJournal } from './create-journal.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
-import { ensureHandoffViews, runHandoff } from '../handoff/handoff-step.ts';
-import { runHandoffActions } from '../handoff/handoff-actions.ts';
-import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
-import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncProgress, type SyncResult } from './sync.ts';
+import { ensureHandoffViews } from '../handoff/handoff-step.ts';
+import { PortalBudgetStore } from '../state/portal-budget.ts';
+import { planBudget, type BudgetPlan } from './budget-plan.ts';
+import { destinations } from '../../connectors/registry.ts';
+import { DELIVERY_STEPS, type DeliveryStep } from './delivery-steps.ts';
+import type { PipelineOptions } from './pipeline.ts';
+import { planSync, runSync, type SyncContext, type SyncOptions, type SyncPlan, type SyncResult } from './sync.ts';
 
 /** The stages of a run, each a library call the CLI wraps: load → build → test → plan → sync. */
 
@@ -41,12 +44,19 @@ export async function loadSelectedModels(session: Session, select: string[] = []
  * their watermarks live in the state schema.
  */
 export async function buildStep(session: Session, select: string[] = [], options: { fullRefresh?: boolean } = {}): Promise<BuiltModel[]> {
-  const release = await holdLock(session, `${BUILD_LOCK_PREFIX}${session.project.config.schema}`, 10 * 60_000);
+  const started = Date.now();
+  const lock = await holdLock(session, `${BUILD_LOCK_PREFIX}${session.project.config.schema}`, 10 * 60_000);
+  let built: BuiltModel[];
   try {
-    return await buildUnderLock(session, select, options);
+    built = await buildUnderLock(session, select, options);
+    lock.check();
   } finally {
-    await release();
+    await lock.release();
   }
+  const rows = built.reduce((sum, b) => sum + Math.max(b.rows, 0), 0);
+  const ms = Date.now() - started;
+  session.log.info(`Built ${built.length} models (${rows} rows in tables) in ${ms} ms`, { event: 'build_done', models: built.length, rows, ms });
+  return built;
 }
 
 async function buildUnderLock(session: Session, select: string[], options: { fullRefresh?: boolean }): Promise<BuiltModel[]> {
@@ -125,37 +135,37 @@ export async function planAssociationsStep(session: Session, syncs: SyncConfig[]
   return out;
 }
 
+/**
+ * The run's request estimate beside the portal's daily budget as the last run saw it, and what the
+ * budget would defer. Sends nothing (the estimate is the destination's pure function).
+ */
+export async function planBudgetStep(session: Session, plans: SyncPlan[], associations: Map<string, AssociationResult[]>): Promise<BudgetPlan> {
+  const config = session.project.config;
+  const entry = await destinations[config.destination.type]();
+  return planBudget({
+    plans,
+    syncs: config.syncs,
+    associations,
+    estimate: (sync, work) => entry.estimateRequests(sync, work),
+    budget: await new PortalBudgetStore(session.warehouse, config.state_schema).read(),
+    reserve: config.destination.daily_reserve,
+  });
+}
+
 export async function planStep(session: Session, syncs: SyncConfig[]): Promise<SyncPlan[]> {
   const plans: SyncPlan[] = [];
   for (const sync of syncs) plans.push(await planSync(syncContext(session), sync));
   return plans;
 }
 
-export interface SyncStepOptions {
-  force?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: SyncProgress) => void;
-  /** Called as each sync finishes, before the next starts (so a later failure does not hide it). */
-  onSyncDone?: (result: SyncStepResult) => void;
-  lockTtlMs?: number;
-  pageSize?: number;
-  checkpointEvery?: number;
-  /** A backfill's diff and its follow-up after each checkpoint (see runSync). */
-  diff?: SyncOptions['diff'];
-  afterCheckpoint?: SyncOptions['afterCheckpoint'];
-  /** The command recorded in run history (default 'sync'). */
-  command?: string;
-}
+/** What a backfill adds to a sync step: the prepared selection to send, unguarded (src/run/backfill.ts). */
+export type BackfillSend = Pick<SyncOptions, 'backfill' | 'force'>;
 
 export interface SyncStepResult extends SyncResult {
   requests: number;
   ms: number;
   /** The sync's associations, written after its records (none when it declares none). */
   associations: AssociationResult[];
-}
-
-function readsHandoff(sync: SyncConfig): boolean {
-  return (Object.values(HANDOFF_VIEWS) as string[]).includes(sync.model);
 }
 
 /**
@@ -166,11 +176,13 @@ export async function syncStep(
   session: Session,
   destination: Destination,
   syncs: SyncConfig[],
-  options: SyncStepOptions = {},
+  options: PipelineOptions = {},
+  backfill?: BackfillSend,
 ): Promise<SyncStepResult[]> {
   const results: SyncStepResult[] = [];
   const ttl = options.lockTtlMs ?? 10 * 60_000;
-  let handoffDone = false;
+  const command = backfill ? 'backfill' : 'sync';
+  const stepsRun: DeliveryStep[] = [];
   // State belongs to one portal: read which one the token reaches before anything is read or sent
   // (a bad token fails here too, even when nothing changed).
   session.accountId = await destination.accountId();
@@ -179,39 +191,37 @@ export async function syncStep(
   }
   // A sync runs after the syncs whose record ids its associations need.
   for (const sync of orderSyncs(syncs)) {
-    // The handoff (episodes, owner routing) prepares what the handoff syncs read, once, right before
-    // the first of them: the contacts, companies and deals syncs are not held up by it.
-    if (!handoffDone && readsHandoff(sync)) {
-      handoffDone = true;
-      await runHandoff(session, destination, { lockTtlMs: ttl });
+    // A declared step (the handoff: episodes, owner routing) prepares what its syncs read, once,
+    // right before the first of them: the syncs that do not read it are not held up by it.
+    for (const step of DELIVERY_STEPS) {
+      if (stepsRun.includes(step) || !step.produces(session).includes(sync.model)) continue;
+      stepsRun.push(step);
+      await step.before(session, destination, ttl);
     }
     const started = new Date();
     const requestsBefore = destination.stats.requests;
-    const release = await holdLock(session, sync.name, ttl);
-    for (const runId of await session.state.abandonDeadRuns(sync.name, session.runId)) {
-      await dropDeadRunPairs(syncContext(session), sync, runId);
+    const lock = await holdLock(session, sync.name, ttl);
+    for (const runId of await session.state.beginSync(sync, { runId: session.runId, command, startedAt: started })) {
       session.log.warn(`  ${sync.name}: run ${runId} ended without finishing (killed?); its leftovers are cleaned up, and what it did not commit is sent again now`, {
         event: 'dead_run_cleaned',
         sync: sync.name,
         run_id: runId,
       });
     }
-    await session.state.startRun({ runId: session.runId, command: options.command ?? 'sync', syncName: sync.name, startedAt: started, status: 'running' });
-    const { fingerprint, mapping } = mappingFingerprint(sync);
-    await session.state.rememberMapping(sync.name, fingerprint, mapping, session.runId);
+    const journal = createJournal(syncContext(session), destination, sync, session.project.config.syncs);
     try {
       const result = await runSync(syncContext(session), destination, sync, {
+        ...options,
+        ...backfill,
         runId: session.runId,
-        force: options.force,
-        signal: options.signal,
-        onProgress: options.onProgress,
-        pageSize: options.pageSize,
-        checkpointEvery: options.checkpointEvery,
-        diff: options.diff,
-        afterCheckpoint: options.afterCheckpoint,
+        // A lost lock stops the sending between pages, like a stop request; check() then says why.
+        signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
         historyRetentionDays: session.project.config.history.retention_days,
         dailyReserve: session.project.config.destination.daily_reserve,
+        beforeSend: (changes) => journal.beforeSend(changes),
       });
+      await journal.settle();
+      lock.check();
       const associations = result.stopped
         ? []
         : await syncAssociations({ ...syncContext(session), syncs: session.project.config.syncs, runId: session.runId, pageSize: options.pageSize }, destination, sync);
@@ -220,7 +230,7 @@ export async function syncStep(
       const d = result.plan.diff;
       await session.state.finishRun({
         runId: session.runId,
-        command: options.command ?? 'sync',
+        command,
         syncName: sync.name,
         startedAt: started,
         status: result.stopped ? 'stopped' : result.failed + associationsFailed + result.deferred > 0 ? 'partial' : 'success',
@@ -235,7 +245,7 @@ export async function syncStep(
       await session.state
         .finishRun({
           runId: session.runId,
-          command: options.command ?? 'sync',
+          command,
           syncName: sync.name,
           startedAt: started,
           status: 'failed',
@@ -245,26 +255,58 @@ export async function syncStep(
         .catch(() => undefined);
       throw error;
     } finally {
-      await release();
+      // What the portal's answers said is left of its daily limit, for the next `plan`.
+      const budget = destination.dailyBudget?.();
+      if (budget) await new PortalBudgetStore(session.warehouse, session.project.config.state_schema).record(budget, new Date()).catch(() => undefined);
+      await lock.release();
     }
   }
-  // Sequence enrolments and Slack messages, once the handoff syncs have written owners and tasks.
-  if (handoffDone && !results.some((r) => r.stopped)) await runHandoffActions(session, destination, { lockTtlMs: ttl });
+  // What follows a step (the handoff's sequence enrolments and Slack messages), once its syncs have written.
+  if (!results.some((r) => r.stopped)) for (const step of stepsRun) await step.after?.(session, destination, ttl);
   return results;
 }
 
+/** A lock held in the warehouse and renewed while held (see holdLock). */
+export interface HeldLock {
+  /** Aborted when a renewal failed: another run may take the lock once it expires, so stop at the next page. */
+  readonly lost: AbortSignal;
+  /** Throws a LockHeldError saying why, when a renewal failed. */
+  check(): void;
+  release(): Promise<void>;
+}
+
 /**
- * Takes a lock kept in the warehouse (queueing up to --wait for it), renews it while held,
- * and answers the function that releases it.
+ * Takes a lock kept in the warehouse (queueing up to --wait for it) and renews it while held.
+ * A renewal that fails is not retried: the lock may expire before the next one, and another run
+ * could then send the same rows, so `lost` is aborted (the sync stops after its current page and
+ * checkpoint) and `check` throws a LockHeldError naming the failure.
  */
-export async function holdLock(session: Session, name: string, ttlMs: number): Promise<() => Promise<void>> {
+export async function holdLock(session: Session, name: string, ttlMs: number): Promise<HeldLock> {
   await waitForLock(session.lockWaitMs, session.log, () => session.state.acquireLock(name, session.runId, ttlMs));
+  const lost = new AbortController();
+  let failure: Error | null = null;
   const heartbeat = setInterval(() => {
-    session.state.renewLock(name, session.runId, ttlMs).catch(() => undefined);
+    session.state.renewLock(name, session.runId, ttlMs).catch((error: unknown) => {
+      if (failure) return;
+      clearInterval(heartbeat);
+      const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      failure = new LockHeldError(
+        `The lock of '${name}' could not be renewed (${why}): the run stopped after its last checkpoint, so that no other run sends the same rows once the lock expires. Run again.`,
+        { cause: error },
+      );
+      session.log.warn(`  ${failure.message}`, { event: 'lock_lost', lock: name });
+      lost.abort(failure);
+    });
   }, Math.max(1000, ttlMs / 3));
   heartbeat.unref();
-  return async () => {
-    clearInterval(heartbeat);
-    await session.state.releaseLock(name, session.runId).catch(() => undefined);
+  return {
+    lost: lost.signal,
+    check: () => {
+      if (failure) throw failure;
+    },
+    release: async () => {
+      clearInterval(heartbeat);
+      await session.state.releaseLock(name, session.runId).catch(() => undefined);
+    },
   };
 }

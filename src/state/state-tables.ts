@@ -1,17 +1,9 @@
-import type { Dialect, TableName } from '../../connectors/warehouse.ts';
+import type { Dialect } from '../../connectors/warehouse.ts';
 
 /**
- * The tables pqlsync keeps in the warehouse's state schema. Nothing lives on local
- * disk: schedulers start every run on a fresh machine.
+ * DDL for the tables pqlsync keeps in the warehouse's state schema, in the dialect's types.
+ * Idempotent. Nothing lives on local disk: schedulers start every run on a fresh machine.
  */
-export const STATE_TABLES = ['sync_state', 'runs', 'row_errors', 'locks', 'run_log', 'destination_account', 'sync_mappings'] as const;
-export type StateTable = (typeof STATE_TABLES)[number];
-
-export function stateTable(schema: string, name: string): TableName {
-  return { schema, name };
-}
-
-/** DDL for the state tables, in the dialect's types. Idempotent. */
 export function stateTableDdl(dialect: Dialect, schema: string): string[] {
   const { string: s, integer: i, timestamp: ts } = dialect.types;
   const t = (name: string) => dialect.table({ schema, name });
@@ -39,5 +31,8 @@ export function stateTableDdl(dialect: Dialect, schema: string): string[] {
     // Each mapping a sync delivered under, by fingerprint: the row hashes in sync_state start with
     // it, so a renamed or retyped property is a change, and a plan can say what changed.
     `create table if not exists ${t('sync_mappings')} (sync_name ${s}, fingerprint ${s}, mapping ${s}, first_run_id ${s}, first_seen_at ${ts})`,
+    // The create journal (create-intents.ts): a create recorded before its request, where a retried
+    // create could duplicate (tasks in a portal without unique task keys).
+    `create table if not exists ${t('create_intents')} (sync_name ${s}, record_key ${s}, parent_id ${s}, run_id ${s}, intended_at ${ts})`,
   ];
 }

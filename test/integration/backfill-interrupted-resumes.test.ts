@@ -44,14 +44,12 @@ describe('an interrupted backfill', () => {
       expect(prepared.total).toBe(300);
       const destination = await openDestination(project.config.destination, { env: f.env });
       [firstPart] = await syncStep(session, destination, [sync], {
-        ...backfillSyncOptions(ctx, prepared),
-        command: 'backfill',
         pageSize: 50,
         checkpointEvery: 50,
         signal: controller.signal,
         // SIGTERM after the second page: the third is never read.
         onProgress: (p) => p.sent >= 100 && controller.abort(),
-      });
+      }, backfillSyncOptions(prepared));
     } finally {
       await closeSession(session);
     }

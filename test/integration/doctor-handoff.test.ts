@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
 import { SLACK_SCOPES_ALL, startSlackSandbox, type SlackSandbox } from '../../connectors/slack/sandbox/slack-sandbox.ts';
 import { checkHandoffActions } from '../../src/doctor/handoff-checks.ts';
+import { checkHubSpot } from '../../src/doctor/hubspot-checks.ts';
 import { shippedProject } from '../helpers/project.ts';
 
 const TOKEN = 'pat-na1-doctor-handoff-token';
@@ -58,5 +59,26 @@ describe('doctor: Slack scopes and sequences', () => {
     expect(seatless.sequences.status).toBe('failed');
     expect(seatless.sequences.detail).toMatch(/sdr\.two@pqlsync-demo\.test.*Sales Hub/);
     expect(seatless.sequences.detail).not.toContain('sdr.one@');
+  });
+});
+
+describe('doctor: how tasks are made once in this portal', () => {
+  it('says, in one line, whether the task key is unique (upsert) or plain (journaled and reconciled), or not made yet', async () => {
+    const hubspot: Sandbox = await startSandbox({ accessToken: TOKEN });
+    opened.push(hubspot);
+    const shipped = await shippedProject(() => undefined, { handoff: true });
+    opened.push(shipped);
+    const env = { HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_PATH: hubspot.url };
+    const taskKeys = async () => (await checkHubSpot({ project: shipped.project, env })).find((c) => c.check === 'task keys')!;
+    expect((await taskKeys()).detail).toMatch(/^handoff_tasks: pqlsync_task_key does not exist yet; the first sync asks for it with unique values/);
+    hubspot.seedProperty('tasks', { name: 'pqlsync_task_key', type: 'string', fieldType: 'text', groupName: 'taskinformation', hasUniqueValue: false });
+    const plain = await taskKeys();
+    expect(plain.status).toBe('ok');
+    expect(plain.detail).toMatch(/^handoff_tasks: this portal keeps no unique values on tasks .*created with its contact, its intent journaled/);
+    const unique: Sandbox = await startSandbox({ accessToken: TOKEN });
+    opened.push(unique);
+    unique.seedProperty('tasks', { name: 'pqlsync_task_key', type: 'string', fieldType: 'text', groupName: 'taskinformation', hasUniqueValue: true });
+    const kept = (await checkHubSpot({ project: shipped.project, env: { ...env, HUBSPOT_BASE_PATH: unique.url } })).find((c) => c.check === 'task keys')!;
+    expect(kept.detail).toMatch(/^handoff_tasks: pqlsync_task_key is a unique-value property in this portal: each task is upserted by it/);
   });
 });

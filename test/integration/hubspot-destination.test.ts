@@ -11,7 +11,7 @@ import { writeWithSplitting, type WriteItem } from '../../connectors/hubspot/bat
 import type { RequestExecutor } from '../../connectors/hubspot/retry.ts';
 import type { HubSpotApis } from '../../connectors/hubspot/hubspot.client.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
-import { AuthError, DestinationError } from '../../src/errors.ts';
+import { AuthError, DestinationError } from '../../contracts/errors.ts';
 import { crmRequests } from '../helpers/project.ts';
 
 const TOKEN = 'pat-na1-test-token-0123456789';
@@ -87,7 +87,6 @@ async function setup(sandboxOptions: SandboxOptions = {}, options: Partial<HubSp
 
 const okOutcomes = (outcomes: Outcome[]) => outcomes.filter((o): o is Extract<Outcome, { ok: true }> => o.ok);
 const failedOutcomes = (outcomes: Outcome[]) => outcomes.filter((o): o is Extract<Outcome, { ok: false }> => !o.ok);
-const objectWrites = (sandbox: Sandbox) => Object.entries(sandbox.stats.requestsByRoute).filter(([route]) => route.includes('/objects/'));
 
 describe('properties', () => {
   it('creates the group and every property with the right type, field type and options', async () => {
@@ -121,7 +120,7 @@ describe('properties', () => {
     expect(sandbox.propertyGroups('contacts').map((g) => g.name)).not.toContain('pqlsync');
   });
 
-  it('a portal that refuses or ignores unique values on tasks stops the tasks sync before any task; one that keeps them gets its task once', async () => {
+  it('a portal that refuses, drops or lacks unique values on tasks: the key is kept plain and tasks are created through their contact; one that keeps them upserts', async () => {
     const tasksSync = contactsSync({
       name: 'handoff_tasks',
       model: 'handoff_tasks',
@@ -133,33 +132,99 @@ describe('properties', () => {
         { column: 'due', property: 'hs_timestamp', type: 'datetime', label: 'Due date' },
       ],
     });
-    const task: Change = { key: 'a@acme.test|paywall|2026-01-05', kind: 'new', recordId: null, values: { subject: 'PQL: a@acme.test', due: new Date(Date.UTC(2026, 0, 5)) } };
-    const explained = /tasks property pqlsync_task_key.*does not keep task keys unique.*stops before sending any task/s;
+    const plainKey = (sandbox: Sandbox) => sandbox.properties('tasks').find((p) => p.name === 'pqlsync_task_key');
 
-    // Refused: HubSpot's answer to the create, then pqlsync's reason.
+    // Refused: HubSpot's answer to the create, then the key created without unique values.
     const refused = await setup({ uniqueOnTasks: false });
-    const error = await refused.destination.ensureProperties([tasksSync]).catch((e) => e);
-    expect(error).toBeInstanceOf(DestinationError);
-    expect(error.message).toContain('unique-value properties are not supported on tasks');
-    expect(error.message).toMatch(/does not keep task keys unique.*stops before sending any task/s);
-    expect(refused.sandbox.properties('tasks').some((p) => p.name === 'pqlsync_task_key')).toBe(false);
+    await refused.destination.ensureProperties([tasksSync]);
+    expect(plainKey(refused.sandbox)).toMatchObject({ type: 'string', hasUniqueValue: false });
+    expect(refused.destination.createsThrough(tasksSync)).toBe('contacts');
+    expect(refused.logs.map((l) => l.msg).join('\n')).toMatch(/refused unique values for tasks property pqlsync_task_key.*not supported on tasks/);
+    expect(refused.logs.filter((l) => /keeps no unique values on tasks/.test(l.msg))).toHaveLength(1);
 
-    // Ignored: the key exists without unique values (created by hand, or by a portal that dropped the flag).
-    const ignored = await setup();
-    ignored.sandbox.seedProperty('tasks', { name: 'pqlsync_task_key', type: 'string', fieldType: 'text', groupName: 'taskinformation', hasUniqueValue: false });
-    const error2 = await ignored.destination.ensureProperties([tasksSync]).catch((e) => e);
-    expect(error2).toBeInstanceOf(DestinationError);
-    expect(error2.message).toMatch(explained);
-    expect(ignored.sandbox.records('tasks')).toHaveLength(0);
+    // Dropped without a word: the create's answer says so.
+    const dropped = await setup({ uniqueOnTasks: 'ignored' });
+    await dropped.destination.ensureProperties([tasksSync]);
+    expect(dropped.destination.createsThrough(tasksSync)).toBe('contacts');
+
+    // Exists without unique values (created by hand, or by an earlier portal that dropped the flag).
+    const existing = await setup();
+    existing.sandbox.seedProperty('tasks', { name: 'pqlsync_task_key', type: 'string', fieldType: 'text', groupName: 'taskinformation', hasUniqueValue: false });
+    await existing.destination.ensureProperties([tasksSync]);
+    expect(existing.destination.createsThrough(tasksSync)).toBe('contacts');
 
     // Kept unique (the default sandbox): the task is upserted by its key, once however often it is sent.
+    const task: Change = { key: 'a@acme.test|paywall|2026-01-05', kind: 'new', recordId: null, values: { subject: 'PQL: a@acme.test', due: new Date(Date.UTC(2026, 0, 5)) } };
     const kept = await setup();
     await kept.destination.ensureProperties([tasksSync]);
+    expect(kept.destination.createsThrough(tasksSync)).toBeNull();
     expect(kept.sandbox.properties('tasks').find((p) => p.name === 'pqlsync_task_key')?.hasUniqueValue).toBe(true);
     const first = await kept.destination.send(tasksSync, [task]);
     const again = await kept.destination.send(tasksSync, [task]);
     expect(okOutcomes(first).map((o) => o.recordId)).toEqual(okOutcomes(again).map((o) => o.recordId));
     expect(kept.sandbox.records('tasks')).toHaveLength(1);
+  });
+
+  it('without unique task keys: 250 tasks on 100 contacts created with their contact; lost answers and applied 5xx and 429s are reconciled, never created twice', async () => {
+    const tasksSync = contactsSync({
+      name: 'handoff_tasks',
+      model: 'handoff_tasks',
+      object: 'tasks',
+      key: 'task_key',
+      mode: 'insert_once',
+      properties: [
+        { column: 'subject', property: 'hs_task_subject', type: 'string', label: 'Task Title' },
+        { column: 'due', property: 'hs_timestamp', type: 'datetime', label: 'Due date' },
+      ],
+    });
+    const { sandbox, destination } = await setup({
+      uniqueOnTasks: false,
+      faults: {
+        seed: 11,
+        rules: [
+          // The three batches' first attempts: each lands and its answer is lost or uncertain.
+          { fault: { type: 'lost-response' }, pathIncludes: '/objects/tasks/batch/create', onRequests: [1] },
+          { fault: { type: 'status', status: 502, applied: true }, pathIncludes: '/objects/tasks/batch/create', onRequests: [2] },
+          { fault: { type: 'status', status: 429, applied: true }, pathIncludes: '/objects/tasks/batch/create', onRequests: [3] },
+        ],
+      },
+    });
+    await destination.ensureProperties([tasksSync]);
+    const contacts = Array.from({ length: 100 }, (_, i) => sandbox.seedRecord('contacts', { email: `p${i}@acme.test` }));
+    // A task someone made by hand on a contact: never taken for one of ours.
+    sandbox.seedRecord('tasks', { hs_timestamp: '2026-01-01T00:00:00Z', hs_task_subject: 'by hand' });
+    const changes: Change[] = Array.from({ length: 250 }, (_, i) => ({
+      key: `p${i % 100}@acme.test|signal${Math.floor(i / 100)}`,
+      kind: 'new',
+      recordId: null,
+      values: { subject: `task ${i}`, due: new Date(Date.UTC(2026, 0, 5)) },
+      journal: { parentId: contacts[i % 100].id, attempted: false },
+    }));
+    const outcomes = await destination.send(tasksSync, changes);
+    expect(failedOutcomes(outcomes)).toEqual([]);
+    expect(sandbox.stats.faultsInjected).toBe(3);
+    const byKey = new Map<string, string[]>();
+    for (const t of sandbox.records('tasks')) if (t.properties.pqlsync_task_key) byKey.set(t.properties.pqlsync_task_key, [...(byKey.get(t.properties.pqlsync_task_key) ?? []), t.id]);
+    expect([...byKey.values()].filter((ids) => ids.length > 1)).toEqual([]);
+    expect(byKey.size).toBe(250);
+    for (const [i, change] of changes.entries()) {
+      const id = byKey.get(change.key)![0];
+      expect(okOutcomes(outcomes).find((o) => o.key === change.key)?.recordId).toBe(id);
+      expect(sandbox.associations('tasks', id).map((a) => `${a.toObjectType}:${a.toObjectId}`)).toEqual([`contacts:${contacts[i % 100].id}`]);
+    }
+    expect(sandbox.stats.requestsByRoute['POST /crm/v4/associations/contacts/tasks/batch/read']).toBeGreaterThan(0);
+
+    // Sent again as an earlier attempt (a run killed before its checkpoint): found, nothing created.
+    const created = sandbox.records('tasks').length;
+    const before = sandbox.stats.requestsByRoute['POST /crm/v3/objects/tasks/batch/create'];
+    const again = await destination.send(tasksSync, changes.map((c) => ({ ...c, journal: { ...c.journal!, attempted: true } })));
+    expect(okOutcomes(again).map((o) => o.recordId).sort()).toEqual(okOutcomes(outcomes).map((o) => o.recordId).sort());
+    expect(sandbox.records('tasks')).toHaveLength(created);
+    expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/tasks/batch/create']).toBe(before);
+
+    // A task whose contact has no record yet waits, without a request.
+    const waiting = await destination.send(tasksSync, [{ ...changes[0], key: 'nobody|x', journal: { parentId: null, attempted: false } }]);
+    expect(failedOutcomes(waiting).map((o) => o.category)).toEqual(['WAITING_FOR_ASSOCIATION']);
   });
 
   it('adds missing options to an enumeration in our group', async () => {
@@ -463,7 +528,7 @@ describe('failures', () => {
     sandbox.resetStats();
     // Without trace ids HubSpot rejects the whole batch for one bad input, and does not say which.
     const results = await writeWithSplitting(items, async (subset) => ({
-      result: await exec.run('crm', 'upsert without trace ids', (o) => apis.contacts.batchApi.upsertWithHttpInfo({ inputs: subset.map((i) => i.input) as never }, o)),
+      result: await exec.run('crm', 'upsert without trace ids', (o) => apis.object('contacts').batchApi.upsertWithHttpInfo({ inputs: subset.map((i) => i.input) as never }, o)),
       sent: subset,
     }));
     expect(results.get('t13')).toMatchObject({ ok: false, category: 'INVALID_OPTION', property: 'pql_tier' });

@@ -83,6 +83,51 @@ describe('tasks', () => {
     expect(sandbox.records('tasks')).toHaveLength(0);
     await client.crm.properties.coreApi.create('deals', { ...key, name: 'pqlsync_deal_key', groupName: 'dealinformation', hasUniqueValue: true });
     expect(sandbox.properties('deals').find((p) => p.name === 'pqlsync_deal_key')?.hasUniqueValue).toBe(true);
+
+    // The key is a plain value now: a create sent twice (a naive retry) makes two tasks with one key,
+    // each associated with the contact named in the create.
+    const contact = await client.crm.contacts.basicApi.create({ properties: { email: 'a@acme.test' }, associations: [] });
+    const input = {
+      properties: { hs_timestamp: '2026-01-05T04:00:00Z', hs_task_subject: 'call', pqlsync_task_key: 'a@acme.test|paywall' },
+      associations: [{ to: { id: contact.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as any, associationTypeId: 204 }] }],
+    };
+    const first = await client.crm.objects.tasks.batchApi.create({ inputs: [input] });
+    const second = await client.crm.objects.tasks.batchApi.create({ inputs: [input] });
+    expect(first.results[0].id).not.toBe(second.results[0].id);
+    expect(sandbox.findByProperty('tasks', 'pqlsync_task_key', 'a@acme.test|paywall')).toHaveLength(2);
+    // Associations v4 batch read: the contact's tasks at once; a contact with none is named in errors (207).
+    const other = await client.crm.contacts.basicApi.create({ properties: { email: 'b@acme.test' }, associations: [] });
+    const read = await client.crm.associations.v4.batchApi.getPage('contacts', 'tasks', { inputs: [{ id: contact.id }, { id: other.id }] });
+    expect(read.results.map((r) => [r._from.id, r.to.map((t) => String(t.toObjectId)).sort()])).toEqual([[contact.id, [first.results[0].id, second.results[0].id].sort()]]);
+    expect(JSON.stringify((read as { errors?: unknown }).errors)).toContain(other.id);
+  });
+
+  it("uniqueOnTasks: 'ignored' creates the task key without unique values and says nothing", async () => {
+    const { sandbox, client } = await openSandbox({ uniqueOnTasks: 'ignored' });
+    const created = await client.crm.properties.coreApi.create('tasks', { name: 'pqlsync_task_key', label: 'k', type: 'string' as any, fieldType: 'text' as any, groupName: 'taskinformation', hasUniqueValue: true });
+    expect(created.hasUniqueValue).toBe(false);
+    expect(sandbox.properties('tasks').find((p) => p.name === 'pqlsync_task_key')?.hasUniqueValue).toBe(false);
+  });
+
+  it('associations v4 batch read pages a record with many associations', async () => {
+    const { client } = await openSandbox();
+    const contact = await client.crm.contacts.basicApi.create({ properties: { email: 'many@acme.test' }, associations: [] });
+    const inputs = Array.from({ length: 100 }, () => ({
+      properties: { hs_timestamp: '2026-01-05T04:00:00Z' },
+      associations: [{ to: { id: contact.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as any, associationTypeId: 204 }] }],
+    }));
+    for (let i = 0; i < 6; i++) await client.crm.objects.tasks.batchApi.create({ inputs });
+    const ids = new Set<string>();
+    let after: string | undefined;
+    let pages = 0;
+    do {
+      const page = await client.crm.associations.v4.batchApi.getPage('contacts', 'tasks', { inputs: [{ id: contact.id, ...(after ? { after } : {}) }] });
+      for (const t of page.results[0].to) ids.add(String(t.toObjectId));
+      after = page.results[0].paging?.next?.after;
+      pages++;
+    } while (after);
+    expect(ids.size).toBe(600);
+    expect(pages).toBe(2);
   });
 
   it('tasks associate with contacts (204), companies (192) and deals (216), read back from both sides', async () => {

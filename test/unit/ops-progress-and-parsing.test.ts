@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { sendProgress } from '../../src/cli/progress.ts';
 import { renderPlanMarkdown } from '../../src/cli/plan-markdown.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { checkPredicate, parseKeys, parseSince } from '../../src/run/backfill.ts';
 import { parseSchedule, runEvery } from '../../src/run/schedule.ts';
 import type { SyncPlan } from '../../src/run/sync.ts';
@@ -97,6 +97,8 @@ describe('plan as Markdown', () => {
       mappingChanges: [],
       sample: [{ key: 'a@x.io', kind: 'changed', values: { pql_reason: 'a | b' }, before: { pql_reason: 'old\nline' }, changed: ['pql_reason'] }],
       removedSample: [],
+      workload: { new: 0, known: 1, cleared: 0, firstSync: false },
+      priority: { pqls: 0, tiers: 0, scores: 0, counters: 1 },
     };
     const md = renderPlanMarkdown([plan]);
     expect(md).toContain('| a@x.io | pql_reason | old line | a \\| b |');

@@ -34,11 +34,13 @@ export function buildPropertyDefinition(store: PortalStore, type: ObjectTypeName
   if (table.properties.has(name)) {
     throw new ApiError(409, 'OBJECT_ALREADY_EXISTS', `Property named '${name}' already exists.`, { context: { name: [name] } });
   }
-  const hasUniqueValue = input.hasUniqueValue === true;
-  if (hasUniqueValue && type === 'tasks' && !store.settings.uniqueOnTasks) {
+  const asked = input.hasUniqueValue === true;
+  if (asked && type === 'tasks' && store.settings.uniqueOnTasks === false) {
     // A portal where activities take no unique-value property (docs/hubspot.md, "Tasks and unique values").
     throw validationError(`Cannot create property ${name}: unique-value properties are not supported on tasks.`);
   }
+  // 'ignored': the portal creates the property and drops the flag without a word.
+  const hasUniqueValue = asked && !(type === 'tasks' && store.settings.uniqueOnTasks === 'ignored');
   if (hasUniqueValue) {
     const unique = [...table.properties.values()].filter((property) => property.hasUniqueValue && !property.hubspotDefined);
     if (unique.length >= MAX_UNIQUE_PROPERTIES) {

@@ -65,7 +65,9 @@ async function handleRequest(deps: PipelineDeps, request: IncomingMessage, respo
   if (fault?.type === 'daily-exhausted') deps.limiter.exhaustDaily();
 
   const bodyText = await readBody(request);
-  const reply = answerFault(fault) ?? answerRequest(deps, request, match, method, url, bodyText);
+  // An `applied` status fault lets the request through first: a gateway answering 5xx (or 429) for a write that landed.
+  const applied = fault?.type === 'status' && fault.applied ? answerRequest(deps, request, match, method, url, bodyText) : undefined;
+  const reply = answerFault(fault) ?? applied ?? answerRequest(deps, request, match, method, url, bodyText);
 
   if (fault?.type === 'slow') await deps.sleeper.sleep(fault.delayMs);
   await deps.sleeper.sleep(deps.latencyMs);

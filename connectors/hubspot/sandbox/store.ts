@@ -50,7 +50,7 @@ export interface PortalSettings {
    */
   associationLimits: Record<string, number>;
   /** Whether properties on tasks may have unique values (default true; SandboxOptions.uniqueOnTasks). */
-  uniqueOnTasks: boolean;
+  uniqueOnTasks: boolean | 'ignored';
 }
 
 /** Free-mail domains HubSpot does not create companies from (a sample of its list). */

@@ -43,9 +43,11 @@ export interface SandboxOptions {
    * Whether a property created on tasks may have unique values (default true). HubSpot documents
    * unique-value properties for companies, deals, tickets, custom objects and contacts, not for
    * activities; false makes the sandbox refuse `hasUniqueValue` on tasks as HubSpot refuses a
-   * property create (400 VALIDATION_ERROR), so pqlsync can be tested against such a portal.
+   * property create (400 VALIDATION_ERROR), so pqlsync can be tested against such a portal;
+   * 'ignored' creates the property without the flag and says nothing. Either way task keys are then
+   * plain values: two tasks may hold the same one, and a create sent twice makes two tasks.
    */
-  uniqueOnTasks?: boolean;
+  uniqueOnTasks?: boolean | 'ignored';
 }
 
 export interface SandboxStats {
@@ -119,7 +121,15 @@ export type FaultKind =
    * - emptyBody: no body and no Content-Type, as some load balancers answer. The client then throws a plain
    *   Error ("Cannot parse content. No Content-Type defined."), not an ApiException.
    */
-  | { type: 'status'; status: 429 | 500 | 502 | 503 | 504 | 423; retryAfterSeconds?: number; htmlBody?: boolean; emptyBody?: boolean }
+  | {
+      type: 'status';
+      status: 429 | 500 | 502 | 503 | 504 | 423;
+      retryAfterSeconds?: number;
+      htmlBody?: boolean;
+      emptyBody?: boolean;
+      /** Apply the request, then answer this status (a gateway that gave up while HubSpot wrote): an uncertain answer. */
+      applied?: boolean;
+    }
   /** Destroy the socket before anything is applied. */
   | { type: 'reset' }
   /** Apply the request, then destroy the socket: the client sees a network error for a write that landed. */
@@ -175,7 +185,7 @@ export interface Sandbox {
   seedProperty(objectType: string, def: Partial<PropertyDefinition> & { name: string; type: string; fieldType: string }): void;
   setFaults(faults: FaultConfig | undefined): void;
   /** The portal's behaviours, changeable while it runs. */
-  settings: { searchLagMs: number; autoCreateCompanies: boolean; associationLimits: Record<string, number>; uniqueOnTasks: boolean };
+  settings: { searchLagMs: number; autoCreateCompanies: boolean; associationLimits: Record<string, number>; uniqueOnTasks: boolean | 'ignored' };
   /** Deal pipelines, the default one included. */
   pipelines(): Array<{ id: string; label: string; stages: Array<{ id: string; label: string; metadata: Record<string, string> }> }>;
   /** Changes a record as a person would in HubSpot's UI (validated like the API; not counted in stats). */

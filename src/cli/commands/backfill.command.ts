@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../contracts/errors.ts';
 import type { BackfillSelection } from '../../run/backfill.ts';
 import type { Session } from '../../run/session.ts';
-import { EXIT } from '../exit-codes.ts';
-import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
+import { pipelineOptions, withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 interface BackfillArgs extends GlobalArgs {
   sync: string;
@@ -43,72 +42,22 @@ export function backfillCommand(io: CliIo, exit: ExitBox) {
         .option('dry-run', { type: 'boolean', describe: 'Show what the backfill would send; send nothing' }),
     handler: (args: BackfillArgs) =>
       withSession(args, io, exit, async (session) => {
-        const [{ openDestination }, { findSync }, { backfillSyncOptions, discardBackfill, planBackfill, prepareBackfill, releaseBackfill }, { syncContext, syncStep }, { sendProgress }, { reportBackfillPlan, reportSync }] =
-          await Promise.all([
-            import('../../../connectors/registry.ts'),
-            import('../../config/load-project.ts'),
-            import('../../run/backfill.ts'),
-            import('../../run/steps.ts'),
-            import('../progress.ts'),
-            import('../report.ts'),
-          ]);
-        const sync = findSync(session.project, args.sync);
-        const selection = await selectionFrom(args);
-        const ctx = syncContext(session);
-        const prepared = await prepareBackfill(ctx, sync, { selection, resume: args.resume, restart: args.restart, dryRun: args.dryRun });
-        // A selection made only to be looked at (or refused) is not left behind to block the next one.
-        const release = () => releaseBackfill(ctx, sync, prepared);
-        const plan = await planBackfill(ctx, sync, prepared).catch(async (error) => {
-          if (prepared.scratch) await release();
-          throw error;
-        });
-        reportBackfillPlan(session.log, prepared, plan);
-        if (plan.toSend === 0) {
-          await (args.dryRun ? release() : discardBackfill(ctx, sync));
-          session.log.info('Nothing to send.', { event: 'backfill_done', sync: sync.name, sent: 0 });
-          return EXIT.ok;
-        }
-        if (args.dryRun) {
-          await release();
-          return EXIT.ok;
-        }
-        let confirmed: boolean;
-        try {
-          confirmed = args.yes === true || (await confirm(session, io, `Send ${plan.toSend} records to HubSpot ${plan.object}? [y/N] `));
-        } catch (error) {
-          await release();
-          throw error;
-        }
-        if (!confirmed) {
-          await release();
-          session.log.info('Not confirmed: nothing sent.', { event: 'backfill_cancelled', sync: sync.name });
-          return EXIT.ok;
-        }
-        const destination = await openDestination(session.project.config.destination, { env: session.env, log: (e) => session.log.log(e) });
-        const [result] = await syncStep(session, destination, [sync], {
-          ...backfillSyncOptions(ctx, prepared),
-          command: 'backfill',
+        const [pipeline, { reportBackfillPlan, reportSync }] = await Promise.all([import('../../run/pipeline.ts'), import('../report.ts')]);
+        const { onProgress } = await pipelineOptions({ dryRun: args.dryRun }, io, session.log);
+        const { result, exitCode } = await pipeline.backfill(session, {
+          sync: args.sync,
+          selection: await selectionFrom(args),
+          resume: args.resume,
+          restart: args.restart,
+          dryRun: args.dryRun,
           signal: io.signal,
-          onProgress: sendProgress(session.log),
+          onProgress,
+          onPlan: (prepared, plan) => reportBackfillPlan(session.log, prepared, plan),
+          confirm: args.yes ? undefined : (plan) => confirm(session, io, `Send ${plan.toSend} records to HubSpot ${plan.object}? [y/N] `),
         });
         session.log.progressDone();
-        reportSync(session.log, result);
-        if (result.stopped) {
-          session.log.info(`Backfill of ${sync.name} stopped; continue it with: pqlsync backfill ${sync.name} --resume`, {
-            event: 'backfill_stopped',
-            sync: sync.name,
-          });
-        } else {
-          await discardBackfill(ctx, sync);
-        }
-        if (result.failed > 0) {
-          session.log.warn(`${result.failed} rows were rejected; they are in row errors (pqlsync status) and are retried next sync`, {
-            event: 'rows_failed',
-            failed: result.failed,
-          });
-          return EXIT.rowsFailed;
-        }
-        return EXIT.ok;
+        if (result) reportSync(session.log, result);
+        return exitCode;
       }, { record: args.dryRun ? undefined : 'backfill' }),
   };
 }

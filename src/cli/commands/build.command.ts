@@ -11,10 +11,8 @@ export function buildCommand(io: CliIo, exit: ExitBox) {
         .option('full-refresh', { type: 'boolean', default: false, describe: 'Rebuild incremental models from all history instead of folding in the new events' }),
     handler: (args: GlobalArgs & { select?: string[]; fullRefresh?: boolean }) =>
       withSession(args, io, exit, async (session) => {
-        const [{ buildStep }, { reportBuild }] = await Promise.all([import('../../run/steps.ts'), import('../report.ts')]);
-        const started = Date.now();
-        const built = await buildStep(session, args.select ?? [], { fullRefresh: args.fullRefresh });
-        reportBuild(session.log, built, Date.now() - started);
+        const { buildStep } = await import('../../run/steps.ts');
+        await buildStep(session, args.select ?? [], { fullRefresh: args.fullRefresh });
       }, { record: 'build' }),
   };
 }

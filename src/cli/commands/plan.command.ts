@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
+import { pipelineOptions, withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
 export function planCommand(io: CliIo, exit: ExitBox) {
   return {
@@ -15,25 +15,17 @@ export function planCommand(io: CliIo, exit: ExitBox) {
         }),
     handler: (args: GlobalArgs & { sync?: string[]; select?: string[]; format?: 'text' | 'json' | 'markdown' }) =>
       withSession({ ...args, json: args.json || args.format === 'json' }, io, exit, async (session) => {
-        const [{ resolveSelection }, { planAssociationsStep, planStep }, { renderPlanMarkdown }, { reportAssociationPlan, reportPlan }] = await Promise.all([
-          import('../../run/select-syncs.ts'),
-          import('../../run/steps.ts'),
+        const [pipeline, { renderPlanMarkdown }, { reportPlanResult }] = await Promise.all([
+          import('../../run/pipeline.ts'),
           import('../plan-markdown.ts'),
           import('../report.ts'),
         ]);
-        const { syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
-        const plans = await planStep(session, syncs);
+        const result = await pipeline.plan(session, await pipelineOptions(args, io, session.log));
         if (args.format === 'markdown') {
-          io.out.write(renderPlanMarkdown(plans, { asOf: args.asOf ? session.asOf : undefined }));
+          io.out.write(renderPlanMarkdown(result.plans, { asOf: args.asOf ? session.asOf : undefined, budget: result.budget }));
           return;
         }
-        const associations = await planAssociationsStep(session, syncs);
-        for (const plan of plans) {
-          reportPlan(session.log, plan);
-          reportAssociationPlan(session.log, plan.sync, associations.get(plan.sync) ?? []);
-        }
-        const { planHandoffActions, reportHandoffActionsPlan } = await import('../../handoff/handoff-actions.ts');
-        reportHandoffActionsPlan(session.log, await planHandoffActions(session));
+        reportPlanResult(session.log, result);
       }),
   };
 }

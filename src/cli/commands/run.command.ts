@@ -1,16 +1,11 @@
 import type { Argv } from 'yargs';
 import { EXIT } from '../exit-codes.ts';
 import type { Session } from '../../run/session.ts';
-import { loggerFor, reportError, withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
+import { loggerFor, pipelineOptions, reportError, withSession, type CliIo, type ExitBox, type GlobalArgs, type PipelineArgs } from '../context.ts';
 
-interface RunArgs extends GlobalArgs {
-  select?: string[];
-  sync?: string[];
-  force: boolean;
-  dryRun: boolean;
+interface RunArgs extends GlobalArgs, PipelineArgs {
   every?: string;
   timezone?: string;
-  fullRefresh?: boolean;
 }
 
 export function runCommand(io: CliIo, exit: ExitBox) {
@@ -64,19 +59,10 @@ export function runCommand(io: CliIo, exit: ExitBox) {
 }
 
 async function runOnce(session: Session, args: RunArgs, io: CliIo): Promise<number> {
-  const [{ resolveSelection }, { buildStep, testStep }, { deliver }, { reportBuild }] = await Promise.all([
-    import('../../run/select-syncs.ts'),
-    import('../../run/steps.ts'),
-    import('../deliver.ts'),
-    import('../report.ts'),
-  ]);
-  const { modelSelectors, syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
-  const started = Date.now();
-  const built = await buildStep(session, modelSelectors, { fullRefresh: args.fullRefresh });
-  reportBuild(session.log, built, Date.now() - started);
-  await testStep(session, modelSelectors);
-  const { code } = await deliver(session, syncs, { force: args.force, dryRun: args.dryRun, signal: io.signal });
-  return code;
+  const [pipeline, { reportPlanResult }] = await Promise.all([import('../../run/pipeline.ts'), import('../report.ts')]);
+  const result = await pipeline.run(session, await pipelineOptions(args, io, session.log));
+  if (result.plan) reportPlanResult(session.log, result.plan);
+  return result.exitCode;
 }
 
 function isTimeZone(name: string): boolean {

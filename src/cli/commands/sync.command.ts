@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
+import { pipelineOptions, withSession, type CliIo, type ExitBox, type GlobalArgs, type PipelineArgs } from '../context.ts';
 
 export function syncCommand(io: CliIo, exit: ExitBox) {
   return {
@@ -11,12 +11,12 @@ export function syncCommand(io: CliIo, exit: ExitBox) {
         .option('select', { type: 'string', array: true, describe: "Run the syncs of these models: 'name', '+name', 'name+' (a sync's name stands for its model)" })
         .option('force', { type: 'boolean', default: false, describe: 'Send even when the guardrails trip' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be sent (same as plan); send nothing' }),
-    handler: (args: GlobalArgs & { sync?: string[]; select?: string[]; force: boolean; dryRun: boolean }) =>
+    handler: (args: GlobalArgs & PipelineArgs) =>
       withSession(args, io, exit, async (session) => {
-        const [{ resolveSelection }, { deliver }] = await Promise.all([import('../../run/select-syncs.ts'), import('../deliver.ts')]);
-        const { syncs } = await resolveSelection(session, args.select ?? [], args.sync ?? []);
-        const { code } = await deliver(session, syncs, { force: args.force, dryRun: args.dryRun, signal: io.signal });
-        return code;
+        const [pipeline, { reportPlanResult }] = await Promise.all([import('../../run/pipeline.ts'), import('../report.ts')]);
+        const result = await pipeline.sync(session, await pipelineOptions(args, io, session.log));
+        if (result.plan) reportPlanResult(session.log, result.plan);
+        return result.exitCode;
       }, { record: 'sync' }),
   };
 }

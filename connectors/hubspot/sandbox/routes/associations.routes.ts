@@ -11,6 +11,9 @@ import type { Route } from '../router.ts';
 import type { PortalStore } from '../store.ts';
 import { readId, requireInputs, requireObjectType } from './request-shape.ts';
 
+/** Associations one batch-read result lists per record before it pages (the sandbox's choice; HubSpot's is not documented). */
+export const ASSOCIATIONS_READ_PAGE = 500;
+
 const ASSOCIATION_CATEGORIES = new Set(['HUBSPOT_DEFINED', 'USER_DEFINED', 'INTEGRATOR_DEFINED']);
 
 export const associationRoutes: Route[] = [
@@ -94,6 +97,41 @@ export const associationRoutes: Route[] = [
         for (const target of targets) store.associations.remove(fromType, fromId, toType, readId(target?.id, 'to[].id'));
       }
       return { status: 204 };
+    },
+  },
+  {
+    // A batch read of the records' associations: one result per record that has some, paged per
+    // record (`after`); records with none, or that do not exist, are named in `errors` (a 207).
+    // Consistent at once, unlike search (docs/hubspot.md, "Tasks and unique values").
+    method: 'POST',
+    pattern: '/crm/v4/associations/:fromType/:toType/batch/read',
+    limit: 'exempt',
+    handle: ({ params, body, store }) => {
+      const fromType = requireObjectType(params.fromType);
+      const toType = requireObjectType(params.toType);
+      const startedAt = new Date().toISOString();
+      const results: Record<string, unknown>[] = [];
+      const errors: StandardError[] = [];
+      for (const input of requireInputs(body)) {
+        const id = readId(input.id);
+        const start = input.after === undefined ? 0 : Number(input.after);
+        if (!Number.isInteger(start) || start < 0) throw validationError(`Invalid input JSON: "after" ${String(input.after)} is not a cursor this endpoint gave.`);
+        const all = store.getRecord(fromType, id) ? store.associations.list(fromType, id).filter((a) => a.toObjectType === toType) : [];
+        if (all.length === 0) {
+          errors.push(buildStandardError('OBJECT_NOT_FOUND', `No ${toType} is associated with ${fromType} ${id}.`, { fromObjectId: [id] }));
+          continue;
+        }
+        const page = all.slice(start, start + ASSOCIATIONS_READ_PAGE);
+        results.push({
+          from: { id },
+          to: page.map((a) => ({
+            toObjectId: a.toObjectId,
+            associationTypes: a.types.map((t) => ({ category: t.associationCategory, typeId: t.associationTypeId, label: null })),
+          })),
+          ...(start + page.length < all.length ? { paging: { next: { after: String(start + page.length) } } } : {}),
+        });
+      }
+      return batchAnswer(200, results, errors, startedAt);
     },
   },
   {
