@@ -83,8 +83,13 @@ export async function planSync(ctx: SyncContext, sync: SyncConfig, options: Plan
 
 async function describePlan(ctx: SyncContext, sync: SyncConfig, changes: ChangeSet, sampleSize: number): Promise<SyncPlan> {
   const diff = changes.summary;
+  // What the change set holds first, then the guardrails' verdict on it.
   const tiers = await changes.tierShares();
   const sample = await changes.sample(sampleSize);
+  const changedProperties = await changes.changedProperties();
+  const mappingChanges = await changes.mappingChanges();
+  const workload = await changes.workload();
+  const priority = await changes.priorities(sync.pql_tiers ?? DEFAULT_PQL_TIERS);
   return {
     sync: sync.name,
     object: sync.object,
@@ -92,12 +97,12 @@ async function describePlan(ctx: SyncContext, sync: SyncConfig, changes: ChangeS
     toSend: changes.toSend,
     onRemoved: sync.on_removed,
     guardrails: checkGuardrails(sync, diff, tiers.state, tiers.model),
-    changedProperties: await changes.changedProperties(),
-    mappingChanges: await changes.mappingChanges(),
+    changedProperties,
+    mappingChanges,
     sample: sample.rows,
     removedSample: sample.removed,
-    workload: await changes.workload(),
-    priority: await changes.priorities(sync.pql_tiers ?? DEFAULT_PQL_TIERS),
+    workload,
+    priority,
     ...(sync.mode === 'insert_once' ? { unconfirmedCreates: await new CreateIntents(ctx.warehouse, ctx.schemas.state).pending(sync.name) } : {}),
   };
 }

@@ -179,13 +179,7 @@ export class RecordStore {
   async seedDelivered(sync: SyncConfig, runId: string): Promise<void> {
     const changes = await this.diff(sync, { runId });
     try {
-      const q = this.warehouse.dialect.quote;
-      const t = changes.tables;
-      await this.warehouse.execute({
-        sql: `insert into ${this.warehouse.dialect.table(t.syncState)} (sync_name, record_key, row_hash, record_id, tier, run_id, synced_at)
-              select ?, ${q(KEY)}, ${q(HASH)}, null, ${q(TIER)}, ?, ? from ${this.warehouse.dialect.table(t.changes)}`,
-        values: [sync.name, runId, new Date()],
-      });
+      await changes.seedState();
     } finally {
       await changes.drop();
     }
@@ -205,8 +199,7 @@ export class ChangeSet {
     private readonly state: StateStore,
     private readonly sync: SyncConfig,
     private readonly run: DiffRun,
-    /** @internal the tables behind the handle (RecordStore only). */
-    readonly tables: SyncTables,
+    private readonly tables: SyncTables,
     private readonly history: RunHistoryValues | null,
   ) {}
 
@@ -438,6 +431,17 @@ export class ChangeSet {
     const removed = `select ${d.quote(KEY)} from ${d.table(this.tables.removed)}`;
     await this.warehouse.execute({ sql: `delete from ${d.table(this.tables.syncState)} where sync_name = ? and record_key in (${removed})`, values: [this.sync.name] });
     await this.warehouse.execute(`delete from ${d.table(this.tables.delivered)} where record_key in (${removed})`);
+  }
+
+  /** Writes every change into state as delivered (hash and tier, no record id): RecordStore.seedDelivered. */
+  async seedState(): Promise<void> {
+    const d = this.warehouse.dialect;
+    const q = d.quote;
+    await this.warehouse.execute({
+      sql: `insert into ${d.table(this.tables.syncState)} (sync_name, record_key, row_hash, record_id, tier, run_id, synced_at)
+            select ?, ${q(KEY)}, ${q(HASH)}, null, ${q(TIER)}, ?, ? from ${d.table(this.tables.changes)}`,
+      values: [this.sync.name, this.run.runId, new Date()],
+    });
   }
 
   /** Drops the run's private tables (changes, removed, staged outcomes). */
