@@ -33,7 +33,7 @@ import { parseSchedule } from '../src/run/schedule.ts';
 import { waitForLock } from '../src/run/session.ts';
 import { createLogger } from '../src/util/logger.ts';
 import { shippedDemoConfig } from '../src/util/package-root.ts';
-import { createPrng } from '../src/util/prng.ts';
+import { createPrng } from '../connectors/shared/prng.ts';
 
 const TOKEN = 'pat-bench-continuous';
 const REPO = path.join(import.meta.dirname, '..');

@@ -3,26 +3,35 @@
  * sync; the destination answers one outcome per change. Only a failure of the
  * whole run (auth, daily limit, out of retries) throws.
  */
-import type { PropertyMapping, SyncConfig } from '../src/config/schema.ts';
+import type { PropertyMapping } from '../contracts/config.ts';
 import type { Value } from './warehouse.ts';
 
 /**
- * What a destination knows of a sync: where its rows go and how they are written. Not the
- * model, the key column, guardrails or associations, which are the runner's business.
+ * What every destination knows of a sync: where its rows go and how they are written. Not the
+ * model, the key column, guardrails or associations, which are the runner's business. A
+ * destination reads its own settings of the sync (the runner passes the sync's whole config) through
+ * a type of its own that extends this one.
  */
-export type SyncTarget = Pick<SyncConfig, 'name' | 'object' | 'mode' | 'properties' | 'identity_property' | 'pipeline' | 'lifecycle' | 'on_deleted_in_hubspot'> & {
-  /** A rollback asked with --allow-stage-back: a deal's stage may move back to an earlier stage. */
+export interface SyncTarget {
+  /** The sync's name in pqlsync.yml. */
+  name: string;
+  /** The destination's object type the records are written as. */
+  object: string;
+  /** upsert: create or update; update: never create; insert_once: each key written once (events). */
+  mode: 'upsert' | 'update' | 'insert_once';
+  properties: PropertyMapping[];
+  /** A rollback asked with --allow-stage-back: a value of an ordered field (a stage) may move back. */
   allowStageBack?: boolean;
   /**
    * Every change updates the record it names by `recordId` (a rollback): nothing is created or
    * looked up by identity; a record gone from the destination answers NOT_FOUND.
    */
   updateByIdOnly?: boolean;
-};
+}
 
 /**
  * The record id state keeps for a record someone deleted in the destination, which the sync
- * leaves deleted (`on_deleted_in_hubspot: skip`): no destination id looks like it.
+ * leaves deleted (the sync says so): no destination id looks like it.
  */
 export function deletedRecordId(id: string): string {
   return id.startsWith(DELETED_PREFIX) ? id : `${DELETED_PREFIX}${id}`;
@@ -44,7 +53,7 @@ export interface Change {
   /** The sync's key: a normalised email (contacts) or domain (companies). */
   key: string;
   kind: ChangeKind;
-  /** HubSpot record id from sync state, when known. */
+  /** The destination record id from sync state, when known. */
   recordId: string | null;
   /** Model column → value, for every mapped column (clear: ignored, all properties emptied). */
   values: Record<string, Value>;
@@ -76,9 +85,9 @@ export type Outcome =
 
 /** Which association a batch of pairs is: between the records of two object types. */
 export interface AssociationKind {
-  from: SyncConfig['object'];
-  to: SyncConfig['object'];
-  /** The primary label (contact → company, deal → company) rather than the unlabelled type. */
+  from: string;
+  to: string;
+  /** The destination's primary association between the two types rather than the plain one. */
   primary: boolean;
 }
 
@@ -96,30 +105,6 @@ export interface DestinationStats {
   /** Records written successfully. */
   recordsWritten: number;
 }
-
-/** A user of the portal records and tasks can be assigned to. */
-export interface HubSpotOwner {
-  /** What `hubspot_owner_id` holds. */
-  id: string;
-  /** Lower case. */
-  email: string;
-  name: string;
-  /** A user removed from the portal: never assigned anything new. */
-  archived: boolean;
-  /** Names of the owner's teams. */
-  teams: string[];
-  /** The HubSpot user behind the owner (the sequences API acts as a user). */
-  userId?: string;
-}
-
-/** A contact's current sequence enrolment, as HubSpot reports it. */
-export interface SequenceEnrolment {
-  id: string;
-  sequenceId: string;
-  enrolledByEmail: string;
-}
-
-export type EnrolOutcome = { ok: true; id: string } | { ok: false; category: string; message: string };
 
 export interface Destination {
   /**
@@ -142,36 +127,25 @@ export interface Destination {
   /** Removes the associations of these pairs (pairs not associated are ignored). */
   dissociate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]>;
   /**
-   * The id of the account the credentials reach (HubSpot: the portal id). Sync state belongs to
+   * The id of the account the credentials reach (a portal id, an account id). Sync state belongs to
    * one account: a run against another must never take that state for its own. Throws AuthError
    * for credentials the destination refuses, so a bad token shows even when nothing changed.
    */
   accountId(): Promise<string>;
-  /** The portal's owners, active and archived (handoff routing). */
-  listOwners?(): Promise<HubSpotOwner[]>;
   /**
-   * The values HubSpot holds for `properties` on records of the sync's object, by record id (a
+   * The values the destination holds for `properties` on records of the sync's object, by record id (a
    * record it no longer has is absent). Throws when it cannot know.
    */
   readValues?(sync: SyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>>;
   /**
    * Ids of the sync's records that changed in the destination after `since` (by anyone: people,
    * workflows, pqlsync), or null when there are more than `limit` (reading them all is then
-   * cheaper). Costs no write budget (HubSpot: search, outside the 10-second window). A change
-   * made moments before the call may be missing (HubSpot's search index lags writes by up to
-   * about 30 s). Throws when it cannot know.
+   * cheaper). Costs no write budget (HubSpot answers it with search, outside its 10-second window). A
+   * change made moments before the call may be missing (a search index that lags writes). Throws when it cannot know.
    */
   modifiedSince?(sync: SyncTarget, since: Date, limit: number): Promise<Set<string> | null>;
   /** Whether `held` (as readValues answers it) is what sending `value` for this property writes. Pure. */
   holds?(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean;
-  /** The owner id HubSpot holds on each contact, by email (absent: no contact, or no owner). Throws when it cannot know. */
-  readContactOwners?(emails: string[]): Promise<Map<string, string>>;
-  /** The sequence a contact is enrolled in now, or null. Throws when it cannot know. */
-  readEnrolment?(contactId: string): Promise<SequenceEnrolment | null>;
-  /** Enrols a contact in a sequence, sent by a user; a refusal is an outcome. Throws for whole-run failures. */
-  enrolInSequence?(input: { contactId: string; sequenceId: string; senderEmail: string; userId: string }): Promise<EnrolOutcome>;
-  /** The sequence's name as the user sees it, or null when that user cannot see it (doctor). */
-  readSequence?(sequenceId: string, userId: string): Promise<string | null>;
   readonly stats: DestinationStats;
   /**
    * The portal's daily budget as its last answer reported it (shared by every app of the portal),
@@ -186,7 +160,7 @@ export interface Destination {
    * associated with and found back through: the runner then records the intent of every create
    * before `send` and fills `Change.journal` (docs/hubspot.md, "Tasks and unique values").
    */
-  createsThrough?(sync: SyncTarget): SyncConfig['object'] | null;
+  createsThrough?(sync: SyncTarget): string | null;
 }
 
 /** What one run of a sync would send, as `plan` counts it in the warehouse: what a request estimate needs. */

@@ -2,7 +2,8 @@
  * Warehouses, one line each. Adding a warehouse is a folder under connectors/
  * plus one line here; nothing else in pqlsync switches on the warehouse type.
  */
-import type { ProjectConfig, WarehouseConfig } from '../src/config/schema.ts';
+import type { WarehouseConfig } from '../contracts/config.ts';
+import type { HubSpotDestinationConfig } from './hubspot/config.ts';
 import type { Destination, RequestEstimate, SendWorkload, SyncTarget } from './destination.ts';
 import type { Dialect, DialectName, Warehouse } from './warehouse.ts';
 import { duckdbDialect } from './duckdb/duckdb.dialect.ts';
@@ -46,18 +47,21 @@ export interface DestinationContext {
   log?: (event: { level: 'info' | 'warn' | 'error'; msg: string; [k: string]: unknown }) => void;
 }
 
+/** A destination's settings (the `destination:` block of pqlsync.yml), one member per destination. */
+export type DestinationConfig = HubSpotDestinationConfig;
+
 /** Destinations, one line each. */
 export const destinations = {
   hubspot: async () => (await import('./hubspot/index.ts')).hubspotEntry,
 };
 
-export async function openDestination(config: ProjectConfig['destination'], context: DestinationContext): Promise<Destination> {
+export async function openDestination(config: DestinationConfig, context: DestinationContext): Promise<Destination> {
   const entry = await destinations[config.type]();
   return entry.open(config, context);
 }
 
 export interface DestinationEntry {
-  open(config: ProjectConfig['destination'], context: DestinationContext): Promise<Destination>;
+  open(config: DestinationConfig, context: DestinationContext): Promise<Destination>;
   /** The requests a run of the sync would make for this work; pure (no credentials), for `plan`. */
   estimateRequests(sync: SyncTarget, work: SendWorkload): RequestEstimate;
 }

@@ -140,7 +140,7 @@ export {
   AuthError,
   LockHeldError,
   GuardrailError,
-} from './errors.ts';
+} from '../contracts/errors.ts';
 export type { SyncStepResult } from './run/steps.ts';
 export type { SyncPlan } from './run/sync.ts';
 export type { PipelineOptions, BackfillOptions, BackfillResult } from './run/pipeline.ts';

@@ -1,7 +1,7 @@
 import type { Dialect, TableName } from '../warehouse.ts';
-import { isoToSql } from '../duckdb/duckdb.dialect.ts';
-import { backslashLiteral, hashInput } from '../../src/compile/hash-input.ts';
-import { nullSafeEqualsAsText } from '../../src/compile/null-safe-equals.ts';
+import { isoToSql } from '../shared/iso-to-sql.ts';
+import { backslashLiteral, hashInput } from '../shared/hash-input.ts';
+import { nullSafeEqualsAsText } from '../shared/null-safe-equals.ts';
 
 /**
  * BigQuery (GoogleSQL). Names are `dataset`.`table`, or `project`.`dataset`.`table` when the

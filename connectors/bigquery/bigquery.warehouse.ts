@@ -10,7 +10,7 @@ import {
   type Job,
   type Query as BigQueryQuery,
 } from '@google-cloud/bigquery';
-import { WarehouseError } from '../../src/errors.ts';
+import { WarehouseError } from '../../contracts/errors.ts';
 import type { ColumnInfo, Dialect, Query, Row, SqlRunner, Statement, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
 import { abbreviate, chunkRows, decimalValue, integerValue, messageOf, replacePlaceholders, toStatement } from '../shared/sql-text.ts';
 import { createBigQueryDialect } from './bigquery.dialect.ts';

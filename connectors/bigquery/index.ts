@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BigQueryOptions } from '@google-cloud/bigquery';
-import { PassThroughClient } from 'google-auth-library';
-import { ConfigError } from '../../src/errors.ts';
-import type { WarehouseConfig } from '../../src/config/schema.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import type { WarehouseConfig } from '../../contracts/config.ts';
 import type { WarehouseContext, WarehouseEntry } from '../registry.ts';
 import { bigqueryDialect, createBigQueryDialect } from './bigquery.dialect.ts';
 import { BigQueryWarehouse, type BigQuerySettings } from './bigquery.warehouse.ts';
@@ -42,7 +42,7 @@ export async function bigquerySettingsFrom(config: WarehouseConfig, context: War
     }
     clientOptions.apiEndpoint = endpoint;
     // Emulators take no credentials (google-auth-library documents PassThroughClient for them).
-    clientOptions.authClient = new PassThroughClient();
+    clientOptions.authClient = passThroughClient();
   } else if (env.GOOGLE_APPLICATION_CREDENTIALS) {
     clientOptions.keyFilename = await checkKeyFile(path.resolve(context.projectRoot, env.GOOGLE_APPLICATION_CREDENTIALS));
   }
@@ -52,6 +52,20 @@ export async function bigquerySettingsFrom(config: WarehouseConfig, context: War
     datasetProject: config.dataset_project,
     clientOptions,
   };
+}
+
+type AuthClient = NonNullable<BigQueryOptions['authClient']>;
+
+/**
+ * google-auth-library's PassThroughClient, from the copy the BigQuery client itself loads: it comes
+ * with @google-cloud/bigquery (through @google-cloud/common), so pqlsync does not list it.
+ */
+function passThroughClient(): AuthClient {
+  const fromPqlsync = createRequire(import.meta.url);
+  const fromBigQuery = createRequire(fromPqlsync.resolve('@google-cloud/bigquery'));
+  const fromCommon = createRequire(fromBigQuery.resolve('@google-cloud/common'));
+  const { PassThroughClient } = fromCommon('google-auth-library') as { PassThroughClient: new () => AuthClient };
+  return new PassThroughClient();
 }
 
 /** The key file must exist and be a Google credentials JSON; its content is never printed. */

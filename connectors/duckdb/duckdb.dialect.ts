@@ -1,5 +1,6 @@
 import type { Dialect, TableName } from '../warehouse.ts';
-import { hashInput } from '../../src/compile/hash-input.ts';
+import { hashInput } from '../shared/hash-input.ts';
+import { isoToSql } from '../shared/iso-to-sql.ts';
 
 const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
 const table = (t: TableName) => `${quote(t.schema)}.${quote(t.name)}`;
@@ -31,9 +32,3 @@ export const duckdbDialect: Dialect = {
   },
 };
 
-/** '2026-01-02T03:04:05.000Z' → '2026-01-02 03:04:05.000' (a UTC wall-clock literal). */
-export function isoToSql(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) throw new Error(`Not an ISO timestamp: ${iso}`);
-  return date.toISOString().replace('T', ' ').replace('Z', '');
-}

@@ -12,7 +12,7 @@ import {
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, LockHeldError, WarehouseError } from '../../src/errors.ts';
+import { ConfigError, LockHeldError, WarehouseError } from '../../contracts/errors.ts';
 import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse } from '../warehouse.ts';
 import { duckdbDialect } from './duckdb.dialect.ts';
 import { abbreviate, describeFromInformationSchema, messageOf, toStatement } from '../shared/sql-text.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { WarehouseEntry } from '../registry.ts';
 import { duckdbDialect } from './duckdb.dialect.ts';
 import { DuckDBWarehouse } from './duckdb.warehouse.ts';

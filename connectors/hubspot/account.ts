@@ -3,7 +3,7 @@
  * (docs/hubspot.md, "Which portal"). The official client 13.5 has no API object for it, so it
  * goes through `fetch`, paced and retried like every other call by the request executor.
  */
-import { DestinationError } from '../../src/errors.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import type { RequestExecutor } from './retry.ts';
 
 export interface AccountContext {

@@ -4,8 +4,9 @@
  * sent with the unlabelled type). Associating a pair that is associated already changes
  * nothing in HubSpot, so a retry after a lost answer is safe. One outcome per pair.
  */
-import type { AssociationKind, AssociationPair, PairOutcome } from '../destination.ts';
-import { DestinationError } from '../../src/errors.ts';
+import type { AssociationPair, PairOutcome } from '../destination.ts';
+import type { HubSpotAssociationKind } from './config.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import { chunk, runPool } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
@@ -31,7 +32,7 @@ interface CreateResponse {
  * labels (`labels`: the unlabelled type and the one labelled Primary) when they were read,
  * else HubSpot's documented defaults. Throws for a pair HubSpot does not define.
  */
-export function associationTypeIds(kind: AssociationKind, labels?: Array<{ typeId: number; label: string | null; category: string }>): number[] {
+export function associationTypeIds(kind: HubSpotAssociationKind, labels?: Array<{ typeId: number; label: string | null; category: string }>): number[] {
   const defined = OBJECT_TYPES[kind.from].associations[kind.to];
   if (!defined) throw new DestinationError(`HubSpot has no association from ${kind.from} to ${kind.to}`);
   if (kind.primary && defined.primaryTypeId === undefined) throw new DestinationError(`HubSpot has no primary association from ${kind.from} to ${kind.to}`);
@@ -42,7 +43,7 @@ export function associationTypeIds(kind: AssociationKind, labels?: Array<{ typeI
 }
 
 /** Reads the portal's association types between two object types once (a failed read falls back to the defaults). */
-async function readLabels(ctx: AssociationContext, kind: AssociationKind) {
+async function readLabels(ctx: AssociationContext, kind: HubSpotAssociationKind) {
   const key = `${kind.from}>${kind.to}`;
   if (!ctx.labels.has(key)) {
     const result = await ctx.exec.run<{ results?: Array<{ typeId: number; label?: string | null; category: string }> }>('crm', `${key} association labels`, (options) =>
@@ -55,7 +56,7 @@ async function readLabels(ctx: AssociationContext, kind: AssociationKind) {
 
 const failureMessage = (result: Extract<CallResult<unknown>, { ok: false }>) => (result.kind === 'exhausted' ? result.message : result.failure.message);
 
-export async function associatePairs(ctx: AssociationContext, kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
+export async function associatePairs(ctx: AssociationContext, kind: HubSpotAssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
   if (pairs.length === 0) return [];
   const types = associationTypeIds(kind, await readLabels(ctx, kind)).map((associationTypeId) => ({ associationCategory: 'HUBSPOT_DEFINED', associationTypeId }));
   const outcomes: PairOutcome[] = [];
@@ -97,7 +98,7 @@ export async function associatePairs(ctx: AssociationContext, kind: AssociationK
   return outcomes;
 }
 
-export async function dissociatePairs(ctx: AssociationContext, kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
+export async function dissociatePairs(ctx: AssociationContext, kind: HubSpotAssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
   const outcomes: PairOutcome[] = [];
   const byFrom = new Map<string, AssociationPair[]>();
   for (const pair of pairs) byFrom.set(pair.fromId, [...(byFrom.get(pair.fromId) ?? []), pair]);

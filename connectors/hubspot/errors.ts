@@ -4,7 +4,7 @@
  * so `instanceof` cannot be trusted. We also keep the raw response our transport saw.
  */
 import type { Outcome } from '../destination.ts';
-import { DestinationError } from '../../src/errors.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 
 /** The raw answer to one attempt, as our transport received it. */

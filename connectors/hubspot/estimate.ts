@@ -4,16 +4,17 @@
  * Pure. An estimate, not a promise: retries, 207 splits, a company search HubSpot's index has not
  * caught up with, and options patched on an enumeration add requests it does not count.
  */
-import type { RequestEstimate, SendWorkload, SyncTarget } from '../destination.ts';
+import type { RequestEstimate, SendWorkload } from '../destination.ts';
+import type { HubSpotSyncTarget } from './config.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
-import { ownsIdentity } from './objects/object-types.ts';
+import { OBJECT_TYPES, ownsIdentity } from './objects/object-types.ts';
 import { LIFECYCLE_STAGE, writePolicyOf } from './write-policy.ts';
 
 const batches = (n: number, size: number = HUBSPOT_LIMITS.batchSize) => Math.ceil(Math.max(0, n) / size);
 /** Domains one company search resolves (each searched as is and with www.). */
 const DOMAINS_PER_SEARCH = Math.floor(HUBSPOT_LIMITS.searchMaxInValues / 2);
 
-export function estimateHubSpotRequests(sync: SyncTarget, work: SendWorkload): RequestEstimate {
+export function estimateHubSpotRequests(sync: HubSpotSyncTarget, work: SendWorkload): RequestEstimate {
   const records = work.new + work.known + work.cleared;
   // Properties are checked only when something is sent: one read of the object's properties;
   // a first sync also reads the groups, creates pqlsync's group and its properties.
@@ -24,7 +25,7 @@ export function estimateHubSpotRequests(sync: SyncTarget, work: SendWorkload): R
   if (sync.object === 'contacts' && ownsIdentity(sync)) reads += batches(work.new);
   if (sync.object === 'companies') reads += batches(work.new, DOMAINS_PER_SEARCH);
   // Updates by id that must see what HubSpot holds first (a deal's stage, if_empty values, the lifecycle stage): one read per 100.
-  const readsFirst = sync.object === 'deals' || sync.properties.some((p) => writePolicyOf(p) === 'if_empty' || p.property === LIFECYCLE_STAGE);
+  const readsFirst = OBJECT_TYPES[sync.object].capabilities.pipeline !== undefined || sync.properties.some((p) => writePolicyOf(p) === 'if_empty' || p.property === LIFECYCLE_STAGE);
   if (readsFirst) reads += batches(work.known + work.cleared);
   const writes = batches(work.new) + batches(work.known) + batches(work.cleared);
   let associations = 0;

@@ -3,7 +3,7 @@
  * first, so that a bad row becomes an outcome without costing a request.
  * Pure functions: no I/O.
  */
-import type { PropertyMapping } from '../../src/config/schema.ts';
+import type { PropertyMapping } from '../../contracts/config.ts';
 import type { Value } from '../warehouse.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import { nullClears } from './write-policy.ts';

@@ -7,30 +7,31 @@
  * HubSpot stayed unreachable.
  */
 import { randomBytes } from 'node:crypto';
-import type { AssociationKind, AssociationPair, Change, Destination, DestinationStats, EnrolOutcome, HubSpotOwner, Outcome, PairOutcome, SequenceEnrolment } from '../destination.ts';
+import type { AssociationPair, Change, Destination, DestinationStats, Outcome, PairOutcome } from '../destination.ts';
+import type { HubSpotAssociationKind } from './config.ts';
+import type { EnrolOutcome, HubSpotCapabilities, HubSpotOwner, SequenceEnrolment } from './capabilities.ts';
 import { readPortalId } from './account.ts';
 import { listOwners, readContactOwners } from './owners.ts';
 import { enrolInSequence, readEnrolment, readSequence } from './sequences.ts';
 import { readRecordValues } from './read-records.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
-import type { RequestEstimate, SendWorkload, SyncTarget } from '../destination.ts';
+import type { RequestEstimate, SendWorkload } from '../destination.ts';
+import type { HubSpotSyncTarget } from './config.ts';
 import { estimateHubSpotRequests } from './estimate.ts';
-import { ConfigError, DestinationError } from '../../src/errors.ts';
+import { ConfigError, DestinationError } from '../../contracts/errors.ts';
 import type { ItemResult } from './batch-writer.ts';
 import { DailyLimitError } from './errors.ts';
 import { clearedRow, formatRow, holdsValue } from './format-values.ts';
 import { searchModifiedSince } from './modified-since.ts';
-import type { PropertyMapping } from '../../src/config/schema.ts';
+import type { PropertyMapping } from '../../contracts/config.ts';
 import type { Value } from '../warehouse.ts';
 import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
-import { describeCreateMode, identityProperty, OBJECT_TYPES, ownsIdentity, type ObjectTypeName } from './objects/object-types.ts';
-import { OBJECT_WRITERS } from './objects/registry.ts';
+import { describeCreateMode, identityProperty, OBJECT_TYPES, OBJECT_WRITERS, ownsIdentity, type ObjectTypeName } from './objects/object-types.ts';
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
 import { ensureHubSpotProperties } from './properties.ts';
-import { LIFECYCLE_STAGE, writePolicyOf } from './write-policy.ts';
 import { RequestExecutor, type Log, type RetryPolicy } from './retry.ts';
 import type { Prepared, SendContext } from './send-context.ts';
 
@@ -69,7 +70,7 @@ export interface HubSpotDestinationStats extends DestinationStats {
   rateLimited: number;
 }
 
-export class HubSpotDestination implements Destination {
+export class HubSpotDestination implements Destination, HubSpotCapabilities {
   readonly stats: HubSpotDestinationStats = { requests: 0, recordsWritten: 0, rateLimited: 0 };
   readonly pacer: RollingWindowPacer;
   private readonly apis: HubSpotApis;
@@ -120,10 +121,10 @@ export class HubSpotDestination implements Destination {
     });
   }
 
-  async ensureProperties(syncs: SyncTarget[]): Promise<void> {
+  async ensureProperties(syncs: HubSpotSyncTarget[]): Promise<void> {
     const ctx = { apis: this.apis, exec: this.exec, log: this.options.log };
     const plans = await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
-    for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.pipeline));
+    for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.object, sync.pipeline));
     // Where HubSpot may refuse unique values (tasks), the portal's answer picks how records are made once.
     for (const sync of syncs) {
       const through = OBJECT_TYPES[sync.object].identity.uniqueMayBeRefused?.foundThrough;
@@ -135,11 +136,11 @@ export class HubSpotDestination implements Destination {
     }
   }
 
-  createsThrough(sync: SyncTarget): ObjectTypeName | null {
+  createsThrough(sync: HubSpotSyncTarget): ObjectTypeName | null {
     return this.journaled.get(sync.name) ?? null;
   }
 
-  async send(sync: SyncTarget, changes: Change[]): Promise<Outcome[]> {
+  async send(sync: HubSpotSyncTarget, changes: Change[]): Promise<Outcome[]> {
     const outcomes = new Map<Change, Outcome>();
     const groups = new Map<string, Change[]>();
     const prepared: Prepared[] = [];
@@ -217,15 +218,15 @@ export class HubSpotDestination implements Destination {
     return this.daily.reported();
   }
 
-  estimateRequests(sync: SyncTarget, work: SendWorkload): RequestEstimate {
+  estimateRequests(sync: HubSpotSyncTarget, work: SendWorkload): RequestEstimate {
     return estimateHubSpotRequests(sync, work);
   }
 
-  async associate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
+  async associate(kind: HubSpotAssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
     return associatePairs(this.associationContext(), kind, pairs);
   }
 
-  async dissociate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
+  async dissociate(kind: HubSpotAssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
     return dissociatePairs(this.associationContext(), kind, pairs);
   }
 
@@ -260,11 +261,11 @@ export class HubSpotDestination implements Destination {
     return readSequence({ apis: this.apis, exec: this.exec }, sequenceId, userId);
   }
 
-  async readValues(sync: SyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>> {
+  async readValues(sync: HubSpotSyncTarget, recordIds: string[], properties: string[]): Promise<Map<string, Record<string, string | null>>> {
     return readRecordValues({ apis: this.apis, exec: this.exec }, sync, recordIds, properties);
   }
 
-  async modifiedSince(sync: SyncTarget, since: Date, limit: number): Promise<Set<string> | null> {
+  async modifiedSince(sync: HubSpotSyncTarget, since: Date, limit: number): Promise<Set<string> | null> {
     return searchModifiedSince({ apis: this.apis, exec: this.exec }, sync.object, since, limit);
   }
 
@@ -276,7 +277,7 @@ export class HubSpotDestination implements Destination {
     return { apis: this.apis, exec: this.exec, concurrency: this.options.concurrency ?? RETRY_DEFAULTS.concurrency, labels: this.associationLabels };
   }
 
-  private prepare(sync: SyncTarget, change: Change): Prepared | { outcome: Outcome } {
+  private prepare(sync: HubSpotSyncTarget, change: Change): Prepared | { outcome: Outcome } {
     const failure = (category: string, property: string | null, message: string) => ({
       outcome: { key: change.key, ok: false as const, category, property, message },
     });

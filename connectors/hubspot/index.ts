@@ -3,7 +3,7 @@ export { createHubSpotDestination, HubSpotDestination, type HubSpotDestinationOp
 export { DailyLimitError } from './errors.ts';
 export { HUBSPOT_LIMITS } from './limits.ts';
 
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { DestinationEntry } from '../registry.ts';
 import { createHubSpotDestination } from './hubspot.destination.ts';
 import { estimateHubSpotRequests } from './estimate.ts';

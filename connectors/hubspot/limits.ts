@@ -1,10 +1,7 @@
 /**
- * HubSpot API versions and limits, in one place. Sources: shared/hubspot/API.md.
+ * HubSpot API versions and limits, in one place. Sources: docs/hubspot.md, "Limits".
  * Everything the connector sizes, paces or validates against reads these.
  */
-
-/** CRM objects API version the client's generated code calls (`/crm/v3/...`). */
-export const CRM_API_VERSION = 'v3';
 
 export const HUBSPOT_LIMITS = {
   /** Inputs per batch create / update / upsert / read request. */

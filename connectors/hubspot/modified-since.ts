@@ -8,7 +8,7 @@
  * HubSpot's index lags a write by seconds (up to about 30 s): a change made just before the
  * search may be missing from it (docs/change-control.md says what a rollback does about it).
  */
-import { DestinationError } from '../../src/errors.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import { OBJECT_TYPES, type ObjectTypeName } from './objects/object-types.ts';
@@ -49,7 +49,7 @@ export async function searchModifiedSince(
       };
       const result = await ctx.exec.run<SearchPage>('search', `${object} modified since ${new Date(from).toISOString()}`, (options) =>
         // The generated model types `operator` and `direction` as enums of the same strings.
-        ctx.apis[object].searchApi.doSearchWithHttpInfo(request as never, options),
+        ctx.apis.object(object).searchApi.doSearchWithHttpInfo(request as never, options),
       );
       if (!result.ok) throw new DestinationError(`searching ${object} changed since ${since.toISOString()}: ${result.kind === 'exhausted' ? result.message : result.failure.message}`);
       for (const r of result.data.results ?? []) {

@@ -4,8 +4,8 @@
  * by email, 100 a request). pqlsync routes records to owners itself (src/handoff); these are the
  * two reads it needs.
  */
-import { DestinationError } from '../../src/errors.ts';
-import type { HubSpotOwner } from '../destination.ts';
+import { DestinationError } from '../../contracts/errors.ts';
+import type { HubSpotOwner } from './capabilities.ts';
 import { chunk } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
@@ -61,7 +61,7 @@ export async function readContactOwners(ctx: OwnersContext, emails: string[]): P
   const out = new Map<string, string>();
   for (const batch of chunk(emails, HUBSPOT_LIMITS.batchSize)) {
     const result = await ctx.exec.run<ReadResponse>('crm', `contacts read owners (${batch.length})`, (options) =>
-      ctx.apis.contacts.batchApi.readWithHttpInfo(
+      ctx.apis.object('contacts').batchApi.readWithHttpInfo(
         { inputs: batch.map((id) => ({ id })), idProperty: 'email', properties: ['email', 'hubspot_owner_id'], propertiesWithHistory: [] },
         false,
         options,

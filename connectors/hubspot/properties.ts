@@ -6,16 +6,16 @@
  * properties are created with the batch endpoint, and options missing from an enumeration
  * in our own group are added.
  */
-import type { PropertyMapping, PropertyType } from '../../src/config/schema.ts';
-import type { SyncTarget } from '../destination.ts';
-import { ConfigError, DestinationError } from '../../src/errors.ts';
+import type { PropertyMapping, PropertyType } from '../../contracts/config.ts';
+import type { HubSpotSyncTarget } from './config.ts';
+import { ConfigError, DestinationError } from '../../contracts/errors.ts';
 import { chunk } from './batch-writer.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import type { CallResult, Log, RequestExecutor } from './retry.ts';
 import { identityProperty, OBJECT_TYPES, ownsIdentity } from './objects/object-types.ts';
 
-type ObjectType = SyncTarget['object'];
+type ObjectType = HubSpotSyncTarget['object'];
 
 export interface PropertyGroupSpec {
   name: string;
@@ -71,7 +71,7 @@ export function optionLabel(value: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** The HubSpot definition of a mapped property (type / fieldType pairs from API.md). */
+/** The HubSpot definition of a mapped property (type / fieldType pairs: docs/hubspot.md, "Property types"). */
 export function propertyDefinition(mapping: WantedProperty, groupName: string): PropertyDef {
   const def: PropertyDef = {
     name: mapping.property,
@@ -98,7 +98,7 @@ export function propertyDefinition(mapping: WantedProperty, groupName: string): 
  * The mapped properties per object, merged across syncs: the same property mapped twice
  * must agree on its type (enumeration options are united).
  */
-export function collectMappings(syncs: readonly SyncTarget[]): Map<ObjectType, Map<string, WantedProperty>> {
+export function collectMappings(syncs: readonly HubSpotSyncTarget[]): Map<ObjectType, Map<string, WantedProperty>> {
   const out = new Map<ObjectType, Map<string, WantedProperty>>();
   for (const sync of syncs) {
     const props = out.get(sync.object) ?? new Map<string, WantedProperty>();
@@ -142,7 +142,7 @@ export function collectMappings(syncs: readonly SyncTarget[]): Map<ObjectType, M
  * configuration error naming the sync, the column and the property. `exists` says whether the
  * portal already has a property (an existing `hs_` property is HubSpot's own, checked like any other).
  */
-export function reservedPropertyProblems(syncs: readonly SyncTarget[], exists: (object: ObjectType, property: string) => boolean): string[] {
+export function reservedPropertyProblems(syncs: readonly HubSpotSyncTarget[], exists: (object: ObjectType, property: string) => boolean): string[] {
   return syncs.flatMap((sync) =>
     sync.properties
       .filter((m) => m.property.startsWith('hs_') && !exists(sync.object, m.property))
@@ -262,7 +262,8 @@ async function createProperties(
   for (const created of result.results ?? []) {
     if (batch.some((b) => b.name === created.name && b.hasUniqueValue) && created.hasUniqueValue !== true) plan.withoutUnique.push(created.name);
   }
-  if (result.errors && result.errors.length > 0) {
+  let errors = result.errors ?? [];
+  if (errors.length > 0) {
     // "already exists" after a retry whose first answer was lost is what we wanted;
     // read again and fail only for what is still missing or wrong.
     let again = await readPlan(object);
@@ -271,25 +272,24 @@ async function createProperties(
     if (refused.length > 0 && again.conflicts.length === 0) {
       // The portal refuses unique values here (tasks): the key becomes a plain property.
       const plain = refused.map(({ hasUniqueValue: _unique, ...def }) => def);
-      ctx.log?.({ level: 'info', msg: `HubSpot refused unique values for ${object} property ${plain.map((p) => p.name).join(', ')} (${result.errors.map((e) => e.message).join('; ')}); creating it without them` });
+      ctx.log?.({ level: 'info', msg: `HubSpot refused unique values for ${object} property ${plain.map((p) => p.name).join(', ')} (${errors.map((e) => e.message).join('; ')}); creating it without them` });
       const second = await create(plain);
       again = await readPlan(object);
       missing = again.create.filter((p) => batch.some((b) => b.name === p.name));
-      if (missing.length === 0) {
-        plan.withoutUnique.push(...again.withoutUnique.filter((name) => refused.some((r) => r.name === name)));
-        result.errors = second.errors;
-      }
+      plan.withoutUnique.push(...again.withoutUnique.filter((name) => refused.some((r) => r.name === name)));
+      if (missing.length === 0) errors = [];
+      else errors = [...errors, ...(second.errors ?? [])];
     }
     if (missing.length > 0 || again.conflicts.length > 0) {
       throw new DestinationError(
-        `HubSpot refused to create ${object} properties: ${(result.errors ?? []).map((e) => e.message).join('; ')}${again.conflicts.length > 0 ? `\n- ${again.conflicts.join('\n- ')}` : ''}`,
+        `HubSpot refused to create ${object} properties: ${errors.map((e) => e.message).join('; ')}${again.conflicts.length > 0 ? `\n- ${again.conflicts.join('\n- ')}` : ''}`,
       );
     }
   }
   ctx.log?.({ level: 'info', msg: `created ${object} properties ${batch.map((p) => p.name).join(', ')}` });
 }
 
-export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: readonly SyncTarget[], group: PropertyGroupSpec): Promise<PropertyPlan[]> {
+export async function ensureHubSpotProperties(ctx: PropertyContext, syncs: readonly HubSpotSyncTarget[], group: PropertyGroupSpec): Promise<PropertyPlan[]> {
   const { properties: api } = ctx.apis;
   const plans: PropertyPlan[] = [];
   const all = collectMappings(syncs);

@@ -3,8 +3,8 @@
  * batch read, 100 ids a request). A rollback reads them to leave alone what someone changed
  * after the run.
  */
-import { DestinationError } from '../../src/errors.ts';
-import type { SyncTarget } from '../destination.ts';
+import { DestinationError } from '../../contracts/errors.ts';
+import type { HubSpotSyncTarget } from './config.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import { readRecords } from './objects/held-values.ts';
 import type { RequestExecutor } from './retry.ts';
@@ -16,7 +16,7 @@ import type { RequestExecutor } from './retry.ts';
  */
 export async function readRecordValues(
   ctx: { apis: HubSpotApis; exec: RequestExecutor },
-  sync: SyncTarget,
+  sync: HubSpotSyncTarget,
   recordIds: string[],
   properties: string[],
 ): Promise<Map<string, Record<string, string | null>>> {

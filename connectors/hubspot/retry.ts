@@ -5,7 +5,7 @@
  * backoff with full jitter, bounded; 401/403 → AuthError at once; 429 DAILY → DailyLimitError.
  * A request HubSpot refuses (another 4xx) is returned to the caller, which may split the batch.
  */
-import { AuthError } from '../../src/errors.ts';
+import { AuthError } from '../../contracts/errors.ts';
 import { classifyFailure, DailyLimitError, redact, type Failure } from './errors.ts';
 import type { Attempt, CallOptions, HttpInfoLike, HubSpotTransport } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';

@@ -1,6 +1,6 @@
 /** What the object writers share for one `send` call. */
 import type { Change } from '../destination.ts';
-import type { SyncTarget } from '../destination.ts';
+import type { HubSpotSyncTarget } from './config.ts';
 import type { ItemResult } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import type { ObjectTypeName } from './objects/object-types.ts';
@@ -20,7 +20,7 @@ export interface Prepared {
 export interface SendContext {
   apis: HubSpotApis;
   exec: RequestExecutor;
-  sync: SyncTarget;
+  sync: HubSpotSyncTarget;
   /** The unique-value property records of this sync are upserted by (email, pqlsync_account_key...). */
   identity: string;
   /**

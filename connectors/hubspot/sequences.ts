@@ -5,8 +5,8 @@
  * runs the executor's middleware around the request and throws HubSpot's error shape for a
  * non-2xx answer, as the generated code does.
  */
-import type { EnrolOutcome, SequenceEnrolment } from '../destination.ts';
-import { DestinationError } from '../../src/errors.ts';
+import type { EnrolOutcome, SequenceEnrolment } from './capabilities.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 import { recordFailure } from './errors.ts';
 import type { CallOptions, HttpInfoLike, HubSpotApis } from './hubspot.client.ts';
 import type { RequestExecutor } from './retry.ts';

@@ -10,8 +10,9 @@
  * NULLs are left out when the row is formatted (format-values.ts); the rest is decided here, from
  * the held values.
  */
-import { lifecycleConfig, type PropertyMapping } from '../../src/config/schema.ts';
-import type { SyncTarget } from '../destination.ts';
+import type { PropertyMapping } from '../../contracts/config.ts';
+import { lifecycleConfig } from './config.ts';
+import type { HubSpotSyncTarget } from './config.ts';
 import type { HeldValues } from './objects/held-values.ts';
 
 export type WritePolicy = NonNullable<PropertyMapping['write']>;
@@ -29,7 +30,7 @@ export function nullClears(mapping: Pick<PropertyMapping, 'write' | 'property'>)
   return writePolicyOf(mapping) === 'always';
 }
 
-type PolicySync = Pick<SyncTarget, 'properties' | 'lifecycle'>;
+type PolicySync = Pick<HubSpotSyncTarget, 'properties' | 'lifecycle'>;
 
 /** The properties to read from HubSpot before writing these: if_empty values and a lifecycle stage. */
 export function policyReads(sync: PolicySync, properties: Record<string, string>): string[] {
@@ -52,7 +53,7 @@ export function applyWritePolicy(sync: PolicySync, properties: Record<string, st
 }
 
 /** Whether the sync's lifecycle rules let its stage move from `held` to `wanted` (a rollback asks before sending). */
-export function lifecycleMovesForward(sync: Pick<SyncTarget, 'lifecycle'>, held: string | null | undefined, wanted: string): boolean {
+export function lifecycleMovesForward(sync: Pick<HubSpotSyncTarget, 'lifecycle'>, held: string | null | undefined, wanted: string): boolean {
   return movesForward(sync.lifecycle ?? DEFAULT_LIFECYCLE, held, wanted);
 }
 

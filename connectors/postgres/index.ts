@@ -1,4 +1,4 @@
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { WarehouseEntry } from '../registry.ts';
 import { postgresDialect } from './postgres.dialect.ts';
 import { PostgresWarehouse } from './postgres.warehouse.ts';

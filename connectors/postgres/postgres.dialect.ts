@@ -1,7 +1,7 @@
 import type { Dialect, TableName } from '../warehouse.ts';
-import { hashInput } from '../../src/compile/hash-input.ts';
-import { nullSafeEqualsAsText } from '../../src/compile/null-safe-equals.ts';
-import { isoToSql } from '../duckdb/duckdb.dialect.ts';
+import { hashInput } from '../shared/hash-input.ts';
+import { nullSafeEqualsAsText } from '../shared/null-safe-equals.ts';
+import { isoToSql } from '../shared/iso-to-sql.ts';
 
 /**
  * PostgreSQL. Unquoted identifiers fold to lower case, so every identifier is quoted (pqlsync's

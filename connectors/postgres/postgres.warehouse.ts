@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { WarehouseError } from '../../src/errors.ts';
+import { WarehouseError } from '../../contracts/errors.ts';
 import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
 import { abbreviate, chunkRows, describeFromInformationSchema, decimalValue, integerValue, messageOf, replacePlaceholders, toStatement } from '../shared/sql-text.ts';
 import { postgresDialect } from './postgres.dialect.ts';

@@ -14,7 +14,7 @@
  * The token is never put in a message or a log line.
  */
 import { ErrorCode, LogLevel, WebClient, type WebAPICallResult } from '@slack/web-api';
-import { AuthError, DestinationError } from '../../src/errors.ts';
+import { AuthError, DestinationError } from '../../contracts/errors.ts';
 
 const AUTH_ERRORS = new Set(['not_authed', 'invalid_auth', 'token_revoked', 'token_expired', 'account_inactive', 'missing_scope', 'not_allowed_token_type']);
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import snowflake from 'snowflake-sdk';
-import { ConfigError } from '../../src/errors.ts';
-import type { WarehouseConfig } from '../../src/config/schema.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import type { WarehouseConfig } from '../../contracts/config.ts';
 import type { WarehouseContext, WarehouseEntry } from '../registry.ts';
 import { snowflakeDialect } from './snowflake.dialect.ts';
 import { SnowflakeWarehouse, type SnowflakeConnectionOptions } from './snowflake.warehouse.ts';

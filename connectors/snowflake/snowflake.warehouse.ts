@@ -1,5 +1,5 @@
 import snowflake from 'snowflake-sdk';
-import { WarehouseError } from '../../src/errors.ts';
+import { WarehouseError } from '../../contracts/errors.ts';
 import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse, WarehouseCapabilities } from '../warehouse.ts';
 import { abbreviate, chunkRows, describeFromInformationSchema, decimalValue, messageOf, toStatement } from '../shared/sql-text.ts';
 import { snowflakeDialect } from './snowflake.dialect.ts';

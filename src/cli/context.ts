@@ -1,5 +1,5 @@
 import type { Project } from '../config/load-project.ts';
-import { ConfigError, PqlsyncError } from '../errors.ts';
+import { ConfigError, PqlsyncError } from '../../contracts/errors.ts';
 import type { Session } from '../run/session.ts';
 import type { PipelineOptions } from '../run/pipeline.ts';
 import { newRunId } from '../util/run-id.ts';

@@ -6,7 +6,7 @@ import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { parseDocument } from 'yaml';
 import { loadProject, type Project } from '../config/load-project.ts';
 import { syncRelation } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { appendDemoDay, DEMO_AS_OF, generateDemoData } from '../demo/generate-demo-data.ts';
 import { closeSession, openSession, type Session } from '../run/session.ts';
 import { buildStep, testStep } from '../run/steps.ts';

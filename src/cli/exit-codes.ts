@@ -5,9 +5,8 @@ import {
   GuardrailError,
   LockHeldError,
   ModelError,
-  RowsFailedError,
   WarehouseError,
-} from '../errors.ts';
+} from '../../contracts/errors.ts';
 
 /**
  * Exit codes a scheduler can act on: the one source of truth. `pqlsync --help` prints them from
@@ -78,7 +77,6 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof WarehouseError) return EXIT.warehouse;
   if (error instanceof AuthError) return EXIT.auth;
   if (error instanceof DestinationError) return EXIT.destination;
-  if (error instanceof RowsFailedError) return EXIT.rowsFailed;
   if (error instanceof LockHeldError) return EXIT.lockHeld;
   if (error instanceof GuardrailError) return EXIT.guardrail;
   return EXIT.internal;

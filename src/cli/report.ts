@@ -52,6 +52,13 @@ export function reportPlan(log: Logger, plan: SyncPlan): void {
     },
   );
   reportPlanDetails(log, plan);
+  if (plan.unconfirmedCreates !== undefined) {
+    // How an event sync makes each record once is the portal's call, read when a sync checks the properties.
+    log.info(
+      `  ${plan.sync}: each ${plan.object.replace(/s$/, '')} is made once, upserted by its unique key, or, in a portal that keeps no unique values on ${plan.object}, created journaled and reconciled (\`pqlsync doctor\` says which); ${plan.unconfirmedCreates} journaled creates unconfirmed, each looked for in HubSpot before it is created again`,
+      { event: 'create_journal', sync: plan.sync, unconfirmed: plan.unconfirmedCreates },
+    );
+  }
 }
 
 /** The human part of a plan: warnings, the properties that change most, sample rows before → after. */
@@ -141,7 +148,7 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
   }
 }
 
-/** ' (N of them moved too little to send)' when significance (run/significance.ts) held rows back. */
+/** ' (N of them moved too little to send)' when significance (state/significance.ts) held rows back. */
 function heldBack(d: SyncPlan['diff']): string {
   return d.heldBack > 0 ? ` (${d.heldBack} of them moved too little to send)` : '';
 }

@@ -4,7 +4,7 @@
  * Pure: no warehouse is touched.
  */
 import type { Dialect, MacroName, TableName } from '../../connectors/warehouse.ts';
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import type { Model } from '../project/model-file.ts';
 import { parseTemplate, type CallSegment, type Segment } from './template.ts';
 

@@ -6,7 +6,7 @@
  * too, with or without their own `{{ }}`. Everything else is SQL and left untouched.
  */
 import type { MacroName } from '../../connectors/warehouse.ts';
-import { ModelError } from '../errors.ts';
+import { ModelError } from '../../contracts/errors.ts';
 
 /** Arguments each macro takes in model SQL (`as_of` takes none: the run's pinned instant is passed by the compiler). */
 export const MACRO_ARITY: Record<MacroName, { min: number; max: number }> = {

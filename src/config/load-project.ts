@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { TableName } from '../../connectors/warehouse.ts';
 import { identifier, projectConfig, type ProjectConfig, type SyncConfig } from './schema.ts';
 import { validate } from './validate.ts';

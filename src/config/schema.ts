@@ -1,86 +1,9 @@
 import { z } from 'zod';
-import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-types.ts';
+import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-type-names.ts';
+import { hubspotDestinationConfig, lifecycleConfig, pipelineConfig } from '../../connectors/hubspot/config.ts';
+import { identifier, propertyMapping, propertyName, warehouseConfig } from '../../contracts/config.ts';
 
-/** Identifiers that reach SQL or HubSpot: validated here so they can never inject anything. */
-export const identifier = z
-  .string()
-  .regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case identifier (letters, digits, underscores; not starting with a digit)');
-
-const hubspotProperty = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]*$/, 'a HubSpot internal property name (lower case letters, digits, underscores)');
-
-export const propertyType = z.enum(['string', 'number', 'bool', 'date', 'datetime', 'enumeration']);
-export type PropertyType = z.infer<typeof propertyType>;
-
-export const propertyMapping = z
-  .object({
-    /** Model column holding the value. */
-    column: identifier,
-    /** HubSpot internal property name. */
-    property: hubspotProperty,
-    type: propertyType,
-    label: z.string().min(1),
-    description: z.string().optional(),
-    /** Allowed values, for type enumeration (option values; labels are derived). */
-    options: z.array(z.string().min(1)).optional(),
-    /**
-     * How the value meets what HubSpot holds (docs/hubspot.md, "Shared fields"). always (default):
-     * the model's value, a NULL clears; if_empty: written only while HubSpot holds no value (read
-     * first), never overwritten nor cleared; not_null: written, but a NULL never clears. Use
-     * if_empty or not_null for properties people also edit (amount, close date, job title).
-     */
-    write: z.enum(['always', 'if_empty', 'not_null']).optional(),
-    /**
-     * Significance (docs/change-control.md): the smallest move from the value last delivered that
-     * is worth sending. Numbers: absolute (5) or relative to that value ('10%'); dates and
-     * datetimes: whole days (7).
-     */
-    min_change: z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?%$/, "a percentage such as '10%'")]).optional(),
-    /** Significance, numbers: ascending bucket bounds; a change is sent when the value enters another bucket. */
-    buckets: z
-      .array(z.number())
-      .min(1)
-      .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]), { message: 'bucket bounds must be strictly ascending' })
-      .optional(),
-    /** Significance, dates and datetimes: a change is sent when the value moves to another minute, hour, day, month or year. */
-    granularity: z.enum(['minute', 'hour', 'day', 'month', 'year']).optional(),
-    /**
-     * Significance: false for a value derived from others (reasons in words, a counter a rep does
-     * not act on): its change alone never sends the row; it goes along whenever the row is sent.
-     */
-    send_alone: z.boolean().optional(),
-    /**
-     * Priority under a tight daily budget (docs/hubspot.md, "Daily budget"): after new PQLs and
-     * tier changes, rows where a `score` property moved go before rows where only `counter`s did.
-     * Default: score for a number with min_change or buckets, counter for anything else.
-     */
-    priority: z.enum(['score', 'counter']).optional(),
-  })
-  .strict()
-  .refine((p) => p.type !== 'enumeration' || (p.options && p.options.length > 0), {
-    message: 'an enumeration needs its options',
-    path: ['options'],
-  })
-  .refine((p) => p.type === 'number' || p.buckets === undefined, {
-    message: 'buckets apply to numbers; any change of a string, enumeration or bool (a tier, stage, trigger, owner) is always sent',
-    path: ['buckets'],
-  })
-  .refine((p) => p.min_change === undefined || p.type === 'number' || ((p.type === 'date' || p.type === 'datetime') && typeof p.min_change === 'number'), {
-    message: 'min_change applies to numbers (5 or a percentage) and to dates (whole days); any change of a string, enumeration or bool (a tier, stage, trigger, owner) is always sent',
-    path: ['min_change'],
-  })
-  .refine((p) => p.min_change === undefined || p.granularity === undefined, { message: 'write one of min_change and granularity, not both', path: ['granularity'] })
-  .refine((p) => p.min_change === undefined || p.buckets === undefined, { message: 'write one of min_change and buckets, not both', path: ['buckets'] })
-  .refine((p) => p.send_alone !== false || (p.type !== 'enumeration' && p.type !== 'bool'), {
-    message: 'an enumeration or bool (a tier, stage, flag) is always sent when it changes: send_alone: false applies to strings, numbers and dates',
-    path: ['send_alone'],
-  })
-  .refine((p) => p.granularity === undefined || p.type === 'date' || p.type === 'datetime', {
-    message: 'granularity applies to date and datetime properties',
-    path: ['granularity'],
-  });
-export type PropertyMapping = z.infer<typeof propertyMapping>;
+export { identifier, propertyMapping, type PropertyMapping, type WarehouseConfig } from '../../contracts/config.ts';
 
 export const guardrails = z
   .object({
@@ -95,45 +18,7 @@ export const guardrails = z
   })
   .strict();
 
-/** A deal pipeline pqlsync creates (or checks) and the stages a model's stage column names. */
-export const pipelineConfig = z
-  .object({
-    /** The pipeline's label in HubSpot (HubSpot allows 36 characters); pqlsync finds it by this label. */
-    label: z.string().min(1).max(36),
-    /**
-     * The stages in their order. pqlsync moves a deal only to a stage later in this list than
-     * the one HubSpot holds, so a deal a rep moved forward by hand is never moved back.
-     */
-    stages: z
-      .array(
-        z
-          .object({
-            /** The value the model's stage column holds. */
-            key: identifier,
-            label: z.string().min(1),
-            /** Win probability, 0..1 (HubSpot requires it on deal stages). */
-            probability: z.number().min(0).max(1),
-            closed: z.boolean().default(false),
-          })
-          .strict(),
-      )
-      .min(2),
-  })
-  .strict();
-export type PipelineConfig = z.infer<typeof pipelineConfig>;
 
-/** HubSpot's default lifecycle stages, in their order (docs/hubspot.md, "Lifecycle stage"). */
-export const HUBSPOT_LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist'];
-
-export const lifecycleConfig = z
-  .object({
-    /** The stages (ids) in their order; a stage HubSpot holds that is not listed is never written over. */
-    stages: z.array(z.string().min(1)).min(2).default(HUBSPOT_LIFECYCLE_STAGES),
-    /** Stages pqlsync never moves a record out of, even forward. */
-    never_over: z.array(z.string().min(1)).default(['opportunity', 'customer', 'evangelist']),
-  })
-  .strict();
-export type LifecycleConfig = z.infer<typeof lifecycleConfig>;
 
 /** An association written from each record of this sync to a record of another sync. */
 export const associationConfig = z
@@ -166,7 +51,7 @@ export const syncConfig = z
      * companies and deals: the pqlsync-owned unique-value property records are upserted by
      * (default pqlsync_account_key on companies, pqlsync_deal_key on deals).
      */
-    identity_property: hubspotProperty.optional(),
+    identity_property: propertyName.optional(),
     /** deals: the pipeline the deals live in. */
     pipeline: pipelineConfig.optional(),
     /**
@@ -325,58 +210,7 @@ export const alertsConfig = z
   })
   .strict()
   .refine((a) => a.slack_channel !== undefined || a.webhook, { message: 'name where alerts go: slack_channel (a channel id) and/or webhook: true (PQLSYNC_ALERT_WEBHOOK_URL)' });
-export type AlertsConfig = z.infer<typeof alertsConfig>;
 
-const duckdbWarehouse = z
-  .object({
-    type: z.literal('duckdb'),
-    /** Database file, relative to pqlsync.yml, or ':memory:'. */
-    path: z.string().min(1),
-    /** DuckDB's memory limit in this process ('1GB', '4GB'; '-1' for DuckDB's own 80% of RAM); default 448MB. */
-    memory_limit: z.string().optional(),
-    threads: z.number().int().positive().optional(),
-    /** Where DuckDB spills past its memory limit, relative to pqlsync.yml; default `<path>.tmp`. */
-    temp_directory: z.string().min(1).optional(),
-  })
-  .strict();
-
-/** Settings of the other warehouses come from the environment; only non-secret names live here. */
-const postgresWarehouse = z.object({ type: z.literal('postgres') }).strict();
-const bigqueryWarehouse = z
-  .object({
-    type: z.literal('bigquery'),
-    /** Project that runs (and is billed for) the jobs; else GOOGLE_CLOUD_PROJECT. */
-    project: z.string().optional(),
-    /** Location of the jobs and datasets (e.g. US, EU, europe-west1); else BIGQUERY_LOCATION. */
-    location: z.string().optional(),
-    /** Project holding the datasets, when not `project`: names are then written project.dataset.table. */
-    dataset_project: z.string().optional(),
-    /** Another API endpoint (an emulator or a test fake); else BIGQUERY_EMULATOR_HOST. */
-    api_endpoint: z.string().url().optional(),
-  })
-  .strict();
-const snowflakeWarehouse = z
-  .object({
-    type: z.literal('snowflake'),
-    /** Account identifier (orgname-accountname); else SNOWFLAKE_ACCOUNT. */
-    account: z.string().optional(),
-    /** User name (not a secret); else SNOWFLAKE_USER. */
-    user: z.string().optional(),
-    warehouse: z.string().optional(),
-    database: z.string().optional(),
-    role: z.string().optional(),
-    /** Another endpoint than https://<account>.snowflakecomputing.com (a test fake); else SNOWFLAKE_ACCESS_URL. */
-    access_url: z.string().url().optional(),
-  })
-  .strict();
-
-export const warehouseConfig = z.discriminatedUnion('type', [
-  duckdbWarehouse,
-  postgresWarehouse,
-  bigqueryWarehouse,
-  snowflakeWarehouse,
-]);
-export type WarehouseConfig = z.infer<typeof warehouseConfig>;
 
 /**
  * What `pqlsync evaluate` backtests for one kind of record: the model holding its scores and
@@ -440,7 +274,6 @@ export const evaluateConfig = z
     targets: z.record(identifier, evaluateTarget),
   })
   .strict();
-export type EvaluateConfig = z.infer<typeof evaluateConfig>;
 
 export const projectConfig = z
   .object({
@@ -454,25 +287,7 @@ export const projectConfig = z
     models_path: z.string().default('models'),
     /** Source name → table ("schema.table"). */
     sources: z.record(identifier, z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, 'schema.table')),
-    destination: z
-      .object({
-        type: z.literal('hubspot'),
-        property_group: z
-          .object({ name: hubspotProperty, label: z.string().min(1) })
-          .strict()
-          .default({ name: 'pqlsync', label: 'pqlsync (product signals)' }),
-        /** Requests per 10 s the portal allows (100 Free/Starter, 190 Professional/Enterprise). */
-        requests_per_10s: z.number().int().positive().default(100),
-        /** Requests per day the portal allows. */
-        requests_per_day: z.number().int().positive().default(250_000),
-        /**
-         * Share of the portal's daily limit left for its other apps (docs/hubspot.md, "Daily
-         * budget"): a run that would go below it sends its most important changes first and
-         * defers the rest (exit code deferred).
-         */
-        daily_reserve: z.number().min(0).max(1).default(0.2),
-      })
-      .strict(),
+    destination: hubspotDestinationConfig,
     syncs: z.array(syncInput).min(1),
     /**
      * Per-run history of the values each sync run replaced in HubSpot (src/state/run-history-values.ts),

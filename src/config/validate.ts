@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 
 /**
  * Validates `data` against `schema`, or throws one ConfigError naming the file,

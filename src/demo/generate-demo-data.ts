@@ -17,7 +17,7 @@
  * that drives the behaviour, so scores show lift in a backtest.
  */
 import type { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
-import { isoToSql } from '../../connectors/duckdb/duckdb.dialect.ts';
+import { isoToSql } from '../../connectors/shared/iso-to-sql.ts';
 
 /** End of the demo data (exclusive): the `--as-of` a demo run uses. */
 export const DEMO_AS_OF = '2026-11-01T00:00:00.000Z';
@@ -79,20 +79,6 @@ export const DEMO_TABLES = [
 
 /** Core features a `feature_used` event names (the product's main value). */
 export const CORE_FEATURES = ['projects', 'tasks', 'boards', 'reports', 'automations', 'dashboards', 'docs'];
-/** Every event_name the generator writes. */
-export const EVENT_NAMES = [
-  'login',
-  'feature_used',
-  'onboarding_completed',
-  'activation_reached',
-  'teammate_invited',
-  'integration_connected',
-  'paywall_hit',
-  'usage_limit_hit',
-  'premium_feature_attempted',
-  'enterprise_feature_attempted',
-  'billing_page_viewed',
-] as const;
 
 const FREE_MAIL = ['gmail.com', 'gmail.com', 'gmail.com', 'yahoo.com', 'outlook.com', 'hotmail.com', 'icloud.com', 'proton.me', 'gmx.de', 'aol.com'];
 const FIRST = ['Ada', 'Ben', 'Chloe', 'David', 'Elena', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kara', 'Liam', 'Maya', 'Noah', 'Olga', 'Priya', 'Quinn', 'Rosa', 'Sam', 'Tariq', 'Uma', 'Victor', 'Wen', 'Ximena', 'Yusuf', 'Zoe', 'Amir', 'Bea', 'Carlos', 'Dana'];

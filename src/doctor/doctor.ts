@@ -14,14 +14,12 @@ import { loadProject, type Project } from '../config/load-project.ts';
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
 import { orderModels } from '../project/graph.ts';
 import { loadModels, type Model } from '../project/load-models.ts';
-import { PqlsyncError } from '../errors.ts';
+import { PqlsyncError } from '../../contracts/errors.ts';
 import { HANDOFF_VIEWS } from '../state/handoff-state.ts';
 import { StateStore } from '../state/state-store.ts';
 import { compileModelsAsViews, type CompiledModels } from './compile-models.ts';
 import { checkHubSpot, type HubSpotCheckInput } from './hubspot-checks.ts';
 import { checkHandoffActions } from './handoff-checks.ts';
-
-export { requiredScopes } from './hubspot-checks.ts';
 
 export type CheckStatus = 'ok' | 'failed' | 'skipped';
 

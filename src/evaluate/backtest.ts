@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dialect, Row, Warehouse } from '../../connectors/warehouse.ts';
 import type { CompileContext } from '../compile/compile-model.ts';
 import type { EvaluateTarget } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { selectModels } from '../project/graph.ts';
 import type { Model } from '../project/model-file.ts';
 import { buildModels } from '../run/build-models.ts';

@@ -9,7 +9,7 @@
  * each cluster by a Poisson(1) draw. One person scored on several dates moves as one, so their
  * repeated dates are not counted as independent evidence.
  */
-import { createPrng } from '../util/prng.ts';
+import { createPrng } from '../../connectors/shared/prng.ts';
 import { auc } from './metrics.ts';
 import type { PairedCell } from './backtest.ts';
 

@@ -7,8 +7,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { outputDir } from '../config/load-project.ts';
-import type { EvaluateConfig, EvaluateTarget } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import type { EvaluateTarget } from '../config/schema.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { shippedDemoConfig } from '../util/package-root.ts';
 import { parseModelFile, type Model } from '../project/model-file.ts';
 import { compileContext, loadSelectedModels } from '../run/steps.ts';
@@ -65,8 +65,6 @@ export interface EvaluationReport {
     targets: Suggestion[];
   };
 }
-
-export const DEFAULT_EVALUATE: Omit<EvaluateConfig, 'targets'> = { horizon_days: 30, every_days: 7, dates: 13 };
 
 export async function evaluateScoring(session: Session, options: EvaluateOptions = {}): Promise<EvaluationReport> {
   const config = session.project.config.evaluate;

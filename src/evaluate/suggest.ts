@@ -20,9 +20,9 @@
  * every tier holds at least `min_tier_share` of the records.
  */
 import type { EvaluateTarget } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { FeaturePattern } from './backtest.ts';
-import { fitLogistic, logOdds, type GroupedRow, type LogisticFit } from './fit.ts';
+import { fitLogistic, logOdds, type LogisticFit } from './fit.ts';
 import { auc, byScore } from './metrics.ts';
 
 type SuggestConfig = NonNullable<EvaluateTarget['suggest']>;

@@ -5,7 +5,7 @@
  */
 import type { Destination } from '../../connectors/destination.ts';
 import { slackFromEnv, type SlackClient } from '../../connectors/slack/slack.client.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { Session } from '../run/session.ts';
 import { HandoffActionStore, type CandidateQuery } from '../state/handoff-actions-state.ts';
 import { enrolSequences, type SequenceResult } from './sequences.ts';

@@ -14,9 +14,10 @@
  * Then the syncs send: contact_owners writes hubspot_owner_id once per assignment, contact_tiers
  * pql_tier_since, and the tasks sync (mode insert_once) one task per episode.
  */
-import type { Destination, HubSpotOwner } from '../../connectors/destination.ts';
+import type { Destination } from '../../connectors/destination.ts';
+import { hubspotCapabilities, type HubSpotOwner } from '../../connectors/hubspot/capabilities.ts';
 import type { HandoffConfig } from '../config/schema.ts';
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import type { Session } from '../run/session.ts';
 import { HANDOFF_VIEWS, HandoffStore, type OwnerSlot } from '../state/handoff-state.ts';
 import type { DeliveryStep } from '../run/delivery-steps.ts';
@@ -66,7 +67,8 @@ export async function runHandoff(session: Session, destination: Destination, opt
   const config = session.project.config.handoff;
   if (!config) return null;
   const ttl = options.lockTtlMs ?? 10 * 60_000;
-  await session.state.acquireLock(LOCK, session.runId, ttl);
+  // A run that died holding the handoff's lock left its routing tables: drop them.
+  await session.state.dropHandoffLeftovers(await session.state.acquireLock(LOCK, session.runId, ttl));
   try {
     return await handoff(session, destination, config);
   } finally {
@@ -113,13 +115,14 @@ async function handoff(session: Session, destination: Destination, config: Hando
   };
 
   if (config.routing) {
-    if (!destination.listOwners || !destination.readContactOwners) throw new ConfigError('handoff.routing needs a destination that reads owners (HubSpot)');
+    const hubspot = hubspotCapabilities(destination);
+    if (!hubspot) throw new ConfigError('handoff.routing needs a destination that reads owners (HubSpot)');
     let candidates = await store.createCandidates(model, session.runId);
     try {
       // Owners are read only when there is routing to do (new episodes, contacts without an owner,
       // rows refused for their owner): a rerun with no change makes no request.
       if (candidates.count > 0 || episodes.started > 0 || (await store.countOwnerErrors()) > 0) {
-        const owners = await destination.listOwners();
+        const owners = await hubspot.listOwners();
         const slots = resolveSlots(config.routing.groups, owners, (message) => session.log.warn(message, { event: 'handoff_owner_archived' }));
         const active = owners.filter((o) => !o.archived);
         result.ownersReleased = await store.releaseInactive(active.map((o) => o.id));
@@ -131,7 +134,7 @@ async function handoff(session: Session, destination: Destination, config: Hando
         if (count > 0) {
           const byId = new Map(active.map((o) => [o.id, o]));
           for await (const page of store.candidatePages(table, 1000)) {
-            const held = await destination.readContactOwners(page);
+            const held = await hubspot.readContactOwners(page);
             // An owner HubSpot holds is kept, unless archived (a user who left): then the contact is routed.
             const kept = new Map([...held].filter(([, id]) => byId.has(id)).map(([key, id]) => [key, { id, email: byId.get(id)!.email }]));
             await store.keepHubSpotOwners(table, kept, session.asOf, session.runId);

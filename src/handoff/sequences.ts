@@ -7,9 +7,10 @@
  * owner has no Sales Hub seat, the contact is in another sequence) is recorded once as the
  * episode's row error, naming the owner; it is tried again only when the contact's owner changes.
  */
-import type { Destination, HubSpotOwner } from '../../connectors/destination.ts';
+import type { Destination } from '../../connectors/destination.ts';
+import { hubspotCapabilities, type HubSpotCapabilities, type HubSpotOwner } from '../../connectors/hubspot/capabilities.ts';
 import type { HandoffConfig } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { ActionCandidate, ActionRecord, CandidateQuery, HandoffActionStore } from '../state/handoff-actions-state.ts';
 
 export interface SequenceResult {
@@ -32,8 +33,8 @@ export interface SequenceContext {
 }
 
 export async function enrolSequences(ctx: SequenceContext, rules: NonNullable<HandoffConfig['sequences']>): Promise<SequenceResult> {
-  const { destination } = ctx;
-  if (!destination.readEnrolment || !destination.enrolInSequence || !destination.listOwners) {
+  const destination = hubspotCapabilities(ctx.destination);
+  if (!destination) {
     throw new ConfigError('handoff.sequences needs a destination that enrols contacts in sequences (HubSpot)');
   }
   const result: SequenceResult = { enrolled: 0, alreadyEnrolled: 0, refused: 0, waiting: 0, unanswered: 0 };
@@ -68,18 +69,18 @@ export async function enrolSequences(ctx: SequenceContext, rules: NonNullable<Ha
   return result;
 }
 
-async function enrolOne(destination: Destination, c: ActionCandidate, sequenceId: string, owner: HubSpotOwner | undefined): Promise<ActionRecord | null> {
+async function enrolOne(destination: HubSpotCapabilities, c: ActionCandidate, sequenceId: string, owner: HubSpotOwner | undefined): Promise<ActionRecord | null> {
   const base = { episodeKey: c.episodeKey, recordKey: c.recordKey, signal: c.signal, target: sequenceId, ownerId: c.ownerId, ownerEmail: owner?.email ?? c.ownerEmail, channel: null };
   const refused = (category: string, message: string): ActionRecord => ({ ...base, status: 'error', externalId: null, category, message });
   const who = `owner ${owner?.email ?? c.ownerEmail ?? c.ownerId}`;
   if (!owner || owner.archived || !owner.userId) {
     return refused('OWNER_NOT_A_USER', `${who} is not an active HubSpot user, so cannot send sequence ${sequenceId} to ${c.recordKey}`);
   }
-  const current = await destination.readEnrolment!(c.contactId!);
+  const current = await destination.readEnrolment(c.contactId!);
   if (current) {
     return { ...base, status: current.sequenceId === sequenceId ? 'enrolled' : 'already_enrolled', externalId: current.id, category: null, message: current.sequenceId === sequenceId ? null : `already in sequence ${current.sequenceId}` };
   }
-  const outcome = await destination.enrolInSequence!({ contactId: c.contactId!, sequenceId, senderEmail: owner.email, userId: owner.userId });
+  const outcome = await destination.enrolInSequence({ contactId: c.contactId!, sequenceId, senderEmail: owner.email, userId: owner.userId });
   if (outcome.ok) return { ...base, status: 'enrolled', externalId: outcome.id, category: null, message: null };
   if (outcome.category === 'RETRIES_EXHAUSTED') return null;
   return refused(outcome.category, `${who} (HubSpot user ${owner.userId}) could not enrol ${c.recordKey} in sequence ${sequenceId}: ${outcome.message}`);

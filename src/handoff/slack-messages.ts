@@ -67,7 +67,7 @@ export async function postSlackMessages(ctx: SlackContext, config: SlackConfig):
       }
       for (let i = 0; i < episodes.length; i += PER_MESSAGE) {
         const batch = episodes.slice(i, i + PER_MESSAGE);
-        const outcome = await postOnce(ctx, resolved.channel, recipient, batch, config);
+        const outcome = await postOnce(ctx, resolved.channel, recipient, batch);
         result[outcome] += batch.length;
       }
     }
@@ -97,7 +97,7 @@ async function resolveChannel(slack: SlackClient, recipient: string): Promise<{ 
   return { channel: dm.data.channel!.id };
 }
 
-async function postOnce(ctx: SlackContext, channel: string, recipient: string, batch: ActionCandidate[], config: SlackConfig): Promise<'sent' | 'refused' | 'unanswered'> {
+async function postOnce(ctx: SlackContext, channel: string, recipient: string, batch: ActionCandidate[]): Promise<'sent' | 'refused' | 'unanswered'> {
   const keys = batch.map((c) => c.episodeKey);
   const startedAt = Date.now();
   await ctx.store.record('slack', batch.map((c) => record(c, recipient, 'pending', channel, null)), ctx.runId);

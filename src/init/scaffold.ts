@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseProject } from '../config/load-project.ts';
 import { withoutHandoff } from '../handoff/without-handoff.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { packageVersion, shippedDemoConfig, shippedDemoDir } from '../util/package-root.ts';
 import { SOURCE_SPECS, type SourceSpec } from './source-columns.ts';
 

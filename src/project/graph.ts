@@ -2,7 +2,7 @@
  * The model graph: build order, cycles, unknown refs and sources, and selection.
  * Edges come from `ref()`s; sources are leaves outside the graph.
  */
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import type { Model } from './model-file.ts';
 
 /**

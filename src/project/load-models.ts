@@ -6,10 +6,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { DialectName } from '../../connectors/warehouse.ts';
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { MODEL_NAME, parseModelFile, type Model } from './model-file.ts';
 
-export type { Model, ModelHeader, ModelReference } from './model-file.ts';
+export type { Model } from './model-file.ts';
 
 const DIALECTS: readonly DialectName[] = ['duckdb', 'postgres', 'bigquery', 'snowflake'];
 

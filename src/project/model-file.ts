@@ -7,50 +7,8 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { identifier } from '../config/schema.ts';
 import { validate } from '../config/validate.ts';
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { parseTemplate, walkCalls } from '../compile/template.ts';
-
-export interface ModelHeader {
-  materialized: 'table' | 'view' | 'incremental';
-  unique_key?: string;
-  /** Present exactly when materialized is 'incremental' (see IncrementalConfig). */
-  incremental?: IncrementalConfig;
-  description?: string;
-  tests: {
-    unique?: (string | ColumnTest)[];
-    not_null?: (string | ColumnTest)[];
-    accepted_values?: Record<string, AcceptedValues | ({ values: AcceptedValues } & TestSeverity)>;
-    relationships?: Record<string, { to: string; field: string } & TestSeverity>;
-  };
-}
-
-type AcceptedValues = (string | number | boolean)[];
-
-/**
- * How a failing test counts, as dbt's `severity`, `warn_if` and `error_if`. A threshold is
- * a comparison with a row count or a share of the model's rows: '>0' (the default), '>100',
- * '>=1%'. With severity error (the default) a test errors when its failures meet `error_if`,
- * else warns when they meet `warn_if`; with severity warn it never errors. A warning is
- * reported and the run goes on; an error stops the run before anything is sent.
- */
-export interface TestSeverity {
-  severity?: 'error' | 'warn';
-  warn_if?: string;
-  error_if?: string;
-}
-
-export interface ColumnTest extends TestSeverity {
-  column: string;
-}
-
-/** How an incremental model's columns fold across time ranges: see `incrementalSchema`. */
-export type MergeRule = 'sum' | 'min' | 'max' | 'any';
-
-export interface IncrementalConfig {
-  key: string[];
-  lookback_days: number;
-  merge: Record<string, MergeRule>;
-}
 
 /** A `ref('name')` or `source('name')` and the file line it is written on. */
 export interface ModelReference {
@@ -76,11 +34,19 @@ export interface Model {
 /** '>0', '>100', '>=1%', '> 0.5%': a comparison with a count of failures or a share of the model's rows. */
 export const TEST_THRESHOLD = /^\s*(>=|>)\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/;
 const threshold = z.string().regex(TEST_THRESHOLD, "a threshold like '>0', '>100' or '>=1%'");
-const severity = {
+/**
+ * How a failing test counts, as dbt's `severity`, `warn_if` and `error_if`. A threshold is
+ * a comparison with a row count or a share of the model's rows: '>0' (the default), '>100',
+ * '>=1%'. With severity error (the default) a test errors when its failures meet `error_if`,
+ * else warns when they meet `warn_if`; with severity warn it never errors. A warning is
+ * reported and the run goes on; an error stops the run before anything is sent.
+ */
+const testSeverity = z.object({
   severity: z.enum(['error', 'warn']).optional(),
   warn_if: threshold.optional(),
   error_if: threshold.optional(),
-};
+});
+const severity = testSeverity.shape;
 const columns = z.array(z.union([identifier, z.object({ column: identifier, ...severity }).strict()])).min(1);
 const acceptedValues = z.array(z.union([z.string(), z.number(), z.boolean()])).min(1);
 
@@ -104,10 +70,10 @@ const incrementalSchema = z
  * The header schema. `unique` and `not_null` list columns tested one by one;
  * `accepted_values` maps a column to its allowed values (NULL always passes, as in dbt);
  * `relationships` maps a column to a model and column every non-null value must exist in.
- * Any test may carry `severity`, `warn_if` and `error_if` (see TestSeverity): a column as
+ * Any test may carry `severity`, `warn_if` and `error_if` (see `severity`): a column as
  * `{ column: c, severity: warn }`, allowed values as `{ values: [...], error_if: '>1%' }`.
  */
-export const modelHeaderSchema = z
+const modelHeaderSchema = z
   .object({
     materialized: z.enum(['table', 'view', 'incremental']).default('table'),
     unique_key: identifier.optional(),
@@ -138,9 +104,11 @@ export const modelHeaderSchema = z
     }
   });
 
-// The interface above is the published contract; this keeps the schema honest to it.
-const headerMatchesSchema: (h: z.infer<typeof modelHeaderSchema>) => ModelHeader = (h) => h;
-void headerMatchesSchema;
+/** A model's header, as validated: the schema above is its only definition. */
+export type ModelHeader = z.infer<typeof modelHeaderSchema>;
+/** An incremental model's key, look-back and merge rules (see `incrementalSchema`). */
+export type IncrementalConfig = z.infer<typeof incrementalSchema>;
+export type TestSeverity = z.infer<typeof testSeverity>;
 
 /** A model name: the file's base name, a lower-case identifier. */
 export const MODEL_NAME = /^[a-z_][a-z0-9_]*$/;

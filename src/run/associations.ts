@@ -10,7 +10,7 @@
 import type { Destination, PairOutcome } from '../../connectors/destination.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import { syncRelation, type AssociationConfig, type SyncConfig } from '../config/schema.ts';
-import { ConfigError, ModelError } from '../errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { AssociationStore, type PairSource } from '../state/association-state.ts';
 
 export interface AssociationResult {
@@ -43,14 +43,6 @@ export async function syncAssociations(ctx: AssociationContext, destination: Des
   await store.ensureTable();
   for (const association of sync.associations) results.push(await syncOne(ctx, store, destination, sync, association));
   return results;
-}
-
-/** Drops the association diff tables a dead run of this sync left behind (call it holding the sync's lock). */
-export async function dropDeadRunPairs(ctx: Pick<AssociationContext, 'warehouse' | 'schemas'>, sync: SyncConfig, deadRunId: string): Promise<void> {
-  const store = new AssociationStore(ctx.warehouse, ctx.schemas.state);
-  for (const association of sync.associations ?? []) {
-    await store.dropTables(store.tables({ syncName: sync.name, toSync: association.to, model: syncRelation(sync, ctx.schemas.models), keyColumn: sync.key, targetColumn: association.column }, deadRunId));
-  }
 }
 
 /**

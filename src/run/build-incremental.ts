@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
 import { compileModelMapped, type CompileContext, type CompiledModel } from '../compile/compile-model.ts';
 import { deleteMatching, foldSelect, incrementalColumns, incrementalTables, insertSelect, mergeSelect, refillSelect } from '../compile/incremental-sql.ts';
-import { ModelError } from '../errors.ts';
+import { ModelError } from '../../contracts/errors.ts';
 import type { IncrementalConfig, Model } from '../project/model-file.ts';
 import type { ModelWatermarks } from '../state/model-watermarks.ts';
 

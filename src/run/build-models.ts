@@ -4,7 +4,7 @@
  */
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import { compileModelMapped, type CompileContext } from '../compile/compile-model.ts';
-import { ModelError, PqlsyncError } from '../errors.ts';
+import { ModelError, PqlsyncError } from '../../contracts/errors.ts';
 import type { Model } from '../project/model-file.ts';
 import type { ModelWatermarks } from '../state/model-watermarks.ts';
 import { engineErrorLine } from './engine-error-line.ts';

@@ -8,7 +8,7 @@
  */
 import type { Change, Destination } from '../../connectors/destination.ts';
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { CreateIntents } from '../state/create-intents.ts';
 import type { SyncContext } from './sync.ts';
 

@@ -1,4 +1,4 @@
-import { PqlsyncError } from '../errors.ts';
+import { PqlsyncError } from '../../contracts/errors.ts';
 import { EXIT, exitCodeFor } from '../cli/exit-codes.ts';
 import type { RunLogStatus } from '../state/state-store.ts';
 import { redact, secretsFrom } from '../util/logger.ts';

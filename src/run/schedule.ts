@@ -5,7 +5,7 @@
  * the running sync finish its current page and checkpoint; then the loop ends.
  */
 import { Cron } from 'croner';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { Logger } from '../util/logger.ts';
 
 /** Parses a cron expression (5 fields, or 6 with seconds first; croner's syntax) or throws ConfigError. */

@@ -3,7 +3,7 @@ import { openWarehouse } from '../../connectors/registry.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import type { Project } from '../config/load-project.ts';
 import { StateStore } from '../state/state-store.ts';
-import { LockHeldError } from '../errors.ts';
+import { LockHeldError } from '../../contracts/errors.ts';
 import type { Logger } from '../util/logger.ts';
 
 /** One run of pqlsync against one project: its warehouse, state and pinned time. */
@@ -21,8 +21,6 @@ export interface Session {
   /** The destination account (HubSpot portal) this run writes to, once a sync has read it. */
   accountId?: string;
 }
-
-export { newRunId } from '../util/run-id.ts';
 
 export async function openSession(
   project: Project,

@@ -7,7 +7,7 @@
  */
 import type { Dialect, Query, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { CompileContext } from '../compile/compile-model.ts';
-import { ModelError } from '../errors.ts';
+import { ModelError } from '../../contracts/errors.ts';
 import { TEST_THRESHOLD, type Model, type TestSeverity } from '../project/model-file.ts';
 
 export interface ModelTestResult {

@@ -23,7 +23,10 @@ export interface ParentSource {
 }
 
 export interface JournalEntry {
-  /** The parent's record id, null when the parent has none yet (or was deleted in HubSpot). */
+  /**
+   * The parent's record id: the one an earlier attempt's intent names, else the parent sync's;
+   * null when the parent has none yet (or was deleted in HubSpot).
+   */
   parentId: string | null;
   /** An intent was recorded before this run's page (a create that may have landed). */
   attempted: boolean;
@@ -50,7 +53,8 @@ export class CreateIntents {
     const q = d.quote;
     const key = d.macros.to_string(`m.${q(source.keyColumn)}`);
     const rows = await this.warehouse.query({
-      sql: `select ${key} as record_key, p.record_id as parent_id, i.record_key as intended
+      // A key intended before keeps the parent its create was sent with: that is where it is looked for.
+      sql: `select ${key} as record_key, coalesce(i.parent_id, p.record_id) as parent_id, i.record_key as intended
         from ${d.table(source.model)} m
         left join ${this.t('sync_state')} p on p.sync_name = ? and p.record_key = ${d.macros.to_string(`m.${q(source.parentColumn)}`)}
         left join ${this.t(CREATE_INTENTS)} i on i.sync_name = ? and i.record_key = ${key}

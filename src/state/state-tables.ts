@@ -1,17 +1,9 @@
-import type { Dialect, TableName } from '../../connectors/warehouse.ts';
+import type { Dialect } from '../../connectors/warehouse.ts';
 
 /**
- * The tables pqlsync keeps in the warehouse's state schema. Nothing lives on local
- * disk: schedulers start every run on a fresh machine.
+ * DDL for the tables pqlsync keeps in the warehouse's state schema, in the dialect's types.
+ * Idempotent. Nothing lives on local disk: schedulers start every run on a fresh machine.
  */
-export const STATE_TABLES = ['sync_state', 'runs', 'row_errors', 'locks', 'run_log', 'destination_account', 'sync_mappings', 'create_intents'] as const;
-export type StateTable = (typeof STATE_TABLES)[number];
-
-export function stateTable(schema: string, name: string): TableName {
-  return { schema, name };
-}
-
-/** DDL for the state tables, in the dialect's types. Idempotent. */
 export function stateTableDdl(dialect: Dialect, schema: string): string[] {
   const { string: s, integer: i, timestamp: ts } = dialect.types;
   const t = (name: string) => dialect.table({ schema, name });

@@ -155,7 +155,7 @@ export async function analyze(sql: string, tables: CatalogTable[], parameterType
     const e = error as { code?: number; details?: string; message?: string };
     // 3 INVALID_ARGUMENT (and 5 NOT_FOUND, 12 UNIMPLEMENTED): the analyzer's verdict. Anything
     // else (14 UNAVAILABLE: the server is gone) is a broken test setup, not a verdict.
-    if (e.code !== 3 && e.code !== 5 && e.code !== 12) throw new Error(`The ZetaSQL analyzer failed (${e.code}): ${e.details ?? e.message}`);
+    if (e.code !== 3 && e.code !== 5 && e.code !== 12) throw new Error(`The ZetaSQL analyzer failed (${e.code}): ${e.details ?? e.message}`, { cause: error });
     verdict = e.details || e.message || 'ZetaSQL rejected the statement';
   }
   if (verdicts.size >= 2000) verdicts.delete(verdicts.keys().next().value as string);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openWarehouse } from '../../connectors/registry.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
+import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { AS_OF, fixtureConfig, TOKEN, writeModels, type OpsFixtureOptions } from './ops-fixture.ts';
 import { memoryLogger, REPO } from './project.ts';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import type { CompileContext } from '../../src/compile/compile-model.ts';
-import { ModelError } from '../../src/errors.ts';
+import { ModelError } from '../../contracts/errors.ts';
 import { orderModels } from '../../src/project/graph.ts';
 import { loadModels } from '../../src/project/load-models.ts';
 import { buildModels, type BuildProgress } from '../../src/run/build-models.ts';

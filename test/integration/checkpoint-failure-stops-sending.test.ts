@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDestination } from '../../connectors/registry.ts';
 import type { Destination } from '../../connectors/destination.ts';
-import { WarehouseError } from '../../src/errors.ts';
+import { WarehouseError } from '../../contracts/errors.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { loadProject } from '../../src/config/load-project.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { openWarehouse } from '../../connectors/registry.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { LockHeldError } from '../../src/errors.ts';
+import { LockHeldError } from '../../contracts/errors.ts';
 import { StateStore } from '../../src/state/state-store.ts';
 import { AS_OF, opsFixture, type OpsFixture } from '../helpers/ops-fixture.ts';
 import { REPO } from '../helpers/project.ts';

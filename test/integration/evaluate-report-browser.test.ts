@@ -17,7 +17,7 @@ import { compareScorings } from '../../src/evaluate/compare.ts';
 import type { EvaluationReport } from '../../src/evaluate/evaluate.ts';
 import { computeMetrics, type ScoreCell } from '../../src/evaluate/metrics.ts';
 import { renderEvaluationHtml } from '../../src/evaluate/report-html.ts';
-import { createPrng } from '../../src/util/prng.ts';
+import { createPrng } from '../../connectors/shared/prng.ts';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!CHROMIUM) console.log('[skipped] evaluate report in Chromium: no chromium on this machine (apt-get install chromium, as .ci/run does)');

@@ -66,7 +66,7 @@ describe('scoring_rules: point rules beyond the layers of scoring_points', () =>
   it('a rule row adds its points and its reason to exactly the users whose signal reaches the threshold', async () => {
     const rules = model('scoring_rules');
     const text = (await readFile(path.resolve(path.dirname(DEMO_CONFIG), rules.file), 'utf8')).replace(
-      /select\n  'none' as rule_id[\s\S]*$/,
+      /select\n {2}'none' as rule_id[\s\S]*$/,
       `select 'team_active_7d_3' as rule_id, 'team_active_users_7d' as signal, 3 as threshold, 12 as points, 'teammates active this week' as reason`,
     );
     expect(text).toContain('team_active_7d_3');
@@ -93,7 +93,7 @@ describe('scoring_rules: point rules beyond the layers of scoring_points', () =>
   it('a rule naming a signal user_scores does not know fails the model test, naming the table, the column and the value', async () => {
     const rules = model('scoring_rules');
     const text = (await readFile(path.resolve(path.dirname(DEMO_CONFIG), rules.file), 'utf8')).replace(
-      /select\n  'none' as rule_id[\s\S]*$/,
+      /select\n {2}'none' as rule_id[\s\S]*$/,
       `select 'seats_50' as rule_id, 'seat_count' as signal, 50 as threshold, 10 as points, 'a large team' as reason`,
     );
     const bad = parseModelFile(text, rules.file, 'scoring_rules');

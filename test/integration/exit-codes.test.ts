@@ -50,12 +50,22 @@ describe('exit codes', () => {
   it('2: pqlsync.yml is wrong', async () => {
     const fx = await fixture();
     const config = fixtureConfig(fx.db);
-    config.syncs[0].object = 'tickets';
+    config.syncs[0].object = 'quotes';
     await writeFile(fx.config, JSON.stringify(config));
     const r = await fx.cli(['plan']);
     expect(r.code).toBe(EXIT.config);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/syncs\.0\.object/);
+  });
+
+  it('2: a sync (or plan, or backfill) reads a model that is not built yet: the commands ran out of order', async () => {
+    const fx = await fixture();
+    for (const command of [['sync'], ['plan'], ['backfill', fixtureConfig(fx.db).syncs[0].name, '--full', '--yes']]) {
+      const r = await fx.cli(command);
+      expect(r.code, `${command.join(' ')}: ${r.err}`).toBe(EXIT.config);
+      expect(r.err).toMatch(/not built: run pqlsync build first/);
+    }
+    expect(crmRequests(fx.sandbox)).toBe(0);
   });
 
   it('3: a model fails to build', async () => {

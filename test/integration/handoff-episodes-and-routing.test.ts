@@ -19,7 +19,7 @@ import snowflake from 'snowflake-sdk';
 
 snowflake.configure({ disableOCSPChecks: true, logLevel: 'OFF' });
 import { resolveSlots } from '../../src/handoff/handoff-step.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { HandoffStore, type OwnerSlot } from '../../src/state/handoff-state.ts';
 
 const DAY = 86_400_000;

@@ -9,7 +9,7 @@ import type { Change, Outcome } from '../../connectors/destination.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
 import { createHubSpotDestination } from '../../connectors/hubspot/hubspot.destination.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
-import { DestinationError } from '../../src/errors.ts';
+import { DestinationError } from '../../contracts/errors.ts';
 
 const TOKEN = 'pat-na1-test-token-0123456789';
 const STAGES = ['trial_self_served', 'trial_sales_assisted', 'closed_lost', 'closed_won'];

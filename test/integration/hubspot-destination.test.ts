@@ -11,7 +11,7 @@ import { writeWithSplitting, type WriteItem } from '../../connectors/hubspot/bat
 import type { RequestExecutor } from '../../connectors/hubspot/retry.ts';
 import type { HubSpotApis } from '../../connectors/hubspot/hubspot.client.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
-import { AuthError, DestinationError } from '../../src/errors.ts';
+import { AuthError, DestinationError } from '../../contracts/errors.ts';
 import { crmRequests } from '../helpers/project.ts';
 
 const TOKEN = 'pat-na1-test-token-0123456789';
@@ -87,7 +87,6 @@ async function setup(sandboxOptions: SandboxOptions = {}, options: Partial<HubSp
 
 const okOutcomes = (outcomes: Outcome[]) => outcomes.filter((o): o is Extract<Outcome, { ok: true }> => o.ok);
 const failedOutcomes = (outcomes: Outcome[]) => outcomes.filter((o): o is Extract<Outcome, { ok: false }> => !o.ok);
-const objectWrites = (sandbox: Sandbox) => Object.entries(sandbox.stats.requestsByRoute).filter(([route]) => route.includes('/objects/'));
 
 describe('properties', () => {
   it('creates the group and every property with the right type, field type and options', async () => {
@@ -529,7 +528,7 @@ describe('failures', () => {
     sandbox.resetStats();
     // Without trace ids HubSpot rejects the whole batch for one bad input, and does not say which.
     const results = await writeWithSplitting(items, async (subset) => ({
-      result: await exec.run('crm', 'upsert without trace ids', (o) => apis.contacts.batchApi.upsertWithHttpInfo({ inputs: subset.map((i) => i.input) as never }, o)),
+      result: await exec.run('crm', 'upsert without trace ids', (o) => apis.object('contacts').batchApi.upsertWithHttpInfo({ inputs: subset.map((i) => i.input) as never }, o)),
       sent: subset,
     }));
     expect(results.get('t13')).toMatchObject({ ok: false, category: 'INVALID_OPTION', property: 'pql_tier' });

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
-import { ModelError } from '../../src/errors.ts';
+import { ModelError } from '../../contracts/errors.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
 import { buildModels } from '../../src/run/build-models.ts';
 import { ModelWatermarks } from '../../src/state/model-watermarks.ts';

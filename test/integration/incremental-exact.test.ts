@@ -19,7 +19,7 @@ import { ModelWatermarks } from '../../src/state/model-watermarks.ts';
 import { copyTable } from '../helpers/copy-tables.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
 import { DEMO_CONFIG } from '../helpers/project.ts';
-import { createPrng } from '../../src/util/prng.ts';
+import { createPrng } from '../../connectors/shared/prng.ts';
 
 noteSkippedPostgres('incremental models exact on PostgreSQL');
 const DAY = 86_400_000;

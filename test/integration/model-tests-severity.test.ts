@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import type { CompileContext } from '../../src/compile/compile-model.ts';
-import { ModelError } from '../../src/errors.ts';
+import { ModelError } from '../../contracts/errors.ts';
 import { parseModelFile, type Model } from '../../src/project/model-file.ts';
 import { buildModels } from '../../src/run/build-models.ts';
 import { assertModelTestsPass, meetsThreshold, testModels } from '../../src/run/test-models.ts';
@@ -75,7 +75,7 @@ describe('model test severity', () => {
     });
     const results = await testModels(warehouse, [accounts, model], ctx);
     expect(() => assertModelTestsPass(results)).toThrow(ModelError);
-    expect(() => assertModelTestsPass(results)).toThrow(/1 model test\(s\) failed:\n  - users accepted_values\(pql_tier\) \(models\/users\.sql\): 2 failing row\(s\), e\.g\. lukewarm, very_hot/);
+    expect(() => assertModelTestsPass(results)).toThrow(/1 model test\(s\) failed:\n {2}- users accepted_values\(pql_tier\) \(models\/users\.sql\): 2 failing row\(s\), e\.g\. lukewarm, very_hot/);
   });
 
   it('without a severity a failing test is an error, as before', async () => {

@@ -1,6 +1,6 @@
 /**
  * The shipped models (examples/demo/models/**) built with the compiler on generated demo data in DuckDB:
- * their header tests pass, and the scoring behaves as DESIGN.md "Models" says.
+ * their header tests pass, and the scoring behaves as each case below states.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';

@@ -71,7 +71,8 @@ describe('plan, then sync', () => {
     expect(human.out).toMatch(/changed most: pql_reason \(1\), pql_score \(1\), pql_tier \(1\)/);
     expect(human.out).toMatch(/person0003@example.com +pql_score: "11" → "99" +pql_tier: "cold" → "hot"/);
     // No progress or terminal control characters when the output is not a terminal.
-    expect(human.out).not.toMatch(/\x1b|\r/);
+    expect(human.out).not.toContain('\u001b');
+    expect(human.out).not.toContain('\r');
 
     const md = await text(['plan', '--format', 'markdown']);
     expect(md.code).toBe(EXIT.ok);

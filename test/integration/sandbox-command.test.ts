@@ -46,6 +46,22 @@ describe('pqlsync sandbox', () => {
     await expect(fetch(`${url}/account-info/v3/details`)).rejects.toThrow();
   });
 
+  it('--unique-on-tasks no: the portal refuses a unique-value task property, as pqlsync must then cope with', async () => {
+    const sandbox = startSandboxCommand(['--unique-on-tasks', 'no']);
+    const { exports } = await sandbox.ready;
+    const [, url, token] = /HUBSPOT_BASE_PATH=(\S+) HUBSPOT_ACCESS_TOKEN=(\S+)/.exec(exports)!;
+    const create = (object: string, groupName: string) =>
+      fetch(`${url}/crm/v3/properties/${object}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'pqlsync_key', label: 'k', type: 'string', fieldType: 'text', groupName, hasUniqueValue: true }),
+      });
+    expect((await create('tasks', 'taskinformation')).status).toBe(400);
+    expect((await create('deals', 'dealinformation')).status).toBe(201);
+    sandbox.stop();
+    expect(await sandbox.done).toBe(EXIT.ok);
+  });
+
   it('a tier HubSpot does not sell is a usage error (exit 2), and nothing listens', async () => {
     const out = memoryLogger();
     const code = await runCli(['sandbox', '--port', '0', '--tier', '150'], { env: {}, out: out.sink, err: out.sink });

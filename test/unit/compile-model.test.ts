@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { duckdbDialect } from '../../connectors/duckdb/duckdb.dialect.ts';
 import type { Dialect } from '../../connectors/warehouse.ts';
 import { compileModel, compileModelMapped, type CompileContext } from '../../src/compile/compile-model.ts';
-import { ConfigError, ModelError } from '../../src/errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
 
 /** A dialect whose macros render as readable tags, to check the parsing apart from any engine. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { noProjectHere, outputDir, parseProject } from '../../src/config/load-project.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { DEMO_CONFIG, REPO } from '../helpers/project.ts';
 
 const FILE = '/projects/acme/pqlsync.yml';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dialects } from '../../connectors/registry.ts';
 import type { Dialect, DialectName, MacroName, Macros } from '../../connectors/warehouse.ts';
 import { createBigQueryDialect } from '../../connectors/bigquery/bigquery.dialect.ts';
-import { hashInput, standardLiteral } from '../../src/compile/hash-input.ts';
+import { hashInput, standardLiteral } from '../../connectors/shared/hash-input.ts';
 import { expectGolden } from '../golden/golden.ts';
 
 /** Each macro with the arguments a model would pass. */

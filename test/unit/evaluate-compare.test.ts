@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PairedCell } from '../../src/evaluate/backtest.ts';
 import { compareScorings, poisson } from '../../src/evaluate/compare.ts';
-import { createPrng } from '../../src/util/prng.ts';
+import { createPrng } from '../../connectors/shared/prng.ts';
 
 const tierOf = (s: number) => (s >= 80 ? 'sales_ready' : s >= 60 ? 'hot' : s >= 30 ? 'warm' : 'cold');
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { auc, bandOf, computeMetrics, type ScoreCell } from '../../src/evaluate/metrics.ts';
-import { createPrng } from '../../src/util/prng.ts';
+import { createPrng } from '../../connectors/shared/prng.ts';
 
 const TIERS = ['cold', 'warm', 'hot', 'sales_ready'];
 const tierOf = (s: number) => (s >= 80 ? 'sales_ready' : s >= 60 ? 'hot' : s >= 30 ? 'warm' : 'cold');

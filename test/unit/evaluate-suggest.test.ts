@@ -5,7 +5,7 @@ import { splitOutOfTime } from '../../src/evaluate/evaluate.ts';
 import { fitLogistic } from '../../src/evaluate/fit.ts';
 import { applySuggestions, capacityThreshold, decodeIndicators, layersOf, pointsScore, probeModelText, readValue, scoreOutOfTime, suggestPoints } from '../../src/evaluate/suggest.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
-import { createPrng } from '../../src/util/prng.ts';
+import { createPrng } from '../../connectors/shared/prng.ts';
 
 const MODEL = `/*
 materialized: table

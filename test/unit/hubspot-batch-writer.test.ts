@@ -25,7 +25,7 @@ function strictSender(bad: Set<string>, calls: WriteItem[][]): BatchSender {
   return async (subset) => {
     calls.push(subset);
     if (subset.some((i) => bad.has(i.traceId))) return { result: rejected(), sent: subset };
-    return { result: { ok: true, status: 200, data: { results: subset.map((i, n) => ({ id: String(1000 + Number(i.traceId.slice(1))), objectWriteTraceId: i.traceId, properties: {} })) } }, sent: subset };
+    return { result: { ok: true, status: 200, data: { results: subset.map((i) => ({ id: String(1000 + Number(i.traceId.slice(1))), objectWriteTraceId: i.traceId, properties: {} })) } }, sent: subset };
   };
 }
 

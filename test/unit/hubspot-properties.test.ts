@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncConfig } from '../../src/config/schema.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { collectMappings, planProperties, propertyDefinition } from '../../connectors/hubspot/properties.ts';
-import { compareIds, domainSearchValues } from '../../connectors/hubspot/objects/companies.ts';
+import { compareIds, domainSearchValues } from '../../connectors/hubspot/objects/companies/writer.ts';
 
 const group = { name: 'pqlsync', label: 'pqlsync' };
 
@@ -49,6 +49,17 @@ describe('planning properties', () => {
     ]);
     const theirs = planProperties('contacts', mappings, [{ name: 'pql_tier', type: 'enumeration', groupName: 'sales', options: [{ value: 'cold' }] }], ['pqlsync'], group);
     expect(theirs.conflicts[0]).toMatch(/lacks the options hot/);
+  });
+  it('a key without unique values is used plain on tasks (journaled creates) and is a conflict elsewhere', () => {
+    const key = { column: 'pqlsync__key', property: 'pqlsync_task_key', type: 'string' as const, label: 'Key', unique: true };
+    const plain = [{ name: 'pqlsync_task_key', type: 'string', fieldType: 'text', groupName: 'pqlsync', hasUniqueValue: false }];
+    const tasks = planProperties('tasks', [key], plain, ['pqlsync'], group);
+    expect(tasks).toMatchObject({ withoutUnique: ['pqlsync_task_key'], conflicts: [], create: [] });
+    const deals = planProperties('deals', [{ ...key, property: 'pqlsync_task_key' }], plain, ['pqlsync'], group);
+    expect(deals.withoutUnique).toEqual([]);
+    expect(deals.conflicts[0]).toMatch(/deals property pqlsync_task_key exists without unique values/);
+    // Not a string: a conflict on tasks too.
+    expect(planProperties('tasks', [key], [{ ...plain[0], type: 'number' }], ['pqlsync'], group).conflicts).toHaveLength(1);
   });
   it('refuses read-only properties', () => {
     const plan = planProperties('contacts', [mappings[0]], [{ name: 'pql_score', type: 'number', modificationMetadata: { readOnlyValue: true } }], ['pqlsync'], group);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ModelError } from '../../src/errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { orderModels, selectModels } from '../../src/project/graph.ts';
 import type { Model } from '../../src/project/model-file.ts';
 

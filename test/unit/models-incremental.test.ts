@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { dialects } from '../../connectors/registry.ts';
 import { compileModel } from '../../src/compile/compile-model.ts';
 import { deleteMatching, foldSelect, incrementalTables, insertSelect, mergeSelect, refillSelect } from '../../src/compile/incremental-sql.ts';
-import { ModelError } from '../../src/errors.ts';
+import { ModelError } from '../../contracts/errors.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
 import { expectGolden } from '../golden/golden.ts';
 

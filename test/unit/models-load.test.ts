@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, ModelError } from '../../src/errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { orderModels } from '../../src/project/graph.ts';
 import { loadModels } from '../../src/project/load-models.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelError } from '../../src/errors.ts';
+import { ModelError } from '../../contracts/errors.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
 
 const file = 'models/features/user_features.sql';

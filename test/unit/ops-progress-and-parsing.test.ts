@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { sendProgress } from '../../src/cli/progress.ts';
 import { renderPlanMarkdown } from '../../src/cli/plan-markdown.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { checkPredicate, parseKeys, parseSince } from '../../src/run/backfill.ts';
 import { parseSchedule, runEvery } from '../../src/run/schedule.ts';
 import type { SyncPlan } from '../../src/run/sync.ts';

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { duckdbDialect } from '../../connectors/duckdb/duckdb.dialect.ts';
 import { postgresDialect } from '../../connectors/postgres/postgres.dialect.ts';
 import { parseProject } from '../../src/config/load-project.ts';
-import { ConfigError, ModelError } from '../../src/errors.ts';
+import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { loadModels } from '../../src/project/load-models.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
 import { testQueries } from '../../src/run/test-models.ts';

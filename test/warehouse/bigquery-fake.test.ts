@@ -10,7 +10,7 @@ import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigqueryDialect, bigqueryEntry, bigquerySettingsFrom } from '../../connectors/bigquery/index.ts';
 import { BigQueryWarehouse } from '../../connectors/bigquery/bigquery.warehouse.ts';
-import { ConfigError, WarehouseError } from '../../src/errors.ts';
+import { ConfigError, WarehouseError } from '../../contracts/errors.ts';
 import { BigQueryFake } from '../fakes/bigquery-fake.ts';
 
 const SECRET_TOKEN = 'ya29.s3cret-access-token-never-printed';

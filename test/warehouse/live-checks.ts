@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
-import { backslashLiteral, standardLiteral } from '../../src/compile/hash-input.ts';
+import { backslashLiteral, standardLiteral } from '../../connectors/shared/hash-input.ts';
 
 export function liveChecks(get: () => Warehouse, schema: string, rows: (values: string[]) => string): void {
   const one = async (expr: string, from = '') => (await get().query(`select ${expr} as v ${from}`))[0].v;

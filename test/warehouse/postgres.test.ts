@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresEntry, postgresUrlFrom } from '../../connectors/postgres/index.ts';
 import { PostgresWarehouse } from '../../connectors/postgres/postgres.warehouse.ts';
-import { ConfigError, WarehouseError } from '../../src/errors.ts';
+import { ConfigError, WarehouseError } from '../../contracts/errors.ts';
 import { liveChecks } from './live-checks.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from './postgres-env.ts';
 

@@ -10,7 +10,7 @@ import snowflake from 'snowflake-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snowflakeEntry, snowflakeOptionsFrom } from '../../connectors/snowflake/index.ts';
 import { SnowflakeWarehouse } from '../../connectors/snowflake/snowflake.warehouse.ts';
-import { ConfigError, WarehouseError } from '../../src/errors.ts';
+import { ConfigError, WarehouseError } from '../../contracts/errors.ts';
 import { SnowflakeFake } from '../fakes/snowflake-fake.ts';
 
 snowflake.configure({ disableOCSPChecks: true, logLevel: 'OFF' });

@@ -13,7 +13,7 @@
  *   only the missing ones are created.
  */
 import { chunk, runPool, withTraceId, writeWithSplitting, type BatchResponseLike, type WriteItem } from '../batch-writer.ts';
-import { DestinationError } from '../../../src/errors.ts';
+import { DestinationError } from '../../../contracts/errors.ts';
 import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
 import { readRecords } from './held-values.ts';
@@ -78,7 +78,7 @@ export async function createThroughParents(
     ctx.log?.({ level: 'info', msg: `${writer.object}: creating ${toCreate.length} with their ${through} (no unique key in this portal; intents journaled)` });
   }
 
-  const api = ctx.apis[writer.object].batchApi;
+  const api = ctx.apis.object(writer.object).batchApi;
   const tasks = chunk(toCreate, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
     const byTrace = new Map<string, Creation>();
     const items: WriteItem[] = batch.map((c) => {

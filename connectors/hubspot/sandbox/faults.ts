@@ -5,7 +5,7 @@
  * sequence of requests give the same faults, so a flaky-network test is
  * reproducible.
  */
-import { createPrng } from '../../../src/util/prng.ts';
+import { createPrng } from '../../shared/prng.ts';
 import type { FaultConfig, FaultKind, FaultRule } from './types.ts';
 
 export { createPrng };

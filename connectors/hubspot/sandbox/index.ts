@@ -1,19 +1,13 @@
 /**
  * A local HubSpot CRM API for the demo and the tests: the official
  * `@hubspot/api-client` talks to it unmodified, with only its basePath
- * changed. See shared/hubspot/API.md for the behaviour it reproduces.
+ * changed. docs/hubspot.md describes the behaviour it reproduces.
  */
 export { startSandbox } from './server.ts';
 export { SANDBOX_PORTAL_ID } from './object-types.ts';
 export type {
   FaultConfig,
-  FaultKind,
   FaultRule,
-  PropertyDefinition,
-  PropertyOption,
   Sandbox,
   SandboxOptions,
-  SandboxStats,
-  StoredAssociation,
-  StoredRecord,
 } from './types.ts';

@@ -8,7 +8,7 @@ import type { PortalStore } from './store.ts';
 
 /**
  * Which limit a route counts against. Search has its own per-second limit;
- * associations v4 are exempt from the ten-second window (API.md).
+ * associations v4 are exempt from the ten-second window (docs/hubspot.md, "Limits").
  */
 export type LimitClass = 'window' | 'search' | 'exempt';
 

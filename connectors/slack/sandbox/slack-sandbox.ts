@@ -15,7 +15,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPrng } from '../../../src/util/prng.ts';
+import { createPrng } from '../../shared/prng.ts';
 
 /** Per-minute limits of Slack's tiers for the methods served (api.slack.com/apis/rate-limits). */
 const TIER_PER_MINUTE: Record<string, number> = {

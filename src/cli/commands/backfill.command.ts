@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../contracts/errors.ts';
 import type { BackfillSelection } from '../../run/backfill.ts';
 import type { Session } from '../../run/session.ts';
 import { pipelineOptions, withSession, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';

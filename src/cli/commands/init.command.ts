@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Argv } from 'yargs';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../contracts/errors.ts';
 import type { askInitOptions } from '../../init/ask-options.ts';
 import type { InitOptions, UserSource } from '../../init/scaffold.ts';
 import { WAREHOUSE_TYPES, type WarehouseType } from '../../init/warehouse-types.ts';

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../../contracts/errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { loggerFor, reportError, type CliIo, type ExitBox, type GlobalArgs } from '../context.ts';
 
@@ -11,6 +11,7 @@ interface SandboxArgs extends GlobalArgs {
   portalId?: number;
   searchLagMs: number;
   autoCreateCompanies: boolean;
+  uniqueOnTasks: 'yes' | 'no' | 'ignored';
 }
 
 /** The rate-limit tiers HubSpot sells: 100 requests per 10 s (Free, Starter) or 190 (Professional, Enterprise). */
@@ -33,7 +34,12 @@ export function sandboxCommand(io: CliIo, exit: ExitBox) {
         .option('access-token', { type: 'string', default: 'pat-sandbox-local', describe: 'The only token the sandbox accepts' })
         .option('portal-id', { type: 'number', describe: 'The portal id it answers (default: a new one per sandbox)' })
         .option('search-lag-ms', { type: 'number', default: 0, describe: 'How long a write stays invisible to search, as HubSpot search lags' })
-        .option('auto-create-companies', { type: 'boolean', default: false, describe: "Create a company from each new contact's email domain, as HubSpot can" }),
+        .option('auto-create-companies', { type: 'boolean', default: false, describe: "Create a company from each new contact's email domain, as HubSpot can" })
+        .option('unique-on-tasks', {
+          choices: ['yes', 'no', 'ignored'] as const,
+          default: 'yes' as const,
+          describe: 'Whether a task property may have unique values: no refuses the flag (400), ignored drops it silently (docs/hubspot.md, "Tasks and unique values")',
+        }),
     handler: async (args: SandboxArgs) => {
       const log = loggerFor(args, io);
       try {
@@ -60,6 +66,7 @@ async function serveSandbox(args: SandboxArgs, io: CliIo, log: ReturnType<typeof
     portalId: args.portalId,
     searchLagMs: args.searchLagMs,
     autoCreateCompanies: args.autoCreateCompanies,
+    uniqueOnTasks: args.uniqueOnTasks === 'ignored' ? 'ignored' : args.uniqueOnTasks !== 'no',
   }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE') throw new ConfigError(`port ${args.port} is in use: pass --port <another>, or --port 0 for any free one`);
     throw error;

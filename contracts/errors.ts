@@ -38,14 +38,6 @@ export class AuthError extends DestinationError {
   override name = 'AuthError';
 }
 
-/** A transient failure: the caller may retry after `retryAfterMs`. */
-export class RetryableError extends PqlsyncError {
-  override name = 'RetryableError';
-  constructor(message: string, readonly retryAfterMs: number, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
 /** Another run holds the lock for this sync. */
 export class LockHeldError extends PqlsyncError {
   override name = 'LockHeldError';
@@ -54,12 +46,4 @@ export class LockHeldError extends PqlsyncError {
 /** The circuit breaker stopped a sync whose change looks like a model bug. */
 export class GuardrailError extends PqlsyncError {
   override name = 'GuardrailError';
-}
-
-/** Some rows could not be delivered; the run finished and recorded them. */
-export class RowsFailedError extends PqlsyncError {
-  override name = 'RowsFailedError';
-  constructor(message: string, readonly failed: number) {
-    super(message);
-  }
 }
