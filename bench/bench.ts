@@ -25,13 +25,13 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MEMORY_LIMIT, DuckDBWarehouse } from '../connectors/duckdb/duckdb.warehouse.ts';
 import { runDailyRunBench, type DailyRunResult } from './daily-run.ts';
 import { startSandbox, type Sandbox } from '../connectors/hubspot/sandbox/index.ts';
-import { diffSync, HASH, KEY, syncTables, TIER } from '../src/run/diff.ts';
+import { RecordStore } from '../src/state/record-store.ts';
 import { closeSession, openSession } from '../src/run/session.ts';
 import { createLogger } from '../src/util/logger.ts';
 import type { BaselineChildInput } from './baseline-child.ts';
 import { serveRpc, type BaselineResult, type ChildMessage, type SyncPhaseResult } from './ipc.ts';
 import { buildReport, renderMarkdown, renderTerminal, type BenchRun, type SizeRun } from './report.ts';
-import { changeOnePercentSql, changedRows, generateScoredUsers, MODEL, MODELS_SCHEMA, STATE_SCHEMA, SYNC_NAME, writeBenchProject } from './scored-users.ts';
+import { changeOnePercentSql, changedRows, generateScoredUsers, MODEL, MODELS_SCHEMA, STATE_SCHEMA, writeBenchProject } from './scored-users.ts';
 import type { SyncChildInput } from './sync-child.ts';
 import { runIncrementalBench } from './incremental.ts';
 import { runContinuousBench } from './continuous.ts';
@@ -182,14 +182,7 @@ async function seedState(projectFile: string): Promise<void> {
   const session = await openSession(project, { log: createLogger({ json: true, secrets: [], out: sink, err: sink }), env: {} });
   try {
     const sync = project.config.syncs[0];
-    const tables = syncTables(sync, { models: MODELS_SCHEMA, state: STATE_SCHEMA }, session.runId);
-    await diffSync(session.warehouse, sync, tables);
-    const q = session.warehouse.dialect.quote;
-    await session.warehouse.execute(
-      `insert into ${STATE_SCHEMA}.sync_state (sync_name, record_key, row_hash, record_id, tier, run_id, synced_at)
-       select '${SYNC_NAME}', ${q(KEY)}, ${q(HASH)}, null, ${q(TIER)}, 'bench-seed', now() from ${session.warehouse.dialect.table(tables.changes)}`,
-    );
-    await session.warehouse.execute(`drop table ${session.warehouse.dialect.table(tables.changes)}`);
+    await new RecordStore(session.warehouse, session.state, { models: MODELS_SCHEMA, state: STATE_SCHEMA }).seedDelivered(sync, 'bench-seed');
   } finally {
     await closeSession(session);
   }

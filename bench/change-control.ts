@@ -21,8 +21,15 @@ import { DuckDBWarehouse } from '../connectors/duckdb/duckdb.warehouse.ts';
 import { startSandbox } from '../connectors/hubspot/sandbox/index.ts';
 import { loadProject } from '../src/config/load-project.ts';
 import { appendDemoDay, DEMO_AS_OF, generateDemoData } from '../src/demo/generate-demo-data.ts';
-import { significantChange } from '../src/run/significance.ts';
+import { RUN_VALUES } from '../src/state/run-history-values.ts';
+import { syncTable } from '../src/state/run-tables.ts';
+import { significantChange } from '../src/state/significance.ts';
+import { StateStore } from '../src/state/state-store.ts';
 import { shippedDemoConfig } from '../src/util/package-root.ts';
+
+/** The contacts sync's delivered snapshot and the run history, named by the state layer (the demo's state schema is pqlsync). */
+const DELIVERED = `pqlsync.${syncTable('pqlsync', 'delivered', 'contacts').name}`;
+const HISTORY = `pqlsync.${RUN_VALUES}`;
 
 const HERE = import.meta.dirname;
 const TOKEN = 'pat-bench-change-control';
@@ -108,7 +115,7 @@ async function main(): Promise<void> {
       // The day's tier, hot trigger and lead stage changes (model vs what HubSpot was sent).
       const mustLand = await withWarehouse(db, async (w) =>
         w.query(`select s.record_key, ${MUST_LAND.map((c) => `cast(m.${c} as varchar) as ${c}`).join(', ')}
-          from pqlsync.delivered__contacts s join pqlsync_models.contact_sync m on m.email = s.record_key
+          from ${DELIVERED} s join pqlsync_models.contact_sync m on m.email = s.record_key
           where ${MUST_LAND.map((c) => `s.${c} is distinct from cast(m.${c} as varchar)`).join(' or ')}`),
       );
       log(`tier, trigger or stage changes today: ${mustLand.length}`);
@@ -117,11 +124,11 @@ async function main(): Promise<void> {
       result.significant_by_property = await withWarehouse(db, async (w) => {
         const [row] = await w.query(`select ${contactsSync.properties
           .map((p, i) => `sum(case when ${significantChange(w.dialect, p, `m.${w.dialect.quote(p.column)}`, `s.${w.dialect.quote(p.column)}`)} then 1 else 0 end) as p${i}`)
-          .join(', ')} from pqlsync.delivered__contacts s join pqlsync_models.contact_sync m on m.email = s.record_key`);
+          .join(', ')} from ${DELIVERED} s join pqlsync_models.contact_sync m on m.email = s.record_key`);
         const counts = Object.fromEntries(contactsSync.properties.map((p, i) => [p.property, Number(row[`p${i}`])]));
         // The floor: rows whose tier, stage, trigger or another always-significant property changed.
         const always = contactsSync.properties.filter((p) => p.min_change === undefined && p.buckets === undefined && p.granularity === undefined && p.send_alone !== false);
-        const [floor] = await w.query(`select count(*) as n from pqlsync.delivered__contacts s join pqlsync_models.contact_sync m on m.email = s.record_key
+        const [floor] = await w.query(`select count(*) as n from ${DELIVERED} s join pqlsync_models.contact_sync m on m.email = s.record_key
           where ${always.map((p) => significantChange(w.dialect, p, `m.${w.dialect.quote(p.column)}`, `s.${w.dialect.quote(p.column)}`)).join(' or ')}`);
         return { ...counts, rows_with_an_always_significant_change: Number(floor.n) };
       });
@@ -156,12 +163,12 @@ async function main(): Promise<void> {
 
       // The daily run rolled back (contacts), against the sync's rate for the same records.
       const [{ run_id: dailyRun }] = await withWarehouse(db, (w) =>
-        w.query(`select run_id from pqlsync.runs where command = 'sync' and sync_name = 'contacts' and status = 'success' order by started_at desc limit 1`),
+        new StateStore(w, 'pqlsync').lastRuns(50).then((runs) => runs.filter((r) => r.command === 'sync' && r.sync_name === 'contacts' && r.status === 'success')),
       );
       const historyRows = await withWarehouse(db, (w) =>
         w.query(`select run_id = '${dailyRun}' as daily, kind, count(*) as n, count(distinct record_key) as records,
           sum(length(coalesce(before_value, '')) + length(coalesce(after_value, ''))) as value_chars
-          from pqlsync.run_values group by all order by all`),
+          from ${HISTORY} group by all order by all`),
       );
       result.history = { rows: historyRows.map((r) => ({ daily_run: r.daily, kind: r.kind, rows: Number(r.n), records: Number(r.records), value_chars: Number(r.value_chars) })) };
       result.history.daily_bytes = await historyBytes(dir, db, `run_id = '${dailyRun}'`);
@@ -218,7 +225,7 @@ async function historyBytes(dir: string, db: string, where: string): Promise<num
   const file = path.join(dir, `history-${Date.now()}.duckdb`);
   await withWarehouse(db, async (w) => {
     await w.execute(`attach '${file}' as h`);
-    await w.execute(`create table h.run_values as select * from pqlsync.run_values where ${where}`);
+    await w.execute(`create table h.${RUN_VALUES} as select * from ${HISTORY} where ${where}`);
     await w.execute('detach h');
   });
   const bytes = (await stat(file)).size;

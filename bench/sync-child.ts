@@ -12,7 +12,7 @@ import { loadProject } from '../src/config/load-project.ts';
 import type { Destination } from '../connectors/destination.ts';
 import type { Row } from '../connectors/warehouse.ts';
 import { createHubSpotDestination } from '../connectors/hubspot/hubspot.destination.ts';
-import { diffSync, syncTables } from '../src/run/diff.ts';
+import { RecordStore } from '../src/state/record-store.ts';
 import { closeSession, openSession } from '../src/run/session.ts';
 import { syncContext, syncStep } from '../src/run/steps.ts';
 import { planSync } from '../src/run/sync.ts';
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     if (phase === 'incremental') {
       // The parent changed the model before starting this process (model building is not the sync step).
       let t = performance.now();
-      await diffSync(session.warehouse, sync, syncTables(sync, ctx.schemas, `${ctx.runId}-diff`));
+      await (await new RecordStore(session.warehouse, session.state, ctx.schemas).diff(sync, { runId: `${ctx.runId}-diff` })).drop();
       extra.diffMs = Math.round(performance.now() - t);
       t = performance.now();
       await planSync(ctx, sync);

@@ -7,7 +7,7 @@
 import type { RequestEstimate, SendWorkload } from '../destination.ts';
 import type { HubSpotSyncTarget } from './config.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
-import { ownsIdentity } from './objects/object-types.ts';
+import { OBJECT_TYPES, ownsIdentity } from './objects/object-types.ts';
 import { LIFECYCLE_STAGE, writePolicyOf } from './write-policy.ts';
 
 const batches = (n: number, size: number = HUBSPOT_LIMITS.batchSize) => Math.ceil(Math.max(0, n) / size);
@@ -25,7 +25,7 @@ export function estimateHubSpotRequests(sync: HubSpotSyncTarget, work: SendWorkl
   if (sync.object === 'contacts' && ownsIdentity(sync)) reads += batches(work.new);
   if (sync.object === 'companies') reads += batches(work.new, DOMAINS_PER_SEARCH);
   // Updates by id that must see what HubSpot holds first (a deal's stage, if_empty values, the lifecycle stage): one read per 100.
-  const readsFirst = sync.object === 'deals' || sync.properties.some((p) => writePolicyOf(p) === 'if_empty' || p.property === LIFECYCLE_STAGE);
+  const readsFirst = OBJECT_TYPES[sync.object].capabilities.pipeline !== undefined || sync.properties.some((p) => writePolicyOf(p) === 'if_empty' || p.property === LIFECYCLE_STAGE);
   if (readsFirst) reads += batches(work.known + work.cleared);
   const writes = batches(work.new) + batches(work.known) + batches(work.cleared);
   let associations = 0;

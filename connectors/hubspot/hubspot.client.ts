@@ -35,11 +35,12 @@ export interface HttpInfoLike<T> {
   data: T;
 }
 
+/** One object type's generated APIs: every CRM object module of the client has this shape. */
+export type ObjectApis = Pick<Client['crm']['deals'], 'basicApi' | 'batchApi' | 'searchApi'>;
+
 export interface HubSpotApis {
-  contacts: Client['crm']['contacts'];
-  companies: Client['crm']['companies'];
-  deals: Client['crm']['deals'];
-  tasks: Client['crm']['objects']['tasks'];
+  /** The client's module for an object type: `crm.<name>` (contacts, deals, tickets…) or `crm.objects.<name>` (tasks…). */
+  object(name: string): ObjectApis;
   owners: Client['crm']['owners'];
   properties: Client['crm']['properties'];
   pipelines: Client['crm']['pipelines'];
@@ -72,11 +73,18 @@ export function createHubSpotApis(options: { accessToken: string; basePath?: str
   });
   // Built now, while the singleton holds our (empty) decorator list.
   const { crm } = client;
+  const modules = new Map<string, ObjectApis>();
   const apis: HubSpotApis = {
-    contacts: crm.contacts,
-    companies: crm.companies,
-    deals: crm.deals,
-    tasks: crm.objects.tasks,
+    object(name) {
+      let module = modules.get(name);
+      if (!module) {
+        const found = (crm as unknown as Record<string, Partial<ObjectApis> | undefined>)[name] ?? (crm.objects as unknown as Record<string, Partial<ObjectApis> | undefined>)[name];
+        if (!found?.batchApi || !found.basicApi || !found.searchApi) throw new Error(`@hubspot/api-client has no module for the object type '${name}'`);
+        module = found as ObjectApis;
+        modules.set(name, module);
+      }
+      return module;
+    },
     owners: crm.owners,
     properties: crm.properties,
     pipelines: crm.pipelines,

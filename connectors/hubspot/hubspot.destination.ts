@@ -28,8 +28,7 @@ import type { Value } from '../warehouse.ts';
 import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
-import { describeCreateMode, identityProperty, OBJECT_TYPES, ownsIdentity, type ObjectTypeName } from './objects/object-types.ts';
-import { OBJECT_WRITERS } from './objects/registry.ts';
+import { describeCreateMode, identityProperty, OBJECT_TYPES, OBJECT_WRITERS, ownsIdentity, type ObjectTypeName } from './objects/object-types.ts';
 import { writeObjects } from './objects/write-template.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
 import { ensureHubSpotProperties } from './properties.ts';
@@ -125,7 +124,7 @@ export class HubSpotDestination implements Destination, HubSpotCapabilities {
   async ensureProperties(syncs: HubSpotSyncTarget[]): Promise<void> {
     const ctx = { apis: this.apis, exec: this.exec, log: this.options.log };
     const plans = await ensureHubSpotProperties(ctx, syncs, { name: this.options.groupName, label: this.options.groupLabel });
-    for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.pipeline));
+    for (const sync of syncs) if (sync.pipeline) this.pipelines.set(sync.name, await ensurePipeline(ctx, sync.object, sync.pipeline));
     // Where HubSpot may refuse unique values (tasks), the portal's answer picks how records are made once.
     for (const sync of syncs) {
       const through = OBJECT_TYPES[sync.object].identity.uniqueMayBeRefused?.foundThrough;

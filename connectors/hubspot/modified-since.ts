@@ -49,7 +49,7 @@ export async function searchModifiedSince(
       };
       const result = await ctx.exec.run<SearchPage>('search', `${object} modified since ${new Date(from).toISOString()}`, (options) =>
         // The generated model types `operator` and `direction` as enums of the same strings.
-        ctx.apis[object].searchApi.doSearchWithHttpInfo(request as never, options),
+        ctx.apis.object(object).searchApi.doSearchWithHttpInfo(request as never, options),
       );
       if (!result.ok) throw new DestinationError(`searching ${object} changed since ${since.toISOString()}: ${result.kind === 'exhausted' ? result.message : result.failure.message}`);
       for (const r of result.data.results ?? []) {

@@ -61,7 +61,7 @@ export async function readContactOwners(ctx: OwnersContext, emails: string[]): P
   const out = new Map<string, string>();
   for (const batch of chunk(emails, HUBSPOT_LIMITS.batchSize)) {
     const result = await ctx.exec.run<ReadResponse>('crm', `contacts read owners (${batch.length})`, (options) =>
-      ctx.apis.contacts.batchApi.readWithHttpInfo(
+      ctx.apis.object('contacts').batchApi.readWithHttpInfo(
         { inputs: batch.map((id) => ({ id })), idProperty: 'email', properties: ['email', 'hubspot_owner_id'], propertiesWithHistory: [] },
         false,
         options,

@@ -1,12 +1,13 @@
 /**
- * Deal pipelines: pqlsync finds its pipeline by label, or creates it with the stages of the
- * sync's `pipeline:` (POST /crm/v3/pipelines/deals; HubSpot assigns the pipeline and stage
- * ids). A pipeline that exists but lacks a configured stage is a DestinationError before any
+ * Pipelines of the object types that have them (a `pipeline` capability: deals): pqlsync finds
+ * its pipeline by label, or creates it with the stages of the sync's `pipeline:`
+ * (POST /crm/v3/pipelines/{objectType}; HubSpot assigns the pipeline and stage ids). A pipeline that exists but lacks a configured stage is a DestinationError before any
  * row is sent: pqlsync does not edit a pipeline people may already use.
  */
 import type { PipelineConfig } from './config.ts';
 import { DestinationError } from '../../contracts/errors.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
+import { OBJECT_TYPES, type ObjectTypeName } from './objects/object-types.ts';
 import type { CallResult, Log, RequestExecutor } from './retry.ts';
 
 export interface ResolvedPipeline {
@@ -32,24 +33,25 @@ function unwrap<T>(result: CallResult<T>, what: string): T {
 }
 
 /** Matches the configured stages to a pipeline's by label (case and spacing ignored). Pure. */
-export function resolvePipeline(config: PipelineConfig, pipeline: PipelineLike): ResolvedPipeline {
+export function resolvePipeline(config: PipelineConfig, pipeline: PipelineLike, object: ObjectTypeName = 'deals'): ResolvedPipeline {
   const norm = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
   const byLabel = new Map((pipeline.stages ?? []).filter((s) => !s.archived).map((s) => [norm(s.label), s.id]));
   const missing = config.stages.filter((s) => !byLabel.has(norm(s.label)));
   if (missing.length > 0) {
     throw new DestinationError(
-      `HubSpot deal pipeline '${pipeline.label}' (id ${pipeline.id}) has no stage labelled ${missing.map((s) => `'${s.label}'`).join(', ')}; ` +
-        `add the stages in HubSpot (Settings → Objects → Deals → Pipelines) or change the stage labels in pqlsync.yml`,
+      `HubSpot ${OBJECT_TYPES[object].singular} pipeline '${pipeline.label}' (id ${pipeline.id}) has no stage labelled ${missing.map((s) => `'${s.label}'`).join(', ')}; ` +
+        `add the stages in HubSpot (Settings → Objects → ${object[0].toUpperCase()}${object.slice(1)} → Pipelines) or change the stage labels in pqlsync.yml`,
     );
   }
   const stageIds = new Map(config.stages.map((s) => [s.key, byLabel.get(norm(s.label))!]));
   return { id: pipeline.id, label: pipeline.label, stageIds, ranks: new Map(config.stages.map((s, i) => [stageIds.get(s.key)!, i])) };
 }
 
-export async function ensurePipeline(ctx: { apis: HubSpotApis; exec: RequestExecutor; log?: Log }, config: PipelineConfig): Promise<ResolvedPipeline> {
+export async function ensurePipeline(ctx: { apis: HubSpotApis; exec: RequestExecutor; log?: Log }, object: ObjectTypeName, config: PipelineConfig): Promise<ResolvedPipeline> {
   const api = ctx.apis.pipelines.pipelinesApi;
+  const what = `${OBJECT_TYPES[object].singular} pipeline`;
   const find = async () => {
-    const all = unwrap(await ctx.exec.run<{ results?: PipelineLike[] }>('crm', 'deal pipelines', (o) => api.getAllWithHttpInfo('deals', o)), 'reading the deal pipelines');
+    const all = unwrap(await ctx.exec.run<{ results?: PipelineLike[] }>('crm', `${what}s`, (o) => api.getAllWithHttpInfo(object, o)), `reading the ${what}s`);
     return (all.results ?? []).find((p) => !p.archived && p.label.trim() === config.label.trim());
   };
   let pipeline = await find();
@@ -66,8 +68,8 @@ export async function ensurePipeline(ctx: { apis: HubSpotApis; exec: RequestExec
     let existing: PipelineLike | undefined;
     const created = await ctx.exec.run<PipelineLike>(
       'crm',
-      'create deal pipeline',
-      (o) => (existing ? null : api.createWithHttpInfo('deals', input as never, o)),
+      `create ${what}`,
+      (o) => (existing ? null : api.createWithHttpInfo(object, input as never, o)),
       {
         // A create whose answer was lost may have landed: look before creating it again.
         beforeRetry: async () => {
@@ -75,8 +77,8 @@ export async function ensurePipeline(ctx: { apis: HubSpotApis; exec: RequestExec
         },
       },
     );
-    pipeline = existing ?? unwrap(created, `creating the deal pipeline '${config.label}'`);
-    ctx.log?.({ level: 'info', msg: `created the deal pipeline '${config.label}' (id ${pipeline.id})` });
+    pipeline = existing ?? unwrap(created, `creating the ${what} '${config.label}'`);
+    ctx.log?.({ level: 'info', msg: `created the ${what} '${config.label}' (id ${pipeline.id})` });
   }
-  return resolvePipeline(config, pipeline);
+  return resolvePipeline(config, pipeline, object);
 }

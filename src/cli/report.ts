@@ -148,7 +148,7 @@ export function reportSync(log: Logger, result: SyncStepResult): void {
   }
 }
 
-/** ' (N of them moved too little to send)' when significance (run/significance.ts) held rows back. */
+/** ' (N of them moved too little to send)' when significance (state/significance.ts) held rows back. */
 function heldBack(d: SyncPlan['diff']): string {
   return d.heldBack > 0 ? ` (${d.heldBack} of them moved too little to send)` : '';
 }

@@ -1,8 +1,9 @@
 /**
- * Cross-field rules of the object types a sync writes (deals and their pipeline, identity
- * properties, associations between syncs). Each problem names the key path in pqlsync.yml.
+ * Cross-field rules of the object types a sync writes (a pipeline, insert-once, identity
+ * properties, associations between syncs), read from each type's capabilities, never from its
+ * name. Each problem names the key path in pqlsync.yml.
  */
-import { OBJECT_TYPES } from '../../connectors/hubspot/objects/object-types.ts';
+import { OBJECT_TYPE_NAMES, OBJECT_TYPES } from '../../connectors/hubspot/objects/object-types.ts';
 import type { ProjectConfig } from './schema.ts';
 
 export function checkObjectRules(config: ProjectConfig): string[] {
@@ -19,29 +20,32 @@ export function checkObjectRules(config: ProjectConfig): string[] {
         `${at}.properties: a ${sync.object} sync keyed by ${sync.identity_property} maps a column to ${info.identity.property} (how an existing record is found the first time, and a value that may change)`,
       );
     }
-    if (sync.object === 'deals') {
-      if (!sync.pipeline) problems.push(`${at}.pipeline: a deals sync needs its pipeline (label and stages)`);
-      const stage = sync.properties.findIndex((p) => p.property === 'dealstage');
+    const pipeline = info.capabilities.pipeline;
+    if (pipeline) {
+      const { stageProperty, pipelineProperty } = pipeline;
+      if (!sync.pipeline) problems.push(`${at}.pipeline: a ${sync.object} sync needs its pipeline (label and stages)`);
+      const stage = sync.properties.findIndex((p) => p.property === stageProperty);
       if (stage < 0) {
-        problems.push(`${at}.properties: a deals sync maps one column to the property dealstage (its values are the pipeline's stage keys)`);
+        problems.push(`${at}.properties: a ${sync.object} sync maps one column to the property ${stageProperty} (its values are the pipeline's stage keys)`);
       } else if (sync.pipeline) {
         const mapping = sync.properties[stage];
         const keys = sync.pipeline.stages.map((s) => s.key);
         const options = mapping.options ?? [];
         if (mapping.type !== 'enumeration' || options.length !== keys.length || !keys.every((k) => options.includes(k))) {
-          problems.push(`${at}.properties.${stage}: dealstage must be an enumeration whose options are the pipeline's stage keys: [${keys.join(', ')}]`);
+          problems.push(`${at}.properties.${stage}: ${stageProperty} must be an enumeration whose options are the pipeline's stage keys: [${keys.join(', ')}]`);
         }
       }
-      const pipelineProperty = sync.properties.findIndex((p) => p.property === 'pipeline');
-      if (pipelineProperty >= 0) problems.push(`${at}.properties.${pipelineProperty}: pipeline is set by pqlsync from ${at}.pipeline; do not map it`);
+      const pipelineMapped = sync.properties.findIndex((p) => p.property === pipelineProperty);
+      if (pipelineMapped >= 0) problems.push(`${at}.properties.${pipelineMapped}: ${pipelineProperty} is set by pqlsync from ${at}.pipeline; do not map it`);
     } else if (sync.pipeline) {
-      problems.push(`${at}.pipeline: only a deals sync has a pipeline`);
+      problems.push(`${at}.pipeline: only a ${withPipelines()} sync has a pipeline`);
     }
     if (sync.mode === 'insert_once' && sync.on_removed === 'clear') {
       problems.push(`${at}.on_removed: an insert_once sync writes events, which never leave; use on_removed: keep`);
     }
-    if (sync.object === 'tasks' && sync.mode !== 'insert_once') {
-      problems.push(`${at}.mode: tasks are events: use mode: insert_once (a task is created once, never rewritten)`);
+    const requiredMode = info.capabilities.requiredMode;
+    if (requiredMode && sync.mode !== requiredMode) {
+      problems.push(`${at}.mode: ${sync.object} are events: use mode: ${requiredMode} (a record is created once, never rewritten)`);
     }
     (sync.associations ?? []).forEach((a, j) => {
       const where = `${at}.associations.${j}`;
@@ -60,4 +64,9 @@ export function checkObjectRules(config: ProjectConfig): string[] {
     });
   });
   return problems;
+}
+
+/** The object types with a pipeline, in words ('deals'). */
+function withPipelines(): string {
+  return OBJECT_TYPE_NAMES.filter((name) => OBJECT_TYPES[name].capabilities.pipeline).join(' or ');
 }

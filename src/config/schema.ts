@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-types.ts';
+import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-type-names.ts';
 import { hubspotDestinationConfig, lifecycleConfig, pipelineConfig } from '../../connectors/hubspot/config.ts';
 import { identifier, propertyMapping, propertyName, warehouseConfig } from '../../contracts/config.ts';
 

@@ -4,7 +4,7 @@
  * portal the sync state was delivered to. Only reads; the token never reaches a message.
  */
 import { reservedPropertyProblems } from '../../connectors/hubspot/properties.ts';
-import { describeCreateMode, identityProperty, OBJECT_TYPES, ownsIdentity } from '../../connectors/hubspot/objects/object-types.ts';
+import { describeCreateMode, identityProperty, isObjectTypeName, OBJECT_TYPES, ownsIdentity } from '../../connectors/hubspot/objects/object-types.ts';
 import type { Project } from '../config/load-project.ts';
 import { accountMismatchMessage } from '../state/state-store.ts';
 import type { DoctorCheck } from './doctor.ts';
@@ -12,9 +12,15 @@ import type { DoctorCheck } from './doctor.ts';
 const HUBSPOT_ORIGIN = 'https://api.hubapi.com';
 const TIMEOUT_MS = 15_000;
 
-/** The scopes pqlsync needs for a HubSpot object: read and write its records and its property schema. */
+/** The scopes pqlsync needs for HubSpot objects: each type's folder lists its own (read and write its records and its property schema). */
 export function requiredScopes(objects: string[]): string[] {
-  return [...new Set(objects)].flatMap((o) => [`crm.objects.${o}.read`, `crm.objects.${o}.write`, `crm.schemas.${o}.read`, `crm.schemas.${o}.write`]);
+  return [...new Set([...new Set(objects)].flatMap((o) => (isObjectTypeName(o) ? OBJECT_TYPES[o].scopes : [])))];
+}
+
+/** The scope a read of an object type's records or property schema needs (from its folder's scopes). */
+function readScope(object: string, what: 'objects' | 'schemas'): string {
+  const scopes = isObjectTypeName(object) ? OBJECT_TYPES[object].scopes : [];
+  return scopes.find((s) => s.includes(`.${what}.`) && s.endsWith('.read')) ?? scopes[0] ?? `crm.${what}.${object}.read`;
 }
 
 export interface HubSpotCheckInput {
@@ -141,8 +147,8 @@ async function checkAccess({ token, origin, where, http, get, objects }: AccessC
 
   // No token info (an OAuth token, an older portal, the sandbox): read what a sync reads first.
   const probes = objects.flatMap((o) => [
-    { path: `/crm/v3/properties/${o}`, scope: `crm.schemas.${o}.read` },
-    { path: `/crm/v3/objects/${o}?limit=1`, scope: `crm.objects.${o}.read` },
+    { path: `/crm/v3/properties/${o}`, scope: readScope(o, 'schemas') },
+    { path: `/crm/v3/objects/${o}?limit=1`, scope: readScope(o, 'objects') },
   ]);
   const missing: string[] = [];
   for (const probe of probes) {

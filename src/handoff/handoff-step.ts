@@ -67,7 +67,8 @@ export async function runHandoff(session: Session, destination: Destination, opt
   const config = session.project.config.handoff;
   if (!config) return null;
   const ttl = options.lockTtlMs ?? 10 * 60_000;
-  await session.state.acquireLock(LOCK, session.runId, ttl);
+  // A run that died holding the handoff's lock left its routing tables: drop them.
+  await session.state.dropHandoffLeftovers(await session.state.acquireLock(LOCK, session.runId, ttl));
   try {
     return await handoff(session, destination, config);
   } finally {

@@ -45,14 +45,6 @@ export async function syncAssociations(ctx: AssociationContext, destination: Des
   return results;
 }
 
-/** Drops the association diff tables a dead run of this sync left behind (call it holding the sync's lock). */
-export async function dropDeadRunPairs(ctx: Pick<AssociationContext, 'warehouse' | 'schemas'>, sync: SyncConfig, deadRunId: string): Promise<void> {
-  const store = new AssociationStore(ctx.warehouse, ctx.schemas.state);
-  for (const association of sync.associations ?? []) {
-    await store.dropTables(store.tables({ syncName: sync.name, toSync: association.to, model: syncRelation(sync, ctx.schemas.models), keyColumn: sync.key, targetColumn: association.column }, deadRunId));
-  }
-}
-
 /**
  * What the association step would do for a sync, without sending: pairs to write (as `sent`),
  * waiting for a record id, and leaving the model. Diffs into tables of this run's own and drops them.

@@ -1,5 +1,5 @@
 import type { SyncConfig } from '../config/schema.ts';
-import type { DiffSummary } from './diff.ts';
+import type { DiffSummary } from '../state/record-store.ts';
 
 export interface GuardrailVerdict {
   /** Share of delivered rows that would change (changed + removed with clear) / rows in state. */

@@ -137,7 +137,7 @@ export async function backfill(session: Session, options: BackfillOptions): Prom
     return { prepared, plan, confirmed, exitCode: EXIT.ok };
   }
   const destination = options.destination ?? (await destinationOf(session));
-  const [result] = await syncStep(session, destination, [sync], options, backfillSyncOptions(ctx, prepared));
+  const [result] = await syncStep(session, destination, [sync], options, backfillSyncOptions(prepared));
   if (result.stopped) {
     session.log.info(`Backfill of ${sync.name} stopped; continue it with: pqlsync backfill ${sync.name} --resume`, { event: 'backfill_stopped', sync: sync.name });
   } else {

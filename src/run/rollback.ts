@@ -20,11 +20,11 @@ import type { PropertyMapping, SyncConfig } from '../config/schema.ts';
 import { lifecycleMovesForward, LIFECYCLE_STAGE, nullClears } from '../../connectors/hubspot/write-policy.ts';
 import { ConfigError, DestinationError } from '../../contracts/errors.ts';
 import { RunHistoryValues, type RollbackVerdict } from '../state/run-history-values.ts';
-import { runTableName } from '../state/state-store.ts';
-import { syncTables } from './diff.ts';
+import { deliveredTables, runTable } from '../state/run-tables.ts';
 import type { Session } from './session.ts';
 import { holdLock, syncContext } from './steps.ts';
-import { pages, type SyncContext } from './sync.ts';
+import { pages } from '../util/pages.ts';
+import type { SyncContext } from './sync.ts';
 
 export interface RollbackOptions {
   /** Only say what a rollback would do: nothing is sent, nothing written. */
@@ -99,7 +99,7 @@ export async function planRollback(ctx: SyncContext, sync: SyncConfig, runId: st
   const resumed = !!(await ctx.warehouse.describe(real));
   // A dry run judges into a table of its own run, dropped at once: the real rollback judges again.
   const table = resumed ? real : history.rollbackTable(sync.name, ctx.runId);
-  if (!resumed) await history.prepareRollback(sync.name, runId, syncTables(sync, ctx.schemas, ctx.runId).delivered, table);
+  if (!resumed) await history.prepareRollback(sync.name, runId, deliveredTables(ctx.schemas.state, sync.name).delivered, table);
   try {
     return await describeRollback(history, sync, runId, table, resumed);
   } finally {
@@ -124,10 +124,10 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
     throw new DestinationError(`The destination of sync '${sync.name}' cannot read records back, which a rollback needs to leave later edits alone.`);
   }
   const history = new RunHistoryValues(ctx.warehouse, ctx.schemas.state);
-  const tables = syncTables(sync, ctx.schemas, ctx.runId);
+  const tables = deliveredTables(ctx.schemas.state, sync.name);
   const { resumed, table: work } = await history.prepareRollback(sync.name, runId, tables.delivered);
   const plan = await describeRollback(history, sync, runId, work, resumed);
-  const staging = { schema: ctx.schemas.state, name: runTableName('outcomes', sync.name, ctx.runId) };
+  const staging = runTable(ctx.schemas.state, 'outcomes', ctx.runId, sync.name);
   await history.createStaging(staging);
   const started = Date.now();
   const result: RollbackResult = { plan, restored: 0, already: 0, edited: 0, kept: 0, failed: 0, sent: 0, checked: 0, stopped: false, after: plan, ms: 0 };
@@ -344,11 +344,11 @@ export async function rollbackStep(
   // Checks the properties (reads when they exist) and resolves a deal pipeline's stage ids.
   await destination.ensureProperties(syncs);
   for (const sync of syncs) {
-    const release = await holdLock(session, sync.name, 10 * 60_000);
+    const lock = await holdLock(session, sync.name, 10 * 60_000);
     const started = new Date();
     const requestsBefore = destination.stats.requests;
     try {
-      await session.state.abandonDeadRuns(sync.name, session.runId);
+      await session.state.abandonDeadRuns(sync, session.runId);
       options.onPlan?.(await planRollback(syncContext(session), sync, runId));
       await session.state.startRun({ runId: session.runId, command: 'rollback', syncName: sync.name, startedAt: started, status: 'running' });
       try {
@@ -373,7 +373,7 @@ export async function rollbackStep(
         throw error;
       }
     } finally {
-      await release();
+      await lock.release();
     }
   }
   return results;

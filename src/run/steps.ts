@@ -1,16 +1,15 @@
 import type { Destination } from '../../connectors/destination.ts';
 import type { SyncConfig } from '../config/schema.ts';
-import { ConfigError, PqlsyncError } from '../../contracts/errors.ts';
+import { ConfigError, LockHeldError, PqlsyncError } from '../../contracts/errors.ts';
 import { loadModels, type Model } from '../project/load-models.ts';
 import { orderModels, selectModels } from '../project/graph.ts';
 import type { CompileContext } from '../compile/compile-model.ts';
 import { buildModels, type BuiltModel } from './build-models.ts';
 import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult } from './test-models.ts';
 import { waitForLock, type Session } from './session.ts';
-import { dropDeadRunPairs, planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
+import { planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
 import { createJournal } from './create-journal.ts';
-import { mappingFingerprint } from '../state/mapping-fingerprint.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { ensureHandoffViews } from '../handoff/handoff-step.ts';
@@ -46,12 +45,13 @@ export async function loadSelectedModels(session: Session, select: string[] = []
  */
 export async function buildStep(session: Session, select: string[] = [], options: { fullRefresh?: boolean } = {}): Promise<BuiltModel[]> {
   const started = Date.now();
-  const release = await holdLock(session, `${BUILD_LOCK_PREFIX}${session.project.config.schema}`, 10 * 60_000);
+  const lock = await holdLock(session, `${BUILD_LOCK_PREFIX}${session.project.config.schema}`, 10 * 60_000);
   let built: BuiltModel[];
   try {
     built = await buildUnderLock(session, select, options);
+    lock.check();
   } finally {
-    await release();
+    await lock.release();
   }
   const rows = built.reduce((sum, b) => sum + Math.max(b.rows, 0), 0);
   const ms = Date.now() - started;
@@ -158,8 +158,8 @@ export async function planStep(session: Session, syncs: SyncConfig[]): Promise<S
   return plans;
 }
 
-/** What a backfill adds to a sync step: its diff, and marking each checkpoint's keys as sent (src/run/backfill.ts). */
-export type BackfillSend = Pick<SyncOptions, 'diff' | 'afterCheckpoint' | 'force'>;
+/** What a backfill adds to a sync step: the prepared selection to send, unguarded (src/run/backfill.ts). */
+export type BackfillSend = Pick<SyncOptions, 'backfill' | 'force'>;
 
 export interface SyncStepResult extends SyncResult {
   requests: number;
@@ -200,29 +200,28 @@ export async function syncStep(
     }
     const started = new Date();
     const requestsBefore = destination.stats.requests;
-    const release = await holdLock(session, sync.name, ttl);
-    for (const runId of await session.state.abandonDeadRuns(sync.name, session.runId)) {
-      await dropDeadRunPairs(syncContext(session), sync, runId);
+    const lock = await holdLock(session, sync.name, ttl);
+    for (const runId of await session.state.beginSync(sync, { runId: session.runId, command, startedAt: started })) {
       session.log.warn(`  ${sync.name}: run ${runId} ended without finishing (killed?); its leftovers are cleaned up, and what it did not commit is sent again now`, {
         event: 'dead_run_cleaned',
         sync: sync.name,
         run_id: runId,
       });
     }
-    await session.state.startRun({ runId: session.runId, command, syncName: sync.name, startedAt: started, status: 'running' });
-    const { fingerprint, mapping } = mappingFingerprint(sync);
-    await session.state.rememberMapping(sync.name, fingerprint, mapping, session.runId);
     const journal = createJournal(syncContext(session), destination, sync, session.project.config.syncs);
     try {
       const result = await runSync(syncContext(session), destination, sync, {
         ...options,
         ...backfill,
         runId: session.runId,
+        // A lost lock stops the sending between pages, like a stop request; check() then says why.
+        signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
         historyRetentionDays: session.project.config.history.retention_days,
         dailyReserve: session.project.config.destination.daily_reserve,
         beforeSend: (changes) => journal.beforeSend(changes),
       });
       await journal.settle();
+      lock.check();
       const associations = result.stopped
         ? []
         : await syncAssociations({ ...syncContext(session), syncs: session.project.config.syncs, runId: session.runId, pageSize: options.pageSize }, destination, sync);
@@ -259,7 +258,7 @@ export async function syncStep(
       // What the portal's answers said is left of its daily limit, for the next `plan`.
       const budget = destination.dailyBudget?.();
       if (budget) await new PortalBudgetStore(session.warehouse, session.project.config.state_schema).record(budget, new Date()).catch(() => undefined);
-      await release();
+      await lock.release();
     }
   }
   // What follows a step (the handoff's sequence enrolments and Slack messages), once its syncs have written.
@@ -267,18 +266,47 @@ export async function syncStep(
   return results;
 }
 
+/** A lock held in the warehouse and renewed while held (see holdLock). */
+export interface HeldLock {
+  /** Aborted when a renewal failed: another run may take the lock once it expires, so stop at the next page. */
+  readonly lost: AbortSignal;
+  /** Throws a LockHeldError saying why, when a renewal failed. */
+  check(): void;
+  release(): Promise<void>;
+}
+
 /**
- * Takes a lock kept in the warehouse (queueing up to --wait for it), renews it while held,
- * and answers the function that releases it.
+ * Takes a lock kept in the warehouse (queueing up to --wait for it) and renews it while held.
+ * A renewal that fails is not retried: the lock may expire before the next one, and another run
+ * could then send the same rows, so `lost` is aborted (the sync stops after its current page and
+ * checkpoint) and `check` throws a LockHeldError naming the failure.
  */
-export async function holdLock(session: Session, name: string, ttlMs: number): Promise<() => Promise<void>> {
+export async function holdLock(session: Session, name: string, ttlMs: number): Promise<HeldLock> {
   await waitForLock(session.lockWaitMs, session.log, () => session.state.acquireLock(name, session.runId, ttlMs));
+  const lost = new AbortController();
+  let failure: Error | null = null;
   const heartbeat = setInterval(() => {
-    session.state.renewLock(name, session.runId, ttlMs).catch(() => undefined);
+    session.state.renewLock(name, session.runId, ttlMs).catch((error: unknown) => {
+      if (failure) return;
+      clearInterval(heartbeat);
+      const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      failure = new LockHeldError(
+        `The lock of '${name}' could not be renewed (${why}): the run stopped after its last checkpoint, so that no other run sends the same rows once the lock expires. Run again.`,
+        { cause: error },
+      );
+      session.log.warn(`  ${failure.message}`, { event: 'lock_lost', lock: name });
+      lost.abort(failure);
+    });
   }, Math.max(1000, ttlMs / 3));
   heartbeat.unref();
-  return async () => {
-    clearInterval(heartbeat);
-    await session.state.releaseLock(name, session.runId).catch(() => undefined);
+  return {
+    lost: lost.signal,
+    check: () => {
+      if (failure) throw failure;
+    },
+    release: async () => {
+      clearInterval(heartbeat);
+      await session.state.releaseLock(name, session.runId).catch(() => undefined);
+    },
   };
 }

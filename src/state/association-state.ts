@@ -6,7 +6,7 @@
  */
 import type { TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import { DELETED_PREFIX } from '../../connectors/destination.ts';
-import { runTag } from './state-store.ts';
+import { pairOwner, runTable } from './run-tables.ts';
 
 export const ASSOCIATION_STATE = 'association_state';
 
@@ -59,11 +59,11 @@ export class AssociationStore {
   }
 
   tables(source: PairSource, runId: string): PairTables {
-    const name = `${source.syncName}_${source.toSync}__${runTag(runId)}`;
+    const owner = pairOwner(source.syncName, source.toSync);
     return {
-      resolved: { schema: this.schema, name: `resolved__${name}` },
-      pending: { schema: this.schema, name: `pairs__${name}` },
-      removed: { schema: this.schema, name: `unpaired__${name}` },
+      resolved: runTable(this.schema, 'resolved', runId, owner),
+      pending: runTable(this.schema, 'pairs', runId, owner),
+      removed: runTable(this.schema, 'unpaired', runId, owner),
     };
   }
 

@@ -16,7 +16,7 @@
  * the killed run left half done.
  */
 import type { TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
-import { runTag } from './state-store.ts';
+import { runTable } from './run-tables.ts';
 
 export const EPISODES = 'signal_episodes';
 export const ASSIGNMENTS = 'owner_assignments';
@@ -111,7 +111,7 @@ export class HandoffStore {
   /** Contacts with a task-making signal true now and no assignment yet, by group: a run-private table. */
   async createCandidates(model: TableName, runId: string): Promise<{ table: TableName; count: number }> {
     const d = this.warehouse.dialect;
-    const table = { schema: this.stateSchema, name: `handoff_candidates__${runTag(runId)}` };
+    const table = runTable(this.stateSchema, 'handoff_candidates', runId);
     await this.warehouse.execute(`drop table if exists ${d.table(table)}`);
     await this.warehouse.execute(
       d.createTableAs(
@@ -147,7 +147,7 @@ export class HandoffStore {
     if (owners.size === 0) return;
     const d = this.warehouse.dialect;
     const rows: Value[][] = [...owners].map(([key, o]) => [key, o.id, o.email]);
-    const kept = { schema: this.stateSchema, name: `handoff_kept__${runTag(runId)}` };
+    const kept = runTable(this.stateSchema, 'handoff_kept', runId);
     const { string: s } = d.types;
     await this.warehouse.execute(`drop table if exists ${d.table(kept)}`);
     await this.warehouse.execute(`create table ${d.table(kept)} (record_key ${s}, owner_id ${s}, owner_email ${s})`);
@@ -180,7 +180,7 @@ export class HandoffStore {
       `select route_group, count(*) as n from ${this.t(ASSIGNMENTS)} where source = 'round_robin' group by route_group`,
     );
     const start = new Map(done.map((r) => [String(r.route_group), Number(r.n)]));
-    const ownersTable = { schema: this.stateSchema, name: `handoff_slots__${runTag(runId)}` };
+    const ownersTable = runTable(this.stateSchema, 'handoff_slots', runId);
     const { string: s, integer: i } = d.types;
     await this.warehouse.execute(`drop table if exists ${d.table(ownersTable)}`);
     await this.warehouse.execute(`create table ${d.table(ownersTable)} (route_group ${s}, idx ${i}, n ${i}, start_at ${i}, owner_id ${s}, owner_email ${s})`);

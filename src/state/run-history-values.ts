@@ -9,7 +9,7 @@
 import type { Row, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import { mappingFingerprint } from './mapping-fingerprint.ts';
-import { runTag } from './state-store.ts';
+import { runTag } from './run-tables.ts';
 
 export const RUN_VALUES = 'run_values';
 
@@ -32,7 +32,7 @@ export type HistoryKind = 'changed' | 'new' | 'unknown' | 'cleared';
  */
 export type RollbackVerdict = 'restore' | 'restored' | 'already' | 'edited' | 'later_run' | 'kept' | 'failed' | HistoryKind;
 
-/** The sync's tables a history capture and a restore work with (from run/diff.ts syncTables). */
+/** The sync's tables a history capture and a restore work with (the change set's, src/state/record-store.ts). */
 export interface HistoryTables {
   /** This run's changes (pqlsync__key and every mapped column). */
   changes: TableName;

@@ -1,26 +1,11 @@
 import { hostname } from 'node:os';
 import { DELETED_PREFIX } from '../../connectors/destination.ts';
 import type { Row, Statement, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
+import type { SyncConfig } from '../config/schema.ts';
 import { ConfigError, LockHeldError } from '../../contracts/errors.ts';
+import { mappingFingerprint } from './mapping-fingerprint.ts';
+import { deadRunTables, handoffRunTables } from './run-tables.ts';
 import { stateTableDdl } from './state-tables.ts';
-
-/** What one record's delivery came to, as the checkpoint stores it. */
-export interface DeliveryOutcome {
-  key: string;
-  ok: boolean;
-  recordId: string | null;
-  /** Hash of the values delivered (null for a cleared record: it leaves state). */
-  hash: string | null;
-  tier: string | null;
-  kind: 'new' | 'changed' | 'retry' | 'clear';
-  category: string | null;
-  property: string | null;
-  message: string | null;
-}
-
-/** The priority class column of prioritisedChangesSql (0 first). */
-export const PRIORITY = 'pqlsync__priority';
-const OUTCOME_COLUMNS = ['record_key', 'ok', 'record_id', 'row_hash', 'tier', 'kind', 'category', 'property', 'message'];
 
 export interface RunRecord {
   runId: string;
@@ -67,41 +52,20 @@ export class StateStore {
   }
 
   /**
-   * Creates the run's own outcome staging table (see `outcomesTable`), empty. Nothing else
-   * reads or writes it; `dropOutcomes` removes it when the run ends.
+   * Commits a checkpoint whose outcomes are staged in `staging` (record_key, ok, record_id,
+   * row_hash, tier, kind, category, property, message; see record-store.ts): one transaction
+   * moves delivered keys into (or, when cleared, out of) sync state and out of row errors, and
+   * records failed keys in row errors with their attempt count. Set-based statements, never one
+   * per record. A crash before the transaction commits changes nothing in state (the keys are
+   * re-sent, and upserts are idempotent).
    */
-  async createOutcomes(table: TableName): Promise<void> {
-    const { string: s, boolean: b } = this.warehouse.dialect.types;
-    const name = this.warehouse.dialect.table(table);
-    const columns = OUTCOME_COLUMNS.map((c) => `${c} ${c === 'ok' ? b : s}`).join(', ');
-    await this.warehouse.execute(`drop table if exists ${name}`);
-    await this.warehouse.execute(`create table ${name} (${columns})`);
-  }
-
-  async dropOutcomes(table: TableName): Promise<void> {
-    await this.warehouse.execute(`drop table if exists ${this.warehouse.dialect.table(table)}`);
-  }
-
-  /**
-   * Commits a checkpoint: the outcomes are staged in the run's own table (`staging`, from
-   * `outcomesTable`), then one transaction moves delivered keys into (or, when cleared, out of)
-   * sync state and out of row errors, and records failed keys in row errors with their attempt
-   * count. Set-based statements, never one per record. A crash before the transaction commits
-   * changes nothing in state (the keys are re-sent, and upserts are idempotent).
-   */
-  async checkpoint(syncName: string, runId: string, staging: TableName, outcomes: DeliveryOutcome[], at: Date = new Date()): Promise<void> {
-    if (outcomes.length === 0) return;
-    const rows: Value[][] = outcomes.map((o) => [o.key, o.ok, o.recordId, o.hash, o.tier, o.kind, o.category, o.property, o.message]);
+  async checkpoint(syncName: string, runId: string, staging: TableName, at: Date = new Date()): Promise<void> {
     const o = this.warehouse.dialect.table(staging);
     const state = this.t('sync_state');
     const errors = this.t('row_errors');
     const errorsName = this.warehouse.dialect.quote('row_errors');
     const stateName = this.warehouse.dialect.quote('sync_state');
     const stmt = (sql: string, values: Value[]): Statement => ({ sql, values });
-    // The staging table is this run's alone: filling it outside the transaction is safe, and
-    // keeps the transaction small (BigQuery sends it as one script).
-    await this.warehouse.execute(`delete from ${o} where true`);
-    await this.warehouse.insertRows(staging, OUTCOME_COLUMNS, rows);
     await this.warehouse.transaction(async (tx) => {
       await tx.execute(
         // A changed key is in state (the diff said so, under the lock): its row is updated in place.
@@ -152,51 +116,48 @@ export class StateStore {
   }
 
   /**
-   * Drops the row errors of keys that are no longer in the model: `changesTable` holds every
-   * key of the model still in row errors (a full diff re-sends them all), so after a run
-   * that went through it, an error whose key is not there can never land.
-   */
-  async forgetErrorsNotIn(syncName: string, changesTable: string, keyColumn: string): Promise<void> {
-    const errors = this.t('row_errors');
-    // The inner list is the changes table's keys that are in row errors (few), not the whole
-    // changes table (every row on a first sync), which the engine would otherwise hold in memory.
-    await this.warehouse.execute({
-      sql: `delete from ${errors} where sync_name = ? and record_key not in (
-              select ${keyColumn} from ${changesTable} where ${keyColumn} in (select record_key from ${errors} where sync_name = ?))`,
-      values: [syncName, syncName],
-    });
-  }
-
-  /** Forgets keys that left the model while their HubSpot values are kept (on_removed: keep). */
-  async forgetRemoved(syncName: string, removedTable: string, keyColumn: string): Promise<void> {
-    await this.warehouse.execute({
-      sql: `delete from ${this.t('sync_state')} where sync_name = ? and record_key in (select ${keyColumn} from ${removedTable})`,
-      values: [syncName],
-    });
-  }
-
-  /**
    * Cleans up after runs of this sync that died without finishing (SIGKILL, a lost machine):
-   * their run-history rows still say 'running', and their per-run tables are left behind.
-   * Call it holding the sync's lock: then no other run of the sync is alive. Plans are not
-   * in run history, so a plan running beside us keeps its tables.
+   * their run-history rows still say 'running', and their per-run tables are left behind (every
+   * kind in run-tables.ts: the sync's, its associations', the handoff's). Call it holding the
+   * sync's lock: then no other run of the sync is alive. Plans are not in run history, so a plan
+   * running beside us keeps its tables.
    */
-  async abandonDeadRuns(syncName: string, currentRunId: string): Promise<string[]> {
+  async abandonDeadRuns(sync: { name: string; associations?: ReadonlyArray<{ to: string }> }, currentRunId: string): Promise<string[]> {
     const dead = await this.warehouse.query({
       sql: `select run_id from ${this.t('runs')} where sync_name = ? and status = 'running' and run_id <> ?`,
-      values: [syncName, currentRunId],
+      values: [sync.name, currentRunId],
     });
     const runIds = dead.map((r) => String(r.run_id));
     for (const runId of runIds) {
-      for (const kind of RUN_TABLE_KINDS) {
-        await this.warehouse.execute(`drop table if exists ${this.t(runTableName(kind, syncName, runId))}`);
-      }
+      await this.dropTables(deadRunTables(this.schema, sync, runId));
       await this.warehouse.execute({
         sql: `update ${this.t('runs')} set status = 'failed', finished_at = ?, message = ? where sync_name = ? and run_id = ?`,
-        values: [new Date(), 'abandoned: the process ended without finishing (killed?); found and cleaned up by the next run', syncName, runId],
+        values: [new Date(), 'abandoned: the process ended without finishing (killed?); found and cleaned up by the next run', sync.name, runId],
       });
     }
     return runIds;
+  }
+
+  /**
+   * Opens a sync's run in run history, holding the sync's lock: first cleans up after its dead
+   * runs (see abandonDeadRuns), then records the run as running and the mapping it delivers
+   * under (by fingerprint). Answers the dead runs' ids.
+   */
+  async beginSync(sync: SyncConfig, run: { runId: string; command: string; startedAt: Date }): Promise<string[]> {
+    const dead = await this.abandonDeadRuns(sync, run.runId);
+    await this.startRun({ ...run, syncName: sync.name, status: 'running' });
+    const { fingerprint, mapping } = mappingFingerprint(sync);
+    await this.rememberMapping(sync.name, fingerprint, mapping, run.runId);
+    return dead;
+  }
+
+  /** Drops the handoff's work tables of runs that died holding its lock (see acquireLock). */
+  async dropHandoffLeftovers(deadRunIds: readonly string[]): Promise<void> {
+    for (const runId of deadRunIds) await this.dropTables(handoffRunTables(this.schema, runId));
+  }
+
+  private async dropTables(tables: TableName[]): Promise<void> {
+    for (const table of tables) await this.warehouse.execute(`drop table if exists ${this.warehouse.dialect.table(table)}`);
   }
 
   /** The destination account this state describes, null before the first sync. */
@@ -322,58 +283,27 @@ export class StateStore {
     return rows.map((r) => ({ sync_name: String(r.sync_name), deleted: Number(r.deleted) }));
   }
 
-  /**
-   * A query over a run's changes table giving each row its priority class under a tight daily
-   * budget, as column `pqlsync__priority` (docs/hubspot.md, "Daily budget"): 0 rows whose tier
-   * enters one of `pqlTiers` (new PQLs, tier changes into them), 1 other tier changes and records
-   * never delivered, 2 score moves (`scoreMoved`: a boolean over c, the changes, and s, the
-   * delivered snapshot left-joined by key when given), 3 the rest (counters). Set-based: the class is
-   * computed in the warehouse; `ordered` sorts by class, then key.
-   */
-  prioritisedChangesSql(
-    syncName: string,
-    sql: { changes: string; delivered: string | null; keyColumn: string; tierColumn: string; pqlTiers: readonly string[]; scoreMoved: string; ordered: boolean },
-  ): string {
-    const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
-    const tier = `c.${sql.tierColumn}`;
-    const moved = `(${tier} is not null and (st.tier is null or st.tier <> ${tier}))`;
-    return `select c.*, case when ${moved} and ${tier} in (${sql.pqlTiers.map(lit).join(', ')}) then 0
-          when ${moved} or st.record_key is null then 1
-          when ${sql.scoreMoved} then 2
-          else 3 end as ${PRIORITY}
-      from ${sql.changes} c
-      left join ${this.t('sync_state')} st on st.sync_name = ${lit(syncName)} and st.record_key = c.${sql.keyColumn}
-      ${sql.delivered ? `left join ${sql.delivered} s on s.record_key = c.${sql.keyColumn}` : ''}${sql.ordered ? `
-      order by ${PRIORITY}, c.${sql.keyColumn}` : ''}`;
-  }
-
   async countErrors(syncName: string): Promise<number> {
     const [row] = await this.warehouse.query({ sql: `select count(*) as n from ${this.t('row_errors')} where sync_name = ?`, values: [syncName] });
     return Number(row.n);
   }
 
-  /** Tier shares among delivered rows, for the guardrails. */
-  async tierShares(syncName: string): Promise<{ total: number; shares: Map<string, number> }> {
-    const rows = await this.warehouse.query({
-      sql: `select tier, count(*) as n from ${this.t('sync_state')} where sync_name = ? group by tier`,
-      values: [syncName],
-    });
-    const total = rows.reduce((sum, r) => sum + Number(r.n), 0);
-    return { total, shares: new Map(rows.map((r) => [String(r.tier), total ? Number(r.n) / total : 0])) };
-  }
-
   /**
    * Takes the lock of a sync. Insert-then-check: after inserting our row, any other live
    * row means we lose (and remove ours), so two runs can both lose but never both win.
-   * A row left by a killed process on this host, or past its expiry, is taken over.
+   * A row left by a killed process on this host, or past its expiry, is taken over: answers the
+   * run ids whose lock it took over (dead runs, whose leftovers the caller may drop).
    */
-  async acquireLock(syncName: string, runId: string, ttlMs: number): Promise<void> {
+  async acquireLock(syncName: string, runId: string, ttlMs: number): Promise<string[]> {
     const locks = this.t('locks');
     const now = new Date();
+    const expired = await this.warehouse.query({ sql: `select run_id from ${locks} where sync_name = ? and expires_at < ?`, values: [syncName, now] });
+    const takenOver = expired.map((r) => String(r.run_id));
     await this.warehouse.execute({ sql: `delete from ${locks} where sync_name = ? and expires_at < ?`, values: [syncName, now] });
     for (const holder of await this.lockHolders(syncName)) {
       if (holder.host === hostname() && !isAlive(Number(holder.pid))) {
         await this.releaseLock(syncName, String(holder.run_id));
+        takenOver.push(String(holder.run_id));
       }
     }
     await this.warehouse.execute({
@@ -389,6 +319,7 @@ export class StateStore {
           `Skip this run, run again when that one has finished, or pass --wait <seconds> to queue behind it (a lock left by a dead process on this host, or past its expiry, is taken over).`,
       );
     }
+    return takenOver.filter((id) => id !== runId);
   }
 
   async renewLock(syncName: string, runId: string, ttlMs: number): Promise<void> {
@@ -408,13 +339,6 @@ export class StateStore {
       : this.warehouse.query(`select * from ${this.t('locks')}`);
   }
 
-  /**
-   * The staging table of one run's checkpoint outcomes (record_key, ok, kind, …). After
-   * `checkpoint` returns, it holds that checkpoint's outcomes until the next one.
-   */
-  outcomesTable(syncName: string, runId: string): TableName {
-    return { schema: this.schema, name: runTableName('outcomes', syncName, runId) };
-  }
 }
 
 /**
@@ -422,26 +346,6 @@ export class StateStore {
  * watermarks, so two builds of one schema must not interleave), kept beside the syncs' locks.
  */
 export const BUILD_LOCK_PREFIX = 'build:';
-
-/** The kinds of table private to one run of a sync: its diff (changes, removed) and its checkpoint staging. */
-export const RUN_TABLE_KINDS = ['changes', 'removed', 'outcomes'] as const;
-
-/**
- * The name of a table private to one run of one sync (`<kind>__<sync>__<run tag>`): a `plan`,
- * a `build` or another run never reads or writes what this run created.
- */
-export function runTableName(kind: (typeof RUN_TABLE_KINDS)[number], syncName: string, runId: string): string {
-  return `${kind}__${syncName}__${runTag(runId)}`;
-}
-
-/**
- * A short tag for a run id, so names stay within PostgreSQL's 63 characters (which it would
- * otherwise truncate silently): '20261127T142300Z-a1b2c3' → '142300_a1b2c3'.
- */
-export function runTag(runId: string): string {
-  const standard = /T(\d{6})Z-([0-9a-f]+)$/.exec(runId);
-  return standard ? `${standard[1]}_${standard[2]}` : runId.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(-16);
-}
 
 function isAlive(pid: number): boolean {
   try {

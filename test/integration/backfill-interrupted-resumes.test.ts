@@ -49,7 +49,7 @@ describe('an interrupted backfill', () => {
         signal: controller.signal,
         // SIGTERM after the second page: the third is never read.
         onProgress: (p) => p.sent >= 100 && controller.abort(),
-      }, backfillSyncOptions(ctx, prepared));
+      }, backfillSyncOptions(prepared));
     } finally {
       await closeSession(session);
     }

@@ -50,7 +50,7 @@ describe('exit codes', () => {
   it('2: pqlsync.yml is wrong', async () => {
     const fx = await fixture();
     const config = fixtureConfig(fx.db);
-    config.syncs[0].object = 'tickets';
+    config.syncs[0].object = 'quotes';
     await writeFile(fx.config, JSON.stringify(config));
     const r = await fx.cli(['plan']);
     expect(r.code).toBe(EXIT.config);

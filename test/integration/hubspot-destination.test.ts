@@ -528,7 +528,7 @@ describe('failures', () => {
     sandbox.resetStats();
     // Without trace ids HubSpot rejects the whole batch for one bad input, and does not say which.
     const results = await writeWithSplitting(items, async (subset) => ({
-      result: await exec.run('crm', 'upsert without trace ids', (o) => apis.contacts.batchApi.upsertWithHttpInfo({ inputs: subset.map((i) => i.input) as never }, o)),
+      result: await exec.run('crm', 'upsert without trace ids', (o) => apis.object('contacts').batchApi.upsertWithHttpInfo({ inputs: subset.map((i) => i.input) as never }, o)),
       sent: subset,
     }));
     expect(results.get('t13')).toMatchObject({ ok: false, category: 'INVALID_OPTION', property: 'pql_tier' });

@@ -5,8 +5,8 @@ import { parseDocument } from 'yaml';
 import { parseProject } from '../../src/config/load-project.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { orderSyncs } from '../../src/run/sync-order.ts';
-import { OBJECT_WRITERS } from '../../connectors/hubspot/objects/registry.ts';
-import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-types.ts';
+import { OBJECT_TYPE_NAMES, OBJECT_WRITERS } from '../../connectors/hubspot/objects/object-types.ts';
+import { OBJECT_TYPE_LIST } from '../../connectors/hubspot/objects/registry.ts';
 import { DEMO_CONFIG } from '../helpers/project.ts';
 
 const FILE = '/projects/acme/pqlsync.yml';
@@ -51,15 +51,17 @@ function errorOf(change: (c: any) => void): string {
 }
 
 describe('object types', () => {
-  it('every object type a sync may name has a writer in the registry', () => {
-    expect(Object.keys(OBJECT_WRITERS).sort()).toEqual([...OBJECT_TYPE_NAMES].sort());
+  it('every object type a sync may name has a folder in the registry, in the same order, with its writer', () => {
+    expect(OBJECT_TYPE_LIST.map((t) => t.name)).toEqual([...OBJECT_TYPE_NAMES]);
+    expect(Object.keys(OBJECT_WRITERS)).toEqual([...OBJECT_TYPE_NAMES]);
+    for (const t of OBJECT_TYPE_LIST) expect(t.writer.object).toBe(t.name);
   });
 
   it('an object type nobody registered is a config error naming the file and the key path, never another object path', () => {
-    const message = errorOf((c) => (c.syncs[1].object = 'tickets'));
+    const message = errorOf((c) => (c.syncs[1].object = 'quotes'));
     expect(message).toContain(FILE);
     expect(message).toContain('syncs.1.object');
-    expect(message).toContain('unknown object type "tickets"');
+    expect(message).toContain('unknown object type "quotes"');
     expect(message).toContain('contacts, companies, deals');
   });
 

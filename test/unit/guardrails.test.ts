@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syncConfig } from '../../src/config/schema.ts';
 import { checkGuardrails } from '../../src/run/guardrails.ts';
-import type { DiffSummary } from '../../src/run/diff.ts';
+import type { DiffSummary } from '../../src/state/record-store.ts';
 
 const sync = syncConfig.parse({
   name: 'contacts',

@@ -1,7 +1,7 @@
 /** Pure decisions of the object writers: list or search, association type ids, pipeline stages. */
 import { describe, expect, it } from 'vitest';
 import { associationTypeIds } from '../../connectors/hubspot/associations.ts';
-import { listingIsCheaper } from '../../connectors/hubspot/objects/companies.ts';
+import { listingIsCheaper } from '../../connectors/hubspot/objects/companies/writer.ts';
 import { identityProperty } from '../../connectors/hubspot/objects/object-types.ts';
 import { resolvePipeline } from '../../connectors/hubspot/pipelines.ts';
 import { DestinationError } from '../../contracts/errors.ts';

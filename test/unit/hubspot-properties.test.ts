@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SyncConfig } from '../../src/config/schema.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { collectMappings, planProperties, propertyDefinition } from '../../connectors/hubspot/properties.ts';
-import { compareIds, domainSearchValues } from '../../connectors/hubspot/objects/companies.ts';
+import { compareIds, domainSearchValues } from '../../connectors/hubspot/objects/companies/writer.ts';
 
 const group = { name: 'pqlsync', label: 'pqlsync' };
 

@@ -109,6 +109,25 @@ describe('retrying one request', () => {
     expect(calls).toBe(1);
     expect(requests()).toBe(0);
   });
+
+  it('after a 429, beforeRetry runs only when the call takes a 429 as uncertain (a create that cannot be repeated)', async () => {
+    const { exec, failing } = setup();
+    const limited = () => ex(429, { policyName: 'TEN_SECONDLY_ROLLING' }, { 'retry-after': '1' });
+    let hooked = 0;
+    await exec.run('crm', 'upsert', failing(limited(), limited()), { beforeRetry: async () => void hooked++ });
+    expect(hooked).toBe(0);
+    await exec.run('crm', 'create', failing(limited(), limited()), { beforeRetry: async () => void hooked++, rateLimitIsUncertain: true });
+    expect(hooked).toBe(2);
+    // A hook that cannot tell (its reads failed) ends the call: nothing is sent blind.
+    const result = await exec.run('crm', 'create', failing(limited(), limited()), {
+      rateLimitIsUncertain: true,
+      beforeRetry: async () => {
+        throw new Error('reading the tasks failed');
+      },
+    });
+    expect(result).toMatchObject({ ok: false, kind: 'exhausted' });
+    expect((result as { message: string }).message).toContain('reading the tasks failed');
+  });
 });
 
 it('full jitter stays within [floor, min(cap, base·2^(n-1))]', () => {

@@ -1,11 +1,11 @@
 /**
- * Each significance rule (src/run/significance.ts) evaluated by DuckDB on pairs of (delivered,
+ * Each significance rule (src/state/significance.ts) evaluated by DuckDB on pairs of (delivered,
  * current) values, and the config rejecting rules on properties that are always significant.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { propertyMapping, type PropertyMapping } from '../../src/config/schema.ts';
-import { significantChange } from '../../src/run/significance.ts';
+import { significantChange } from '../../src/state/significance.ts';
 
 let w: DuckDBWarehouse;
 beforeAll(async () => {

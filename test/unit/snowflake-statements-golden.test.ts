@@ -21,8 +21,8 @@ import { describe, it } from 'vitest';
 import { snowflakeDialect } from '../../connectors/snowflake/snowflake.dialect.ts';
 import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
-import { backfillSyncOptions, prepareBackfill } from '../../src/run/backfill.ts';
-import { changedProperties, diffSync, dropRunTables, ensureDeliveredTable, forgetDelivered, recordDelivered, syncTables } from '../../src/run/diff.ts';
+import { prepareBackfill } from '../../src/state/backfill-store.ts';
+import { RecordStore, type ChangeSet } from '../../src/state/record-store.ts';
 import { StateStore } from '../../src/state/state-store.ts';
 import { stateTableDdl } from '../../src/state/state-tables.ts';
 import { expectGolden } from '../golden/golden.ts';
@@ -78,47 +78,49 @@ describe('Snowflake statements for state, checkpoints, diff, backfill and the lo
   await cleanup();
   const sync = project.config.syncs.find((s) => s.name === 'contacts') as SyncConfig;
   const schemas = { models: 'pqlsync_models', state: 'pqlsync' };
-  const tables = syncTables(sync, schemas, RUN_ID);
+  const model = { schema: schemas.models, name: sync.model };
   const w = new RecordingWarehouse((t) => {
-    if (t.name === tables.model.name) {
+    if (t.name === model.name) {
       return [sync.key, ...sync.properties.map((p) => p.column), 'last_active_at'].map((name) => ({ name, type: name.endsWith('_at') ? 'TIMESTAMP_NTZ' : 'VARCHAR' }));
     }
+    // The delivered snapshot, with the mapping's columns: the plan reads before-values from it.
+    if (t.name === `delivered__${sync.name}`) return ['record_key', ...new Set(sync.properties.map((p) => p.column))].map((name) => ({ name, type: 'VARCHAR' }));
     return undefined;
   });
   const state = new StateStore(w, schemas.state);
-  const outcomes = state.outcomesTable(sync.name, RUN_ID);
+  const records = new RecordStore(w, state, schemas);
   const golden = (name: string) => expectGolden(`snowflake/statements/${name}.sql`, w.take());
+  let changes: ChangeSet;
 
   it('state tables', () => {
     w.statements.push(...stateTableDdl(snowflakeDialect, schemas.state));
     golden('state-tables');
   });
 
-  it('checkpoint: staging, then one transaction over state and row errors', async () => {
-    await state.createOutcomes(outcomes);
-    await state.checkpoint(sync.name, RUN_ID, outcomes, [
-      { key: 'a@x.io', ok: true, recordId: '1', hash: 'h', tier: 'hot', kind: 'changed', category: null, property: null, message: null },
-      { key: 'b@x.io', ok: false, recordId: null, hash: null, tier: null, kind: 'new', category: 'validation', property: 'p', message: 'bad' },
-    ], AT);
-    golden('checkpoint');
-  });
-
   it('diff into the run’s own tables', async () => {
-    await diffSync(w, sync, tables);
+    changes = await records.diff(sync, { runId: RUN_ID });
     golden('diff');
-    await diffSync(w, sync, tables, { ignoreState: true, selection: tables.backfill });
+    await records.diff(sync, { runId: RUN_ID, backfill: { table: { schema: schemas.state, name: `backfill__${sync.name}` } } });
     golden('diff-backfill');
   });
 
+  it('checkpoint: staging (hash, tier and kind joined from the changes), then one transaction over state and row errors', async () => {
+    await changes.checkpoint(
+      [
+        { key: 'a@x.io', ok: true, recordId: '1' },
+        { key: 'b@x.io', ok: false, category: 'validation', property: 'p', message: 'bad' },
+      ],
+      AT,
+    );
+    golden('checkpoint');
+  });
+
   it('delivered snapshot, removed keys, row errors and the run’s tables', async () => {
-    await ensureDeliveredTable(w, sync, tables);
-    await recordDelivered(w, sync, tables, outcomes);
-    await changedProperties(w, sync, tables);
-    await forgetDelivered(w, tables);
-    await state.forgetRemoved(sync.name, w.dialect.table(tables.removed), w.dialect.quote('pqlsync__key'));
-    await state.forgetErrorsNotIn(sync.name, w.dialect.table(tables.changes), w.dialect.quote('pqlsync__key'));
-    await dropRunTables(w, tables);
-    await state.dropOutcomes(outcomes);
+    changes.summary = { ...changes.summary, changed: 1, removed: 1 };
+    await changes.changedProperties();
+    await changes.forgetRemoved();
+    await changes.forgetStaleErrors();
+    await changes.drop();
     golden('after-sync');
   });
 
@@ -128,17 +130,20 @@ describe('Snowflake statements for state, checkpoints, diff, backfill and the lo
     await state.releaseLock(sync.name, RUN_ID);
     await state.startRun({ runId: RUN_ID, command: 'sync', syncName: sync.name, startedAt: AT, status: 'running' });
     await state.finishRun({ runId: RUN_ID, command: 'sync', syncName: sync.name, startedAt: AT, status: 'success' });
-    await state.abandonDeadRuns(sync.name, RUN_ID);
+    await state.abandonDeadRuns(sync, RUN_ID);
     await state.lastRuns();
     await state.openErrors();
-    await state.tierShares(sync.name);
+    await changes.tierShares();
     golden('lock-and-runs');
   });
 
   it('backfill selection and marking sent keys', async () => {
-    const ctx = { warehouse: w, state, schemas, runId: RUN_ID };
+    const ctx = { warehouse: w, schemas, runId: RUN_ID };
     const prepared = await prepareBackfill(ctx, sync, { selection: { kind: 'since', column: 'last_active_at', since: '2026-10-01T00:00:00.000Z' } });
-    await backfillSyncOptions(ctx, prepared).afterCheckpoint!(outcomes);
     golden('backfill');
+    const backfill = await records.diff(sync, { runId: RUN_ID, backfill: prepared });
+    w.take();
+    await backfill.checkpoint([{ key: 'a@x.io', ok: true, recordId: '1' }], AT);
+    golden('backfill-checkpoint');
   });
 });

@@ -9,7 +9,6 @@ import type { HubSpotApis } from '../hubspot.client.ts';
 import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { RequestExecutor } from '../retry.ts';
 import type { SendContext } from '../send-context.ts';
-import type { ObjectTypeName } from './object-types.ts';
 
 /** Property → value HubSpot holds (null or absent: empty). */
 export type HeldValues = Record<string, string | null | undefined>;
@@ -23,7 +22,7 @@ export type HeldRead = { ok: true; held: Map<string, HeldValues>; all: HeldValue
  */
 export async function readRecords(
   ctx: { apis: HubSpotApis; exec: RequestExecutor },
-  object: ObjectTypeName,
+  object: string,
   refs: readonly string[],
   properties: readonly string[],
   idProperty?: string,
@@ -34,7 +33,7 @@ export async function readRecords(
   const wanted = [...new Set(idProperty ? [...properties, idProperty] : properties)];
   for (const group of chunk([...new Set(refs)], HUBSPOT_LIMITS.batchSize)) {
     const result = await ctx.exec.run<BatchResponseLike>('crm', `${object} read (${group.length})`, (options) =>
-      ctx.apis[object].batchApi.readWithHttpInfo(
+      ctx.apis.object(object).batchApi.readWithHttpInfo(
         { inputs: group.map((id) => ({ id })), properties: wanted, propertiesWithHistory: [], ...(idProperty ? { idProperty } : {}) },
         false,
         options,
@@ -53,6 +52,6 @@ export async function readRecords(
 }
 
 /** What a writer reads before writing: by record id, or by the sync's identity. */
-export function readHeldValues(ctx: SendContext, object: ObjectTypeName, refs: readonly string[], by: 'id' | 'identity', properties: readonly string[]): Promise<HeldRead> {
+export function readHeldValues(ctx: SendContext, object: string, refs: readonly string[], by: 'id' | 'identity', properties: readonly string[]): Promise<HeldRead> {
   return readRecords(ctx, object, refs, properties, by === 'identity' ? ctx.identity : undefined);
 }

@@ -78,7 +78,7 @@ export async function createThroughParents(
     ctx.log?.({ level: 'info', msg: `${writer.object}: creating ${toCreate.length} with their ${through} (no unique key in this portal; intents journaled)` });
   }
 
-  const api = ctx.apis[writer.object].batchApi;
+  const api = ctx.apis.object(writer.object).batchApi;
   const tasks = chunk(toCreate, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
     const byTrace = new Map<string, Creation>();
     const items: WriteItem[] = batch.map((c) => {

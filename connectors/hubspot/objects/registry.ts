@@ -1,17 +1,13 @@
 /**
- * The object writers, one line each (their static facts are in ./object-types.ts). Nothing
- * else in the connector switches on the object type.
+ * The object types pqlsync writes, one line each: each is a folder (./<type>/index.ts) holding
+ * its identity, writer hooks, capabilities, association type ids, scopes and sandbox schema.
+ * Nothing else in the code switches on an object type's name (docs/architecture.md, "Adding an
+ * object type").
  */
-import { companiesWriter } from './companies.ts';
-import { contactsWriter } from './contacts.ts';
-import { dealsWriter } from './deals.ts';
-import { tasksWriter } from './tasks.ts';
-import type { ObjectTypeName } from './object-types.ts';
-import type { ObjectWriter } from './write-template.ts';
+import { companies } from './companies/index.ts';
+import { contacts } from './contacts/index.ts';
+import { deals } from './deals/index.ts';
+import { tasks } from './tasks/index.ts';
+import { tickets } from './tickets/index.ts';
 
-export const OBJECT_WRITERS: Record<ObjectTypeName, ObjectWriter> = {
-  contacts: contactsWriter,
-  companies: companiesWriter,
-  deals: dealsWriter,
-  tasks: tasksWriter,
-};
+export const OBJECT_TYPE_LIST = [contacts, companies, deals, tasks, tickets] as const;

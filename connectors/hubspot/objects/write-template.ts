@@ -11,6 +11,7 @@ import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
 import { applyWritePolicy, policyReads } from '../write-policy.ts';
 import { readHeldValues, type HeldValues } from './held-values.ts';
+import { ownsIdentity } from './object-types.ts';
 import { createThroughParents } from './journaled-creates.ts';
 import type { ObjectTypeName } from './object-types.ts';
 
@@ -23,6 +24,7 @@ export interface ByIdTarget {
 
 /** What an object type plugs into the template. */
 export interface ObjectWriter {
+  /** The object type's name (its folder's). */
   object: ObjectTypeName;
   /** The normalised key (for the sync's identity property), or the category, property and message of the row error. */
   normaliseKey(raw: string, identity: string): { key: string } | { category: string; property: string | null; message: string };
@@ -52,7 +54,8 @@ export interface ObjectWriter {
 
 export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepared: Prepared[]): Promise<void> {
   const { sync, identity } = ctx;
-  const owned = identity !== 'email';
+  // A unique property pqlsync owns (not one HubSpot keeps itself, as contacts' email).
+  const owned = ownsIdentity(sync);
   const canCreate = (p: Prepared) => sync.mode !== 'update' && !p.clear && !sync.updateByIdOnly;
   const properties = (p: Prepared) => {
     const out = writer.toHubSpot ? writer.toHubSpot(ctx, p.properties, p.clear) : { ...p.properties };
@@ -140,8 +143,8 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
   ]);
 }
 
-function batchApiOf(ctx: SendContext, object: ObjectTypeName) {
-  return ctx.apis[object].batchApi;
+function batchApiOf(ctx: SendContext, object: string) {
+  return ctx.apis.object(object).batchApi;
 }
 
 /** Updates records by id, in batches; the answer for each goes to `onResult`. */
@@ -222,7 +225,7 @@ interface Target {
  * could overwrite what a person typed.
  */
 async function settleAgainstHeld<T extends Target>(ctx: SendContext, writer: ObjectWriter, batch: T[], by: 'id' | 'identity'): Promise<T[]> {
-  const ownedKey = ctx.identity !== 'email';
+  const ownedKey = ownsIdentity(ctx.sync);
   const reads = new Map<T, string[]>();
   for (const t of batch) {
     const writerReads = by === 'id' && writer.readsBeforeUpdate ? writer.readsBeforeUpdate(t as T & ByIdTarget) : [];

@@ -3,7 +3,8 @@
  * edge written from a deal to a contact (type 3) also reads from the contact
  * to the deal (type 4), so every edge is stored with its inverse.
  */
-import type { ObjectTypeName } from './object-types.ts';
+import type { AssociationTypeIds } from '../objects/object-type.ts';
+import { associationIdsOf, OBJECT_TYPES, type ObjectTypeName } from './object-types.ts';
 import type { StoredAssociation } from './types.ts';
 
 export interface AssociationType {
@@ -11,41 +12,32 @@ export interface AssociationType {
   associationTypeId: number;
 }
 
-/** HubSpot-defined pairs of (forward, inverse) type ids; see docs/hubspot.md, "Association type ids". */
-const INVERSE_TYPE_IDS = new Map<number, number>([
-  [279, 280], // contact → company (unlabelled)
-  [1, 2], // contact → company (primary)
-  [3, 4], // deal → contact
-  [341, 342], // deal → company (unlabelled)
-  [5, 6], // deal → company (primary)
-  [204, 203], // task → contact
-  [192, 191], // task → company
-  [216, 215], // task → deal
-]);
-for (const [forward, inverse] of [...INVERSE_TYPE_IDS]) INVERSE_TYPE_IDS.set(inverse, forward);
-
-const DEFAULT_TYPE_IDS: Record<string, number> = {
-  'contacts>companies': 279,
-  'companies>contacts': 280,
-  'deals>contacts': 3,
-  'contacts>deals': 4,
-  'deals>companies': 341,
-  'companies>deals': 342,
-  'tasks>contacts': 204,
-  'contacts>tasks': 203,
-  'tasks>companies': 192,
-  'companies>tasks': 191,
-  'tasks>deals': 216,
-  'deals>tasks': 215,
-};
-
-/** Which object type a HubSpot-defined type id points at from `from`, for associations sent with a create. */
-const TARGET_TYPES: Record<ObjectTypeName, Record<number, ObjectTypeName>> = {
-  contacts: { 279: 'companies', 1: 'companies', 4: 'deals', 203: 'tasks' },
-  companies: { 280: 'contacts', 2: 'contacts', 342: 'deals', 6: 'deals', 191: 'tasks' },
-  deals: { 3: 'contacts', 341: 'companies', 5: 'companies', 215: 'tasks' },
-  tasks: { 204: 'contacts', 192: 'companies', 216: 'deals' },
-};
+/**
+ * HubSpot-defined type ids, built from each object type's folder (its `associations`: the
+ * unlabelled and primary ids from it, with their inverses): forward ↔ inverse pairs, the
+ * unlabelled id per `from>to`, and the target type of each id from a type (docs/hubspot.md,
+ * "Association type ids").
+ */
+const INVERSE_TYPE_IDS = new Map<number, number>();
+const DEFAULT_TYPE_IDS: Record<string, number> = {};
+const TARGET_TYPES = Object.fromEntries(OBJECT_TYPES.map((t) => [t, {}])) as Record<ObjectTypeName, Record<number, ObjectTypeName>>;
+const PRIMARY_TYPE_IDS = new Set<number>();
+for (const from of OBJECT_TYPES) {
+  for (const [to, ids] of Object.entries(associationIdsOf(from)) as Array<[ObjectTypeName, AssociationTypeIds]>) {
+    const pairs: Array<[number, number]> = [[ids.typeId, ids.inverseTypeId]];
+    if (ids.primaryTypeId !== undefined && ids.primaryInverseTypeId !== undefined) {
+      pairs.push([ids.primaryTypeId, ids.primaryInverseTypeId]);
+      PRIMARY_TYPE_IDS.add(ids.primaryTypeId).add(ids.primaryInverseTypeId);
+    }
+    for (const [forward, inverse] of pairs) {
+      INVERSE_TYPE_IDS.set(forward, inverse).set(inverse, forward);
+      TARGET_TYPES[from][forward] = to;
+      TARGET_TYPES[to][inverse] = from;
+    }
+    DEFAULT_TYPE_IDS[`${from}>${to}`] = ids.typeId;
+    DEFAULT_TYPE_IDS[`${to}>${from}`] = ids.inverseTypeId;
+  }
+}
 
 /** The HubSpot-defined association types between two object types, as the labels endpoint lists them. */
 export function listLabels(from: ObjectTypeName, to: ObjectTypeName): Array<{ typeId: number; label: string | null }> {
@@ -54,7 +46,6 @@ export function listLabels(from: ObjectTypeName, to: ObjectTypeName): Array<{ ty
     .map(([typeId]) => ({ typeId: Number(typeId), label: PRIMARY_TYPE_IDS.has(Number(typeId)) ? 'Primary' : null }));
 }
 
-const PRIMARY_TYPE_IDS = new Set([1, 2, 5, 6]);
 
 export function findTargetType(from: ObjectTypeName, associationTypeId: number): ObjectTypeName | undefined {
   return TARGET_TYPES[from][associationTypeId];

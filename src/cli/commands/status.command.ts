@@ -26,7 +26,7 @@ export function statusCommand(io: CliIo, exit: ExitBox) {
         const errors = await session.state.openErrors(50);
         const locks = await session.state.lockHolders();
         const deleted = await session.state.deletedInDestination();
-        const backfills = await unfinishedBackfills(session);
+        const backfills = await unfinishedBackfills(session.warehouse, session.project.config.state_schema);
         const { HandoffActionStore } = await import('../../state/handoff-actions-state.ts');
         const actions = new HandoffActionStore(session.warehouse, session.project.config.state_schema);
         const handoff = { counts: await actions.counts(), errors: await actions.errors(50) };

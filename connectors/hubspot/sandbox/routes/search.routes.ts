@@ -5,6 +5,7 @@
  * portal's search lag (`searchLagMs`, default 0), as HubSpot's index lags fresh writes.
  */
 import { validationError } from '../api-error.ts';
+import { sandboxSchemaOf } from '../object-types.ts';
 import type { Route } from '../router.ts';
 import { checkFilter, compareValues, matchesFilter, type SearchFilter } from '../search-filters.ts';
 import type { RecordState } from '../store.ts';
@@ -17,13 +18,6 @@ const MAX_FILTERS_PER_GROUP = 6;
 const MAX_FILTERS = 18;
 const MAX_LIMIT = 200;
 const MAX_RESULTS = 10_000;
-
-/** Properties a free-text `query` looks in, as HubSpot's default searchable ones. */
-const QUERY_PROPERTIES: Record<string, string[]> = {
-  contacts: ['email', 'firstname', 'lastname', 'phone', 'company'],
-  companies: ['name', 'domain', 'website', 'phone'],
-  deals: ['dealname'],
-};
 
 interface SearchSort {
   propertyName: string;
@@ -48,7 +42,7 @@ export const searchRoutes: Route[] = [
       const matches = store
         .listSearchable(type)
         .filter((record) => groups.length === 0 || groups.some((filters) => filters.every((filter) => matchesRecord(record, filter, definitions))))
-        .filter((record) => query === '' || QUERY_PROPERTIES[type].some((name) => record.properties[name]?.toLowerCase().includes(query)));
+        .filter((record) => query === '' || (sandboxSchemaOf(type).searchable ?? []).some((name) => record.properties[name]?.toLowerCase().includes(query)));
       matches.sort((left, right) => compareRecords(left, right, sorts, definitions));
 
       const end = Math.min(offset + limit, matches.length, MAX_RESULTS);

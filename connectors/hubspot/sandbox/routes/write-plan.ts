@@ -7,7 +7,7 @@ import { ApiError, validationError, type ErrorDetail } from '../api-error.ts';
 import { SANDBOX_PORTAL_ID, typeIdOf, upperSingularOf, type ObjectTypeName } from '../object-types.ts';
 import type { PortalStore, RecordState } from '../store.ts';
 import { describeIssues, validatePropertyValues } from '../validation.ts';
-import { LIFECYCLE_STAGES } from '../default-schema.ts';
+import { LIFECYCLE_STAGES } from '../schema-parts.ts';
 
 export interface PlannedWrite {
   /** The record to update; undefined for a create. */

@@ -9,6 +9,3 @@ select distinct cast(m."EMAIL" as varchar) as record_key, cast(null as timestamp
 select count(*) as n from "PQLSYNC"."BACKFILL__CONTACTS";
 
 insert into "PQLSYNC"."BACKFILLS" (sync_name, selection, identity, total, started_at) values (?, ?, ?, ?, ?);
-
-update "PQLSYNC"."BACKFILL__CONTACTS" set sent_at = ?
-              where sent_at is null and record_key in (select record_key from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3");

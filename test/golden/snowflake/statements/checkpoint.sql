@@ -4,7 +4,10 @@ create table "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" (record_key varchar, 
 
 delete from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" where true;
 
-insert into "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" (record_key, ok, record_id, row_hash, tier, kind, category, property, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?) -- × 2 rows;
+insert into "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" (record_key, ok, record_id, kind, category, property, message) values (?, ?, ?, ?, ?, ?, ?) -- × 2 rows;
+
+update "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" set row_hash = c."PQLSYNC__HASH", tier = c."PQLSYNC__TIER", kind = c."PQLSYNC__KIND"
+       from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" c where "OUTCOMES__CONTACTS__142300_A1B2C3".record_key = c."PQLSYNC__KEY";
 
 begin;
 
@@ -25,5 +28,16 @@ update "PQLSYNC"."ROW_ERRORS" set run_id = ?, category = f.category, property = 
 insert into "PQLSYNC"."ROW_ERRORS" (sync_name, record_key, run_id, category, property, message, attempts, first_failed_at, last_failed_at)
            select ?, f.record_key, ?, f.category, f.property, f.message, 1, ?, ? from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" f
            where f.ok = false and not exists (select 1 from "PQLSYNC"."ROW_ERRORS" e where e.sync_name = ? and e.record_key = f.record_key);
+
+commit;
+
+begin;
+
+delete from "PQLSYNC"."DELIVERED__CONTACTS" where record_key in (select record_key from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" where ok = true and kind <> 'new');
+
+insert into "PQLSYNC"."DELIVERED__CONTACTS" (record_key, "PQL_SCORE", "PQL_TIER", "PRODUCT_SCORE", "FIT_SCORE", "ACTIVATION_LEVEL", "HOT_TRIGGER", "PQL_REASONS", "ACTIVATED", "ACTIVATED_AT", "SIGNUP_DATE", "LAST_ACTIVE_AT", "LOGINS_14D", "DAYS_ACTIVE_30D", "CORE_FEATURES_USED", "INVITES_TOTAL", "PAYWALL_HITS_30D", "ACCOUNT_MOTION", "ACCOUNT_ID", "USER_ID", "LEAD_STAGE")
+       select c."PQLSYNC__KEY", cast(c."PQL_SCORE" as varchar), cast(c."PQL_TIER" as varchar), cast(c."PRODUCT_SCORE" as varchar), cast(c."FIT_SCORE" as varchar), cast(c."ACTIVATION_LEVEL" as varchar), cast(c."HOT_TRIGGER" as varchar), cast(c."PQL_REASONS" as varchar), cast(c."ACTIVATED" as varchar), cast(c."ACTIVATED_AT" as varchar), cast(c."SIGNUP_DATE" as varchar), cast(c."LAST_ACTIVE_AT" as varchar), cast(c."LOGINS_14D" as varchar), cast(c."DAYS_ACTIVE_30D" as varchar), cast(c."CORE_FEATURES_USED" as varchar), cast(c."INVITES_TOTAL" as varchar), cast(c."PAYWALL_HITS_30D" as varchar), cast(c."ACCOUNT_MOTION" as varchar), cast(c."ACCOUNT_ID" as varchar), cast(c."USER_ID" as varchar), cast(c."LEAD_STAGE" as varchar)
+       from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" c
+       where c."PQLSYNC__KEY" in (select record_key from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" where ok = true and kind <> 'clear');
 
 commit;

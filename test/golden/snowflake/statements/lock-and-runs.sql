@@ -1,3 +1,5 @@
+select run_id from "PQLSYNC"."LOCKS" where sync_name = ? and expires_at < ?;
+
 delete from "PQLSYNC"."LOCKS" where sync_name = ? and expires_at < ?;
 
 select * from "PQLSYNC"."LOCKS" where sync_name = ?;
@@ -24,3 +26,5 @@ select sync_name, record_key, category, property, message, attempts, first_faile
        from "PQLSYNC"."ROW_ERRORS" order by sync_name, record_key limit 50;
 
 select tier, count(*) as n from "PQLSYNC"."SYNC_STATE" where sync_name = ? group by tier;
+
+select cast("PQL_TIER" as varchar) as tier, count(*) as n from "PQLSYNC_MODELS"."CONTACT_SYNC" group by "PQL_TIER";

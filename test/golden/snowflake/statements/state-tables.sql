@@ -21,3 +21,5 @@ create table if not exists "PQLSYNC"."RUN_LOG" (
 create table if not exists "PQLSYNC"."DESTINATION_ACCOUNT" (account_id varchar, bound_at timestamp_ntz, run_id varchar);
 
 create table if not exists "PQLSYNC"."SYNC_MAPPINGS" (sync_name varchar, fingerprint varchar, mapping varchar, first_run_id varchar, first_seen_at timestamp_ntz);
+
+create table if not exists "PQLSYNC"."CREATE_INTENTS" (sync_name varchar, record_key varchar, parent_id varchar, run_id varchar, intended_at timestamp_ntz);

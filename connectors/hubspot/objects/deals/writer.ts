@@ -11,10 +11,10 @@
  * a rep moved by hand to a later stage (or elsewhere) is never moved back; the other
  * properties are still updated.
  */
-import { DestinationError } from '../../../contracts/errors.ts';
-import type { SendContext } from '../send-context.ts';
-import type { HeldValues } from './held-values.ts';
-import type { ByIdTarget, ObjectWriter } from './write-template.ts';
+import { DestinationError } from '../../../../contracts/errors.ts';
+import type { SendContext } from '../../send-context.ts';
+import type { HeldValues } from '../held-values.ts';
+import type { ByIdTarget, ObjectWriter } from '../write-template.ts';
 
 const STAGE = 'dealstage';
 const PIPELINE = 'pipeline';

@@ -13,11 +13,11 @@
  * the same contact, a merged-away id answers as the surviving contact, and a contact someone
  * deleted answers NOT_FOUND instead of being recreated silently.
  */
-import type { ItemResult } from '../batch-writer.ts';
-import { normaliseEmail } from '../format-values.ts';
-import type { Prepared, SendContext } from '../send-context.ts';
-import { readRecords } from './held-values.ts';
-import type { ObjectWriter } from './write-template.ts';
+import type { ItemResult } from '../../batch-writer.ts';
+import { normaliseEmail } from '../../format-values.ts';
+import type { Prepared, SendContext } from '../../send-context.ts';
+import { readRecords } from '../held-values.ts';
+import type { ObjectWriter } from '../write-template.ts';
 
 const EMAIL = 'email';
 

@@ -6,7 +6,7 @@
  * attempt made instead of making a second. The runner never re-sends a delivered key (sync
  * mode `insert_once`), so a task a rep completed or edited is left alone. Tasks are never searched.
  */
-import type { ObjectWriter } from './write-template.ts';
+import type { ObjectWriter } from '../write-template.ts';
 
 export const tasksWriter: ObjectWriter = {
   object: 'tasks',

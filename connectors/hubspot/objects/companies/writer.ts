@@ -13,11 +13,11 @@
  *      answer, or one HubSpot's lagging search index could not see yet, updates the company
  *      the first attempt created. Search is never what guards against duplicates.
  */
-import { chunk, runPool } from '../batch-writer.ts';
-import { HUBSPOT_LIMITS } from '../limits.ts';
-import { normaliseDomain } from '../format-values.ts';
-import type { SendContext } from '../send-context.ts';
-import type { ObjectWriter } from './write-template.ts';
+import { chunk, runPool } from '../../batch-writer.ts';
+import { HUBSPOT_LIMITS } from '../../limits.ts';
+import { normaliseDomain } from '../../format-values.ts';
+import type { SendContext } from '../../send-context.ts';
+import type { ObjectWriter } from '../write-template.ts';
 
 export const companiesWriter: ObjectWriter = {
   object: 'companies',
@@ -104,7 +104,7 @@ const ids = (found: Candidates) => new Map([...found].map(([d, c]) => [d, c.id])
 
 async function countCompanies(ctx: SendContext): Promise<number | null> {
   const result = await ctx.exec.run<SearchPage>('search', 'companies count', (options) =>
-    ctx.apis.companies.searchApi.doSearchWithHttpInfo({ filterGroups: [], properties: ['domain'], limit: 1 } as never, options),
+    ctx.apis.object('companies').searchApi.doSearchWithHttpInfo({ filterGroups: [], properties: ['domain'], limit: 1 } as never, options),
   );
   return result.ok ? Number(result.data.total ?? 0) : null;
 }
@@ -116,7 +116,7 @@ async function listCompanies(ctx: SendContext): Promise<{ all: Candidates } | { 
   do {
     const cursor = after;
     const result = await ctx.exec.run<SearchPage>('crm', 'companies list', (options) =>
-      ctx.apis.companies.basicApi.getPageWithHttpInfo(HUBSPOT_LIMITS.batchSize, cursor, ['domain', ctx.identity], undefined, undefined, false, options),
+      ctx.apis.object('companies').basicApi.getPageWithHttpInfo(HUBSPOT_LIMITS.batchSize, cursor, ['domain', ctx.identity], undefined, undefined, false, options),
     );
     if (!result.ok) return { failed: result.kind === 'exhausted' ? result.message : result.failure.message };
     for (const r of result.data.results ?? []) consider(ctx, found, null, r);
@@ -142,7 +142,7 @@ export async function resolveDomains(ctx: SendContext, domains: readonly string[
       };
       const result = await ctx.exec.run<SearchPage>('search', `companies search (${group.length} domains)`, (options) =>
         // The generated model types `operator` as an enum of the same strings.
-        ctx.apis.companies.searchApi.doSearchWithHttpInfo(request as never, options),
+        ctx.apis.object('companies').searchApi.doSearchWithHttpInfo(request as never, options),
       );
       if (!result.ok) {
         const message = result.kind === 'exhausted' ? result.message : result.failure.message;
