@@ -112,7 +112,10 @@ describe('tickets, an object type added as one folder', () => {
     // The first batch was written, its answer lost, and sent again: the same 100 tickets were updated.
     expect(sandbox.records('tickets')).toHaveLength(150);
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/tickets/batch/upsert']).toBe(3);
-    expect(sandbox.findByUniqueValue('tickets', 'pqlsync_ticket_key', 'trial_7')?.properties).toMatchObject({ subject: 'Trial 7 is stuck on setup', hs_pipeline_stage: '1', pqlsync_days_stuck: '7' });
+    // The sandbox's rules for tickets come from the folder too: the support pipeline by default, a stage required.
+    expect(sandbox.findByUniqueValue('tickets', 'pqlsync_ticket_key', 'trial_7')?.properties).toMatchObject({ subject: 'Trial 7 is stuck on setup', hs_pipeline: '0', hs_pipeline_stage: '1', pqlsync_days_stuck: '7' });
+    const [stageless] = await destination.send(sync, [ticket(200, { values: { subject: 'No stage', stage: null, days_stuck: 1 } })]);
+    expect(stageless).toMatchObject({ ok: false, message: expect.stringContaining('hs_pipeline_stage is required to create a ticket') });
 
     // Known ids are updated by id; the ticket stays one.
     const id = created.find((o) => o.key === 'trial_7')!.recordId;

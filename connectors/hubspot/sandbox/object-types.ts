@@ -32,6 +32,11 @@ export function upperSingularOf(type: ObjectTypeName): string {
   return BY_NAME.get(type)!.singular.toUpperCase();
 }
 
+/** A type's whole definition (its folder's index.ts). */
+export function definitionOf(type: ObjectTypeName) {
+  return BY_NAME.get(type)!;
+}
+
 /** The schema a new portal holds for a type (its folder's `sandbox`). */
 export function sandboxSchemaOf(type: ObjectTypeName) {
   return BY_NAME.get(type)!.sandbox;

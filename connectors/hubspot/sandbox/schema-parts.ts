@@ -16,6 +16,10 @@ export interface SandboxObjectSchema {
   readDefaults: string[];
   /** Properties a free-text search `query` looks in (HubSpot's default searchable ones). */
   searchable?: string[];
+  /** Properties a create must set and no write may empty, as HubSpot requires (a task's due time). */
+  required?: string[];
+  /** Values a created record takes when the create leaves them out (a task is NOT_STARTED). */
+  createDefaults?: Record<string, string>;
 }
 
 /** In HubSpot's order: a record's lifecycle stage only moves forward through this list (see routes/write-plan.ts). */

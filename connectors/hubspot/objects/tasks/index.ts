@@ -43,5 +43,8 @@ export const tasks = defineObjectType({
       ...buildBookkeeping(GROUP, 'hs_lastmodifieddate'),
     ],
     readDefaults: ['createdate', 'hs_lastmodifieddate', 'hs_object_id', 'hs_task_status', 'hs_task_subject', 'hs_timestamp'],
+    required: ['hs_timestamp'],
+    // A task created without a status is open, as in HubSpot's UI.
+    createDefaults: { hs_task_status: 'NOT_STARTED' },
   },
 });

@@ -40,5 +40,8 @@ export const tickets = defineObjectType({
     ],
     readDefaults: ['content', 'createdate', 'hs_lastmodifieddate', 'hs_object_id', 'hs_pipeline', 'hs_pipeline_stage', 'subject'],
     searchable: ['subject', 'content'],
+    // A ticket needs its stage; without a pipeline it goes to the support pipeline.
+    required: ['hs_pipeline_stage'],
+    createDefaults: { hs_pipeline: '0' },
   },
 });

@@ -4,7 +4,7 @@
  * lands. Shared by the batch and single-record routes.
  */
 import { ApiError, validationError, type ErrorDetail } from '../api-error.ts';
-import { SANDBOX_PORTAL_ID, typeIdOf, upperSingularOf, type ObjectTypeName } from '../object-types.ts';
+import { definitionOf, SANDBOX_PORTAL_ID, typeIdOf, upperSingularOf, type ObjectTypeName } from '../object-types.ts';
 import type { PortalStore, RecordState } from '../store.ts';
 import { describeIssues, validatePropertyValues } from '../validation.ts';
 import { LIFECYCLE_STAGES } from '../schema-parts.ts';
@@ -116,15 +116,16 @@ function planValues(
     const { message, errors } = describeIssues(issues);
     return { ok: false, failure: { status: 400, category: 'VALIDATION_ERROR', message, context: {}, errors } };
   }
-  if (type === 'deals') {
+  // The types with a pipeline (deals): the sandbox keeps their pipelines (../pipelines.ts).
+  if (definitionOf(type).capabilities.pipeline) {
     const failure = checkDealStage(store, record, values);
     if (failure) return { ok: false, failure };
   }
   keepLifecycleStage(store, record, values);
-  const failure = checkOwner(store, values) ?? (type === 'tasks' ? checkTask(record, values) : undefined);
+  const schema = definitionOf(type).sandbox;
+  const failure = checkOwner(store, values) ?? checkRequired(type, schema.required ?? [], record, values);
   if (failure) return { ok: false, failure };
-  // A task created without a status is open, as in HubSpot's UI.
-  if (type === 'tasks' && !record && !values.hs_task_status) values.hs_task_status = 'NOT_STARTED';
+  if (!record) for (const [name, value] of Object.entries(schema.createDefaults ?? {})) if (!values[name]) values[name] = value;
   const conflict = store.findUniqueConflict(type, values, record?.id);
   if (conflict) {
     const what = type === 'contacts' ? 'Contact' : `${upperSingularOf(type).toLowerCase()} with ${conflict.property} ${conflict.value}`;
@@ -176,10 +177,13 @@ function keepLifecycleStage(store: PortalStore, record: RecordState | undefined,
   store.lifecycleMovesIgnored++;
 }
 
-/** A task needs its due time (`hs_timestamp`), which cannot be emptied. */
-function checkTask(record: RecordState | undefined, values: Record<string, string>): WriteFailure | undefined {
-  if ('hs_timestamp' in values && values.hs_timestamp === '') return propertyFailure('REQUIRED_FIELD', 'hs_timestamp', 'hs_timestamp cannot be emptied: a task needs its due time.');
-  if (!record && !values.hs_timestamp) return propertyFailure('REQUIRED_FIELD', 'hs_timestamp', 'hs_timestamp is required to create a task.');
+/** What a type's folder says a create needs and no write may empty (a task's due time, a ticket's stage). */
+function checkRequired(type: ObjectTypeName, required: string[], record: RecordState | undefined, values: Record<string, string>): WriteFailure | undefined {
+  const { singular } = definitionOf(type);
+  for (const name of required) {
+    if (!record && !values[name]) return propertyFailure('REQUIRED_FIELD', name, `${name} is required to create a ${singular}.`);
+    if (name in values && values[name] === '') return propertyFailure('REQUIRED_FIELD', name, `${name} cannot be emptied: a ${singular} needs it.`);
+  }
   return undefined;
 }
 
