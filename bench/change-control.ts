@@ -181,16 +181,30 @@ async function main(): Promise<void> {
       log(`rollback: exit ${rollback.code}, ${rollback.ms} ms; ${JSON.stringify(undone)}`);
       const syncRate = done.contacts.sent / (done.contacts.ms / 1000);
       const rollbackMs = undone ? undone.ms : NaN;
+      const routes = sandbox.stats.requestsByRoute;
+      const route = (suffix: string) => Object.entries(routes).filter(([r]) => r.endsWith(suffix)).reduce((n, [, c]) => n + c, 0);
+      const search = route('/contacts/search');
       result.rollback = {
         exit: rollback.code,
         restored: undone?.restored,
         sent: undone?.sent,
         edited: undone?.edited,
-        requests: sandbox.stats.requests,
+        // Records read before writing: those search said changed after the run.
+        checked: undone?.checked,
+        ms: rollbackMs,
         cli_ms: rollback.ms,
         records_per_s: undone ? undone.sent / (rollbackMs / 1000) : null,
         sync_records_per_s: syncRate,
+        rate_vs_sync: undone ? undone.sent / (rollbackMs / 1000) / syncRate : null,
+        requests: sandbox.stats.requests,
+        requests_by_route: routes,
+        // Requests that count in the 10-second window (search is outside it), per 100 records, against the sync's.
+        windowed_requests_per_100: undone ? ((sandbox.stats.requests - search) / undone.sent) * 100 : null,
+        writes_per_100: undone ? ((route('/contacts/batch/update') + route('/contacts/batch/upsert')) / undone.sent) * 100 : null,
+        reads_per_100: undone ? (route('/contacts/batch/read') / undone.sent) * 100 : null,
+        search_requests: search,
         sync_requests: done.contacts.requests,
+        sync_requests_per_100: (done.contacts.requests / done.contacts.sent) * 100,
       };
 
       // A broken model on a normal day: the guardrail's default stops it.

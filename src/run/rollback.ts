@@ -31,7 +31,7 @@ export interface RollbackOptions {
   dryRun?: boolean;
   /** Deals may move back to an earlier stage (by default their stage stays, the rest is restored). */
   allowStageBack?: boolean;
-  /** Records read from the history per page (each page: one read of HubSpot per 100, then the writes). */
+  /** Records judged and sent per page (a multiple of 100 fills every batch). */
   pageSize?: number;
   /** Verdicts buffered before a checkpoint commits them. */
   checkpointEvery?: number;
@@ -74,6 +74,10 @@ export interface RollbackResult {
   after: RollbackPlan;
   /** Wall time of the rollback (judging, reading HubSpot, sending, checkpoints), ms. */
   ms: number;
+  /** Of which: asking HubSpot what changed since the run (before the first write), ms. */
+  searchMs: number;
+  /** Time the checkpoints took in the warehouse (in the background of the sends), ms. */
+  checkpointMs: number;
 }
 
 /** The syncs a run has history for, filtered by --sync; a clear error when there is nothing to roll back. */
@@ -130,26 +134,41 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
   const staging = runTable(ctx.schemas.state, 'outcomes', ctx.runId, sync.name);
   await history.createStaging(staging);
   const started = Date.now();
-  const result: RollbackResult = { plan, restored: 0, already: 0, edited: 0, kept: 0, failed: 0, sent: 0, checked: 0, stopped: false, after: plan, ms: 0 };
+  const result: RollbackResult = { plan, restored: 0, already: 0, edited: 0, kept: 0, failed: 0, sent: 0, checked: 0, stopped: false, after: plan, ms: 0, searchMs: 0, checkpointMs: 0 };
   const total = plan.counts.restore ?? 0;
   const target = { ...sync, allowStageBack: options.allowStageBack === true, updateByIdOnly: true };
   const mappings = new Map(sync.properties.map((p) => [p.property, p]));
   const stageBack = stageBackCheck(sync, options.allowStageBack === true);
   const managed = new Set(OBJECT_TYPES[sync.object].managedProperties);
   let buffer: Array<{ key: string; verdict: RollbackVerdict; message: string | null }> = [];
+  // Checkpoints run one after another, in the background of the pages that follow (as a
+  // sync's); the next one waits for the one before.
+  let checkpoint: Promise<void> = Promise.resolve();
   const commit = async () => {
     const verdicts = buffer;
     buffer = [];
-    await history.commitRollback(sync, runId, ctx.runId, { work, staging, delivered: tables.delivered, syncState: tables.syncState }, verdicts, new Date());
+    const previous = checkpoint;
+    checkpoint = (async () => {
+      await previous;
+      const t = Date.now();
+      await history.commitRollback(sync, runId, ctx.runId, { work, staging, delivered: tables.delivered, syncState: tables.syncState }, verdicts, new Date());
+      result.checkpointMs += Date.now() - t;
+    })();
+    // A failure surfaces where the checkpoint is awaited (the next one, or the end).
+    checkpoint.catch(() => undefined);
+    await previous;
   };
 
   const pageSize = options.pageSize ?? 1000;
   const checkpointEvery = options.checkpointEvery ?? 2000;
+  const searchStarted = Date.now();
   const check = await recordsToCheck(history, destination, target, runId, total, options.readAll === true);
+  result.searchMs = Date.now() - searchStarted;
   // A rerun after a kill: the records the killed attempt may have written after its last
-  // checkpoint are the first pending ones (records go in key order, a checkpoint at most every
-  // checkpointEvery + a page): read them, so none is written twice, whatever search saw.
-  let resumeWindow = plan.resumed ? checkpointEvery + pageSize : 0;
+  // committed checkpoint are the first pending ones (records go in key order; one checkpoint in
+  // flight, the buffer of the next and a page): read them, so none is written twice, whatever
+  // search saw.
+  let resumeWindow = plan.resumed ? 2 * checkpointEvery + pageSize : 0;
 
   const judge = async (records: PendingRecord[]) => {
     const checked = records.filter((r) => {
@@ -225,7 +244,8 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
 
   try {
     let done = 0;
-    for await (const page of recordPages(pages(ctx.warehouse.stream(history.pendingValuesQuery(sync.name, runId, work), pageSize), pageSize))) {
+    const rows = pages(ctx.warehouse.stream(history.pendingValuesQuery(sync.name, runId, work), ROWS_PER_READ), ROWS_PER_READ);
+    for await (const page of recordPages(rows, pageSize)) {
       if (options.signal?.aborted) {
         result.stopped = true;
         break;
@@ -237,6 +257,7 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
     }
   } finally {
     await commit();
+    await checkpoint;
     await history.drop(staging);
   }
   result.after = await describeRollback(history, sync, runId, work, true);
@@ -257,19 +278,26 @@ interface PendingRecord {
   values: PendingValue[];
 }
 
+/** History rows read from the warehouse at a time. */
+const ROWS_PER_READ = 5000;
+
 /**
- * Pages of whole records from pages of history rows in key order: a record's rows may straddle
- * two pages of rows, so the last record of each page waits for the next.
+ * Pages of `size` whole records from pages of history rows in key order (a record's rows may
+ * straddle two pages of rows; the last page may be shorter).
  */
-async function* recordPages(rows: AsyncIterable<Row[]>): AsyncIterable<PendingRecord[]> {
+async function* recordPages(rows: AsyncIterable<Row[]>, size: number): AsyncIterable<PendingRecord[]> {
   let current: PendingRecord | null = null;
+  let records: PendingRecord[] = [];
   for await (const page of rows) {
-    const records: PendingRecord[] = [];
     for (const row of page) {
       const key = String(row.record_key);
       if (!current || current.key !== key) {
         if (current) records.push(current);
         current = { key, recordId: String(row.record_id), values: [] };
+        if (records.length >= size) {
+          yield records;
+          records = [];
+        }
       }
       current.values.push({
         column: String(row.column_name),
@@ -278,9 +306,9 @@ async function* recordPages(rows: AsyncIterable<Row[]>): AsyncIterable<PendingRe
         after: row.after_value === null ? null : String(row.after_value),
       });
     }
-    if (records.length > 0) yield records;
   }
-  if (current) yield [current];
+  if (current) records.push(current);
+  if (records.length > 0) yield records;
 }
 
 /**
@@ -319,7 +347,7 @@ async function recordsToCheck(
 }
 
 /** How far pqlsync's clock may be from HubSpot's (search compares HubSpot's dates with ours). */
-const CLOCK_SKEW_MS = 5_000;
+const CLOCK_SKEW_MS = 2_000;
 
 /** For deals: whether putting a value back would move the deal to an earlier stage (refused unless allowed). */
 function stageBackCheck(sync: SyncConfig, allowed: boolean): (v: PendingValue) => boolean {

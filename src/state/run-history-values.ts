@@ -241,12 +241,20 @@ export class RunHistoryValues {
         `update ${d.table(tables.work)} set verdict = f.verdict, message = f.message, done_at = ${d.timestampLiteral(at.toISOString())}
          from ${st} f where ${q(tables.work.name)}.record_key = f.record_key`,
       );
-      for (const column of columns) {
+      // One statement for every column: the run's before-values of the restored records,
+      // pivoted to one row per record (a column the run did not change keeps its value).
+      if (columns.length > 0) {
+        const has = (c: string) => q(`has__${c}`);
+        const pivot = columns
+          .map((c) => `max(case when v.column_name = ${sqlText(c)} then 1 else 0 end) as ${has(c)}, max(case when v.column_name = ${sqlText(c)} then v.before_value end) as ${q(c)}`)
+          .join(', ');
         await tx.execute({
-          sql: `update ${snapshot} set ${q(column)} = v.before_value from ${v} v
-                where v.sync_name = ? and v.run_id = ? and v.kind = 'changed' and v.column_name = ?
-                  and v.record_key = ${snapshotName}.record_key and v.record_key in (${restored})`,
-          values: [sync.name, runId, column],
+          sql: `update ${snapshot} set ${columns.map((c) => `${q(c)} = case when p.${has(c)} = 1 then p.${q(c)} else ${snapshotName}.${q(c)} end`).join(', ')}
+                from (select v.record_key, ${pivot} from ${v} v
+                      where v.sync_name = ? and v.run_id = ? and v.kind = 'changed' and v.record_key in (${restored})
+                      group by v.record_key) p
+                where p.record_key = ${snapshotName}.record_key`,
+          values: [sync.name, runId],
         });
       }
       // The hash of the snapshot's text is the hash of the model's values it was taken from

@@ -21,7 +21,7 @@ afterAll(async () => f?.cleanup());
 beforeEach(() => f.sandbox.resetStats());
 
 type Stamps = Map<string, string>;
-/** Each contact's updatedAt (the sandbox stamps every write with a strictly increasing time). */
+/** Each contact's updatedAt (the sandbox stamps each write of a record later than the one before). */
 function stamps(): Stamps {
   return new Map(f.sandbox.records('contacts').map((r) => [r.properties.email, r.updatedAt]));
 }

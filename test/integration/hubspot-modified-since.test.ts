@@ -30,7 +30,7 @@ const contacts = {
 describe('records modified since a moment', () => {
   it('finds all 10,251 changed after it (two queries), none before it, without touching the 10-second window', async () => {
     // 10 requests per 1-second window: were search counted in it, 52 searches would be refused.
-    const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 10, windowMs: 1000, searchPerSecond: 5 });
+    const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 10, windowMs: 1000, searchPerSecond: 50 });
     sandboxes.push(sandbox);
     const destination = await createHubSpotDestination({
       accessToken: TOKEN,
@@ -45,7 +45,12 @@ describe('records modified since a moment', () => {
     });
     const old = Array.from({ length: 30 }, (_, i) => sandbox.seedRecord('contacts', { email: `old${i}@example.com` }));
     const since = new Date(Math.max(...old.map((r) => Date.parse(r.properties.lastmodifieddate))));
-    const fresh = Array.from({ length: 10_250 }, (_, i) => sandbox.seedRecord('contacts', { email: `new${i}@example.com` }));
+    // The changes come a second later, each a millisecond after the one before (records written
+    // together may share a time; here none does, so the second query repeats exactly one).
+    const fresh = Array.from({ length: 10_250 }, (_, i) => {
+      sandbox.setClock(1_000 + i);
+      return sandbox.seedRecord('contacts', { email: `new${i}@example.com` });
+    });
     const edited = sandbox.editRecord('contacts', old[7].id, { firstname: 'Edited' });
 
     sandbox.resetStats();

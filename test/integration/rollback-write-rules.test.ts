@@ -1,6 +1,6 @@
 /**
  * A rollback obeys the same write rules as a sync (docs/change-control.md), through the CLI
- * against the sandbox, 450 contacts and deals (past a batch of 100 and a page of history rows):
+ * against the sandbox, 450 contacts and deals (past a batch of 100, five batches a page):
  * - it never moves `lifecyclestage` back, and a NULL it would put back never clears a
  *   `write: if_empty` or `write: not_null` property; an if_empty value the bad run could not
  *   write (HubSpot held one) stays as HubSpot held it;

@@ -86,7 +86,6 @@ export class PortalStore {
   private readonly tables = new Map<ObjectTypeName, ObjectTable>();
   // One counter for every type, so an id used on the wrong object type is a miss, as it would be in HubSpot.
   private nextId = 1001;
-  private lastTimestamp = 0;
   /** How far the portal's clock is from the machine's (setClock): what HubSpot stamps dates with. */
   clockOffsetMs = 0;
 
@@ -218,7 +217,7 @@ export class PortalStore {
   /** Writes validated values onto a record; `""` clears a property. */
   updateRecord(type: ObjectTypeName, record: RecordState, values: Record<string, string>): RecordState {
     this.applyValues(type, record, values);
-    const now = this.stampTime();
+    const now = this.stampTime(record.updatedAt);
     record.updatedAt = now;
     record.properties[MODIFIED_DATE_PROPERTY[type]] = now;
     return record;
@@ -259,12 +258,14 @@ export class PortalStore {
   }
 
   /**
-   * ISO timestamps that strictly increase, so "updated after" comparisons in
-   * tests never tie within one millisecond.
+   * Now on the portal's clock, as an ISO timestamp; after `previous` (a record's own last date) by
+   * at least a millisecond, so "updated after" comparisons of one record never tie. Records
+   * written together may share a time, as in HubSpot (a clock that raced ahead of the machine's
+   * under bulk writes would make every later write look newer than it is).
    */
-  stampTime(): string {
-    this.lastTimestamp = Math.max(Date.now() + this.clockOffsetMs, this.lastTimestamp + 1);
-    return new Date(this.lastTimestamp).toISOString();
+  stampTime(previous?: string): string {
+    const floor = previous ? Date.parse(previous) + 1 : 0;
+    return new Date(Math.max(Date.now() + this.clockOffsetMs, floor)).toISOString();
   }
 
   private applyValues(type: ObjectTypeName, record: RecordState, values: Record<string, string>): void {

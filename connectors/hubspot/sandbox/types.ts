@@ -192,7 +192,7 @@ export interface Sandbox {
   editRecord(objectType: string, id: string, properties: Record<string, string>): StoredRecord;
   /**
    * Sets the portal's clock `offsetMs` from the machine's, for the dates it stamps from now on
-   * (createdate, last-modified; never backwards): HubSpot's clock apart from pqlsync's, or a
+   * (createdate, last-modified; a record's own dates never go backwards): HubSpot's clock apart from pqlsync's, or a
    * write a minute later without waiting for it.
    */
   setClock(offsetMs: number): void;

@@ -79,7 +79,7 @@ function reportRollback(log: Logger, r: RollbackResult): void {
   log.info(
     `Rolled back run ${r.plan.runId} on ${r.plan.sync}: ${r.restored} put back (${r.sent} sent), ${r.already} found already back, ` +
       `${r.edited} edited in HubSpot since and left alone, ${r.kept} kept by the write rules, ${r.failed} failed; ${r.checked} read from HubSpot first, in ${(r.ms / 1000).toFixed(1)} s${r.stopped ? ' (stopped early; run it again to continue)' : ''}`,
-    { event: 'rollback_done', sync: r.plan.sync, run_id: r.plan.runId, restored: r.restored, sent: r.sent, already: r.already, edited: r.edited, kept: r.kept, checked: r.checked, failed: r.failed, stopped: r.stopped, ms: r.ms, counts: r.after.counts, listed: r.after.listed },
+    { event: 'rollback_done', sync: r.plan.sync, run_id: r.plan.runId, restored: r.restored, sent: r.sent, already: r.already, edited: r.edited, kept: r.kept, checked: r.checked, failed: r.failed, stopped: r.stopped, ms: r.ms, search_ms: r.searchMs, checkpoint_ms: r.checkpointMs, counts: r.after.counts, listed: r.after.listed },
   );
   listKeys(log, r.after);
 }
