@@ -8,7 +8,7 @@
  * a throwaway schema dropped at the end. The token never reaches a message: only HubSpot's answers
  * about it do.
  */
-import { openWarehouse } from '../../connectors/registry.ts';
+import { MissingDriverError, openWarehouse } from '../../connectors/registry.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import { loadProject, type Project } from '../config/load-project.ts';
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
@@ -86,7 +86,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
         await warehouse.query('select 1 as ok');
         checks.push({ check: 'warehouse', status: 'ok', detail: `connected to ${project.config.warehouse.type}` });
       } catch (error) {
-        checks.push({ check: 'warehouse', status: 'failed', detail: messageOf(error), fix: WAREHOUSE_FIX[project.config.warehouse.type] });
+        checks.push({ check: 'warehouse', status: 'failed', detail: messageOf(error), fix: error instanceof MissingDriverError ? error.installCommand : WAREHOUSE_FIX[project.config.warehouse.type] });
       }
     } else skip('warehouse', 'no config');
 

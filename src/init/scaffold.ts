@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { driverInstallCommand, warehouses } from '../../connectors/registry.ts';
 import { parseProject } from '../config/load-project.ts';
 import { withoutHandoff } from '../handoff/without-handoff.ts';
 import { ConfigError } from '../../contracts/errors.ts';
@@ -278,6 +279,12 @@ const WAREHOUSE_SECRETS: Record<WarehouseType, string[]> = {
  * The scheduled workflow. `projectPath` is the project's folder relative to the repository's root
  * ('' when they are the same): GitHub reads workflows only from the root's .github/workflows.
  */
+/** The workflow's reminder that the warehouse's driver belongs in package.json too (none for DuckDB). */
+function driverLine(warehouse: WarehouseType): string {
+  const driver = warehouses[warehouse].driver;
+  return driver ? `\n      # The ${warehouse} driver goes in the same package.json: ${driverInstallCommand(driver)}` : '';
+}
+
 function workflow(warehouse: WarehouseType, version: string, projectPath: string): string {
   const workdir = projectPath ? `\n        working-directory: ${projectPath}` : '';
   const env = ['HUBSPOT_ACCESS_TOKEN: ${{ secrets.HUBSPOT_ACCESS_TOKEN }}', ...WAREHOUSE_SECRETS[warehouse]].map((l) => `      ${l}`).join('\n');
@@ -327,7 +334,7 @@ ${env}
         with:
           node-version: 22
       # pqlsync as your repository's package.json and package-lock.json pin it (pqlsync ${version}
-      # made this project): npm install --save-dev <the pqlsync tarball, committed>, then commit both.
+      # made this project): npm install --save-dev <the pqlsync tarball, committed>, then commit both.${driverLine(warehouse)}
       - name: Install pqlsync
         shell: bash
         run: |

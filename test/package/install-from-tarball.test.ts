@@ -3,7 +3,8 @@
  * source tree around, and the installed CLI and library used from there. The tarball is built
  * once (npm pack runs `npm run build`), installed once from npm's cache (`--offline`, falling back
  * to `--prefer-offline` when the cache lacks a package's metadata), and each test runs the
- * installed `node_modules/.bin/pqlsync`.
+ * installed `node_modules/.bin/pqlsync`. Warehouse drivers are optional peer dependencies: the
+ * install brings none, and a PostgreSQL project works after the one command doctor names.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,11 +15,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import { PostgresWarehouse } from '../../connectors/postgres/postgres.warehouse.ts';
+import { warehouses } from '../../connectors/registry.ts';
 import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
 import { SHIPPED_DEMO_DIR } from '../../src/util/package-root.ts';
 import { memoryLogger, shippedProject, REPO } from '../helpers/project.ts';
+import { copyTable } from '../helpers/copy-tables.ts';
 
 const execFileAsync = promisify(execFile);
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -90,6 +94,17 @@ describe('the packed tarball, installed into an empty folder', () => {
     expect(dist.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     // Installed users run JavaScript: tsx is a devDependency and is not installed with pqlsync.
     expect(existsSync(path.join(app, 'node_modules/tsx'))).toBe(false);
+  });
+
+  it('brings no warehouse driver: no cloud SDK in node_modules (DuckDB needs none)', async (ctx) => {
+    if (unavailable) return ctx.skip();
+    const drivers = Object.values(warehouses).flatMap((w) => (w.driver ? [w.driver.package] : []));
+    expect(drivers.sort()).toEqual(['@google-cloud/bigquery', 'pg', 'snowflake-sdk']);
+    for (const name of [...drivers, 'google-auth-library', '@google-cloud/common', '@aws-sdk/client-s3']) {
+      expect(existsSync(path.join(app, 'node_modules', name)), name).toBe(false);
+    }
+    const { stdout } = await exec('du', ['-sk', path.join(app, 'node_modules')], { cwd: app });
+    console.log(`[measure] node_modules of the tarball install: ${Math.round(Number(stdout.split(/\s/)[0]) / 1024)} MB`);
   });
 
   it('pqlsync --help lists the commands', async (ctx) => {
@@ -231,6 +246,9 @@ describe('the packed tarball, installed into an empty folder', () => {
       portals.push(mine);
       const run = await pqlsync(['run', '--as-of', DEMO_AS_OF, '--json'], project, { HUBSPOT_ACCESS_TOKEN: token, HUBSPOT_BASE_PATH: mine.url });
       expect(run.code, run.stdout + run.stderr).toBe(0);
+      // DuckDB ships with pqlsync: doctor passes without any driver installed.
+      const doctor = await pqlsync(['doctor'], project, { HUBSPOT_ACCESS_TOKEN: token, HUBSPOT_BASE_PATH: mine.url });
+      expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
 
       // The same data through the repository's own project and source, for comparison.
       const repo = await shippedProject();
@@ -262,4 +280,69 @@ describe('the packed tarball, installed into an empty folder', () => {
       for (const portal of portals) await portal.stop();
     }
   }, 120_000);
+  it('init --warehouse postgres names the driver to install; doctor and run say the exact command until it is installed, then doctor passes', async (ctx) => {
+    if (unavailable) return ctx.skip();
+    const url = process.env.PQLSYNC_POSTGRES_URL;
+    if (!url) {
+      console.log('[skipped] the PostgreSQL part of the package tests: PQLSYNC_POSTGRES_URL is not set (source /work/pgenv.sh, or .ci/postgres.sh)');
+      return ctx.skip();
+    }
+    const pg = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')).peerDependencies.pg as string;
+    const command = `npm install pg@${pg}`;
+    expect(existsSync(path.join(app, 'node_modules/pg'))).toBe(false);
+
+    // The user's tables: the demo generator's, copied into a schema of this test's own.
+    const tag = `pkg_${process.pid}_${Date.now().toString(36)}`;
+    const duck = await DuckDBWarehouse.open({ path: ':memory:' });
+    const warehouse = await PostgresWarehouse.open({ connectionString: url, source: 'PQLSYNC_POSTGRES_URL' });
+    const token = 'pat-package-postgres';
+    const portal = await startSandbox({ accessToken: token, requestsPer10s: 100, windowMs: 1000 });
+    const project = path.join(dir, 'pgproject');
+    try {
+      await generateDemoData(duck, { users: 120, seed: 5 });
+      await warehouse.execute(`create schema ${tag}_raw`);
+      const tables = ['users', 'accounts', 'events', 'trials', 'subscriptions'];
+      for (const table of tables) await copyTable(duck, warehouse, { schema: 'raw', name: table }, { schema: `${tag}_raw`, name: table });
+
+      const init = await pqlsync(['init', project, '--warehouse', 'postgres', '--yes', ...tables.flatMap((t) => ['--source', `${t}=${tag}_raw.${t}`])]);
+      expect(init.code, init.stderr).toBe(0);
+      expect(init.stdout + init.stderr).toContain(command);
+      expect(await readFile(path.join(project, '.github/workflows/pqlsync.yml'), 'utf8')).toContain(command);
+      // This test's own schemas, so parallel tests on the same database do not meet.
+      const config = path.join(project, 'pqlsync.yml');
+      await writeFile(config, (await readFile(config, 'utf8')).replace(/^schema: \S+/m, `schema: ${tag}_models`).replace(/^state_schema: \S+/m, `state_schema: ${tag}_state`));
+      const env = { PQLSYNC_POSTGRES_URL: url, HUBSPOT_ACCESS_TOKEN: token, HUBSPOT_BASE_PATH: portal.url };
+
+      const before = await pqlsync(['doctor', '--json'], project, env);
+      expect(before.code, before.stdout + before.stderr).toBe(10);
+      const check = before.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'doctor_check' && e.check === 'warehouse');
+      expect(check?.status).toBe('failed');
+      expect(check?.detail).toContain('The postgres warehouse needs its driver, pg, which is not installed');
+      expect(check?.fix).toBe(command);
+      const run = await pqlsync(['run', '--dry-run'], project, env);
+      expect(run.code, run.stdout + run.stderr).toBe(2);
+      expect(run.stderr).toContain(command);
+
+      // The one documented install, where pqlsync is installed.
+      const [npm, verb, spec] = command.split(' ');
+      expect([npm, verb]).toEqual(['npm', 'install']);
+      await exec(NPM, [verb, spec, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
+      expect(existsSync(path.join(app, 'node_modules/pg'))).toBe(true);
+      // In the user's package.json (npm writes the version it installed, within the range).
+      expect(JSON.parse(await readFile(path.join(app, 'package.json'), 'utf8')).dependencies.pg).toMatch(new RegExp(`^\\^${pg.slice(1).split('.')[0]}\\.`));
+
+      const after = await pqlsync(['doctor', '--json'], project, env);
+      expect(after.code, after.stdout + after.stderr).toBe(0);
+      const checks = after.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.event === 'doctor_check');
+      expect(checks.find((c) => c.check === 'warehouse')).toMatchObject({ status: 'ok', detail: 'connected to postgres' });
+      expect(checks.find((c) => c.check === 'compile')?.status).toBe('ok');
+      // Still no cloud SDK: the user installed the one driver they use.
+      for (const name of ['@google-cloud/bigquery', 'snowflake-sdk']) expect(existsSync(path.join(app, 'node_modules', name)), name).toBe(false);
+    } finally {
+      for (const schema of ['raw', 'models', 'state']) await warehouse.execute(`drop schema if exists ${tag}_${schema} cascade`);
+      await warehouse.close();
+      await duck.close();
+      await portal.stop();
+    }
+  }, 240_000);
 });

@@ -55,11 +55,18 @@ export function initCommand(io: CliIo, exit: ExitBox) {
         const { scaffoldFiles, writeScaffold } = await import('../../init/scaffold.ts');
         const files = await scaffoldFiles(options);
         await writeScaffold(dir, files);
+        // The warehouse's driver is an optional peer of pqlsync: init names the one command that adds
+        // it (to the user's package.json, where the scheduled workflow's npm ci finds it), and runs no
+        // install itself (docs/warehouses.md, "Drivers").
+        const { driverInstallCommand, driverInstalled, warehouses } = await import('../../../connectors/registry.ts');
+        const driver = warehouses[options.warehouse].driver;
+        const install = driver && !driverInstalled(driver) ? driverInstallCommand(driver) : undefined;
         log.info(`Created a pqlsync project in ${dir} (${options.warehouse}): ${files.length} files`, {
           event: 'init_done',
           dir,
           warehouse: options.warehouse,
           files: files.map((f) => f.path),
+          ...(install ? { install } : {}),
         });
         if (!log.json) {
           log.info(
@@ -67,6 +74,7 @@ export function initCommand(io: CliIo, exit: ExitBox) {
               '',
               'Next:',
               `  cd ${path.relative(process.cwd(), dir) || '.'}`,
+              ...(install ? [`  ${install.padEnd(37)}# the ${options.warehouse} driver, beside pqlsync (not installed yet)`] : []),
               '  edit models/staging/src_*.sql if a column needs a cast, and pqlsync.yml for the syncs',
               '  export HUBSPOT_ACCESS_TOKEN=pat-...   # a private app token; never in pqlsync.yml',
               '  npx pqlsync doctor                    # checks the config, the warehouse and the token',
