@@ -121,10 +121,10 @@ describe('deals and associations from the shipped models', () => {
   }, 60_000);
 
   it('a new trial makes one deal and its two associations, in batched requests', async () => {
-    const [contact] = await s.sql((w) => w.query('select user_id, email, account_domain from pqlsync_models.contact_sync where account_domain is not null order by email limit 1'));
+    const [contact] = await s.sql((w) => w.query('select user_id, account_domain from pqlsync_models.contact_sync where account_domain is not null order by email limit 1'));
     await s.sql((w) =>
-      w.execute(`insert into pqlsync_models.deal_sync (trial_id, deal_name, deal_stage, amount, close_date, trial_started_on, trial_ends_on, trial_plan, seats, pql_score, activation_level, hot_trigger, account_id, email, contact_user_id, company_domain)
-        select 'trial_new_1', 'New trial', 'trial_self_served', 1200, close_date, trial_started_on, trial_ends_on, 'pro', 10, 50, 'yellow', null, 'acc_new', '${contact.email}', '${contact.user_id}', '${contact.account_domain}'
+      w.execute(`insert into pqlsync_models.deal_sync (trial_id, deal_name, deal_stage, amount, close_date, trial_started_on, trial_ends_on, trial_plan, seats, pql_score, activation_level, hot_trigger, account_id, contact_user_id, company_domain)
+        select 'trial_new_1', 'New trial', 'trial_self_served', 1200, close_date, trial_started_on, trial_ends_on, 'pro', 10, 50, 'yellow', null, 'acc_new', '${contact.user_id}', '${contact.account_domain}'
         from pqlsync_models.deal_sync limit 1`),
     );
     s.sandbox.resetStats();

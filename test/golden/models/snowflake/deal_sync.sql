@@ -80,7 +80,6 @@ select
   s.activation_level,
   s.hot_trigger,
   s.account_id,
-  s.email,
   cs.user_id as contact_user_id,
   s.company_domain
 from staged s
