@@ -286,7 +286,7 @@ describe('alerts when a run goes wrong', () => {
         const db = await DuckDBWarehouse.open({ path: w.db });
         try {
           const rows = await db.query('select run_id, command, status, exit_code, message from pqlsync.run_log order by started_at');
-          return rows.map((r) => ({ ...r, exit_code: Number(r.exit_code), run_id: r.run_id === w.hooks[0].run_id ? 'RUN' : 'other' }));
+          return rows.map((r) => ({ command: r.command, status: r.status, message: r.message, exit_code: Number(r.exit_code), run_id: r.run_id === w.hooks[0].run_id ? 'RUN' : 'other' }));
         } finally {
           await db.close();
         }
