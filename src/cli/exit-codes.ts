@@ -19,7 +19,7 @@ export const EXIT_CODES = [
     name: 'config',
     short: 'config',
     code: 2,
-    meaning: 'configuration or command-line error: pqlsync.yml, an option, a folder or permission, a reserved property name, state that belongs to another portal',
+    meaning: 'configuration or command-line error: pqlsync.yml, an option, a folder or permission, a reserved property name, state that belongs to another portal, a model not built yet, a warehouse driver not installed',
     action: 'fix what the message names; do not retry',
   },
   { name: 'model', short: 'model or model test', code: 3, meaning: 'a model failed to compile or build, or a model test failed', action: 'fix the model; do not retry' },

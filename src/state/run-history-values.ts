@@ -9,7 +9,7 @@
 import type { Row, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import { mappingFingerprint } from './mapping-fingerprint.ts';
-import { runTag } from './run-tables.ts';
+import { rollbackTable } from './run-tables.ts';
 
 export const RUN_VALUES = 'run_values';
 
@@ -145,7 +145,7 @@ export class RunHistoryValues {
 
   /** The work table of a rollback of `runId` on one sync: one row per record the run delivered. */
   rollbackTable(syncName: string, runId: string): TableName {
-    return { schema: this.schema, name: `rollback__${syncName}__${runTag(runId)}` };
+    return rollbackTable(this.schema, syncName, runId);
   }
 
   /**

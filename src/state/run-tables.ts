@@ -46,6 +46,14 @@ export function syncTable(schema: string, kind: SyncTableKind, syncName: string)
   return { schema, name: `${kind}__${syncName}` };
 }
 
+/**
+ * A rollback's work table, named after the run it rolls back (`rollback__<sync>__<run tag>`): it
+ * outlives the rollback (a rerun continues it), so no dead-run list holds it.
+ */
+export function rollbackTable(schema: string, syncName: string, rolledBackRunId: string): TableName {
+  return { schema, name: `rollback__${syncName}__${runTag(rolledBackRunId)}` };
+}
+
 /** The shared state and the delivered snapshot of one sync, as a rollback moves them back. */
 export function deliveredTables(schema: string, syncName: string): { syncState: TableName; delivered: TableName } {
   return { syncState: { schema, name: 'sync_state' }, delivered: syncTable(schema, 'delivered', syncName) };
@@ -80,7 +88,7 @@ export function handoffRunTables(schema: string, runId: string): TableName[] {
  * A short tag for a run id, so names stay within PostgreSQL's 63 characters (which it would
  * otherwise truncate silently): '20261127T142300Z-a1b2c3' → '142300_a1b2c3'.
  */
-export function runTag(runId: string): string {
+function runTag(runId: string): string {
   const standard = /T(\d{6})Z-([0-9a-f]+)$/.exec(runId);
   return standard ? `${standard[1]}_${standard[2]}` : runId.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(-16);
 }
