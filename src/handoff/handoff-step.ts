@@ -19,7 +19,7 @@ import { hubspotCapabilities, type HubSpotOwner } from '../../connectors/hubspot
 import type { HandoffConfig } from '../config/schema.ts';
 import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import type { Session } from '../run/session.ts';
-import { HANDOFF_VIEWS, HandoffStore, type OwnerSlot } from '../state/handoff-state.ts';
+import { HANDOFF_VIEWS, HandoffStore, personColumn, type OwnerSlot } from '../state/handoff-state.ts';
 import type { DeliveryStep } from '../run/delivery-steps.ts';
 import { runHandoffActions } from './handoff-actions.ts';
 
@@ -49,7 +49,9 @@ export async function ensureHandoffViews(session: Session): Promise<void> {
   if (!config) return;
   const store = new HandoffStore(session.warehouse, session.project.config.state_schema, session.project.config.schema);
   await store.ensureTables();
-  await store.createViews({ skipFirstRun: config.first_run === 'skip' });
+  const signals = { schema: session.project.config.schema, name: config.signals_model };
+  const person = await personColumn(session.warehouse, signals);
+  await store.createViews({ skipFirstRun: config.first_run === 'skip', signals, person: person ?? undefined });
 }
 
 /**
@@ -90,20 +92,27 @@ async function handoff(session: Session, destination: Destination, config: Hando
     throw new ConfigError(`pqlsync.yml handoff.signals_model: model '${config.signals_model}' lacks the column(s) ${missing.join(', ')} (it has: ${[...have].join(', ')})`);
   }
 
-  // One row per (email, signal): a second one would make two episodes, so two tasks.
+  // A person is their product user id when the model has one (docs/handoff.md, "People, not emails").
+  const person = have.has('user_id') ? 'user_id' : 'email';
+  // One row per (person, signal): a second one would make two episodes, so two tasks.
   const q = warehouse.dialect.quote;
   const twice = await warehouse.query(
-    `select email, signal, count(*) as n from ${warehouse.dialect.table(model)} group by email, signal having count(*) > 1 order by count(*) desc, email, signal limit 5`,
+    `select ${q(person)} as person, signal, count(*) as n from ${warehouse.dialect.table(model)} group by ${q(person)}, signal having count(*) > 1 order by count(*) desc, ${q(person)}, signal limit 5`,
   );
   if (twice.length > 0) {
     throw new ModelError(
-      `Model '${config.signals_model}' has more than one row for ${twice.map((r) => `(${r.email}, ${r.signal}) ×${r.n}`).join(', ')}: ` +
-        `keep one row per ${q('email')} and ${q('signal')} (pqlsync.yml handoff.signals_model).`,
+      `Model '${config.signals_model}' has more than one row for ${twice.map((r) => `(${r.person}, ${r.signal}) ×${r.n}`).join(', ')}: ` +
+        `keep one row per ${q(person)} and ${q('signal')} (pqlsync.yml handoff.signals_model).`,
     );
   }
 
   await store.ensureTables();
-  const episodes = await store.updateEpisodes(model, session.asOf, config.hysteresis_days, session.runId);
+  if (person === 'user_id') {
+    const contactSyncs = schemas.syncs.filter((s) => s.object === 'contacts').map((s) => s.name);
+    const rekeyed = await store.adoptEmailKeys(model, contactSyncs, session.runId);
+    if (rekeyed > 0) session.log.info(`  handoff: ${rekeyed} episodes keyed by email now follow their person's user id`, { event: 'handoff_rekeyed', episodes: rekeyed });
+  }
+  const episodes = await store.updateEpisodes(model, session.asOf, config.hysteresis_days, session.runId, person);
   const result: HandoffResult = {
     episodesStarted: episodes.started,
     episodesContinued: episodes.continued,
@@ -117,7 +126,7 @@ async function handoff(session: Session, destination: Destination, config: Hando
   if (config.routing) {
     const hubspot = hubspotCapabilities(destination);
     if (!hubspot) throw new ConfigError('handoff.routing needs a destination that reads owners (HubSpot)');
-    let candidates = await store.createCandidates(model, session.runId);
+    let candidates = await store.createCandidates(model, session.runId, person);
     try {
       // Owners are read only when there is routing to do (new episodes, contacts without an owner,
       // rows refused for their owner): a rerun with no change makes no request.
@@ -128,15 +137,19 @@ async function handoff(session: Session, destination: Destination, config: Hando
         result.ownersReleased = await store.releaseInactive(active.map((o) => o.id));
         if (result.ownersReleased > 0) {
           await store.dropTable(candidates.table);
-          candidates = await store.createCandidates(model, session.runId);
+          candidates = await store.createCandidates(model, session.runId, person);
         }
         const { table, count } = candidates;
         if (count > 0) {
           const byId = new Map(active.map((o) => [o.id, o]));
           for await (const page of store.candidatePages(table, 1000)) {
-            const held = await hubspot.readContactOwners(page);
+            // Owners are read by the person's current email (HubSpot's contacts are found by it).
+            const keyOf = new Map(page.filter((c) => c.email).map((c) => [c.email!.toLowerCase(), c.key]));
+            const held = await hubspot.readContactOwners([...keyOf.keys()]);
             // An owner HubSpot holds is kept, unless archived (a user who left): then the contact is routed.
-            const kept = new Map([...held].filter(([, id]) => byId.has(id)).map(([key, id]) => [key, { id, email: byId.get(id)!.email }]));
+            const kept = new Map(
+              [...held].filter(([email, id]) => byId.has(id) && keyOf.has(email.toLowerCase())).map(([email, id]) => [keyOf.get(email.toLowerCase())!, { id, email: byId.get(id)!.email }]),
+            );
             await store.keepHubSpotOwners(table, kept, session.asOf, session.runId);
             result.ownersKept += kept.size;
           }
@@ -148,7 +161,7 @@ async function handoff(session: Session, destination: Destination, config: Hando
       await store.dropTable(candidates.table);
     }
   }
-  await store.createViews({ skipFirstRun: config.first_run === 'skip' });
+  await store.createViews({ skipFirstRun: config.first_run === 'skip', signals: model, person });
   session.log.info(
     `  handoff: ${result.episodesStarted} episodes started, ${result.episodesContinued} continued; owners: ${result.ownersKept} kept from HubSpot, ${result.ownersAssigned} assigned${result.unrouted ? `, ${result.unrouted} without a group` : ''}`,
     { event: 'handoff', ...result },

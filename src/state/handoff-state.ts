@@ -33,6 +33,19 @@ export interface EpisodeUpdate {
   firstRun: boolean;
 }
 
+/**
+ * The column of the signals model that identifies a person: the product's user id when the model
+ * has one (an email is a value that changes), else the email (a signals model written before
+ * contacts were keyed by user id). Episodes, owner assignments and task keys are keyed by it.
+ */
+export type PersonColumn = 'user_id' | 'email';
+
+export async function personColumn(warehouse: Warehouse, model: TableName): Promise<PersonColumn | null> {
+  const columns = await warehouse.describe(model);
+  if (!columns) return null;
+  return columns.some((c) => c.name.toLowerCase() === 'user_id') ? 'user_id' : 'email';
+}
+
 export interface OwnerSlot {
   group: string;
   ownerId: string;
@@ -71,9 +84,10 @@ export class HandoffStore {
    * `hysteresisDays`; start one for every other true signal. A task's due time is the episode's
    * start plus its response window.
    */
-  async updateEpisodes(model: TableName, asOf: string, hysteresisDays: number, runId: string): Promise<EpisodeUpdate> {
+  async updateEpisodes(model: TableName, asOf: string, hysteresisDays: number, runId: string, person: PersonColumn = 'email'): Promise<EpisodeUpdate> {
     const d = this.warehouse.dialect;
     const m = d.table(model);
+    const k = d.quote(person);
     const episodes = this.t(EPISODES);
     const now = d.timestampLiteral(asOf);
     const since = d.macros.add_days(now, String(-hysteresisDays));
@@ -82,7 +96,7 @@ export class HandoffStore {
     const open = `${EPISODES}.last_seen >= ${since} and ${EPISODES}.last_seen <= ${now}`;
     const [counts] = await this.warehouse.query(
       `select count(*) as n from ${m} sig where exists (
-         select 1 from ${episodes} e where e.record_key = sig.email and e.signal = sig.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
+         select 1 from ${episodes} e where e.record_key = sig.${k} and e.signal = sig.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
     );
     const startMs = Date.parse(asOf);
     if (Number.isNaN(startMs)) throw new Error(`updateEpisodes: as-of ${asOf} is not an ISO instant`);
@@ -91,16 +105,16 @@ export class HandoffStore {
     await this.warehouse.transaction(async (tx) => {
       await tx.execute(
         `update ${episodes} set last_seen = ${now}
-         where ${open} and exists (select 1 from ${m} s where s.email = ${EPISODES}.record_key and s.signal = ${EPISODES}.signal)`,
+         where ${open} and exists (select 1 from ${m} s where s.${k} = ${EPISODES}.record_key and s.signal = ${EPISODES}.signal)`,
       );
       await tx.execute({
         sql: `insert into ${episodes} (record_key, signal, episode_key, episode_start, last_seen, is_initial,
             task_subject, task_body, task_priority, task_type, due_at_ms, route_group, company_domain, trial_id, run_id)
-          select s.email, s.signal, concat(s.email, '|', s.signal, '|', ${startLiteral}), ${now}, ${now}, ${firstRun ? 'true' : 'false'},
+          select s.${k}, s.signal, concat(s.${k}, '|', s.signal, '|', ${startLiteral}), ${now}, ${now}, ${firstRun ? 'true' : 'false'},
             s.task_subject, s.task_body, s.task_priority, s.task_type, ${startMs} + s.response_hours * 3600000.0, s.route_group, s.company_domain, s.trial_id, ?
           from ${m} s
-          where s.email is not null and s.signal is not null and not exists (
-            select 1 from ${episodes} e where e.record_key = s.email and e.signal = s.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
+          where s.${k} is not null and s.signal is not null and not exists (
+            select 1 from ${episodes} e where e.record_key = s.${k} and e.signal = s.signal and e.last_seen >= ${since} and e.last_seen <= ${now})`,
         values: [runId],
       });
     });
@@ -108,19 +122,78 @@ export class HandoffStore {
     return { continued: Number(counts.n), started: Number(after.n) - Number(before.n), firstRun };
   }
 
-  /** Contacts with a task-making signal true now and no assignment yet, by group: a run-private table. */
-  async createCandidates(model: TableName, runId: string): Promise<{ table: TableName; count: number }> {
+  /**
+   * The upgrade from email keys (docs/handoff.md, "People, not emails"): episodes, owner
+   * assignments and handoff actions recorded while the handoff keyed people by email are re-keyed
+   * to the person's user id. An old email key is matched to the person whose current email it is
+   * (the signals model) or, for an email that changed since, to the person whose contact has the
+   * same HubSpot record id in the state of the contacts syncs (`contactSyncs`: one keyed by email,
+   * one by user id). Episode keys stay as they were, so the task keys and the actions' rows do:
+   * an episode carried over continues and makes no second task, enrolment or Slack message.
+   * Idempotent; a no-op (one count) once no email key is left. Returns the episodes re-keyed.
+   */
+  async adoptEmailKeys(model: TableName, contactSyncs: string[], runId: string): Promise<number> {
     const d = this.warehouse.dialect;
+    const m = d.table(model);
+    const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+    const emailKeyed = `record_key like '%@%' and record_key not in (select user_id from ${m} where user_id is not null)`;
+    const [left] = await this.warehouse.query(
+      `select (select count(*) from ${this.t(EPISODES)} where ${emailKeyed}) + (select count(*) from ${this.t(ASSIGNMENTS)} where ${emailKeyed}) as n`,
+    );
+    if (Number(left.n) === 0) return 0;
+    const byRecordId =
+      contactSyncs.length > 0 && (await this.warehouse.describe({ schema: this.stateSchema, name: 'sync_state' }))
+        ? `union all
+           select a.record_key as email_key, b.record_key as user_id
+           from ${this.t('sync_state')} a join ${this.t('sync_state')} b on b.record_id = a.record_id
+           where a.sync_name in (${contactSyncs.map(lit).join(', ')}) and b.sync_name in (${contactSyncs.map(lit).join(', ')})
+             and a.record_key like '%@%' and a.record_id is not null and b.record_key in (select user_id from ${m})`
+        : '';
+    const mapping = runTable(this.stateSchema, 'handoff_rekey', runId);
+    await this.warehouse.execute(`drop table if exists ${d.table(mapping)}`);
+    await this.warehouse.execute(
+      d.createTableAs(
+        mapping,
+        `select email_key, min(user_id) as user_id from (
+           select s.email as email_key, s.user_id from ${m} s where s.email is not null and s.user_id is not null
+           ${byRecordId}
+         ) x
+         where email_key not in (select user_id from ${m} where user_id is not null)
+         group by email_key`,
+        'table',
+      ),
+    );
+    try {
+      const [n] = await this.warehouse.query(`select count(*) as n from ${this.t(EPISODES)} e join ${d.table(mapping)} mp on mp.email_key = e.record_key`);
+      const hasActions = await this.warehouse.describe({ schema: this.stateSchema, name: 'handoff_actions' });
+      await this.warehouse.transaction(async (tx) => {
+        for (const table of [EPISODES, ASSIGNMENTS, ...(hasActions ? ['handoff_actions'] : [])]) {
+          await tx.execute(
+            `update ${this.t(table)} set record_key = (select mp.user_id from ${d.table(mapping)} mp where mp.email_key = ${table}.record_key)
+             where record_key in (select email_key from ${d.table(mapping)})`,
+          );
+        }
+      });
+      return Number(n.n);
+    } finally {
+      await this.warehouse.execute(`drop table if exists ${d.table(mapping)}`);
+    }
+  }
+
+  /** Contacts with a task-making signal true now and no assignment yet, by group: a run-private table. */
+  async createCandidates(model: TableName, runId: string, person: PersonColumn = 'email'): Promise<{ table: TableName; count: number }> {
+    const d = this.warehouse.dialect;
+    const k = d.quote(person);
     const table = runTable(this.stateSchema, 'handoff_candidates', runId);
     await this.warehouse.execute(`drop table if exists ${d.table(table)}`);
     await this.warehouse.execute(
       d.createTableAs(
         table,
-        `select s.email as record_key, min(s.route_group) as route_group
+        `select s.${k} as record_key, min(s.email) as email, min(s.route_group) as route_group
          from ${d.table(model)} s
-         where s.task_subject is not null and s.email is not null
-           and not exists (select 1 from ${this.t(ASSIGNMENTS)} a where a.record_key = s.email)
-         group by s.email`,
+         where s.task_subject is not null and s.${k} is not null
+           and not exists (select 1 from ${this.t(ASSIGNMENTS)} a where a.record_key = s.${k})
+         group by s.${k}`,
         'table',
       ),
     );
@@ -128,12 +201,12 @@ export class HandoffStore {
     return { table, count: Number(row.n) };
   }
 
-  /** Candidate keys, in pages (for reading their HubSpot owners). */
-  async *candidatePages(table: TableName, pageSize: number): AsyncIterable<string[]> {
+  /** Candidates (person key and current email), in pages (for reading their HubSpot owners, by email). */
+  async *candidatePages(table: TableName, pageSize: number): AsyncIterable<Array<{ key: string; email: string | null }>> {
     const d = this.warehouse.dialect;
-    let carry: string[] = [];
-    for await (const page of this.warehouse.stream(`select record_key from ${d.table(table)}`, pageSize)) {
-      carry.push(...page.map((r) => String(r.record_key)));
+    let carry: Array<{ key: string; email: string | null }> = [];
+    for await (const page of this.warehouse.stream(`select record_key, email from ${d.table(table)} order by record_key`, pageSize)) {
+      carry.push(...page.map((r) => ({ key: String(r.record_key), email: r.email === null || r.email === undefined ? null : String(r.email) })));
       while (carry.length >= pageSize) {
         yield carry.slice(0, pageSize);
         carry = carry.slice(pageSize);
@@ -240,35 +313,51 @@ export class HandoffStore {
    * - handoff_owners: the owners pqlsync chose (not the ones HubSpot had), by email;
    * - handoff_contacts: pql_tier_since, the start of the episode of each contact's current tier.
    */
-  async createViews(options: { skipFirstRun: boolean }): Promise<void> {
+  async createViews(options: { skipFirstRun: boolean; signals?: TableName; person?: PersonColumn }): Promise<void> {
     const d = this.warehouse.dialect;
     const view = (name: string) => ({ schema: this.modelsSchema, name });
     await this.warehouse.execute(d.createSchema(this.modelsSchema));
+    // Keyed by user id: the person's current email comes from the signals model (for the syncs
+    // that write contacts by email, and for people to read); the key is the user id.
+    const byUser = options.person === 'user_id' && options.signals;
+    const people = byUser ? `(select user_id, min(email) as email from ${d.table(options.signals!)} group by user_id)` : '';
     await this.warehouse.execute(
       d.createTableAs(
         view(HANDOFF_VIEWS.tasks),
-        `select e.episode_key as task_key, e.record_key as email, e.company_domain, e.trial_id, e.signal,
-           e.task_subject, e.task_body, e.task_priority, e.due_at_ms, e.task_type, a.owner_id
-         from ${this.t(EPISODES)} e
-         left join ${this.t(ASSIGNMENTS)} a on a.record_key = e.record_key
-         where e.task_subject is not null${options.skipFirstRun ? ' and e.is_initial = false' : ''}`,
+        byUser
+          ? `select e.episode_key as task_key, e.record_key as user_id, p.email, e.company_domain, e.trial_id, e.signal,
+               e.task_subject, e.task_body, e.task_priority, e.due_at_ms, e.task_type, a.owner_id
+             from ${this.t(EPISODES)} e
+             left join ${this.t(ASSIGNMENTS)} a on a.record_key = e.record_key
+             left join ${people} p on p.user_id = e.record_key
+             where e.task_subject is not null${options.skipFirstRun ? ' and e.is_initial = false' : ''}`
+          : `select e.episode_key as task_key, e.record_key as email, e.company_domain, e.trial_id, e.signal,
+               e.task_subject, e.task_body, e.task_priority, e.due_at_ms, e.task_type, a.owner_id
+             from ${this.t(EPISODES)} e
+             left join ${this.t(ASSIGNMENTS)} a on a.record_key = e.record_key
+             where e.task_subject is not null${options.skipFirstRun ? ' and e.is_initial = false' : ''}`,
         'view',
       ),
     );
     await this.warehouse.execute(
       d.createTableAs(
         view(HANDOFF_VIEWS.owners),
-        `select record_key as email, owner_id from ${this.t(ASSIGNMENTS)} where source = 'round_robin'`,
+        byUser
+          ? `select a.record_key as user_id, p.email, a.owner_id from ${this.t(ASSIGNMENTS)} a join ${people} p on p.user_id = a.record_key where a.source = 'round_robin'`
+          : `select record_key as email, owner_id from ${this.t(ASSIGNMENTS)} where source = 'round_robin'`,
         'view',
       ),
     );
+    const since = `select e.record_key, max(e.episode_start) as pql_tier_since
+         from ${this.t(EPISODES)} e
+         where e.signal like 'tier:%' and e.last_seen = (select max(last_seen) from ${this.t(EPISODES)} where signal like 'tier:%')
+         group by e.record_key`;
     await this.warehouse.execute(
       d.createTableAs(
         view(HANDOFF_VIEWS.contacts),
-        `select e.record_key as email, max(e.episode_start) as pql_tier_since
-         from ${this.t(EPISODES)} e
-         where e.signal like 'tier:%' and e.last_seen = (select max(last_seen) from ${this.t(EPISODES)} where signal like 'tier:%')
-         group by e.record_key`,
+        byUser
+          ? `select t.record_key as user_id, p.email, t.pql_tier_since from (${since}) t join ${people} p on p.user_id = t.record_key`
+          : `select record_key as email, pql_tier_since from (${since}) t`,
         'view',
       ),
     );

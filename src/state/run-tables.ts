@@ -29,6 +29,7 @@ export const RUN_TABLES = {
   handoff_candidates: 'handoff',
   handoff_kept: 'handoff',
   handoff_slots: 'handoff',
+  handoff_rekey: 'handoff',
 } as const;
 
 export type RunTableKind = keyof typeof RUN_TABLES;
