@@ -67,7 +67,7 @@ interface Scenario {
   project: Project;
   sandbox: Sandbox;
   /** An owner outside pqlsync's groups, held by one contact before pqlsync runs. */
-  existing: { email: string; ownerId: string };
+  existing: { email: string; userId: string; ownerId: string };
   /** One sync of every sync, as of `asOf` (default the demo's), through the library. */
   sync(asOf?: string, only?: (name: string) => boolean): Promise<{ results: SyncStepResult[]; error?: unknown; requests: Record<string, number> }>;
   query(sql: string): Promise<Row[]>;
@@ -93,7 +93,7 @@ async function openScenario(sandboxOptions: Omit<SandboxOptions, 'accessToken'> 
     }
   };
   // A contact with a task-making signal that marketing already gave an owner.
-  const [pick] = await query(`select min(email) as email from pqlsync_models.handoff_signals where task_subject is not null`);
+  const [pick] = await query(`select user_id, email from pqlsync_models.handoff_signals where task_subject is not null order by email limit 1`);
   const marketing = sandbox.seedOwner({ email: 'marketing@vendor.test' });
   sandbox.seedRecord('contacts', { email: String(pick.email), hubspot_owner_id: marketing.id });
   let run = 0;
@@ -102,7 +102,7 @@ async function openScenario(sandboxOptions: Omit<SandboxOptions, 'accessToken'> 
     configPath,
     project,
     sandbox,
-    existing: { email: String(pick.email), ownerId: marketing.id },
+    existing: { email: String(pick.email), userId: String(pick.user_id), ownerId: marketing.id },
     async sync(asOf = DEMO_AS_OF, only = () => true) {
       const log = createLogger({ json: true, secrets: [TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
       const session = await openSession(project, { log, asOf, env: {}, runId: `handoff-${++run}-${Date.now()}` });
@@ -208,15 +208,17 @@ describe('handoff against the sandbox', () => {
 
     // Owners: the contact marketing had given an owner keeps it, in HubSpot and on its tasks.
     const contacts = new Map(s.sandbox.records('contacts').map((c) => [c.properties.email, c]));
+    // The handoff keys people by their product user id (docs/handoff.md, "People, not emails").
+    const byUser = new Map(s.sandbox.records('contacts').map((c) => [c.properties.pqlsync_user_key, c]));
     expect(contacts.get(s.existing.email)!.properties.hubspot_owner_id).toBe(s.existing.ownerId);
-    const kept = [...expected.values()].filter((t) => t.email === s.existing.email);
+    const kept = [...expected.values()].filter((t) => t.user_id === s.existing.userId);
     expect(kept.length).toBeGreaterThan(0);
     for (const t of kept) expect(held.get(String(t.task_key))!.properties.hubspot_owner_id).toBe(s.existing.ownerId);
     // Every round-robin assignment is on its contact, and each group is even within one.
     const assignments = await s.query(`select record_key, route_group, owner_id, owner_email, source from pqlsync.owner_assignments`);
-    expect(assignments.filter((a) => a.source === 'hubspot').map((a) => a.record_key)).toEqual([s.existing.email]);
+    expect(assignments.filter((a) => a.source === 'hubspot').map((a) => a.record_key)).toEqual([s.existing.userId]);
     for (const a of assignments.filter((a) => a.source === 'round_robin')) {
-      expect(contacts.get(String(a.record_key))?.properties.hubspot_owner_id, String(a.record_key)).toBe(String(a.owner_id));
+      expect(byUser.get(String(a.record_key))?.properties.hubspot_owner_id, String(a.record_key)).toBe(String(a.owner_id));
     }
     for (const [group, { owners = [] }] of Object.entries(s.project.config.handoff!.routing!.groups)) {
       const counts = owners.map((email) => assignments.filter((a) => a.source === 'round_robin' && a.route_group === group && a.owner_email === email).length);
@@ -251,7 +253,7 @@ describe('handoff against the sandbox', () => {
 
     // Events, not rows: a task whose values change in the model (its contact moved to another
     // owner) is not rewritten; the contact's owner, a row, is written once more.
-    const moved = assignments.find((a) => a.source === 'round_robin' && kept.every((k) => k.email !== a.record_key) && [...expected.values()].some((t) => t.email === a.record_key))!;
+    const moved = assignments.find((a) => a.source === 'round_robin' && kept.every((k) => k.user_id !== a.record_key) && [...expected.values()].some((t) => t.user_id === a.record_key))!;
     const other = assignments.find((a) => a.source === 'round_robin' && a.route_group === moved.route_group && a.owner_id !== moved.owner_id)!;
     await s.query(`update pqlsync.owner_assignments set owner_id = '${other.owner_id}', owner_email = '${other.owner_email}' where record_key = '${moved.record_key}'`);
     const third = await s.sync();
@@ -259,7 +261,7 @@ describe('handoff against the sandbox', () => {
     expect(Object.keys(third.requests).filter((r) => r.includes('tasks'))).toEqual([]);
     // The contact is known (its record id in state): updated by id.
     expect(third.requests['POST /crm/v3/objects/contacts/batch/update']).toBe(1);
-    expect(s.sandbox.findByProperty('contacts', 'email', String(moved.record_key))[0].properties.hubspot_owner_id).toBe(String(other.owner_id));
+    expect(s.sandbox.findByProperty('contacts', 'pqlsync_user_key', String(moved.record_key))[0].properties.hubspot_owner_id).toBe(String(other.owner_id));
     const movedTask = [...heldTasks(s.sandbox).values()].find((t) => t.properties.pqlsync_task_key.startsWith(`${moved.record_key}|`))!;
     expect(movedTask.properties.hubspot_owner_id).toBe(String(moved.owner_id));
     }), 300_000);
@@ -392,10 +394,10 @@ describe('a score flickering across the threshold, day after day', () => {
 describe('a signals model with a row twice', () => {
   it('is a model error naming the model and the rows, before any episode or task', () =>
     withScenario(async (s) => {
-    const [row] = await s.query(`select email from pqlsync_models.handoff_signals where signal = 'trigger:paywall' order by email limit 1`);
+    const [row] = await s.query(`select user_id, email from pqlsync_models.handoff_signals where signal = 'trigger:paywall' order by email limit 1`);
     await s.query(`insert into pqlsync_models.handoff_signals select * from pqlsync_models.handoff_signals where email = '${row.email}' and signal = 'trigger:paywall'`);
     const run = await s.sync();
-    expect(String(run.error)).toContain(`ModelError: Model 'handoff_signals' has more than one row for (${row.email}, trigger:paywall) ×2`);
+    expect(String(run.error)).toContain(`ModelError: Model 'handoff_signals' has more than one row for (${row.user_id}, trigger:paywall) ×2`);
     expect(s.sandbox.records('tasks')).toEqual([]);
     const [episodes] = await s.query(`select count(*) as n from pqlsync.signal_episodes`);
     expect(Number(episodes.n)).toBe(0);
@@ -414,8 +416,8 @@ describe('a rep who leaves', () => {
     s.sandbox.archiveOwner(leaver);
     // The next day a new hot trigger fires for one of their contacts.
     await s.query(`insert into pqlsync_models.handoff_signals
-      select email, 'trigger:enterprise_feature', concat('Hot PQL: ', email, ' tried an enterprise feature'), 'body', 'HIGH', 'CALL', 24, route_group, company_domain, trial_id
-      from pqlsync_models.handoff_signals where email = '${moved.record_key}' and signal like 'tier:%'`);
+      select user_id, email, 'trigger:enterprise_feature', concat('Hot PQL: ', email, ' tried an enterprise feature'), 'body', 'HIGH', 'CALL', 24, route_group, company_domain, trial_id
+      from pqlsync_models.handoff_signals where user_id = '${moved.record_key}' and signal like 'tier:%'`);
     const next = await s.sync(new Date(Date.parse(DEMO_AS_OF) + 86_400_000).toISOString());
     expect(next.error).toBeUndefined();
     const now = await s.query(`select record_key, owner_id from pqlsync.owner_assignments where record_key in (${theirs.map((r) => `'${r.record_key}'`).join(', ')})`);
@@ -423,7 +425,7 @@ describe('a rep who leaves', () => {
     expect(now.filter((r) => String(r.owner_id) === leaver)).toEqual([]);
     const task = [...heldTasks(s.sandbox).values()].find((t) => t.properties.pqlsync_task_key.startsWith(`${moved.record_key}|trigger:enterprise_feature|`))!;
     expect(task.properties.hubspot_owner_id).not.toBe(leaver);
-    const contact = s.sandbox.findByProperty('contacts', 'email', String(moved.record_key))[0];
+    const contact = s.sandbox.findByProperty('contacts', 'pqlsync_user_key', String(moved.record_key))[0];
     expect(contact.properties.hubspot_owner_id).toBe(task.properties.hubspot_owner_id);
     expect(await s.query(`select * from pqlsync.row_errors`)).toEqual([]);
     }), 300_000);
@@ -488,8 +490,8 @@ describe.skipIf(!postgresUrl)('handoff on PostgreSQL', () => {
         expect(compareTasks(expected, held)).toEqual([]);
         // The same tasks as the DuckDB build of the same data: one per task-making signal, keyed by the run's as-of.
         const duck = await DuckDBWarehouse.open({ path: template.db });
-        const signals = await duck.query(`select email, signal from pqlsync_models.handoff_signals where task_subject is not null`).finally(() => duck.close());
-        expect([...held.keys()].sort()).toEqual(signals.map((r) => `${r.email}|${r.signal}|${DEMO_AS_OF}`).sort());
+        const signals = await duck.query(`select user_id, signal from pqlsync_models.handoff_signals where task_subject is not null`).finally(() => duck.close());
+        expect([...held.keys()].sort()).toEqual(signals.map((r) => `${r.user_id}|${r.signal}|${DEMO_AS_OF}`).sort());
         expect([...held.values()].filter((t) => !t.properties.hubspot_owner_id)).toEqual([]);
         for (const t of held.values()) expect(sandbox.associations('tasks', t.id).some((a) => a.toObjectType === 'contacts')).toBe(true);
         const again = await syncStep(session, destination, config.syncs);
