@@ -8,6 +8,7 @@ import { slackFromEnv, type SlackClient } from '../../connectors/slack/slack.cli
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Session } from '../run/session.ts';
 import { HandoffActionStore, type CandidateQuery } from '../state/handoff-actions-state.ts';
+import { personColumn } from '../state/handoff-state.ts';
 import { enrolSequences, type SequenceResult } from './sequences.ts';
 import { postSlackMessages, type SlackResult } from './slack-messages.ts';
 
@@ -38,7 +39,7 @@ export async function planHandoffActions(session: Session): Promise<HandoffActio
   const store = new HandoffActionStore(session.warehouse, session.project.config.state_schema);
   const asOf = await store.lastHandoffAt();
   if (!asOf) return null;
-  const query = { ...candidateQuery(session), asOf };
+  const query = { ...(await candidateQuery(session)), asOf };
   const plan: HandoffActionsPlan = { asOf, sequences: null, slack: null };
   if (config.sequences) {
     plan.sequences = { toEnrol: 0, waiting: 0 };
@@ -75,12 +76,14 @@ export function reportHandoffActionsPlan(log: Session['log'], plan: HandoffActio
   log.info(`Plan for handoff actions (episodes as of the last handoff, ${plan.asOf}): ${parts.join('; ')}`, { event: 'handoff_actions_plan', ...plan });
 }
 
-function candidateQuery(session: Session): Omit<CandidateQuery, 'action' | 'signals' | 'routeGroups'> {
+async function candidateQuery(session: Session): Promise<Omit<CandidateQuery, 'action' | 'signals' | 'routeGroups'>> {
   const config = session.project.config;
+  const signals = config.handoff ? { schema: config.schema, name: config.handoff.signals_model } : null;
   const names = (object: string) => config.syncs.filter((s) => s.object === object).map((s) => s.name);
   return {
     asOf: session.asOf,
     skipFirstRun: config.handoff?.first_run === 'skip',
+    people: signals && (await personColumn(session.warehouse, signals)) === 'user_id' ? signals : undefined,
     recordSyncs: { contacts: names('contacts'), companies: names('companies'), deals: names('deals') },
   };
 }
@@ -96,7 +99,7 @@ export async function runHandoffActions(
   if (config.slack && !slack) throw new ConfigError('pqlsync.yml handoff.slack: SLACK_BOT_TOKEN is not set (a Slack bot token with chat:write, users:read.email, im:write, im:history)');
   const store = new HandoffActionStore(session.warehouse, session.project.config.state_schema);
   await store.ensureTables();
-  const query = candidateQuery(session);
+  const query = await candidateQuery(session);
   await session.state.acquireLock(LOCK, session.runId, options.lockTtlMs ?? 10 * 60_000);
   const result: HandoffActionsResult = { sequences: null, slack: null, slackRequests: 0 };
   const slackBefore = slack?.stats.requests ?? 0;

@@ -74,7 +74,7 @@ async function enrolOne(destination: HubSpotCapabilities, c: ActionCandidate, se
   const refused = (category: string, message: string): ActionRecord => ({ ...base, status: 'error', externalId: null, category, message });
   const who = `owner ${owner?.email ?? c.ownerEmail ?? c.ownerId}`;
   if (!owner || owner.archived || !owner.userId) {
-    return refused('OWNER_NOT_A_USER', `${who} is not an active HubSpot user, so cannot send sequence ${sequenceId} to ${c.recordKey}`);
+    return refused('OWNER_NOT_A_USER', `${who} is not an active HubSpot user, so cannot send sequence ${sequenceId} to ${c.display}`);
   }
   const current = await destination.readEnrolment(c.contactId!);
   if (current) {
@@ -83,5 +83,5 @@ async function enrolOne(destination: HubSpotCapabilities, c: ActionCandidate, se
   const outcome = await destination.enrolInSequence({ contactId: c.contactId!, sequenceId, senderEmail: owner.email, userId: owner.userId });
   if (outcome.ok) return { ...base, status: 'enrolled', externalId: outcome.id, category: null, message: null };
   if (outcome.category === 'RETRIES_EXHAUSTED') return null;
-  return refused(outcome.category, `${who} (HubSpot user ${owner.userId}) could not enrol ${c.recordKey} in sequence ${sequenceId}: ${outcome.message}`);
+  return refused(outcome.category, `${who} (HubSpot user ${owner.userId}) could not enrol ${c.display} in sequence ${sequenceId}: ${outcome.message}`);
 }

@@ -165,7 +165,7 @@ async function recoverPending(ctx: SlackContext): Promise<number> {
 export function composeMessage(batch: ActionCandidate[], portalId: string | undefined): { text: string; blocks: unknown[] } {
   const blocks: unknown[] = [];
   for (const c of batch) {
-    const title = c.taskSubject ?? `${c.recordKey}: ${c.signal}`;
+    const title = c.taskSubject ?? `${c.display}: ${c.signal}`;
     // The task notes open with the subject: the message shows it once, as its title.
     const notes = c.taskBody ? htmlToMrkdwn(c.taskBody) : '';
     const body = notes.startsWith(escapeMrkdwn(title)) ? notes.slice(escapeMrkdwn(title).length).replace(/^\.?\n/, '') : notes;
@@ -180,7 +180,7 @@ export function composeMessage(batch: ActionCandidate[], portalId: string | unde
     const text = `*${escapeMrkdwn(title)}*\n${body}${links.length ? `\n${links.join(' · ')}` : ''}`.slice(0, 3000);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text } }, { type: 'divider' });
   }
-  const first = batch[0].taskSubject ?? `${batch[0].recordKey}: ${batch[0].signal}`;
+  const first = batch[0].taskSubject ?? `${batch[0].display}: ${batch[0].signal}`;
   return { text: batch.length === 1 ? first : `${batch.length} new PQL signals, first: ${first}`, blocks };
 }
 

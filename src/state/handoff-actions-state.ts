@@ -44,7 +44,10 @@ export interface ActionRecord {
 /** An episode the handoff may act on, with what it needs to know. */
 export interface ActionCandidate {
   episodeKey: string;
+  /** The person: their product user id (or their email, for a signals model without user_id). */
   recordKey: string;
+  /** Who, for people to read: the person's current email when the signals model has it, else the key. */
+  display: string;
   signal: string;
   routeGroup: string | null;
   ownerId: string | null;
@@ -67,6 +70,8 @@ export interface CandidateQuery {
   /** Route groups (motions) that qualify; all when absent. */
   routeGroups?: string[];
   skipFirstRun: boolean;
+  /** The signals model with user_id and email: the person's current email is read from it (for display). */
+  people?: TableName;
   /** Syncs whose state holds the record ids of contacts, companies and deals. */
   recordSyncs: { contacts: string[]; companies: string[]; deals: string[] };
 }
@@ -106,10 +111,14 @@ export class HandoffActionStore {
       syncs.length === 0
         ? `(select cast(null as ${d.types.string}) as record_key, cast(null as ${d.types.string}) as record_id where 1 = 0) ${alias}`
         : `(select record_key, max(record_id) as record_id from ${this.t('sync_state')} where sync_name in (${syncs.map(lit).join(', ')}) group by record_key) ${alias}`;
-    const sql = `select e.episode_key, e.record_key, e.signal, e.route_group, a.owner_id, a.owner_email, e.task_subject, e.task_body,
+    const people = query.people
+      ? `(select user_id as person_key, min(email) as email from ${d.table(query.people)} group by user_id) p`
+      : `(select cast(null as ${d.types.string}) as person_key, cast(null as ${d.types.string}) as email where 1 = 0) p`;
+    const sql = `select e.episode_key, e.record_key, coalesce(p.email, e.record_key) as display, e.signal, e.route_group, a.owner_id, a.owner_email, e.task_subject, e.task_body,
         c.record_id as contact_id, co.record_id as company_id, de.record_id as deal_id, x.status as prior_status
       from ${this.t(EPISODES)} e
       left join ${this.t(ASSIGNMENTS)} a on a.record_key = e.record_key
+      left join ${people} on p.person_key = e.record_key
       left join ${ids(query.recordSyncs.contacts, 'c')} on c.record_key = e.record_key
       left join ${ids(query.recordSyncs.companies, 'co')} on co.record_key = e.company_domain
       left join ${ids(query.recordSyncs.deals, 'de')} on de.record_key = e.trial_id
@@ -199,6 +208,7 @@ function toCandidate(r: Row): ActionCandidate {
   return {
     episodeKey: String(r.episode_key),
     recordKey: String(r.record_key),
+    display: String(r.display ?? r.record_key),
     signal: String(r.signal),
     routeGroup: text(r.route_group),
     ownerId: text(r.owner_id),

@@ -133,11 +133,12 @@ async function openWorld(config: Record<string, any>, db?: string): Promise<Worl
 }
 
 /** Episodes of `signals` true at `asOf` (not the first run's backlog when `skipInitial`), with their owner. */
-async function expectedEpisodes(w: Warehouse, stateSchema: string, asOf: string, options: { signals: string[]; motion?: string; skipInitial: boolean }): Promise<Row[]> {
+async function expectedEpisodes(w: Warehouse, stateSchema: string, asOf: string, options: { signals: string[]; motion?: string; skipInitial: boolean; modelsSchema?: string }): Promise<Row[]> {
   const t = (n: string) => w.dialect.table({ schema: stateSchema, name: n });
   const tests = options.signals.map((s) => (s.endsWith('*') ? `e.signal like '${s.slice(0, -1)}%'` : `e.signal = '${s}'`)).join(' or ');
   return w.query(
-    `select e.episode_key, e.record_key, e.signal, a.owner_email from ${t('signal_episodes')} e left join ${t('owner_assignments')} a on a.record_key = e.record_key
+    `select e.episode_key, e.record_key, p.email, e.signal, a.owner_email from ${t('signal_episodes')} e left join ${t('owner_assignments')} a on a.record_key = e.record_key
+     left join (select user_id, min(email) as email from ${w.dialect.table({ schema: options.modelsSchema ?? 'pqlsync_models', name: 'handoff_signals' })} group by user_id) p on p.user_id = e.record_key
      where e.last_seen = ${w.dialect.timestampLiteral(asOf)} and (${tests}) ${options.motion ? `and e.route_group = '${options.motion}'` : ''} ${options.skipInitial ? 'and e.is_initial = false' : ''}
      order by e.episode_key`,
   );
@@ -168,8 +169,8 @@ function reachableSample(world: World, messaging: Row[]): Row {
 
 /** Checks that every expected episode got its action exactly once and each outcome is what the owner allows. */
 /**
- * `contactIdOf`: contact record id by email. The handoff is per email; the contacts sync is keyed by
- * the product user id, so the ids by email come from contact_tiers' state (the same contacts).
+ * `contactIdOf`: contact record id by user id. The handoff and the contacts sync both key people by
+ * their product user id (docs/handoff.md, "People, not emails"), so the ids come from the contacts sync's state.
  */
 function checkOutcomes(world: World, enrolling: Row[], messaging: Row[], contactIdOf: Map<string, string>): void {
   // Sequences: one enrolment per contact whose owner has a seat, none for the owner without one.
@@ -207,7 +208,7 @@ describe('the demo second day through the CLI, both sandboxes', () => {
       const { enrolling, messaging, contactIdOf } = await withDuck(db, async (w) => ({
         enrolling: await expectedEpisodes(w, 'pqlsync', DAY2, { signals: SEQUENCE_SIGNALS, motion: 'self_serve', skipInitial: true }),
         messaging: await expectedEpisodes(w, 'pqlsync', DAY2, { signals: ['tier:sales_ready', 'account:sales_ready', 'trigger:*'], skipInitial: true }),
-        contactIdOf: new Map((await w.query(`select record_key, record_id from pqlsync.sync_state where sync_name = 'contact_tiers'`)).map((r) => [String(r.record_key), String(r.record_id)])),
+        contactIdOf: new Map((await w.query(`select record_key, record_id from pqlsync.sync_state where sync_name = 'contacts'`)).map((r) => [String(r.record_key), String(r.record_id)])),
       }));
       // The day makes PQLs of each kind the test relies on.
       const contacts = new Set(enrolling.map((e) => String(e.record_key)));
@@ -221,7 +222,7 @@ describe('the demo second day through the CLI, both sandboxes', () => {
       // Who, the score and the reasons, and the contact's record in the portal the token reaches.
       const sample = reachableSample(world, messaging);
       const block = JSON.stringify(world.slack.messages().find((m) => (m.metadata?.event_payload.episodes as string[]).includes(String(sample.episode_key)))!.blocks);
-      expect(block).toContain(String(sample.record_key));
+      expect(block).toContain(String(sample.email));
       expect(block).toMatch(/PQL score: \d+\/100/);
       expect(block).toContain(`https://app.hubspot.com/contacts/${world.hubspot.portalId}/record/0-1/${contactIdOf.get(String(sample.record_key))}`);
       // One message a second per channel: the sandbox never had to refuse one.
@@ -251,6 +252,60 @@ describe('the demo second day through the CLI, both sandboxes', () => {
         expect(out.text).not.toContain(SLACK_TOKEN);
         expect(out.text).not.toContain(TOKEN);
       }
+    } finally {
+      await world.close();
+    }
+  }, 600_000);
+});
+
+/** Each task's contacts (record ids), by task id. */
+function taskContacts(hubspot: Sandbox): Map<string, string[]> {
+  return new Map(hubspot.records('tasks').map((t) => [t.id, hubspot.associations('tasks', t.id).filter((a) => a.toObjectType === 'contacts').map((a) => String(a.toObjectId)).sort()]));
+}
+
+describe('people who change email', () => {
+  it('every person with open episodes (tasks made, enrolled, messaged) changes email: no second task, enrolment or message; tasks stay on the same contact', async () => {
+    const world = await openWorld(template.config, template.db);
+    try {
+      expect((await world.cli('sync', '--as-of', DEMO_AS_OF)).code).toBe(0);
+      const db = path.join(world.dir, 'warehouse.duckdb');
+      await withDuck(db, (w) => appendDemoDay(w, { seed: SEED, day: DEMO_AS_OF }));
+      const day2 = await world.cli('run', '--as-of', DAY2);
+      expect([0, 7], day2.text.slice(-3000)).toContain(day2.code);
+      const tasks = taskContacts(world.hubspot);
+      const contacts = world.hubspot.records('contacts').length;
+      const enrolments = world.hubspot.sequences.enrolments().length;
+      const messages = world.slack.messages().length;
+      const open = await withDuck(db, (w) =>
+        w.query(`select count(distinct record_key) as n from pqlsync.signal_episodes where last_seen = ${w.dialect.timestampLiteral(DAY2)} and is_initial = false`),
+      );
+      // Acted on: tasks, enrolments and messages exist, for more people than one page.
+      expect(tasks.size).toBeGreaterThan(0);
+      expect(enrolments).toBeGreaterThan(0);
+      expect(messages).toBeGreaterThan(0);
+      expect(Number(open[0].n)).toBeGreaterThan(100);
+
+      // Everyone changes email in the product, the same day.
+      await withDuck(db, (w) => w.execute(`update raw.users set email = concat('moved.', email) where email is not null`));
+      world.hubspot.resetStats();
+      const slackRequests = world.slack.stats.requests;
+      // Every contact row changes (its email): past the guardrails, on purpose.
+      const moved = await world.cli('run', '--as-of', DAY2, '--force');
+      expect([0, 7], moved.text.slice(-3000)).toContain(moved.code);
+
+      // One contact per person, now with the new email.
+      const after = world.hubspot.records('contacts');
+      expect(after.length).toBe(contacts);
+      expect(after.filter((c) => String(c.properties.email ?? '').startsWith('moved.')).length).toBeGreaterThan(100);
+      // No task made, none moved to another contact; no enrolment, no Slack request.
+      expect(taskContacts(world.hubspot)).toEqual(tasks);
+      expect(world.hubspot.sequences.enrolments().length).toBe(enrolments);
+      expect(world.hubspot.stats.requestsByRoute[ENROL] ?? 0).toBe(0);
+      expect(world.slack.messages().length).toBe(messages);
+      expect(world.slack.stats.requests).toBe(slackRequests);
+      // No episode started: the same people, the same episodes.
+      const handoff = moved.events.find((e) => e.event === 'handoff');
+      expect(handoff.episodesStarted).toBe(0);
     } finally {
       await world.close();
     }
@@ -303,7 +358,7 @@ describe('kill after HubSpot accepted an enrolment', () => {
       // The contact enrolled before the kill was read, found enrolled and recorded, not enrolled again.
       expect(after.filter((e) => e.contactId === accepted[0].contactId)).toHaveLength(1);
       const [row] = await withDuck(db, (w) =>
-        w.query(`select a.status from pqlsync.handoff_actions a join pqlsync.sync_state s on s.record_key = a.record_key and s.sync_name = 'contact_tiers' where a.action = 'sequence' and s.record_id = '${accepted[0].contactId}'`),
+        w.query(`select a.status from pqlsync.handoff_actions a join pqlsync.sync_state s on s.record_key = a.record_key and s.sync_name = 'contacts' where a.action = 'sequence' and s.record_id = '${accepted[0].contactId}'`),
       );
       expect(row.status).toBe('enrolled');
       const refusals = await withDuck(db, (w) => w.query(`select message from pqlsync.handoff_actions where action = 'sequence' and status = 'error' and message like '%already enrolled%'`));
@@ -396,7 +451,7 @@ describe('faults from both APIs, DuckDB', () => {
       const { enrolling, messaging, contactIdOf } = await withDuck(db, async (w) => ({
         enrolling: await expectedEpisodes(w, 'pqlsync', DEMO_AS_OF, { signals: SEQUENCE_SIGNALS, motion: 'self_serve', skipInitial: false }),
         messaging: await expectedEpisodes(w, 'pqlsync', DEMO_AS_OF, { signals: ['tier:sales_ready', 'account:sales_ready', 'trigger:*'], skipInitial: false }),
-        contactIdOf: new Map((await w.query(`select record_key, record_id from pqlsync.sync_state where sync_name = 'contact_tiers'`)).map((r) => [String(r.record_key), String(r.record_id)])),
+        contactIdOf: new Map((await w.query(`select record_key, record_id from pqlsync.sync_state where sync_name = 'contacts'`)).map((r) => [String(r.record_key), String(r.record_id)])),
       }));
       expect(messaging.length).toBeGreaterThan(10);
       checkOutcomes(world, [...new Map(enrolling.map((e) => [String(e.record_key), e])).values()], messaging, contactIdOf);
@@ -429,9 +484,9 @@ describe.skipIf(!postgresUrl)('faults from both APIs, PostgreSQL', () => {
       const built = await world.cli('build', '--as-of', DEMO_AS_OF);
       expect(built.code, built.text.slice(-2000)).toBe(0);
       await faultRuns(world);
-      const enrolling = await expectedEpisodes(pg, config.state_schema, DEMO_AS_OF, { signals: SEQUENCE_SIGNALS, motion: 'self_serve', skipInitial: false });
-      const messaging = await expectedEpisodes(pg, config.state_schema, DEMO_AS_OF, { signals: ['tier:sales_ready', 'account:sales_ready', 'trigger:*'], skipInitial: false });
-      const ids = await pg.query(`select record_key, record_id from ${pg.dialect.table({ schema: config.state_schema, name: 'sync_state' })} where sync_name = 'contact_tiers'`);
+      const enrolling = await expectedEpisodes(pg, config.state_schema, DEMO_AS_OF, { signals: SEQUENCE_SIGNALS, motion: 'self_serve', skipInitial: false, modelsSchema: config.schema });
+      const messaging = await expectedEpisodes(pg, config.state_schema, DEMO_AS_OF, { signals: ['tier:sales_ready', 'account:sales_ready', 'trigger:*'], skipInitial: false, modelsSchema: config.schema });
+      const ids = await pg.query(`select record_key, record_id from ${pg.dialect.table({ schema: config.state_schema, name: 'sync_state' })} where sync_name = 'contacts'`);
       expect(messaging.length).toBeGreaterThan(10);
       checkOutcomes(world, [...new Map(enrolling.map((e) => [String(e.record_key), e])).values()], messaging, new Map(ids.map((r) => [String(r.record_key), String(r.record_id)])));
     } finally {
