@@ -10,7 +10,7 @@
  *   on DuckDB and on PostgreSQL.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,7 +79,7 @@ interface World {
 }
 
 /** Both sandboxes, the owners as HubSpot users (NO_SEAT without a seat) and Slack users (all but NO_SLACK). */
-async function openWorld(config: Record<string, any>, db?: string): Promise<World> {
+async function openWorld(config: Record<string, any>, db?: string, options: { everyoneSeated?: boolean } = {}): Promise<World> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-seq-'));
   const cfg = structuredClone(config);
   if (db) {
@@ -99,7 +99,7 @@ async function openWorld(config: Record<string, any>, db?: string): Promise<Worl
     }
   }
   expect(hubspot.sequences.seed('PQL Outreach - Activated Key Feature', 'sdr.one@pqlsync-demo.test').id).toBe(SEQUENCE_ID);
-  hubspot.sequences.removeSeat(NO_SEAT);
+  if (!options.everyoneSeated) hubspot.sequences.removeSeat(NO_SEAT);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HUBSPOT_ACCESS_TOKEN: TOKEN,
@@ -311,6 +311,69 @@ describe('people who change email', () => {
   }, 600_000);
 });
 
+describe('upgrading from a handoff keyed by email', () => {
+  it('episodes, tasks, enrolments and messages made by email keys are carried over, even for people whose email changed at the upgrade', async () => {
+    // Before: the signals model without user_id, so the handoff keyed people by email, and tasks
+    // associated through the email-keyed contact_tiers (as pqlsync did before docs/handoff.md, "People, not emails").
+    const config = createConfig();
+    const models = path.join(await mkdtemp(path.join(tmpdir(), 'pqlsync-legacy-models-')), 'models');
+    await cp(config.models_path, models, { recursive: true });
+    const signals = path.join(models, 'handoff', 'handoff_signals.sql');
+    const current = await readFile(signals, 'utf8');
+    const legacy = current.replace('select\n  s.user_id,\n  s.email,', 'select\n  s.email,').replace('not_null: [user_id, email, signal, route_group]', 'not_null: [email, signal, route_group]');
+    expect(legacy).not.toBe(current);
+    await writeFile(signals, legacy);
+    config.models_path = models;
+    const tasksSync = config.syncs.find((x: { name: string }) => x.name === 'handoff_tasks');
+    const upgraded = structuredClone(tasksSync.associations);
+    tasksSync.associations = [{ to: 'contact_tiers', column: 'email' }, ...upgraded.filter((a: { to: string }) => a.to !== 'contacts')];
+    const world = await openWorld(config, template.db);
+    try {
+      const db = path.join(world.dir, 'warehouse.duckdb');
+      const before = await world.cli('run', '--as-of', DEMO_AS_OF);
+      expect([0, 7], before.text.slice(-3000)).toContain(before.code);
+      const byEmail = await withDuck(db, (w) => w.query(`select count(distinct record_key) as n from pqlsync.signal_episodes where task_subject is not null and record_key like '%@%'`));
+      expect(Number(byEmail[0].n)).toBeGreaterThan(100);
+      const tasks = taskContacts(world.hubspot);
+      const enrolments = world.hubspot.sequences.enrolments().length;
+      const messages = world.slack.messages().length;
+      expect(tasks.size).toBeGreaterThan(100);
+      expect(enrolments).toBeGreaterThan(0);
+      expect(messages).toBeGreaterThan(0);
+
+      // The upgrade: the shipped model and config; and everyone changes email at the same time.
+      await writeFile(signals, current);
+      const worldConfig = JSON.parse(await readFile(world.configPath, 'utf8'));
+      worldConfig.syncs.find((x: { name: string }) => x.name === 'handoff_tasks').associations = upgraded;
+      await writeFile(world.configPath, JSON.stringify(worldConfig, null, 2));
+      await withDuck(db, (w) => w.execute(`update raw.users set email = concat('moved.', email) where email is not null`));
+      world.hubspot.resetStats();
+      const slackRequests = world.slack.stats.requests;
+      const after = await world.cli('run', '--as-of', DEMO_AS_OF, '--force');
+      expect([0, 7], after.text.slice(-3000)).toContain(after.code);
+
+      const rekeyed = after.events.find((e) => e.event === 'handoff_rekeyed');
+      expect(rekeyed?.episodes).toBeGreaterThan(100);
+      expect(after.events.find((e) => e.event === 'handoff').episodesStarted).toBe(0);
+      expect(taskContacts(world.hubspot)).toEqual(tasks);
+      expect(world.hubspot.stats.requestsByRoute[ENROL] ?? 0).toBe(0);
+      expect(world.hubspot.sequences.enrolments().length).toBe(enrolments);
+      expect(world.slack.messages().length).toBe(messages);
+      expect(world.slack.stats.requests).toBe(slackRequests);
+      // Every episode that made a task now follows a user id, but for an email no contact was ever
+      // delivered under (none in any sync's state): nothing to carry it to, and it makes nothing.
+      const left = await withDuck(db, (w) =>
+        w.query(`select count(*) as n from pqlsync.signal_episodes e where e.task_subject is not null and e.record_key like '%@%'
+           and exists (select 1 from pqlsync.sync_state s where s.record_key = e.record_key)`),
+      );
+      expect(Number(left[0].n)).toBe(0);
+    } finally {
+      await world.close();
+      await rm(path.dirname(models), { recursive: true, force: true });
+    }
+  }, 600_000);
+});
+
 /** The template with first_run: create, so the first day's episodes enrol and message. */
 function createConfig(): Record<string, any> {
   const c = structuredClone(template.config);
@@ -320,7 +383,8 @@ function createConfig(): Record<string, any> {
 
 describe('kill after HubSpot accepted an enrolment', () => {
   it('SIGKILL between the enrolment and its record: the rerun enrols no one twice', async () => {
-    const world = await openWorld(createConfig(), template.db);
+    // Every owner seated: the first enrolment tried is accepted, whichever contact comes first.
+    const world = await openWorld(createConfig(), template.db, { everyoneSeated: true });
     try {
       // The first enrolment is applied, then its answer held: the kill lands in between.
       world.hubspot.setFaults({ rules: [{ fault: { type: 'slow', delayMs: 60_000 }, pathIncludes: '/automation/sequences/2026-03/enrollments', onRequests: [2] }] });
