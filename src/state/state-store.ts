@@ -263,6 +263,24 @@ export class StateStore {
     });
   }
 
+  /**
+   * When pqlsync itself was writing with any of these syncs after `after`: the start and end of
+   * each finished sync, backfill or rollback run of them that sent something (or whose count is
+   * unknown: a run that failed), oldest first. A run still running is not listed (its end is not
+   * known yet): its writes are then someone else's to whoever asks (docs/change-control.md).
+   */
+  async writeWindows(syncNames: readonly string[], after: Date): Promise<Array<{ from: Date; to: Date }>> {
+    if (syncNames.length === 0) return [];
+    const rows = await this.warehouse.query({
+      sql: `select started_at, finished_at from ${this.t('runs')}
+            where sync_name in (${syncNames.map(() => '?').join(', ')}) and command in ('sync', 'backfill', 'rollback')
+              and finished_at is not null and finished_at > ? and (n_sent is null or n_sent > 0)
+            order by started_at`,
+      values: [...syncNames, after],
+    });
+    return rows.map((r) => ({ from: asDate(r.started_at), to: asDate(r.finished_at) }));
+  }
+
   async lastRuns(limit = 10): Promise<Row[]> {
     return this.warehouse.query(`select * from ${this.t('runs')} order by started_at desc, sync_name limit ${Math.trunc(limit)}`);
   }
@@ -358,4 +376,8 @@ function isAlive(pid: number): boolean {
 
 function toIso(v: Value): string {
   return v instanceof Date ? v.toISOString() : String(v);
+}
+
+function asDate(v: Row[string]): Date {
+  return v instanceof Date ? v : new Date(String(v));
 }
