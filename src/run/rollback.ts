@@ -42,8 +42,8 @@ export interface RollbackOptions {
   readAll?: boolean;
   /**
    * The project's syncs that write the same object type (this one included): HubSpot's search
-   * leaves out the windows when one of them was writing, its own writes (docs/change-control.md).
-   * By default only this sync's.
+   * leaves out the windows when one of them was writing in the run rolled back, its own writes
+   * (docs/change-control.md). By default only this sync's.
    */
   sameObjectSyncs?: readonly string[];
   signal?: AbortSignal;
@@ -335,10 +335,11 @@ function refusal(sync: SyncConfig, mapping: PropertyMapping, v: PendingValue, st
 /**
  * Which pending records to read before writing: those that changed in HubSpot after the run
  * (search, outside the write budget), from a little before its last checkpoint so a clock a few
- * seconds apart from HubSpot's loses nothing, leaving out the windows when a pqlsync sync writing
- * the same object type was running (its own writes, the bad run's other syncs' included; what a
- * later run changed is known from state); or 'all' when asked, when the destination cannot
- * search, or when more changed than there are records to put back.
+ * seconds apart from HubSpot's loses nothing, leaving out the windows when the run's syncs of the
+ * same object type were writing (the demo's contact_tiers rewrites contacts right after the
+ * contacts sync). Only the run's own: search sees a record's last change only, so a later run's
+ * write would hide a rep's edit made before it (docs/change-control.md). 'all' when asked, when
+ * the destination cannot search, or when more changed than there are records to put back.
  */
 async function recordsToCheck(
   history: RunHistoryValues,
@@ -354,7 +355,7 @@ async function recordsToCheck(
   const last = await history.lastRecordedAt(runId);
   if (!last) return 'all';
   const since = new Date(last.getTime() - CLOCK_SKEW_MS);
-  const changed = await destination.modifiedSince(target, since, pending, await state.writeWindows(writers, since));
+  const changed = await destination.modifiedSince(target, since, pending, await state.writeWindows(runId, writers));
   return changed ?? 'all';
 }
 

@@ -264,19 +264,18 @@ export class StateStore {
   }
 
   /**
-   * When pqlsync itself was writing with any of these syncs after `after`: the start and end of
-   * each finished sync, backfill or rollback run of them that sent something (or whose count is
-   * unknown: a run that failed), oldest first. A run still running is not listed (its end is not
-   * known yet): its writes are then someone else's to whoever asks (docs/change-control.md).
+   * When one run was writing with any of these syncs: the start and end of each of its syncs
+   * among them that finished having sent something (or with its count unknown: one that failed),
+   * oldest first. A sync still running is not listed (its end is not known).
    */
-  async writeWindows(syncNames: readonly string[], after: Date): Promise<Array<{ from: Date; to: Date }>> {
+  async writeWindows(runId: string, syncNames: readonly string[]): Promise<Array<{ from: Date; to: Date }>> {
     if (syncNames.length === 0) return [];
     const rows = await this.warehouse.query({
       sql: `select started_at, finished_at from ${this.t('runs')}
-            where sync_name in (${syncNames.map(() => '?').join(', ')}) and command in ('sync', 'backfill', 'rollback')
-              and finished_at is not null and finished_at > ? and (n_sent is null or n_sent > 0)
+            where run_id = ? and sync_name in (${syncNames.map(() => '?').join(', ')}) and command in ('sync', 'backfill')
+              and finished_at is not null and (n_sent is null or n_sent > 0)
             order by started_at`,
-      values: [...syncNames, after],
+      values: [runId, ...syncNames],
     });
     return rows.map((r) => ({ from: asDate(r.started_at), to: asDate(r.finished_at) }));
   }
