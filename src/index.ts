@@ -12,8 +12,9 @@
  * rejected are not an error: they are counted in each sync's `failed` and retried next run.
  * Secrets come from `env` (default: process.env): HUBSPOT_ACCESS_TOKEN and the warehouse's own.
  */
-import { loadProject, projectFor, type Project } from './config/load-project.ts';
-import { closeSession, openSession, type Session } from './run/session.ts';
+import type { Project } from './config/load-project.ts';
+import type { Session } from './run/session.ts';
+import { inSession } from './run/run-session.ts';
 import * as pipeline from './run/pipeline.ts';
 import type { SyncStepResult } from './run/steps.ts';
 import type { BuiltModel } from './run/build-models.ts';
@@ -21,7 +22,6 @@ import type { ModelTestResult } from './run/test-models.ts';
 import type { SyncPlan } from './run/sync.ts';
 import type { AssociationResult } from './run/associations.ts';
 import { createLogger, secretsFrom, type Logger } from './util/logger.ts';
-import { loggedRun, statusOf } from './run/run-log.ts';
 import { EXIT } from './cli/exit-codes.ts';
 
 /** Where a call runs: the project, secrets, the models' "now", the logger, the lock wait. */
@@ -92,7 +92,7 @@ export async function sync(options: Omit<RunOptions, 'dryRun' | 'fullRefresh'> =
 
 /** What a sync would send, without sending (`pqlsync plan`); `run({ dryRun: true })` adds the association plans. */
 export async function plan(options: Omit<RunOptions, 'dryRun' | 'fullRefresh' | 'force'> = {}): Promise<SyncPlan[]> {
-  return withLibrarySession(options, undefined, async (session) => (await pipeline.plan(session, options)).plans);
+  return withLibrarySession(options, undefined, async (session) => (await pipeline.plan(session, options)).plans, () => EXIT.ok);
 }
 
 /**
@@ -103,7 +103,11 @@ export async function backfill(options: SessionOptions & pipeline.BackfillOption
   return withLibrarySession(options, options.dryRun ? undefined : 'backfill', (session) => pipeline.backfill(session, options));
 }
 
-/** Opens a session for `body`; with `record`, the call is one entry of the run log, as the CLI's runs are (docs/delivery.md). */
+/**
+ * Opens a session for `body` the way the CLI does (src/run/run-session.ts): with `record`, the call
+ * is one entry of the run log, ends with a `run_summary` event and sends the alert a failure calls
+ * for (pqlsync.yml `alerts:`), as the CLI's runs do (docs/delivery.md). An error is thrown on.
+ */
 async function withLibrarySession<T>(
   options: SessionOptions,
   record: string | undefined,
@@ -111,18 +115,14 @@ async function withLibrarySession<T>(
   exitCodeOf: (value: T) => number = (value) => (value as { exitCode: number }).exitCode,
 ): Promise<T> {
   const env = options.env ?? process.env;
-  const loaded = typeof options.config === 'object' ? options.config : await loadProject(options.config);
-  const project = projectFor(loaded, { modelsSchema: options.modelsSchema, stateSchema: options.stateSchema }, env);
   const log = options.log ?? createLogger({ json: false, secrets: secretsFrom(env), out: nullStream, err: nullStream });
-  const session = await openSession(project, { log, env, asOf: options.asOf, lockWaitMs: Math.max(0, options.waitSeconds ?? 0) * 1000 });
-  try {
-    if (!record) return await body(session);
-    const { value, error } = await loggedRun(session, record, () => body(session), (value) => ({ exitCode: exitCodeOf(value), status: statusOf(exitCodeOf(value)) }));
-    if (error !== undefined) throw error;
-    return value as T;
-  } finally {
-    await closeSession(session);
-  }
+  const { value, error } = await inSession(
+    { config: options.config, modelsSchema: options.modelsSchema, stateSchema: options.stateSchema, env, log, asOf: options.asOf, lockWaitMs: Math.max(0, options.waitSeconds ?? 0) * 1000, record },
+    body,
+    exitCodeOf,
+  );
+  if (error !== undefined) throw error;
+  return value as T;
 }
 
 const nullStream = { write: () => true } as unknown as NodeJS.WritableStream;

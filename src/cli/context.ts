@@ -1,10 +1,10 @@
-import type { Project } from '../config/load-project.ts';
-import { ConfigError, PqlsyncError } from '../../contracts/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { Session } from '../run/session.ts';
 import type { PipelineOptions } from '../run/pipeline.ts';
 import { newRunId } from '../util/run-id.ts';
-import { createLogger, redact, secretsFrom, type Logger } from '../util/logger.ts';
-import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { createLogger, secretsFrom, type Logger } from '../util/logger.ts';
+import { reportError } from '../run/run-log.ts';
+import { EXIT } from './exit-codes.ts';
 
 export interface GlobalArgs {
   /** Path to pqlsync.yml; unset: ./pqlsync.yml (and, for `demo`, the demo project that ships with pqlsync). */
@@ -60,95 +60,47 @@ export function parseAsOf(value: string | undefined): string | undefined {
 }
 
 /**
- * Runs a command body with a loaded project and an open session; maps any error to
- * its exit code with one readable line (and a JSON event with --json). With `record`, the run
- * is one entry of the run log (`pqlsync status` shows it however it ended) and ends with one
- * `run_summary` event; every JSON line carries the run id.
+ * Runs a command body with a loaded project and an open session (src/run/run-session.ts, the
+ * library's wrapper too); maps any error to its exit code with one readable line (and a JSON
+ * event with --json). With `record`, the run is one entry of the run log (`pqlsync status` shows
+ * it however it ended), ends with one `run_summary` event and alerts per `alerts:`; every JSON
+ * line carries the run id.
  */
 export async function withSession(
   args: GlobalArgs,
   io: CliIo,
   exit: ExitBox,
   body: (session: Session) => Promise<number | void>,
-  options: { project?: Project; env?: NodeJS.ProcessEnv; record?: string } = {},
+  options: { record?: string } = {},
 ): Promise<void> {
   const runId = newRunId();
   const log = loggerFor(args, io, { run_id: runId });
-  // Loaded here, not at the top: `pqlsync --help` then loads yargs and the command list only.
-  const [{ loadProject, projectFor }, { closeSession, openSession }, { loggedRun, statusOf }] = await Promise.all([
-    import('../config/load-project.ts'),
-    import('../run/session.ts'),
-    import('../run/run-log.ts'),
-  ]);
-  const env = options.env ?? io.env;
-  const started = Date.now();
-  let session: Session | undefined;
-  let reason: string | null = null;
+  let asOf: string | undefined;
   try {
-    const project = projectFor(options.project ?? (await loadProject(args.config)), args, env);
-    session = await openSession(project, { log, env, runId, asOf: parseAsOf(args.asOf), lockWaitMs: Math.max(0, args.wait ?? 0) * 1000 });
-    if (!options.record) {
-      exit.code = (await body(session)) ?? EXIT.ok;
-      return;
-    }
-    const opened = session;
-    const { end, error } = await loggedRun(opened, options.record, () => body(opened), (code) => ({ exitCode: code ?? EXIT.ok, status: statusOf(code ?? EXIT.ok) }));
-    exit.code = error === undefined ? end.exitCode : reportError(log, error, io.env);
-    if (error !== undefined) reason = error instanceof Error ? error.message : String(error);
-    await reportSummary(opened, options.record, exit.code, end.status, end.message, Date.now() - started);
+    asOf = parseAsOf(args.asOf);
   } catch (error) {
     exit.code = reportError(log, error, io.env);
-    reason = error instanceof Error ? error.message : String(error);
-  } finally {
-    // The run's end, whatever it was, for `alerts:` (one alert per failing run; src/alerts).
-    if (session && options.record && ALERTING_COMMANDS.has(options.record)) {
-      const { alertRunEnd } = await import('../alerts/run-alert.ts');
-      await alertRunEnd(session, { command: options.record, exitCode: exit.code, reason });
-    }
-    if (session) await closeSession(session).catch(() => undefined);
+    return;
   }
+  // Loaded here, not at the top: `pqlsync --help` then loads yargs and the command list only.
+  const { inSession } = await import('../run/run-session.ts');
+  const outcome = await inSession(
+    {
+      config: args.config,
+      modelsSchema: args.modelsSchema,
+      stateSchema: args.stateSchema,
+      env: io.env,
+      log,
+      runId,
+      asOf,
+      lockWaitMs: Math.max(0, args.wait ?? 0) * 1000,
+      record: options.record,
+    },
+    body,
+    (code) => code ?? EXIT.ok,
+  );
+  exit.code = outcome.exitCode;
 }
 
-/** One event at the end of every recorded run: exit code, counts per sync, requests, duration. */
-async function reportSummary(session: Session, command: string, exitCode: number, status: string, message: string | undefined, ms: number): Promise<void> {
-  const rows = await session.state.syncRunsOf([session.runId]).catch(() => []);
-  const syncs = rows.map((r) => ({
-    sync: r.sync_name,
-    status: r.status,
-    rows: r.n_rows,
-    new: r.n_new,
-    changed: r.n_changed,
-    unchanged: r.n_unchanged,
-    removed: r.n_removed,
-    sent: r.n_sent,
-    failed: r.n_failed,
-    requests: r.requests,
-  }));
-  const requests = syncs.reduce((n, s) => n + Number(s.requests ?? 0), 0);
-  session.log.info(`${command} ${session.runId} ended: ${status}, exit ${exitCode}, ${requests} HubSpot requests, ${(ms / 1000).toFixed(1)} s`, {
-    event: 'run_summary',
-    command,
-    status,
-    exit_code: exitCode,
-    ...(message ? { message } : {}),
-    account_id: session.accountId ?? null,
-    syncs,
-    requests,
-    duration_ms: ms,
-  });
-}
-
-/** The commands a scheduler runs: their failures alert. */
-const ALERTING_COMMANDS = new Set(['build', 'run', 'sync', 'backfill']);
-
-export function reportError(log: Logger, error: unknown, env: NodeJS.ProcessEnv): number {
-  const code = exitCodeFor(error);
-  const secrets = secretsFrom(env);
-  const kind = error instanceof PqlsyncError ? error.name : 'InternalError';
-  const message = redact(error instanceof Error ? error.message : String(error), secrets);
-  log.error(message, { event: 'error', kind, exit_code: code });
-  if (code === EXIT.internal && error instanceof Error && error.stack && !log.json) {
-    log.error(redact(error.stack, secrets));
-  }
-  return code;
-}
+/** Logs an error as one line (one `error` event with --json); answers its exit code (src/run/run-log.ts). */
+export { reportError };

@@ -221,7 +221,9 @@ async function showTopPqls(session: Session): Promise<void> {
   const tier = sync.guardrails.tier_column;
   const reasons = ['pql_reasons', 'reasons'].find((c) => columns.has(c));
   if (!score) return;
-  const pick = [sync.key, score, tier, reasons].filter((c): c is string => Boolean(c)).map((c) => `c.${d.quote(c)}`);
+  // Who, as a rep reads it: the column mapped to the contact's email (the key may be a product user id).
+  const who = sync.properties.find((p) => p.property === 'email')?.column ?? sync.key;
+  const pick = [...new Set([sync.key, who, score, tier, reasons])].filter((c): c is string => Boolean(c)).map((c) => `c.${d.quote(c)}`);
   // The stage of the contact's trial deal: the deals sync that associates its deals with these contacts.
   const deals = session.project.config.syncs.find((x) => x.object === 'deals' && x.associations?.some((a) => a.to === sync.name));
   const byContact = deals?.associations?.find((a) => a.to === sync.name)?.column;
@@ -239,7 +241,7 @@ async function showTopPqls(session: Session): Promise<void> {
   if (session.log.json) return;
   for (const r of rows) {
     session.log.info(
-      `  ${String(r[score]).padStart(3)}  ${String(tier ? r[tier] : '').padEnd(11)} ${String(r.deal_stage ?? '(no trial)').padEnd(20)} ${String(r[sync.key]).padEnd(34)} ${reasons ? r[reasons] ?? '' : ''}`,
+      `  ${String(r[score]).padStart(3)}  ${String(tier ? r[tier] : '').padEnd(11)} ${String(r.deal_stage ?? '(no trial)').padEnd(20)} ${String(r[who]).padEnd(34)} ${reasons ? r[reasons] ?? '' : ''}`,
     );
   }
 }

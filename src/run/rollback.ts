@@ -346,8 +346,12 @@ async function recordsToCheck(
   return changed ?? 'all';
 }
 
-/** How far pqlsync's clock may be from HubSpot's (search compares HubSpot's dates with ours). */
-const CLOCK_SKEW_MS = 2_000;
+/**
+ * How far pqlsync's clock may be ahead of HubSpot's (search compares HubSpot's dates with ours).
+ * A checkpoint is recorded after HubSpot answered every write in it, so with clocks that agree
+ * each of the run's writes is dated before it; NTP keeps servers well within this.
+ */
+const CLOCK_SKEW_MS = 1_000;
 
 /** For deals: whether putting a value back would move the deal to an earlier stage (refused unless allowed). */
 function stageBackCheck(sync: SyncConfig, allowed: boolean): (v: PendingValue) => boolean {

@@ -1,7 +1,7 @@
 import { PqlsyncError } from '../../contracts/errors.ts';
 import { EXIT, exitCodeFor } from '../cli/exit-codes.ts';
 import type { RunLogStatus } from '../state/state-store.ts';
-import { redact, secretsFrom } from '../util/logger.ts';
+import { redact, secretsFrom, type Logger } from '../util/logger.ts';
 import type { Session } from './session.ts';
 
 /** How a run ended, for the run log and the summary event. */
@@ -45,4 +45,17 @@ export async function loggedRun<T>(session: Session, command: string, body: () =
     .logRunEnd({ runId: session.runId, ...outcome.end, accountId: session.accountId ?? null })
     .catch((error: unknown) => session.log.warn(`could not record the run's end in the run log: ${error instanceof Error ? error.message : String(error)}`, { event: 'run_log_failed' }));
   return outcome;
+}
+
+/** Logs an error as one line (one `error` event with --json), secrets masked; answers its exit code. */
+export function reportError(log: Logger, error: unknown, env: NodeJS.ProcessEnv): number {
+  const code = exitCodeFor(error);
+  const secrets = secretsFrom(env);
+  const kind = error instanceof PqlsyncError ? error.name : 'InternalError';
+  const message = redact(error instanceof Error ? error.message : String(error), secrets);
+  log.error(message, { event: 'error', kind, exit_code: code });
+  if (code === EXIT.internal && error instanceof Error && error.stack && !log.json) {
+    log.error(redact(error.stack, secrets));
+  }
+  return code;
 }

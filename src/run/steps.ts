@@ -189,80 +189,83 @@ export async function syncStep(
   if ((await session.state.claimAccount(session.accountId, session.runId)) === 'bound') {
     session.log.info(`  state in '${session.state.schema}' is now bound to HubSpot portal ${session.accountId}`, { event: 'state_bound', account_id: session.accountId });
   }
-  // A sync runs after the syncs whose record ids its associations need.
-  for (const sync of orderSyncs(syncs)) {
-    // A declared step (the handoff: episodes, owner routing) prepares what its syncs read, once,
-    // right before the first of them: the syncs that do not read it are not held up by it.
-    for (const step of DELIVERY_STEPS) {
-      if (stepsRun.includes(step) || !step.produces(session).includes(sync.model)) continue;
-      stepsRun.push(step);
-      await step.before(session, destination, ttl);
-    }
-    const started = new Date();
-    const requestsBefore = destination.stats.requests;
-    const lock = await holdLock(session, sync.name, ttl);
-    for (const runId of await session.state.beginSync(sync, { runId: session.runId, command, startedAt: started })) {
-      session.log.warn(`  ${sync.name}: run ${runId} ended without finishing (killed?); its leftovers are cleaned up, and what it did not commit is sent again now`, {
-        event: 'dead_run_cleaned',
-        sync: sync.name,
-        run_id: runId,
-      });
-    }
-    const journal = createJournal(syncContext(session), destination, sync, session.project.config.syncs);
-    try {
-      const result = await runSync(syncContext(session), destination, sync, {
-        ...options,
-        ...backfill,
-        runId: session.runId,
-        // A lost lock stops the sending between pages, like a stop request; check() then says why.
-        signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
-        historyRetentionDays: session.project.config.history.retention_days,
-        dailyReserve: session.project.config.destination.daily_reserve,
-        beforeSend: (changes) => journal.beforeSend(changes),
-      });
-      await journal.settle();
-      lock.check();
-      const associations = result.stopped
-        ? []
-        : await syncAssociations({ ...syncContext(session), syncs: session.project.config.syncs, runId: session.runId, pageSize: options.pageSize }, destination, sync);
-      const associationsFailed = associations.reduce((n, a) => n + a.failed, 0);
-      const requests = destination.stats.requests - requestsBefore;
-      const d = result.plan.diff;
-      await session.state.finishRun({
-        runId: session.runId,
-        command,
-        syncName: sync.name,
-        startedAt: started,
-        status: result.stopped ? 'stopped' : result.failed + associationsFailed + result.deferred > 0 ? 'partial' : 'success',
-        counts: { rows: d.rows, new: d.new, changed: d.changed + d.retrying, unchanged: d.unchanged, removed: d.removed, sent: result.sent, failed: result.failed },
-        requests,
-      });
-      const done = { ...result, requests, ms: Date.now() - started.getTime(), associations };
-      results.push(done);
-      options.onSyncDone?.(done);
-      if (result.stopped) break;
-    } catch (error) {
-      await session.state
-        .finishRun({
+  try {
+    // A sync runs after the syncs whose record ids its associations need.
+    for (const sync of orderSyncs(syncs)) {
+      // A declared step (the handoff: episodes, owner routing) prepares what its syncs read, once,
+      // right before the first of them: the syncs that do not read it are not held up by it.
+      for (const step of DELIVERY_STEPS) {
+        if (stepsRun.includes(step) || !step.produces(session).includes(sync.model)) continue;
+        stepsRun.push(step);
+        await step.before(session, destination, ttl);
+      }
+      const started = new Date();
+      const requestsBefore = destination.stats.requests;
+      const lock = await holdLock(session, sync.name, ttl);
+      for (const runId of await session.state.beginSync(sync, { runId: session.runId, command, startedAt: started })) {
+        session.log.warn(`  ${sync.name}: run ${runId} ended without finishing (killed?); its leftovers are cleaned up, and what it did not commit is sent again now`, {
+          event: 'dead_run_cleaned',
+          sync: sync.name,
+          run_id: runId,
+        });
+      }
+      const journal = createJournal(syncContext(session), destination, sync, session.project.config.syncs);
+      try {
+        const result = await runSync(syncContext(session), destination, sync, {
+          ...options,
+          ...backfill,
+          runId: session.runId,
+          // A lost lock stops the sending between pages, like a stop request; check() then says why.
+          signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
+          historyRetentionDays: session.project.config.history.retention_days,
+          dailyReserve: session.project.config.destination.daily_reserve,
+          beforeSend: (changes) => journal.beforeSend(changes),
+        });
+        await journal.settle();
+        lock.check();
+        const associations = result.stopped
+          ? []
+          : await syncAssociations({ ...syncContext(session), syncs: session.project.config.syncs, runId: session.runId, pageSize: options.pageSize }, destination, sync);
+        const associationsFailed = associations.reduce((n, a) => n + a.failed, 0);
+        const requests = destination.stats.requests - requestsBefore;
+        const d = result.plan.diff;
+        await session.state.finishRun({
           runId: session.runId,
           command,
           syncName: sync.name,
           startedAt: started,
-          status: 'failed',
-          requests: destination.stats.requests - requestsBefore,
-          message: error instanceof PqlsyncError ? `${error.name}: ${error.message}` : String(error),
-        })
-        .catch(() => undefined);
-      throw error;
-    } finally {
-      // What the portal's answers said is left of its daily limit, for the next `plan`.
-      const budget = destination.dailyBudget?.();
-      if (budget) await new PortalBudgetStore(session.warehouse, session.project.config.state_schema).record(budget, new Date()).catch(() => undefined);
-      await lock.release();
+          status: result.stopped ? 'stopped' : result.failed + associationsFailed + result.deferred > 0 ? 'partial' : 'success',
+          counts: { rows: d.rows, new: d.new, changed: d.changed + d.retrying, unchanged: d.unchanged, removed: d.removed, sent: result.sent, failed: result.failed },
+          requests,
+        });
+        const done = { ...result, requests, ms: Date.now() - started.getTime(), associations };
+        results.push(done);
+        options.onSyncDone?.(done);
+        if (result.stopped) break;
+      } catch (error) {
+        await session.state
+          .finishRun({
+            runId: session.runId,
+            command,
+            syncName: sync.name,
+            startedAt: started,
+            status: 'failed',
+            requests: destination.stats.requests - requestsBefore,
+            message: error instanceof PqlsyncError ? `${error.name}: ${error.message}` : String(error),
+          })
+          .catch(() => undefined);
+        throw error;
+      } finally {
+        await lock.release();
+      }
     }
+    // What follows a step (the handoff's sequence enrolments and Slack messages), once its syncs have written.
+    if (!results.some((r) => r.stopped)) for (const step of stepsRun) await step.after?.(session, destination, ttl);
+  } finally {
+    // What the portal's answers said is left of its daily limit, for the next `plan` (once a run).
+    const budget = destination.dailyBudget?.();
+    if (budget) await new PortalBudgetStore(session.warehouse, session.project.config.state_schema).record(budget, new Date()).catch(() => undefined);
   }
-  // What follows a step (the handoff's sequence enrolments and Slack messages), once its syncs have written.
-  if (!results.some((r) => r.stopped)) for (const step of stepsRun) await step.after?.(session, destination, ttl);
   return results;
 }
 

@@ -24,11 +24,12 @@ export class PortalBudgetStore {
     return this.warehouse.dialect.table({ schema: this.stateSchema, name: PORTAL_BUDGET });
   }
 
-  /** Keeps the latest observation only (one row). */
+  /** Keeps the latest observation only (one row); three statements, once a run. */
   async record(budget: { remaining: number; limit: number }, at: Date): Promise<void> {
     const { integer: i, timestamp: ts } = this.warehouse.dialect.types;
     await this.warehouse.execute(`create table if not exists ${this.table} (remaining ${i}, daily_limit ${i}, observed_at ${ts})`);
-    await this.warehouse.execute(`delete from ${this.table}`);
+    // A WHERE clause: BigQuery refuses a DELETE without one.
+    await this.warehouse.execute(`delete from ${this.table} where 1 = 1`);
     await this.warehouse.insertRows({ schema: this.stateSchema, name: PORTAL_BUDGET }, ['remaining', 'daily_limit', 'observed_at'], [[budget.remaining, budget.limit, at]]);
   }
 

@@ -1,6 +1,6 @@
 /**
- * Contacts identified by a stable product key, through the CLI against the sandbox. The contacts
- * sync is keyed by the product's user id, written to the pqlsync-owned unique property
+ * Contacts identified by a stable product key, through the CLI against the sandbox. The shipped
+ * contacts sync is keyed by the product's user id, written to the pqlsync-owned unique property
  * pqlsync_user_key; email is a mapped value. A contact that existed before pqlsync is found once
  * by its email, primary or secondary, and stamped; an email change in the product updates the
  * same contact (its score, owner and associations stay); a contact a rep merged into another
@@ -17,15 +17,11 @@ let s: Scenario;
 beforeAll(async () => {
   template = await buildTemplate({ users: 600, seed: 17 });
   s = await openScenario(template, {
+    // The shipped project keys contacts by user_id in pqlsync_user_key, email a mapped value.
     editConfig: (config) => {
       const contacts = config.syncs.find((x: { name: string }) => x.name === 'contacts');
-      contacts.key = 'user_id';
-      contacts.identity_property = 'pqlsync_user_key';
-      contacts.properties.push({ column: 'email', property: 'email', type: 'string', label: 'Email' });
+      expect(contacts).toMatchObject({ key: 'user_id', identity_property: 'pqlsync_user_key' });
       contacts.guardrails = { ...contacts.guardrails, max_changed_share: 1 };
-      const deals = config.syncs.find((x: { name: string }) => x.name === 'deals');
-      // The deals model names its contact by email, no longer the contacts sync's key.
-      deals.associations = deals.associations.filter((a: { to: string }) => a.to !== 'contacts');
     },
   });
 }, 120_000);

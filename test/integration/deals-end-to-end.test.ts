@@ -63,13 +63,14 @@ describe('deals and associations from the shipped models', () => {
       });
     }
 
-    // Associations: every pair the models name whose target the target sync holds, by keys.
+    // Associations: every pair the models name whose target the target sync holds, by keys (a
+    // contact's is the product user id; a deal names its contact's in contact_user_id).
     const held2 = s.held();
     const has = (entry: string) => [...held2.associations].some((a) => a.startsWith(entry));
     const pairs = await s.sql(async (w) => ({
-      dealContact: await w.query('select trial_id as f, email as t from pqlsync_models.deal_sync where email is not null'),
+      dealContact: await w.query('select trial_id as f, contact_user_id as t from pqlsync_models.deal_sync where contact_user_id is not null'),
       dealCompany: await w.query('select trial_id as f, company_domain as t from pqlsync_models.deal_sync where company_domain is not null'),
-      contactCompany: await w.query('select email as f, account_domain as t from pqlsync_models.contact_sync where account_domain is not null'),
+      contactCompany: await w.query('select user_id as f, account_domain as t from pqlsync_models.contact_sync where account_domain is not null'),
     }));
     const missing: string[] = [];
     for (const p of pairs.dealContact) if (!has(`deals:${p.f}>contacts:${p.t}#`)) missing.push(`deal ${p.f} → contact ${p.t}`);
@@ -120,10 +121,10 @@ describe('deals and associations from the shipped models', () => {
   }, 60_000);
 
   it('a new trial makes one deal and its two associations, in batched requests', async () => {
-    const [contact] = await s.sql((w) => w.query('select email, account_domain from pqlsync_models.contact_sync where account_domain is not null order by email limit 1'));
+    const [contact] = await s.sql((w) => w.query('select user_id, account_domain from pqlsync_models.contact_sync where account_domain is not null order by email limit 1'));
     await s.sql((w) =>
-      w.execute(`insert into pqlsync_models.deal_sync (trial_id, deal_name, deal_stage, amount, close_date, trial_started_on, trial_ends_on, trial_plan, seats, pql_score, activation_level, hot_trigger, account_id, email, company_domain)
-        select 'trial_new_1', 'New trial', 'trial_self_served', 1200, close_date, trial_started_on, trial_ends_on, 'pro', 10, 50, 'yellow', null, 'acc_new', '${contact.email}', '${contact.account_domain}'
+      w.execute(`insert into pqlsync_models.deal_sync (trial_id, deal_name, deal_stage, amount, close_date, trial_started_on, trial_ends_on, trial_plan, seats, pql_score, activation_level, hot_trigger, account_id, contact_user_id, company_domain)
+        select 'trial_new_1', 'New trial', 'trial_self_served', 1200, close_date, trial_started_on, trial_ends_on, 'pro', 10, 50, 'yellow', null, 'acc_new', '${contact.user_id}', '${contact.account_domain}'
         from pqlsync_models.deal_sync limit 1`),
     );
     s.sandbox.resetStats();

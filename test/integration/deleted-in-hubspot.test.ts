@@ -37,8 +37,10 @@ const stateOf = async (sync: string, key: string) => (await s.stateRows()).find(
 it('skip (default): a deleted contact, company and deal stay deleted; state and status say so', async () => {
   const first = await s.cli(['sync']);
   expect(first.code, first.err).toBe(EXIT.ok);
-  const contacts = await s.sql((w) => w.query(`select email from pqlsync_models.contact_sync where account_domain is not null order by email limit 2`));
+  const contacts = await s.sql((w) => w.query(`select user_id, email from pqlsync_models.contact_sync where account_domain is not null order by email limit 2`));
   const emails = contacts.map((r) => String(r.email));
+  // The contacts sync's key (and state's) is the product user id.
+  const userIds = contacts.map((r) => String(r.user_id));
   const [company] = await s.sql((w) => w.query('select domain from pqlsync_models.company_sync order by domain limit 1'));
   const [deal] = await s.sql((w) => w.query('select trial_id from pqlsync_models.deal_sync order by trial_id limit 1'));
   const contactIds = emails.map((e) => s.sandbox.findByUniqueValue('contacts', 'email', e)!.id);
@@ -60,7 +62,7 @@ it('skip (default): a deleted contact, company and deal stay deleted; state and 
   for (const e of emails) expect(s.sandbox.findByUniqueValue('contacts', 'email', e)).toBeUndefined();
   expect(s.sandbox.findByUniqueValue('companies', 'pqlsync_account_key', String(company.domain))).toBeUndefined();
   expect(s.sandbox.findByUniqueValue('deals', 'pqlsync_trial_id', String(deal.trial_id))).toBeUndefined();
-  expect(String((await stateOf('contacts', emails[0])).record_id)).toBe(`deleted:${contactIds[0]}`);
+  expect(String((await stateOf('contacts', userIds[0])).record_id)).toBe(`deleted:${contactIds[0]}`);
   expect(String((await stateOf('deals', String(deal.trial_id))).record_id)).toBe(`deleted:${dealId}`);
   expect((await s.rowErrors()).length).toBe(0);
 
@@ -90,13 +92,13 @@ it('recreate: the next change writes the deleted records again, as new records',
   // The policy applies to the next change of each record.
   await s.sql(async (w) => {
     for (const row of deletedBefore) {
-      const [table, column, key] = { contacts: ['contact_sync', 'pql_reasons', 'email'], companies: ['company_sync', 'account_reasons', 'domain'], deals: ['deal_sync', 'deal_name', 'trial_id'] }[String(row.sync_name)]!;
+      const [table, column, key] = { contacts: ['contact_sync', 'pql_reasons', 'user_id'], companies: ['company_sync', 'account_reasons', 'domain'], deals: ['deal_sync', 'deal_name', 'trial_id'] }[String(row.sync_name)]!;
       await w.execute(`update pqlsync_models.${table} set ${column} = coalesce(${column}, '') || '!' where ${key} = '${row.record_key}'`);
     }
   });
   const run = await s.cli(['sync']);
   expect(run.code, run.err).toBe(EXIT.ok);
-  const property = { contacts: ['contacts', 'email'], companies: ['companies', 'pqlsync_account_key'], deals: ['deals', 'pqlsync_trial_id'] } as const;
+  const property = { contacts: ['contacts', 'pqlsync_user_key'], companies: ['companies', 'pqlsync_account_key'], deals: ['deals', 'pqlsync_trial_id'] } as const;
   for (const row of deletedBefore) {
     const [object, key] = property[row.sync_name as keyof typeof property];
     const record = s.sandbox.findByUniqueValue(object, key, String(row.record_key));

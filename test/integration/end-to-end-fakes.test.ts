@@ -163,7 +163,8 @@ function endToEndOnFake(name: string, makeTarget: () => Promise<FakeTarget>) {
     const expectHubSpotHoldsModels = async () => {
       for (const object of ['contacts', 'companies'] as const) {
         const sync = syncOf(object);
-        const keyProperty = object === 'contacts' ? 'email' : 'domain';
+        // Contacts are keyed by the product user id, held in pqlsync_user_key.
+        const keyProperty = object === 'contacts' ? 'pqlsync_user_key' : 'domain';
         const held = new Map(sandbox.records(object).map((r) => [String(r.properties[keyProperty]).toLowerCase(), r]));
         const rows = await modelRows(sync);
         expect(held.size, `${object} in HubSpot`).toBe(rows.length);
@@ -305,8 +306,8 @@ function endToEndOnFake(name: string, makeTarget: () => Promise<FakeTarget>) {
         await discardBackfill(ctx, contactsSync);
         return { prepared, plan, sent: result.sent };
       };
-      const emails = (await modelRows(contactsSync)).map((r) => String(r[contactsSync.key])).sort();
-      const byKeys = await backfill({ kind: 'keys', keys: [...emails.slice(0, 30), 'nobody@nowhere.invalid'], source: 'keys.txt' }, true);
+      const emails = (await modelRows(contactsSync)).map((r) => String(r[contactsSync.key])).sort(); // the sync's keys: user ids
+      const byKeys = await backfill({ kind: 'keys', keys: [...emails.slice(0, 30), 'usr_nobody'], source: 'keys.txt' }, true);
       expect(byKeys.prepared.unknownKeys).toBe(1);
       expect(byKeys.sent).toBe(30);
       const hot = await backfill({ kind: 'where', predicate: "pql_tier = 'hot'" }, false);
@@ -330,8 +331,8 @@ function endToEndOnFake(name: string, makeTarget: () => Promise<FakeTarget>) {
       const cleared = await run();
       expect(cleared.contacts.plan.diff.removed).toBe(40);
       const state = new Set((await stateRows(contactsSync)).map((s) => s.key));
-      for (const [, email] of gone.rows) {
-        expect(state.has(String(email)), `${email} left state`).toBe(false);
+      for (const [userId, email] of gone.rows) {
+        expect(state.has(String(userId)), `${userId} left state`).toBe(false);
         const [record] = sandbox.findByProperty('contacts', 'email', String(email));
         expect(record.properties.pqlsync_pql_score ?? '', `${email} cleared`).toBe('');
       }

@@ -131,7 +131,8 @@ function endToEnd(name: string, makeTarget: () => Promise<Target>) {
       // Records in the portal before pqlsync ever runs: the same email in another case, the
       // same domain with www. and capitals. They must be updated, never duplicated.
       for (const row of (await modelRows(syncOf('contacts'))).slice(0, 5)) {
-        const email = String(row[syncOf('contacts').key]);
+        // Contacts are keyed by the product's user id; the email is how an existing one is found.
+        const email = String(row.email);
         seededContactIds.set(email, sandbox.seedRecord('contacts', { email: email.toUpperCase(), firstname: 'Existing' }).id);
       }
       for (const row of (await modelRows(syncOf('companies'))).slice(0, 5)) {
@@ -184,7 +185,7 @@ function endToEnd(name: string, makeTarget: () => Promise<Target>) {
           }
           expect(held.size).toBe(rows.length);
           for (const row of rows) {
-            const key = String(row[sync.key]);
+            const key = String(row[keyProperty === 'email' ? 'email' : sync.key]);
             const properties = held.get(key);
             expect(properties, `${object} ${key} missing in HubSpot`).toBeDefined();
             for (const p of sync.properties) expectSame(p.property, p.type, row[p.column], properties![p.property], key);
@@ -237,7 +238,7 @@ function endToEnd(name: string, makeTarget: () => Promise<Target>) {
         const k = 7;
         const score = sync.properties.find((p) => p.column === 'pql_score')?.column ?? sync.properties[0].column;
         const chosen = await session.warehouse.query(
-          `select c.${d.quote(sync.key)} as email from ${d.table({ schema: session.project.config.schema, name: sync.model })} c
+          `select c.email from ${d.table({ schema: session.project.config.schema, name: sync.model })} c
            order by c.${d.quote(score)} asc, c.${d.quote(sync.key)} limit ${k}`,
         );
         const emails = chosen.map((r) => String(r.email));
@@ -257,7 +258,7 @@ function endToEnd(name: string, makeTarget: () => Promise<Target>) {
           return !before || sync.properties.some((p) => String(before[p.column]) !== String(r[p.column]));
         });
         const changedCompanies = (await modelRows(companySync)).filter((r) => companiesBefore.get(String(r[companySync.key])) !== JSON.stringify(r));
-        expect(changedContacts.map((r) => String(r[sync.key])).sort()).toEqual([...emails].sort());
+        expect(changedContacts.map((r) => String(r.email)).sort()).toEqual([...emails].sort());
 
         const run = await syncAll();
         expect(run.contacts).toBe(k);

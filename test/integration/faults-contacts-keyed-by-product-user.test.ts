@@ -1,6 +1,7 @@
 /**
- * The delivery promise with contacts keyed the new way (a stable product key in the pqlsync-owned
- * unique property pqlsync_user_key, email a mapped value; docs/hubspot.md, "Contact identity"):
+ * The delivery promise with contacts keyed as the shipped project keys them (a stable product key
+ * in the pqlsync-owned unique property pqlsync_user_key, email a mapped value; docs/hubspot.md,
+ * "Contact identity"), with contacts that existed before pqlsync:
  * the shipped project on demo data past one page of 100, under lost answers, 5xx, resets and a
  * random 10 % mix, compared record by record with a clean run. Some contacts exist before pqlsync
  * (by primary or secondary email): each is stamped, none duplicated, whatever the faults.
@@ -14,13 +15,10 @@ let template: Template;
 let clean: Held;
 let existing: Array<{ email: string; secondary: boolean }> = [];
 
+/** The shipped project keys contacts this way; a check, so this file cannot silently test the old keying. */
 const keyedByUser: ScenarioOptions['editConfig'] = (config) => {
   const contacts = config.syncs.find((x: { name: string }) => x.name === 'contacts');
-  contacts.key = 'user_id';
-  contacts.identity_property = 'pqlsync_user_key';
-  contacts.properties.push({ column: 'email', property: 'email', type: 'string', label: 'Email' });
-  const deals = config.syncs.find((x: { name: string }) => x.name === 'deals');
-  deals.associations = deals.associations.filter((a: { to: string }) => a.to !== 'contacts');
+  if (contacts.key !== 'user_id' || contacts.identity_property !== 'pqlsync_user_key') throw new Error('the shipped contacts sync is no longer keyed by user_id in pqlsync_user_key');
 };
 
 /** A scenario with contacts keyed by user, and contacts that existed before pqlsync seeded. */

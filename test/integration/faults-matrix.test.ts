@@ -262,24 +262,24 @@ function caughtBeforeSending(): BadRows {
   const c = companyKey(5);
   return {
     prepare: async (w) => {
-      await w.execute({ sql: `update ${CONTACTS} set email = 'not-an-email' where email = ?`, values: [k[0]] });
-      await w.execute({ sql: `update ${CONTACTS} set pql_tier = 'boiling' where email = ?`, values: [k[1]] });
+      await w.execute({ sql: `update ${CONTACTS} set email = 'not-an-email' where user_id = ?`, values: [k[0]] });
+      await w.execute({ sql: `update ${CONTACTS} set pql_tier = 'boiling' where user_id = ?`, values: [k[1]] });
       // A model bug that makes the score text: the column is text now, and one value is not a number.
       await w.execute(`alter table ${CONTACTS} alter pql_score type varchar`);
-      await w.execute({ sql: `update ${CONTACTS} set pql_score = '12 points' where email = ?`, values: [k[2]] });
-      await w.execute({ sql: `update ${CONTACTS} set signup_date = date '99999-01-01' where email = ?`, values: [k[3]] });
-      await w.execute({ sql: `update ${CONTACTS} set pql_reasons = repeat('x', 70000) where email = ?`, values: [k[4]] });
+      await w.execute({ sql: `update ${CONTACTS} set pql_score = '12 points' where user_id = ?`, values: [k[2]] });
+      await w.execute({ sql: `update ${CONTACTS} set signup_date = date '99999-01-01' where user_id = ?`, values: [k[3]] });
+      await w.execute({ sql: `update ${CONTACTS} set pql_reasons = repeat('x', 70000) where user_id = ?`, values: [k[4]] });
       await w.execute({ sql: `update ${COMPANIES} set plan = 'platinum' where domain = ?`, values: [c] });
     },
     invalid: [
-      { object: 'contacts', key: 'not-an-email', property: 'email', category: 'INVALID_EMAIL' },
+      // Contacts are keyed by the product user id: a bad email is a bad value of the row, not a bad key.
+      { object: 'contacts', key: k[0], property: 'email', category: 'INVALID_EMAIL' },
       { object: 'contacts', key: k[1], property: 'pqlsync_pql_tier', category: 'INVALID_OPTION' },
       { object: 'contacts', key: k[2], property: 'pqlsync_pql_score', category: 'INVALID_NUMBER' },
       { object: 'contacts', key: k[3], property: 'pqlsync_signup_date', category: 'INVALID_DATE' },
       { object: 'contacts', key: k[4], property: 'pqlsync_pql_reasons', category: 'VALUE_TOO_LONG' },
       { object: 'companies', key: c, property: 'pqlsync_plan', category: 'INVALID_OPTION' },
     ],
-    gone: [{ object: 'contacts', key: k[0], property: 'email', category: '' }],
   };
 }
 
@@ -295,7 +295,7 @@ function caughtByHubSpot(): BadRows {
     ({ sql: `update ${table} set ${column} = repeat('😀', 40000) where ${keyColumn} = ?`, values: [key] });
   return {
     prepare: async (w) => {
-      await w.execute(emoji('pql_reasons', CONTACTS, 'email', k));
+      await w.execute(emoji('pql_reasons', CONTACTS, 'user_id', k));
       await w.execute(emoji('account_reasons', COMPANIES, 'domain', c));
     },
     invalid: [

@@ -167,6 +167,10 @@ function reachableSample(world: World, messaging: Row[]): Row {
 }
 
 /** Checks that every expected episode got its action exactly once and each outcome is what the owner allows. */
+/**
+ * `contactIdOf`: contact record id by email. The handoff is per email; the contacts sync is keyed by
+ * the product user id, so the ids by email come from contact_tiers' state (the same contacts).
+ */
 function checkOutcomes(world: World, enrolling: Row[], messaging: Row[], contactIdOf: Map<string, string>): void {
   // Sequences: one enrolment per contact whose owner has a seat, none for the owner without one.
   const enrolments = world.hubspot.sequences.enrolments();
@@ -203,7 +207,7 @@ describe('the demo second day through the CLI, both sandboxes', () => {
       const { enrolling, messaging, contactIdOf } = await withDuck(db, async (w) => ({
         enrolling: await expectedEpisodes(w, 'pqlsync', DAY2, { signals: SEQUENCE_SIGNALS, motion: 'self_serve', skipInitial: true }),
         messaging: await expectedEpisodes(w, 'pqlsync', DAY2, { signals: ['tier:sales_ready', 'account:sales_ready', 'trigger:*'], skipInitial: true }),
-        contactIdOf: new Map((await w.query(`select record_key, record_id from pqlsync.sync_state where sync_name = 'contacts'`)).map((r) => [String(r.record_key), String(r.record_id)])),
+        contactIdOf: new Map((await w.query(`select record_key, record_id from pqlsync.sync_state where sync_name = 'contact_tiers'`)).map((r) => [String(r.record_key), String(r.record_id)])),
       }));
       // The day makes PQLs of each kind the test relies on.
       const contacts = new Set(enrolling.map((e) => String(e.record_key)));
@@ -299,7 +303,7 @@ describe('kill after HubSpot accepted an enrolment', () => {
       // The contact enrolled before the kill was read, found enrolled and recorded, not enrolled again.
       expect(after.filter((e) => e.contactId === accepted[0].contactId)).toHaveLength(1);
       const [row] = await withDuck(db, (w) =>
-        w.query(`select a.status from pqlsync.handoff_actions a join pqlsync.sync_state s on s.record_key = a.record_key and s.sync_name = 'contacts' where a.action = 'sequence' and s.record_id = '${accepted[0].contactId}'`),
+        w.query(`select a.status from pqlsync.handoff_actions a join pqlsync.sync_state s on s.record_key = a.record_key and s.sync_name = 'contact_tiers' where a.action = 'sequence' and s.record_id = '${accepted[0].contactId}'`),
       );
       expect(row.status).toBe('enrolled');
       const refusals = await withDuck(db, (w) => w.query(`select message from pqlsync.handoff_actions where action = 'sequence' and status = 'error' and message like '%already enrolled%'`));
@@ -392,7 +396,7 @@ describe('faults from both APIs, DuckDB', () => {
       const { enrolling, messaging, contactIdOf } = await withDuck(db, async (w) => ({
         enrolling: await expectedEpisodes(w, 'pqlsync', DEMO_AS_OF, { signals: SEQUENCE_SIGNALS, motion: 'self_serve', skipInitial: false }),
         messaging: await expectedEpisodes(w, 'pqlsync', DEMO_AS_OF, { signals: ['tier:sales_ready', 'account:sales_ready', 'trigger:*'], skipInitial: false }),
-        contactIdOf: new Map((await w.query(`select record_key, record_id from pqlsync.sync_state where sync_name = 'contacts'`)).map((r) => [String(r.record_key), String(r.record_id)])),
+        contactIdOf: new Map((await w.query(`select record_key, record_id from pqlsync.sync_state where sync_name = 'contact_tiers'`)).map((r) => [String(r.record_key), String(r.record_id)])),
       }));
       expect(messaging.length).toBeGreaterThan(10);
       checkOutcomes(world, [...new Map(enrolling.map((e) => [String(e.record_key), e])).values()], messaging, contactIdOf);
@@ -427,7 +431,7 @@ describe.skipIf(!postgresUrl)('faults from both APIs, PostgreSQL', () => {
       await faultRuns(world);
       const enrolling = await expectedEpisodes(pg, config.state_schema, DEMO_AS_OF, { signals: SEQUENCE_SIGNALS, motion: 'self_serve', skipInitial: false });
       const messaging = await expectedEpisodes(pg, config.state_schema, DEMO_AS_OF, { signals: ['tier:sales_ready', 'account:sales_ready', 'trigger:*'], skipInitial: false });
-      const ids = await pg.query(`select record_key, record_id from ${pg.dialect.table({ schema: config.state_schema, name: 'sync_state' })} where sync_name = 'contacts'`);
+      const ids = await pg.query(`select record_key, record_id from ${pg.dialect.table({ schema: config.state_schema, name: 'sync_state' })} where sync_name = 'contact_tiers'`);
       expect(messaging.length).toBeGreaterThan(10);
       checkOutcomes(world, [...new Map(enrolling.map((e) => [String(e.record_key), e])).values()], messaging, new Map(ids.map((r) => [String(r.record_key), String(r.record_id)])));
     } finally {

@@ -186,8 +186,8 @@ describe('shipped models on demo data', () => {
       expect(row.hot_trigger).toContain('paywall hit');
       expect(row.pql_reasons).toMatch(/^hit the paywall twice this week/);
     }
-    // Exactly the k touched contacts change; nobody else does.
-    expect(changedKeys(before, await syncHashes('contact_sync'))).toEqual(candidates.map((c) => String(c.email)).sort());
+    // Exactly the k touched contacts change (keyed by user id); nobody else does.
+    expect(changedKeys(before, await syncHashes('contact_sync'))).toEqual(candidates.map((c) => String(c.user_id)).sort());
   });
 
   it('tiers respond to behaviour: strong signals raise the score of an inactive user', async () => {

@@ -73,9 +73,9 @@ it('estimates a first sync and a day of changes within tolerance, and says what 
   // A tight day: new PQLs, score moves and 600 counters; another app used most of the budget.
   const emails = async (sql: string) => (await s.sql((w) => w.query(sql))).map((r) => String(r.email));
   const list = (keys: string[]) => `('${keys.join("','")}')`;
-  const promoted = await emails(`select email from pqlsync_models.contact_sync where pql_tier in ('cold', 'warm') order by email limit 30`);
-  const scored = await emails(`select email from pqlsync_models.contact_sync where pql_tier <> 'sales_ready' and email not in ${list(promoted)} order by email desc limit 150`);
-  const counted = await emails(`select email from pqlsync_models.contact_sync where email not in ${list([...promoted, ...scored])} order by email limit 600`);
+  const promoted = await emails(`select email from pqlsync_models.contact_sync where pql_tier in ('cold', 'warm') order by user_id limit 30`);
+  const scored = await emails(`select email from pqlsync_models.contact_sync where pql_tier <> 'sales_ready' and email not in ${list(promoted)} order by user_id desc limit 150`);
+  const counted = await emails(`select email from pqlsync_models.contact_sync where email not in ${list([...promoted, ...scored])} order by user_id limit 600`);
   await s.sql(async (w) => {
     await w.execute(`update pqlsync_models.contact_sync set pql_tier = 'sales_ready' where email in ${list(promoted)}`);
     await w.execute(`update pqlsync_models.contact_sync set pql_score = pql_score + 25 where email in ${list(scored)}`);

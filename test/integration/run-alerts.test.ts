@@ -3,6 +3,8 @@
  * daily limit (429 DAILY) and rows deferred under the daily budget each post exactly one alert, with the exit code, to the Slack sandbox's
  * channel and to a webhook; a scheduler retrying the same failure within the hour posts none;
  * a clean run posts none. Neither token nor the webhook URL reach the alerts or the output.
+ * The library's `run()` goes through the same wrapper (src/run/run-session.ts): stopped by a
+ * guardrail, it posts the CLI's alert, records the CLI's run_log row and logs the same summary.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +24,7 @@ import { createLogger } from '../../src/util/logger.ts';
 import { memoryLogger, shippedProject } from '../helpers/project.ts';
 import { alertRunEnd } from '../../src/alerts/run-alert.ts';
 import { loadProject } from '../../src/config/load-project.ts';
+import { GuardrailError, run, sync } from '../../src/index.ts';
 
 const TOKEN = 'pat-na1-alerts-test-token';
 const SLACK_TOKEN = 'xoxb-alerts-test-slack-token';
@@ -47,6 +50,8 @@ afterAll(async () => template?.cleanup());
 
 interface World {
   configPath: string;
+  /** The world's DuckDB file (open it only while no run is). */
+  db: string;
   env: NodeJS.ProcessEnv;
   hubspot: Sandbox;
   slack: SlackSandbox;
@@ -95,6 +100,7 @@ async function openWorld(edit: (config: Record<string, any>) => void = () => und
   };
   return {
     configPath,
+    db,
     env,
     hubspot,
     slack,
@@ -244,6 +250,70 @@ describe('alerts when a run goes wrong', () => {
       expectNoSecrets(run.text);
     } finally {
       await world.close();
+    }
+  }, 300_000);
+
+  it('a library run() stopped by a guardrail posts the alert the CLI posts and records the same run_log row and summary', async () => {
+    const edit = (c: Record<string, any>) => {
+      c.syncs.find((s: { name: string }) => s.name === 'contacts').guardrails = { max_changed_share: 0.05, max_tier_shift: 1, min_rows: 0 };
+    };
+    const viaCli = await openWorld(edit);
+    const viaLib = await openWorld(edit);
+    try {
+      const weekLater = new Date(Date.parse(DEMO_AS_OF) + 7 * 86_400_000).toISOString();
+      expect((await viaCli.cli('sync', '--as-of', DEMO_AS_OF)).code).toBe(EXIT.ok);
+      const synced = await sync({ config: viaLib.configPath, env: viaLib.env, asOf: DEMO_AS_OF });
+      expect(synced.length).toBeGreaterThan(0);
+      expect(viaLib.slack.messages()).toEqual([]);
+
+      const cliRun = await viaCli.cli('run', '--as-of', weekLater, '--json');
+      expect(cliRun.code, cliRun.text.slice(-2000)).toBe(EXIT.guardrail);
+      const libLines = memoryLogger();
+      const log = createLogger({ json: true, secrets: [], out: libLines.sink, err: libLines.sink });
+      const error = await run({ config: viaLib.configPath, env: viaLib.env, asOf: weekLater, log }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GuardrailError);
+
+      // The same alert, but for the run id and the project's path.
+      expectOneAlert(viaCli, EXIT.guardrail, 'run');
+      expectOneAlert(viaLib, EXIT.guardrail, 'run');
+      const same = (w: World, text: string) => text.replaceAll(w.hooks[0].run_id, 'RUN').replaceAll(w.configPath, 'CONFIG');
+      expect(same(viaLib, viaLib.slack.messages(viaLib.channel)[0].text)).toBe(same(viaCli, viaCli.slack.messages(viaCli.channel)[0].text));
+      expect(viaLib.slack.messages(viaLib.channel)[0].text).toContain('stopped by a guardrail');
+      expect(same(viaLib, JSON.stringify(viaLib.hooks[0]))).toBe(same(viaCli, JSON.stringify(viaCli.hooks[0])));
+
+      // The same run_log rows, the guardrail's message included.
+      const runLog = async (w: World) => {
+        const db = await DuckDBWarehouse.open({ path: w.db });
+        try {
+          const rows = await db.query('select run_id, command, status, exit_code, message from pqlsync.run_log order by started_at');
+          return rows.map((r) => ({ command: r.command, status: r.status, message: r.message, exit_code: Number(r.exit_code), run_id: r.run_id === w.hooks[0].run_id ? 'RUN' : 'other' }));
+        } finally {
+          await db.close();
+        }
+      };
+      const [cliLog, libLog] = [await runLog(viaCli), await runLog(viaLib)];
+      expect(cliLog).toHaveLength(2);
+      expect(cliLog[1]).toMatchObject({ run_id: 'RUN', command: 'run', status: 'stopped', exit_code: EXIT.guardrail });
+      expect(String(cliLog[1].message)).toMatch(/^GuardrailError: /);
+      expect(libLog).toEqual(cliLog);
+
+      // The same summary event, logged through the library's logger.
+      const summaryOf = (events: any[]) => {
+        const found = events.filter((e) => e.event === 'run_summary');
+        expect(found).toHaveLength(1);
+        // Not compared: the run id, the time, the duration, the line that says them, and the sandbox portal's id.
+        const { run_id: _r, duration_ms: _d, time: _t, msg: _m, account_id: account, ...rest } = found[0];
+        expect(account).toMatch(/^\d+$/);
+        return rest;
+      };
+      const cliEvents = cliRun.text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const libSummary = summaryOf(libLines.events());
+      expect(libSummary).toMatchObject({ command: 'run', status: 'stopped', exit_code: EXIT.guardrail });
+      expect(libSummary).toEqual(summaryOf(cliEvents));
+      expect(libLines.events().some((e) => e.event === 'alert_sent')).toBe(true);
+    } finally {
+      await viaCli.close();
+      await viaLib.close();
     }
   }, 300_000);
 });

@@ -74,8 +74,11 @@ describe('object types', () => {
     (wrongOptions.properties as any)[1].options = ['open', 'won'];
     expect(errorOf((c) => c.syncs.push(wrongOptions))).toContain("syncs.2.properties.1: dealstage must be an enumeration whose options are the pipeline's stage keys");
     expect(errorOf((c) => (c.syncs[0].pipeline = { label: 'x', stages }))).toContain('syncs.0.pipeline: only a deals sync has a pipeline');
-    // Contacts keyed by a product key still map their email (how a contact is found the first time).
-    expect(errorOf((c) => (c.syncs[0].identity_property = 'pqlsync_user_key'))).toContain('syncs.0.properties: a contacts sync keyed by pqlsync_user_key maps a column to email');
+    // Contacts keyed by a product key (as the demo's are) still map their email (how a contact is found the first time).
+    expect(shipped.syncs[0]).toMatchObject({ key: 'user_id', identity_property: 'pqlsync_user_key' });
+    expect(errorOf((c) => (c.syncs[0].properties = c.syncs[0].properties.filter((p: { property: string }) => p.property !== 'email')))).toContain(
+      'syncs.0.properties: a contacts sync keyed by pqlsync_user_key maps a column to email',
+    );
   });
 
   it('associations name an existing sync of an object type HubSpot can associate; syncs run after the ones they depend on', () => {

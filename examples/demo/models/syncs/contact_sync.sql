@@ -1,6 +1,6 @@
 /*
 materialized: table
-unique_key: email
+unique_key: user_id
 description: >
   What the contacts sync sends: one row per valid, normalised email (a person who signed up
   twice, in two workspaces, is one contact: the row with the highest pql_score, then the latest
@@ -10,7 +10,7 @@ description: >
   key of the company (companies sync) the contact is associated with: its workspace's domain
   when that workspace is a company, else null. lead_stage: the PLG lead stage (models/handoff/lead_stages.sql).
 tests:
-  unique: [email]
+  unique: [email, user_id]
   not_null: [email, user_id, pql_score, product_score, fit_score, pql_tier, activation_level, activated]
   accepted_values:
     pql_tier: [cold, warm, hot, sales_ready]

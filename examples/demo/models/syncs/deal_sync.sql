@@ -10,8 +10,9 @@ description: >
   deal_rules.red_near_end_days days or fewer before the end, or when a hot trigger fired;
   else trial_self_served (close_date: the trial's end, the expected close). amount: seats
   (the subscription's once won) times the plan's list price per seat per month times
-  deal_rules.amount_months. email and company_domain are the keys of the contact and the
-  company the deal is associated with (company_domain is null on free-mail workspaces).
+  deal_rules.amount_months. contact_user_id and company_domain are the keys of the contact (the
+  contacts sync's row for the trial user's email) and the company the deal is associated with
+  (company_domain is null on free-mail workspaces).
 tests:
   unique: [trial_id]
   not_null: [trial_id, deal_name, deal_stage, amount, trial_plan, trial_started_on, trial_ends_on, seats]
@@ -101,7 +102,8 @@ select
   s.activation_level,
   s.hot_trigger,
   s.account_id,
-  s.email,
+  cs.user_id as contact_user_id,
   s.company_domain
 from staged s
 cross join {{ ref('deal_rules') }} r
+left join {{ ref('contact_sync') }} cs on cs.email = s.email

@@ -80,7 +80,8 @@ select
   s.activation_level,
   s.hot_trigger,
   s.account_id,
-  s.email,
+  cs.user_id as contact_user_id,
   s.company_domain
 from staged s
 cross join `pqlsync_models`.`deal_rules` r
+left join `pqlsync_models`.`contact_sync` cs on cs.email = s.email

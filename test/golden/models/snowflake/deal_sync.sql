@@ -80,7 +80,8 @@ select
   s.activation_level,
   s.hot_trigger,
   s.account_id,
-  s.email,
+  cs.user_id as contact_user_id,
   s.company_domain
 from staged s
 cross join "PQLSYNC_MODELS"."DEAL_RULES" r
+left join "PQLSYNC_MODELS"."CONTACT_SYNC" cs on cs.email = s.email
