@@ -99,6 +99,12 @@ export interface AssociationPair {
 
 export type PairOutcome = { pair: AssociationPair; ok: true } | { pair: AssociationPair; ok: false; category: string; message: string };
 
+/** A stretch of time, both ends included. */
+export interface TimeWindow {
+  from: Date;
+  to: Date;
+}
+
 export interface DestinationStats {
   /** HTTP requests made (every attempt counts, search included). */
   requests: number;
@@ -142,8 +148,10 @@ export interface Destination {
    * workflows, pqlsync), or null when there are more than `limit` (reading them all is then
    * cheaper). Costs no write budget (HubSpot answers it with search, outside its 10-second window). A
    * change made moments before the call may be missing (a search index that lags writes). Throws when it cannot know.
+   * `skip`: windows when pqlsync itself was writing that object type; changes dated inside them
+   * are not asked about (the destination may search a few of them anyway: more, never fewer).
    */
-  modifiedSince?(sync: SyncTarget, since: Date, limit: number): Promise<Set<string> | null>;
+  modifiedSince?(sync: SyncTarget, since: Date, limit: number, skip?: ReadonlyArray<TimeWindow>): Promise<Set<string> | null>;
   /** Whether `held` (as readValues answers it) is what sending `value` for this property writes. Pure. */
   holds?(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean;
   readonly stats: DestinationStats;

@@ -5,7 +5,8 @@
 import { createRequire } from 'node:module';
 import type { WarehouseConfig } from '../contracts/config.ts';
 import { ConfigError } from '../contracts/errors.ts';
-import type { HubSpotDestinationConfig } from './hubspot/config.ts';
+import { hubspotDestinationConfig, hubspotObjectName, hubspotSyncFields, type HubSpotDestinationConfig } from './hubspot/config.ts';
+import { checkHubSpotSyncs } from './hubspot/check-syncs.ts';
 import type { Destination, RequestEstimate, SendWorkload, SyncTarget } from './destination.ts';
 import type { Dialect, DialectName, Warehouse } from './warehouse.ts';
 import { duckdbDialect } from './duckdb/duckdb.dialect.ts';
@@ -114,6 +115,21 @@ export interface DestinationContext {
 
 /** A destination's settings (the `destination:` block of pqlsync.yml), one member per destination. */
 export type DestinationConfig = HubSpotDestinationConfig;
+
+/**
+ * What pqlsync.yml says of each destination, one line each: the schema of its `destination:`
+ * block, the object names a sync may write (`object:`, whose error names the unknown one and the
+ * allowed ones), its own settings of a sync, and its own rules for the syncs (each problem a key path and what is wrong).
+ * The config loader (src/config) reads them here and names no destination itself.
+ */
+export const destinationConfigs = {
+  hubspot: { config: hubspotDestinationConfig, object: hubspotObjectName, syncFields: hubspotSyncFields, checkSyncs: checkHubSpotSyncs },
+};
+
+/** A sync's `object:` and own settings, and the `destination:` block, as the destinations above declare them (with a second one: their unions). */
+export const destinationObjectName = destinationConfigs.hubspot.object;
+export const destinationSyncFields = destinationConfigs.hubspot.syncFields;
+export const destinationBlock = destinationConfigs.hubspot.config;
 
 /** Destinations, one line each. */
 export const destinations = {

@@ -10,6 +10,8 @@
  * Errors are `PqlsyncError`s (ConfigError, ModelError, WarehouseError, DestinationError, AuthError,
  * LockHeldError, GuardrailError); `exitCodeFor(error)` maps one to the CLI's exit code. Rows HubSpot
  * rejected are not an error: they are counted in each sync's `failed` and retried next run.
+ * `run`, `sync` and `backfill` (not dry runs) are entries of the run log, end with a `run_summary`
+ * event on `log`, and send the alerts pqlsync.yml's `alerts:` asks for, as the CLI's runs do.
  * Secrets come from `env` (default: process.env): HUBSPOT_ACCESS_TOKEN and the warehouse's own.
  */
 import type { Project } from './config/load-project.ts';

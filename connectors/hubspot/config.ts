@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { identifier, propertyName } from '../../contracts/config.ts';
 import type { AssociationKind, SyncTarget } from '../destination.ts';
-import type { ObjectTypeName } from './objects/object-types.ts';
+import { OBJECT_TYPE_NAMES, type ObjectTypeName } from './objects/object-type-names.ts';
 
 /** The `destination:` block of pqlsync.yml for HubSpot. */
 export const hubspotDestinationConfig = z
@@ -29,6 +29,11 @@ export const hubspotDestinationConfig = z
   })
   .strict();
 export type HubSpotDestinationConfig = z.infer<typeof hubspotDestinationConfig>;
+
+/** A HubSpot sync's `object:`: one of the object types pqlsync writes (./objects/registry.ts). */
+export const hubspotObjectName = z.enum(OBJECT_TYPE_NAMES, {
+  error: (issue) => `unknown object type ${JSON.stringify(issue.input)}: pqlsync writes ${OBJECT_TYPE_NAMES.join(', ')}`,
+});
 
 /** A deal pipeline pqlsync creates (or checks) and the stages a model's stage column names. */
 export const pipelineConfig = z
@@ -69,6 +74,31 @@ export const lifecycleConfig = z
   })
   .strict();
 export type LifecycleConfig = z.infer<typeof lifecycleConfig>;
+
+/** The settings of a HubSpot sync beside the runner's own (src/config/schema.ts spreads them into a sync's schema). */
+export const hubspotSyncFields = {
+    /**
+     * companies and deals: the pqlsync-owned unique-value property records are upserted by
+     * (default pqlsync_account_key on companies, pqlsync_deal_key on deals).
+     */
+    identity_property: propertyName.optional(),
+    /** deals: the pipeline the deals live in. */
+    pipeline: pipelineConfig.optional(),
+    /**
+     * A sync mapping a column to `lifecyclestage`: the stages in their order and the ones pqlsync
+     * never writes over. pqlsync reads the stage HubSpot holds and only ever moves it forward
+     * (docs/hubspot.md, "Lifecycle stage"). Defaults: HubSpot's own stages; never over
+     * opportunity, customer, evangelist. Custom stages: list their ids in `stages`.
+     */
+    lifecycle: lifecycleConfig.optional(),
+    /**
+     * A record pqlsync delivered that someone deleted in HubSpot: skip (default) leaves it deleted
+     * and records that in state (`status` counts it); recreate writes it again, as a new record.
+     * A deletion is a person's decision (a spam contact, a privacy request): undoing it silently
+     * is the surprise, so skip is the default (docs/hubspot.md, "Deleted records").
+     */
+    on_deleted_in_hubspot: z.enum(['skip', 'recreate']).optional(),
+};
 
 /**
  * What the HubSpot destination reads of a sync: the contract's target (connectors/destination.ts)

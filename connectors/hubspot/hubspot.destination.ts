@@ -15,7 +15,7 @@ import { listOwners, readContactOwners } from './owners.ts';
 import { enrolInSequence, readEnrolment, readSequence } from './sequences.ts';
 import { readRecordValues } from './read-records.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
-import type { RequestEstimate, SendWorkload } from '../destination.ts';
+import type { RequestEstimate, SendWorkload, TimeWindow } from '../destination.ts';
 import type { HubSpotSyncTarget } from './config.ts';
 import { estimateHubSpotRequests } from './estimate.ts';
 import { ConfigError, DestinationError } from '../../contracts/errors.ts';
@@ -265,8 +265,8 @@ export class HubSpotDestination implements Destination, HubSpotCapabilities {
     return readRecordValues({ apis: this.apis, exec: this.exec }, sync, recordIds, properties);
   }
 
-  async modifiedSince(sync: HubSpotSyncTarget, since: Date, limit: number): Promise<Set<string> | null> {
-    return searchModifiedSince({ apis: this.apis, exec: this.exec }, sync.object, since, limit);
+  async modifiedSince(sync: HubSpotSyncTarget, since: Date, limit: number, skip: ReadonlyArray<TimeWindow> = []): Promise<Set<string> | null> {
+    return searchModifiedSince({ apis: this.apis, exec: this.exec }, sync.object, since, limit, skip);
   }
 
   holds(mapping: PropertyMapping, held: string | null | undefined, value: Value): boolean {

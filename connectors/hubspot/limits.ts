@@ -21,6 +21,8 @@ export const HUBSPOT_LIMITS = {
   searchMaxResults: 10_000,
   /** Values we put in one `IN` filter. HubSpot documents 5 groups / 6 filters / 18 filters per search, not a value cap: 100 is a safe, common size. */
   searchMaxInValues: 100,
+  /** Filter groups (ORed) in one search request. */
+  searchMaxFilterGroups: 5,
   /** Longest string property value. */
   stringMaxLength: 65_536,
   /** 423 Locked (heavy upserts): HubSpot asks to wait at least this long. */

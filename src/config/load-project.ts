@@ -6,7 +6,7 @@ import { ConfigError } from '../../contracts/errors.ts';
 import type { TableName } from '../../connectors/warehouse.ts';
 import { identifier, projectConfig, type ProjectConfig, type SyncConfig } from './schema.ts';
 import { validate } from './validate.ts';
-import { checkObjectRules } from './check-objects.ts';
+import { destinationConfigs } from '../../connectors/registry.ts';
 import { orderSyncs } from '../run/sync-order.ts';
 import { packageRoot, SHIPPED_DEMO_DIR } from '../util/package-root.ts';
 
@@ -101,7 +101,8 @@ function checkSyncs(config: ProjectConfig, file: string): void {
       problems.push(`syncs.${i}.guardrails.tier_column: '${tier}' is not one of the sync's mapped columns`);
     }
   });
-  problems.push(...checkObjectRules(config));
+  // The destination's own rules (HubSpot: pipelines, insert-once, identity properties, associations).
+  problems.push(...destinationConfigs[config.destination.type].checkSyncs(config.syncs));
   if (problems.length === 0) {
     try {
       orderSyncs(config.syncs);

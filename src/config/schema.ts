@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { OBJECT_TYPE_NAMES } from '../../connectors/hubspot/objects/object-type-names.ts';
-import { hubspotDestinationConfig, lifecycleConfig, pipelineConfig } from '../../connectors/hubspot/config.ts';
-import { identifier, propertyMapping, propertyName, warehouseConfig } from '../../contracts/config.ts';
+import { destinationBlock, destinationObjectName, destinationSyncFields } from '../../connectors/registry.ts';
+import { identifier, propertyMapping, warehouseConfig } from '../../contracts/config.ts';
 
 export { identifier, propertyMapping, type PropertyMapping, type WarehouseConfig } from '../../contracts/config.ts';
 
@@ -46,21 +45,10 @@ export const syncConfig = z
     model: identifier,
     /** A relation pqlsync does not build, read instead of a model: schema.table. */
     relation: relationName.optional(),
-    object: z.enum(OBJECT_TYPE_NAMES, { error: (issue) => `unknown object type ${JSON.stringify(issue.input)}: pqlsync writes ${OBJECT_TYPE_NAMES.join(', ')}` }),
-    /**
-     * companies and deals: the pqlsync-owned unique-value property records are upserted by
-     * (default pqlsync_account_key on companies, pqlsync_deal_key on deals).
-     */
-    identity_property: propertyName.optional(),
-    /** deals: the pipeline the deals live in. */
-    pipeline: pipelineConfig.optional(),
-    /**
-     * A sync mapping a column to `lifecyclestage`: the stages in their order and the ones pqlsync
-     * never writes over. pqlsync reads the stage HubSpot holds and only ever moves it forward
-     * (docs/hubspot.md, "Lifecycle stage"). Defaults: HubSpot's own stages; never over
-     * opportunity, customer, evangelist. Custom stages: list their ids in `stages`.
-     */
-    lifecycle: lifecycleConfig.optional(),
+    /** The kind of record each row becomes in the destination; the destination names the allowed ones (connectors/registry.ts). */
+    object: destinationObjectName,
+    /** The destination's own settings of a sync (HubSpot: identity_property, pipeline, lifecycle, on_deleted_in_hubspot). */
+    ...destinationSyncFields,
     associations: z.array(associationConfig).optional(),
     /** The model column that identifies a row: an email for contacts, a domain for companies. */
     key: identifier,
@@ -72,13 +60,6 @@ export const syncConfig = z
     mode: z.enum(['upsert', 'update', 'insert_once']).default('upsert'),
     /** What happens in HubSpot to rows that leave the model. */
     on_removed: z.enum(['keep', 'clear']).default('keep'),
-    /**
-     * A record pqlsync delivered that someone deleted in HubSpot: skip (default) leaves it deleted
-     * and records that in state (`status` counts it); recreate writes it again, as a new record.
-     * A deletion is a person's decision (a spam contact, a privacy request): undoing it silently
-     * is the surprise, so skip is the default (docs/hubspot.md, "Deleted records").
-     */
-    on_deleted_in_hubspot: z.enum(['skip', 'recreate']).optional(),
     /**
      * Under a tight daily budget, rows whose tier (guardrails.tier_column) enters one of these
      * go first, then other tier changes and new records, then score moves, then the rest
@@ -287,7 +268,7 @@ export const projectConfig = z
     models_path: z.string().default('models'),
     /** Source name → table ("schema.table"). */
     sources: z.record(identifier, z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, 'schema.table')),
-    destination: hubspotDestinationConfig,
+    destination: destinationBlock,
     syncs: z.array(syncInput).min(1),
     /**
      * Per-run history of the values each sync run replaced in HubSpot (src/state/run-history-values.ts),

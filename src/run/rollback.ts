@@ -40,6 +40,12 @@ export interface RollbackOptions {
    * search says changed since the run: exact also for edits made while the run was running.
    */
   readAll?: boolean;
+  /**
+   * The project's syncs that write the same object type (this one included): HubSpot's search
+   * leaves out the windows when one of them was writing in the run rolled back, its own writes
+   * (docs/change-control.md). By default only this sync's.
+   */
+  sameObjectSyncs?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -162,7 +168,8 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
   const pageSize = options.pageSize ?? 1000;
   const checkpointEvery = options.checkpointEvery ?? 2000;
   const searchStarted = Date.now();
-  const check = await recordsToCheck(history, destination, target, runId, total, options.readAll === true);
+  const writers = options.sameObjectSyncs ?? [sync.name];
+  const check = await recordsToCheck(history, ctx.state, destination, target, runId, total, options.readAll === true, writers);
   result.searchMs = Date.now() - searchStarted;
   // A rerun after a kill: the records the killed attempt may have written after its last
   // committed checkpoint are the first pending ones (records go in key order; one checkpoint in
@@ -328,21 +335,27 @@ function refusal(sync: SyncConfig, mapping: PropertyMapping, v: PendingValue, st
 /**
  * Which pending records to read before writing: those that changed in HubSpot after the run
  * (search, outside the write budget), from a little before its last checkpoint so a clock a few
- * seconds apart from HubSpot's loses nothing; or 'all' when asked, when the destination cannot
- * search, or when more changed than there are records to put back.
+ * seconds apart from HubSpot's loses nothing, leaving out the windows when the run's syncs of the
+ * same object type were writing (the demo's contact_tiers rewrites contacts right after the
+ * contacts sync). Only the run's own: search sees a record's last change only, so a later run's
+ * write would hide a rep's edit made before it (docs/change-control.md). 'all' when asked, when
+ * the destination cannot search, or when more changed than there are records to put back.
  */
 async function recordsToCheck(
   history: RunHistoryValues,
+  state: SyncContext['state'],
   destination: Destination,
   target: SyncTarget,
   runId: string,
   pending: number,
   readAll: boolean,
+  writers: readonly string[],
 ): Promise<Set<string> | 'all'> {
   if (readAll || !destination.modifiedSince || pending === 0) return 'all';
   const last = await history.lastRecordedAt(runId);
   if (!last) return 'all';
-  const changed = await destination.modifiedSince(target, new Date(last.getTime() - CLOCK_SKEW_MS), pending);
+  const since = new Date(last.getTime() - CLOCK_SKEW_MS);
+  const changed = await destination.modifiedSince(target, since, pending, await state.writeWindows(runId, writers));
   return changed ?? 'all';
 }
 
@@ -384,7 +397,8 @@ export async function rollbackStep(
       options.onPlan?.(await planRollback(syncContext(session), sync, runId));
       await session.state.startRun({ runId: session.runId, command: 'rollback', syncName: sync.name, startedAt: started, status: 'running' });
       try {
-        const result = await rollbackRun(syncContext(session), destination, sync, runId, options);
+        const sameObjectSyncs = session.project.config.syncs.filter((s) => s.object === sync.object).map((s) => s.name);
+        const result = await rollbackRun(syncContext(session), destination, sync, runId, { ...options, sameObjectSyncs });
         await session.state.finishRun({
           runId: session.runId,
           command: 'rollback',

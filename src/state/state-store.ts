@@ -263,6 +263,23 @@ export class StateStore {
     });
   }
 
+  /**
+   * When one run was writing with any of these syncs: the start and end of each of its syncs
+   * among them that finished having sent something (or with its count unknown: one that failed),
+   * oldest first. A sync still running is not listed (its end is not known).
+   */
+  async writeWindows(runId: string, syncNames: readonly string[]): Promise<Array<{ from: Date; to: Date }>> {
+    if (syncNames.length === 0) return [];
+    const rows = await this.warehouse.query({
+      sql: `select started_at, finished_at from ${this.t('runs')}
+            where run_id = ? and sync_name in (${syncNames.map(() => '?').join(', ')}) and command in ('sync', 'backfill')
+              and finished_at is not null and (n_sent is null or n_sent > 0)
+            order by started_at`,
+      values: [runId, ...syncNames],
+    });
+    return rows.map((r) => ({ from: asDate(r.started_at), to: asDate(r.finished_at) }));
+  }
+
   async lastRuns(limit = 10): Promise<Row[]> {
     return this.warehouse.query(`select * from ${this.t('runs')} order by started_at desc, sync_name limit ${Math.trunc(limit)}`);
   }
@@ -358,4 +375,8 @@ function isAlive(pid: number): boolean {
 
 function toIso(v: Value): string {
   return v instanceof Date ? v.toISOString() : String(v);
+}
+
+function asDate(v: Row[string]): Date {
+  return v instanceof Date ? v : new Date(String(v));
 }

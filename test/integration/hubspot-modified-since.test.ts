@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHubSpotDestination } from '../../connectors/hubspot/hubspot.destination.ts';
+import { intervalsOutside } from '../../connectors/hubspot/modified-since.ts';
 import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 
@@ -67,5 +68,83 @@ describe('records modified since a moment', () => {
     sandbox.resetStats();
     expect(await destination.modifiedSince(contacts, since, 1_000)).toBeNull();
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/contacts/search']).toBe(6);
+  });
+
+  it('leaves out the windows when pqlsync was writing: OR\'ed groups of GT/LT, at most 5, the shortest windows searched when there are more', async () => {
+    const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 10, windowMs: 1000, searchPerSecond: 50 });
+    sandboxes.push(sandbox);
+    const destination = await createHubSpotDestination({
+      accessToken: TOKEN,
+      basePath: sandbox.url,
+      groupName: 'pqlsync',
+      groupLabel: 'pqlsync',
+      requestsPer10s: 10,
+      requestsPerDay: 250_000,
+      searchPerSecond: 20,
+      timeoutMs: 5_000,
+      retry: { baseDelayMs: 20, maxDelayMs: 200, lockedWaitMs: 50 },
+    });
+    // 250 records a second apart, from 1 s after `since` (past one search page of 200).
+    const base = Date.now() + 60_000;
+    const since = new Date(base);
+    const records = Array.from({ length: 250 }, (_, i) => {
+      sandbox.setClock(base - Date.now() + 1_000 * (i + 1));
+      return sandbox.seedRecord('contacts', { email: `r${i}@example.com` });
+    });
+    const at = (i: number) => Date.parse(records[i].properties.lastmodifieddate);
+    const window = (first: number, lastIncluded: number) => ({ from: new Date(at(first) - 100), to: new Date(at(lastIncluded) + 100) });
+    const expectFound = (found: Set<string> | null, outside: (i: number) => boolean) => {
+      expect(found).not.toBeNull();
+      const wrong = records.map((r, i) => [i, found!.has(r.id) !== outside(i)] as const).filter(([, w]) => w);
+      expect(wrong.map(([i]) => i)).toEqual([]);
+    };
+
+    // Three windows (records 10-59, 100-139, 200-209): four intervals, one query of four groups.
+    sandbox.resetStats();
+    const three = [window(10, 59), window(100, 139), window(200, 209)];
+    const inThree = (i: number) => (i >= 10 && i <= 59) || (i >= 100 && i <= 139) || (i >= 200 && i <= 209);
+    expectFound(await destination.modifiedSince(contacts, since, 1_000, three), (i) => !inThree(i));
+    expect(sandbox.stats.requestsByRoute).toEqual({ 'POST /crm/v3/objects/contacts/search': 1 });
+
+    // Seven windows: eight intervals, merged to five around the three shortest windows (records
+    // 30, 70-71 and 150), which are searched too; the four longer ones are left out.
+    const seven = [window(10, 19), window(30, 30), window(50, 59), window(70, 71), window(100, 119), window(150, 150), window(200, 229)];
+    const leftOut = (i: number) => (i >= 10 && i <= 19) || (i >= 50 && i <= 59) || (i >= 100 && i <= 119) || (i >= 200 && i <= 229);
+    expectFound(await destination.modifiedSince(contacts, since, 1_000, seven), (i) => !leftOut(i));
+
+    // HubSpot's operators on the date, groups ORed: BETWEEN (both ends included) or GT.
+    const response = await fetch(`${sandbox.url}/crm/v3/objects/contacts/search`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        filterGroups: [
+          { filters: [{ propertyName: 'lastmodifieddate', operator: 'BETWEEN', value: String(at(3)), highValue: String(at(5)) }] },
+          { filters: [{ propertyName: 'lastmodifieddate', operator: 'GT', value: String(at(247)) }] },
+        ],
+        limit: 200,
+      }),
+    });
+    const body = (await response.json()) as { results: Array<{ id: string }> };
+    expect(body.results.map((r) => r.id).sort()).toEqual([3, 4, 5, 248, 249].map((i) => records[i].id).sort());
+  });
+});
+
+describe('intervals outside the windows', () => {
+  it('cuts the windows out, joins overlapping ones, merges around the shortest past the maximum', () => {
+    const w = (from: number, to: number) => ({ from, to });
+    expect(intervalsOutside(0, [], 5)).toEqual([{ from: 0, to: null }]);
+    // Before `since`, overlapping it, overlapping each other.
+    expect(intervalsOutside(100, [w(0, 50), w(90, 120), w(200, 300), w(250, 400)], 5)).toEqual([
+      { from: 120, to: 200 },
+      { from: 400, to: null },
+    ]);
+    // Windows 10, 1, 5, 2 long: at most 3 intervals keeps out the two longest.
+    const windows = [w(10, 20), w(30, 31), w(40, 45), w(50, 52)];
+    expect(intervalsOutside(0, windows, 3)).toEqual([
+      { from: 0, to: 10 },
+      { from: 20, to: 40 },
+      { from: 45, to: null },
+    ]);
+    expect(intervalsOutside(0, windows, 1)).toEqual([{ from: 0, to: null }]);
   });
 });

@@ -7,7 +7,8 @@ delete from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" where true;
 insert into "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" (record_key, ok, record_id, kind, category, property, message) values (?, ?, ?, ?, ?, ?, ?) -- × 1 rows;
 
 update "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3" set row_hash = c."PQLSYNC__HASH", tier = c."PQLSYNC__TIER", kind = c."PQLSYNC__KIND"
-       from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" c where "OUTCOMES__CONTACTS__142300_A1B2C3".record_key = c."PQLSYNC__KEY";
+       from (select "PQLSYNC__KEY", "PQLSYNC__HASH", "PQLSYNC__TIER", "PQLSYNC__KIND" from "PQLSYNC"."CHANGES__CONTACTS__142300_A1B2C3" where "PQLSYNC__KEY" in (select record_key from "PQLSYNC"."OUTCOMES__CONTACTS__142300_A1B2C3")) c
+       where "OUTCOMES__CONTACTS__142300_A1B2C3".record_key = c."PQLSYNC__KEY";
 
 begin;
 

@@ -1,15 +1,28 @@
 /**
- * Cross-field rules of the object types a sync writes (a pipeline, insert-once, identity
- * properties, associations between syncs), read from each type's capabilities, never from its
- * name. Each problem names the key path in pqlsync.yml.
+ * HubSpot's cross-field rules of the syncs in pqlsync.yml (a pipeline, insert-once, identity
+ * properties, associations between syncs), read from each object type's capabilities, never from
+ * its name. The config loader runs them through the destinations' registry
+ * (connectors/destination-configs.ts). Each problem names the key path in pqlsync.yml.
  */
-import { OBJECT_TYPE_NAMES, OBJECT_TYPES } from '../../connectors/hubspot/objects/object-types.ts';
-import type { ProjectConfig } from './schema.ts';
+import type { PipelineConfig } from './config.ts';
+import { OBJECT_TYPE_NAMES, OBJECT_TYPES, type ObjectTypeName } from './objects/object-types.ts';
 
-export function checkObjectRules(config: ProjectConfig): string[] {
+/** What these rules read of a sync (src/config/schema.ts's SyncConfig has it all). */
+export interface HubSpotSyncRules {
+  name: string;
+  object: ObjectTypeName;
+  identity_property?: string;
+  pipeline?: PipelineConfig;
+  mode: string;
+  on_removed: string;
+  properties: Array<{ property: string; type: string; options?: string[] }>;
+  associations?: Array<{ to: string; primary: boolean }>;
+}
+
+export function checkHubSpotSyncs(syncs: HubSpotSyncRules[]): string[] {
   const problems: string[] = [];
-  const byName = new Map(config.syncs.map((s) => [s.name, s]));
-  config.syncs.forEach((sync, i) => {
+  const byName = new Map(syncs.map((s) => [s.name, s]));
+  syncs.forEach((sync, i) => {
     const at = `syncs.${i}`;
     const info = OBJECT_TYPES[sync.object];
     if (sync.identity_property && !info.identity.ownedByPqlsync && !info.identity.ownable) {
