@@ -15,22 +15,22 @@ with c as (
 ),
 
 user_signals as (
-  select c.email, concat('tier:', c.pql_tier) as signal,
+  select c.user_id, c.email, concat('tier:', c.pql_tier) as signal,
     case when c.pql_tier = 'sales_ready' then concat('PQL: ', c.email, ' is sales-ready (score ', CAST(c.pql_score AS STRING), ')') end as task_subject,
     case when c.route_group = 'sales_assisted' then r.sales_ready_assisted_priority else r.sales_ready_self_serve_priority end as task_priority,
     r.sales_ready_hours as response_hours, c.route_group, c.account_domain, c.trial_id
   from c cross join `pqlsync_models`.`handoff_rules` r
   union all
-  select c.email, 'trigger:paywall', concat('Hot PQL: ', c.email, ' hit the paywall'), r.paywall_priority, r.paywall_hours, c.route_group, c.account_domain, c.trial_id
+  select c.user_id, c.email, 'trigger:paywall', concat('Hot PQL: ', c.email, ' hit the paywall'), r.paywall_priority, r.paywall_hours, c.route_group, c.account_domain, c.trial_id
   from c cross join `pqlsync_models`.`handoff_rules` r where c.hot_trigger like '%paywall hit%'
   union all
-  select c.email, 'trigger:enterprise_feature', concat('Hot PQL: ', c.email, ' tried an enterprise feature'), r.enterprise_priority, r.enterprise_hours, c.route_group, c.account_domain, c.trial_id
+  select c.user_id, c.email, 'trigger:enterprise_feature', concat('Hot PQL: ', c.email, ' tried an enterprise feature'), r.enterprise_priority, r.enterprise_hours, c.route_group, c.account_domain, c.trial_id
   from c cross join `pqlsync_models`.`handoff_rules` r where c.hot_trigger like '%enterprise feature attempt%'
   union all
-  select c.email, 'trigger:invites', concat('Hot PQL: ', c.email, ' is inviting their team'), r.invites_priority, r.invites_hours, c.route_group, c.account_domain, c.trial_id
+  select c.user_id, c.email, 'trigger:invites', concat('Hot PQL: ', c.email, ' is inviting their team'), r.invites_priority, r.invites_hours, c.route_group, c.account_domain, c.trial_id
   from c cross join `pqlsync_models`.`handoff_rules` r where c.hot_trigger like '%invites in a week%'
   union all
-  select c.email, 'trigger:domain_spike', concat('Hot account: colleagues of ', c.email, ' are activating at ', coalesce(c.account_domain, 'their domain')), r.domain_spike_priority, r.domain_spike_hours, c.route_group, c.account_domain, c.trial_id
+  select c.user_id, c.email, 'trigger:domain_spike', concat('Hot account: colleagues of ', c.email, ' are activating at ', coalesce(c.account_domain, 'their domain')), r.domain_spike_priority, r.domain_spike_hours, c.route_group, c.account_domain, c.trial_id
   from c cross join `pqlsync_models`.`handoff_rules` r where c.hot_trigger like '%activations at%'
 ),
 
@@ -41,9 +41,9 @@ senior as (
 ),
 
 account_contacts as (
-  select email, account_domain, route_group, trial_id
+  select user_id, email, account_domain, route_group, trial_id
   from (
-    select c.email, c.account_domain, c.route_group, c.trial_id,
+    select c.user_id, c.email, c.account_domain, c.route_group, c.trial_id,
       row_number() over (
         partition by c.account_domain
         order by case when sr.user_id is not null then 0 else 1 end, c.pql_score desc, c.email
@@ -57,7 +57,7 @@ account_contacts as (
 ),
 
 account_signals as (
-  select a.email, 'account:sales_ready' as signal,
+  select a.user_id, a.email, 'account:sales_ready' as signal,
     concat('Sales-ready account: ', a.account_domain, ' (start with ', a.email, ')') as task_subject,
     r.account_sales_ready_priority as task_priority,
     r.account_sales_ready_hours as response_hours,
@@ -73,7 +73,7 @@ signals as (
 
 summary as (
   select
-    c.email,
+    c.user_id,
     concat(
       'Why: ', coalesce(c.pql_reasons, 'no scored signal'),
       case when c.hot_trigger is not null then concat('<br>Hot trigger: ', c.hot_trigger) else '' end,
@@ -90,10 +90,11 @@ summary as (
     ) as body
   from c
   -- Only contacts with a task get a body: the text is long, and most contacts have no task.
-  where c.email in (select email from signals where task_subject is not null)
+  where c.user_id in (select user_id from signals where task_subject is not null)
 )
 
 select
+  s.user_id,
   s.email,
   s.signal,
   s.task_subject,
@@ -111,5 +112,5 @@ select
 -- Each signal carries the contact's columns it needs: joining the contacts back here built a
 -- hash table of every contact row (at 1,000,000 contacts, more than a 512MB limit).
 from signals s
-left join summary m on m.email = s.email
+left join summary m on m.user_id = s.user_id
 cross join `pqlsync_models`.`handoff_rules` r
