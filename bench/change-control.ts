@@ -112,23 +112,32 @@ async function main(): Promise<void> {
       );
       log(`plans: ${JSON.stringify(result.plans, null, 1)}`);
 
+      // Rows are joined on the contacts sync's own key (the product key in the demo, an email in older projects).
+      const contactsSync = shipped.config.syncs.find((s) => s.name === 'contacts')!;
+      const contactKey = contactsSync.key;
+      const recordKeyOf = (record: { properties: Record<string, string | null | undefined> }) =>
+        String(record.properties[contactsSync.properties.find((p) => p.column === contactKey)?.property ?? contactsSync.identity_property ?? 'email'] ?? '');
+      // A join that matches nothing would report "0 of 0 landed": stop instead.
+      const [{ n: joined }] = await withWarehouse(db, (w) =>
+        w.query(`select count(*) as n from ${DELIVERED} s join pqlsync_models.contact_sync m on cast(m.${contactKey} as varchar) = s.record_key`),
+      );
+      if (Number(joined) === 0) throw new Error(`bench: no delivered contact matches contact_sync on ${contactKey}`);
       // The day's tier, hot trigger and lead stage changes (model vs what HubSpot was sent).
       const mustLand = await withWarehouse(db, async (w) =>
         w.query(`select s.record_key, ${MUST_LAND.map((c) => `cast(m.${c} as varchar) as ${c}`).join(', ')}
-          from ${DELIVERED} s join pqlsync_models.contact_sync m on m.email = s.record_key
+          from ${DELIVERED} s join pqlsync_models.contact_sync m on cast(m.${contactKey} as varchar) = s.record_key
           where ${MUST_LAND.map((c) => `s.${c} is distinct from cast(m.${c} as varchar)`).join(' or ')}`),
       );
       log(`tier, trigger or stage changes today: ${mustLand.length}`);
       // Which property makes a contact significant today, each counted alone (a row may have several).
-      const contactsSync = shipped.config.syncs.find((s) => s.name === 'contacts')!;
       result.significant_by_property = await withWarehouse(db, async (w) => {
         const [row] = await w.query(`select ${contactsSync.properties
           .map((p, i) => `sum(case when ${significantChange(w.dialect, p, `m.${w.dialect.quote(p.column)}`, `s.${w.dialect.quote(p.column)}`)} then 1 else 0 end) as p${i}`)
-          .join(', ')} from ${DELIVERED} s join pqlsync_models.contact_sync m on m.email = s.record_key`);
+          .join(', ')} from ${DELIVERED} s join pqlsync_models.contact_sync m on cast(m.${contactKey} as varchar) = s.record_key`);
         const counts = Object.fromEntries(contactsSync.properties.map((p, i) => [p.property, Number(row[`p${i}`])]));
         // The floor: rows whose tier, stage, trigger or another always-significant property changed.
         const always = contactsSync.properties.filter((p) => p.min_change === undefined && p.buckets === undefined && p.granularity === undefined && p.send_alone !== false);
-        const [floor] = await w.query(`select count(*) as n from ${DELIVERED} s join pqlsync_models.contact_sync m on m.email = s.record_key
+        const [floor] = await w.query(`select count(*) as n from ${DELIVERED} s join pqlsync_models.contact_sync m on cast(m.${contactKey} as varchar) = s.record_key
           where ${always.map((p) => significantChange(w.dialect, p, `m.${w.dialect.quote(p.column)}`, `s.${w.dialect.quote(p.column)}`)).join(' or ')}`);
         return { ...counts, rows_with_an_always_significant_change: Number(floor.n) };
       });
@@ -152,11 +161,11 @@ async function main(): Promise<void> {
       let landed = 0;
       const missing: string[] = [];
       for (const record of sandbox.records('contacts')) {
-        const row = wanted.get(String(record.properties.email));
+        const row = wanted.get(recordKeyOf(record));
         if (!row) continue;
         const ok = MUST_LAND.every((c) => (record.properties[property(c)] ?? '') === (row[c] ?? ''));
         if (ok) landed++;
-        else if (missing.length < 5) missing.push(`${record.properties.email}: ${MUST_LAND.map((c) => `${c} HubSpot ${record.properties[property(c)]} model ${row[c]}`).join(', ')}`);
+        else if (missing.length < 5) missing.push(`${recordKeyOf(record)}: ${MUST_LAND.map((c) => `${c} HubSpot ${record.properties[property(c)]} model ${row[c]}`).join(', ')}`);
       }
       result.must_land = { changes: mustLand.length, landed, missing };
       log(`must-land changes in HubSpot: ${landed} of ${mustLand.length} ${missing.join('; ')}`);

@@ -50,6 +50,15 @@ describe('guardrails stop a model bug before it floods every rep’s queue', () 
 describe('values travel as parameters', () => {
   it("a key with quotes (o'brien@…) is sent, committed and recognised as unchanged", async () => {
     const s = await openScenario(template, {
+      // Keys are emails here (as in a project keyed by email): the quotes must travel in the key.
+      editConfig: (config) => {
+        const contacts = config.syncs.find((x: { name: string }) => x.name === 'contacts');
+        contacts.key = 'email';
+        delete contacts.identity_property;
+        contacts.properties = contacts.properties.filter((p: { property: string }) => p.property !== 'email');
+        const deals = config.syncs.find((x: { name: string }) => x.name === 'deals');
+        deals.associations = deals.associations.filter((a: { to: string }) => a.to !== 'contacts');
+      },
       prepare: async (w) => {
         const [row] = await w.query(`select email from pqlsync_models.contact_sync order by email limit 1`);
         await w.execute({ sql: `update pqlsync_models.contact_sync set email = ? where email = ?`, values: ["o'brien@example.com", String(row.email)] });
