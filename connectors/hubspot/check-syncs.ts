@@ -28,7 +28,9 @@ export function checkHubSpotSyncs(syncs: HubSpotSyncRules[]): string[] {
     if (sync.identity_property && !info.identity.ownedByPqlsync && !info.identity.ownable) {
       problems.push(`${at}.identity_property: ${sync.object} are identified by HubSpot's own ${info.identity.property}; remove identity_property`);
     }
-    if (sync.identity_property && info.identity.ownable && !sync.properties.some((p) => p.property === info.identity.property)) {
+    // An update-only sync never finds nor creates a record: it writes through the identity another
+    // sync stamped (the handoff's owners by pqlsync_user_key), so it needs no email.
+    if (sync.identity_property && info.identity.ownable && sync.mode !== 'update' && !sync.properties.some((p) => p.property === info.identity.property)) {
       problems.push(
         `${at}.properties: a ${sync.object} sync keyed by ${sync.identity_property} maps a column to ${info.identity.property} (how an existing record is found the first time, and a value that may change)`,
       );

@@ -104,7 +104,9 @@ export function collectMappings(syncs: readonly HubSpotSyncTarget[]): Map<Object
     const props = out.get(sync.object) ?? new Map<string, WantedProperty>();
     out.set(sync.object, props);
     const info = OBJECT_TYPES[sync.object];
-    if (ownsIdentity(sync)) {
+    // Several syncs may write through one identity (contacts and the handoff's contact syncs by
+    // pqlsync_user_key): the first one describes it.
+    if (ownsIdentity(sync) && !props.has(identityProperty(sync))) {
       const name = identityProperty(sync);
       // Written from the record's key, not from a model column.
       props.set(name, {

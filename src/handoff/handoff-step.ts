@@ -111,6 +111,17 @@ async function handoff(session: Session, destination: Destination, config: Hando
     const contactSyncs = schemas.syncs.filter((s) => s.object === 'contacts').map((s) => s.name);
     const rekeyed = await store.adoptEmailKeys(model, contactSyncs, session.runId);
     if (rekeyed > 0) session.log.info(`  handoff: ${rekeyed} episodes keyed by email now follow their person's user id`, { event: 'handoff_rekeyed', episodes: rekeyed });
+    // The handoff's contact syncs keyed by user id now, whose state may still be keyed by email:
+    // re-keyed before they diff, so what they delivered is not sent again.
+    const views: string[] = [HANDOFF_VIEWS.owners, HANDOFF_VIEWS.contacts];
+    const handoffContacts = schemas.syncs.filter((s) => s.object === 'contacts' && s.key === 'user_id' && views.includes(s.model)).map((s) => s.name);
+    const state = await store.adoptEmailKeyedSyncState(model, handoffContacts, contactSyncs, session.runId);
+    if (state.rekeyed + state.forgotten > 0) {
+      session.log.info(
+        `  handoff: ${state.rekeyed} delivered rows of ${handoffContacts.join(', ')} keyed by email now follow their person's user id${state.forgotten ? ` (${state.forgotten} older email rows of the same people forgotten)` : ''}`,
+        { event: 'handoff_state_rekeyed', ...state },
+      );
+    }
   }
   const episodes = await store.updateEpisodes(model, session.asOf, config.hysteresis_days, session.runId, person);
   const result: HandoffResult = {

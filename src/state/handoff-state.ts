@@ -16,7 +16,7 @@
  * the killed run left half done.
  */
 import type { TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
-import { runTable } from './run-tables.ts';
+import { runTable, syncTable } from './run-tables.ts';
 
 export const EPISODES = 'signal_episodes';
 export const ASSIGNMENTS = 'owner_assignments';
@@ -177,6 +177,95 @@ export class HandoffStore {
       return Number(n.n);
     } finally {
       await this.warehouse.execute(`drop table if exists ${d.table(mapping)}`);
+    }
+  }
+
+  /**
+   * The upgrade of the handoff's contact syncs (`syncs`: contact_owners, contact_tiers) from email
+   * keys to user ids (docs/handoff.md, "People, not emails"): their sync state, row errors and
+   * delivered snapshot were keyed by the contact's email; each email key is re-keyed to its
+   * person's user id, keeping the row hash and the record id, so an owner or a tier date already
+   * delivered is not sent again (and a rep's hand-made change of owner is not overwritten).
+   *
+   * An email key is matched, first, through the record id: the contact it was delivered to is the
+   * contact the state of another contacts sync keyed by user id (`contactSyncs`: the contacts
+   * sync) holds for a person of the signals model, so an email that changed since still finds its
+   * person; else to the person whose current email it is (the signals model). Two email keys of
+   * one person (an email change seen while keyed by email) keep the one delivered last; the other
+   * is forgotten, never cleared. A key already held by user id is kept and the email row
+   * forgotten. Row errors of re-keyed keys are dropped: the row is diffed again by its user id.
+   * An email key matching nobody is left as it was (a person no longer in the model).
+   * Idempotent; one count once no email key is left. Returns the rows re-keyed and forgotten.
+   */
+  async adoptEmailKeyedSyncState(model: TableName, syncs: string[], contactSyncs: string[], runId: string): Promise<{ rekeyed: number; forgotten: number }> {
+    const none = { rekeyed: 0, forgotten: 0 };
+    if (syncs.length === 0 || !(await this.warehouse.describe({ schema: this.stateSchema, name: 'sync_state' }))) return none;
+    const d = this.warehouse.dialect;
+    const m = d.table(model);
+    const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+    const state = this.t('sync_state');
+    const people = `(select user_id from ${m} where user_id is not null)`;
+    const emailKeyed = `sync_name in (${syncs.map(lit).join(', ')}) and record_key like '%@%' and record_key not in ${people}`;
+    const [left] = await this.warehouse.query(`select count(*) as n from ${state} where ${emailKeyed}`);
+    if (Number(left.n) === 0) return none;
+    const others = contactSyncs.filter((c) => !syncs.includes(c));
+    const mapping = runTable(this.stateSchema, 'handoff_rekey_state', runId);
+    const mp = d.table(mapping);
+    await this.warehouse.execute(`drop table if exists ${mp}`);
+    await this.warehouse.execute(
+      d.createTableAs(
+        mapping,
+        `with old as (
+           select sync_name, record_key, record_id, synced_at from ${state} where ${emailKeyed}
+         ),
+         by_id as (
+           select o.sync_name, o.record_key as email_key, min(b.record_key) as user_id
+           from old o join ${state} b on b.record_id = o.record_id
+           where ${others.length > 0 ? `b.sync_name in (${others.map(lit).join(', ')})` : '1 = 0'}
+             and o.record_id is not null and b.record_key in ${people}
+           group by o.sync_name, o.record_key
+         ),
+         by_email as (
+           select o.sync_name, o.record_key as email_key, min(s.user_id) as user_id
+           from old o join ${m} s on lower(s.email) = lower(o.record_key)
+           where s.user_id is not null
+             and not exists (select 1 from by_id b where b.sync_name = o.sync_name and b.email_key = o.record_key)
+           group by o.sync_name, o.record_key
+         ),
+         pairs as (select sync_name, email_key, user_id from by_id union all select sync_name, email_key, user_id from by_email),
+         ranked as (
+           select p.sync_name, p.email_key, p.user_id,
+             row_number() over (partition by p.sync_name, p.user_id order by o.synced_at desc, p.email_key) as rn
+           from pairs p join old o on o.sync_name = p.sync_name and o.record_key = p.email_key
+         )
+         select r.sync_name, r.email_key, r.user_id,
+           case when r.rn = 1 and not exists (select 1 from ${state} x where x.sync_name = r.sync_name and x.record_key = r.user_id) then 1 else 0 end as keep
+         from ranked r`,
+        'table',
+      ),
+    );
+    try {
+      const [counts] = await this.warehouse.query(`select coalesce(sum(keep), 0) as k, count(*) as n from ${mp}`);
+      const snapshots: Array<{ sync: string; table: string; ref: string }> = [];
+      for (const sync of syncs) {
+        const table = syncTable(this.stateSchema, 'delivered', sync);
+        if (await this.warehouse.describe(table)) snapshots.push({ sync, table: d.table(table), ref: d.quote(table.name) });
+      }
+      const match = (table: string, sync: string, keep: string) =>
+        `exists (select 1 from ${mp} r where r.sync_name = ${sync} and r.email_key = ${table}.record_key${keep})`;
+      const newKey = (table: string, sync: string) => `(select r.user_id from ${mp} r where r.sync_name = ${sync} and r.email_key = ${table}.record_key and r.keep = 1)`;
+      await this.warehouse.transaction(async (tx) => {
+        await tx.execute(`delete from ${state} where ${match('sync_state', 'sync_state.sync_name', ' and r.keep = 0')}`);
+        await tx.execute(`update ${state} set record_key = ${newKey('sync_state', 'sync_state.sync_name')} where ${match('sync_state', 'sync_state.sync_name', ' and r.keep = 1')}`);
+        await tx.execute(`delete from ${this.t('row_errors')} where ${match('row_errors', 'row_errors.sync_name', '')}`);
+        for (const { sync, table, ref } of snapshots) {
+          await tx.execute(`delete from ${table} where ${match(ref, lit(sync), ' and r.keep = 0')}`);
+          await tx.execute(`update ${table} set record_key = ${newKey(ref, lit(sync))} where ${match(ref, lit(sync), ' and r.keep = 1')}`);
+        }
+      });
+      return { rekeyed: Number(counts.k), forgotten: Number(counts.n) - Number(counts.k) };
+    } finally {
+      await this.warehouse.execute(`drop table if exists ${mp}`);
     }
   }
 

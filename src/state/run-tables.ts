@@ -30,6 +30,8 @@ export const RUN_TABLES = {
   handoff_kept: 'handoff',
   handoff_slots: 'handoff',
   handoff_rekey: 'handoff',
+  /** The handoff's contact syncs' state, email key → user id (HandoffStore.adoptEmailKeyedSyncState). */
+  handoff_rekey_state: 'handoff',
 } as const;
 
 export type RunTableKind = keyof typeof RUN_TABLES;

@@ -48,8 +48,8 @@ export interface ObjectWriter {
   toHubSpot?(ctx: SendContext, properties: Record<string, string>, clear: boolean): Record<string, string>;
   /** Properties a record pqlsync creates also gets (companies: the domain). */
   createProperties?(prepared: Prepared): Record<string, string>;
-  /** The row error's property and message when an update-only sync finds no record. */
-  notFound(prepared: Prepared): { property: string; message: string };
+  /** The row error's property and message when an update-only sync finds no record by `identity`. */
+  notFound(prepared: Prepared, identity: string): { property: string; message: string };
 }
 
 export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepared: Prepared[]): Promise<void> {
@@ -205,7 +205,7 @@ async function writeByIdentity(
     for (const [traceId, result] of results) {
       const p = byTrace.get(traceId)!;
       if (!result.ok && result.category === 'CONFLICT' && writer.explainConflict) ctx.record(p, writer.explainConflict(p, result, null));
-      else ctx.record(p, !result.ok && result.category === 'NOT_FOUND' && op === 'update' ? { ...result, ...writer.notFound(p) } : result);
+      else ctx.record(p, !result.ok && result.category === 'NOT_FOUND' && op === 'update' ? { ...result, ...writer.notFound(p, ctx.identity) } : result);
     }
   });
   await runPool(tasks, ctx.concurrency);

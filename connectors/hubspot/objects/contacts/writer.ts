@@ -44,7 +44,12 @@ export const contactsWriter: ObjectWriter = {
       message: `email ${email} belongs to HubSpot contact ${existing}; ${mine} (key ${p.key}). pqlsync never makes a second contact: merge the two in HubSpot, or correct the email in the product`,
     };
   },
-  notFound: (p) => ({ property: EMAIL, message: `no HubSpot contact has the email ${p.key}` }),
+  notFound: (p, identity) =>
+    identity === EMAIL
+      ? { property: EMAIL, message: `no HubSpot contact has the email ${p.key}` }
+      : // An update-only sync by the product key (the handoff's owners): the contact is made by the
+        // sync that creates contacts, never here; the row is retried next run.
+        { property: identity, message: `no HubSpot contact has ${identity} ${p.key} yet: the contacts sync has not delivered this person (retried next run; never created here)` },
 };
 
 /**
