@@ -12,7 +12,8 @@
  * 3. views: handoff_tasks, handoff_owners and handoff_contacts, which the handoff syncs read.
  *
  * Then the syncs send: contact_owners writes hubspot_owner_id once per assignment, contact_tiers
- * pql_tier_since, and the tasks sync (mode insert_once) one task per episode.
+ * pql_tier_since (both keyed by user id, update-only; their email-keyed state from before is
+ * re-keyed here first), and the tasks sync (mode insert_once) one task per episode.
  */
 import type { Destination } from '../../connectors/destination.ts';
 import { hubspotCapabilities, type HubSpotOwner } from '../../connectors/hubspot/capabilities.ts';

@@ -194,7 +194,8 @@ export class HandoffStore {
    * one person (an email change seen while keyed by email) keep the one delivered last; the other
    * is forgotten, never cleared. A key already held by user id is kept and the email row
    * forgotten. Row errors of re-keyed keys are dropped: the row is diffed again by its user id.
-   * An email key matching nobody is left as it was (a person no longer in the model).
+   * An email key matching nobody is left as it was (a person no longer in the model: the sync
+   * treats it as removed).
    * Idempotent; one count once no email key is left. Returns the rows re-keyed and forgotten.
    */
   async adoptEmailKeyedSyncState(model: TableName, syncs: string[], contactSyncs: string[], runId: string): Promise<{ rekeyed: number; forgotten: number }> {

@@ -15,11 +15,14 @@ import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/ind
 import type { Row } from '../../connectors/warehouse.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { openWarehouse } from '../../connectors/registry.ts';
+import { DEMO_AS_OF, DEMO_TABLES, generateDemoData } from '../../src/demo/generate-demo-data.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';
 import { buildStep, testStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
+import { copyTable } from '../helpers/copy-tables.ts';
 import { memoryLogger, shippedProject } from '../helpers/project.ts';
+import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
 
 const TOKEN = 'pat-na1-handoff-by-user-token';
 const USERS = 500;
@@ -194,6 +197,14 @@ describe('the handoff contact syncs keyed by user id', () => {
     try {
       const first = await w.cli();
       expect(first.code, first.err + first.out.slice(-2000)).toBe(EXIT.ok);
+      // One person changes email while these syncs are still keyed by email: a second row, to the same contact.
+      const [early] = await w.query(`select user_id from pqlsync_models.handoff_owners order by user_id desc limit 1`);
+      for (const model of ['contact_sync', 'handoff_signals']) {
+        await w.query(`update pqlsync_models.${model} set email = concat('early.', email) where user_id = '${early.user_id}'`);
+      }
+      const interim = await w.cli();
+      expect(interim.code, interim.err + interim.out.slice(-2000)).toBe(EXIT.ok);
+      expect((await lastRuns(w)).contact_owners.sent).toBe(1);
       const before = await w.query(
         `select s.sync_name, s.row_hash, s.record_id, c.record_key as user_id from pqlsync.sync_state s
          join pqlsync.sync_state c on c.sync_name = 'contacts' and c.record_id = s.record_id
@@ -201,6 +212,12 @@ describe('the handoff contact syncs keyed by user id', () => {
       );
       const emailKeys = await w.query(`select count(*) as n from pqlsync.sync_state where sync_name in ('contact_owners', 'contact_tiers') and record_key like '%@%'`);
       expect(Number(emailKeys[0].n)).toBe(before.length);
+      // The sync forgot the old email's row (on_removed: keep). State an earlier run left with two
+      // email rows for one person (a stale one, delivered earlier, to the same contact):
+      await w.query(
+        `insert into pqlsync.sync_state select sync_name, concat('stale.', record_key), row_hash, record_id, tier, run_id, synced_at - interval 1 day
+         from pqlsync.sync_state where sync_name = 'contact_owners' and record_id = (select record_id from pqlsync.sync_state where sync_name = 'contacts' and record_key = '${early.user_id}')`,
+      );
       expect(before.filter((r) => r.sync_name === 'contact_owners').length).toBeGreaterThan(100);
       expect(before.filter((r) => r.sync_name === 'contact_tiers').length).toBeGreaterThan(100);
       const hand = await repChangesAnOwner(w);
@@ -216,9 +233,10 @@ describe('the handoff contact syncs keyed by user id', () => {
       expect(second.out).toContain('handoff_state_rekeyed');
       expect(contactById(w, hand.contactId).properties.hubspot_owner_id).toBe(hand.ownerId);
       expect(w.sandbox.records('contacts').length).toBe(contacts);
-      // Same rows, hashes and record ids, keyed by user id now.
+      // Same rows, hashes and record ids, keyed by user id now; the early mover's two email rows are one.
       const after = await w.query(`select sync_name, row_hash, record_id, record_key as user_id from pqlsync.sync_state where sync_name in ('contact_owners', 'contact_tiers') order by sync_name, record_key`);
       expect(after).toEqual(before);
+      expect(second.out).toContain('older email rows of the same people forgotten');
 
       // A rerun finds nothing left to re-key and sends nothing.
       const third = await w.cli();
@@ -229,4 +247,94 @@ describe('the handoff contact syncs keyed by user id', () => {
       await w.close();
     }
   }, 300_000);
+});
+
+noteSkippedPostgres('the handoff contact syncs upgrade from email keys on PostgreSQL');
+describe.skipIf(!postgresUrl)('on PostgreSQL', () => {
+  it('the upgrade from email keys, every person changing email at once: no owner or tier date re-sent, a hand-changed owner stays', async () => {
+    const raw = testSchema('hcbu_raw');
+    let shippedConfig: Record<string, any> = {};
+    const shipped = await shippedProject(
+      (c) => {
+        c.handoff.first_run = 'create';
+        c.warehouse = { type: 'postgres' };
+        c.schema = testSchema('hcbu_models');
+        c.state_schema = testSchema('hcbu_state');
+        c.sources = Object.fromEntries(Object.entries(c.sources).map(([k, v]) => [k, `${raw}.${String(v).split('.')[1]}`]));
+        const contacts = c.syncs.find((s: { name: string }) => s.name === 'contacts');
+        contacts.guardrails = { ...contacts.guardrails, max_changed_share: 1 };
+        shippedConfig = c;
+      },
+      { handoff: true },
+    );
+    const config = shipped.project.config;
+    const configPath = path.join(shipped.dir, 'pqlsync.yml');
+    const sandbox = await startSandbox({ requestsPer10s: 100, windowMs: 500, accessToken: TOKEN });
+    for (const group of Object.values(config.handoff!.routing!.groups)) for (const email of group.owners ?? []) sandbox.seedOwner({ email });
+    const env = { PQLSYNC_POSTGRES_URL: postgresUrl, HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_PATH: sandbox.url };
+    const generator = await DuckDBWarehouse.open({ path: ':memory:' });
+    const pg = await openWarehouse(config.warehouse, { projectRoot: shipped.project.root, env });
+    const t = (schema: string, name: string) => pg.dialect.table({ schema, name });
+    const cli = async () => {
+      const out = memoryLogger();
+      const err = memoryLogger();
+      const code = await runCli(['sync', '--config', configPath, '--json', '--as-of', DEMO_AS_OF], { env, out: out.sink, err: err.sink });
+      return { code, out: out.lines.join(''), err: err.lines.join('') };
+    };
+    const sent = async () =>
+      Object.fromEntries(
+        (
+          await pg.query(
+            `select r.sync_name, r.n_sent from ${t(config.state_schema, 'runs')} r where r.sync_name in ('contact_owners', 'contact_tiers')
+             and r.started_at = (select max(started_at) from ${t(config.state_schema, 'runs')} x where x.sync_name = r.sync_name)`,
+          )
+        ).map((r) => [String(r.sync_name), Number(r.n_sent)]),
+      );
+    try {
+      await generateDemoData(generator, { users: USERS, seed: 11 });
+      await pg.execute(pg.dialect.createSchema(raw));
+      for (const name of DEMO_TABLES) await copyTable(generator, pg, { schema: 'raw', name }, { schema: raw, name });
+      const log = createLogger({ json: true, secrets: [TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
+      const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env });
+      try {
+        await buildStep(session);
+        await testStep(session);
+      } finally {
+        await closeSession(session);
+      }
+      // Before: the handoff's contact syncs keyed by email.
+      await writeFile(configPath, JSON.stringify(emailKeyed(shippedConfig), null, 2));
+      const first = await cli();
+      expect(first.code, first.err + first.out.slice(-2000)).toBe(EXIT.ok);
+      const state = `select s.sync_name, s.row_hash, s.record_id, c.record_key as user_id from ${t(config.state_schema, 'sync_state')} s
+         join ${t(config.state_schema, 'sync_state')} c on c.sync_name = 'contacts' and c.record_id = s.record_id
+         where s.sync_name in ('contact_owners', 'contact_tiers') order by s.sync_name, c.record_key`;
+      const before = await pg.query(state);
+      expect(before.filter((r) => r.sync_name === 'contact_owners').length).toBeGreaterThan(100);
+      expect(before.filter((r) => r.sync_name === 'contact_tiers').length).toBeGreaterThan(100);
+      const [a] = await pg.query(`select user_id, owner_id from ${t(config.schema, 'handoff_owners')} order by user_id limit 1`);
+      const contact = sandbox.findByUniqueValue('contacts', 'pqlsync_user_key', String(a.user_id))!;
+      const rep = sandbox.seedOwner({ email: 'rep.by.hand@pqlsync-demo.test' });
+      sandbox.editRecord('contacts', contact.id, { hubspot_owner_id: rep.id });
+      const contacts = sandbox.records('contacts').length;
+
+      for (const model of ['contact_sync', 'handoff_signals']) await pg.execute(`update ${t(config.schema, model)} set email = concat('moved.', email) where email is not null`);
+      await writeFile(configPath, JSON.stringify(shippedConfig, null, 2));
+      const second = await cli();
+      expect(second.code, second.err + second.out.slice(-2000)).toBe(EXIT.ok);
+      expect(await sent()).toEqual({ contact_owners: 0, contact_tiers: 0 });
+      expect(sandbox.records('contacts').find((c) => c.id === contact.id)!.properties.hubspot_owner_id).toBe(rep.id);
+      expect(sandbox.records('contacts').length).toBe(contacts);
+      const after = await pg.query(
+        `select sync_name, row_hash, record_id, record_key as user_id from ${t(config.state_schema, 'sync_state')} where sync_name in ('contact_owners', 'contact_tiers') order by sync_name, record_key`,
+      );
+      expect(after).toEqual(before);
+    } finally {
+      for (const schema of [raw, config.schema, config.state_schema]) await pg.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+      await pg.close();
+      await generator.close();
+      await sandbox.stop();
+      await shipped.cleanup();
+    }
+  }, 600_000);
 });
