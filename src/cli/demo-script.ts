@@ -76,7 +76,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const last =
       day2 !== 0 || !project.config.handoff
         ? day2
-        : await runOnce(project, env, options, sandbox, stages, owners, nextAsOf, 'Run 3: the same day again, nothing changed: no task, no request', async () => undefined);
+        : await runOnce(project, env, options, sandbox, stages, owners, nextAsOf, 'Run 3: the same day again, nothing changed: no task, no write (one request: which portal the token reaches)', async () => undefined);
     if (leftConfig) {
       log.info(`\nThe demo's project is ${leftConfig}: npx pqlsync status --config ${leftConfig} (or plan, evaluate --as-of ${DEMO_AS_OF.slice(0, 10)})`, {
         event: 'demo_config',
@@ -157,10 +157,12 @@ async function runOnce(
     const destination = await openDestination(project.config.destination, { env, log: (e) => log.log(e) });
     const { exitCode: code } = await pipeline.sync(session, { destination, signal: options.signal, ...printing(log) });
     const deals = sandbox.records('deals');
+    const { requests, rateLimited } = sandbox.stats;
+    const portalChecks = sandbox.stats.requestsByRoute['GET /account-info/v3/details'] ?? 0;
     log.info(
       `Sandbox portal now holds ${sandbox.records('contacts').length} contacts, ${sandbox.records('companies').length} companies and ${deals.length} deals; ` +
-        `this run made ${sandbox.stats.requests} HubSpot requests (${sandbox.stats.rateLimited} rate-limited)`,
-      { event: 'sandbox_state', contacts: sandbox.records('contacts').length, companies: sandbox.records('companies').length, deals: deals.length, requests: sandbox.stats.requests },
+        `this run made ${requests} HubSpot request${requests === 1 ? '' : 's'} (${portalChecks} to read which portal the token reaches, ${rateLimited} rate-limited)`,
+      { event: 'sandbox_state', contacts: sandbox.records('contacts').length, companies: sandbox.records('companies').length, deals: deals.length, requests },
     );
     showDeals(log, sandbox, stages);
     showTasks(log, sandbox, owners, tasksBefore);

@@ -164,7 +164,7 @@ export async function runSync(ctx: SyncContext, destination: Destination, sync: 
   try {
     const plan: SyncPlan = { ...(await describePlan(ctx, sync, changes, 5)), ms: Date.now() - started };
     stopAtGuardrails(sync, plan, options.force === true);
-    // Properties are checked only when something is to be sent: a run with no change makes no request.
+    // Properties are checked only when something is to be sent: a run with no change makes no property request.
     if (plan.toSend > 0) await destination.ensureProperties([sync]);
     const cap = plan.toSend > 0 ? budgetCap(destination, sync, plan, options.dailyReserve) : null;
     const result = await sendChanges(destination, sync, changes, plan, options, cap);
