@@ -327,6 +327,14 @@ describe('upgrading from a handoff keyed by email', () => {
     const tasksSync = config.syncs.find((x: { name: string }) => x.name === 'handoff_tasks');
     const upgraded = structuredClone(tasksSync.associations);
     tasksSync.associations = [{ to: 'contact_tiers', column: 'email' }, ...upgraded.filter((a: { to: string }) => a.to !== 'contacts')];
+    // The handoff's contact syncs keyed by email and upserted, as they were then.
+    const contactSyncs = ['contact_owners', 'contact_tiers'];
+    const shippedContactSyncs = structuredClone(config.syncs.filter((x: { name: string }) => contactSyncs.includes(x.name)));
+    for (const sync of config.syncs.filter((x: { name: string }) => contactSyncs.includes(x.name))) {
+      sync.key = 'email';
+      sync.mode = 'upsert';
+      delete sync.identity_property;
+    }
     const world = await openWorld(config, template.db);
     try {
       const db = path.join(world.dir, 'warehouse.duckdb');
@@ -345,6 +353,7 @@ describe('upgrading from a handoff keyed by email', () => {
       await writeFile(signals, current);
       const worldConfig = JSON.parse(await readFile(world.configPath, 'utf8'));
       worldConfig.syncs.find((x: { name: string }) => x.name === 'handoff_tasks').associations = upgraded;
+      worldConfig.syncs = worldConfig.syncs.map((x: { name: string }) => shippedContactSyncs.find((c: { name: string }) => c.name === x.name) ?? x);
       await writeFile(world.configPath, JSON.stringify(worldConfig, null, 2));
       await withDuck(db, (w) => w.execute(`update raw.users set email = concat('moved.', email) where email is not null`));
       world.hubspot.resetStats();
@@ -354,6 +363,9 @@ describe('upgrading from a handoff keyed by email', () => {
 
       const rekeyed = after.events.find((e) => e.event === 'handoff_rekeyed');
       expect(rekeyed?.episodes).toBeGreaterThan(100);
+      // The owners and tier dates those syncs delivered by email follow the user id: none sent again.
+      expect(after.events.find((e) => e.event === 'handoff_state_rekeyed')?.rekeyed).toBeGreaterThan(100);
+      for (const name of contactSyncs) expect(after.events.find((e) => e.event === 'sync_done' && e.sync === name)?.sent, name).toBe(0);
       expect(after.events.find((e) => e.event === 'handoff').episodesStarted).toBe(0);
       expect(taskContacts(world.hubspot)).toEqual(tasks);
       expect(world.hubspot.stats.requestsByRoute[ENROL] ?? 0).toBe(0);
