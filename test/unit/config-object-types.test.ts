@@ -79,6 +79,22 @@ describe('object types', () => {
     expect(errorOf((c) => (c.syncs[0].properties = c.syncs[0].properties.filter((p: { property: string }) => p.property !== 'email')))).toContain(
       'syncs.0.properties: a contacts sync keyed by pqlsync_user_key maps a column to email',
     );
+    // An update-only one (the handoff's owners) never finds nor creates a contact: no email needed.
+    const owners = load((c) =>
+      c.syncs.push({
+        name: 'owners',
+        model: 'handoff_owners',
+        object: 'contacts',
+        key: 'user_id',
+        identity_property: 'pqlsync_user_key',
+        mode: 'update',
+        properties: [{ column: 'owner_id', property: 'hubspot_owner_id', type: 'string', label: 'Contact owner' }],
+      }),
+    );
+    expect(owners.config.syncs.find((s) => s.name === 'owners')).toMatchObject({ mode: 'update', identity_property: 'pqlsync_user_key' });
+    expect(errorOf((c) => c.syncs.push({ ...c.syncs[0], name: 'owners', mode: 'upsert', properties: [{ column: 'owner_id', property: 'hubspot_owner_id', type: 'string', label: 'Owner' }] }))).toContain(
+      'a contacts sync keyed by pqlsync_user_key maps a column to email',
+    );
   });
 
   it('associations name an existing sync of an object type HubSpot can associate; syncs run after the ones they depend on', () => {
