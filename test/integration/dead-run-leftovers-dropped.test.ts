@@ -73,7 +73,7 @@ describe('what a killed run leaves behind', () => {
 
   it('the next handoff drops the routing tables of a run that died holding its lock', async () => {
     const left = handoffRunTables('pqlsync', DEAD);
-    expect(left.map((t) => t.name)).toEqual(['handoff_candidates__101500_dead01', 'handoff_kept__101500_dead01', 'handoff_slots__101500_dead01', 'handoff_rekey__101500_dead01']);
+    expect(left.map((t) => t.name)).toEqual(['handoff_candidates__101500_dead01', 'handoff_kept__101500_dead01', 'handoff_slots__101500_dead01', 'handoff_rekey__101500_dead01', 'handoff_rekey_state__101500_dead01']);
     for (const t of left) await w.execute(`create table pqlsync."${t.name}" (x integer)`);
     // The dead run's lock row, expired (a killed process never releases it).
     await w.execute({
