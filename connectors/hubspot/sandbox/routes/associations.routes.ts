@@ -7,7 +7,7 @@
 import { batchAnswer, buildStandardError, validationError, type StandardError } from '../api-error.ts';
 import { findDefaultTypeId, listLabels, type AssociationType } from '../associations.ts';
 import { typeIdOf, type ObjectTypeName } from '../object-types.ts';
-import type { Route } from '../router.ts';
+import type { Route, RouteContext, RouteResult } from '../router.ts';
 import type { PortalStore } from '../store.ts';
 import { readId, requireInputs, requireObjectType } from './request-shape.ts';
 
@@ -17,134 +17,88 @@ export const ASSOCIATIONS_READ_PAGE = 500;
 const ASSOCIATION_CATEGORIES = new Set(['HUBSPOT_DEFINED', 'USER_DEFINED', 'INTEGRATOR_DEFINED']);
 
 export const associationRoutes: Route[] = [
-  {
-    method: 'POST',
-    pattern: '/crm/v4/associations/:fromType/:toType/batch/create',
-    limit: 'exempt',
-    handle: ({ params, body, store }) => {
-      const fromType = requireObjectType(params.fromType);
-      const toType = requireObjectType(params.toType);
-      const startedAt = new Date().toISOString();
-      const results: Record<string, unknown>[] = [];
-      const errors: StandardError[] = [];
-      for (const input of requireInputs(body)) {
-        const { fromId, toId } = readEndpoints(input);
-        const types = readTypes(input.types);
-        const missing = listMissing(store, fromType, fromId, toType, toId);
-        if (missing.length > 0) {
-          errors.push(buildStandardError('VALIDATION_ERROR', `No ${missing.join(' or ')} exists with the given id.`, { fromId: [fromId], toId: [toId] }));
-          continue;
-        }
-        const limit = store.settings.associationLimits[`${fromType}>${toType}`];
-        const targets = store.associations.list(fromType, fromId).filter((a) => a.toObjectType === toType);
-        if (limit !== undefined && !targets.some((a) => a.toObjectId === toId) && targets.length >= limit) {
-          // The code is the sandbox's choice: HubSpot's documentation does not name one.
-          errors.push(
-            buildStandardError('VALIDATION_ERROR', `${fromType} ${fromId} already has ${targets.length} associated ${toType}, the limit set for this portal (${limit}).`, { fromId: [fromId], toId: [toId] }, [
-              { message: 'association limit exceeded', code: 'ASSOCIATION_LIMIT_EXCEEDED' },
-            ]),
-          );
-          continue;
-        }
-        for (const type of types) store.associations.add(fromType, fromId, toType, toId, type);
-        results.push({
+  pairRoute('POST', 'batch/create', ({ body, store }, fromType, toType) =>
+    answerEachInput(201, body, (input) => {
+      const { fromId, toId } = readEndpoints(input);
+      const types = readTypes(input.types);
+      const missing = listMissing(store, fromType, fromId, toType, toId);
+      if (missing.length > 0) return { error: buildStandardError('VALIDATION_ERROR', `No ${missing.join(' or ')} exists with the given id.`, { fromId: [fromId], toId: [toId] }) };
+      const limit = store.settings.associationLimits[`${fromType}>${toType}`];
+      const targets = store.associations.list(fromType, fromId).filter((a) => a.toObjectType === toType);
+      if (limit !== undefined && !targets.some((a) => a.toObjectId === toId) && targets.length >= limit) {
+        // The code is the sandbox's choice: HubSpot's documentation does not name one.
+        return {
+          error: buildStandardError('VALIDATION_ERROR', `${fromType} ${fromId} already has ${targets.length} associated ${toType}, the limit set for this portal (${limit}).`, { fromId: [fromId], toId: [toId] }, [
+            { message: 'association limit exceeded', code: 'ASSOCIATION_LIMIT_EXCEEDED' },
+          ]),
+        };
+      }
+      for (const type of types) store.associations.add(fromType, fromId, toType, toId, type);
+      return {
+        result: {
           fromObjectTypeId: typeIdOf(fromType),
           fromObjectId: fromId,
           toObjectTypeId: typeIdOf(toType),
           toObjectId: toId,
           labels: [],
-        });
-      }
-      return batchAnswer(201, results, errors, startedAt);
-    },
-  },
-  {
-    method: 'POST',
-    pattern: '/crm/v4/associations/:fromType/:toType/batch/associate/default',
-    limit: 'exempt',
-    handle: ({ params, body, store }) => {
-      const fromType = requireObjectType(params.fromType);
-      const toType = requireObjectType(params.toType);
-      const associationTypeId = findDefaultTypeId(fromType, toType);
-      if (associationTypeId === undefined) throw validationError(`There is no default association from ${fromType} to ${toType}.`);
-      const startedAt = new Date().toISOString();
-      const inputs = requireInputs(body).map(readEndpoints);
-      // The client accepts only 200 here, so a missing record fails the whole request.
-      for (const { fromId, toId } of inputs) {
-        const missing = listMissing(store, fromType, fromId, toType, toId);
-        if (missing.length > 0) throw validationError(`No ${missing.join(' or ')} exists with the given id.`, { context: { fromId: [fromId], toId: [toId] } });
-      }
-      const type: AssociationType = { associationCategory: 'HUBSPOT_DEFINED', associationTypeId };
-      const results = inputs.map(({ fromId, toId }) => {
-        store.associations.add(fromType, fromId, toType, toId, type);
-        return { from: { id: fromId }, to: { id: toId }, associationSpec: type };
-      });
-      return { status: 200, body: { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() } };
-    },
-  },
-  {
-    // Removes all associations between each pair; pairs that are not associated are ignored.
-    method: 'POST',
-    pattern: '/crm/v4/associations/:fromType/:toType/batch/archive',
-    limit: 'exempt',
-    handle: ({ params, body, store }) => {
-      const fromType = requireObjectType(params.fromType);
-      const toType = requireObjectType(params.toType);
-      for (const input of requireInputs(body)) {
-        const fromId = readId((input.from as { id?: unknown } | undefined)?.id, 'from.id');
-        const targets = Array.isArray(input.to) ? (input.to as Array<{ id?: unknown }>) : [];
-        if (targets.length === 0) throw validationError('Invalid input JSON: "to" must list at least one { id }.');
-        for (const target of targets) store.associations.remove(fromType, fromId, toType, readId(target?.id, 'to[].id'));
-      }
-      return { status: 204 };
-    },
-  },
-  {
-    // A batch read of the records' associations: one result per record that has some, paged per
-    // record (`after`); records with none, or that do not exist, are named in `errors` (a 207).
-    // Consistent at once, unlike search (docs/hubspot.md, "Tasks and unique values").
-    method: 'POST',
-    pattern: '/crm/v4/associations/:fromType/:toType/batch/read',
-    limit: 'exempt',
-    handle: ({ params, body, store }) => {
-      const fromType = requireObjectType(params.fromType);
-      const toType = requireObjectType(params.toType);
-      const startedAt = new Date().toISOString();
-      const results: Record<string, unknown>[] = [];
-      const errors: StandardError[] = [];
-      for (const input of requireInputs(body)) {
-        const id = readId(input.id);
-        const start = input.after === undefined ? 0 : Number(input.after);
-        if (!Number.isInteger(start) || start < 0) throw validationError(`Invalid input JSON: "after" ${String(input.after)} is not a cursor this endpoint gave.`);
-        const all = store.getRecord(fromType, id) ? store.associations.list(fromType, id).filter((a) => a.toObjectType === toType) : [];
-        if (all.length === 0) {
-          errors.push(buildStandardError('OBJECT_NOT_FOUND', `No ${toType} is associated with ${fromType} ${id}.`, { fromObjectId: [id] }));
-          continue;
-        }
-        const page = all.slice(start, start + ASSOCIATIONS_READ_PAGE);
-        results.push({
+        },
+      };
+    }),
+  ),
+  pairRoute('POST', 'batch/associate/default', ({ body, store }, fromType, toType) => {
+    const associationTypeId = findDefaultTypeId(fromType, toType);
+    if (associationTypeId === undefined) throw validationError(`There is no default association from ${fromType} to ${toType}.`);
+    const startedAt = new Date().toISOString();
+    const inputs = requireInputs(body).map(readEndpoints);
+    // The client accepts only 200 here, so a missing record fails the whole request.
+    for (const { fromId, toId } of inputs) {
+      const missing = listMissing(store, fromType, fromId, toType, toId);
+      if (missing.length > 0) throw validationError(`No ${missing.join(' or ')} exists with the given id.`, { context: { fromId: [fromId], toId: [toId] } });
+    }
+    const type: AssociationType = { associationCategory: 'HUBSPOT_DEFINED', associationTypeId };
+    const results = inputs.map(({ fromId, toId }) => {
+      store.associations.add(fromType, fromId, toType, toId, type);
+      return { from: { id: fromId }, to: { id: toId }, associationSpec: type };
+    });
+    return { status: 200, body: { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() } };
+  }),
+  // Removes all associations between each pair; pairs that are not associated are ignored.
+  pairRoute('POST', 'batch/archive', ({ body, store }, fromType, toType) => {
+    for (const input of requireInputs(body)) {
+      const fromId = readId((input.from as { id?: unknown } | undefined)?.id, 'from.id');
+      const targets = Array.isArray(input.to) ? (input.to as Array<{ id?: unknown }>) : [];
+      if (targets.length === 0) throw validationError('Invalid input JSON: "to" must list at least one { id }.');
+      for (const target of targets) store.associations.remove(fromType, fromId, toType, readId(target?.id, 'to[].id'));
+    }
+    return { status: 204 };
+  }),
+  // A batch read of the records' associations: one result per record that has some, paged per
+  // record (`after`); records with none, or that do not exist, are named in `errors` (a 207).
+  // Consistent at once, unlike search (docs/hubspot.md, "Tasks and unique values").
+  pairRoute('POST', 'batch/read', ({ body, store }, fromType, toType) =>
+    answerEachInput(200, body, (input) => {
+      const id = readId(input.id);
+      const start = input.after === undefined ? 0 : Number(input.after);
+      if (!Number.isInteger(start) || start < 0) throw validationError(`Invalid input JSON: "after" ${String(input.after)} is not a cursor this endpoint gave.`);
+      const all = store.getRecord(fromType, id) ? store.associations.list(fromType, id).filter((a) => a.toObjectType === toType) : [];
+      if (all.length === 0) return { error: buildStandardError('OBJECT_NOT_FOUND', `No ${toType} is associated with ${fromType} ${id}.`, { fromObjectId: [id] }) };
+      const page = all.slice(start, start + ASSOCIATIONS_READ_PAGE);
+      return {
+        result: {
           from: { id },
           to: page.map((a) => ({
             toObjectId: a.toObjectId,
             associationTypes: a.types.map((t) => ({ category: t.associationCategory, typeId: t.associationTypeId, label: null })),
           })),
           ...(start + page.length < all.length ? { paging: { next: { after: String(start + page.length) } } } : {}),
-        });
-      }
-      return batchAnswer(200, results, errors, startedAt);
-    },
-  },
-  {
-    method: 'GET',
-    pattern: '/crm/v4/associations/:fromType/:toType/labels',
-    limit: 'exempt',
-    handle: ({ params }) => {
-      const fromType = requireObjectType(params.fromType);
-      const toType = requireObjectType(params.toType);
-      const results = listLabels(fromType, toType).map(({ typeId, label }) => ({ category: 'HUBSPOT_DEFINED', typeId, label }));
-      return { status: 200, body: { results } };
-    },
-  },
+        },
+      };
+    }),
+  ),
+  pairRoute('GET', 'labels', (_context, fromType, toType) => {
+    const results = listLabels(fromType, toType).map(({ typeId, label }) => ({ category: 'HUBSPOT_DEFINED', typeId, label }));
+    return { status: 200, body: { results } };
+  }),
   {
     method: 'GET',
     pattern: '/crm/v4/objects/:type/:id/associations/:toType',
@@ -167,6 +121,36 @@ export const associationRoutes: Route[] = [
     },
   },
 ];
+
+/**
+ * A route under `/crm/v4/associations/:fromType/:toType/`, exempt from the ten-second window
+ * (docs/hubspot.md, "Limits"); `handle` gets both object types checked.
+ */
+function pairRoute(method: string, suffix: string, handle: (context: RouteContext, fromType: ObjectTypeName, toType: ObjectTypeName) => RouteResult): Route {
+  return {
+    method,
+    pattern: `/crm/v4/associations/:fromType/:toType/${suffix}`,
+    limit: 'exempt',
+    handle: (context) => handle(context, requireObjectType(context.params.fromType), requireObjectType(context.params.toType)),
+  };
+}
+
+/** A batch answered input by input: a result or an error each, 207 when any input failed. */
+function answerEachInput(
+  okStatus: 200 | 201,
+  body: unknown,
+  answer: (input: Record<string, unknown>) => { result: Record<string, unknown> } | { error: StandardError },
+): RouteResult {
+  const startedAt = new Date().toISOString();
+  const results: Record<string, unknown>[] = [];
+  const errors: StandardError[] = [];
+  for (const input of requireInputs(body)) {
+    const answered = answer(input);
+    if ('error' in answered) errors.push(answered.error);
+    else results.push(answered.result);
+  }
+  return batchAnswer(okStatus, results, errors, startedAt);
+}
 
 function readEndpoints(input: Record<string, unknown>): { fromId: string; toId: string } {
   const from = input.from as { id?: unknown } | undefined;
