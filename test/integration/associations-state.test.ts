@@ -10,6 +10,7 @@ import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 import { syncAssociations } from '../../src/run/associations.ts';
 import { StateStore } from '../../src/state/state-store.ts';
+import { dealsSync } from '../helpers/deals-sync.ts';
 
 let w: DuckDBWarehouse;
 const calls: Array<{ op: 'associate' | 'dissociate'; kind: AssociationKind; pairs: AssociationPair[] }> = [];
@@ -34,17 +35,7 @@ const destination = {
   },
 } satisfies Destination;
 
-const sync = (onRemoved: 'keep' | 'remove'): SyncConfig => ({
-  name: 'deals',
-  model: 'deal_sync',
-  object: 'deals',
-  key: 'trial_id',
-  mode: 'upsert',
-  on_removed: 'keep',
-  properties: [{ column: 'trial_id', property: 'pqlsync_trial_id', type: 'string', label: 'x' }],
-  guardrails: { max_changed_share: 1, max_tier_shift: 1, min_rows: 0 },
-  associations: [{ to: 'companies', column: 'domain', primary: true, on_removed: onRemoved }],
-});
+const sync = (onRemoved: 'keep' | 'remove'): SyncConfig => dealsSync([{ to: 'companies', column: 'domain', primary: true, on_removed: onRemoved }]);
 const companies: SyncConfig = { ...sync('keep'), name: 'companies', model: 'company_sync', object: 'companies', key: 'domain', associations: [] };
 
 beforeEach(async () => {

@@ -6,27 +6,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
-import type { SyncConfig } from '../../src/config/schema.ts';
 import { deadRunTables, handoffRunTables, RUN_TABLES } from '../../src/state/run-tables.ts';
 import { StateStore } from '../../src/state/state-store.ts';
+import { dealsSync } from '../helpers/deals-sync.ts';
 
 const DEAD = '20261207T101500Z-dead01';
 const NOW = '20261207T120000Z-live02';
 
-const sync: SyncConfig = {
-  name: 'deals',
-  model: 'deal_sync',
-  object: 'deals',
-  key: 'trial_id',
-  mode: 'upsert',
-  on_removed: 'keep',
-  properties: [{ column: 'trial_id', property: 'pqlsync_trial_id', type: 'string', label: 'x' }],
-  guardrails: { max_changed_share: 1, max_tier_shift: 1, min_rows: 0 },
-  associations: [
-    { to: 'companies', column: 'domain', primary: true, on_removed: 'keep' },
-    { to: 'contacts', column: 'email', primary: false, on_removed: 'keep' },
-  ],
-};
+const sync = dealsSync([
+  { to: 'companies', column: 'domain', primary: true, on_removed: 'keep' },
+  { to: 'contacts', column: 'email', primary: false, on_removed: 'keep' },
+]);
 
 let w: DuckDBWarehouse;
 let state: StateStore;
