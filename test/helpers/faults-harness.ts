@@ -195,6 +195,40 @@ export async function openScenario(template: Template, options: ScenarioOptions 
   };
 }
 
+/** A scenario on a template of its own, which its close removes. */
+export type OwnScenario = Scenario & { template: Template };
+
+/** For a test file with one scenario: builds a template of its own and opens the scenario on it. */
+export async function openOwnScenario(data: { users: number; seed: number }, options: ScenarioOptions = {}): Promise<OwnScenario> {
+  const template = await buildTemplate(data);
+  try {
+    const scenario = await openScenario(template, options);
+    return {
+      ...scenario,
+      template,
+      async close() {
+        await scenario.close();
+        await template.cleanup();
+      },
+    };
+  } catch (error) {
+    await template.cleanup();
+    throw error;
+  }
+}
+
+/**
+ * Gives the contacts sync's pql_score a min_change again (templates are built without
+ * significance), which makes it a score: a move smaller than that is held back, and under a
+ * tight daily budget a score move ranks between new PQLs and counters.
+ */
+export function withScoreMinChange(minChange: number): NonNullable<ScenarioOptions['editConfig']> {
+  return (config) => {
+    const contacts = config.syncs.find((x: { name: string }) => x.name === 'contacts');
+    contacts.properties.find((p: { column: string }) => p.column === 'pql_score').min_change = minChange;
+  };
+}
+
 const normaliseKey = (object: ObjectName, value: string) =>
   object === 'contacts' ? value.toLowerCase() : object === 'companies' ? value.toLowerCase().replace(/^www\./, '') : value;
 const KEY_PROPERTY: Record<ObjectName, string> = { contacts: 'email', companies: 'domain', deals: 'pqlsync_trial_id' };

@@ -49,6 +49,20 @@ export function withoutSignificance(config: Record<string, any>): void {
   for (const sync of config.syncs) for (const p of sync.properties) for (const k of ['min_change', 'buckets', 'granularity', 'send_alone']) delete p[k];
 }
 
+/**
+ * Keys the contacts sync by email, as every project was before the product key: no identity
+ * property, email as the key rather than a mapped property. deal_sync names its contact by user
+ * id only now, so the deal → contact association (through email) is left out rather than imitated.
+ */
+export function contactsKeyedByEmail(config: Record<string, any>): void {
+  const contacts = config.syncs.find((x: { name: string }) => x.name === 'contacts');
+  contacts.key = 'email';
+  delete contacts.identity_property;
+  contacts.properties = contacts.properties.filter((p: { property: string }) => p.property !== 'email');
+  const deals = config.syncs.find((x: { name: string }) => x.name === 'deals');
+  deals.associations = deals.associations.filter((a: { to: string }) => a.to !== 'contacts');
+}
+
 /** A logger that keeps JSON events in memory, for assertions. */
 export function memoryLogger() {
   const lines: string[] = [];

@@ -9,32 +9,17 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { buildTemplate, openScenario, type Scenario, type Template } from '../helpers/faults-harness.ts';
+import { openOwnScenario, type OwnScenario } from '../helpers/faults-harness.ts';
+import { contactsKeyedByEmail } from '../helpers/project.ts';
 
-let template: Template;
-let s: Scenario;
+let s: OwnScenario;
 
 beforeAll(async () => {
-  template = await buildTemplate({ users: 600, seed: 5 });
-  s = await openScenario(template, {
-    // The old way: contacts keyed by email, deals associated with them by email.
-    editConfig: (config) => {
-      const contacts = config.syncs.find((x: { name: string }) => x.name === 'contacts');
-      contacts.key = 'email';
-      delete contacts.identity_property;
-      contacts.properties = contacts.properties.filter((p: { property: string }) => p.property !== 'email');
-      // deal_sync names its contact by user id only now, so the old project's deal → contact
-      // association (through email) is left out rather than imitated.
-      const deals = config.syncs.find((x: { name: string }) => x.name === 'deals');
-      deals.associations = deals.associations.filter((a: { to: string }) => a.to !== 'contacts');
-    },
-  });
+  // The old way: contacts keyed by email.
+  s = await openOwnScenario({ users: 600, seed: 5 }, { editConfig: contactsKeyedByEmail });
 }, 120_000);
 
-afterAll(async () => {
-  await s?.close();
-  await template?.cleanup();
-});
+afterAll(async () => s?.close());
 
 it('keeps an email-keyed project working, and switches it to the product key without a duplicate', async () => {
   const before = await s.cli(['sync']);
@@ -46,7 +31,7 @@ it('keeps an email-keyed project working, and switches it to the product key wit
   expect(s.sandbox.records('contacts').some((r) => r.properties.pqlsync_user_key)).toBe(false);
 
   // The switch: the shipped config (contacts keyed by user_id in pqlsync_user_key).
-  await writeFile(s.config, JSON.stringify({ ...template.config, warehouse: { ...template.config.warehouse, path: s.db } }, null, 2));
+  await writeFile(s.config, JSON.stringify({ ...s.template.config, warehouse: { ...s.template.config.warehouse, path: s.db } }, null, 2));
   s.sandbox.resetStats();
   const switched = await s.cli(['sync', '--force']);
   expect(switched.code, switched.err).toBe(EXIT.ok);

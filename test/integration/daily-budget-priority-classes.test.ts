@@ -8,28 +8,16 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { buildTemplate, openScenario, type Scenario, type Template } from '../helpers/faults-harness.ts';
+import { openOwnScenario, withScoreMinChange, type Scenario } from '../helpers/faults-harness.ts';
 
 const DAILY = 10_000;
-let template: Template;
 let s: Scenario;
 
 beforeAll(async () => {
-  template = await buildTemplate({ users: 1000, seed: 21 });
-  s = await openScenario(template, {
-    sandbox: { dailyLimit: DAILY },
-    // The harness strips significance; the score keeps its min_change, which makes it a score.
-    editConfig: (config) => {
-      const contacts = config.syncs.find((x: { name: string }) => x.name === 'contacts');
-      contacts.properties.find((p: { column: string }) => p.column === 'pql_score').min_change = 20;
-    },
-  });
+  s = await openOwnScenario({ users: 1000, seed: 21 }, { sandbox: { dailyLimit: DAILY }, editConfig: withScoreMinChange(20) });
 }, 120_000);
 
-afterAll(async () => {
-  await s?.close();
-  await template?.cleanup();
-});
+afterAll(async () => s?.close());
 
 const list = (keys: string[]) => `('${keys.join("','")}')`;
 const held = (email: string) => s.sandbox.findByUniqueValue('contacts', 'email', email)!.properties;

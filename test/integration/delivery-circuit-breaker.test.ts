@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { buildTemplate, openScenario, type Template } from '../helpers/faults-harness.ts';
-import { crmRequests } from '../helpers/project.ts';
+import { contactsKeyedByEmail, crmRequests } from '../helpers/project.ts';
 
 let template: Template;
 beforeAll(async () => {
@@ -51,14 +51,7 @@ describe('values travel as parameters', () => {
   it("a key with quotes (o'brien@…) is sent, committed and recognised as unchanged", async () => {
     const s = await openScenario(template, {
       // Keys are emails here (as in a project keyed by email): the quotes must travel in the key.
-      editConfig: (config) => {
-        const contacts = config.syncs.find((x: { name: string }) => x.name === 'contacts');
-        contacts.key = 'email';
-        delete contacts.identity_property;
-        contacts.properties = contacts.properties.filter((p: { property: string }) => p.property !== 'email');
-        const deals = config.syncs.find((x: { name: string }) => x.name === 'deals');
-        deals.associations = deals.associations.filter((a: { to: string }) => a.to !== 'contacts');
-      },
+      editConfig: contactsKeyedByEmail,
       prepare: async (w) => {
         const [row] = await w.query(`select email from pqlsync_models.contact_sync order by email limit 1`);
         await w.execute({ sql: `update pqlsync_models.contact_sync set email = ? where email = ?`, values: ["o'brien@example.com", String(row.email)] });

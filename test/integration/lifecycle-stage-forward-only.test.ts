@@ -8,15 +8,13 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { buildTemplate, openScenario, type Scenario, type Template } from '../helpers/faults-harness.ts';
+import { openOwnScenario, type Scenario } from '../helpers/faults-harness.ts';
 
 const STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist'];
-let template: Template;
 let s: Scenario;
 
 beforeAll(async () => {
-  template = await buildTemplate({ users: 600, seed: 5 });
-  s = await openScenario(template, {
+  s = await openOwnScenario({ users: 600, seed: 5 }, {
     editConfig: (config) => {
       const contacts = config.syncs.find((x: { name: string }) => x.name === 'contacts');
       contacts.properties.push({ column: 'lifecycle_stage', property: 'lifecyclestage', type: 'enumeration', label: 'Lifecycle stage', options: STAGES });
@@ -28,10 +26,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  await s?.close();
-  await template?.cleanup();
-});
+afterAll(async () => s?.close());
 
 it('a PQL reaches lifecyclestage, a customer is left alone, and no backwards move is ever sent', async () => {
   const rows = await s.sql((w) => w.query('select email, pql_tier from pqlsync_models.contact_sync order by email'));
