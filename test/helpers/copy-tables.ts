@@ -1,4 +1,5 @@
 import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
+import { DEMO_TABLES } from '../../src/demo/generate-demo-data.ts';
 
 /** DuckDB column type → PostgreSQL column type, for copying the demo's raw tables. */
 export function postgresType(duckType: string): string {
@@ -28,4 +29,10 @@ export async function copyTable(from: Warehouse, to: Warehouse, source: TableNam
     copied += page.length;
   }
   return copied;
+}
+
+/** Creates the `raw` schema on PostgreSQL and copies the demo's raw tables into it from the DuckDB they were generated in. */
+export async function copyDemoRawTables(from: Warehouse, pg: Warehouse, raw: string): Promise<void> {
+  await pg.execute(pg.dialect.createSchema(raw));
+  for (const name of DEMO_TABLES) await copyTable(from, pg, { schema: 'raw', name }, { schema: raw, name });
 }

@@ -14,13 +14,13 @@ import { startSandbox, type FaultRule, type Sandbox, type SandboxOptions } from 
 import type { Row } from '../../connectors/warehouse.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.ts';
-import { parseProject, type Project } from '../../src/config/load-project.ts';
+import { parseProject } from '../../src/config/load-project.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
-import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { DEMO_AS_OF } from '../../src/demo/generate-demo-data.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';
-import { buildStep, syncStep, testStep, type SyncStepResult } from '../../src/run/steps.ts';
+import { syncStep, type SyncStepResult } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
-import { memoryLogger, shippedProject, withoutSignificance } from './project.ts';
+import { buildDemoTemplate, memoryLogger, withoutSignificance, type DemoTemplate } from './project.ts';
 
 export const FAULTS_TOKEN = 'pat-na1-faults-9f3c2e7a-secret-token';
 export const OBJECTS = ['contacts', 'companies', 'deals'] as const;
@@ -33,33 +33,13 @@ export type ObjectName = (typeof OBJECTS)[number];
  */
 export type Held = Record<ObjectName, Map<string, { id: string; properties: Record<string, string> }>> & { associations: Set<string> };
 
-export interface Template {
-  dir: string;
-  /** The built DuckDB file; copied, never opened, by scenarios. */
-  db: string;
-  config: Record<string, any>;
-  project: Project;
-  cleanup(): Promise<void>;
-}
+/** The shipped project on demo data without significance rules, built once; scenarios copy its file. */
+export type Template = DemoTemplate;
 
 /** Generates demo data, builds and tests the shipped models once, and closes the file. */
 export async function buildTemplate(options: { users: number; seed: number }): Promise<Template> {
-  let config: Record<string, any> = {};
-  const shipped = await shippedProject((c) => {
-    // Delivery scenarios compare every record with the model after each change: nothing held back.
-    withoutSignificance(c);
-    config = c;
-  });
-  const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
-  const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env: {} });
-  try {
-    await generateDemoData(session.warehouse as DuckDBWarehouse, options);
-    await buildStep(session);
-    await testStep(session);
-  } finally {
-    await closeSession(session);
-  }
-  return { dir: shipped.dir, db: config.warehouse.path, config, project: shipped.project, cleanup: shipped.cleanup };
+  // Delivery scenarios compare every record with the model after each change: nothing held back.
+  return buildDemoTemplate({ ...options, edit: withoutSignificance });
 }
 
 export interface ScenarioOptions {

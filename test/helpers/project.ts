@@ -2,8 +2,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { parseProject, type Project } from '../../src/config/load-project.ts';
+import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { closeSession, openSession } from '../../src/run/session.ts';
+import { buildStep, testStep } from '../../src/run/steps.ts';
+import { createLogger } from '../../src/util/logger.ts';
 import { shippedDemoConfig, shippedDemoDir } from '../../src/util/package-root.ts';
+import { testSchema } from '../warehouse/postgres-env.ts';
 
 /** The repository's root (bin/, src/, connectors/). */
 export const REPO = path.resolve(import.meta.dirname, '../..');
@@ -41,6 +47,48 @@ export async function shippedProject(
   return { project, dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** The shipped project built once on generated demo data, for tests to copy. */
+export interface DemoTemplate {
+  dir: string;
+  /** The built DuckDB file; copied, never opened, by tests. */
+  db: string;
+  /** pqlsync.yml as an object, after `edit`. */
+  config: Record<string, any>;
+  project: Project;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Generates demo data into the shipped project (see shippedProject; `edit` and `handoff` as
+ * there), builds the models and, unless `modelTests` is false, runs their tests; closes the file.
+ */
+export async function buildDemoTemplate(options: {
+  users: number;
+  seed: number;
+  edit?: (config: Record<string, any>) => void;
+  handoff?: boolean;
+  modelTests?: boolean;
+}): Promise<DemoTemplate> {
+  let config: Record<string, any> = {};
+  const shipped = await shippedProject(
+    (c) => {
+      options.edit?.(c);
+      config = c;
+    },
+    { handoff: options.handoff },
+  );
+  const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
+  const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env: {} });
+  try {
+    await generateDemoData(session.warehouse as DuckDBWarehouse, { users: options.users, seed: options.seed });
+    await buildStep(session);
+    if (options.modelTests !== false) await testStep(session);
+  } finally {
+    await closeSession(session);
+  }
+  return { dir: shipped.dir, db: config.warehouse.path, config, project: shipped.project, cleanup: shipped.cleanup };
+}
+
 /**
  * Takes the significance rules (docs/change-control.md) out of a config: for tests that compare
  * every HubSpot record with the model after a change, which significance holds back by design.
@@ -61,6 +109,20 @@ export function contactsKeyedByEmail(config: Record<string, any>): void {
   contacts.properties = contacts.properties.filter((p: { property: string }) => p.property !== 'email');
   const deals = config.syncs.find((x: { name: string }) => x.name === 'deals');
   deals.associations = deals.associations.filter((a: { to: string }) => a.to !== 'contacts');
+}
+
+/**
+ * Points a shipped config at the test PostgreSQL (PQLSYNC_POSTGRES_URL): models and state in
+ * schemas of this test's own (`<prefix>_models…`, `<prefix>_state…`), sources read from the raw
+ * schema whose name it returns (copyDemoRawTables fills it).
+ */
+export function onTestPostgres(config: Record<string, any>, prefix: string): string {
+  const raw = testSchema(`${prefix}_raw`);
+  config.warehouse = { type: 'postgres' };
+  config.schema = testSchema(`${prefix}_models`);
+  config.state_schema = testSchema(`${prefix}_state`);
+  config.sources = Object.fromEntries(Object.entries(config.sources).map(([k, v]) => [k, `${raw}.${String(v).split('.')[1]}`]));
+  return raw;
 }
 
 /** A logger that keeps JSON events in memory, for assertions. */

@@ -16,42 +16,32 @@ import type { Row } from '../../connectors/warehouse.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { openWarehouse } from '../../connectors/registry.ts';
-import { DEMO_AS_OF, DEMO_TABLES, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';
 import { buildStep, testStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
-import { copyTable } from '../helpers/copy-tables.ts';
-import { memoryLogger, shippedProject } from '../helpers/project.ts';
-import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+import { copyDemoRawTables } from '../helpers/copy-tables.ts';
+import { buildDemoTemplate, memoryLogger, onTestPostgres, shippedProject, type DemoTemplate } from '../helpers/project.ts';
+import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
 const TOKEN = 'pat-na1-handoff-by-user-token';
 const USERS = 500;
 const HANDOFF_CONTACT_SYNCS = ['contact_owners', 'contact_tiers'];
 
-let template: { db: string; config: Record<string, any>; cleanup(): Promise<void> };
+let template: DemoTemplate;
 
 beforeAll(async () => {
-  let config: Record<string, any> = {};
-  const shipped = await shippedProject(
-    (c) => {
+  template = await buildDemoTemplate({
+    users: USERS,
+    seed: 11,
+    handoff: true,
+    edit: (c) => {
       c.handoff.first_run = 'create';
       // Every person changes email in these tests: the contacts sync rewrites them all.
       const contacts = c.syncs.find((s: { name: string }) => s.name === 'contacts');
       contacts.guardrails = { ...contacts.guardrails, max_changed_share: 1 };
-      config = c;
     },
-    { handoff: true },
-  );
-  const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
-  const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env: {} });
-  try {
-    await generateDemoData(session.warehouse as DuckDBWarehouse, { users: USERS, seed: 11 });
-    await buildStep(session);
-    await testStep(session);
-  } finally {
-    await closeSession(session);
-  }
-  template = { db: config.warehouse.path, config, cleanup: shipped.cleanup };
+  });
 }, 300_000);
 
 afterAll(async () => template?.cleanup());
@@ -252,15 +242,12 @@ describe('the handoff contact syncs keyed by user id', () => {
 noteSkippedPostgres('the handoff contact syncs upgrade from email keys on PostgreSQL');
 describe.skipIf(!postgresUrl)('on PostgreSQL', () => {
   it('the upgrade from email keys, every person changing email at once: no owner or tier date re-sent, a hand-changed owner stays', async () => {
-    const raw = testSchema('hcbu_raw');
+    let raw = '';
     let shippedConfig: Record<string, any> = {};
     const shipped = await shippedProject(
       (c) => {
         c.handoff.first_run = 'create';
-        c.warehouse = { type: 'postgres' };
-        c.schema = testSchema('hcbu_models');
-        c.state_schema = testSchema('hcbu_state');
-        c.sources = Object.fromEntries(Object.entries(c.sources).map(([k, v]) => [k, `${raw}.${String(v).split('.')[1]}`]));
+        raw = onTestPostgres(c, 'hcbu');
         const contacts = c.syncs.find((s: { name: string }) => s.name === 'contacts');
         contacts.guardrails = { ...contacts.guardrails, max_changed_share: 1 };
         shippedConfig = c;
@@ -292,8 +279,7 @@ describe.skipIf(!postgresUrl)('on PostgreSQL', () => {
       );
     try {
       await generateDemoData(generator, { users: USERS, seed: 11 });
-      await pg.execute(pg.dialect.createSchema(raw));
-      for (const name of DEMO_TABLES) await copyTable(generator, pg, { schema: 'raw', name }, { schema: raw, name });
+      await copyDemoRawTables(generator, pg, raw);
       const log = createLogger({ json: true, secrets: [TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
       const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env });
       try {

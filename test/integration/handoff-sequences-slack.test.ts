@@ -20,13 +20,10 @@ import { startSlackSandbox, type SlackSandbox } from '../../connectors/slack/san
 import { openWarehouse } from '../../connectors/registry.ts';
 import type { Row, Warehouse } from '../../connectors/warehouse.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
-import { appendDemoDay, DEMO_AS_OF, DEMO_TABLES, generateDemoData } from '../../src/demo/generate-demo-data.ts';
-import { closeSession, openSession } from '../../src/run/session.ts';
-import { buildStep, testStep } from '../../src/run/steps.ts';
-import { createLogger } from '../../src/util/logger.ts';
-import { copyTable } from '../helpers/copy-tables.ts';
-import { memoryLogger, REPO, shippedProject } from '../helpers/project.ts';
-import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+import { appendDemoDay, DEMO_AS_OF } from '../../src/demo/generate-demo-data.ts';
+import { copyDemoRawTables } from '../helpers/copy-tables.ts';
+import { buildDemoTemplate, memoryLogger, onTestPostgres, REPO, type DemoTemplate } from '../helpers/project.ts';
+import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
 const TOKEN = 'pat-na1-sequences-test-token';
 const SLACK_TOKEN = 'xoxb-sequences-test-slack-token';
@@ -43,25 +40,18 @@ const SEQUENCE_SIGNALS = ['tier:sales_ready', 'trigger:*'];
 const NO_SEAT = 'sdr.two@pqlsync-demo.test';
 const NO_SLACK = 'sdr.one@pqlsync-demo.test';
 
-let template: { db: string; config: Record<string, any>; cleanup(): Promise<void> };
+let template: DemoTemplate;
 
 beforeAll(async () => {
-  let config: Record<string, any> = {};
-  const shipped = await shippedProject((c) => {
-    c.handoff.sequences = [{ signals: SEQUENCE_SIGNALS, motions: ['self_serve'], sequence_id: SEQUENCE_ID }];
-    c.handoff.slack = { to: 'owner' };
-    config = c;
-  }, { handoff: true });
-  const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
-  const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env: {} });
-  try {
-    await generateDemoData(session.warehouse as DuckDBWarehouse, { users: USERS, seed: SEED });
-    await buildStep(session);
-    await testStep(session);
-  } finally {
-    await closeSession(session);
-  }
-  template = { db: config.warehouse.path, config, cleanup: shipped.cleanup };
+  template = await buildDemoTemplate({
+    users: USERS,
+    seed: SEED,
+    handoff: true,
+    edit: (c) => {
+      c.handoff.sequences = [{ signals: SEQUENCE_SIGNALS, motions: ['self_serve'], sequence_id: SEQUENCE_ID }];
+      c.handoff.slack = { to: 'owner' };
+    },
+  });
 }, 300_000);
 
 afterAll(async () => template?.cleanup());
@@ -542,20 +532,13 @@ describe('faults from both APIs, DuckDB', () => {
 noteSkippedPostgres('sequences and Slack under faults on PostgreSQL');
 describe.skipIf(!postgresUrl)('faults from both APIs, PostgreSQL', () => {
   it('lost answers and 429 storms: every episode enrolled and messaged once', async () => {
-    const raw = testSchema('seq_raw');
     const config = createConfig();
-    config.warehouse = { type: 'postgres' };
-    config.schema = testSchema('seq_models');
-    config.state_schema = testSchema('seq_state');
-    config.sources = Object.fromEntries(Object.entries(config.sources).map(([k, v]) => [k, `${raw}.${String(v).split('.')[1]}`]));
+    const raw = onTestPostgres(config, 'seq');
     const env = { PQLSYNC_POSTGRES_URL: postgresUrl };
     const pg = await openWarehouse(config.warehouse, { projectRoot: tmpdir(), env });
     const world = await openWorld(config);
     try {
-      await withDuck(template.db, async (duck) => {
-        await pg.execute(pg.dialect.createSchema(raw));
-        for (const name of DEMO_TABLES) await copyTable(duck, pg, { schema: 'raw', name }, { schema: raw, name });
-      });
+      await withDuck(template.db, (duck) => copyDemoRawTables(duck, pg, raw));
       const built = await world.cli('build', '--as-of', DEMO_AS_OF);
       expect(built.code, built.text.slice(-2000)).toBe(0);
       await faultRuns(world);

@@ -16,47 +16,24 @@ import { createHubSpotDestination } from '../../connectors/hubspot/hubspot.desti
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
 import type { Row } from '../../connectors/warehouse.ts';
 import { parseProject, type Project } from '../../src/config/load-project.ts';
-import { DEMO_AS_OF, DEMO_TABLES, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
 import { openWarehouse } from '../../connectors/registry.ts';
-import { copyTable } from '../helpers/copy-tables.ts';
-import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+import { copyDemoRawTables } from '../helpers/copy-tables.ts';
+import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';
 import { buildStep, syncStep, testStep, type SyncStepResult } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
-import { memoryLogger, REPO, shippedProject } from '../helpers/project.ts';
+import { buildDemoTemplate, memoryLogger, onTestPostgres, REPO, shippedProject, type DemoTemplate } from '../helpers/project.ts';
 
 const TOKEN = 'pat-na1-handoff-test-token';
 const USERS = 500;
 const SEED = 7;
 const TASKS_UPSERT = 'POST /crm/v3/objects/tasks/batch/upsert';
 
-interface Template {
-  db: string;
-  config: Record<string, any>;
-  cleanup(): Promise<void>;
-}
-
-let template: Template;
+let template: DemoTemplate;
 
 beforeAll(async () => {
-  let config: Record<string, any> = {};
-  const shipped = await shippedProject(
-    (c) => {
-      c.handoff.first_run = 'create';
-      config = c;
-    },
-    { handoff: true },
-  );
-  const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
-  const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env: {} });
-  try {
-    await generateDemoData(session.warehouse as DuckDBWarehouse, { users: USERS, seed: SEED });
-    await buildStep(session);
-    await testStep(session);
-  } finally {
-    await closeSession(session);
-  }
-  template = { db: config.warehouse.path, config, cleanup: shipped.cleanup };
+  template = await buildDemoTemplate({ users: USERS, seed: SEED, handoff: true, edit: (c) => (c.handoff.first_run = 'create') });
 }, 300_000);
 
 afterAll(async () => template?.cleanup());
@@ -455,14 +432,11 @@ describe('an owner archived between routing and the task', () => {
 noteSkippedPostgres('the handoff end to end on PostgreSQL');
 describe.skipIf(!postgresUrl)('handoff on PostgreSQL', () => {
   it('makes the same tasks as DuckDB, each once, with the routed owners and associations', async () => {
-    const raw = testSchema('handoff_raw');
+    let raw = '';
     const shipped = await shippedProject(
       (c) => {
         c.handoff.first_run = 'create';
-        c.warehouse = { type: 'postgres' };
-        c.schema = testSchema('handoff_models');
-        c.state_schema = testSchema('handoff_state');
-        c.sources = Object.fromEntries(Object.entries(c.sources).map(([k, v]) => [k, `${raw}.${String(v).split('.')[1]}`]));
+        raw = onTestPostgres(c, 'handoff');
       },
       { handoff: true },
     );
@@ -475,8 +449,7 @@ describe.skipIf(!postgresUrl)('handoff on PostgreSQL', () => {
     const log = createLogger({ json: true, secrets: [TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
     try {
       await generateDemoData(generator, { users: USERS, seed: SEED });
-      await pg.execute(pg.dialect.createSchema(raw));
-      for (const name of DEMO_TABLES) await copyTable(generator, pg, { schema: 'raw', name }, { schema: raw, name });
+      await copyDemoRawTables(generator, pg, raw);
       const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env });
       try {
         await buildStep(session);

@@ -17,11 +17,10 @@ import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/ind
 import { startSlackSandbox, type SlackSandbox } from '../../connectors/slack/sandbox/slack-sandbox.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { DEMO_AS_OF } from '../../src/demo/generate-demo-data.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';
-import { buildStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
-import { memoryLogger, shippedProject } from '../helpers/project.ts';
+import { buildDemoTemplate, memoryLogger, type DemoTemplate } from '../helpers/project.ts';
 import { alertRunEnd } from '../../src/alerts/run-alert.ts';
 import { loadProject } from '../../src/config/load-project.ts';
 import { GuardrailError, run, sync } from '../../src/index.ts';
@@ -30,20 +29,10 @@ const TOKEN = 'pat-na1-alerts-test-token';
 const SLACK_TOKEN = 'xoxb-alerts-test-slack-token';
 const HOOK_SECRET = 'hook-secret-7f3a9c';
 
-let template: { db: string; config: Record<string, any>; cleanup(): Promise<void> };
+let template: DemoTemplate;
 
 beforeAll(async () => {
-  let config: Record<string, any> = {};
-  const shipped = await shippedProject((c) => (config = c));
-  const log = createLogger({ json: true, secrets: [], out: memoryLogger().sink, err: memoryLogger().sink });
-  const session = await openSession(shipped.project, { log, asOf: DEMO_AS_OF, env: {} });
-  try {
-    await generateDemoData(session.warehouse as DuckDBWarehouse, { users: 200, seed: 11 });
-    await buildStep(session);
-  } finally {
-    await closeSession(session);
-  }
-  template = { db: config.warehouse.path, config, cleanup: shipped.cleanup };
+  template = await buildDemoTemplate({ users: 200, seed: 11, modelTests: false });
 }, 300_000);
 
 afterAll(async () => template?.cleanup());
