@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
+import type { Warehouse } from '../../connectors/warehouse.ts';
 import { parseProject, type Project } from '../../src/config/load-project.ts';
 import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';
@@ -123,6 +124,11 @@ export function onTestPostgres(config: Record<string, any>, prefix: string): str
   config.state_schema = testSchema(`${prefix}_state`);
   config.sources = Object.fromEntries(Object.entries(config.sources).map(([k, v]) => [k, `${raw}.${String(v).split('.')[1]}`]));
   return raw;
+}
+
+/** Drops schemas a test made (as onTestPostgres names them), if they exist; never throws, for `finally`. */
+export async function dropSchemas(pg: Warehouse, schemas: string[]): Promise<void> {
+  for (const schema of schemas) await pg.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
 }
 
 /** A logger that keeps JSON events in memory, for assertions. */

@@ -21,7 +21,7 @@ import { closeSession, openSession } from '../../src/run/session.ts';
 import { buildStep, testStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { copyDemoRawTables } from '../helpers/copy-tables.ts';
-import { buildDemoTemplate, memoryLogger, onTestPostgres, shippedProject, type DemoTemplate } from '../helpers/project.ts';
+import { buildDemoTemplate, dropSchemas, memoryLogger, onTestPostgres, shippedProject, type DemoTemplate } from '../helpers/project.ts';
 import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
 const TOKEN = 'pat-na1-handoff-by-user-token';
@@ -316,7 +316,7 @@ describe.skipIf(!postgresUrl)('on PostgreSQL', () => {
       );
       expect(after).toEqual(before);
     } finally {
-      for (const schema of [raw, config.schema, config.state_schema]) await pg.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+      await dropSchemas(pg, [raw, config.schema, config.state_schema]);
       await pg.close();
       await generator.close();
       await sandbox.stop();

@@ -22,7 +22,7 @@ import type { Row, Warehouse } from '../../connectors/warehouse.ts';
 import { runCli } from '../../src/cli/build-cli.ts';
 import { appendDemoDay, DEMO_AS_OF } from '../../src/demo/generate-demo-data.ts';
 import { copyDemoRawTables } from '../helpers/copy-tables.ts';
-import { buildDemoTemplate, memoryLogger, onTestPostgres, REPO, type DemoTemplate } from '../helpers/project.ts';
+import { buildDemoTemplate, dropSchemas, memoryLogger, onTestPostgres, REPO, type DemoTemplate } from '../helpers/project.ts';
 import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
 const TOKEN = 'pat-na1-sequences-test-token';
@@ -548,7 +548,7 @@ describe.skipIf(!postgresUrl)('faults from both APIs, PostgreSQL', () => {
       expect(messaging.length).toBeGreaterThan(10);
       checkOutcomes(world, [...new Map(enrolling.map((e) => [String(e.record_key), e])).values()], messaging, new Map(ids.map((r) => [String(r.record_key), String(r.record_id)])));
     } finally {
-      for (const schema of [raw, config.schema, config.state_schema]) await pg.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+      await dropSchemas(pg, [raw, config.schema, config.state_schema]);
       await pg.close();
       await world.close();
     }

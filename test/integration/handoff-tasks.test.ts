@@ -23,7 +23,7 @@ import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';
 import { buildStep, syncStep, testStep, type SyncStepResult } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
-import { buildDemoTemplate, memoryLogger, onTestPostgres, REPO, shippedProject, type DemoTemplate } from '../helpers/project.ts';
+import { buildDemoTemplate, dropSchemas, memoryLogger, onTestPostgres, REPO, shippedProject, type DemoTemplate } from '../helpers/project.ts';
 
 const TOKEN = 'pat-na1-handoff-test-token';
 const USERS = 500;
@@ -474,7 +474,7 @@ describe.skipIf(!postgresUrl)('handoff on PostgreSQL', () => {
         await closeSession(session);
       }
     } finally {
-      for (const schema of [raw, config.schema, config.state_schema]) await pg.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+      await dropSchemas(pg, [raw, config.schema, config.state_schema]);
       await pg.close();
       await generator.close();
       await sandbox.stop();
