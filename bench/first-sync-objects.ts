@@ -53,7 +53,7 @@ async function measure(name: string, object: string, sandbox: Sandbox, from: num
   for (let page = from; page < from + count; page += 1000) {
     const changes: Change[] = [];
     for (let i = page; i < Math.min(page + 1000, from + count); i++) changes.push({ key: keyOf[object](i), kind: 'new', recordId: null, values: { score: i % 100, name: `Trial ${i}`, stage: STAGES[i % 2] } });
-    delivered += (await destination.send(sync, changes)).filter((o) => o.ok).length;
+    delivered += (await destination.writer(sync).send(changes)).filter((o) => o.ok).length;
   }
   const seconds = (performance.now() - started) / 1000;
   const line = { scenario: name, records: count, delivered, seconds: Number(seconds.toFixed(1)), recordsPerSecond: Math.round(delivered / seconds), requests: sandbox.stats.requests, byRoute: sandbox.stats.requestsByRoute };

@@ -93,15 +93,22 @@ async function main(): Promise<void> {
     accountId: () => inner.accountId(),
     associate: (kind, pairs) => inner.associate(kind, pairs),
     dissociate: (kind, pairs) => inner.dissociate(kind, pairs),
-    async send(s, changes) {
-      const start = performance.now();
-      if (timing.firstSend === 0) timing.firstSend = start;
-      else timing.gaps += start - timing.lastAnswer;
-      const outcomes = await inner.send(s, changes);
-      timing.lastAnswer = performance.now();
-      timing.busy += timing.lastAnswer - start;
-      timing.calls++;
-      return outcomes;
+    writer(s) {
+      const writer = inner.writer(s);
+      return {
+        ensureProperties: () => writer.ensureProperties(),
+        createsThrough: () => writer.createsThrough?.() ?? null,
+        async send(changes) {
+          const start = performance.now();
+          if (timing.firstSend === 0) timing.firstSend = start;
+          else timing.gaps += start - timing.lastAnswer;
+          const outcomes = await writer.send(changes);
+          timing.lastAnswer = performance.now();
+          timing.busy += timing.lastAnswer - start;
+          timing.calls++;
+          return outcomes;
+        },
+      };
     },
   };
   // Timing only: the same checkpoint, measured.

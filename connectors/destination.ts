@@ -112,6 +112,25 @@ export interface DestinationStats {
   recordsWritten: number;
 }
 
+/** One sync's records in the destination (Destination.writer). */
+export interface SyncWriter {
+  /** Creates or checks this sync's properties (Destination.ensureProperties, for this sync alone). */
+  ensureProperties(): Promise<void>;
+  /**
+   * Delivers a page of changes (any size; batched internally by 100) and answers
+   * one outcome per change, in any order. Throws only for whole-run failures:
+   * AuthError (401/403), DestinationError (daily limit, retries exhausted on every record).
+   */
+  send(changes: Change[]): Promise<Outcome[]>;
+  /**
+   * Known once `ensureProperties` ran: null when a retried create cannot duplicate a record (an
+   * upsert by a unique identity). Otherwise the object type each new record is created associated
+   * with and found back through: the runner then records the intent of every create before `send`
+   * and fills `Change.journal` (docs/hubspot.md, "Tasks and unique values").
+   */
+  createsThrough?(): string | null;
+}
+
 export interface Destination {
   /**
    * Creates or checks the property group and every mapped property. Throws a
@@ -120,11 +139,10 @@ export interface Destination {
    */
   ensureProperties(syncs: SyncTarget[]): Promise<void>;
   /**
-   * Delivers a page of changes (any size; batched internally by 100) and answers
-   * one outcome per change, in any order. Throws only for whole-run failures:
-   * AuthError (401/403), DestinationError (daily limit, retries exhausted on every record).
+   * The writer of one sync's records, bound to it: the destination resolves once what the sync means
+   * to it (identity, how its object type is written), and the runner then hands it pages only.
    */
-  send(sync: SyncTarget, changes: Change[]): Promise<Outcome[]>;
+  writer(sync: SyncTarget): SyncWriter;
   /**
    * Associates pairs of records (any number; batched internally) and answers one outcome per
    * pair. Associating a pair twice is harmless. Throws only for whole-run failures, as send.
@@ -160,15 +178,6 @@ export interface Destination {
    * null before any answer said.
    */
   dailyBudget?(): { remaining: number; limit: number } | null;
-  /** The requests sending this work is expected to take (see DestinationEntry.estimateRequests). */
-  estimateRequests?(sync: SyncTarget, work: SendWorkload): RequestEstimate;
-  /**
-   * Known once `ensureProperties` ran for the sync: null when a retried create cannot duplicate a
-   * record (an upsert by a unique identity). Otherwise the object type each new record is created
-   * associated with and found back through: the runner then records the intent of every create
-   * before `send` and fills `Change.journal` (docs/hubspot.md, "Tasks and unique values").
-   */
-  createsThrough?(sync: SyncTarget): string | null;
 }
 
 /** What one run of a sync would send, as `plan` counts it in the warehouse: what a request estimate needs. */

@@ -1,13 +1,10 @@
 /**
- * The HubSpot destination: property schema, value formatting, batching by 100, pacing,
- * retries and isolating bad records, through the official client (13.5).
- * `send` answers one outcome per change; it throws only for whole-run failures:
- * AuthError (401/403), DailyLimitError (a DestinationError, carrying the outcomes already
- * obtained), or a DestinationError when not a single record could be delivered because
- * HubSpot stayed unreachable.
+ * The HubSpot destination: property schema, pacing, retries, the portal and its associations,
+ * through the official client (13.5). Each sync's records go through a writer bound to it
+ * (sync-writer.ts): value formatting, batching by 100 and isolating bad records.
  */
 import { randomBytes } from 'node:crypto';
-import type { AssociationPair, Change, Destination, DestinationStats, Outcome, PairOutcome } from '../destination.ts';
+import type { AssociationPair, Destination, DestinationStats, PairOutcome, TimeWindow } from '../destination.ts';
 import type { HubSpotAssociationKind } from './config.ts';
 import type { EnrolOutcome, HubSpotCapabilities, HubSpotOwner, SequenceEnrolment } from './capabilities.ts';
 import { readPortalId } from './account.ts';
@@ -15,25 +12,20 @@ import { listOwners, readContactOwners } from './owners.ts';
 import { enrolInSequence, readEnrolment, readSequence } from './sequences.ts';
 import { readRecordValues } from './read-records.ts';
 import { associatePairs, dissociatePairs } from './associations.ts';
-import type { RequestEstimate, SendWorkload, TimeWindow } from '../destination.ts';
 import type { HubSpotSyncTarget } from './config.ts';
-import { estimateHubSpotRequests } from './estimate.ts';
-import { ConfigError, DestinationError } from '../../contracts/errors.ts';
-import type { ItemResult } from './batch-writer.ts';
-import { DailyLimitError } from './errors.ts';
-import { clearedRow, formatRow, holdsValue } from './format-values.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import { holdsValue } from './format-values.ts';
 import { searchModifiedSince } from './modified-since.ts';
 import type { PropertyMapping } from '../../contracts/config.ts';
 import type { Value } from '../warehouse.ts';
 import { createHubSpotApis, createTimeoutAgent, HubSpotTransport, type HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS, RETRY_DEFAULTS } from './limits.ts';
 import { createSearchPacer, DailyBudget, RollingWindowPacer, type Clock } from './pacer.ts';
-import { describeCreateMode, identityProperty, OBJECT_TYPES, OBJECT_WRITERS, ownsIdentity, type ObjectTypeName } from './objects/object-types.ts';
-import { writeObjects } from './objects/write-template.ts';
+import { describeCreateMode, identityProperty, OBJECT_TYPES, ownsIdentity, type ObjectTypeName } from './objects/object-types.ts';
 import { ensurePipeline, type ResolvedPipeline } from './pipelines.ts';
 import { ensureHubSpotProperties } from './properties.ts';
 import { RequestExecutor, type Log, type RetryPolicy } from './retry.ts';
-import type { Prepared, SendContext } from './send-context.ts';
+import { HubSpotSyncWriter, type WriterShared } from './sync-writer.ts';
 
 export interface HubSpotDestinationOptions {
   /** A private app token. Never logged nor put in a message. */
@@ -87,6 +79,9 @@ export class HubSpotDestination implements Destination, HubSpotCapabilities {
   private readonly daily: DailyBudget;
   private portalId: Promise<string> | undefined;
 
+  /** What every sync's writer shares with this destination. */
+  private readonly shared: WriterShared;
+
   constructor(private readonly options: HubSpotDestinationOptions) {
     if (!options.accessToken) throw new ConfigError('HubSpot needs an access token (a private app token with CRM scopes)');
     const timeoutMs = options.timeoutMs ?? RETRY_DEFAULTS.timeoutMs;
@@ -119,6 +114,26 @@ export class HubSpotDestination implements Destination, HubSpotCapabilities {
         this.stats.rateLimited++;
       },
     });
+    this.shared = {
+      context: {
+        apis: this.apis,
+        exec: this.exec,
+        memo: this.memo,
+        rates: () => ({
+          crmPerSecond: this.pacer.limit / (this.pacer.window.windowMs / 1000),
+          searchPerSecond: this.searchPacer.limit / (this.searchPacer.window.windowMs / 1000),
+        }),
+        concurrency: options.concurrency ?? RETRY_DEFAULTS.concurrency,
+        log: options.log,
+        nextTraceId: () => `pqlsync-${this.runTag}-${++this.traceCounter}`,
+      },
+      written: () => {
+        this.stats.recordsWritten++;
+      },
+      createsThrough: (name) => this.journaled.get(name) ?? null,
+      pipeline: (name) => this.pipelines.get(name),
+      ensureProperties: (syncs) => this.ensureProperties(syncs),
+    };
   }
 
   async ensureProperties(syncs: HubSpotSyncTarget[]): Promise<void> {
@@ -136,90 +151,13 @@ export class HubSpotDestination implements Destination, HubSpotCapabilities {
     }
   }
 
-  createsThrough(sync: HubSpotSyncTarget): ObjectTypeName | null {
-    return this.journaled.get(sync.name) ?? null;
-  }
-
-  async send(sync: HubSpotSyncTarget, changes: Change[]): Promise<Outcome[]> {
-    const outcomes = new Map<Change, Outcome>();
-    const groups = new Map<string, Change[]>();
-    const prepared: Prepared[] = [];
-    const slot = new Map<string, number>();
-
-    for (const change of changes) {
-      const p = this.prepare(sync, change);
-      if ('outcome' in p) {
-        outcomes.set(change, p.outcome);
-        continue;
-      }
-      const group = groups.get(p.key);
-      // HubSpot rejects a whole batch that names a record twice: send each key once.
-      if (group) {
-        group.push(change);
-        prepared[slot.get(p.key)!] = p;
-      } else {
-        groups.set(p.key, [change]);
-        slot.set(p.key, prepared.push(p) - 1);
-      }
-    }
-
-    const writer = OBJECT_WRITERS[sync.object];
-    const ctx: SendContext = {
-      apis: this.apis,
-      exec: this.exec,
-      sync,
-      identity: identityProperty(sync),
-      createsThrough: this.journaled.get(sync.name) ?? undefined,
-      pipeline: this.pipelines.get(sync.name),
-      memo: this.memo,
-      rates: () => ({
-        crmPerSecond: this.pacer.limit / (this.pacer.window.windowMs / 1000),
-        searchPerSecond: this.searchPacer.limit / (this.searchPacer.window.windowMs / 1000),
-      }),
-      concurrency: this.options.concurrency ?? RETRY_DEFAULTS.concurrency,
-      log: this.options.log,
-      nextTraceId: () => `pqlsync-${this.runTag}-${++this.traceCounter}`,
-      record: (p: Prepared, result: ItemResult) => {
-        if (result.ok) this.stats.recordsWritten++;
-        for (const change of groups.get(p.key) ?? [p.change]) {
-          outcomes.set(change, result.ok ? { key: change.key, ok: true, recordId: result.recordId } : { key: change.key, ...result });
-        }
-      },
-    };
-
-    try {
-      if (prepared.length > 0) {
-        await writeObjects(ctx, writer, prepared);
-      }
-    } catch (err) {
-      if (err instanceof DailyLimitError) throw new DailyLimitError(err.message, changes.flatMap((c) => outcomes.get(c) ?? []));
-      throw err;
-    }
-
-    const result = changes.map(
-      (c) =>
-        outcomes.get(c) ?? {
-          key: c.key,
-          ok: false as const,
-          category: 'NOT_ACKNOWLEDGED',
-          property: null,
-          message: 'no answer from HubSpot for this record; it is sent again next run',
-        },
-    );
-    const sent = result.filter((o) => !(o.ok === false && isValidationCategory(o.category)));
-    if (sent.length > 0 && sent.every((o) => !o.ok && o.category === 'RETRIES_EXHAUSTED')) {
-      const first = sent[0] as Extract<Outcome, { ok: false }>;
-      throw new DestinationError(`HubSpot could not be reached for any of ${sent.length} records (${first.message}); nothing was delivered, run again later`);
-    }
-    return result;
+  /** The writer of one sync's records, bound to it (connectors/hubspot/sync-writer.ts). */
+  writer(sync: HubSpotSyncTarget): HubSpotSyncWriter {
+    return new HubSpotSyncWriter(this.shared, sync);
   }
 
   dailyBudget(): { remaining: number; limit: number } | null {
     return this.daily.reported();
-  }
-
-  estimateRequests(sync: HubSpotSyncTarget, work: SendWorkload): RequestEstimate {
-    return estimateHubSpotRequests(sync, work);
   }
 
   async associate(kind: HubSpotAssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
@@ -276,26 +214,6 @@ export class HubSpotDestination implements Destination, HubSpotCapabilities {
   private associationContext() {
     return { apis: this.apis, exec: this.exec, concurrency: this.options.concurrency ?? RETRY_DEFAULTS.concurrency, labels: this.associationLabels };
   }
-
-  private prepare(sync: HubSpotSyncTarget, change: Change): Prepared | { outcome: Outcome } {
-    const failure = (category: string, property: string | null, message: string) => ({
-      outcome: { key: change.key, ok: false as const, category, property, message },
-    });
-    const normalised = OBJECT_WRITERS[sync.object].normaliseKey(String(change.key), identityProperty(sync));
-    if (!('key' in normalised)) return failure(normalised.category, normalised.property, normalised.message);
-    const { key } = normalised;
-    if (change.kind === 'clear') return { change, key, properties: clearedRow(sync.properties), clear: true };
-    const mappings = change.partial ? sync.properties.filter((m) => m.column in change.values) : sync.properties;
-    const row = formatRow(mappings, change.values);
-    if (!row.ok) return failure(row.category, row.property, row.message);
-    return { change, key, properties: row.properties, clear: false };
-  }
-}
-
-/** Categories decided before sending (no request was made for them). */
-const PRE_SEND = new Set(['INVALID_EMAIL', 'INVALID_DOMAIN', 'INVALID_OPTION', 'INVALID_NUMBER', 'INVALID_DATE', 'INVALID_BOOLEAN', 'VALUE_TOO_LONG', 'MISSING_VALUE']);
-function isValidationCategory(category: string): boolean {
-  return PRE_SEND.has(category);
 }
 
 export async function createHubSpotDestination(options: HubSpotDestinationOptions): Promise<HubSpotDestination> {

@@ -8,10 +8,10 @@
  * HubSpot acknowledged.
  */
 import type { Destination, PairOutcome } from '../../connectors/destination.ts';
-import type { Warehouse } from '../../connectors/warehouse.ts';
 import { syncRelation, type AssociationConfig, type SyncConfig } from '../config/schema.ts';
 import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { AssociationStore, type PairSource } from '../state/association-state.ts';
+import type { SyncContext } from './sync.ts';
 
 export interface AssociationResult {
   to: string;
@@ -28,13 +28,7 @@ export interface AssociationResult {
   firstError?: string;
 }
 
-export interface AssociationContext {
-  warehouse: Warehouse;
-  schemas: { models: string; state: string };
-  syncs: readonly SyncConfig[];
-  runId: string;
-  pageSize?: number;
-}
+export type AssociationContext = Pick<SyncContext, 'warehouse' | 'schemas' | 'syncs' | 'runId'> & { pageSize?: number };
 
 export async function syncAssociations(ctx: AssociationContext, destination: Destination, sync: SyncConfig): Promise<AssociationResult[]> {
   const store = new AssociationStore(ctx.warehouse, ctx.schemas.state);

@@ -6,27 +6,27 @@
  * intents of this page's creates are recorded in the warehouse. Only then does the destination
  * create anything. A sync with a unique key goes through untouched.
  */
-import type { Change, Destination } from '../../connectors/destination.ts';
+import type { Change, SyncWriter } from '../../connectors/destination.ts';
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { CreateIntents } from '../state/create-intents.ts';
 import type { SyncContext } from './sync.ts';
 
 export interface CreateJournal {
-  /** The sync's `beforeSend` (run/sync.ts): completes each page's changes and journals their creates. */
+  /** Right before a page is sent (run/sync.ts): completes its changes and journals their creates. */
   beforeSend(changes: Change[]): Promise<Change[]>;
   /** After the sync: forgets the intents of keys now delivered (nothing when the sync journaled nothing). */
   settle(): Promise<void>;
 }
 
-export function createJournal(ctx: SyncContext, destination: Destination, sync: SyncConfig, syncs: readonly SyncConfig[]): CreateJournal {
+export function createJournal(ctx: SyncContext, writer: SyncWriter, sync: SyncConfig): CreateJournal {
   const intents = new CreateIntents(ctx.warehouse, ctx.schemas.state);
   let settled = false;
   let journaled = false;
   const beforeSend = async (changes: Change[]): Promise<Change[]> => {
-    const through = destination.createsThrough?.(sync) ?? null;
+    const through = writer.createsThrough?.() ?? null;
     if (!through || changes.length === 0) return changes;
-    const association = sync.associations?.find((a) => syncs.find((s) => s.name === a.to)?.object === through);
+    const association = sync.associations?.find((a) => ctx.syncs.find((s) => s.name === a.to)?.object === through);
     if (!association) {
       throw new ConfigError(
         `Sync '${sync.name}' needs an association to a ${through} sync: this portal keeps no unique values on ${sync.object}, so pqlsync creates each one with its ${through.replace(/s$/, '')} and finds it back through it (docs/hubspot.md, "Tasks and unique values")`,

@@ -240,7 +240,7 @@ export async function rollbackRun(ctx: SyncContext, destination: Destination, sy
       partial: true,
     }));
     const notes = new Map(toSend.map((item) => [item.record.key, item.note]));
-    const outcomes = await destination.send(target, changes);
+    const outcomes = await destination.writer(target).send(changes);
     result.sent += changes.length;
     for (const o of outcomes) {
       if (o.ok) result.restored++;

@@ -9,7 +9,6 @@ import { assertModelTestsPass, describeFailure, testModels, type ModelTestResult
 import { waitForLock, type Session } from './session.ts';
 import { planAssociations, syncAssociations, type AssociationResult } from './associations.ts';
 import { orderSyncs } from './sync-order.ts';
-import { createJournal } from './create-journal.ts';
 import { ModelWatermarks } from '../state/model-watermarks.ts';
 import { BUILD_LOCK_PREFIX } from '../state/state-store.ts';
 import { ensureHandoffViews } from '../handoff/handoff-step.ts';
@@ -125,13 +124,14 @@ export function syncContext(session: Session): SyncContext {
     state: session.state,
     schemas: { models: session.project.config.schema, state: session.project.config.state_schema },
     runId: session.runId,
+    syncs: session.project.config.syncs,
   };
 }
 
 /** The association step's plan per sync name: pairs to write, waiting and leaving. Sends nothing. */
 export async function planAssociationsStep(session: Session, syncs: SyncConfig[]): Promise<Map<string, AssociationResult[]>> {
   const out = new Map<string, AssociationResult[]>();
-  for (const sync of syncs) out.set(sync.name, await planAssociations({ ...syncContext(session), syncs: session.project.config.syncs }, sync));
+  for (const sync of syncs) out.set(sync.name, await planAssociations(syncContext(session), sync));
   return out;
 }
 
@@ -209,7 +209,6 @@ export async function syncStep(
           run_id: runId,
         });
       }
-      const journal = createJournal(syncContext(session), destination, sync, session.project.config.syncs);
       try {
         const result = await runSync(syncContext(session), destination, sync, {
           ...options,
@@ -218,14 +217,12 @@ export async function syncStep(
           // A lost lock stops the sending between pages, like a stop request; check() then says why.
           signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
           historyRetentionDays: session.project.config.history.retention_days,
-          dailyReserve: session.project.config.destination.daily_reserve,
-          beforeSend: (changes) => journal.beforeSend(changes),
+          dailyBudget: { reserve: session.project.config.destination.daily_reserve, estimate: (await destinations[session.project.config.destination.type]()).estimateRequests },
         });
-        await journal.settle();
         lock.check();
         const associations = result.stopped
           ? []
-          : await syncAssociations({ ...syncContext(session), syncs: session.project.config.syncs, runId: session.runId, pageSize: options.pageSize }, destination, sync);
+          : await syncAssociations({ ...syncContext(session), pageSize: options.pageSize }, destination, sync);
         const associationsFailed = associations.reduce((n, a) => n + a.failed, 0);
         const requests = destination.stats.requests - requestsBefore;
         const d = result.plan.diff;

@@ -3,7 +3,7 @@
  * diffs the model against state in the warehouse and answers the pages to send; what HubSpot
  * answers goes back to it in checkpoints, which alone move state.
  */
-import { outcomesBeforeFailure, type Change, type Destination, type Outcome, type RequestEstimate, type SendWorkload } from '../../connectors/destination.ts';
+import { outcomesBeforeFailure, type Change, type Destination, type Outcome, type RequestEstimate, type SendWorkload, type SyncWriter } from '../../connectors/destination.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import { GuardrailError } from '../../contracts/errors.ts';
@@ -11,6 +11,7 @@ import type { PreparedBackfill } from '../state/backfill-store.ts';
 import { CreateIntents } from '../state/create-intents.ts';
 import { RecordStore, type ChangeSet, type DiffSummary, type PlanSampleRow, type PriorityCounts, type PropertyChange } from '../state/record-store.ts';
 import type { StateStore } from '../state/state-store.ts';
+import { createJournal, type CreateJournal } from './create-journal.ts';
 import { checkGuardrails, type GuardrailVerdict } from './guardrails.ts';
 
 export type { PlanSampleRow, PriorityCounts } from '../state/record-store.ts';
@@ -54,6 +55,8 @@ export interface SyncContext {
   schemas: { models: string; state: string };
   /** The run's id: the tables this run diffs into carry it, so no other run can touch them. */
   runId: string;
+  /** Every sync of the project: associations and journaled creates name the syncs of their other records. */
+  syncs: readonly SyncConfig[];
 }
 
 export interface PlanOptions {
@@ -127,15 +130,13 @@ export interface SyncOptions {
   onProgress?: (progress: SyncProgress) => void;
   /** A backfill: send its selection's unsent keys whatever state says, marking them sent at each checkpoint. */
   backfill?: PreparedBackfill;
-  /**
-   * Completes a page's changes right before they are sent (run/create-journal.ts: where the portal
-   * keeps no unique key, each change's parent and earlier attempts, its intent recorded first).
-   */
-  beforeSend?: (changes: Change[]) => Promise<Change[]>;
   /** Days the values this run replaces are kept for `pqlsync rollback` (0: none kept); default 7. */
   historyRetentionDays?: number;
-  /** Share of the portal's daily limit to leave for its other apps (destination.daily_reserve); unset: no budget check. */
-  dailyReserve?: number;
+  /**
+   * The portal's daily budget check: the share of its daily limit to leave for its other apps
+   * (destination.daily_reserve) and the destination's request estimate; unset: no budget check.
+   */
+  dailyBudget?: { reserve: number; estimate(sync: SyncConfig, work: SendWorkload): RequestEstimate };
 }
 
 export interface SyncResult {
@@ -165,9 +166,12 @@ export async function runSync(ctx: SyncContext, destination: Destination, sync: 
     const plan: SyncPlan = { ...(await describePlan(ctx, sync, changes, 5)), ms: Date.now() - started };
     stopAtGuardrails(sync, plan, options.force === true);
     // Properties are checked only when something is to be sent: a run with no change makes no property request.
-    if (plan.toSend > 0) await destination.ensureProperties([sync]);
-    const cap = plan.toSend > 0 ? budgetCap(destination, sync, plan, options.dailyReserve) : null;
-    const result = await sendChanges(destination, sync, changes, plan, options, cap);
+    const writer = destination.writer(sync);
+    const journal = createJournal(ctx, writer, sync);
+    if (plan.toSend > 0) await writer.ensureProperties();
+    const cap = plan.toSend > 0 && options.dailyBudget ? budgetCap(destination.dailyBudget?.() ?? null, options.dailyBudget.reserve, plan.toSend, options.dailyBudget.estimate(sync, { ...plan.workload, associations: [] })) : null;
+    const result = await sendChanges(writer, sync, changes, plan, options, cap, journal);
+    await journal.settle();
     if (!result.stopped) {
       await changes.forgetStaleErrors();
       if (sync.on_removed === 'keep') await changes.forgetRemoved();
@@ -192,12 +196,13 @@ function stopAtGuardrails(sync: SyncConfig, plan: SyncPlan, force: boolean): voi
  * stop lands between pages; the first failed checkpoint stops the sending.
  */
 async function sendChanges(
-  destination: Destination,
+  writer: SyncWriter,
   sync: SyncConfig,
   changes: ChangeSet,
   plan: SyncPlan,
   options: SyncOptions,
   cap: number | null,
+  journal: CreateJournal,
 ): Promise<SyncResult> {
   const result: SyncResult = { plan, sent: 0, delivered: 0, failed: 0, stopped: false, deferred: 0 };
   const checkpoints = new CheckpointQueue(changes, options.checkpointEvery ?? 2000);
@@ -212,7 +217,7 @@ async function sendChanges(
       }
       const room = cap === null ? page.length : Math.max(0, cap - result.sent);
       if (room > 0) {
-        const outcomes = await sendPage(destination, sync, page.slice(0, room), checkpoints, options.beforeSend);
+        const outcomes = await sendPage(writer, await journal.beforeSend(page.slice(0, room)), checkpoints);
         tally(result, Math.min(room, page.length), outcomes);
         options.onProgress?.({ sync: sync.name, sent: result.sent, total: plan.toSend, failed: result.failed });
         await checkpoints.commitWhenDue();
@@ -227,15 +232,13 @@ async function sendChanges(
 
 /** Sends one page and queues its outcomes; when the destination throws, what landed before is queued first. */
 async function sendPage(
-  destination: Destination,
-  sync: SyncConfig,
+  writer: SyncWriter,
   page: Change[],
   checkpoints: CheckpointQueue,
-  beforeSend: SyncOptions['beforeSend'],
 ): Promise<Outcome[]> {
   let outcomes: Outcome[];
   try {
-    outcomes = await destination.send(sync, beforeSend ? await beforeSend(page) : page);
+    outcomes = await writer.send(page);
   } catch (error) {
     // What landed before a whole-run failure still goes into the last checkpoint.
     checkpoints.add(outcomesBeforeFailure(error));
@@ -311,10 +314,9 @@ const DEFAULT_PQL_TIERS: readonly string[] = ['hot', 'sales_ready'];
  * The property checks have run by now: the budget the last answer reported is what is left for the
  * reads and writes of the records (associations follow them and are counted as the estimate says).
  */
-export function budgetCap(destination: Destination, sync: SyncConfig, plan: Pick<SyncPlan, 'toSend' | 'workload'>, reserve: number | undefined): number | null {
-  const budget = destination.dailyBudget?.();
-  if (!budget || reserve === undefined || !destination.estimateRequests) return null;
-  return capUnder(budget.remaining - Math.ceil(budget.limit * reserve), plan.toSend, destination.estimateRequests(sync, { ...plan.workload, associations: [] }));
+function budgetCap(budget: { remaining: number; limit: number } | null, reserve: number, toSend: number, estimate: RequestEstimate): number | null {
+  if (!budget) return null;
+  return capUnder(budget.remaining - Math.ceil(budget.limit * reserve), toSend, estimate);
 }
 
 /** The rows (whole batches of 100) of `toSend` that `allowance` requests cover, or null when all do. Pure. */

@@ -22,8 +22,8 @@ const destination = {
   async accountId() {
     return '1234';
   },
-  async send() {
-    return [];
+  writer() {
+    throw new Error('no records are sent in these tests');
   },
   async associate(kind: AssociationKind, pairs: AssociationPair[]): Promise<PairOutcome[]> {
     calls.push({ op: 'associate', kind, pairs });

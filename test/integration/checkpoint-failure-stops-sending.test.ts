@@ -3,9 +3,9 @@
  * are cleared (on_removed: clear), where the loop used to go on sending every page and only
  * fail at the end. What was committed before stays; the next run sends the rest.
  */
+import { beforeEachSend } from '../helpers/before-each-send.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDestination } from '../../connectors/registry.ts';
-import type { Destination } from '../../connectors/destination.ts';
 import { WarehouseError } from '../../contracts/errors.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { loadProject } from '../../src/config/load-project.ts';
@@ -43,7 +43,7 @@ describe.skipIf(!postgresUrl)('a failed checkpoint while clearing removed rows (
     const session = await openSession(project, { log, env: f.env, asOf: AS_OF });
     const inner = await openDestination(project.config.destination, { env: f.env });
     let pagesSent = 0;
-    const destination: Destination = { ...inner, stats: inner.stats, ensureProperties: (s) => inner.ensureProperties(s), accountId: () => inner.accountId(), send: (s, c) => (pagesSent++, inner.send(s, c)) };
+    const destination = beforeEachSend(inner, () => pagesSent++);
     // The second checkpoint's state transaction fails (each checkpoint runs two transactions:
     // state, then the delivered snapshot).
     const transaction = session.warehouse.transaction.bind(session.warehouse);

@@ -7,14 +7,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
-import type { Change, Destination } from '../../connectors/destination.ts';
+import type { Change, SyncWriter } from '../../connectors/destination.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { createJournal } from '../../src/run/create-journal.ts';
 import { StateStore } from '../../src/state/state-store.ts';
 
 let w: DuckDBWarehouse;
-const ctx = () => ({ warehouse: w, state: new StateStore(w, 'pqlsync'), schemas: { models: 'models', state: 'pqlsync' }, runId: 'run-1' });
+const ctx = (syncs: SyncConfig[]) => ({ warehouse: w, state: new StateStore(w, 'pqlsync'), schemas: { models: 'models', state: 'pqlsync' }, runId: 'run-1', syncs });
 
 const contacts = { name: 'contacts', model: 'people', object: 'contacts', key: 'email' } as unknown as SyncConfig;
 const tasks = {
@@ -26,7 +26,7 @@ const tasks = {
   associations: [{ to: 'contacts', column: 'email' }],
 } as unknown as SyncConfig;
 
-const destination = (through: 'contacts' | null) => ({ createsThrough: () => through }) as unknown as Destination;
+const destination = (through: 'contacts' | null) => ({ createsThrough: () => through }) as unknown as SyncWriter;
 const change = (key: string, recordId: string | null = null): Change => ({ key, kind: recordId ? 'changed' : 'new', recordId, values: {} });
 const intents = async () => (await w.query(`select record_key, parent_id from pqlsync.create_intents order by record_key`)).map((r) => `${r.record_key}→${r.parent_id}`);
 
@@ -41,7 +41,7 @@ afterEach(async () => w.close());
 
 describe('journaled creates: the runner', () => {
   it('fills each change with its contact and earlier attempts, and records intents before the send', async () => {
-    const journal = createJournal(ctx(), destination('contacts'), tasks, [contacts, tasks]);
+    const journal = createJournal(ctx([contacts, tasks]), destination('contacts'), tasks);
     const first = await journal.beforeSend([change('a|1'), change('a|2'), change('b|1'), change('c|1')]);
     expect(first.map((c) => [c.key, c.journal])).toEqual([
       ['a|1', { parentId: '101', attempted: false }],
@@ -54,7 +54,7 @@ describe('journaled creates: the runner', () => {
 
     // The contact's id changes (recreated); a second attempt looks where its intent says, and records nothing more.
     await w.execute(`update pqlsync.sync_state set record_id = '201' where record_key = 'a@x.io'`);
-    const again = await createJournal(ctx(), destination('contacts'), tasks, [contacts, tasks]).beforeSend([change('a|1'), change('b|1')]);
+    const again = await createJournal(ctx([contacts, tasks]), destination('contacts'), tasks).beforeSend([change('a|1'), change('b|1')]);
     expect(again.map((c) => c.journal)).toEqual([
       { parentId: '101', attempted: true },
       { parentId: '102', attempted: true },
@@ -65,12 +65,12 @@ describe('journaled creates: the runner', () => {
     await w.execute(`insert into pqlsync.sync_state (sync_name, record_key, record_id) values ('tasks', 'a|1', '9001'), ('tasks', 'b|1', '9002')`);
     await journal.settle();
     expect(await intents()).toEqual(['a|2→101']);
-    await createJournal(ctx(), destination('contacts'), tasks, [contacts, tasks]).beforeSend([change('b|1', '9002')]);
+    await createJournal(ctx([contacts, tasks]), destination('contacts'), tasks).beforeSend([change('b|1', '9002')]);
     expect(await intents()).toEqual(['a|2→101']);
   });
 
   it('a portal that keeps the key unique: changes go through untouched, nothing is journaled', async () => {
-    const journal = createJournal(ctx(), destination(null), tasks, [contacts, tasks]);
+    const journal = createJournal(ctx([contacts, tasks]), destination(null), tasks);
     const page = [change('a|1')];
     expect(await journal.beforeSend(page)).toBe(page);
     await journal.settle();
@@ -79,7 +79,7 @@ describe('journaled creates: the runner', () => {
 
   it('a tasks sync without an association to a contacts sync is a configuration error, before anything is sent', async () => {
     const lonely = { ...tasks, associations: [] } as unknown as SyncConfig;
-    const error = await createJournal(ctx(), destination('contacts'), lonely, [contacts, lonely]).beforeSend([change('a|1')]).catch((e) => e);
+    const error = await createJournal(ctx([contacts, lonely]), destination('contacts'), lonely).beforeSend([change('a|1')]).catch((e) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toMatch(/Sync 'tasks' needs an association to a contacts sync/);
     expect(await intents()).toEqual([]);

@@ -80,7 +80,7 @@ describe('deals', () => {
     expect(sandbox.pipelines().filter((p) => p.label === 'PLG trials')).toHaveLength(1);
     expect(sandbox.properties('deals').find((p) => p.name === 'pqlsync_trial_id')).toMatchObject({ hasUniqueValue: true, groupName: 'pqlsync' });
     sandbox.resetStats();
-    const outcomes = await destination.send(dealsSync(), Array.from({ length: 150 }, (_, i) => deal(i, STAGES[i % 4])));
+    const outcomes = await destination.writer(dealsSync()).send(Array.from({ length: 150 }, (_, i) => deal(i, STAGES[i % 4])));
     expect(ok(outcomes)).toHaveLength(150);
     expect(sandbox.stats.requestsByRoute).toEqual({ 'POST /crm/v3/objects/deals/batch/upsert': 2 });
     expect(sandbox.records('deals')).toHaveLength(150);
@@ -93,14 +93,14 @@ describe('deals', () => {
       faults: { rules: [{ fault: { type: 'lost-response' }, pathIncludes: '/deals/batch/upsert', onRequests: [1, 2] }] },
     });
     await destination.ensureProperties([dealsSync()]);
-    const outcomes = await destination.send(dealsSync(), Array.from({ length: 120 }, (_, i) => deal(i)));
+    const outcomes = await destination.writer(dealsSync()).send(Array.from({ length: 120 }, (_, i) => deal(i)));
     expect(ok(outcomes)).toHaveLength(120);
     expect(sandbox.stats.faultsInjected).toBe(2);
     expect(sandbox.records('deals')).toHaveLength(120);
     const stored = new Map(sandbox.records('deals').map((r) => [r.properties.pqlsync_trial_id, r.id]));
     for (const o of ok(outcomes)) expect(stored.get(o.key)).toBe(o.recordId);
     // State lost as well (a crash before the checkpoint): the rerun sends them as new and still finds the same deals.
-    const again = await destination.send(dealsSync(), Array.from({ length: 120 }, (_, i) => deal(i, 'trial_sales_assisted')));
+    const again = await destination.writer(dealsSync()).send(Array.from({ length: 120 }, (_, i) => deal(i, 'trial_sales_assisted')));
     expect(ok(again)).toHaveLength(120);
     expect(sandbox.records('deals')).toHaveLength(120);
   });
@@ -108,7 +108,7 @@ describe('deals', () => {
   it('never moves a deal back: a rep moved it forward, or out of the pipeline; forward moves and other properties still land', async () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([dealsSync()]);
-    const first = ok(await destination.send(dealsSync(), [deal(1), deal(2), deal(3), deal(4, 'closed_won')]));
+    const first = ok(await destination.writer(dealsSync()).send([deal(1), deal(2), deal(3), deal(4, 'closed_won')]));
     const id = new Map(first.map((o) => [o.key, o.recordId]));
     const pipeline = sandbox.pipelines().find((p) => p.label === 'PLG trials')!;
     const stageId = (key: string) => pipeline.stages.find((s) => s.label === `Stage ${key}`)!.id;
@@ -116,7 +116,7 @@ describe('deals', () => {
     sandbox.editRecord('deals', id.get('trial_1')!, { dealstage: stageId('closed_won') });
     sandbox.editRecord('deals', id.get('trial_2')!, { pipeline: 'default', dealstage: 'qualifiedtobuy' });
     sandbox.resetStats();
-    const second = await destination.send(dealsSync(), [
+    const second = await destination.writer(dealsSync()).send([
       deal(1, 'trial_sales_assisted', { kind: 'changed', recordId: id.get('trial_1')! }),
       deal(2, 'trial_sales_assisted', { kind: 'changed', recordId: id.get('trial_2')! }),
       deal(3, 'trial_sales_assisted', { kind: 'changed', recordId: id.get('trial_3')! }),
@@ -140,14 +140,14 @@ describe('deals', () => {
     await destination.ensureProperties([dealsSync()]);
     expect(sandbox.stats.faultsInjected).toBe(1);
     expect(sandbox.pipelines().filter((p) => p.label === 'PLG trials')).toHaveLength(1);
-    expect(ok(await destination.send(dealsSync(), [deal(1, 'closed_won')]))).toHaveLength(1);
+    expect(ok(await destination.writer(dealsSync()).send([deal(1, 'closed_won')]))).toHaveLength(1);
     expect(stageOf(sandbox, 'trial_1')).toEqual({ pipeline: true, stage: 'closed_won' });
   });
 
   it('associations: 150 pairs in 2 batches, answered per pair; a pair past a portal limit fails alone, with its reason', async () => {
     const { sandbox, destination } = await setup({ associationLimits: { 'deals>companies': 1 } });
     await destination.ensureProperties([dealsSync()]);
-    const deals = ok(await destination.send(dealsSync(), Array.from({ length: 150 }, (_, i) => deal(i))));
+    const deals = ok(await destination.writer(dealsSync()).send(Array.from({ length: 150 }, (_, i) => deal(i))));
     const companies = Array.from({ length: 151 }, (_, i) => sandbox.seedRecord('companies', { domain: `c${i}.io` }).id);
     sandbox.resetStats();
     const pairs = deals.map((d, i) => ({ fromId: d.recordId, toId: companies[i] }));

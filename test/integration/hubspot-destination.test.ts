@@ -138,29 +138,29 @@ describe('properties', () => {
     const refused = await setup({ uniqueOnTasks: false });
     await refused.destination.ensureProperties([tasksSync]);
     expect(plainKey(refused.sandbox)).toMatchObject({ type: 'string', hasUniqueValue: false });
-    expect(refused.destination.createsThrough(tasksSync)).toBe('contacts');
+    expect(refused.destination.writer(tasksSync).createsThrough()).toBe('contacts');
     expect(refused.logs.map((l) => l.msg).join('\n')).toMatch(/refused unique values for tasks property pqlsync_task_key.*not supported on tasks/);
     expect(refused.logs.filter((l) => /keeps no unique values on tasks/.test(l.msg))).toHaveLength(1);
 
     // Dropped without a word: the create's answer says so.
     const dropped = await setup({ uniqueOnTasks: 'ignored' });
     await dropped.destination.ensureProperties([tasksSync]);
-    expect(dropped.destination.createsThrough(tasksSync)).toBe('contacts');
+    expect(dropped.destination.writer(tasksSync).createsThrough()).toBe('contacts');
 
     // Exists without unique values (created by hand, or by an earlier portal that dropped the flag).
     const existing = await setup();
     existing.sandbox.seedProperty('tasks', { name: 'pqlsync_task_key', type: 'string', fieldType: 'text', groupName: 'taskinformation', hasUniqueValue: false });
     await existing.destination.ensureProperties([tasksSync]);
-    expect(existing.destination.createsThrough(tasksSync)).toBe('contacts');
+    expect(existing.destination.writer(tasksSync).createsThrough()).toBe('contacts');
 
     // Kept unique (the default sandbox): the task is upserted by its key, once however often it is sent.
     const task: Change = { key: 'a@acme.test|paywall|2026-01-05', kind: 'new', recordId: null, values: { subject: 'PQL: a@acme.test', due: new Date(Date.UTC(2026, 0, 5)) } };
     const kept = await setup();
     await kept.destination.ensureProperties([tasksSync]);
-    expect(kept.destination.createsThrough(tasksSync)).toBeNull();
+    expect(kept.destination.writer(tasksSync).createsThrough()).toBeNull();
     expect(kept.sandbox.properties('tasks').find((p) => p.name === 'pqlsync_task_key')?.hasUniqueValue).toBe(true);
-    const first = await kept.destination.send(tasksSync, [task]);
-    const again = await kept.destination.send(tasksSync, [task]);
+    const first = await kept.destination.writer(tasksSync).send([task]);
+    const again = await kept.destination.writer(tasksSync).send([task]);
     expect(okOutcomes(first).map((o) => o.recordId)).toEqual(okOutcomes(again).map((o) => o.recordId));
     expect(kept.sandbox.records('tasks')).toHaveLength(1);
   });
@@ -200,7 +200,7 @@ describe('properties', () => {
       values: { subject: `task ${i}`, due: new Date(Date.UTC(2026, 0, 5)) },
       journal: { parentId: contacts[i % 100].id, attempted: false },
     }));
-    const outcomes = await destination.send(tasksSync, changes);
+    const outcomes = await destination.writer(tasksSync).send(changes);
     expect(failedOutcomes(outcomes)).toEqual([]);
     expect(sandbox.stats.faultsInjected).toBe(3);
     const byKey = new Map<string, string[]>();
@@ -217,13 +217,13 @@ describe('properties', () => {
     // Sent again as an earlier attempt (a run killed before its checkpoint): found, nothing created.
     const created = sandbox.records('tasks').length;
     const before = sandbox.stats.requestsByRoute['POST /crm/v3/objects/tasks/batch/create'];
-    const again = await destination.send(tasksSync, changes.map((c) => ({ ...c, journal: { ...c.journal!, attempted: true } })));
+    const again = await destination.writer(tasksSync).send(changes.map((c) => ({ ...c, journal: { ...c.journal!, attempted: true } })));
     expect(okOutcomes(again).map((o) => o.recordId).sort()).toEqual(okOutcomes(outcomes).map((o) => o.recordId).sort());
     expect(sandbox.records('tasks')).toHaveLength(created);
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/tasks/batch/create']).toBe(before);
 
     // A task whose contact has no record yet waits, without a request.
-    const waiting = await destination.send(tasksSync, [{ ...changes[0], key: 'nobody|x', journal: { parentId: null, attempted: false } }]);
+    const waiting = await destination.writer(tasksSync).send([{ ...changes[0], key: 'nobody|x', journal: { parentId: null, attempted: false } }]);
     expect(failedOutcomes(waiting).map((o) => o.category)).toEqual(['WAITING_FOR_ASSOCIATION']);
   });
 
@@ -241,7 +241,7 @@ describe('contacts', () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([contactsSync()]);
     const seeded = sandbox.seedRecord('contacts', { email: 'Jane.Doe@Example.COM', firstname: 'Jane' });
-    const outcomes = await destination.send(contactsSync(), [contact(1, { key: 'jane.doe@example.com' }), contact(2)]);
+    const outcomes = await destination.writer(contactsSync()).send([contact(1, { key: 'jane.doe@example.com' }), contact(2)]);
     expect(outcomes).toContainEqual({ key: 'jane.doe@example.com', ok: true, recordId: seeded.id });
     expect(sandbox.findByProperty('contacts', 'email', 'jane.doe@example.com')).toHaveLength(1);
     const jane = sandbox.records('contacts').find((r) => r.id === seeded.id)!;
@@ -255,7 +255,7 @@ describe('contacts', () => {
     await destination.ensureProperties([contactsSync()]);
     sandbox.resetStats();
     const before = destination.stats.requests;
-    const outcomes = await destination.send(contactsSync(), Array.from({ length: 250 }, (_, i) => contact(i)));
+    const outcomes = await destination.writer(contactsSync()).send(Array.from({ length: 250 }, (_, i) => contact(i)));
     expect(okOutcomes(outcomes)).toHaveLength(250);
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/contacts/batch/upsert']).toBe(3);
     expect(destination.stats.requests - before).toBe(3);
@@ -267,7 +267,7 @@ describe('contacts', () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([contactsSync()]);
     sandbox.resetStats();
-    const outcomes = await destination.send(contactsSync(), [
+    const outcomes = await destination.writer(contactsSync()).send([
       contact(1, { key: 'not-an-email' }),
       contact(2, { values: values(2, { tier: 'lukewarm' }) as Change['values'] }),
       contact(3, { values: values(3, { score: 'twelve' }) as Change['values'] }),
@@ -289,7 +289,7 @@ describe('contacts', () => {
     // HubSpot's property lacks "sales_ready" (removed by an admin after pqlsync created it).
     await destination.ensureProperties([contactsSync({ properties: [properties[0], { ...properties[1], options: ['cold', 'warm', 'hot'] }] })]);
     const sync = contactsSync({ properties: [properties[0], properties[1]] });
-    const outcomes = await destination.send(sync, [0, 1, 2, 3, 4].map((i) => contact(i)));
+    const outcomes = await destination.writer(sync).send([0, 1, 2, 3, 4].map((i) => contact(i)));
     expect(failedOutcomes(outcomes)).toEqual([expect.objectContaining({ key: 'user3@example.com', category: 'INVALID_OPTION', property: 'pql_tier' })]);
     expect(okOutcomes(outcomes)).toHaveLength(4);
     expect(sandbox.records('contacts')).toHaveLength(4);
@@ -299,7 +299,7 @@ describe('contacts', () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([contactsSync()]);
     const seeded = sandbox.seedRecord('contacts', { email: 'user1@example.com' });
-    const outcomes = await destination.send(contactsSync({ mode: 'update' }), [contact(1), contact(2)]);
+    const outcomes = await destination.writer(contactsSync({ mode: 'update' })).send([contact(1), contact(2)]);
     expect(outcomes).toContainEqual({ key: 'user1@example.com', ok: true, recordId: seeded.id });
     expect(outcomes).toContainEqual(expect.objectContaining({ key: 'user2@example.com', ok: false, category: 'NOT_FOUND' }));
     expect(sandbox.records('contacts')).toHaveLength(1);
@@ -308,8 +308,8 @@ describe('contacts', () => {
   it('clear empties every mapped property', async () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([contactsSync()]);
-    const [first] = await destination.send(contactsSync(), [contact(1)]);
-    const outcomes = await destination.send(contactsSync(), [contact(1, { kind: 'clear', recordId: (first as { recordId: string }).recordId, values: {} })]);
+    const [first] = await destination.writer(contactsSync()).send([contact(1)]);
+    const outcomes = await destination.writer(contactsSync()).send([contact(1, { kind: 'clear', recordId: (first as { recordId: string }).recordId, values: {} })]);
     expect(outcomes[0]).toMatchObject({ ok: true });
     const record = sandbox.records('contacts')[0];
     for (const p of properties) expect(record.properties[p.property] ?? '').toBe('');
@@ -318,7 +318,7 @@ describe('contacts', () => {
   it('a page that repeats a key sends it once and answers both', async () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([contactsSync()]);
-    const outcomes = await destination.send(contactsSync(), [contact(1), contact(2, { key: 'USER1@example.com' })]);
+    const outcomes = await destination.writer(contactsSync()).send([contact(1), contact(2, { key: 'USER1@example.com' })]);
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(sandbox.records('contacts')).toHaveLength(1);
     expect(sandbox.records('contacts')[0].properties.pql_tier).toBe('hot');
@@ -332,7 +332,7 @@ describe('companies', () => {
     const acme = sandbox.seedRecord('companies', { domain: 'www.Acme.com', name: 'Acme' });
     const globexOld = sandbox.seedRecord('companies', { domain: 'globex.com', name: 'Globex' });
     sandbox.seedRecord('companies', { domain: 'https://www.globex.com', name: 'Globex (dup)' });
-    const outcomes = await destination.send(companiesSync(), [company('acme.com', 1), company('globex.com', 2), company('initech.io', 3)]);
+    const outcomes = await destination.writer(companiesSync()).send([company('acme.com', 1), company('globex.com', 2), company('initech.io', 3)]);
     expect(outcomes).toContainEqual({ key: 'acme.com', ok: true, recordId: acme.id });
     expect(outcomes).toContainEqual({ key: 'globex.com', ok: true, recordId: globexOld.id });
     const initech = okOutcomes(outcomes).find((o) => o.key === 'initech.io')!;
@@ -350,10 +350,10 @@ describe('companies', () => {
   it('with record ids from state, updates by id without searching; a stale id is resolved again (recreate)', async () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([companiesSync()]);
-    const first = await destination.send(companiesSync(), [company('acme.com', 1), company('globex.com', 2)]);
+    const first = await destination.writer(companiesSync()).send([company('acme.com', 1), company('globex.com', 2)]);
     sandbox.resetStats();
     const ids = new Map(okOutcomes(first).map((o) => [o.key, o.recordId]));
-    const second = await destination.send(companiesSync({ on_deleted_in_hubspot: 'recreate' }), [
+    const second = await destination.writer(companiesSync({ on_deleted_in_hubspot: 'recreate' })).send([
       company('acme.com', 5, { kind: 'changed', recordId: ids.get('acme.com')! }),
       company('globex.com', 6, { kind: 'changed', recordId: '999999' }),
     ]);
@@ -368,7 +368,7 @@ describe('companies', () => {
   it('update mode never creates', async () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([companiesSync()]);
-    const outcomes = await destination.send(companiesSync({ mode: 'update' }), [company('nowhere.io')]);
+    const outcomes = await destination.writer(companiesSync({ mode: 'update' })).send([company('nowhere.io')]);
     expect(outcomes[0]).toMatchObject({ ok: false, category: 'NOT_FOUND', property: 'domain' });
     expect(sandbox.records('companies')).toHaveLength(0);
   });
@@ -378,7 +378,7 @@ describe('companies', () => {
     await destination.ensureProperties([companiesSync()]);
     for (let i = 0; i < 120; i += 2) sandbox.seedRecord('companies', { domain: `co${i}.example.org` });
     sandbox.resetStats();
-    const outcomes = await destination.send(companiesSync(), Array.from({ length: 120 }, (_, i) => company(`co${i}.example.org`, i)));
+    const outcomes = await destination.writer(companiesSync()).send(Array.from({ length: 120 }, (_, i) => company(`co${i}.example.org`, i)));
     expect(okOutcomes(outcomes)).toHaveLength(120);
     expect(sandbox.records('companies')).toHaveLength(120);
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/companies/search']).toBe(3);
@@ -390,7 +390,7 @@ describe('companies', () => {
     const seeded = new Map<string, string>();
     for (let i = 0; i < 240; i += 2) seeded.set(`co${i}.example.org`, sandbox.seedRecord('companies', { domain: i % 4 === 0 ? `www.co${i}.example.org` : `co${i}.example.org` }).id);
     sandbox.resetStats();
-    const outcomes = await destination.send(companiesSync(), Array.from({ length: 240 }, (_, i) => company(`co${i}.example.org`, i)));
+    const outcomes = await destination.writer(companiesSync()).send(Array.from({ length: 240 }, (_, i) => company(`co${i}.example.org`, i)));
     expect(okOutcomes(outcomes)).toHaveLength(240);
     expect(sandbox.records('companies')).toHaveLength(240);
     for (const o of okOutcomes(outcomes)) if (seeded.has(o.key)) expect(o.recordId).toBe(seeded.get(o.key));
@@ -418,8 +418,8 @@ describe('failures', () => {
       },
     });
     await destination.ensureProperties([contactsSync(), companiesSync()]);
-    const contacts = await destination.send(contactsSync(), Array.from({ length: 300 }, (_, i) => contact(i)));
-    const companies = await destination.send(companiesSync(), Array.from({ length: 150 }, (_, i) => company(`firm${i}.com`, i)));
+    const contacts = await destination.writer(contactsSync()).send(Array.from({ length: 300 }, (_, i) => contact(i)));
+    const companies = await destination.writer(companiesSync()).send(Array.from({ length: 150 }, (_, i) => company(`firm${i}.com`, i)));
     expect(okOutcomes(contacts)).toHaveLength(300);
     expect(okOutcomes(companies)).toHaveLength(150);
     expect(sandbox.records('contacts')).toHaveLength(300);
@@ -441,7 +441,7 @@ describe('failures', () => {
         { fault: { type: 'status', status: 429, retryAfterSeconds: 0 }, pathIncludes: '/contacts/batch/upsert', onRequests: [2] },
       ],
     });
-    const outcomes = await destination.send(contactsSync(), [contact(1), contact(2)]);
+    const outcomes = await destination.writer(contactsSync()).send([contact(1), contact(2)]);
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/contacts/batch/upsert']).toBe(3);
     expect((destination as HubSpotDestination).stats.rateLimited).toBe(2);
@@ -450,7 +450,7 @@ describe('failures', () => {
   it('the daily-remaining header stops sending before HubSpot has to refuse', async () => {
     const { sandbox, destination } = await setup({ dailyLimit: 6 }, { concurrency: 1 });
     await destination.ensureProperties([contactsSync()]); // 4 requests (read groups, read properties, create group, create properties)
-    const error = await destination.send(contactsSync(), Array.from({ length: 500 }, (_, i) => contact(i))).catch((e) => e);
+    const error = await destination.writer(contactsSync()).send(Array.from({ length: 500 }, (_, i) => contact(i))).catch((e) => e);
     expect(error).toBeInstanceOf(DailyLimitError);
     expect(okOutcomes((error as DailyLimitError).outcomes)).toHaveLength(200);
     expect(sandbox.stats.rateLimited).toBe(0);
@@ -463,7 +463,7 @@ describe('failures', () => {
     );
     await destination.ensureProperties([contactsSync()]);
     const started = Date.now();
-    const outcomes = await destination.send(contactsSync(), [contact(1), contact(2)]);
+    const outcomes = await destination.writer(contactsSync()).send([contact(1), contact(2)]);
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(Date.now() - started).toBeLessThan(1400);
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/contacts/batch/upsert']).toBe(2);
@@ -474,13 +474,13 @@ describe('failures', () => {
     const { sandbox, destination } = await setup({}, { maxAttempts: 3 });
     await destination.ensureProperties([contactsSync()]);
     sandbox.setFaults({ rules: [{ fault: { type: 'status', status: 503 }, pathIncludes: '/contacts/batch/upsert', onRequests: [1, 2, 3] }] });
-    const outcomes = await destination.send(contactsSync(), Array.from({ length: 150 }, (_, i) => contact(i)));
+    const outcomes = await destination.writer(contactsSync()).send(Array.from({ length: 150 }, (_, i) => contact(i)));
     // One batch of the two got the three 503s.
     expect(failedOutcomes(outcomes).map((o) => o.category)).toEqual(Array(100).fill('RETRIES_EXHAUSTED').slice(0, failedOutcomes(outcomes).length));
     expect(okOutcomes(outcomes).length + failedOutcomes(outcomes).length).toBe(150);
     expect(okOutcomes(outcomes).length).toBeGreaterThan(0);
     sandbox.setFaults({ rules: [{ fault: { type: 'status', status: 503 } }] });
-    await expect(destination.send(contactsSync(), [contact(1)])).rejects.toThrow(/could not be reached/);
+    await expect(destination.writer(contactsSync()).send([contact(1)])).rejects.toThrow(/could not be reached/);
   });
 
   it('401: AuthError at once, one request, no token in the message', async () => {
@@ -494,7 +494,7 @@ describe('failures', () => {
       requestsPer10s: 100,
       requestsPerDay: 250_000,
     });
-    const error = await destination.send(contactsSync(), [contact(1)]).catch((e) => e);
+    const error = await destination.writer(contactsSync()).send([contact(1)]).catch((e) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect(error.message).not.toContain('pat-na1-wrong-token-abcdef');
     expect(String(error.stack)).not.toContain('pat-na1-wrong-token-abcdef');
@@ -506,13 +506,13 @@ describe('failures', () => {
     const { sandbox, destination } = await setup({}, { concurrency: 1 });
     await destination.ensureProperties([contactsSync()]);
     sandbox.setFaults({ rules: [{ fault: { type: 'daily-exhausted' }, pathIncludes: '/contacts/batch/upsert', onRequests: [2] }] });
-    const error = await destination.send(contactsSync(), Array.from({ length: 300 }, (_, i) => contact(i))).catch((e) => e);
+    const error = await destination.writer(contactsSync()).send(Array.from({ length: 300 }, (_, i) => contact(i))).catch((e) => e);
     expect(error).toBeInstanceOf(DailyLimitError);
     expect(error).toBeInstanceOf(DestinationError);
     expect(error.message).toMatch(/daily/);
     expect(okOutcomes((error as DailyLimitError).outcomes)).toHaveLength(100);
     const requests = sandbox.stats.requests;
-    await expect(destination.send(contactsSync(), [contact(1)])).rejects.toBeInstanceOf(DailyLimitError);
+    await expect(destination.writer(contactsSync()).send([contact(1)])).rejects.toBeInstanceOf(DailyLimitError);
     expect(sandbox.stats.requests).toBe(requests);
   });
 
@@ -557,7 +557,7 @@ describe('pacing', () => {
     };
     const changes = Array.from({ length: batches * 100 }, (_, i) => ({ key: `p${i}@example.com`, kind: 'new' as const, recordId: null, values: { score: i } }));
     const started = performance.now();
-    const outcomes = await destination.send(sync, changes);
+    const outcomes = await destination.writer(sync).send(changes);
     const elapsed = performance.now() - started;
     expect(okOutcomes(outcomes)).toHaveLength(batches * 100);
     return { elapsed, granted, rateLimited: sandbox.stats.rateLimited, requests: sandbox.stats.requests };

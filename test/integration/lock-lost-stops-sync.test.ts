@@ -4,9 +4,9 @@
  * it committed: the next run sends only the rest. The renewal fails by injection; the page after
  * it waits for the failure, so nothing here depends on timing.
  */
+import { beforeEachSend } from '../helpers/before-each-send.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDestination } from '../../connectors/registry.ts';
-import type { Destination } from '../../connectors/destination.ts';
 import { LockHeldError, WarehouseError } from '../../contracts/errors.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { loadProject } from '../../src/config/load-project.ts';
@@ -41,17 +41,10 @@ describe.skipIf(!postgresUrl)('a lock that cannot be renewed (PostgreSQL)', () =
       throw new WarehouseError('injected: the warehouse went away');
     };
     let pagesSent = 0;
-    const destination: Destination = {
-      ...inner,
-      stats: inner.stats,
-      ensureProperties: (s) => inner.ensureProperties(s),
-      accountId: () => inner.accountId(),
-      send: async (s, c) => {
-        // The third page goes out only once a renewal has failed (the heartbeat's first, a second in).
-        if (++pagesSent === 3) await failed;
-        return inner.send(s, c);
-      },
-    };
+    const destination = beforeEachSend(inner, async () => {
+      // The third page goes out only once a renewal has failed (the heartbeat's first, a second in).
+      if (++pagesSent === 3) await failed;
+    });
     let error: unknown;
     try {
       error = await syncStep(session, destination, project.config.syncs.slice(0, 1), { pageSize: 100, checkpointEvery: 100, lockTtlMs: 3000 }).catch((e: unknown) => e);

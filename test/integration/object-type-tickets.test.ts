@@ -106,7 +106,7 @@ describe('tickets, an object type added as one folder', () => {
     await destination.ensureProperties([sync]);
     const key = sandbox.properties('tickets').find((p) => p.name === 'pqlsync_ticket_key');
     expect(key).toMatchObject({ hasUniqueValue: true, type: 'string' });
-    const created = ok(await destination.send(sync, Array.from({ length: 150 }, (_, i) => ticket(i))));
+    const created = ok(await destination.writer(sync).send(Array.from({ length: 150 }, (_, i) => ticket(i))));
     expect(created).toHaveLength(150);
     expect(sandbox.stats.faultsInjected).toBe(1);
     // The first batch was written, its answer lost, and sent again: the same 100 tickets were updated.
@@ -114,13 +114,13 @@ describe('tickets, an object type added as one folder', () => {
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/tickets/batch/upsert']).toBe(3);
     // The sandbox's rules for tickets come from the folder too: the support pipeline by default, a stage required.
     expect(sandbox.findByUniqueValue('tickets', 'pqlsync_ticket_key', 'trial_7')?.properties).toMatchObject({ subject: 'Trial 7 is stuck on setup', hs_pipeline: '0', hs_pipeline_stage: '1', pqlsync_days_stuck: '7' });
-    const [stageless] = await destination.send(sync, [ticket(200, { values: { subject: 'No stage', stage: null, days_stuck: 1 } })]);
+    const [stageless] = await destination.writer(sync).send([ticket(200, { values: { subject: 'No stage', stage: null, days_stuck: 1 } })]);
     expect(stageless).toMatchObject({ ok: false, message: expect.stringContaining('hs_pipeline_stage is required to create a ticket') });
 
     // Known ids are updated by id; the ticket stays one.
     const id = created.find((o) => o.key === 'trial_7')!.recordId;
     sandbox.resetStats();
-    const [moved] = await destination.send(sync, [ticket(7, { kind: 'changed', recordId: id, values: { subject: 'Trial 7 is stuck on setup', stage: '3', days_stuck: 9 } })]);
+    const [moved] = await destination.writer(sync).send([ticket(7, { kind: 'changed', recordId: id, values: { subject: 'Trial 7 is stuck on setup', stage: '3', days_stuck: 9 } })]);
     expect(moved).toMatchObject({ ok: true, recordId: id });
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/tickets/batch/update']).toBe(1);
     expect(sandbox.records('tickets')).toHaveLength(150);
@@ -130,7 +130,7 @@ describe('tickets, an object type added as one folder', () => {
   it('associates tickets with contacts by the type id of its folder, read back from the contact with the inverse id', async () => {
     const { sandbox, destination, sync } = await setup();
     await destination.ensureProperties([sync]);
-    const [t] = ok(await destination.send(sync, [ticket(1)]));
+    const [t] = ok(await destination.writer(sync).send([ticket(1)]));
     const contact = sandbox.seedRecord('contacts', { email: 'ada@example.com' });
     const [outcome] = await destination.associate({ from: 'tickets', to: 'contacts', primary: false }, [{ fromId: t.recordId, toId: contact.id }]);
     expect(outcome).toMatchObject({ ok: true });

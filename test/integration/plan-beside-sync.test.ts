@@ -5,9 +5,9 @@
  * Before the fix, the plan rewrote the changes and removed tables the sync read and rebuilt
  * the delivered snapshot with the pull request's columns.
  */
+import { beforeEachSend } from '../helpers/before-each-send.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDestination } from '../../connectors/registry.ts';
-import type { Destination } from '../../connectors/destination.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { loadProject, withSchemas } from '../../src/config/load-project.ts';
 import { closeSession, openSession } from '../../src/run/session.ts';
@@ -58,20 +58,13 @@ describe.skipIf(!postgresUrl)('a plan beside a running sync (PostgreSQL)', () =>
     const inner = await openDestination(project.config.destination, { env: f.env });
     const plansBeside: number[] = [];
     let pages = 0;
-    const destination: Destination = {
-      ...inner,
-      stats: inner.stats,
-      ensureProperties: (syncs) => inner.ensureProperties(syncs),
-      accountId: () => inner.accountId(),
-      async send(sync, changes) {
-        if (pages++ === 0) {
-          // Both plans run to the end while the sync is between reading and sending a page.
-          plansBeside.push((await planSync(syncContext(prSession), prProject.config.syncs[0])).toSend);
-          plansBeside.push((await planSync(syncContext(sideSession), project.config.syncs[0])).toSend);
-        }
-        return inner.send(sync, changes);
-      },
-    };
+    const destination = beforeEachSend(inner, async () => {
+      if (pages++ === 0) {
+        // Both plans run to the end while the sync is between reading and sending a page.
+        plansBeside.push((await planSync(syncContext(prSession), prProject.config.syncs[0])).toSend);
+        plansBeside.push((await planSync(syncContext(sideSession), project.config.syncs[0])).toSend);
+      }
+    });
     try {
       const [result] = await syncStep(session, destination, project.config.syncs, { pageSize: 100 });
       expect(plansBeside).toEqual([USERS, 900]);

@@ -14,7 +14,7 @@ it('a run of an events sync is never offered for rollback', async () => {
   w = await DuckDBWarehouse.open({ path: ':memory:' });
   const state = new StateStore(w, 'st');
   await state.ensureTables();
-  const ctx = { warehouse: w, state, schemas: { models: 'm', state: 'st' }, runId: 'now' };
+  const ctx = { warehouse: w, state, schemas: { models: 'm', state: 'st' }, runId: 'now', syncs: [] };
   const runs = [
     { run_id: 'r1', sync_name: 'handoff_tasks', command: 'sync', n_sent: 48 },
     { run_id: 'r1', sync_name: 'contacts', command: 'sync', n_sent: 5 },
