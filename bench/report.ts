@@ -243,9 +243,11 @@ function judge(run: BenchRun, figures: SizeFigures[], ceiling: number): Target[]
   });
   targets.push({
     figure: `requests on a run with no change, ${label(oneM)}`,
-    target: '0',
+    // One request a run is the portal check (which portal the token reaches, read before any
+    // sync so state is never taken for another portal's: docs/delivery.md); nothing else.
+    target: '≤ 1 (the portal check)',
     measured: String(oneM.noChange.requests),
-    met: oneM.noChange.requests === 0,
+    met: oneM.noChange.requests <= 1,
   });
   targets.push({
     figure: `diff time in DuckDB, ${label(oneM)}, 1 % changed, ${run.settings.threads} threads`,

@@ -8,6 +8,7 @@
  *
  * Input: one JSON argument (SyncChildInput). Output: messages to the parent (ipc.ts).
  */
+import { aroundEachSend } from '../test/helpers/before-each-send.ts';
 import { loadProject } from '../src/config/load-project.ts';
 import type { Destination } from '../connectors/destination.ts';
 import type { Row } from '../connectors/warehouse.ts';
@@ -85,32 +86,16 @@ async function main(): Promise<void> {
   });
   const timing = { firstSend: 0, lastAnswer: 0, busy: 0, gaps: 0, calls: 0, checkpoint: 0, checkpoints: 0 };
   // The real destination, timed around its send calls.
-  const destination: Destination = {
-    get stats() {
-      return inner.stats;
-    },
-    ensureProperties: (syncs) => inner.ensureProperties(syncs),
-    accountId: () => inner.accountId(),
-    associate: (kind, pairs) => inner.associate(kind, pairs),
-    dissociate: (kind, pairs) => inner.dissociate(kind, pairs),
-    writer(s) {
-      const writer = inner.writer(s);
-      return {
-        ensureProperties: () => writer.ensureProperties(),
-        createsThrough: () => writer.createsThrough?.() ?? null,
-        async send(changes) {
-          const start = performance.now();
-          if (timing.firstSend === 0) timing.firstSend = start;
-          else timing.gaps += start - timing.lastAnswer;
-          const outcomes = await writer.send(changes);
-          timing.lastAnswer = performance.now();
-          timing.busy += timing.lastAnswer - start;
-          timing.calls++;
-          return outcomes;
-        },
-      };
-    },
-  };
+  const destination = aroundEachSend(inner, async (send) => {
+    const start = performance.now();
+    if (timing.firstSend === 0) timing.firstSend = start;
+    else timing.gaps += start - timing.lastAnswer;
+    const outcomes = await send();
+    timing.lastAnswer = performance.now();
+    timing.busy += timing.lastAnswer - start;
+    timing.calls++;
+    return outcomes;
+  });
   // Timing only: the same checkpoint, measured.
   const checkpoint = session.state.checkpoint.bind(session.state);
   session.state.checkpoint = async (...args) => {

@@ -1,7 +1,8 @@
-/** A destination that awaits `hook` before each page any of its writers sends: for tests that act between pages. */
-import type { Destination } from '../../connectors/destination.ts';
+/** Destinations that act around each page their writers send: for tests that act between pages, and the bench's timing. */
+import type { Destination, Outcome } from '../../connectors/destination.ts';
 
-export function beforeEachSend(inner: Destination, hook: () => unknown): Destination {
+/** The destination, each page of its writers sent through `around` (which calls `send` once). */
+export function aroundEachSend(inner: Destination, around: (send: () => Promise<Outcome[]>) => Promise<Outcome[]>): Destination {
   return {
     get stats() {
       return inner.stats;
@@ -16,11 +17,16 @@ export function beforeEachSend(inner: Destination, hook: () => unknown): Destina
       return {
         ensureProperties: () => writer.ensureProperties(),
         createsThrough: () => writer.createsThrough?.() ?? null,
-        send: async (changes) => {
-          await hook();
-          return writer.send(changes);
-        },
+        send: (changes) => around(() => writer.send(changes)),
       };
     },
   };
+}
+
+/** The destination, `hook` awaited before each page its writers send. */
+export function beforeEachSend(inner: Destination, hook: () => unknown): Destination {
+  return aroundEachSend(inner, async (send) => {
+    await hook();
+    return send();
+  });
 }

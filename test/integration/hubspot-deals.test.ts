@@ -4,14 +4,13 @@
  * never makes a second deal; a stage moved by hand to a later stage is never moved back;
  * past a batch boundary (150 deals).
  */
+import { SANDBOX_TOKEN as TOKEN, sandboxWithDestination, stopSandboxes } from '../helpers/sandbox-destination.ts';
+import type { Sandbox, SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Change, Outcome } from '../../connectors/destination.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
-import { createHubSpotDestination } from '../../connectors/hubspot/hubspot.destination.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 import { DestinationError } from '../../contracts/errors.ts';
 
-const TOKEN = 'pat-na1-test-token-0123456789';
 const STAGES = ['trial_self_served', 'trial_sales_assisted', 'closed_lost', 'closed_won'];
 
 const dealsSync = (over: Partial<SyncConfig> = {}): SyncConfig => ({
@@ -44,25 +43,10 @@ const deal = (i: number, stage = 'trial_self_served', over: Partial<Change> = {}
   ...over,
 });
 
-const sandboxes: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-});
+afterEach(stopSandboxes);
 
 async function setup(sandboxOptions: SandboxOptions = {}) {
-  const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 100, windowMs: 1000, ...sandboxOptions });
-  sandboxes.push(sandbox);
-  const destination = await createHubSpotDestination({
-    accessToken: TOKEN,
-    basePath: sandbox.url,
-    groupName: 'pqlsync',
-    groupLabel: 'pqlsync',
-    requestsPer10s: 100,
-    requestsPerDay: 250_000,
-    timeoutMs: 2_000,
-    retry: { baseDelayMs: 20, maxDelayMs: 200, lockedWaitMs: 50 },
-  });
-  return { sandbox, destination };
+  return sandboxWithDestination({ requestsPer10s: 100, ...sandboxOptions }, { requestsPer10s: 100 });
 }
 
 const ok = (outcomes: Outcome[]) => outcomes.filter((o): o is Extract<Outcome, { ok: true }> => o.ok);

@@ -4,8 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Change, Outcome } from '../../connectors/destination.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
-import { createHubSpotDestination, HubSpotDestination, type HubSpotDestinationOptions } from '../../connectors/hubspot/hubspot.destination.ts';
+import type { Sandbox, SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
+import { sandboxWithDestination, stopSandboxes } from '../helpers/sandbox-destination.ts';
+import { HubSpotDestination, type HubSpotDestinationOptions } from '../../connectors/hubspot/hubspot.destination.ts';
 import { DailyLimitError } from '../../connectors/hubspot/errors.ts';
 import { writeWithSplitting, type WriteItem } from '../../connectors/hubspot/batch-writer.ts';
 import type { RequestExecutor } from '../../connectors/hubspot/retry.ts';
@@ -14,7 +15,6 @@ import type { SyncConfig } from '../../src/config/schema.ts';
 import { AuthError, DestinationError } from '../../contracts/errors.ts';
 import { crmRequests } from '../helpers/project.ts';
 
-const TOKEN = 'pat-na1-test-token-0123456789';
 
 const properties: SyncConfig['properties'] = [
   { column: 'score', property: 'pql_score', type: 'number', label: 'PQL score' },
@@ -61,27 +61,11 @@ const values = (i: number, over: Record<string, unknown> = {}) => ({
 const contact = (i: number, over: Partial<Change> = {}): Change => ({ key: `user${i}@example.com`, kind: 'new', recordId: null, values: values(i) as Change['values'], ...over });
 const company = (domain: string, i = 0, over: Partial<Change> = {}): Change => ({ key: domain, kind: 'new', recordId: null, values: values(i) as Change['values'], ...over });
 
-const sandboxes: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-});
+afterEach(stopSandboxes);
 
 async function setup(sandboxOptions: SandboxOptions = {}, options: Partial<HubSpotDestinationOptions> = {}) {
-  const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 100, windowMs: 1000, ...sandboxOptions });
-  sandboxes.push(sandbox);
   const logs: Array<{ level: string; msg: string }> = [];
-  const destination = await createHubSpotDestination({
-    accessToken: TOKEN,
-    basePath: sandbox.url,
-    groupName: 'pqlsync',
-    groupLabel: 'pqlsync (product signals)',
-    requestsPer10s: sandboxOptions.requestsPer10s ?? 100,
-    requestsPerDay: 250_000,
-    timeoutMs: 2_000,
-    retry: { baseDelayMs: 20, maxDelayMs: 200, lockedWaitMs: 50 },
-    log: (e) => logs.push(e),
-    ...options,
-  });
+  const { sandbox, destination } = await sandboxWithDestination(sandboxOptions, { groupLabel: 'pqlsync (product signals)', log: (e) => logs.push(e), ...options });
   return { sandbox, destination, logs };
 }
 
@@ -484,16 +468,7 @@ describe('failures', () => {
   });
 
   it('401: AuthError at once, one request, no token in the message', async () => {
-    const sandbox = await startSandbox({ accessToken: TOKEN });
-    sandboxes.push(sandbox);
-    const destination = await createHubSpotDestination({
-      accessToken: 'pat-na1-wrong-token-abcdef',
-      basePath: sandbox.url,
-      groupName: 'pqlsync',
-      groupLabel: 'pqlsync',
-      requestsPer10s: 100,
-      requestsPerDay: 250_000,
-    });
+    const { sandbox, destination } = await sandboxWithDestination({}, { accessToken: 'pat-na1-wrong-token-abcdef' });
     const error = await destination.writer(contactsSync()).send([contact(1)]).catch((e) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect(error.message).not.toContain('pat-na1-wrong-token-abcdef');

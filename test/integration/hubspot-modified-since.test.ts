@@ -5,17 +5,12 @@
  * 10-second window the writes share (a window of 10 requests would stop 52 searches), and
  * gives up (null) past the limit it is given.
  */
+import { SANDBOX_TOKEN, sandboxWithDestination, stopSandboxes } from '../helpers/sandbox-destination.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHubSpotDestination } from '../../connectors/hubspot/hubspot.destination.ts';
 import { intervalsOutside } from '../../connectors/hubspot/modified-since.ts';
-import { startSandbox, type Sandbox } from '../../connectors/hubspot/sandbox/index.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 
-const TOKEN = 'pat-na1-test-token-0123456789';
-const sandboxes: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-});
+afterEach(stopSandboxes);
 
 const contacts = {
   name: 'contacts',
@@ -31,19 +26,7 @@ const contacts = {
 describe('records modified since a moment', () => {
   it('finds all 10,251 changed after it (two queries), none before it, without touching the 10-second window', async () => {
     // 10 requests per 1-second window: were search counted in it, 52 searches would be refused.
-    const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 10, windowMs: 1000, searchPerSecond: 50 });
-    sandboxes.push(sandbox);
-    const destination = await createHubSpotDestination({
-      accessToken: TOKEN,
-      basePath: sandbox.url,
-      groupName: 'pqlsync',
-      groupLabel: 'pqlsync',
-      requestsPer10s: 10,
-      requestsPerDay: 250_000,
-      searchPerSecond: 20,
-      timeoutMs: 5_000,
-      retry: { baseDelayMs: 20, maxDelayMs: 200, lockedWaitMs: 50 },
-    });
+    const { sandbox, destination } = await sandboxWithDestination({ requestsPer10s: 10, searchPerSecond: 50 }, { searchPerSecond: 20, timeoutMs: 5_000 });
     const old = Array.from({ length: 30 }, (_, i) => sandbox.seedRecord('contacts', { email: `old${i}@example.com` }));
     const since = new Date(Math.max(...old.map((r) => Date.parse(r.properties.lastmodifieddate))));
     // The changes come a second later, each a millisecond after the one before (records written
@@ -71,19 +54,7 @@ describe('records modified since a moment', () => {
   });
 
   it('leaves out the windows when pqlsync was writing: OR\'ed groups of GT/LT, at most 5, the shortest windows searched when there are more', async () => {
-    const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 10, windowMs: 1000, searchPerSecond: 50 });
-    sandboxes.push(sandbox);
-    const destination = await createHubSpotDestination({
-      accessToken: TOKEN,
-      basePath: sandbox.url,
-      groupName: 'pqlsync',
-      groupLabel: 'pqlsync',
-      requestsPer10s: 10,
-      requestsPerDay: 250_000,
-      searchPerSecond: 20,
-      timeoutMs: 5_000,
-      retry: { baseDelayMs: 20, maxDelayMs: 200, lockedWaitMs: 50 },
-    });
+    const { sandbox, destination } = await sandboxWithDestination({ requestsPer10s: 10, searchPerSecond: 50 }, { searchPerSecond: 20, timeoutMs: 5_000 });
     // 250 records a second apart, from 1 s after `since` (past one search page of 200).
     const base = Date.now() + 60_000;
     const since = new Date(base);
@@ -115,7 +86,7 @@ describe('records modified since a moment', () => {
     // HubSpot's operators on the date, groups ORed: BETWEEN (both ends included) or GT.
     const response = await fetch(`${sandbox.url}/crm/v3/objects/contacts/search`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${SANDBOX_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         filterGroups: [
           { filters: [{ propertyName: 'lastmodifieddate', operator: 'BETWEEN', value: String(at(3)), highValue: String(at(5)) }] },

@@ -7,11 +7,11 @@
  * upserts 150 tickets in 2 batches, a lost answer makes no second ticket; associations to
  * contacts use the folder's type ids; doctor asks for the folder's scopes.
  */
+import { sandboxWithDestination, stopSandboxes } from '../helpers/sandbox-destination.ts';
+import type { SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Change, Outcome } from '../../connectors/destination.ts';
-import { createHubSpotDestination } from '../../connectors/hubspot/hubspot.destination.ts';
 import type { HubSpotSyncTarget } from '../../connectors/hubspot/config.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../../contracts/errors.ts';
@@ -19,7 +19,6 @@ import { parseProject } from '../../src/config/load-project.ts';
 import { DEMO_CONFIG } from '../helpers/project.ts';
 import { requiredScopes } from '../../src/doctor/hubspot-checks.ts';
 
-const TOKEN = 'pat-na1-test-token-0123456789';
 
 const ticketsSync = {
   name: 'onboarding_tickets',
@@ -65,24 +64,10 @@ const ticket = (i: number, over: Partial<Change> = {}): Change => ({
   ...over,
 });
 
-const sandboxes: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
-});
+afterEach(stopSandboxes);
 
 async function setup(options: SandboxOptions = {}) {
-  const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 100, windowMs: 1000, ...options });
-  sandboxes.push(sandbox);
-  const destination = await createHubSpotDestination({
-    accessToken: TOKEN,
-    basePath: sandbox.url,
-    groupName: 'pqlsync',
-    groupLabel: 'pqlsync',
-    requestsPer10s: 100,
-    requestsPerDay: 250_000,
-    timeoutMs: 2_000,
-    retry: { baseDelayMs: 20, maxDelayMs: 200, lockedWaitMs: 50 },
-  });
+  const { sandbox, destination } = await sandboxWithDestination({ requestsPer10s: 100, ...options }, { requestsPer10s: 100 });
   const sync = { ...structuredClone(ticketsSync), associations: undefined, guardrails: { max_changed_share: 1, max_tier_shift: 1, min_rows: 0 } } as unknown as HubSpotSyncTarget;
   return { sandbox, destination, sync };
 }
