@@ -126,9 +126,12 @@ export function onTestPostgres(config: Record<string, any>, prefix: string): str
   return raw;
 }
 
-/** Drops schemas a test made (as onTestPostgres names them), if they exist; never throws, for `finally`. */
-export async function dropSchemas(pg: Warehouse, schemas: string[]): Promise<void> {
-  for (const schema of schemas) await pg.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+/**
+ * Drops schemas a test made (as onTestPostgres names them), if they exist; never throws, for
+ * `finally` and `afterAll` (nothing to drop when the warehouse never opened).
+ */
+export async function dropSchemas(pg: Warehouse | undefined, schemas: string[]): Promise<void> {
+  for (const schema of schemas) await pg?.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
 }
 
 /** A logger that keeps JSON events in memory, for assertions. */

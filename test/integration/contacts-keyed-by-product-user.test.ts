@@ -9,14 +9,12 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { buildTemplate, FAULTS_TOKEN, openScenario, type Scenario, type Template } from '../helpers/faults-harness.ts';
+import { FAULTS_TOKEN, openOwnScenario, type Scenario } from '../helpers/faults-harness.ts';
 
-let template: Template;
 let s: Scenario;
 
 beforeAll(async () => {
-  template = await buildTemplate({ users: 600, seed: 17 });
-  s = await openScenario(template, {
+  s = await openOwnScenario({ users: 600, seed: 17 }, {
     // The shipped project keys contacts by user_id in pqlsync_user_key, email a mapped value.
     editConfig: (config) => {
       const contacts = config.syncs.find((x: { name: string }) => x.name === 'contacts');
@@ -26,10 +24,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  await s?.close();
-  await template?.cleanup();
-});
+afterAll(async () => s?.close());
 
 const byKey = (userId: string) => s.sandbox.findByUniqueValue('contacts', 'pqlsync_user_key', userId);
 const contactCount = () => s.sandbox.records('contacts').length;

@@ -7,21 +7,16 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { buildTemplate, openScenario, type Scenario, type Template } from '../helpers/faults-harness.ts';
+import { openOwnScenario, type Scenario } from '../helpers/faults-harness.ts';
 
 const DAILY = 10_000;
-let template: Template;
 let s: Scenario;
 
 beforeAll(async () => {
-  template = await buildTemplate({ users: 1000, seed: 21 });
-  s = await openScenario(template, { sandbox: { dailyLimit: DAILY } });
+  s = await openOwnScenario({ users: 1000, seed: 21 }, { sandbox: { dailyLimit: DAILY } });
 }, 120_000);
 
-afterAll(async () => {
-  await s?.close();
-  await template?.cleanup();
-});
+afterAll(async () => s?.close());
 
 it('under a budget too small for the run: new PQLs first, the rest next run, nothing lost or sent twice', async () => {
   const first = await s.cli(['sync']);

@@ -7,22 +7,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { buildTemplate, openScenario, type Scenario, type Template } from '../helpers/faults-harness.ts';
+import { openOwnScenario, type OwnScenario } from '../helpers/faults-harness.ts';
 import { crmRequests } from '../helpers/project.ts';
 
-let template: Template;
-let s: Scenario;
+let s: OwnScenario;
 const report: string[] = [];
 
 beforeAll(async () => {
-  template = await buildTemplate({ users: 1000, seed: 11 });
-  s = await openScenario(template);
+  s = await openOwnScenario({ users: 1000, seed: 11 });
 }, 120_000);
 
 afterAll(async () => {
   console.log(`deals end to end:\n${report.join('\n')}`);
   await s?.close();
-  await template?.cleanup();
 });
 
 const routes = () => Object.fromEntries(Object.entries(s.sandbox.stats.requestsByRoute).sort());
@@ -38,7 +35,7 @@ describe('deals and associations from the shipped models', () => {
     expect([...stages].sort()).toEqual(['closed_lost', 'closed_won', 'trial_sales_assisted', 'trial_self_served']);
 
     const pipeline = s.sandbox.pipelines().find((p) => p.label === 'PLG trials (pqlsync)')!;
-    const stageKey = new Map(template.project.config.syncs.find((x) => x.name === 'deals')!.pipeline!.stages.map((st) => [pipeline.stages.find((p) => p.label === st.label)!.id, st.key]));
+    const stageKey = new Map(s.template.project.config.syncs.find((x) => x.name === 'deals')!.pipeline!.stages.map((st) => [pipeline.stages.find((p) => p.label === st.label)!.id, st.key]));
     const held = new Map(s.sandbox.records('deals').map((r) => [r.properties.pqlsync_trial_id, r]));
     expect(held.size).toBe(deals.length);
     for (const d of deals) {

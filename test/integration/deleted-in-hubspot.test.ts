@@ -8,20 +8,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { buildTemplate, FAULTS_TOKEN, openScenario, type Scenario, type Template } from '../helpers/faults-harness.ts';
+import { FAULTS_TOKEN, openOwnScenario, type Scenario } from '../helpers/faults-harness.ts';
 
-let template: Template;
 let s: Scenario;
 
 beforeAll(async () => {
-  template = await buildTemplate({ users: 600, seed: 3 });
-  s = await openScenario(template);
+  s = await openOwnScenario({ users: 600, seed: 3 });
 }, 120_000);
 
-afterAll(async () => {
-  await s?.close();
-  await template?.cleanup();
-});
+afterAll(async () => s?.close());
 
 async function archive(object: string, ids: string[]): Promise<void> {
   const response = await fetch(`${s.sandbox.url}/crm/v3/objects/${object}/batch/archive`, {

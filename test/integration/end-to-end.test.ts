@@ -12,14 +12,14 @@ import type { Destination } from '../../connectors/destination.ts';
 import type { Row } from '../../connectors/warehouse.ts';
 import type { Project } from '../../src/config/load-project.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
-import { DEMO_AS_OF, DEMO_TABLES, generateDemoData, touchUsers } from '../../src/demo/generate-demo-data.ts';
+import { DEMO_AS_OF, generateDemoData, touchUsers } from '../../src/demo/generate-demo-data.ts';
 import { closeSession, openSession, type Session } from '../../src/run/session.ts';
 import { buildStep, syncStep, testStep } from '../../src/run/steps.ts';
 import { createLogger } from '../../src/util/logger.ts';
-import { copyTable } from '../helpers/copy-tables.ts';
+import { copyDemoRawTables } from '../helpers/copy-tables.ts';
 import { expectSame } from '../helpers/expect-same.ts';
-import { memoryLogger, shippedProject } from '../helpers/project.ts';
-import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
+import { dropSchemas, memoryLogger, onTestPostgres, shippedProject } from '../helpers/project.ts';
+import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
 const TOKEN = 'pat-e2e-test-token';
 const USERS = 800;
@@ -49,12 +49,9 @@ async function duckdbTarget(): Promise<Target> {
 }
 
 async function postgresTarget(): Promise<Target> {
-  const raw = testSchema('e2e_raw');
+  let raw = '';
   const shipped = await shippedProject((config) => {
-    config.warehouse = { type: 'postgres' };
-    config.schema = testSchema('e2e_models');
-    config.state_schema = testSchema('e2e_state');
-    config.sources = Object.fromEntries(Object.entries(config.sources).map(([k, v]) => [k, `${raw}.${String(v).split('.')[1]}`]));
+    raw = onTestPostgres(config, 'e2e');
   });
   const generator = await DuckDBWarehouse.open({ path: ':memory:' });
   const env = { PQLSYNC_POSTGRES_URL: postgresUrl };
@@ -66,8 +63,7 @@ async function postgresTarget(): Promise<Target> {
       const { openWarehouse } = await import('../../connectors/registry.ts');
       const pg = await openWarehouse(shipped.project.config.warehouse, { projectRoot: shipped.project.root, env });
       try {
-        await pg.execute(pg.dialect.createSchema(raw));
-        for (const name of DEMO_TABLES) await copyTable(generator, pg, { schema: 'raw', name }, { schema: raw, name });
+        await copyDemoRawTables(generator, pg, raw);
       } finally {
         await pg.close();
       }
@@ -76,7 +72,7 @@ async function postgresTarget(): Promise<Target> {
       const { openWarehouse } = await import('../../connectors/registry.ts');
       const pg = await openWarehouse(shipped.project.config.warehouse, { projectRoot: shipped.project.root, env });
       const c = shipped.project.config;
-      for (const schema of [raw, c.schema, c.state_schema]) await pg.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+      await dropSchemas(pg, [raw, c.schema, c.state_schema]);
       await pg.close();
       await generator.close();
       await shipped.cleanup();

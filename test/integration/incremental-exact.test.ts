@@ -11,14 +11,14 @@ import { PostgresWarehouse } from '../../connectors/postgres/postgres.warehouse.
 import type { TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { CompileContext } from '../../src/compile/compile-model.ts';
 import { loadProject } from '../../src/config/load-project.ts';
-import { CORE_FEATURES, DEMO_TABLES, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { CORE_FEATURES, generateDemoData } from '../../src/demo/generate-demo-data.ts';
 import { orderModels, selectModels } from '../../src/project/graph.ts';
 import { loadModels, type Model } from '../../src/project/load-models.ts';
 import { buildModels, type BuiltModel } from '../../src/run/build-models.ts';
 import { ModelWatermarks } from '../../src/state/model-watermarks.ts';
-import { copyTable } from '../helpers/copy-tables.ts';
+import { copyDemoRawTables } from '../helpers/copy-tables.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from '../warehouse/postgres-env.ts';
-import { DEMO_CONFIG } from '../helpers/project.ts';
+import { DEMO_CONFIG, dropSchemas } from '../helpers/project.ts';
 import { createPrng } from '../../connectors/shared/prng.ts';
 
 noteSkippedPostgres('incremental models exact on PostgreSQL');
@@ -62,8 +62,7 @@ const engines: Engine[] = [
             await generateDemoData(duck, { users: 150, seed: 7 });
             const pg = await PostgresWarehouse.open({ connectionString: postgresUrl });
             const raw = testSchema('pqlsync_inc_raw');
-            await pg.execute(pg.dialect.createSchema(raw));
-            for (const name of DEMO_TABLES) await copyTable(duck, pg, { schema: 'raw', name }, { schema: raw, name });
+            await copyDemoRawTables(duck, pg, raw);
             await duck.close();
             return { warehouse: pg, raw, cleanup: () => pg.close() };
           },
@@ -92,7 +91,7 @@ describe.each(engines)('incremental models equal a full rebuild on $name', (engi
 
   afterAll(async () => {
     if (warehouse?.dialect.name === 'postgres') {
-      for (const schema of [incSchema, fullSchema, stateSchema, raw]) await warehouse.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+      await dropSchemas(warehouse, [incSchema, fullSchema, stateSchema, raw]);
     }
     await cleanup?.();
   });

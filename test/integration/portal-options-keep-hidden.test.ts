@@ -6,20 +6,15 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { buildTemplate, openScenario, type Scenario, type Template } from '../helpers/faults-harness.ts';
+import { openOwnScenario, type Scenario } from '../helpers/faults-harness.ts';
 
-let template: Template;
 let s: Scenario;
 
 beforeAll(async () => {
-  template = await buildTemplate({ users: 200, seed: 23 });
-  s = await openScenario(template);
+  s = await openOwnScenario({ users: 200, seed: 23 });
 }, 120_000);
 
-afterAll(async () => {
-  await s?.close();
-  await template?.cleanup();
-});
+afterAll(async () => s?.close());
 
 it('adds the missing options and keeps the hidden flag of the existing ones', async () => {
   const option = (value: string, hidden: boolean, displayOrder: number) => ({ label: value, value, hidden, displayOrder });

@@ -8,14 +8,12 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { buildTemplate, openScenario, type Scenario, type Template } from '../helpers/faults-harness.ts';
+import { openOwnScenario, type Scenario } from '../helpers/faults-harness.ts';
 
-let template: Template;
 let s: Scenario;
 
 beforeAll(async () => {
-  template = await buildTemplate({ users: 2500, seed: 7 });
-  s = await openScenario(template, {
+  s = await openOwnScenario({ users: 2500, seed: 7 }, {
     editConfig: (config) => {
       const deals = config.syncs.find((x: { name: string }) => x.name === 'deals');
       deals.properties.find((p: { property: string }) => p.property === 'pqlsync_hot_trigger').write = 'not_null';
@@ -24,10 +22,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  await s?.close();
-  await template?.cleanup();
-});
+afterAll(async () => s?.close());
 
 const deal = (trial: string) => s.sandbox.findByUniqueValue('deals', 'pqlsync_trial_id', trial)!;
 

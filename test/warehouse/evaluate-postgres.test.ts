@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../../connectors/duckdb/duckdb.warehouse.ts';
 import { PostgresWarehouse } from '../../connectors/postgres/postgres.warehouse.ts';
 import { loadProject } from '../../src/config/load-project.ts';
-import { DEMO_AS_OF, DEMO_TABLES, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
 import { backtestDates, runBacktest, type BacktestData } from '../../src/evaluate/backtest.ts';
 import { orderModels } from '../../src/project/graph.ts';
 import { loadModels } from '../../src/project/load-models.ts';
 import { parseModelFile } from '../../src/project/model-file.ts';
-import { copyTable } from '../helpers/copy-tables.ts';
+import { copyDemoRawTables } from '../helpers/copy-tables.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from './postgres-env.ts';
-import { DEMO_CONFIG } from '../helpers/project.ts';
+import { DEMO_CONFIG, dropSchemas } from '../helpers/project.ts';
 
 noteSkippedPostgres('evaluate on PostgreSQL');
 
@@ -28,12 +28,11 @@ describe.skipIf(!postgresUrl)('evaluate on PostgreSQL', () => {
     duck = await DuckDBWarehouse.open({ path: ':memory:' });
     pg = await PostgresWarehouse.open({ connectionString: postgresUrl! });
     await generateDemoData(duck, { users: 400, seed: 17, days: 80 });
-    await pg.execute(pg.dialect.createSchema(rawSchema));
-    for (const name of DEMO_TABLES) await copyTable(duck, pg, { schema: 'raw', name }, { schema: rawSchema, name });
+    await copyDemoRawTables(duck, pg, rawSchema);
   }, 120_000);
 
   afterAll(async () => {
-    for (const schema of [modelsSchema, rawSchema]) await pg?.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+    await dropSchemas(pg, [modelsSchema, rawSchema]);
     await pg?.close();
     await duck?.close();
   });

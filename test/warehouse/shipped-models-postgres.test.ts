@@ -9,14 +9,14 @@ import { PostgresWarehouse } from '../../connectors/postgres/postgres.warehouse.
 import type { TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { CompileContext } from '../../src/compile/compile-model.ts';
 import { loadProject } from '../../src/config/load-project.ts';
-import { DEMO_AS_OF, DEMO_TABLES, generateDemoData } from '../../src/demo/generate-demo-data.ts';
+import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
 import { orderModels } from '../../src/project/graph.ts';
 import { loadModels, type Model } from '../../src/project/load-models.ts';
 import { buildModels } from '../../src/run/build-models.ts';
 import { assertModelTestsPass, testModels } from '../../src/run/test-models.ts';
 import { noteSkippedPostgres, postgresUrl, testSchema } from './postgres-env.ts';
-import { copyTable } from '../helpers/copy-tables.ts';
-import { DEMO_CONFIG } from '../helpers/project.ts';
+import { copyDemoRawTables } from '../helpers/copy-tables.ts';
+import { DEMO_CONFIG, dropSchemas } from '../helpers/project.ts';
 
 noteSkippedPostgres('shipped models on PostgreSQL');
 
@@ -41,8 +41,7 @@ describe.skipIf(!postgresUrl)('shipped models on PostgreSQL', () => {
     duck = await DuckDBWarehouse.open({ path: ':memory:' });
     pg = await PostgresWarehouse.open({ connectionString: postgresUrl! });
     await generateDemoData(duck, { users: 400, seed: 11 });
-    await pg.execute(pg.dialect.createSchema(rawSchema));
-    for (const name of DEMO_TABLES) await copyTable(duck, pg, { schema: 'raw', name }, { schema: rawSchema, name });
+    await copyDemoRawTables(duck, pg, rawSchema);
 
     const project = await loadProject(DEMO_CONFIG);
     const known = Object.keys(project.sources);
@@ -54,7 +53,7 @@ describe.skipIf(!postgresUrl)('shipped models on PostgreSQL', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const schema of [modelsSchema, rawSchema]) await pg?.execute(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+    await dropSchemas(pg, [modelsSchema, rawSchema]);
     await pg?.close();
     await duck?.close();
   });
