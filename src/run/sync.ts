@@ -92,7 +92,7 @@ async function describePlan(ctx: SyncContext, sync: SyncConfig, changes: ChangeS
   const changedProperties = await changes.changedProperties();
   const mappingChanges = await changes.mappingChanges();
   const workload = await changes.workload();
-  const priority = await changes.priorities(sync.pql_tiers ?? DEFAULT_PQL_TIERS);
+  const priority = await changes.priorities();
   return {
     sync: sync.name,
     object: sync.object,
@@ -207,9 +207,9 @@ async function sendChanges(
   const result: SyncResult = { plan, sent: 0, delivered: 0, failed: 0, stopped: false, deferred: 0 };
   const checkpoints = new CheckpointQueue(changes, options.checkpointEvery ?? 2000);
   // No order unless the budget forces a choice: the order of sending does not matter otherwise.
-  const prioritise = cap === null ? null : (sync.pql_tiers ?? DEFAULT_PQL_TIERS);
+  const prioritised = cap !== null;
   try {
-    for await (const page of changes.pages(options.pageSize ?? 1000, { prioritise })) {
+    for await (const page of changes.pages(options.pageSize ?? 1000, { prioritised })) {
       checkpoints.throwIfFailed();
       if (options.signal?.aborted) {
         result.stopped = true;
@@ -305,8 +305,6 @@ class CheckpointQueue {
     return this.running;
   }
 }
-
-const DEFAULT_PQL_TIERS: readonly string[] = ['hot', 'sales_ready'];
 
 /**
  * How many changes fit in the portal's daily budget less the reserve for its other apps (whole

@@ -190,6 +190,9 @@ export class RecordStore {
  * One run's changes of one sync, in tables private to the run, until `drop`. State moves only
  * through `checkpoint`, and only for the records HubSpot acknowledged.
  */
+/** The tiers that count as PQLs when a sync names none (`pql_tiers`): a change into one comes first under a tight budget. */
+const DEFAULT_PQL_TIERS: readonly string[] = ['hot', 'sales_ready'];
+
 export class ChangeSet {
   summary!: DiffSummary;
   private staged = false;
@@ -311,15 +314,15 @@ export class ChangeSet {
 
   /**
    * The changes to send, in pages of `size` (read one page ahead): the changes table, then,
-   * when the sync clears removed keys, the removed ones. Under a budget (`prioritise`, the tiers
-   * that count as PQLs), the most important changes come first; otherwise in no order (sorting
-   * the whole table holds it in the warehouse's memory for the length of the stream).
+   * when the sync clears removed keys, the removed ones. Under a budget (`prioritised`), the most
+   * important changes come first; otherwise in no order (sorting the whole table holds it in the
+   * warehouse's memory for the length of the stream).
    */
-  async *pages(size: number, options: { prioritise?: readonly string[] | null } = {}): AsyncIterable<Change[]> {
+  async *pages(size: number, options: { prioritised?: boolean } = {}): AsyncIterable<Change[]> {
     const { warehouse, sync, tables } = this;
     const d = warehouse.dialect;
     const changes = d.table(tables.changes);
-    const sql = options.prioritise ? this.prioritisedSql(options.prioritise, true) : `select * from ${changes}`;
+    const sql = options.prioritised ? this.prioritisedSql(true) : `select * from ${changes}`;
     for await (const page of regroup(warehouse.stream(sql, size), size)) yield page.map((row) => toChange(sync, row, String(row[KIND])));
     if (sync.on_removed !== 'clear' || this.summary.removed === 0) return;
     for await (const page of regroup(warehouse.stream(`select * from ${d.table(tables.removed)}`, size), size)) {
@@ -329,12 +332,13 @@ export class ChangeSet {
 
   /**
    * The run's changes with their priority class under a tight daily budget, as column
-   * PRIORITY (docs/hubspot.md, "Daily budget"): 0 rows whose tier enters one of `pqlTiers` (new
-   * PQLs, tier changes into them), 1 other tier changes and records never delivered, 2 score
+   * PRIORITY (docs/hubspot.md, "Daily budget"): 0 rows whose tier enters one of the sync's PQL
+   * tiers (new PQLs, tier changes into them), 1 other tier changes and records never delivered, 2 score
    * moves (significance.ts priorityOf: compared with the delivered snapshot), 3 the rest
    * (counters). Set-based: the class is computed in the warehouse; `ordered` sorts by class, then key.
    */
-  private prioritisedSql(pqlTiers: readonly string[], ordered: boolean, snapshot = true): string {
+  private prioritisedSql(ordered: boolean, snapshot = true): string {
+    const pqlTiers = this.sync.pql_tiers ?? DEFAULT_PQL_TIERS;
     const d = this.warehouse.dialect;
     const q = d.quote;
     const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
@@ -356,9 +360,9 @@ export class ChangeSet {
    * delivered snapshot matching the mapping (a plan before the first sync under it) no row
    * shows a score move.
    */
-  async priorities(pqlTiers: readonly string[]): Promise<PriorityCounts> {
+  async priorities(): Promise<PriorityCounts> {
     const snapshot = await this.snapshotMatches();
-    const rows = await this.warehouse.query(`select ${PRIORITY} as priority_class, count(*) as n from (${this.prioritisedSql(pqlTiers, false, snapshot)}) p group by ${PRIORITY}`);
+    const rows = await this.warehouse.query(`select ${PRIORITY} as priority_class, count(*) as n from (${this.prioritisedSql(false, snapshot)}) p group by ${PRIORITY}`);
     const counts: PriorityCounts = { pqls: 0, tiers: 0, scores: 0, counters: 0 };
     for (const r of rows) counts[PRIORITY_CLASSES[Number(r.priority_class)]] += Number(r.n);
     return counts;
