@@ -1,6 +1,6 @@
 select
   email,
-  user_id,
+  person_user_id as user_id,
   account_id,
   pql_score,
   pql_tier,
@@ -29,7 +29,12 @@ from (
     row_number() over (
       partition by s.email
       order by s.pql_score desc, coalesce(UNIX_SECONDS(s.last_active_at), 0) desc, s.user_id
-    ) as email_rank
+    ) as email_rank,
+    first_value(s.user_id) over (
+      partition by s.email
+      order by s.signup_at, s.user_id
+      rows between unbounded preceding and unbounded following
+    ) as person_user_id
   from `pqlsync_models`.`user_scores` s
   left join `pqlsync_models`.`stg_accounts` sc on sc.account_id = s.company_account_id
   left join `pqlsync_models`.`lead_stages` ls on ls.user_id = s.user_id
