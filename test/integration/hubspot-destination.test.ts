@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Change, Outcome } from '../../connectors/destination.ts';
 import type { Sandbox, SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
-import { sandboxWithDestination, stopSandboxes } from '../helpers/sandbox-destination.ts';
+import { SANDBOX_TOKEN, sandboxWithDestination, stopSandboxes } from '../helpers/sandbox-destination.ts';
 import { HubSpotDestination, type HubSpotDestinationOptions } from '../../connectors/hubspot/hubspot.destination.ts';
 import { DailyLimitError } from '../../connectors/hubspot/errors.ts';
 import { writeWithSplitting, type WriteItem } from '../../connectors/hubspot/batch-writer.ts';
@@ -347,6 +347,46 @@ describe('companies', () => {
     ]);
     expect(sandbox.records('companies')).toHaveLength(2);
     expect(sandbox.stats.requestsByRoute['POST /crm/v3/objects/companies/search']).toBe(1);
+  });
+
+  it('update mode: a record deleted in HubSpot is left deleted without a row error (skip), or looked up again by identity (recreate)', async () => {
+    const { sandbox, destination } = await setup();
+    await destination.ensureProperties([companiesSync()]);
+    // 150 companies: more than one batch of 100 updates.
+    const domains = Array.from({ length: 150 }, (_, i) => `co${i}.io`);
+    const created = okOutcomes(await destination.writer(companiesSync()).send(domains.map((d, i) => company(d, i))));
+    const ids = new Map(created.map((o) => [o.key, o.recordId]));
+    const deleted = domains.slice(0, 120);
+    // A rep deletes 120 of them (HubSpot archives at most 100 a request).
+    for (const batch of [deleted.slice(0, 100), deleted.slice(100)]) {
+      const archived = await fetch(`${sandbox.url}/crm/v3/objects/companies/batch/archive`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${SANDBOX_TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ inputs: batch.map((d) => ({ id: ids.get(d) })) }),
+      });
+      expect(archived.status).toBe(204);
+    }
+    const changed = (d: string, i: number, recordId = ids.get(d)!) => company(d, i + 1000, { kind: 'changed', recordId });
+
+    // skip (default): the deleted ones answer ok with the id marked deleted (state keeps it so); the rest are updated.
+    const skip = await destination.writer(companiesSync({ mode: 'update' })).send(domains.map((d, i) => changed(d, i)));
+    expect(failedOutcomes(skip)).toEqual([]);
+    expect(okOutcomes(skip).filter((o) => o.recordId.startsWith('deleted:')).map((o) => o.key)).toEqual(deleted);
+    expect(sandbox.records('companies')).toHaveLength(30);
+    // Their next change costs no request.
+    sandbox.resetStats();
+    const again = await destination.writer(companiesSync({ mode: 'update' })).send(deleted.map((d, i) => changed(d, i, `deleted:${ids.get(d)}`)));
+    expect(okOutcomes(again)).toHaveLength(120);
+    expect(sandbox.stats.requests).toBe(0);
+
+    // recreate: a creating sync writes three of them anew; the update-only sync finds those by identity, and the rest are not found (retried).
+    const recreated = okOutcomes(await destination.writer(companiesSync({ on_deleted_in_hubspot: 'recreate' })).send(deleted.slice(0, 3).map((d, i) => changed(d, i))));
+    expect(recreated.map((o) => o.recordId)).not.toContain(ids.get(deleted[0]));
+    const follow = await destination.writer(companiesSync({ mode: 'update', on_deleted_in_hubspot: 'recreate' })).send(deleted.map((d, i) => changed(d, i, `deleted:${ids.get(d)}`)));
+    expect(okOutcomes(follow).map((o) => [o.key, o.recordId])).toEqual(recreated.map((o) => [o.key, o.recordId]));
+    expect(failedOutcomes(follow)).toHaveLength(117);
+    expect(failedOutcomes(follow).every((o) => o.category === 'NOT_FOUND')).toBe(true);
+    expect(sandbox.records('companies')).toHaveLength(33);
   });
 
   it('update mode never creates', async () => {

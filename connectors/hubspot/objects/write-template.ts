@@ -67,23 +67,28 @@ export async function writeObjects(ctx: SendContext, writer: ObjectWriter, prepa
 
   // 1. Known record ids. A record someone deleted in HubSpot answers NOT_FOUND: the sync's
   // on_deleted_in_hubspot decides (docs/hubspot.md, "Deleted records"). skip: state keeps it as
-  // deleted, and later changes are answered without a request; recreate: written anew below.
+  // deleted, and later changes are answered without a request; recreate: written anew below (an
+  // update-only sync looks it up again by identity, as the sync that creates it writes it anew).
+  // A rollback (updateByIdOnly) never writes a record back: its NOT_FOUND is the answer; a clear
+  // of a deleted record has nothing left to clear.
   let unresolved: Prepared[] = prepared;
   if (writer.updatesById || sync.updateByIdOnly) {
     const recreate = sync.on_deleted_in_hubspot === 'recreate';
+    const followsAgain = (p: Prepared) => recreate && !p.clear && !sync.updateByIdOnly;
     const stale: Prepared[] = [];
     const known: Prepared[] = [];
     for (const p of prepared) {
       if (!isDeletedRecordId(p.change.recordId)) (p.change.recordId ? known : stale).push(p);
-      else if (recreate && canCreate(p)) stale.push(p);
+      else if (followsAgain(p)) stale.push(p);
       else ctx.record(p, { ok: true, recordId: p.change.recordId! });
     }
     await updateById(ctx, writer, known.map((p) => ({ prepared: p, id: p.change.recordId!, properties: properties(p) })), (p, result) => {
       if (!result.ok && result.category === 'CONFLICT' && writer.explainConflict) ctx.record(p, writer.explainConflict(p, result, p.change.recordId));
-      else if (result.ok || result.category !== 'NOT_FOUND' || !canCreate(p)) ctx.record(p, result);
-      else if (recreate) stale.push(p);
+      else if (result.ok || result.category !== 'NOT_FOUND' || sync.updateByIdOnly) ctx.record(p, result);
+      else if (followsAgain(p)) stale.push(p);
       else {
-        ctx.log?.({ level: 'info', msg: `${writer.object} ${p.key}: record ${p.change.recordId} was deleted in HubSpot; left deleted (on_deleted_in_hubspot: skip)` });
+        const why = p.clear ? 'nothing to clear' : 'on_deleted_in_hubspot: skip';
+        ctx.log?.({ level: 'info', msg: `${writer.object} ${p.key}: record ${p.change.recordId} was deleted in HubSpot; left deleted (${why})` });
         ctx.record(p, { ok: true, recordId: deletedRecordId(p.change.recordId!) });
       }
     });
