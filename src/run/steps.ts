@@ -189,6 +189,8 @@ export async function syncStep(
   if ((await session.state.claimAccount(session.accountId, session.runId)) === 'bound') {
     session.log.info(`  state in '${session.state.schema}' is now bound to HubSpot portal ${session.accountId}`, { event: 'state_bound', account_id: session.accountId });
   }
+  // The daily budget cap: the reserve left for the portal's other apps, and the destination's request estimate.
+  const dailyBudget = { reserve: session.project.config.destination.daily_reserve, estimate: (await destinations[session.project.config.destination.type]()).estimateRequests };
   try {
     // A sync runs after the syncs whose record ids its associations need.
     for (const sync of orderSyncs(syncs)) {
@@ -217,7 +219,7 @@ export async function syncStep(
           // A lost lock stops the sending between pages, like a stop request; check() then says why.
           signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
           historyRetentionDays: session.project.config.history.retention_days,
-          dailyBudget: { reserve: session.project.config.destination.daily_reserve, estimate: (await destinations[session.project.config.destination.type]()).estimateRequests },
+          dailyBudget,
         });
         lock.check();
         const associations = result.stopped

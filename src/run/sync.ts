@@ -169,7 +169,7 @@ export async function runSync(ctx: SyncContext, destination: Destination, sync: 
     const writer = destination.writer(sync);
     const journal = createJournal(ctx, writer, sync);
     if (plan.toSend > 0) await writer.ensureProperties();
-    const cap = plan.toSend > 0 && options.dailyBudget ? budgetCap(destination.dailyBudget?.() ?? null, options.dailyBudget.reserve, plan.toSend, options.dailyBudget.estimate(sync, { ...plan.workload, associations: [] })) : null;
+    const cap = plan.toSend > 0 ? budgetCap(destination, sync, plan, options.dailyBudget) : null;
     const result = await sendChanges(writer, sync, changes, plan, options, cap, journal);
     await journal.settle();
     if (!result.stopped) {
@@ -312,9 +312,10 @@ class CheckpointQueue {
  * The property checks have run by now: the budget the last answer reported is what is left for the
  * reads and writes of the records (associations follow them and are counted as the estimate says).
  */
-function budgetCap(budget: { remaining: number; limit: number } | null, reserve: number, toSend: number, estimate: RequestEstimate): number | null {
-  if (!budget) return null;
-  return capUnder(budget.remaining - Math.ceil(budget.limit * reserve), toSend, estimate);
+function budgetCap(destination: Destination, sync: SyncConfig, plan: Pick<SyncPlan, 'toSend' | 'workload'>, check: SyncOptions['dailyBudget']): number | null {
+  const budget = destination.dailyBudget?.();
+  if (!budget || !check) return null;
+  return capUnder(budget.remaining - Math.ceil(budget.limit * check.reserve), plan.toSend, check.estimate(sync, { ...plan.workload, associations: [] }));
 }
 
 /** The rows (whole batches of 100) of `toSend` that `allowance` requests cover, or null when all do. Pure. */
