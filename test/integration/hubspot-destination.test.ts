@@ -37,6 +37,19 @@ const contactsSync = (over: Partial<SyncConfig> = {}): SyncConfig => ({
   ...over,
 });
 
+/** The handoff's tasks: created once per key (insert_once), keyed by a property pqlsync owns. */
+const tasksSync = contactsSync({
+  name: 'handoff_tasks',
+  model: 'handoff_tasks',
+  object: 'tasks',
+  key: 'task_key',
+  mode: 'insert_once',
+  properties: [
+    { column: 'subject', property: 'hs_task_subject', type: 'string', label: 'Task Title' },
+    { column: 'due', property: 'hs_timestamp', type: 'datetime', label: 'Due date' },
+  ],
+});
+
 const companiesSync = (over: Partial<SyncConfig> = {}): SyncConfig =>
   contactsSync({
     name: 'companies_pql',
@@ -105,17 +118,6 @@ describe('properties', () => {
   });
 
   it('a portal that refuses, drops or lacks unique values on tasks: the key is kept plain and tasks are created through their contact; one that keeps them upserts', async () => {
-    const tasksSync = contactsSync({
-      name: 'handoff_tasks',
-      model: 'handoff_tasks',
-      object: 'tasks',
-      key: 'task_key',
-      mode: 'insert_once',
-      properties: [
-        { column: 'subject', property: 'hs_task_subject', type: 'string', label: 'Task Title' },
-        { column: 'due', property: 'hs_timestamp', type: 'datetime', label: 'Due date' },
-      ],
-    });
     const plainKey = (sandbox: Sandbox) => sandbox.properties('tasks').find((p) => p.name === 'pqlsync_task_key');
 
     // Refused: HubSpot's answer to the create, then the key created without unique values.
@@ -150,17 +152,6 @@ describe('properties', () => {
   });
 
   it('without unique task keys: 250 tasks on 100 contacts created with their contact; lost answers and applied 5xx and 429s are reconciled, never created twice', async () => {
-    const tasksSync = contactsSync({
-      name: 'handoff_tasks',
-      model: 'handoff_tasks',
-      object: 'tasks',
-      key: 'task_key',
-      mode: 'insert_once',
-      properties: [
-        { column: 'subject', property: 'hs_task_subject', type: 'string', label: 'Task Title' },
-        { column: 'due', property: 'hs_timestamp', type: 'datetime', label: 'Due date' },
-      ],
-    });
     const { sandbox, destination } = await setup({
       uniqueOnTasks: false,
       faults: {
