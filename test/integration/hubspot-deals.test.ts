@@ -8,32 +8,8 @@ import { SANDBOX_TOKEN as TOKEN, sandboxWithDestination, stopSandboxes } from '.
 import type { Sandbox, SandboxOptions } from '../../connectors/hubspot/sandbox/index.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Change, Outcome } from '../../connectors/destination.ts';
-import type { SyncConfig } from '../../src/config/schema.ts';
+import { TRIAL_STAGES as STAGES, trialDealsSync as dealsSync } from '../helpers/deals-sync.ts';
 import { DestinationError } from '../../contracts/errors.ts';
-
-const STAGES = ['trial_self_served', 'trial_sales_assisted', 'closed_lost', 'closed_won'];
-
-const dealsSync = (over: Partial<SyncConfig> = {}): SyncConfig => ({
-  name: 'trial_deals',
-  model: 'deal_sync',
-  object: 'deals',
-  key: 'trial_id',
-  identity_property: 'pqlsync_trial_id',
-  mode: 'upsert',
-  on_removed: 'keep',
-  pipeline: {
-    label: 'PLG trials',
-    stages: STAGES.map((key, i) => ({ key, label: `Stage ${key}`, probability: [0.2, 0.4, 0, 1][i], closed: i >= 2 })),
-  },
-  properties: [
-    { column: 'deal_name', property: 'dealname', type: 'string', label: 'Deal name' },
-    { column: 'deal_stage', property: 'dealstage', type: 'enumeration', label: 'Stage', options: STAGES },
-    { column: 'amount', property: 'amount', type: 'number', label: 'Amount' },
-    { column: 'seats', property: 'pqlsync_seats', type: 'number', label: 'Seats' },
-  ],
-  guardrails: { max_changed_share: 1, max_tier_shift: 1, min_rows: 0 },
-  ...over,
-});
 
 const deal = (i: number, stage = 'trial_self_served', over: Partial<Change> = {}): Change => ({
   key: `trial_${i}`,
