@@ -8,6 +8,8 @@
 import type { Destination } from '../../connectors/destination.ts';
 import { openDestination } from '../../connectors/registry.ts';
 import { findSync } from '../config/load-project.ts';
+import type { SyncConfig } from '../config/schema.ts';
+import { DryRunRegistry } from '../state/dry-run-registry.ts';
 import { EXIT } from '../cli/exit-codes.ts';
 import { planHandoffActions, type HandoffActionsPlan } from '../handoff/handoff-actions.ts';
 import type { AssociationResult } from './associations.ts';
@@ -79,7 +81,8 @@ export async function sync(session: Session, options: PipelineOptions = {}): Pro
 /** What a sync of the selection would send, without sending. */
 export async function plan(session: Session, options: PipelineOptions = {}): Promise<PlanResult> {
   const { syncs } = await resolveSelection(session, options.select ?? [], options.syncs ?? []);
-  return planSyncs(session, syncs);
+  await dropDeadDryRuns(session);
+  return planSyncs(session, syncs, 'plan');
 }
 
 export interface BackfillOptions extends PipelineOptions, Omit<BackfillRequest, 'dryRun'> {
@@ -107,23 +110,27 @@ export interface BackfillResult {
 export async function backfill(session: Session, options: BackfillOptions): Promise<BackfillResult> {
   const sync = findSync(session.project, options.sync);
   const ctx = syncContext(session);
-  const prepared = await prepareBackfill(ctx, sync, { selection: options.selection, resume: options.resume, restart: options.restart, dryRun: options.dryRun });
+  await dropDeadDryRuns(session);
+  // Until it is confirmed, a backfill is a dry run: its plan's tables (and a dry run's own selection) are its own.
+  const { prepared, plan } = await asDryRun(session, options.dryRun ? 'backfill --dry-run' : 'backfill', [sync], async () => {
+    const prepared = await prepareBackfill(ctx, sync, { selection: options.selection, resume: options.resume, restart: options.restart, dryRun: options.dryRun });
+    const plan = await planBackfill(ctx, sync, prepared).catch(async (error: unknown) => {
+      if (prepared.scratch) await releaseBackfill(ctx, sync, prepared);
+      throw error;
+    });
+    // A dry run's own selection was only to be looked at: dropped before it stops being registered.
+    if (options.dryRun) await releaseBackfill(ctx, sync, prepared);
+    return { prepared, plan };
+  });
   // A selection made only to be looked at (or refused) is not left behind to block the next one.
   const release = () => releaseBackfill(ctx, sync, prepared);
-  const plan = await planBackfill(ctx, sync, prepared).catch(async (error: unknown) => {
-    if (prepared.scratch) await release();
-    throw error;
-  });
   options.onPlan?.(prepared, plan);
   if (plan.toSend === 0) {
-    await (options.dryRun ? release() : discardBackfill(ctx, sync));
+    if (!options.dryRun) await discardBackfill(ctx, sync);
     session.log.info('Nothing to send.', { event: 'backfill_done', sync: sync.name, sent: 0 });
     return { prepared, plan, confirmed: false, exitCode: EXIT.ok };
   }
-  if (options.dryRun) {
-    await release();
-    return { prepared, plan, confirmed: false, exitCode: EXIT.ok };
-  }
+  if (options.dryRun) return { prepared, plan, confirmed: false, exitCode: EXIT.ok };
   let confirmed: boolean;
   try {
     confirmed = options.confirm ? await options.confirm(plan) : true;
@@ -150,11 +157,49 @@ export async function backfill(session: Session, options: BackfillOptions): Prom
   return { prepared, plan, result, confirmed, exitCode: EXIT.ok };
 }
 
-async function planSyncs(session: Session, syncs: Parameters<typeof planStep>[1]): Promise<PlanResult> {
-  const plans = await planStep(session, syncs);
-  const associations = await planAssociationsStep(session, syncs);
-  const budget = await planBudgetStep(session, plans, associations);
-  return { plans, associations, budget, handoffActions: await planHandoffActions(session) };
+async function planSyncs(session: Session, syncs: SyncConfig[], command: string): Promise<PlanResult> {
+  return asDryRun(session, command, syncs, async () => {
+    const plans = await planStep(session, syncs);
+    const associations = await planAssociationsStep(session, syncs);
+    const budget = await planBudgetStep(session, plans, associations);
+    return { plans, associations, budget, handoffActions: await planHandoffActions(session) };
+  });
+}
+
+/**
+ * Runs a dry run's body registered in the state (src/state/dry-run-registry.ts) before it creates any
+ * table, and unregistered once the body has dropped them: a dry run is not in run history, so a
+ * kill would otherwise leave its tables forever.
+ */
+async function asDryRun<T>(session: Session, command: string, syncs: readonly SyncConfig[], body: () => Promise<T>): Promise<T> {
+  const dryRuns = new DryRunRegistry(session.warehouse, session.project.config.state_schema);
+  await dryRuns.register({ runId: session.runId, command, syncs: syncs.map((s) => s.name) });
+  try {
+    return await body();
+  } finally {
+    // Left registered, the entry is found dead once this process is gone, and its (dropped) tables dropped again.
+    await dryRuns.unregister(session.runId).catch(() => undefined);
+  }
+}
+
+/**
+ * Drops what killed dry runs left (src/state/dry-run-registry.ts), at the start of every run, sync, plan
+ * and backfill. A failure here is logged, not thrown: leftovers of a dead plan must not stop a sync.
+ */
+async function dropDeadDryRuns(session: Session): Promise<void> {
+  try {
+    const dead = await new DryRunRegistry(session.warehouse, session.project.config.state_schema).dropDead(session.project.config.syncs);
+    for (const run of dead) {
+      session.log.info(`  ${run.command} ${run.runId} (host ${run.host}, pid ${run.pid}) ended without finishing (killed?); its work tables are dropped`, {
+        event: 'dead_dry_run_cleaned',
+        run_id: run.runId,
+        command: run.command,
+        syncs: run.syncs,
+      });
+    }
+  } catch (error) {
+    session.log.warn(`  could not drop what killed plans left: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { event: 'dead_dry_run_cleanup_failed' });
+  }
 }
 
 function destinationOf(session: Session): Promise<Destination> {
@@ -162,8 +207,9 @@ function destinationOf(session: Session): Promise<Destination> {
 }
 
 /** Plans (dry run) or syncs, and says what the outcome means for a scheduler. */
-async function deliver(session: Session, syncs: Parameters<typeof planStep>[1], options: PipelineOptions): Promise<DeliveryResult> {
-  if (options.dryRun) return { plan: await planSyncs(session, syncs), syncs: [], exitCode: EXIT.ok };
+async function deliver(session: Session, syncs: SyncConfig[], options: PipelineOptions): Promise<DeliveryResult> {
+  await dropDeadDryRuns(session);
+  if (options.dryRun) return { plan: await planSyncs(session, syncs, 'dry run'), syncs: [], exitCode: EXIT.ok };
   const destination = options.destination ?? (await destinationOf(session));
   const results = await syncStep(session, destination, syncs, options);
   session.log.progressDone();

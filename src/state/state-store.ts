@@ -318,7 +318,7 @@ export class StateStore {
     const takenOver = expired.map((r) => String(r.run_id));
     await this.warehouse.execute({ sql: `delete from ${locks} where sync_name = ? and expires_at < ?`, values: [syncName, now] });
     for (const holder of await this.lockHolders(syncName)) {
-      if (holder.host === hostname() && !isAlive(Number(holder.pid))) {
+      if (deadOnThisHost(holder.host, holder.pid)) {
         await this.releaseLock(syncName, String(holder.run_id));
         takenOver.push(String(holder.run_id));
       }
@@ -363,6 +363,14 @@ export class StateStore {
  * watermarks, so two builds of one schema must not interleave), kept beside the syncs' locks.
  */
 export const BUILD_LOCK_PREFIX = 'build:';
+
+/**
+ * Whether the process that wrote a row (a lock, a dry run: its host and pid) is gone: only a
+ * process on this host can be checked; one elsewhere is not known to be dead.
+ */
+export function deadOnThisHost(host: Value, pid: Value): boolean {
+  return host === hostname() && !isAlive(Number(pid));
+}
 
 function isAlive(pid: number): boolean {
   try {

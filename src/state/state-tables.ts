@@ -34,5 +34,8 @@ export function stateTableDdl(dialect: Dialect, schema: string): string[] {
     // The create journal (create-intents.ts): a create recorded before its request, where a retried
     // create could duplicate (tasks in a portal without unique task keys).
     `create table if not exists ${t('create_intents')} (sync_name ${s}, record_key ${s}, parent_id ${s}, run_id ${s}, intended_at ${ts})`,
+    // Dry runs in progress (dry-run-registry.ts): a plan is not in `runs`, so the tables a
+    // killed one left are found through its row here (host and pid, as a lock's).
+    `create table if not exists ${t('dry_runs')} (run_id ${s}, command ${s}, syncs ${s}, host ${s}, pid ${i}, started_at ${ts})`,
   ];
 }

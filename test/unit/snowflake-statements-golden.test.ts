@@ -1,9 +1,10 @@
 /**
  * The statements pqlsync sends to Snowflake for sync state, checkpoints, the diff, backfill
- * selections and the lock, kept as golden SQL (test/golden/snowflake/statements/). No analyzer
- * for Snowflake runs here (ZetaSQL is BigQuery's; its Snowflake variant keeps BigQuery's
- * semantics), so each construct in these files was reviewed against Snowflake's documentation;
- * a change to any of them shows up here as a diff to review the same way. Checked against
+ * selections, the lock and the dry runs' registry, kept as golden SQL
+ * (test/golden/snowflake/statements/). No analyzer for Snowflake runs here (ZetaSQL is
+ * BigQuery's; its Snowflake variant keeps BigQuery's semantics), so each construct in these
+ * files was reviewed against Snowflake's documentation; a change to any of them shows up here
+ * as a diff to review the same way. Checked against
  * docs.snowflake.com (sql-reference/…):
  * - sql/update: `UPDATE <target_table> SET <col> = … [FROM <additional_tables>] [WHERE …]`, set
  *   columns unqualified, the target's columns qualified by its name in WHERE (the page's own
@@ -14,6 +15,8 @@
  * - transactions: BEGIN … COMMIT / ROLLBACK on one session; an explicit transaction should hold
  *   only DML and queries (DDL, CTAS included, commits it implicitly): the checkpoint's holds only
  *   DML, the staging table is created and filled before it.
+ * - data-types-logical: BOOLEAN "can be used in expressions (for example, a SELECT list)": the dry
+ *   runs' `started_at < ? as expired`. sql/drop-table: DROP TABLE [IF EXISTS] <name>.
  * - functions/md5: MD5 returns a 32-character hex-encoded string (no TO_HEX, unlike BigQuery).
  * Values travel as bind parameters (`?`); they are not part of the golden files.
  */
@@ -22,6 +25,7 @@ import { snowflakeDialect } from '../../connectors/snowflake/snowflake.dialect.t
 import type { ColumnInfo, Query, Row, SqlRunner, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 import { prepareBackfill } from '../../src/state/backfill-store.ts';
+import { DryRunRegistry } from '../../src/state/dry-run-registry.ts';
 import { RecordStore, type ChangeSet } from '../../src/state/record-store.ts';
 import { StateStore } from '../../src/state/state-store.ts';
 import { stateTableDdl } from '../../src/state/state-tables.ts';
@@ -135,6 +139,24 @@ describe('Snowflake statements for state, checkpoints, diff, backfill and the lo
     await state.openErrors();
     await changes.tierShares();
     golden('lock-and-runs');
+  });
+
+  it('dry runs: registered, the dead found and their tables dropped, forgotten', async () => {
+    const dryRuns = new DryRunRegistry(w, schemas.state);
+    await dryRuns.register({ runId: RUN_ID, command: 'plan', syncs: [sync.name] }, AT);
+    await dryRuns.unregister(RUN_ID);
+    // The registry answers one dead dry run (another host's, past the age), whose tables are then dropped.
+    const query = w.query.bind(w);
+    w.query = async (q) => {
+      const rows = await query(q);
+      return /dry_runs/i.test(typeof q === 'string' ? q : q.sql) ? [{ run_id: RUN_ID, command: 'plan', syncs: sync.name, host: 'elsewhere', pid: 1, expired: true }] : rows;
+    };
+    try {
+      await dryRuns.dropDead(project.config.syncs, AT);
+    } finally {
+      w.query = query;
+    }
+    golden('dry-runs');
   });
 
   it('backfill selection and marking sent keys', async () => {

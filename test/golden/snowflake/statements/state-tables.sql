@@ -23,3 +23,5 @@ create table if not exists "PQLSYNC"."DESTINATION_ACCOUNT" (account_id varchar, 
 create table if not exists "PQLSYNC"."SYNC_MAPPINGS" (sync_name varchar, fingerprint varchar, mapping varchar, first_run_id varchar, first_seen_at timestamp_ntz);
 
 create table if not exists "PQLSYNC"."CREATE_INTENTS" (sync_name varchar, record_key varchar, parent_id varchar, run_id varchar, intended_at timestamp_ntz);
+
+create table if not exists "PQLSYNC"."DRY_RUNS" (run_id varchar, command varchar, syncs varchar, host varchar, pid number(38,0), started_at timestamp_ntz);
