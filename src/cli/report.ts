@@ -71,12 +71,14 @@ function reportPlanDetails(log: Logger, plan: SyncPlan): void {
   if (plan.changedProperties.length > 0) {
     log.info(`  changed most: ${plan.changedProperties.slice(0, 5).map((p) => `${p.property} (${p.rows})`).join(', ')}`);
   }
+  // A row whose values did not change is sent for another reason: a mapping change (above) or a retry.
+  const sameValues = plan.mappingChanges.length > 0 ? '(same values, sent under the new mapping)' : '(same values)';
   for (const s of plan.sample) {
     // A row HubSpot has had shows only what changes, before → after; a new row shows every value.
     const values = s.before
       ? s.changed.map((k) => `${k}: ${formatValue(s.before![k])} → ${formatValue(s.values[k])}`)
       : Object.entries(s.values).map(([k, v]) => `${k}=${formatValue(v)}`);
-    log.info(`    ${s.kind.padEnd(8)} ${s.key}  ${values.join('  ') || '(same values)'}`);
+    log.info(`    ${s.kind.padEnd(8)} ${s.key}  ${values.join('  ') || sameValues}`);
   }
   if (plan.onRemoved === 'clear') for (const key of plan.removedSample) log.info(`    ${'clear'.padEnd(8)} ${key}`);
 }

@@ -68,9 +68,10 @@ async function syncOne(ctx: AssociationContext, store: AssociationStore, destina
     throw new ModelError(`Sync '${sync.name}' associates with '${target.name}' through column '${association.column}', which model '${sync.model}' does not have`);
   }
   const kind = { from: sync.object, to: target.object, primary: association.primary };
-  const tables = store.tables(source, ctx.runId);
+  const size = ctx.pageSize ?? 1000;
+  const pairs = await store.diff(source, ctx.runId);
   try {
-    const diff = await store.diffPairs(source, tables);
+    const diff = pairs.summary;
     const result: AssociationResult = { to: target.name, pairs: diff.pairs, sent: 0, written: 0, failed: 0, waiting: diff.waiting, removed: 0 };
     if (!destination) return { ...result, sent: diff.pending, removed: diff.removed };
     const note = (outcomes: PairOutcome[]) => {
@@ -79,41 +80,34 @@ async function syncOne(ctx: AssociationContext, store: AssociationStore, destina
     // Pairs that left the model first: a record moving to another target stays within an
     // association limit the portal may set (one company per deal, say).
     if (diff.removed > 0) {
+      let archived = true;
       if (association.on_removed === 'remove') {
-        const d = ctx.warehouse.dialect;
-        const rows = ctx.warehouse.stream(`select from_id, to_id from ${d.table(tables.removed)}`, ctx.pageSize ?? 1000);
-        let archived = true;
-        for await (const page of rows) {
-          const outcomes = await destination.dissociate(kind, page.map((r) => ({ fromId: String(r.from_id), toId: String(r.to_id) })));
+        for await (const page of pairs.removed(size)) {
+          const outcomes = await destination.dissociate(kind, page.map(({ fromId, toId }) => ({ fromId, toId })));
           note(outcomes);
           archived &&= outcomes.every((o) => o.ok);
         }
-        // A failed archive leaves the pairs in state: the next run archives them again (harmless twice).
-        if (archived) {
-          await store.forgetRemoved(source, tables);
-          result.removed = diff.removed;
-        } else result.failed += diff.removed;
-      } else {
-        await store.forgetRemoved(source, tables);
-        result.removed = diff.removed;
       }
+      // A failed archive leaves the pairs in state: the next run archives them again (harmless twice).
+      if (archived) {
+        await pairs.forgetRemoved();
+        result.removed = diff.removed;
+      } else result.failed += diff.removed;
     }
     if (diff.pending > 0) {
-      const d = ctx.warehouse.dialect;
-      for await (const page of ctx.warehouse.stream(`select from_key, to_key, from_id, to_id from ${d.table(tables.pending)}`, ctx.pageSize ?? 1000)) {
-        const pairs = page.map((r) => ({ fromKey: String(r.from_key), toKey: String(r.to_key), fromId: String(r.from_id), toId: String(r.to_id) }));
-        const outcomes = await destination.associate(kind, pairs.map(({ fromId, toId }) => ({ fromId, toId })));
+      for await (const page of pairs.pending(size)) {
+        const outcomes = await destination.associate(kind, page.map(({ fromId, toId }) => ({ fromId, toId })));
         const ok = new Set(outcomes.filter((o) => o.ok).map((o) => `${o.pair.fromId}>${o.pair.toId}`));
-        const written = pairs.filter((p) => ok.has(`${p.fromId}>${p.toId}`));
-        await store.recordPairs(source, ctx.runId, written);
+        const written = page.filter((p) => ok.has(`${p.fromId}>${p.toId}`));
+        await pairs.recordWritten(written);
         note(outcomes);
-        result.sent += pairs.length;
+        result.sent += page.length;
         result.written += written.length;
-        result.failed += pairs.length - written.length;
+        result.failed += page.length - written.length;
       }
     }
     return result;
   } finally {
-    await store.dropTables(tables);
+    await pairs.drop();
   }
 }

@@ -425,6 +425,13 @@ export async function rollbackStep(
   return results;
 }
 
+/** Whether a run that started at `startedAt` (a runs row's value) is younger than the retention. */
+function withinRetention(startedAt: unknown, retentionDays: number): boolean {
+  if (!(startedAt instanceof Date) && typeof startedAt !== 'string') return false;
+  const at = new Date(startedAt).getTime();
+  return Number.isFinite(at) && at > Date.now() - retentionDays * 86_400_000;
+}
+
 function sumCounts(plan: RollbackPlan): number {
   return Object.values(plan.counts).reduce((a, b) => a + (b ?? 0), 0);
 }
@@ -453,8 +460,14 @@ export async function rollbackAvailability(ctx: SyncContext, runs: Row[], retent
       out.set(key, summary && !summary.counts.restore ? 'rolled back' : `yes: ${entry.records} records, until ${until}`);
     } else if (r.command === 'rollback' || !r.sync_name || !Number(r.n_sent ?? 0)) {
       out.set(key, '');
+    } else if (retentionDays === 0) {
+      out.set(key, 'no: history is off (history.retention_days: 0)');
+    } else if (withinRetention(r.started_at, retentionDays)) {
+      // History keeps values that changed: a run that re-sent unchanged values (every row after a
+      // property rename, say) replaced nothing pqlsync knows.
+      out.set(key, 'no: it replaced no value pqlsync knows (it sent unchanged values again, as after a property rename)');
     } else {
-      out.set(key, retentionDays === 0 ? 'no: history is off (history.retention_days: 0)' : `no: history kept ${retentionDays} days`);
+      out.set(key, `no: history kept ${retentionDays} days`);
     }
   }
   return out;

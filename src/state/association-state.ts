@@ -10,7 +10,7 @@ import { pairOwner, runTable } from './run-tables.ts';
 
 export const ASSOCIATION_STATE = 'association_state';
 
-export interface PairTables {
+interface PairTables {
   /** The model's pairs with both record ids (null when not delivered), computed once per diff (private to the run). */
   resolved: TableName;
   /** Pairs of this run to write: from_key, to_key, from_id, to_id (private to the run). */
@@ -58,20 +58,32 @@ export class AssociationStore {
     );
   }
 
-  tables(source: PairSource, runId: string): PairTables {
+  /**
+   * Diffs the model's pairs against association state into tables private to `runId`, and
+   * answers the handle over them (dropped on a failure here; by the caller's `drop` otherwise).
+   */
+  async diff(source: PairSource, runId: string): Promise<PairChangeSet> {
     const owner = pairOwner(source.syncName, source.toSync);
-    return {
+    const tables: PairTables = {
       resolved: runTable(this.schema, 'resolved', runId, owner),
       pending: runTable(this.schema, 'pairs', runId, owner),
       removed: runTable(this.schema, 'unpaired', runId, owner),
     };
+    const pairs = new PairChangeSet(this.warehouse, this.schema, source, runId, tables);
+    try {
+      pairs.summary = await this.diffPairs(source, tables);
+    } catch (error) {
+      await pairs.drop().catch(() => undefined);
+      throw error;
+    }
+    return pairs;
   }
 
   /**
    * Diffs the model's pairs against association state, in the warehouse: the record ids come
    * from both syncs' state (sync_state), so a pair is ready only once both records landed.
    */
-  async diffPairs(source: PairSource, tables: PairTables): Promise<PairDiff> {
+  private async diffPairs(source: PairSource, tables: PairTables): Promise<PairDiff> {
     const d = this.warehouse.dialect;
     const q = d.quote;
     const str = (e: string) => d.macros.to_string(e);
@@ -118,33 +130,75 @@ export class AssociationStore {
     return { pairs: n('n_pairs'), pending: n('n_pending'), waiting: n('n_waiting'), removed: n('n_removed') };
   }
 
-  /** Records written pairs (one multi-row insert per call). */
-  async recordPairs(source: PairSource, runId: string, pairs: Array<{ fromKey: string; toKey: string; fromId: string; toId: string }>, at = new Date()): Promise<void> {
+  /** Associations recorded for a sync (for status and tests). */
+  async count(syncName: string): Promise<number> {
+    const [row] = await this.warehouse.query({ sql: `select count(*) as n from ${this.t(ASSOCIATION_STATE)} where sync_name = ?`, values: [syncName] });
+    return Number(row.n);
+  }
+}
+
+/** A pair as HubSpot writes it (record ids) and as state keeps it (keys too). */
+export interface Pair {
+  fromKey: string;
+  toKey: string;
+  fromId: string;
+  toId: string;
+}
+
+/**
+ * One association's diff in the warehouse, as `ChangeSet` is a sync's records': its counts, the
+ * pairs to write and those that left the model in pages, and the state updates for what HubSpot
+ * acknowledged. Nothing outside this module reads its tables.
+ */
+export class PairChangeSet {
+  summary: PairDiff = { pairs: 0, pending: 0, waiting: 0, removed: 0 };
+
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly schema: string,
+    private readonly source: PairSource,
+    private readonly runId: string,
+    private readonly tables: PairTables,
+  ) {}
+
+  /** The pairs to write, `size` a page. */
+  pending(size: number): AsyncIterable<Pair[]> {
+    return this.pages(this.tables.pending, size);
+  }
+
+  /** The pairs in state that left the model, `size` a page. */
+  removed(size: number): AsyncIterable<Pair[]> {
+    return this.pages(this.tables.removed, size);
+  }
+
+  private async *pages(table: TableName, size: number): AsyncIterable<Pair[]> {
+    for await (const page of this.warehouse.stream(`select from_key, to_key, from_id, to_id from ${this.warehouse.dialect.table(table)}`, size)) {
+      yield page.map((r) => ({ fromKey: String(r.from_key), toKey: String(r.to_key), fromId: String(r.from_id), toId: String(r.to_id) }));
+    }
+  }
+
+  /** Records pairs HubSpot acknowledged (one multi-row insert per call). */
+  async recordWritten(pairs: readonly Pair[], at = new Date()): Promise<void> {
     if (pairs.length === 0) return;
+    const { source, runId } = this;
     const rows: Value[][] = pairs.map((p) => [source.syncName, source.toSync, p.fromKey, p.toKey, p.fromId, p.toId, runId, at]);
     await this.warehouse.insertRows({ schema: this.schema, name: ASSOCIATION_STATE }, ['sync_name', 'to_sync', 'from_key', 'to_key', 'from_id', 'to_id', 'run_id', 'synced_at'], rows);
   }
 
-  /** Forgets the pairs of the removed table (after they were archived in HubSpot, or when kept there). */
-  async forgetRemoved(source: PairSource, tables: PairTables): Promise<void> {
+  /** Forgets every pair that left the model (after they were archived in HubSpot, or when kept there). */
+  async forgetRemoved(): Promise<void> {
     const d = this.warehouse.dialect;
     // One value per pair, for an IN list every engine takes (BigQuery refuses a correlated
     // reference to the table a DELETE names). Record ids are digits, so the ids lead.
     const pair = (p: string) => `concat(${p}from_id, '>', ${p}to_id, '>', ${p}from_key, '>', ${p}to_key)`;
     await this.warehouse.execute({
-      sql: `delete from ${this.t(ASSOCIATION_STATE)} where sync_name = ? and to_sync = ?
-              and ${pair('')} in (select ${pair('r.')} from ${d.table(tables.removed)} r)`,
-      values: [source.syncName, source.toSync],
+      sql: `delete from ${d.table({ schema: this.schema, name: ASSOCIATION_STATE })} where sync_name = ? and to_sync = ?
+              and ${pair('')} in (select ${pair('r.')} from ${d.table(this.tables.removed)} r)`,
+      values: [this.source.syncName, this.source.toSync],
     });
   }
 
-  async dropTables(tables: PairTables): Promise<void> {
-    for (const table of [tables.resolved, tables.pending, tables.removed]) await this.warehouse.execute(`drop table if exists ${this.warehouse.dialect.table(table)}`);
-  }
-
-  /** Associations recorded for a sync (for status and tests). */
-  async count(syncName: string): Promise<number> {
-    const [row] = await this.warehouse.query({ sql: `select count(*) as n from ${this.t(ASSOCIATION_STATE)} where sync_name = ?`, values: [syncName] });
-    return Number(row.n);
+  async drop(): Promise<void> {
+    for (const table of Object.values(this.tables)) await this.warehouse.execute(`drop table if exists ${this.warehouse.dialect.table(table)}`);
   }
 }

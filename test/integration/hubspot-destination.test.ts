@@ -202,6 +202,63 @@ describe('properties', () => {
     expect(failedOutcomes(waiting).map((o) => o.category)).toEqual(['WAITING_FOR_ASSOCIATION']);
   });
 
+  it('without unique task keys: a create HubSpot is still applying when its 504 or dropped connection comes is never sent again in the run (CREATE_UNCONFIRMED), and the next attempt finds it; a 429 is retried at once', async () => {
+    const CREATE = 'POST /crm/v3/objects/tasks/batch/create';
+    const { sandbox, destination } = await setup({
+      uniqueOnTasks: false,
+      faults: {
+        rules: [
+          // Four batches' first attempts: two still being applied when their answer goes, one refused by a 503, one by a 429 (neither applied).
+          { fault: { type: 'applied-late', answer: 504, afterMs: 600_000 }, pathIncludes: '/objects/tasks/batch/create', onRequests: [1] },
+          { fault: { type: 'applied-late', answer: 'reset', afterMs: 600_000 }, pathIncludes: '/objects/tasks/batch/create', onRequests: [2] },
+          { fault: { type: 'status', status: 503 }, pathIncludes: '/objects/tasks/batch/create', onRequests: [3] },
+          { fault: { type: 'status', status: 429 }, pathIncludes: '/objects/tasks/batch/create', onRequests: [4] },
+        ],
+      },
+    });
+    await destination.ensureProperties([tasksSync]);
+    const contacts = Array.from({ length: 100 }, (_, i) => sandbox.seedRecord('contacts', { email: `p${i}@acme.test` }));
+    const changes: Change[] = Array.from({ length: 400 }, (_, i) => ({
+      key: `p${i % 100}@acme.test|signal${Math.floor(i / 100)}`,
+      kind: 'new',
+      recordId: null,
+      values: { subject: `task ${i}`, due: new Date(Date.UTC(2026, 0, 5)) },
+      journal: { parentId: contacts[i % 100].id, attempted: false },
+    }));
+    const byKey = () => {
+      const out = new Map<string, string[]>();
+      for (const t of sandbox.records('tasks')) out.set(t.properties.pqlsync_task_key, [...(out.get(t.properties.pqlsync_task_key) ?? []), t.id]);
+      return out;
+    };
+
+    const outcomes = await destination.writer(tasksSync).send(changes);
+    // HubSpot finishes applying the two batches it was still writing: nothing was sent twice meanwhile.
+    expect(sandbox.finishApplying()).toBe(2);
+    expect([...byKey().values()].filter((ids) => ids.length > 1)).toEqual([]);
+    expect(sandbox.stats.faultsInjected).toBe(4);
+    // The 429's batch was retried in the run (one more create) and delivered; the other three wait.
+    expect(sandbox.stats.requestsByRoute[CREATE]).toBe(5);
+    expect(okOutcomes(outcomes)).toHaveLength(100);
+    const unconfirmed = failedOutcomes(outcomes);
+    expect(unconfirmed).toHaveLength(300);
+    expect(new Set(unconfirmed.map((o) => o.category))).toEqual(new Set(['CREATE_UNCONFIRMED']));
+    expect(unconfirmed.find((o) => /HTTP 504/.test(o.message))?.message).toMatch(/^HubSpot did not confirm the create \(HTTP 504 .*\) and may still be making it: it is looked for first next run and created only if not found$/);
+    expect(unconfirmed.filter((o) => /network error/.test(o.message))).toHaveLength(100);
+
+    // Two of the three unconfirmed batches landed (late); the 503's did not.
+    expect(byKey().size).toBe(300);
+
+    // The next run's attempt looks first: the 200 that landed are found, the 100 the 503 refused are created.
+    const retried = changes.filter((c) => unconfirmed.some((o) => o.key === c.key)).map((c) => ({ ...c, journal: { ...c.journal!, attempted: true } }));
+    const again = await destination.writer(tasksSync).send(retried);
+    expect(failedOutcomes(again)).toEqual([]);
+    expect(sandbox.stats.requestsByRoute[CREATE]).toBe(6);
+    const held = byKey();
+    expect([...held.values()].filter((ids) => ids.length > 1)).toEqual([]);
+    expect(held.size).toBe(400);
+    for (const o of [...okOutcomes(outcomes), ...okOutcomes(again)]) expect(held.get(o.key)).toEqual([o.recordId]);
+  });
+
   it('adds missing options to an enumeration in our group', async () => {
     const { sandbox, destination } = await setup();
     await destination.ensureProperties([contactsSync({ properties: [{ ...properties[1], options: ['cold', 'hot'] }] })]);

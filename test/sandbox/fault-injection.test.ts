@@ -40,6 +40,31 @@ describe('fault injection', () => {
     expect(response.results[0]._new).toBe(true);
   });
 
+  it('applied-late: a 504 or a dropped connection goes out, and the write lands only later (or at finishApplying())', async () => {
+    const { sandbox, client } = await openSandbox({
+      faults: {
+        rules: [
+          { fault: { type: 'applied-late', answer: 504, afterMs: 60_000 }, onRequests: [1] },
+          { fault: { type: 'applied-late', answer: 'reset', afterMs: 60_000 }, onRequests: [2] },
+          { fault: { type: 'applied-late', answer: 502, afterMs: 50 }, onRequests: [3] },
+        ],
+      },
+    });
+    expect((await catchFailure(client.crm.contacts.batchApi.upsert(upsertOne('a@x.io')))).code).toBe(504);
+    expect(typeof (await catchFailure(client.crm.contacts.batchApi.upsert(upsertOne('b@x.io')))).code).not.toBe('number');
+    // Answered, counted by the limits, and not applied yet: a read now does not see them.
+    expect(sandbox.records('contacts')).toHaveLength(0);
+    expect(sandbox.stats.requests).toBe(2);
+    expect(sandbox.finishApplying()).toBe(2);
+    expect(sandbox.records('contacts').map((c) => c.properties.email).sort()).toEqual(['a@x.io', 'b@x.io']);
+    expect(sandbox.finishApplying()).toBe(0);
+    // Its time comes without finishApplying() too.
+    expect((await catchFailure(client.crm.contacts.batchApi.upsert(upsertOne('c@x.io')))).code).toBe(502);
+    expect(sandbox.findByProperty('contacts', 'email', 'c@x.io')).toHaveLength(0);
+    await sleep(150);
+    expect(sandbox.findByProperty('contacts', 'email', 'c@x.io')).toHaveLength(1);
+  });
+
   it('502 with an HTML body: the client throws an ApiException whose body is the HTML, not a HubSpot envelope', async () => {
     const { client } = await openSandbox({ faults: { rules: [{ fault: { type: 'status', status: 502, htmlBody: true } }] } });
     const failure = await catchFailure(client.crm.contacts.batchApi.upsert(upsertOne('a@x.io')));

@@ -10,10 +10,15 @@
  *   uncertain (no answer, a timeout, 5xx, 429), is looked for before anything is created again:
  *   the parents' associated records (associations v4 batch read, consistent at once, unlike
  *   search) and their keys (batch read). A record found is answered as delivered with its id;
- *   only the missing ones are created.
+ * - the missing ones are created again in this run only after a 429, which HubSpot answers before
+ *   applying anything. After no answer or a 5xx HubSpot may still be applying the create, and a
+ *   read cannot see that: the missing ones are answered `CREATE_UNCONFIRMED` (their intent stays),
+ *   and the next run, by when HubSpot has long finished, looks for them first and creates only
+ *   what it does not find. So nothing is ever created twice, at the cost of a run's delay.
  */
 import { chunk, runPool, withTraceId, writeWithSplitting, type BatchResponseLike, type WriteItem } from '../batch-writer.ts';
 import { DestinationError } from '../../../contracts/errors.ts';
+import type { Failure } from '../errors.ts';
 import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
 import { readRecords } from './held-values.ts';
@@ -102,13 +107,24 @@ export async function createThroughParents(
         {
           // The request may have landed: find what it made before sending the rest again.
           rateLimitIsUncertain: true,
-          beforeRetry: async () => {
+          beforeRetry: async (failure) => {
             const found = await findCreated(ctx, writer.object, through, pending.map((i) => byTrace.get(i.traceId)!));
             for (const item of pending) {
               const c = byTrace.get(item.traceId)!;
               if (found.has(c.prepared.key)) ctx.record(c.prepared, { ok: true, recordId: found.get(c.prepared.key)! });
             }
             pending = pending.filter((i) => !found.has(byTrace.get(i.traceId)!.prepared.key));
+            if (!mayStillBeApplying(failure)) return;
+            // Not found yet is not "not made": sending these again now could make each twice.
+            for (const item of pending) {
+              ctx.record(byTrace.get(item.traceId)!.prepared, {
+                ok: false,
+                category: 'CREATE_UNCONFIRMED',
+                property: null,
+                message: `HubSpot did not confirm the create (${failure.message}) and may still be making it: it is looked for first next run and created only if not found`,
+              });
+            }
+            pending = [];
           },
         },
       );
@@ -117,6 +133,17 @@ export async function createThroughParents(
     for (const [traceId, result] of results) ctx.record(byTrace.get(traceId)!.prepared, result);
   });
   await runPool(tasks, ctx.concurrency);
+}
+
+/**
+ * Whether HubSpot may still be applying a request that failed so: no answer at all (a reset, a
+ * timeout), a 5xx (a gateway that gave up while HubSpot wrote), a 408, or a success the client
+ * could not read. A 429, a 423 (locked) and a 477 (migrating) are HubSpot refusing the request
+ * before applying it.
+ */
+function mayStillBeApplying(failure: Failure): boolean {
+  if (failure.kind !== 'transient') return false;
+  return failure.status === null || failure.status >= 500 || failure.status === 408 || (failure.status >= 200 && failure.status < 300);
 }
 
 /**

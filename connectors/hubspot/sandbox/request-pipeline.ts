@@ -23,6 +23,37 @@ export interface PipelineDeps {
   currentFaults(): FaultInjector;
   accessToken?: string;
   latencyMs: number;
+  /** Writes admitted and answered, not yet applied (`applied-late` faults). */
+  lateWrites: LateWrites;
+}
+
+/** Writes HubSpot is still applying after their answer went out: each applied when its time comes, or all at once by `finish()`. */
+export class LateWrites {
+  private readonly pending = new Map<NodeJS.Timeout, () => void>();
+
+  schedule(afterMs: number, apply: () => void): void {
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      apply();
+    }, afterMs);
+    this.pending.set(timer, apply);
+  }
+
+  finish(): number {
+    const applies = [...this.pending];
+    this.pending.clear();
+    for (const [timer, apply] of applies) {
+      clearTimeout(timer);
+      apply();
+    }
+    return applies.length;
+  }
+
+  /** Drops the writes still pending (the portal stops). */
+  cancel(): void {
+    for (const timer of this.pending.keys()) clearTimeout(timer);
+    this.pending.clear();
+  }
 }
 
 interface Reply {
@@ -65,6 +96,10 @@ async function handleRequest(deps: PipelineDeps, request: IncomingMessage, respo
   if (fault?.type === 'daily-exhausted') deps.limiter.exhaustDaily();
 
   const bodyText = await readBody(request);
+  if (fault?.type === 'applied-late') {
+    await answerAppliedLate(deps, fault, request, response, match, method, url, bodyText);
+    return;
+  }
   // An `applied` status fault lets the request through first: a gateway answering 5xx (or 429) for a write that landed.
   const applied = fault?.type === 'status' && fault.applied ? answerRequest(deps, request, match, method, url, bodyText) : undefined;
   const reply = answerFault(fault) ?? applied ?? answerRequest(deps, request, match, method, url, bodyText);
@@ -81,6 +116,65 @@ async function handleRequest(deps: PipelineDeps, request: IncomingMessage, respo
   else sendJson(response, reply.status, reply.body, reply.headers);
 }
 
+/**
+ * An `applied-late` fault: the request is authenticated and admitted (counted by the limits) now,
+ * answered with the gateway's status or a dropped connection, and applied later. A request that
+ * would have been refused (401, 429, no route) is answered as such and never applied.
+ */
+async function answerAppliedLate(
+  deps: PipelineDeps,
+  fault: Extract<FaultKind, { type: 'applied-late' }>,
+  request: IncomingMessage,
+  response: ServerResponse,
+  match: RouteMatch | undefined,
+  method: string,
+  url: URL,
+  bodyText: string,
+): Promise<void> {
+  const admission = admitRequest(deps, request, match, method, url);
+  if (!admission.admitted) {
+    sendJson(response, admission.reply.status, admission.reply.body, admission.reply.headers);
+    return;
+  }
+  deps.lateWrites.schedule(fault.afterMs, () => {
+    answerRequest(deps, request, match, method, url, bodyText, admission);
+  });
+  await deps.sleeper.sleep(deps.latencyMs);
+  if (fault.answer === 'reset') {
+    request.socket.destroy();
+    return;
+  }
+  const reply = answerStatusFault({ type: 'status', status: fault.answer });
+  sendJson(response, reply.status, reply.body, reply.headers);
+}
+
+type Admission = { admitted: false; reply: Reply } | { admitted: true; match: RouteMatch; headers: Record<string, string> };
+
+/** Authentication, the route and the rate limits: a refusal's reply, or the route and the limiter's headers. */
+function admitRequest(
+  deps: PipelineDeps,
+  request: IncomingMessage,
+  match: RouteMatch | undefined,
+  method: string,
+  url: URL,
+): Admission {
+  const authFailure = checkAuthorization(request.headers.authorization, deps.accessToken);
+  if (authFailure) return { admitted: false, reply: replyWithError(authFailure) };
+
+  if (!match) {
+    const status = hasPathMatch(deps.routes, url.pathname) ? 405 : 404;
+    const message = status === 405 ? `Method ${method} is not allowed on ${url.pathname}.` : `No route for ${method} ${url.pathname} in the sandbox.`;
+    return { admitted: false, reply: replyWithError(new ApiError(status, status === 405 ? 'VALIDATION_ERROR' : 'OBJECT_NOT_FOUND', message)) };
+  }
+
+  const decision = deps.limiter.admit(match.route.limit);
+  if (!decision.admitted) {
+    deps.stats.rateLimited++;
+    return { admitted: false, reply: { status: 429, body: { ...decision.body, correlationId: createCorrelationId() }, headers: decision.headers } };
+  }
+  return { admitted: true, match, headers: decision.headers };
+}
+
 function answerRequest(
   deps: PipelineDeps,
   request: IncomingMessage,
@@ -88,30 +182,20 @@ function answerRequest(
   method: string,
   url: URL,
   bodyText: string,
+  /** Given when the request was admitted on arrival (an `applied-late` write). */
+  admitted?: Extract<Admission, { admitted: true }>,
 ): Reply {
-  const authFailure = checkAuthorization(request.headers.authorization, deps.accessToken);
-  if (authFailure) return replyWithError(authFailure);
-
-  if (!match) {
-    const status = hasPathMatch(deps.routes, url.pathname) ? 405 : 404;
-    const message = status === 405 ? `Method ${method} is not allowed on ${url.pathname}.` : `No route for ${method} ${url.pathname} in the sandbox.`;
-    return replyWithError(new ApiError(status, status === 405 ? 'VALIDATION_ERROR' : 'OBJECT_NOT_FOUND', message));
-  }
-
-  const decision = deps.limiter.admit(match.route.limit);
-  if (!decision.admitted) {
-    deps.stats.rateLimited++;
-    return { status: 429, body: { ...decision.body, correlationId: createCorrelationId() }, headers: decision.headers };
-  }
-
+  const admission = admitted ?? admitRequest(deps, request, match, method, url);
+  if (!admission.admitted) return admission.reply;
+  const { route, params } = admission.match;
   try {
     const body = parseJsonBody(bodyText);
-    const result: RouteResult = match.route.handle({ params: match.params, query: url.searchParams, body, store: deps.store });
+    const result: RouteResult = route.handle({ params, query: url.searchParams, body, store: deps.store });
     deps.stats.recordsWritten += result.recordsWritten ?? 0;
-    return { status: result.status, body: result.body, headers: decision.headers };
+    return { status: result.status, body: result.body, headers: admission.headers };
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    return { ...replyWithError(error), headers: decision.headers };
+    return { ...replyWithError(error), headers: admission.headers };
   }
 }
 

@@ -8,7 +8,7 @@ import { FaultInjector } from './faults.ts';
 import { Sleeper } from './http-io.ts';
 import { resolveObjectType, type ObjectTypeName } from './object-types.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { createRequestHandler } from './request-pipeline.ts';
+import { createRequestHandler, LateWrites } from './request-pipeline.ts';
 import { ROUTES } from './routes/index.ts';
 import { PortalStore, toStoredRecord, toUniqueKey } from './store.ts';
 import type { PropertyDefinition, Sandbox, SandboxOptions, SandboxStats, StoredRecord } from './types.ts';
@@ -44,6 +44,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const stats = createStats();
   const sleeper = new Sleeper();
+  const lateWrites = new LateWrites();
   let faults = new FaultInjector(options.faults);
 
   const server = createServer(
@@ -56,6 +57,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       currentFaults: () => faults,
       accessToken: options.accessToken,
       latencyMs: settings.latencyMs,
+      lateWrites,
     }),
   );
   await new Promise<void>((resolve, reject) => {
@@ -96,6 +98,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setFaults: (config) => {
       faults = new FaultInjector(config);
     },
+    finishApplying: () => lateWrites.finish(),
     resetDaily: () => limiter.resetDaily(),
     spendDaily: (requests) => limiter.spendDaily(requests),
     addSecondaryEmail: (contactId, email) => {
@@ -130,6 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     stop: async () => {
       sleeper.cancelAll();
+      lateWrites.cancel();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -136,6 +136,12 @@ export type FaultKind =
   | { type: 'lost-response' }
   /** Apply the request, then hold the response for delayMs (past the client's timeout). */
   | { type: 'slow'; delayMs: number }
+  /**
+   * HubSpot still writing when the answer goes out: a gateway gives up (`answer`: a 5xx) or the
+   * connection drops (`answer: 'reset'`) while the request, admitted and counted, is applied
+   * `afterMs` later (or at `finishApplying()`). A read made in between does not see the write.
+   */
+  | { type: 'applied-late'; answer: 500 | 502 | 503 | 504 | 'reset'; afterMs: number }
   /** Expired token (401) or missing scopes (403, category MISSING_SCOPES). */
   | { type: 'auth'; status: 401 | 403 }
   /** 429 DAILY from this request on, until resetDaily(). */
@@ -184,6 +190,8 @@ export interface Sandbox {
   seedRecord(objectType: string, properties: Record<string, string>): StoredRecord;
   seedProperty(objectType: string, def: Partial<PropertyDefinition> & { name: string; type: string; fieldType: string }): void;
   setFaults(faults: FaultConfig | undefined): void;
+  /** Applies at once every write an `applied-late` fault still holds, as if its time had come; answers how many. */
+  finishApplying(): number;
   /** The portal's behaviours, changeable while it runs. */
   settings: { searchLagMs: number; autoCreateCompanies: boolean; associationLimits: Record<string, number>; uniqueOnTasks: boolean | 'ignored' };
   /** Deal pipelines, the default one included. */
