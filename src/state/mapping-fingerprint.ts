@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 
 /**
@@ -53,4 +54,36 @@ export function describeMappingChange(before: string | undefined, now: string): 
   }
   for (const o of old) if (!cur.some((p) => p.column === o.column)) words.push(`${o.property} no longer mapped (kept in HubSpot as it is)`);
   return words.length ? words.join('; ') : 'mapping changed';
+}
+
+/**
+ * The mappings each sync delivered under, by fingerprint (`sync_mappings`; DDL in
+ * state-tables.ts), so a plan can say in words what a mapping change changed.
+ */
+export class SyncMappings {
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly schema: string,
+  ) {}
+
+  private get table(): string {
+    return this.warehouse.dialect.table({ schema: this.schema, name: 'sync_mappings' });
+  }
+
+  /** Records the sync's current mapping under its fingerprint (once per fingerprint). */
+  async remember(sync: Pick<SyncConfig, 'name' | 'object' | 'properties'>, runId: string): Promise<void> {
+    const { fingerprint, mapping } = mappingFingerprint(sync);
+    const [row] = await this.warehouse.query({ sql: `select count(*) as n from ${this.table} where sync_name = ? and fingerprint = ?`, values: [sync.name, fingerprint] });
+    if (Number(row.n) > 0) return;
+    await this.warehouse.execute({
+      sql: `insert into ${this.table} (sync_name, fingerprint, mapping, first_run_id, first_seen_at) values (?, ?, ?, ?, ?)`,
+      values: [sync.name, fingerprint, mapping, runId, new Date()],
+    });
+  }
+
+  /** The mappings a sync delivered under, by fingerprint. */
+  async known(syncName: string): Promise<Map<string, string>> {
+    const rows = await this.warehouse.query({ sql: `select fingerprint, mapping from ${this.table} where sync_name = ?`, values: [syncName] });
+    return new Map(rows.map((r) => [String(r.fingerprint), String(r.mapping)]));
+  }
 }

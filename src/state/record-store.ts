@@ -11,7 +11,7 @@ import { syncRelation, type SyncConfig } from '../config/schema.ts';
 import { ConfigError, ModelError } from '../../contracts/errors.ts';
 import { pages as regroup } from '../util/pages.ts';
 import { hasSignificance, insignificantKeysSql, scoreMovedSql } from './significance.ts';
-import { describeMappingChange, FINGERPRINT_PREFIX_LENGTH, mappingFingerprint } from './mapping-fingerprint.ts';
+import { describeMappingChange, FINGERPRINT_PREFIX_LENGTH, mappingFingerprint, SyncMappings } from './mapping-fingerprint.ts';
 import { RunHistoryValues } from './run-history-values.ts';
 import { runTable, syncTable } from './run-tables.ts';
 import type { StateStore } from './state-store.ts';
@@ -152,8 +152,10 @@ export class RecordStore {
     const tables = syncTables(sync, this.schemas, run.runId);
     let history: RunHistoryValues | null = null;
     if (run.send) {
-      // Under the sync's lock: the only place the delivered snapshot is (re)created.
+      // Under the sync's lock: the only place the delivered snapshot is (re)created, and the
+      // mapping it is delivered under remembered (for a later plan's words on a mapping change).
       await ensureDeliveredTable(this.warehouse, sync, tables);
+      await new SyncMappings(this.warehouse, this.schemas.state).remember(sync, run.runId);
       const days = run.send.historyRetentionDays;
       if (days > 0) {
         history = new RunHistoryValues(this.warehouse, this.schemas.state);
@@ -286,7 +288,7 @@ export class ChangeSet {
   /** Changed rows delivered under another mapping, with what changed in words ("property renamed a → b"). */
   async mappingChanges(): Promise<Array<{ reason: string; rows: number }>> {
     if (this.summary.remapped.length === 0) return [];
-    const known = await this.state.mappings(this.sync.name);
+    const known = await new SyncMappings(this.warehouse, this.state.schema).known(this.sync.name);
     const now = mappingFingerprint(this.sync).mapping;
     return this.summary.remapped.map((r) => ({ reason: describeMappingChange(known.get(r.fingerprint), now), rows: r.rows }));
   }

@@ -3,7 +3,6 @@ import { DELETED_PREFIX } from '../../connectors/destination.ts';
 import type { Row, Statement, TableName, Value, Warehouse } from '../../connectors/warehouse.ts';
 import type { SyncConfig } from '../config/schema.ts';
 import { ConfigError, LockHeldError } from '../../contracts/errors.ts';
-import { mappingFingerprint } from './mapping-fingerprint.ts';
 import { deadRunTables, handoffRunTables } from './run-tables.ts';
 import { stateTableDdl } from './state-tables.ts';
 
@@ -140,14 +139,11 @@ export class StateStore {
 
   /**
    * Opens a sync's run in run history, holding the sync's lock: first cleans up after its dead
-   * runs (see abandonDeadRuns), then records the run as running and the mapping it delivers
-   * under (by fingerprint). Answers the dead runs' ids.
+   * runs (see abandonDeadRuns), then records the run as running. Answers the dead runs' ids.
    */
   async beginSync(sync: SyncConfig, run: { runId: string; command: string; startedAt: Date }): Promise<string[]> {
     const dead = await this.abandonDeadRuns(sync, run.runId);
     await this.startRun({ ...run, syncName: sync.name, status: 'running' });
-    const { fingerprint, mapping } = mappingFingerprint(sync);
-    await this.rememberMapping(sync.name, fingerprint, mapping, run.runId);
     return dead;
   }
 
@@ -181,25 +177,6 @@ export class StateStore {
       values: [accountId, new Date(), runId],
     });
     return 'bound';
-  }
-
-  /** Records a sync's mapping under its fingerprint (once per fingerprint). */
-  async rememberMapping(syncName: string, fingerprint: string, mapping: string, runId: string): Promise<void> {
-    const [row] = await this.warehouse.query({
-      sql: `select count(*) as n from ${this.t('sync_mappings')} where sync_name = ? and fingerprint = ?`,
-      values: [syncName, fingerprint],
-    });
-    if (Number(row.n) > 0) return;
-    await this.warehouse.execute({
-      sql: `insert into ${this.t('sync_mappings')} (sync_name, fingerprint, mapping, first_run_id, first_seen_at) values (?, ?, ?, ?, ?)`,
-      values: [syncName, fingerprint, mapping, runId, new Date()],
-    });
-  }
-
-  /** The mappings a sync delivered under, by fingerprint. */
-  async mappings(syncName: string): Promise<Map<string, string>> {
-    const rows = await this.warehouse.query({ sql: `select fingerprint, mapping from ${this.t('sync_mappings')} where sync_name = ?`, values: [syncName] });
-    return new Map(rows.map((r) => [String(r.fingerprint), String(r.mapping)]));
   }
 
   /** Opens a run's line in the run log (every command that works on this state). */
