@@ -7,7 +7,7 @@
 import type { AssociationPair, PairOutcome } from '../destination.ts';
 import type { HubSpotAssociationKind } from './config.ts';
 import { DestinationError } from '../../contracts/errors.ts';
-import { chunk, runPool } from './batch-writer.ts';
+import { forEachBatch } from './batch-writer.ts';
 import type { HubSpotApis } from './hubspot.client.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import { OBJECT_TYPES } from './objects/object-types.ts';
@@ -60,7 +60,7 @@ export async function associatePairs(ctx: AssociationContext, kind: HubSpotAssoc
   if (pairs.length === 0) return [];
   const types = associationTypeIds(kind, await readLabels(ctx, kind)).map((associationTypeId) => ({ associationCategory: 'HUBSPOT_DEFINED', associationTypeId }));
   const outcomes: PairOutcome[] = [];
-  const tasks = chunk(pairs, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
+  await forEachBatch(pairs, HUBSPOT_LIMITS.batchSize, ctx.concurrency, async (batch) => {
     const inputs = batch.map((p) => ({ _from: { id: p.fromId }, to: { id: p.toId }, types }));
     const result = await ctx.exec.run<CreateResponse>('crm', `${kind.from} → ${kind.to} associate (${batch.length})`, (options) =>
       ctx.apis.associations.batchApi.createWithHttpInfo(kind.from, kind.to, { inputs } as never, options),
@@ -94,7 +94,6 @@ export async function associatePairs(ctx: AssociationContext, kind: HubSpotAssoc
       else outcomes.push({ pair, ok: false, category: 'NOT_ACKNOWLEDGED', message: "HubSpot's answer did not name this pair; it is sent again next run" });
     }
   });
-  await runPool(tasks, ctx.concurrency);
   return outcomes;
 }
 
@@ -102,13 +101,12 @@ export async function dissociatePairs(ctx: AssociationContext, kind: HubSpotAsso
   const outcomes: PairOutcome[] = [];
   const byFrom = new Map<string, AssociationPair[]>();
   for (const pair of pairs) byFrom.set(pair.fromId, [...(byFrom.get(pair.fromId) ?? []), pair]);
-  const tasks = chunk([...byFrom.values()], HUBSPOT_LIMITS.batchSize).map((groups) => async () => {
+  await forEachBatch([...byFrom.values()], HUBSPOT_LIMITS.batchSize, ctx.concurrency, async (groups) => {
     const inputs = groups.map((group) => ({ _from: { id: group[0].fromId }, to: group.map((p) => ({ id: p.toId })) }));
     const result = await ctx.exec.run<null>('crm', `${kind.from} → ${kind.to} dissociate (${inputs.length})`, (options) =>
       ctx.apis.associations.batchApi.archiveWithHttpInfo(kind.from, kind.to, { inputs } as never, options),
     );
     for (const pair of groups.flat()) outcomes.push(result.ok ? { pair, ok: true } : { pair, ok: false, category: result.kind === 'exhausted' ? 'RETRIES_EXHAUSTED' : 'REJECTED', message: failureMessage(result) });
   });
-  await runPool(tasks, ctx.concurrency);
   return outcomes;
 }

@@ -128,6 +128,11 @@ export function chunk<T>(list: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** Runs `each` on the batches of `list` (at most `size` items a batch), at most `concurrency` at a time (see runPool). */
+export async function forEachBatch<T>(list: readonly T[], size: number, concurrency: number, each: (batch: T[]) => Promise<void>): Promise<void> {
+  await runPool(chunk(list, size).map((batch) => () => each(batch)), concurrency);
+}
+
 /**
  * Runs tasks with at most `concurrency` in flight. On the first thrown error no new task
  * starts; the ones in flight finish, then the error is rethrown.

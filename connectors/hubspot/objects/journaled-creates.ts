@@ -16,7 +16,7 @@
  *   and the next run, by when HubSpot has long finished, looks for them first and creates only
  *   what it does not find. So nothing is ever created twice, at the cost of a run's delay.
  */
-import { chunk, runPool, withTraceId, writeWithSplitting, type BatchResponseLike, type WriteItem } from '../batch-writer.ts';
+import { forEachBatch, chunk, withTraceId, writeWithSplitting, type BatchResponseLike, type WriteItem } from '../batch-writer.ts';
 import { DestinationError } from '../../../contracts/errors.ts';
 import type { Failure } from '../errors.ts';
 import { HUBSPOT_LIMITS } from '../limits.ts';
@@ -84,7 +84,7 @@ export async function createThroughParents(
   }
 
   const api = ctx.apis.object(writer.object).batchApi;
-  const tasks = chunk(toCreate, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
+  await forEachBatch(toCreate, HUBSPOT_LIMITS.batchSize, ctx.concurrency, async (batch) => {
     const byTrace = new Map<string, Creation>();
     const items: WriteItem[] = batch.map((c) => {
       const item: WriteItem = {
@@ -132,7 +132,6 @@ export async function createThroughParents(
     });
     for (const [traceId, result] of results) ctx.record(byTrace.get(traceId)!.prepared, result);
   });
-  await runPool(tasks, ctx.concurrency);
 }
 
 /**

@@ -5,7 +5,7 @@
  * them by id, stamping the identity; upsert the rest by the unique-value identity property,
  * so a create repeated after a lost answer updates the record it created. One answer per row.
  */
-import { chunk, runPool, withTraceId, writeWithSplitting, type BatchResponseLike, type ItemResult, type WriteItem } from '../batch-writer.ts';
+import { forEachBatch, withTraceId, writeWithSplitting, type BatchResponseLike, type ItemResult, type WriteItem } from '../batch-writer.ts';
 import { deletedRecordId, isDeletedRecordId } from '../../destination.ts';
 import { HUBSPOT_LIMITS } from '../limits.ts';
 import type { Prepared, SendContext } from '../send-context.ts';
@@ -159,7 +159,7 @@ export async function updateById(
   targets: ByIdTarget[],
   onResult: (p: Prepared, r: ItemResult) => void,
 ): Promise<void> {
-  const tasks = chunk(targets, HUBSPOT_LIMITS.batchSize).map((batch) => async () => {
+  await forEachBatch(targets, HUBSPOT_LIMITS.batchSize, ctx.concurrency, async (batch) => {
     const live = await settleAgainstHeld(ctx, writer, batch, 'id');
     const byTrace = new Map<string, Prepared>();
     const items: WriteItem[] = live.map(({ prepared, id, properties }) => {
@@ -176,7 +176,6 @@ export async function updateById(
     });
     for (const [traceId, result] of results) onResult(byTrace.get(traceId)!, result);
   });
-  await runPool(tasks, ctx.concurrency);
 }
 
 /** Batch upsert (or update) with `idProperty` = the sync's identity: idempotent, so retries are safe. */
@@ -186,7 +185,7 @@ async function writeByIdentity(
   op: 'upsert' | 'update',
   list: Array<{ prepared: Prepared; properties: Record<string, string> }>,
 ): Promise<void> {
-  const tasks = chunk(list, HUBSPOT_LIMITS.batchSize).map((whole) => async () => {
+  await forEachBatch(list, HUBSPOT_LIMITS.batchSize, ctx.concurrency, async (whole) => {
     const batch = await settleAgainstHeld(ctx, writer, whole, 'identity');
     const byTrace = new Map<string, Prepared>();
     const items: WriteItem[] = batch.map(({ prepared, properties }) => {
@@ -213,7 +212,6 @@ async function writeByIdentity(
       else ctx.record(p, !result.ok && result.category === 'NOT_FOUND' && op === 'update' ? { ...result, ...writer.notFound(p, ctx.identity) } : result);
     }
   });
-  await runPool(tasks, ctx.concurrency);
 }
 
 interface Target {

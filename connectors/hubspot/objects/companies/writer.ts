@@ -13,7 +13,7 @@
  *      answer, or one HubSpot's lagging search index could not see yet, updates the company
  *      the first attempt created. Search is never what guards against duplicates.
  */
-import { chunk, runPool } from '../../batch-writer.ts';
+import { forEachBatch } from '../../batch-writer.ts';
 import { HUBSPOT_LIMITS } from '../../limits.ts';
 import { normaliseDomain } from '../../format-values.ts';
 import type { SendContext } from '../../send-context.ts';
@@ -129,7 +129,7 @@ async function listCompanies(ctx: SendContext): Promise<{ all: Candidates } | { 
 export async function resolveDomains(ctx: SendContext, domains: readonly string[]): Promise<{ found: Map<string, string>; failed: Map<string, string> }> {
   const found: Candidates = new Map();
   const failed = new Map<string, string>();
-  const tasks = chunk([...new Set(domains)], DOMAINS_PER_SEARCH).map((group) => async () => {
+  await forEachBatch([...new Set(domains)], DOMAINS_PER_SEARCH, ctx.concurrency, async (group) => {
     const wanted = new Set(group);
     let after: string | undefined;
     let seen = 0;
@@ -154,6 +154,5 @@ export async function resolveDomains(ctx: SendContext, domains: readonly string[
       after = result.data.paging?.next?.after;
     } while (after && seen < HUBSPOT_LIMITS.searchMaxResults);
   });
-  await runPool(tasks, ctx.concurrency);
   return { found: ids(found), failed };
 }
