@@ -62,7 +62,7 @@ export function reportPlan(log: Logger, plan: SyncPlan): void {
 }
 
 /** The human part of a plan: warnings, the properties that change most, sample rows before → after. */
-function reportPlanDetails(log: Logger, plan: SyncPlan): void {
+function reportPlanDetails(log: Logger, plan: SyncPlan, resent?: string): void {
   const d = plan.diff;
   if (d.nullKeys > 0) log.warn(`${plan.sync}: ${d.nullKeys} model rows have no key and are not sent`, { event: 'null_keys', sync: plan.sync, rows: d.nullKeys });
   for (const v of plan.guardrails.violations) log.warn(`${plan.sync}: guardrail: ${v}`, { event: 'guardrail', sync: plan.sync, violation: v });
@@ -72,7 +72,7 @@ function reportPlanDetails(log: Logger, plan: SyncPlan): void {
     log.info(`  changed most: ${plan.changedProperties.slice(0, 5).map((p) => `${p.property} (${p.rows})`).join(', ')}`);
   }
   // A row whose values did not change is sent for another reason: a mapping change (above) or a retry.
-  const sameValues = plan.mappingChanges.length > 0 ? '(same values, sent under the new mapping)' : '(same values)';
+  const sameValues = resent ?? (plan.mappingChanges.length > 0 ? '(same values, sent under the new mapping)' : '(same values)');
   for (const s of plan.sample) {
     // A row HubSpot has had shows only what changes, before → after; a new row shows every value.
     const values = s.before
@@ -111,7 +111,8 @@ export function reportBackfillPlan(log: Logger, prepared: PreparedBackfill, plan
       keys: prepared.unknownKeys,
     });
   }
-  reportPlanDetails(log, { ...plan, changedProperties: [] });
+  // A backfill is not guarded (docs/cli.md) and re-sends rows whatever HubSpot holds.
+  reportPlanDetails(log, { ...plan, changedProperties: [], guardrails: { ...plan.guardrails, violations: [] } }, '(same values, sent again by the backfill)');
 }
 
 export function reportSync(log: Logger, result: SyncStepResult): void {

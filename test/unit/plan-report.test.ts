@@ -1,9 +1,11 @@
 /**
- * The human plan (`pqlsync plan` without --json): a sample row whose values did not change says
- * why it is sent when a mapping change is the reason.
+ * The human plan (`pqlsync plan` and `backfill`'s, without --json): a sample row whose values did
+ * not change says why it is sent (a mapping change, a backfill); a backfill, which the guardrails
+ * do not stop, shows no guardrail warning.
  */
 import { describe, expect, it } from 'vitest';
-import { reportPlan } from '../../src/cli/report.ts';
+import { reportBackfillPlan, reportPlan } from '../../src/cli/report.ts';
+import type { PreparedBackfill } from '../../src/run/backfill.ts';
 import type { SyncPlan } from '../../src/run/sync.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { memoryLogger } from '../helpers/project.ts';
@@ -26,11 +28,15 @@ function plan(mappingChanges: SyncPlan['mappingChanges']): SyncPlan {
   };
 }
 
-function humanLines(p: SyncPlan): string[] {
+function humanLines(p: SyncPlan, backfill?: PreparedBackfill): string[] {
   const out = memoryLogger();
-  reportPlan(createLogger({ json: false, secrets: [], out: out.sink, err: out.sink }), p);
+  const log = createLogger({ json: false, secrets: [], out: out.sink, err: out.sink });
+  if (backfill) reportBackfillPlan(log, backfill, p);
+  else reportPlan(log, p);
   return out.lines.join('').split('\n');
 }
+
+const tripped = (p: SyncPlan): SyncPlan => ({ ...p, guardrails: { ...p.guardrails, violations: ['16.8% of the 1993 delivered rows would change (limit 15.0%)'] } });
 
 describe('plan report', () => {
   it('says a row with the same values is sent under the new mapping', () => {
@@ -41,5 +47,17 @@ describe('plan report', () => {
 
   it('without a mapping change, says only that the values are the same', () => {
     expect(humanLines(plan([])).find((l) => l.includes('acme.com'))).toMatch(/acme\.com {2}\(same values\)$/);
+  });
+
+  it('a plan that trips a guardrail warns', () => {
+    expect(humanLines(tripped(plan([]))).some((l) => l.includes('guardrail: 16.8%'))).toBe(true);
+  });
+
+  it("a backfill's plan: no guardrail warning (a backfill is not guarded), same values said to be sent again", () => {
+    const prepared = { selection: "where pql_tier = 'hot'", total: 150, sent: 0, resumed: false, unknownKeys: 0 } as unknown as PreparedBackfill;
+    const lines = humanLines(tripped(plan([])), prepared);
+    expect(lines[0]).toMatch(/^Backfill companies → HubSpot companies \(where pql_tier = 'hot'\): 150 rows selected; will send 150/);
+    expect(lines.some((l) => l.includes('guardrail'))).toBe(false);
+    expect(lines.find((l) => l.includes('acme.com'))).toMatch(/acme\.com {2}\(same values, sent again by the backfill\)$/);
   });
 });
