@@ -76,7 +76,7 @@ function reportPlanDetails(log: Logger, plan: SyncPlan, resent?: string): void {
   for (const s of plan.sample) {
     // A row HubSpot has had shows only what changes, before → after; a new row shows every value.
     const values = s.before
-      ? s.changed.map((k) => `${k}: ${formatValue(s.before![k])} → ${formatValue(s.values[k])}`)
+      ? s.changed.map((k) => `${k}: ${formatChange(s.before![k], s.values[k])}`)
       : Object.entries(s.values).map(([k, v]) => `${k}=${formatValue(v)}`);
     log.info(`    ${s.kind.padEnd(8)} ${s.key}  ${values.join('  ') || sameValues}`);
   }
@@ -158,9 +158,32 @@ function heldBack(d: SyncPlan['diff']): string {
 
 function formatValue(v: unknown): string {
   if (v === null || v === undefined) return '∅';
-  if (v instanceof Date) return v.toISOString();
-  const s = String(v);
-  return s.length > 60 ? `${JSON.stringify(s.slice(0, 57))}…` : JSON.stringify(s);
+  return clip(textOf(v), 0);
+}
+
+/** A value as text; a time as the warehouse writes one in the snapshot (UTC, to the second). */
+function textOf(v: unknown): string {
+  return v instanceof Date ? v.toISOString().replace('T', ' ').replace(/(\.000)?Z$/, '') : String(v);
+}
+
+/** Up to 57 characters of `s` from `from`, quoted, with … where it was cut. */
+function clip(s: string, from: number): string {
+  const cut = s.slice(from, from + 57);
+  return `${from > 0 ? '…' : ''}${JSON.stringify(cut)}${from + 57 < s.length ? '…' : ''}`;
+}
+
+/**
+ * before → after. Long texts (reasons) are shown from a little before where they first differ, so
+ * the change is visible rather than cut off behind the same first words.
+ */
+function formatChange(before: unknown, after: unknown): string {
+  if (before === null || before === undefined || after === null || after === undefined) return `${formatValue(before)} → ${formatValue(after)}`;
+  const a = textOf(before);
+  const b = textOf(after);
+  let same = 0;
+  while (same < a.length && same < b.length && a[same] === b[same]) same++;
+  const from = same > 40 ? same - 10 : 0;
+  return `${clip(a, from)} → ${clip(b, from)}`;
 }
 
 /** What the association step would write for a sync (plan, --dry-run). */

@@ -60,4 +60,22 @@ describe('plan report', () => {
     expect(lines.some((l) => l.includes('guardrail'))).toBe(false);
     expect(lines.find((l) => l.includes('acme.com'))).toMatch(/acme\.com {2}\(same values, sent again by the backfill\)$/);
   });
+
+  it('a long text shows where it changed, and a time as the snapshot writes it', () => {
+    const before = 'invited 3 teammates; tried premium features once; looked at billing; logged in 11 times in 14 days';
+    const after = 'invited 3 teammates; tried premium features once; looked at billing; logged in 9 times in 14 days';
+    const p = plan([]);
+    p.sample = [
+      {
+        key: 'usr_1',
+        kind: 'changed',
+        values: { reasons: after, last_active_at: new Date('2026-11-01T08:40:15Z') },
+        before: { reasons: before, last_active_at: '2026-10-29 03:21:31' },
+        changed: ['reasons', 'last_active_at'],
+      },
+    ];
+    const line = humanLines(p).find((l) => l.includes('usr_1'))!;
+    expect(line).toContain('reasons: …"logged in 11 times in 14 days" → …"logged in 9 times in 14 days"');
+    expect(line).toContain('last_active_at: "2026-10-29 03:21:31" → "2026-11-01 08:40:15"');
+  });
 });
