@@ -1,5 +1,6 @@
 import type { SyncPlan } from '../run/sync.ts';
 import { describeDeferred, type BudgetPlan } from '../run/budget-plan.ts';
+import { changeStart, excerpt, valueText } from './value-text.ts';
 
 /**
  * A plan as a short Markdown report for a pull-request comment: one table of counts per
@@ -40,7 +41,10 @@ export function renderPlanMarkdown(plans: SyncPlan[], options: { title?: string;
       details.push('| key | property | before | after |', '| --- | --- | --- | --- |');
       for (const s of changed) {
         for (const column of s.changed) {
-          details.push(`| ${cell(s.key)} | ${cell(propertyOf(p, column))} | ${cell(s.before![column])} | ${cell(s.values[column])} |`);
+          const [before, after] = [s.before![column], s.values[column]];
+          // Long texts (reasons) from just before where they differ, so the change is in view.
+          const from = before === null || before === undefined || after === null || after === undefined ? 0 : changeStart(valueText(before), valueText(after));
+          details.push(`| ${cell(s.key)} | ${cell(propertyOf(p, column))} | ${cell(before, from)} | ${cell(after, from)} |`);
         }
       }
       details.push('');
@@ -76,10 +80,10 @@ function propertyOf(plan: SyncPlan, column: string): string {
   return plan.changedProperties.find((c) => c.column === column)?.property ?? column;
 }
 
-function cell(value: unknown): string {
+function cell(value: unknown, from = 0): string {
   if (value === null || value === undefined || value === '') return '∅';
-  const text = value instanceof Date ? value.toISOString() : String(value);
-  const short = text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  const e = excerpt(valueText(value), from, 39);
+  const short = `${e.cutBefore ? '…' : ''}${e.text}${e.cutAfter ? '…' : ''}`;
   return short.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 

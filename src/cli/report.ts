@@ -7,6 +7,7 @@ import type { Logger } from '../util/logger.ts';
 import type { PipelineOptions, PlanResult } from '../run/pipeline.ts';
 import { reportHandoffActionsPlan } from '../handoff/handoff-actions.ts';
 import { sendProgress } from './progress.ts';
+import { changeStart, excerpt, valueText } from './value-text.ts';
 
 /** Human lines and JSON events for what a stage did; the numbers are the same in both. */
 
@@ -158,32 +159,21 @@ function heldBack(d: SyncPlan['diff']): string {
 
 function formatValue(v: unknown): string {
   if (v === null || v === undefined) return '∅';
-  return clip(textOf(v), 0);
+  return quoted(valueText(v), 0);
 }
 
-/** A value as text; a time as the warehouse writes one in the snapshot (UTC, to the second). */
-function textOf(v: unknown): string {
-  return v instanceof Date ? v.toISOString().replace('T', ' ').replace(/(\.000)?Z$/, '') : String(v);
+/** Up to 57 characters of `text` from `from`, quoted, with … where it was cut. */
+function quoted(text: string, from: number): string {
+  const e = excerpt(text, from, 57);
+  return `${e.cutBefore ? '…' : ''}${JSON.stringify(e.text)}${e.cutAfter ? '…' : ''}`;
 }
 
-/** Up to 57 characters of `s` from `from`, quoted, with … where it was cut. */
-function clip(s: string, from: number): string {
-  const cut = s.slice(from, from + 57);
-  return `${from > 0 ? '…' : ''}${JSON.stringify(cut)}${from + 57 < s.length ? '…' : ''}`;
-}
-
-/**
- * before → after. Long texts (reasons) are shown from a little before where they first differ, so
- * the change is visible rather than cut off behind the same first words.
- */
+/** before → after; a long text (reasons) from just before where it changed, so the change is in view. */
 function formatChange(before: unknown, after: unknown): string {
   if (before === null || before === undefined || after === null || after === undefined) return `${formatValue(before)} → ${formatValue(after)}`;
-  const a = textOf(before);
-  const b = textOf(after);
-  let same = 0;
-  while (same < a.length && same < b.length && a[same] === b[same]) same++;
-  const from = same > 40 ? same - 10 : 0;
-  return `${clip(a, from)} → ${clip(b, from)}`;
+  const [a, b] = [valueText(before), valueText(after)];
+  const from = changeStart(a, b);
+  return `${quoted(a, from)} → ${quoted(b, from)}`;
 }
 
 /** What the association step would write for a sync (plan, --dry-run). */

@@ -4,6 +4,7 @@
  * do not stop, shows no guardrail warning.
  */
 import { describe, expect, it } from 'vitest';
+import { renderPlanMarkdown } from '../../src/cli/plan-markdown.ts';
 import { reportBackfillPlan, reportPlan } from '../../src/cli/report.ts';
 import type { PreparedBackfill } from '../../src/run/backfill.ts';
 import type { SyncPlan } from '../../src/run/sync.ts';
@@ -75,6 +76,10 @@ describe('plan report', () => {
       },
     ];
     const line = humanLines(p).find((l) => l.includes('usr_1'))!;
+    // The markdown for a pull request, the same way (its cells are shorter).
+    const markdown = renderPlanMarkdown([p]);
+    expect(markdown).toContain('| usr_1 | reasons | …logged in 11 times in 14 days | …logged in 9 times in 14 days |');
+    expect(markdown).toContain('| usr_1 | last_active_at | 2026-10-29 03:21:31 | 2026-11-01 08:40:15 |');
     expect(line).toContain('reasons: …"logged in 11 times in 14 days" → …"logged in 9 times in 14 days"');
     expect(line).toContain('last_active_at: "2026-10-29 03:21:31" → "2026-11-01 08:40:15"');
   });
