@@ -12,6 +12,8 @@ export interface AccountContext {
   basePath: string;
   /** The answer's headers (lower-case names): the daily budget's are read from them. */
   onHeaders?: (headers: Record<string, string>) => void;
+  /** Called as each attempt is sent (the destination's request count; the client's calls count in its transport). */
+  onRequest?: () => void;
 }
 
 /** The portal id the token belongs to, as a string. Throws AuthError for a bad token. */
@@ -25,6 +27,7 @@ export async function readPortalId(ctx: AccountContext): Promise<string> {
 
 /** A GET that resolves like the client's `...WithHttpInfo` methods and rejects like their ApiException. */
 async function getJson(ctx: AccountContext, path: string): Promise<{ httpStatusCode: number; data: unknown }> {
+  ctx.onRequest?.();
   const response = await fetch(`${ctx.basePath.replace(/\/+$/, '')}${path}`, {
     headers: { authorization: `Bearer ${ctx.accessToken}`, accept: 'application/json' },
   });

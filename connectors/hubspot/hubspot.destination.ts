@@ -175,6 +175,7 @@ export class HubSpotDestination implements Destination, HubSpotCapabilities {
       accessToken: this.options.accessToken,
       basePath: this.options.basePath ?? 'https://api.hubapi.com',
       onHeaders: (headers) => this.daily.observe(headers),
+      onRequest: () => this.stats.requests++,
     });
     return this.portalId;
   }

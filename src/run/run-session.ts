@@ -93,7 +93,9 @@ async function logSummary(session: Session, command: string, exitCode: number, s
     failed: r.n_failed,
     requests: r.requests,
   }));
-  const requests = syncs.reduce((n, s) => n + Number(s.requests ?? 0), 0);
+  // Every request of the run where a sync step counted them (the per-sync counts leave out the
+  // portal check and the handoff's reads and enrolments), else the syncs' sum.
+  const requests = session.requests ?? syncs.reduce((n, s) => n + Number(s.requests ?? 0), 0);
   session.log.info(`${command} ${session.runId} ended: ${status}, exit ${exitCode}, ${requests} HubSpot requests, ${(ms / 1000).toFixed(1)} s`, {
     event: 'run_summary',
     command,

@@ -20,6 +20,8 @@ export interface Session {
   lockWaitMs: number;
   /** The destination account (HubSpot portal) this run writes to, once a sync has read it. */
   accountId?: string;
+  /** HubSpot requests this run made, once a sync step ran: all of them, the portal check and the handoff's included. */
+  requests?: number;
 }
 
 export async function openSession(

@@ -261,6 +261,7 @@ export async function syncStep(
     // What follows a step (the handoff's sequence enrolments and Slack messages), once its syncs have written.
     if (!results.some((r) => r.stopped)) for (const step of stepsRun) await step.after?.(session, destination, ttl);
   } finally {
+    session.requests = destination.stats.requests;
     // What the portal's answers said is left of its daily limit, for the next `plan` (once a run).
     const budget = destination.dailyBudget?.();
     if (budget) await new PortalBudgetStore(session.warehouse, session.project.config.state_schema).record(budget, new Date()).catch(() => undefined);
