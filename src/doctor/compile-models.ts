@@ -6,7 +6,7 @@
  * built tables will have. The schema is dropped at the end, whatever happened.
  */
 import { randomBytes } from 'node:crypto';
-import type { TableName, Warehouse } from '../../connectors/warehouse.ts';
+import type { ColumnInfo, TableName, Warehouse } from '../../connectors/warehouse.ts';
 import { compileModelMapped } from '../compile/compile-model.ts';
 import type { Model } from '../project/model-file.ts';
 import { modelSqlError } from '../run/build-models.ts';
@@ -14,6 +14,8 @@ import { modelSqlError } from '../run/build-models.ts';
 export interface CompiledModels {
   /** Output columns of each model that compiled (lower case). */
   columns: Map<string, string[]>;
+  /** The same with the engine's type of each. */
+  described: Map<string, ColumnInfo[]>;
   /** The models the engine refused, each with the message naming its file (and line). */
   failures: Array<{ model: string; file: string; message: string }>;
   /** Models not tried because a model they depend on failed. */
@@ -27,7 +29,7 @@ export async function compileModelsAsViews(
 ): Promise<CompiledModels> {
   const { dialect } = warehouse;
   const schema = `pqlsync_doctor_${randomBytes(4).toString('hex')}`;
-  const result: CompiledModels = { columns: new Map(), failures: [], blocked: [] };
+  const result: CompiledModels = { columns: new Map(), described: new Map(), failures: [], blocked: [] };
   const failedOrBlocked = new Map<string, string>();
   await warehouse.execute(dialect.createSchema(schema));
   try {
@@ -48,6 +50,7 @@ export async function compileModelsAsViews(
         await warehouse.execute(statement);
         const columns = await warehouse.describe(view);
         result.columns.set(model.name, (columns ?? []).map((c) => c.name.toLowerCase()));
+        result.described.set(model.name, columns ?? []);
       } catch (error) {
         const message = compiled ? modelSqlError(error, model, statement, compiled.sql, compiled.fileLine, 'compile').message : String((error as Error).message ?? error);
         result.failures.push({ model: model.name, file: model.file, message });

@@ -1,7 +1,8 @@
 /**
  * `pqlsync doctor`, as dbt's `debug`, checks what `run` will need: the config and the models load,
  * the warehouse answers and has the tables the models read, every model compiles (the engine binds
- * it without building it), every mapped column is in its model's output, the HubSpot token works
+ * it without building it), every mapped column is in its model's output, the sources' time and
+ * number columns are not text, the HubSpot token works
  * and has its scopes, no mapping needs a property HubSpot refuses to create, and the token reaches
  * the portal the sync state was delivered to. Each check says what it found and, when it fails,
  * how to fix it. Nothing is sent, and the warehouse keeps nothing: the compile check's views live in
@@ -11,6 +12,7 @@
 import { MissingDriverError, openWarehouse } from '../../connectors/registry.ts';
 import type { Warehouse } from '../../connectors/warehouse.ts';
 import { loadProject, type Project } from '../config/load-project.ts';
+import { SOURCE_SPECS } from '../init/source-columns.ts';
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
 import { orderModels } from '../project/graph.ts';
 import { loadModels, type Model } from '../project/load-models.ts';
@@ -24,7 +26,7 @@ import { checkHandoffActions } from './handoff-checks.ts';
 export type CheckStatus = 'ok' | 'failed' | 'skipped';
 
 export interface DoctorCheck {
-  check: 'config' | 'models' | 'warehouse' | 'tables' | 'compile' | 'columns' | 'hubspot token' | 'hubspot scopes' | 'properties' | 'task keys' | 'portal' | 'slack token' | 'sequences';
+  check: 'config' | 'models' | 'warehouse' | 'tables' | 'compile' | 'columns' | 'source types' | 'hubspot token' | 'hubspot scopes' | 'properties' | 'task keys' | 'portal' | 'slack token' | 'sequences';
   status: CheckStatus;
   /** What was found, in a sentence. */
   detail: string;
@@ -106,6 +108,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     if (project && warehouse && compiled) checks.push(await checkColumns(project, compiled, warehouse));
     else skip('columns', 'needs the compiled models');
 
+    if (project && warehouse && models && compiled) {
+      const types = await checkSourceTypes(project, models, compiled, warehouse);
+      if (types) checks.push(types);
+    }
+
     if (project && warehouse) state = await readBoundAccount(warehouse, project.config.state_schema);
   } finally {
     await warehouse?.close().catch(() => undefined);
@@ -161,6 +168,43 @@ async function checkColumns(project: Project, compiled: CompiledModels, warehous
   const notChecked = unchecked.length ? `not checked (their model did not compile): ${unchecked.join(', ')}` : '';
   if (checked === 0) return { check: 'columns', status: 'skipped', detail: notChecked };
   return { check: 'columns', status: 'ok', detail: `every column ${checked} syncs read is in its model's output${notChecked ? `; ${notChecked}` : ''}` };
+}
+
+/** A text type on any of the four engines. */
+const TEXT_TYPE = /^(VARCHAR|TEXT|STRING|CHARACTER VARYING|CHARACTER|CHAR|BPCHAR|NVARCHAR)\b/;
+
+/**
+ * The source columns the shipped models compare as times or add up as numbers (SOURCE_SPECS),
+ * where they are text in the warehouse: loaded from CSV or JSON, times often are, and the models
+ * then fail to compile with an engine message about types. This names each one, and the cast to
+ * write: in the source's `src_<source>` view (`pqlsync init` writes one) or, without one, in a
+ * view over the table. Undefined for a project whose sources are not the shipped models' own.
+ */
+async function checkSourceTypes(project: Project, models: Model[], compiled: CompiledModels, warehouse: Warehouse): Promise<DoctorCheck | undefined> {
+  const problems: string[] = [];
+  let checked = 0;
+  for (const spec of SOURCE_SPECS) {
+    const table = project.sources[spec.name];
+    if (!table) continue;
+    const view = models.find((m) => m.name === `src_${spec.name}`);
+    const columns = view ? compiled.described.get(view.name) : await warehouse.describe(table).catch(() => undefined);
+    if (!columns) continue;
+    const where = view ? view.file : `${table.schema}.${table.name}`;
+    for (const column of spec.columns) {
+      const found = column.type && columns.find((c) => c.name.toLowerCase() === column.name);
+      if (!found) continue;
+      checked++;
+      if (!TEXT_TYPE.test(found.type.toUpperCase())) continue;
+      const types = warehouse.dialect.types;
+      const cast = `cast(${column.name} as ${column.type === 'timestamp' ? types.timestamp : types.float}) as ${column.name}`;
+      problems.push(`${where}: ${column.name} is ${found.type}, and the models read it as a ${column.type}: ${view ? `write \`${cast}\` there` : `read the table through a view with \`${cast}\``}`);
+    }
+  }
+  if (checked === 0) return undefined;
+  if (problems.length > 0) {
+    return { check: 'source types', status: 'failed', detail: problems.join('; '), fix: 'cast each column where it is read (your own column name on the left of `as`), then run pqlsync doctor again' };
+  }
+  return { check: 'source types', status: 'ok', detail: `the ${checked} time and number columns the models read from your sources have time and number types` };
 }
 
 /** The portal the sync state was delivered to; undefined when the state cannot be read. */

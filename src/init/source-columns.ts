@@ -9,6 +9,8 @@
 export interface SourceColumn {
   name: string;
   describe: string;
+  /** The type the models compare or add it as (`pqlsync doctor` checks a text column against it). */
+  type?: 'timestamp' | 'number';
 }
 
 export interface SourceSpec {
@@ -30,7 +32,7 @@ export const SOURCE_SPECS: SourceSpec[] = [
       { name: 'last_name', describe: 'last name' },
       { name: 'job_title', describe: 'job title, as entered' },
       { name: 'role', describe: 'role in the workspace (owner, admin, member...)' },
-      { name: 'signup_at', describe: 'signup time (timestamp)' },
+      { name: 'signup_at', describe: 'signup time (timestamp)', type: 'timestamp' },
       { name: 'company_domain', describe: 'company domain the user gave, used when the email is free-mail' },
     ],
   },
@@ -41,12 +43,12 @@ export const SOURCE_SPECS: SourceSpec[] = [
       { name: 'account_id', describe: 'the account id' },
       { name: 'name', describe: 'account name' },
       { name: 'domain', describe: 'company web domain' },
-      { name: 'employees', describe: 'company size (number)' },
+      { name: 'employees', describe: 'company size (number)', type: 'number' },
       { name: 'industry', describe: 'industry (matched against models/config/icp_industries.sql)' },
       { name: 'country', describe: 'country code' },
       { name: 'plan', describe: 'plan: free, trial, pro, business or enterprise' },
-      { name: 'seats', describe: 'seats (number)' },
-      { name: 'created_at', describe: 'creation time (timestamp)' },
+      { name: 'seats', describe: 'seats (number)', type: 'number' },
+      { name: 'created_at', describe: 'creation time (timestamp)', type: 'timestamp' },
     ],
   },
   {
@@ -61,7 +63,7 @@ export const SOURCE_SPECS: SourceSpec[] = [
       { name: 'account_id', describe: 'the account it happened in' },
       { name: 'event_name', describe: 'event name' },
       { name: 'feature', describe: 'feature or integration involved, if any' },
-      { name: 'occurred_at', describe: 'event time (timestamp)' },
+      { name: 'occurred_at', describe: 'event time (timestamp)', type: 'timestamp' },
     ],
   },
   {
@@ -73,8 +75,8 @@ export const SOURCE_SPECS: SourceSpec[] = [
       { name: 'user_id', describe: 'the user who started it (the deal goes to their contact)' },
       { name: 'plan', describe: 'plan on trial: pro, business or enterprise' },
       { name: 'status', describe: 'active, converted or expired' },
-      { name: 'started_at', describe: 'trial start (timestamp)' },
-      { name: 'ends_at', describe: 'trial end (timestamp)' },
+      { name: 'started_at', describe: 'trial start (timestamp)', type: 'timestamp' },
+      { name: 'ends_at', describe: 'trial end (timestamp)', type: 'timestamp' },
     ],
   },
   {
@@ -82,11 +84,11 @@ export const SOURCE_SPECS: SourceSpec[] = [
     describe: 'one row per paid subscription',
     columns: [
       { name: 'account_id', describe: 'the paying account' },
-      { name: 'started_at', describe: 'start (timestamp)' },
-      { name: 'ended_at', describe: 'end (timestamp; empty while active)' },
+      { name: 'started_at', describe: 'start (timestamp)', type: 'timestamp' },
+      { name: 'ended_at', describe: 'end (timestamp; empty while active)', type: 'timestamp' },
       { name: 'plan', describe: 'plan paid for: pro, business or enterprise' },
-      { name: 'seats', describe: 'seats paid for (number)' },
-      { name: 'mrr', describe: 'monthly recurring revenue (number)' },
+      { name: 'seats', describe: 'seats paid for (number)', type: 'number' },
+      { name: 'mrr', describe: 'monthly recurring revenue (number)', type: 'number' },
     ],
   },
 ];

@@ -91,6 +91,52 @@ describe('pqlsync init', () => {
     }
   });
 
+  it('times loaded as text: doctor names each column and the cast to write; with the casts written, the same rows as before', async () => {
+    const project = path.join(dir, 'texts');
+    expect((await cli(['init', project, '--warehouse', 'duckdb', '--yes'])).code).toBe(0);
+    const config = path.join(project, 'pqlsync.yml');
+    const db = path.join(project, parse(await readFile(config, 'utf8')).warehouse.path);
+    await withDuckDB(db, (w) => generateDemoData(w, { users: 300, seed: 7 }).then(() => undefined));
+    const contacts = () => withDuckDB(db, (w) => w.query('select * from pqlsync_models.contact_sync order by 1'));
+    expect((await cli(['build', '--config', config, '--as-of', DEMO_AS_OF])).code).toBe(0);
+    const typed = await contacts();
+    expect(typed.length).toBeGreaterThan(0);
+
+    // As a CSV or JSON load leaves them: the events' and users' times as text.
+    await withDuckDB(db, async (w) => {
+      await w.execute("create table raw.events_text as select * replace (cast(occurred_at as varchar) as occurred_at) from raw.events");
+      await w.execute("create table raw.users_text as select * replace (cast(signup_at as varchar) as signup_at) from raw.users");
+      for (const t of ['events', 'users']) {
+        await w.execute(`drop table raw.${t}`);
+        await w.execute(`alter table raw.${t}_text rename to ${t}`);
+      }
+    });
+    const doctor = async () => {
+      const r = await cli(['doctor', '--config', config, '--json']);
+      const checks = r.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((e) => e.event === 'doctor_check');
+      return Object.fromEntries(checks.map((c) => [c.check, c]));
+    };
+    const found = await doctor();
+    expect(found['source types'].status).toBe('failed');
+    expect(found['source types'].detail).toContain('models/staging/src_events.sql: occurred_at is VARCHAR, and the models read it as a timestamp: write `cast(occurred_at as timestamp) as occurred_at` there');
+    expect(found['source types'].detail).toContain('models/staging/src_users.sql: signup_at is VARCHAR');
+    expect(found['source types'].detail).not.toContain('src_accounts');
+    expect((await cli(['build', '--config', config, '--as-of', DEMO_AS_OF])).code).toBe(3);
+
+    // The casts doctor names, written where it says.
+    for (const [file, column] of [['src_events.sql', 'occurred_at'], ['src_users.sql', 'signup_at']]) {
+      const sql = path.join(project, 'models/staging', file);
+      const text = await readFile(sql, 'utf8');
+      expect(text).toMatch(new RegExp(`^  ${column}\\b`, 'm'));
+      await writeFile(sql, text.replace(new RegExp(`^  ${column}\\b`, 'm'), `  cast(${column} as timestamp) as ${column}`));
+    }
+    const fixed = await doctor();
+    expect(fixed['source types']).toMatchObject({ status: 'ok' });
+    expect(fixed.compile).toMatchObject({ status: 'ok' });
+    expect((await cli(['build', '--config', config, '--as-of', DEMO_AS_OF])).code).toBe(0);
+    expect(await contacts()).toEqual(typed);
+  });
+
   it('in a folder of a git repository, puts the workflow at the repository root, running in the project folder', async () => {
     const repo = path.join(dir, 'analytics-repo');
     await mkdir(path.join(repo, '.git'), { recursive: true });
