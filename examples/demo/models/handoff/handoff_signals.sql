@@ -116,7 +116,8 @@ summary as (
 )
 
 select
-  s.user_id,
+  -- Text, whatever the product's ids are: the handoff keys its state (episodes, owners, tasks) by it.
+  {{ to_string(s.user_id) }} as user_id,
   s.email,
   s.signal,
   s.task_subject,

@@ -44,7 +44,7 @@ staged as (
     u.hot_trigger,
     sc.domain as company_domain,
     -- The company name; a personal (free-mail) workspace is named after its user.
-    case when sc.domain is null then coalesce(u.email, a.name, t.account_id) else coalesce(a.name, sc.domain) end as account_name,
+    case when sc.domain is null then coalesce(u.email, a.name, cast(t.account_id as varchar)) else coalesce(a.name, sc.domain) end as account_name,
     case
       when w.won_at is not null then 'closed_won'
       when t.ends_at <= cast('2026-11-01 00:00:00.000' as timestamp_ntz) then 'closed_lost'

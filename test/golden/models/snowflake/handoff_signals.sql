@@ -94,7 +94,8 @@ summary as (
 )
 
 select
-  s.user_id,
+  -- Text, whatever the product's ids are: the handoff keys its state (episodes, owners, tasks) by it.
+  cast(s.user_id as varchar) as user_id,
   s.email,
   s.signal,
   s.task_subject,
