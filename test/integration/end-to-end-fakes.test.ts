@@ -9,6 +9,8 @@
  * Then a crash: a checkpoint fails in the middle of its transaction (after the state delete,
  * before the insert). State must be exactly as before that checkpoint (no record id lost), the
  * run must fail, and a rerun must deliver the rest with every record id kept.
+ *
+ * Last, the shipped models on data whose user and account ids are integers.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { generateKeyPairSync } from 'node:crypto';
@@ -26,6 +28,7 @@ import type { Project } from '../../src/config/load-project.ts';
 import type { SyncConfig } from '../../src/config/schema.ts';
 import { DEMO_AS_OF, DEMO_TABLES, generateDemoData, touchUsers } from '../../src/demo/generate-demo-data.ts';
 import { closeSession, openSession, type Session } from '../../src/run/session.ts';
+import { withIntegerIds } from '../helpers/integer-ids.ts';
 import { backfillSyncOptions, discardBackfill, planBackfill, prepareBackfill, type BackfillSelection } from '../../src/run/backfill.ts';
 import { buildStep, planStep, syncContext, syncStep, testStep } from '../../src/run/steps.ts';
 import type { PipelineOptions } from '../../src/run/pipeline.ts';
@@ -347,5 +350,54 @@ function endToEndOnFake(name: string, makeTarget: () => Promise<FakeTarget>) {
 }
 
 
+/**
+ * The shipped models on data whose user and account ids are integers (as most product databases
+ * keep them): they build and pass their tests, and every sync delivers its rows, keyed by the ids
+ * as text (BigQuery's analyzer refuses mixing INT64 with STRING where DuckDB would cast).
+ */
+function integerIdsOnFake(name: string, makeTarget: () => Promise<FakeTarget>) {
+  it(`integer user and account ids on the ${name} fake: build, test and every sync deliver, keyed by the ids as text`, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pqlsync-fakes-int-'));
+    const generatorFile = path.join(dir, 'generated.duckdb');
+    const generator = await DuckDBWarehouse.open({ path: generatorFile });
+    await generateDemoData(generator, { users: 1_200, seed: 5 });
+    await withIntegerIds(generator);
+    await generator.close();
+    const target = await makeTarget();
+    const shipped = await shippedProject((config) => (config.warehouse = target.warehouse));
+    const sandbox = await startSandbox({ accessToken: TOKEN, requestsPer10s: 1000, windowMs: 1000 });
+    const log = createLogger({ json: true, secrets: [TOKEN], out: memoryLogger().sink, err: memoryLogger().sink });
+    let session: Session | undefined;
+    try {
+      await loadRaw(target, generatorFile);
+      session = await openSession({ ...shipped.project, root: target.projectRoot ?? shipped.project.root }, { log, asOf: DEMO_AS_OF, env: target.env });
+      await buildStep(session);
+      await testStep(session);
+      const group = shipped.project.config.destination.property_group;
+      const destination = await createHubSpotDestination({ accessToken: TOKEN, basePath: sandbox.url, groupName: group.name, groupLabel: group.label, requestsPer10s: 1000, requestsPerDay: 250_000 });
+      const results = await syncStep(session, destination, session.project.config.syncs);
+      for (const r of results) expect({ sync: r.plan.sync, failed: r.failed, delivered: r.delivered }).toEqual({ sync: r.plan.sync, failed: 0, delivered: r.plan.toSend });
+      const users = (await session.warehouse.query(`select user_id from ${session.warehouse.dialect.table({ schema: session.project.config.schema, name: 'contact_sync' })}`)).map((r) => String(r.user_id));
+      expect(users.length).toBeGreaterThan(1_000);
+      expect(users.every((u) => /^-?\d+$/.test(u))).toBe(true);
+      expect(sandbox.records('contacts').map((c) => c.properties.pqlsync_user_key).sort()).toEqual(users.sort());
+      const deals = results.find((r) => r.plan.object === 'deals')!;
+      const toContacts = deals.associations.find((a) => a.to === 'contacts')!;
+      expect(toContacts.pairs).toBeGreaterThan(50);
+      expect(toContacts).toMatchObject({ written: toContacts.pairs, failed: 0, waiting: 0 });
+    } finally {
+      if (session) await closeSession(session);
+      await sandbox.stop();
+      await target.stop();
+      await shipped.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+}
+
 endToEndOnFake('BigQuery', bigqueryTarget);
 endToEndOnFake('Snowflake', snowflakeTarget);
+describe('integer ids on the fakes', () => {
+  integerIdsOnFake('BigQuery', bigqueryTarget);
+  integerIdsOnFake('Snowflake', snowflakeTarget);
+});

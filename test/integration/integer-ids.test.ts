@@ -15,6 +15,7 @@ import { runCli } from '../../src/cli/build-cli.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { DEMO_AS_OF, generateDemoData } from '../../src/demo/generate-demo-data.ts';
 import { copyDemoRawTables } from '../helpers/copy-tables.ts';
+import { withIntegerIds } from '../helpers/integer-ids.ts';
 import { dropSchemas, memoryLogger, onTestPostgres, shippedProject } from '../helpers/project.ts';
 import { noteSkippedPostgres, postgresUrl } from '../warehouse/postgres-env.ts';
 
@@ -27,19 +28,11 @@ afterAll(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-/** The demo's raw tables with each user and account id an integer (a stable hash of the text id). */
+/** The demo's raw tables with each user and account id an integer. */
 async function integerIdData(): Promise<DuckDBWarehouse> {
   const w = await DuckDBWarehouse.open({ path: ':memory:' });
   await generateDemoData(w, { users: USERS, seed: 5 });
-  const tables = await w.query(`select table_name from information_schema.tables where table_schema = 'raw'`);
-  for (const table of tables.map((t) => String(t.table_name))) {
-    const columns = ((await w.describe({ schema: 'raw', name: table })) ?? []).map((c) => c.name);
-    const ids = columns.filter((c) => c === 'user_id' || c === 'account_id');
-    if (ids.length === 0) continue;
-    await w.execute(`create table raw.${table}__int as select * replace (${ids.map((c) => `cast(hash(${c}) % 1000000000000 as bigint) as ${c}`).join(', ')}) from raw.${table}`);
-    await w.execute(`drop table raw.${table}`);
-    await w.execute(`alter table raw.${table}__int rename to ${table}`);
-  }
+  await withIntegerIds(w);
   return w;
 }
 
