@@ -30,6 +30,11 @@ export interface ColumnInfo {
   type: string;
 }
 
+/** Whether a column's type (ColumnInfo.type) is text on any of the four engines. */
+export function isTextType(type: string): boolean {
+  return /^(VARCHAR|TEXT|STRING|CHARACTER VARYING|CHARACTER|CHAR|BPCHAR|NVARCHAR)\b/.test(type.toUpperCase());
+}
+
 /** A table or view name in the warehouse: schema (BigQuery: dataset) and name. */
 export interface TableName {
   schema: string;

@@ -10,7 +10,7 @@
  * about it do.
  */
 import { MissingDriverError, openWarehouse } from '../../connectors/registry.ts';
-import type { Warehouse } from '../../connectors/warehouse.ts';
+import { isTextType, type Warehouse } from '../../connectors/warehouse.ts';
 import { loadProject, type Project } from '../config/load-project.ts';
 import { SOURCE_SPECS } from '../init/source-columns.ts';
 import { syncRelation, type SyncConfig } from '../config/schema.ts';
@@ -170,9 +170,6 @@ async function checkColumns(project: Project, compiled: CompiledModels, warehous
   return { check: 'columns', status: 'ok', detail: `every column ${checked} syncs read is in its model's output${notChecked ? `; ${notChecked}` : ''}` };
 }
 
-/** A text type on any of the four engines. */
-const TEXT_TYPE = /^(VARCHAR|TEXT|STRING|CHARACTER VARYING|CHARACTER|CHAR|BPCHAR|NVARCHAR)\b/;
-
 /**
  * The source columns the shipped models compare as times or add up as numbers (SOURCE_SPECS),
  * where they are text in the warehouse: loaded from CSV or JSON, times often are, and the models
@@ -194,7 +191,7 @@ async function checkSourceTypes(project: Project, models: Model[], compiled: Com
       const found = column.type && columns.find((c) => c.name.toLowerCase() === column.name);
       if (!found) continue;
       checked++;
-      if (!TEXT_TYPE.test(found.type.toUpperCase())) continue;
+      if (!isTextType(found.type)) continue;
       const types = warehouse.dialect.types;
       const cast = `cast(${column.name} as ${column.type === 'timestamp' ? types.timestamp : types.float}) as ${column.name}`;
       problems.push(`${where}: ${column.name} is ${found.type}, and the models read it as a ${column.type}: ${view ? `write \`${cast}\` there` : `read the table through a view with \`${cast}\``}`);

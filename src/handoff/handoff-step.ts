@@ -16,6 +16,7 @@
  * re-keyed here first), and the tasks sync (mode insert_once) one task per episode.
  */
 import type { Destination } from '../../connectors/destination.ts';
+import { isTextType } from '../../connectors/warehouse.ts';
 import { hubspotCapabilities, type HubSpotOwner } from '../../connectors/hubspot/capabilities.ts';
 import type { HandoffConfig } from '../config/schema.ts';
 import { ConfigError, ModelError } from '../../contracts/errors.ts';
@@ -95,6 +96,13 @@ async function handoff(session: Session, destination: Destination, config: Hando
 
   // A person is their product user id when the model has one (docs/handoff.md, "People, not emails").
   const person = have.has('user_id') ? 'user_id' : 'email';
+  // The handoff's state keys people by text; an integer id would meet them in every comparison.
+  const userId = columns.find((c) => c.name.toLowerCase() === 'user_id');
+  if (userId && !isTextType(userId.type)) {
+    throw new ModelError(
+      `Model '${config.signals_model}' gives user_id as ${userId.type}; the handoff keys people by text: select it as {{ to_string(user_id) }} as user_id (pqlsync.yml handoff.signals_model; docs/handoff.md).`,
+    );
+  }
   // One row per (person, signal): a second one would make two episodes, so two tasks.
   const q = warehouse.dialect.quote;
   const twice = await warehouse.query(

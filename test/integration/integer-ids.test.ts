@@ -104,5 +104,19 @@ describe.each(['duckdb', ...(postgresUrl ? ['postgres'] : [])])('integer user an
     const summary = again.events.find((e) => e.event === 'run_summary');
     expect(summary.syncs.map((s: { sync: string; sent: number }) => [s.sync, Number(s.sent)])).toEqual(summary.syncs.map((s: { sync: string }) => [s.sync, 0]));
     expect(sandbox.records('tasks')).toHaveLength(Number(tasks.n));
+
+    // A signals model of one's own that gives the ids as integers: the handoff says what to write, exit 3, no task.
+    if (engine === 'duckdb') {
+      const w = await openWarehouse(config.warehouse, { projectRoot: shipped.project.root, env });
+      const table = (name: string) => w.dialect.table({ schema: config.schema, name });
+      await w.execute(`create table ${table('signals_int')} as select * replace (cast(user_id as bigint) as user_id) from ${table('handoff_signals')}`);
+      await w.execute(`drop table ${table('handoff_signals')}`);
+      await w.execute(`alter table ${table('signals_int')} rename to handoff_signals`);
+      await w.close();
+      const refused = await cli('sync');
+      expect(refused.code).toBe(EXIT.model);
+      expect(refused.err).toContain("Model 'handoff_signals' gives user_id as BIGINT; the handoff keys people by text: select it as {{ to_string(user_id) }} as user_id");
+      expect(sandbox.records('tasks')).toHaveLength(Number(tasks.n));
+    }
   }, 300_000);
 });
