@@ -185,9 +185,15 @@ export async function syncStep(
   const stepsRun: DeliveryStep[] = [];
   // State belongs to one portal: read which one the token reaches before anything is read or sent
   // (a bad token fails here too, even when nothing changed).
-  session.accountId = await destination.accountId();
-  if ((await session.state.claimAccount(session.accountId, session.runId)) === 'bound') {
-    session.log.info(`  state in '${session.state.schema}' is now bound to HubSpot portal ${session.accountId}`, { event: 'state_bound', account_id: session.accountId });
+  try {
+    session.accountId = await destination.accountId();
+    if ((await session.state.claimAccount(session.accountId, session.runId)) === 'bound') {
+      session.log.info(`  state in '${session.state.schema}' is now bound to HubSpot portal ${session.accountId}`, { event: 'state_bound', account_id: session.accountId });
+    }
+  } catch (error) {
+    // Refused here (another portal, a bad token), the run still made this request.
+    session.requests = destination.stats.requests;
+    throw error;
   }
   // The daily budget cap: the reserve left for the portal's other apps, and the destination's request estimate.
   const dailyBudget = { reserve: session.project.config.destination.daily_reserve, estimate: (await destinations[session.project.config.destination.type]()).estimateRequests };

@@ -94,6 +94,8 @@ describe('state belongs to one portal (DuckDB)', () => {
     const env = { ...fx.env, HUBSPOT_BASE_PATH: other.url };
     const refused = await fx.cli(['run'], { env });
     expect(refused.code, refused.err).toBe(EXIT.config);
+    // Its one request, the portal check, is in the run's summary.
+    expect(refused.events.find((e) => e.event === 'run_summary').requests).toBe(1);
     expect(refused.err).toContain(`delivered to HubSpot portal ${fx.sandbox.portalId}, but this token reaches portal ${other.portalId}`);
     const fresh = `pqlsync_${other.portalId}`;
     expect(refused.err).toContain(`state_schema: ${fresh}`);
